@@ -1,0 +1,153 @@
+"""`hsdt` command line. Imports stay lazy: `hsdt verify` must not pay for aiogram."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from hsdt.bot.settings import Settings
+
+
+def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
+    from hsdt.handlers.messages import role_name
+
+    print(title)
+    for user, code in rows:
+        print(f"  {code}  {user.full_name} — {role_name(user.role)} ({user.code})")  # type: ignore[attr-defined]
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.bot.bootstrap import build
+
+    terminal = settings.telegram_bot_token is None or args.terminal
+    # In the terminal chat, log lines would land in the middle of the conversation.
+    app = build(settings, log_to_file=terminal)
+    try:
+        if terminal:
+            return asyncio.run(_run_terminal(app))
+        from hsdt.bot.telegram import run_polling
+
+        asyncio.run(run_polling(app))
+        return 0
+    finally:
+        app.close()
+
+
+async def _run_terminal(app: object) -> int:
+    from hsdt.bot.terminal import TerminalChat
+    from hsdt.handlers.setup import DEMO_USERS, open_invites
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app.engine) as uow:  # type: ignore[attr-defined]
+        invites = open_invites(uow, [u.code for u in DEMO_USERS],
+                               invite_ttl=timedelta(days=app.settings.invite_ttl_days))  # type: ignore[attr-defined]
+    greeting = "hsdt-bot — trò chuyện trên terminal (gõ /thoat để thoát; gửi tệp: gõ đường dẫn tệp .pdf)."
+    if invites:
+        lines = [greeting, "Mã mời demo (dán một mã để đăng ký):"]
+        from hsdt.handlers.messages import role_name
+
+        lines += [f"  {code}  {u.full_name} — {role_name(u.role)}" for u, code in invites]
+        greeting = "\n".join(lines)
+    await TerminalChat(app.dispatcher).run(greeting=greeting)  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.storage.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"Cơ sở dữ liệu đã ở phiên bản {current_revision(engine)}.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.bot.bootstrap import prepare_database
+    from hsdt.handlers.setup import DEMO_USERS, open_invites, seed_demo
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    engine, _ = prepare_database(settings, seed=False)
+    ttl = timedelta(days=settings.invite_ttl_days)
+    with UnitOfWork(engine) as uow:
+        seed_demo(uow, invite_ttl=ttl)
+        invites = open_invites(uow, [u.code for u in DEMO_USERS], invite_ttl=ttl)
+    _print_invites(invites, "Đã tạo dữ liệu demo (2 quận/huyện, 4 trường). Mã mời:")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.bot import roster_xlsx
+
+    if args.roster_command == "template":
+        roster_xlsx.write_template(Path(args.out))
+        print(f"Đã ghi mẫu danh sách vào {args.out}")
+        return 0
+    from hsdt.bot.bootstrap import prepare_database
+    from hsdt.handlers.setup import RosterError, apply_roster
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    try:
+        units, users = roster_xlsx.read_roster(Path(args.file))
+    except roster_xlsx.RosterFileError as error:
+        print(f"Lỗi tệp danh sách: {error}", file=sys.stderr)
+        return 1
+    engine, _ = prepare_database(settings, seed=False)
+    try:
+        with UnitOfWork(engine) as uow:
+            result = apply_roster(uow, units, users, invite_ttl=timedelta(days=settings.invite_ttl_days))
+    except RosterError as error:
+        print("Không nhập được danh sách (chưa thay đổi gì):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"Đơn vị: {result.created_units} mới, {result.updated_units} cập nhật. "
+        f"Người dùng: {result.created_users} mới, {result.updated_users} cập nhật."
+    )
+    _print_invites([(u, code) for u, code, _ in result.invites], "Mã mời của người chưa đăng ký:")
+    return 0
+
+
+def cmd_verify(argv: list[str], settings: Settings) -> int:
+    from hsdt.signatures import RecordPeriod
+    from hsdt.signatures.cli import run_verify
+
+    period = RecordPeriod(settings.record_period_start, settings.record_period_end, settings.timezone)
+    trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
+    return run_verify(argv, default_trust_dir=trust_dir, default_period=period)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hsdt", description="hsdt-bot: inspection campaign chatbot")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="start the bot (terminal chat when no TELEGRAM_BOT_TOKEN is set)")
+    run.add_argument("--terminal", action="store_true", help="terminal chat even when a token is set")
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    sub.add_parser("demo", help="seed the demo campaign and print invite codes")
+    roster = sub.add_parser("roster", help="units and people from an Excel roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    template = roster_sub.add_parser("template", help="write an empty roster workbook")
+    template.add_argument("out")
+    imp = roster_sub.add_parser("import", help="create or update units and users, print invite codes")
+    imp.add_argument("file")
+    sub.add_parser("verify", help="check the digital signatures of PDF files", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings()
+    if argv[:1] == ["verify"]:
+        return cmd_verify(argv[1:], settings)
+    args = build_parser().parse_args(argv or ["run"])
+    handlers = {"run": cmd_run, "db": cmd_db, "demo": cmd_demo, "roster": cmd_roster}
+    return handlers[args.command or "run"](args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Joining with a one-time invite code: binds a chat identity to a user, role and unit."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hsdt.handlers import messages
+from hsdt.handlers.events import Incoming, Kind, Reply
+from hsdt.storage.models import InviteCode, User
+from hsdt.storage.unit_of_work import UnitOfWork
+
+# No 0/O/1/I/L: codes are read aloud and typed on phones.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+_CODE_SHAPE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    return re.sub(r"[\s\-_.]", "", text).upper()
+
+
+def looks_like_code(text: str) -> bool:
+    return bool(_CODE_SHAPE.match(normalise_code(text)))
+
+
+def issue_invite(uow: UnitOfWork, user: User, now: datetime, ttl: timedelta) -> InviteCode:
+    """Reuse the user's open code, so re-importing a roster does not mint new ones."""
+    existing = uow.invites.open_for_user(user.id, now)  # type: ignore[arg-type]
+    if existing is not None:
+        return existing
+    return uow.invites.add(InviteCode(code=new_code(), user_id=user.id, expires_at=now + ttl))  # type: ignore[arg-type]
+
+
+def describe(uow: UnitOfWork, user: User) -> dict[str, str]:
+    unit = uow.units.get(user.unit_id)
+    return {
+        "name": user.full_name,
+        "role": messages.role_name(user.role),
+        "unit": unit.name if unit is not None else "",
+    }
+
+
+def redeem(uow: UnitOfWork, event: Incoming, raw_code: str, now: datetime, tz: ZoneInfo) -> list[Reply] | None:
+    """Returns the replies, or None when the text is not an invite code at all."""
+    code = normalise_code(raw_code)
+    invite = uow.invites.get(code)
+    if invite is None:
+        return [Reply(messages.INVITE_NOT_FOUND.format(code=raw_code.strip()[:20]))]
+    if invite.used_at is not None:
+        return [Reply(messages.INVITE_USED)]
+    if invite.expires_at <= now:
+        expires = invite.expires_at.astimezone(tz).strftime("%d/%m/%Y")
+        return [Reply(messages.INVITE_EXPIRED.format(expires=expires))]
+    user = uow.users.get(invite.user_id)
+    assert user is not None
+    identity = uow.identities.bind(event.channel, event.user_ref, invite.user_id, event.display_name)
+    invite.used_at = now
+    invite.used_by_identity_id = identity.id
+    uow.session.add(invite)
+    from hsdt.handlers import menu
+
+    return [Reply(messages.ENROLLED.format(**describe(uow, user))), menu.menu_reply(user)]
+
+
+def handle_anonymous(uow: UnitOfWork, event: Incoming, now: datetime, tz: ZoneInfo) -> list[Reply]:
+    command, argument = event.command
+    if command == "/start" and argument:
+        return redeem(uow, event, argument, now, tz) or []
+    if event.kind is Kind.TEXT and event.text.strip():
+        text = event.text.strip()
+        if looks_like_code(text) or len(normalise_code(text)) == CODE_LENGTH:
+            return redeem(uow, event, text, now, tz) or []
+    if command in ("", "/start", "/help", "/menu"):
+        return [Reply(messages.WELCOME_ANONYMOUS)]
+    return [Reply(messages.NEED_INVITE_FIRST), Reply(messages.WELCOME_ANONYMOUS)]
+
+
+def handle_code_from_enrolled(uow: UnitOfWork, event: Incoming, user: User, raw_code: str,
+                              now: datetime, tz: ZoneInfo) -> list[Reply]:
+    """An enrolled user sends /start CODE: the same person on a new device, or a second account."""
+    invite = uow.invites.get(normalise_code(raw_code))
+    if invite is not None and invite.user_id == user.id and invite.used_at is not None:
+        return [Reply(messages.ALREADY_ENROLLED.format(**describe(uow, user)))]
+    return redeem(uow, event, raw_code, now, tz) or []

@@ -1,0 +1,94 @@
+"""The channel-neutral contract between adapters and handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    DOCUMENT = "document"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+# Downloads `max_bytes` at most into the given path; raises FileTooLarge past that.
+FetchFn = Callable[[Path, int], Awaitable[None]]
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file the adapter can fetch lazily; declared size and name come from the platform."""
+
+    name: str | None
+    size: int | None
+    mime_type: str | None
+    fetch: FetchFn
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str
+    user_ref: str
+    event_id: str
+    kind: Kind
+    text: str = ""
+    payload: str = ""
+    file: FileRef | None = None
+    display_name: str | None = None
+
+    @property
+    def command(self) -> tuple[str, str]:
+        """('/start', 'ABC123') for '/start ABC123'; ('', '') when this is not a command."""
+        if self.kind is not Kind.COMMAND:
+            return "", ""
+        head, _, rest = self.text.strip().partition(" ")
+        return head.split("@", 1)[0].lower(), rest.strip()
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # short, <= 64 bytes (Telegram callback data)
+
+
+@dataclass(frozen=True)
+class Document:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+    image: Document | None = None
+    replace_previous: bool = False
+    # Adapters that number buttons letter them instead, so a typed number stays an answer.
+    expects_number: bool = False
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    items = list(buttons)
+    return tuple(tuple(items[i : i + per_row]) for i in range(0, len(items), per_row))

@@ -1,0 +1,157 @@
+"""Every Vietnamese text the bot shows, in one place. Handlers refer to these names only."""
+
+from __future__ import annotations
+
+# --- Enrolment -------------------------------------------------------------------------------
+WELCOME_ANONYMOUS = (
+    "Xin chào! Đây là trợ lý kiểm tra hồ sơ điện tử và chữ ký số của Sở GD&ĐT.\n"
+    "Để bắt đầu, vui lòng nhập mã mời (gồm 10 ký tự) mà Sở hoặc Phòng GD&ĐT đã gửi cho bạn."
+)
+INVITE_NOT_FOUND = "Mã mời «{code}» không đúng. Vui lòng kiểm tra lại và nhập lại mã mời."
+INVITE_USED = "Mã mời này đã được sử dụng. Nếu bạn chưa đăng ký, vui lòng liên hệ Phòng GD&ĐT để được cấp mã mới."
+INVITE_EXPIRED = "Mã mời này đã hết hạn (hạn đến {expires}). Vui lòng liên hệ Phòng GD&ĐT để được cấp mã mới."
+ENROLLED = "✅ Đăng ký thành công! Xin chào {name} — {role}, {unit}."
+ALREADY_ENROLLED = "Bạn đã đăng ký với tên {name} — {role}, {unit}."
+USER_INACTIVE = "Tài khoản của bạn đã bị tạm khóa. Vui lòng liên hệ Sở GD&ĐT."
+NEED_INVITE_FIRST = "Bạn chưa đăng ký. Vui lòng nhập mã mời trước khi dùng chức năng này."
+
+ROLE_NAMES = {
+    "principal": "Hiệu trưởng/Phó hiệu trưởng",
+    "inspector": "Cán bộ kiểm tra",
+    "district_staff": "Cán bộ Phòng GD&ĐT",
+    "so_staff": "Cán bộ Sở GD&ĐT",
+}
+
+# --- Menu and generic ------------------------------------------------------------------------
+MENU_TITLE = "Bạn muốn làm gì? Chọn một chức năng bên dưới hoặc gõ lệnh."
+BTN_SELF_ASSESS = "📝 Tự đánh giá"
+BTN_CHECK_SIGNATURE = "🔍 Kiểm tra chữ ký số"
+BTN_HELP = "❓ Hướng dẫn"
+HELP = (
+    "Các lệnh:\n"
+    "/tudanhgia — tự đánh giá của nhà trường (Phụ lục 1)\n"
+    "/kiemtra — kiểm tra chữ ký số của tệp PDF\n"
+    "/huy — dừng việc đang làm (câu trả lời đã lưu vẫn được giữ)\n"
+    "/menu — danh sách chức năng\n"
+    "Bạn có thể gửi tệp PDF bất cứ lúc nào để kiểm tra chữ ký số."
+)
+UNKNOWN_COMMAND = "Lệnh «{command}» không có. Gõ /help để xem các lệnh."
+NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của bạn là {role}."
+NO_ACTIVE_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở. Vui lòng liên hệ Sở GD&ĐT."
+NOT_A_SCHOOL_USER = "Tài khoản của bạn chưa gắn với trường nào. Vui lòng liên hệ Phòng GD&ĐT."
+CANCELLED = "Đã dừng. Các câu trả lời đã lưu vẫn được giữ; gõ /tudanhgia để tiếp tục bất cứ lúc nào."
+NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
+INTERNAL_ERROR = (
+    "Xin lỗi, hệ thống gặp sự cố khi xử lý tin nhắn này và chưa lưu thay đổi. "
+    "Vui lòng thử lại sau ít phút; các câu trả lời trước đó vẫn được giữ nguyên."
+)
+STALE_BUTTON = "Nút này thuộc một câu hỏi cũ. Đây là câu hỏi hiện tại:"
+UNEXPECTED_INPUT = "Tôi chưa hiểu tin nhắn này. Chọn một chức năng bên dưới hoặc gõ /help."
+OTHER_CONTENT = "Tôi chỉ đọc được tin nhắn chữ và tệp PDF. Vui lòng gõ câu trả lời hoặc gửi tệp PDF."
+SEND_PDF_NOT_PHOTO = (
+    "Bạn vừa gửi ảnh. Để kiểm tra chữ ký số, vui lòng gửi văn bản dưới dạng tệp PDF "
+    "(chọn «Tệp/File» khi đính kèm), không gửi ảnh chụp."
+)
+
+# --- Self-assessment -------------------------------------------------------------------------
+SA_HEADER = "📝 Tự đánh giá — Câu {index}/{count}"
+SA_GROUP = "Nhóm {group_id}. {group_title}"
+SA_EVIDENCE_HINT = "Minh chứng: {hint}"
+SA_MAX_POINTS = "Điểm tối đa: {points}"
+SA_NO_POINTS = "(Không tính điểm)"
+SA_CURRENT_ANSWER = "Câu trả lời hiện tại: {answer} — {points} điểm (cập nhật bởi {who} lúc {when})"
+SA_HOW_SINGLE = "Chọn một phương án bên dưới."
+SA_HOW_MULTI = (
+    "Chọn các phương án đúng (bấm lại để bỏ chọn), rồi bấm «Xong». "
+    "Có thể gõ các số, ví dụ: 1,3,5; gõ 0 nếu không có mục nào."
+)
+SA_HOW_COUNT_PAIR = "Gõ hai số: {issued} / {used}, ví dụ: 12/10."
+SA_ISSUED_DEFAULT = "số được cấp"
+SA_USED_DEFAULT = "số đã sử dụng"
+SA_HOW_PERCENT = "Gõ tỷ lệ phần trăm từ 0 đến 100, ví dụ: 85."
+SA_HOW_TEXT = "Gõ câu trả lời của bạn (tối đa 2000 ký tự), hoặc bấm «Bỏ qua»."
+SA_HOW_EVIDENCE = (
+    "Gửi một hoặc nhiều tệp PDF đã ký số (dạng tệp, không phải ảnh). Mỗi tệp được kiểm tra ngay. "
+    "Gửi xong bấm «Xong»."
+)
+SA_EVIDENCE_SO_FAR = "Đã nhận {total} tệp, trong đó {valid} tệp có chữ ký số hợp lệ."
+SA_EVIDENCE_STORED = "📎 Đã lưu tệp làm minh chứng cho câu {criterion}. {summary}"
+SA_EVIDENCE_NEEDS_FILE = "Câu này cần tệp PDF đã ký số. Vui lòng gửi tệp PDF, hoặc bấm «Bỏ qua» để làm sau."
+SA_SAVED = "✔️ Đã lưu câu {criterion}: {answer} — {points} điểm."
+SA_SELECTED = "Đang chọn: {selected}"
+SA_NONE_SELECTED = "chưa chọn mục nào"
+SA_NONE = "Không có mục nào"
+SA_NOT_ANSWERED = "chưa trả lời"
+SA_FLAG_NO_CERTS = "chưa được cấp chữ ký số"
+SA_ALL_ANSWERED = "Bạn đã trả lời hết các câu hỏi. Đây là bảng tổng hợp:"
+SA_LIST_TITLE = "📋 Danh sách câu hỏi (✅ đã trả lời, ⬜ chưa trả lời). Chọn câu muốn chuyển tới:"
+SA_REVIEW_TITLE = "🧾 Xem lại bài tự đánh giá"
+SA_REVIEW_LINE = "{mark} {criterion}. {title}: {answer} — {points}/{max} điểm"
+SA_REVIEW_LINE_NO_POINTS = "{mark} {criterion}. {title}: {answer}"
+SA_REVIEW_TOTAL = "Tổng điểm: {total}/{max} — Xếp loại: {band}"
+SA_REVIEW_MISSING = "Còn {count} câu bắt buộc chưa trả lời: {ids}."
+SA_SUBMIT_BLOCKED = "Chưa thể nộp: còn {count} câu bắt buộc chưa trả lời ({ids}). Vui lòng trả lời hết trước khi nộp."
+SA_CONFIRM_SUBMIT = (
+    "Bạn chắc chắn muốn nộp bài tự đánh giá?\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
+    "Sau khi nộp, nhà trường không thể sửa câu trả lời (trừ khi cán bộ kiểm tra mở lại)."
+)
+SA_SUBMITTED = "🎉 Đã nộp bài tự đánh giá của {school}.\nTổng điểm: {total}/{max} — Xếp loại: {band}."
+SA_ALREADY_SUBMITTED = (
+    "Bài tự đánh giá của {school} đã được nộp lúc {when}.\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
+    "Câu trả lời đã được khóa; nếu cần sửa, vui lòng đề nghị cán bộ kiểm tra mở lại."
+)
+SA_LOCKED = "Bài tự đánh giá đã nộp nên không thể sửa câu trả lời."
+SA_RESUME = "Tiếp tục bài tự đánh giá của {school}."
+SA_FIRST_QUESTION = "Đây là câu hỏi đầu tiên."
+
+BTN_BACK = "⬅️ Quay lại"
+BTN_SKIP = "⏭ Bỏ qua"
+BTN_LIST = "📋 Danh sách câu"
+BTN_REVIEW = "🧾 Xem lại & nộp"
+BTN_KEEP = "↪️ Giữ nguyên"
+BTN_DONE = "✅ Xong"
+BTN_SUBMIT = "📤 Nộp bài"
+BTN_CONFIRM_SUBMIT = "✅ Đồng ý nộp"
+BTN_CANCEL_SUBMIT = "↩️ Chưa nộp"
+BTN_CONTINUE = "▶️ Tiếp tục trả lời"
+BTN_EDIT = "✏️ Sửa câu trả lời"
+
+# --- Answer validation (codes come from hsdt.scoring.InvalidAnswer) ------------------------------
+INVALID_ANSWER = {
+    "not_a_number": "«{text}» không phải là số. Vui lòng gõ số nguyên, ví dụ: 12/10.",
+    "negative": "Số không được âm.",
+    "used_gt_issued": (
+        "Số đã sử dụng ({used}) không thể lớn hơn số được cấp ({issued}). Vui lòng gõ lại, ví dụ: 12/10."
+    ),
+    "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100 (bạn gõ «{text}»).",
+    "unknown_option": "Không có phương án «{text}». Vui lòng chọn một phương án trong danh sách.",
+    "expected_choice": "Câu này cần chọn phương án bằng nút bấm (hoặc gõ số thứ tự của phương án).",
+    "count_pair_format": "Cần gõ hai số: số được cấp / số đã sử dụng, ví dụ: 12/10.",
+    "empty_text": "Câu trả lời đang để trống. Vui lòng gõ nội dung hoặc bấm «Bỏ qua».",
+    "text_too_long": "Câu trả lời quá dài (tối đa {limit} ký tự).",
+    "expected_document": "Câu này cần tệp PDF đã ký số, không phải tin nhắn chữ.",
+}
+INVALID_ANSWER_FALLBACK = "Câu trả lời chưa hợp lệ. Vui lòng thử lại."
+INVALID_ANSWER_REPEAT = "Vui lòng trả lời lại câu {criterion}:"
+
+# --- Signature check -------------------------------------------------------------------------
+CHECK_PROMPT = (
+    "🔍 Gửi tệp PDF đã ký số (dạng tệp, không phải ảnh) để kiểm tra chữ ký. "
+    "Có thể gửi nhiều tệp liên tiếp, mỗi tệp được trả lời riêng."
+)
+CHECK_FILE_NAME = "📄 {name}"
+CHECK_NOT_PDF = (
+    "Tệp «{name}» không phải PDF. Vui lòng gửi văn bản đã ký số dưới dạng tệp PDF."
+)
+CHECK_TOO_LARGE = "Tệp «{name}» quá lớn ({size_mb} MB). Chỉ nhận tệp tối đa {limit_mb} MB."
+CHECK_DOWNLOAD_FAILED = "Không tải được tệp «{name}» từ máy chủ tin nhắn. Vui lòng gửi lại."
+CHECK_UNAVAILABLE = "Chức năng kiểm tra chữ ký số tạm thời chưa sẵn sàng. Vui lòng thử lại sau."
+CHECK_WHILE_ASSESSING = "(Tệp này chỉ được kiểm tra, không lưu làm minh chứng vì câu hiện tại không cần tệp.)"
+
+
+def role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+def roles_list(roles: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(role_name(r) for r in roles)

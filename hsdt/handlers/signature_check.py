@@ -1,0 +1,22 @@
+"""`/kiemtra` and any PDF sent outside an evidence question: check it and say the verdict."""
+
+from __future__ import annotations
+
+from hsdt.handlers import messages
+from hsdt.handlers.context import CheckedFile, Ctx
+from hsdt.handlers.events import Reply
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    return [Reply(messages.CHECK_PROMPT)]
+
+
+def verdict_reply(checked: CheckedFile) -> Reply:
+    if checked.refusal is not None or checked.verdict is None:
+        return Reply(checked.refusal or messages.CHECK_UNAVAILABLE)
+    return Reply(messages.CHECK_FILE_NAME.format(name=checked.name) + "\n" + checked.verdict.message_vi)
+
+
+def on_document(ctx: Ctx) -> list[Reply]:
+    assert ctx.checked is not None
+    return [verdict_reply(ctx.checked)]

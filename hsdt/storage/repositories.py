@@ -1,0 +1,332 @@
+"""Repositories: the queries the use cases need, one small class per aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from hsdt.storage.models import (
+    Answer,
+    AnswerAudit,
+    Campaign,
+    ChatIdentity,
+    ConversationState,
+    Evidence,
+    InviteCode,
+    ProcessedEvent,
+    RubricVersion,
+    Submission,
+    SubmissionStatus,
+    Unit,
+    User,
+)
+from hsdt.storage.types import utcnow
+
+
+class _Repo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class UnitRepository(_Repo):
+    def get(self, unit_id: int) -> Unit | None:
+        return self.session.get(Unit, unit_id)
+
+    def by_code(self, code: str) -> Unit | None:
+        return self.session.exec(select(Unit).where(Unit.code == code)).first()
+
+    def children(self, unit_id: int) -> Sequence[Unit]:
+        return self.session.exec(select(Unit).where(Unit.parent_id == unit_id).order_by(Unit.name)).all()
+
+    def of_kind(self, kind: str) -> Sequence[Unit]:
+        return self.session.exec(select(Unit).where(Unit.kind == kind).order_by(Unit.name)).all()
+
+    def ancestors(self, unit: Unit) -> list[Unit]:
+        chain: list[Unit] = []
+        seen: set[int] = set()
+        current = unit
+        while current.parent_id is not None and current.parent_id not in seen:
+            seen.add(current.parent_id)
+            parent = self.session.get(Unit, current.parent_id)
+            if parent is None:
+                break
+            chain.append(parent)
+            current = parent
+        return chain
+
+    def add(self, unit: Unit) -> Unit:
+        self.session.add(unit)
+        self.session.flush()
+        return unit
+
+
+class UserRepository(_Repo):
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def by_code(self, code: str) -> User | None:
+        return self.session.exec(select(User).where(User.code == code)).first()
+
+    def in_unit(self, unit_id: int, role: str | None = None) -> Sequence[User]:
+        query = select(User).where(User.unit_id == unit_id, User.active == True)  # noqa: E712
+        if role is not None:
+            query = query.where(User.role == role)
+        return self.session.exec(query.order_by(User.id)).all()
+
+    def add(self, user: User) -> User:
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+
+class IdentityRepository(_Repo):
+    def find(self, channel: str, external_id: str) -> ChatIdentity | None:
+        return self.session.exec(
+            select(ChatIdentity).where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+        ).first()
+
+    def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
+        identity = self.find(channel, external_id)
+        if identity is None:
+            identity = ChatIdentity(
+                channel=channel, external_id=external_id, user_id=user_id, display_name=display_name
+            )
+        else:
+            identity.user_id = user_id
+            identity.display_name = display_name
+        self.session.add(identity)
+        self.session.flush()
+        return identity
+
+    def of_user(self, user_id: int) -> Sequence[ChatIdentity]:
+        return self.session.exec(select(ChatIdentity).where(ChatIdentity.user_id == user_id)).all()
+
+
+class InviteRepository(_Repo):
+    def get(self, code: str) -> InviteCode | None:
+        return self.session.get(InviteCode, code)
+
+    def add(self, invite: InviteCode) -> InviteCode:
+        self.session.add(invite)
+        self.session.flush()
+        return invite
+
+    def open_for_user(self, user_id: int, now: datetime) -> InviteCode | None:
+        return self.session.exec(
+            select(InviteCode).where(
+                InviteCode.user_id == user_id,
+                col(InviteCode.used_at).is_(None),
+                InviteCode.expires_at > now,
+            )
+        ).first()
+
+
+class CampaignRepository(_Repo):
+    def active(self) -> Campaign | None:
+        return self.session.exec(
+            select(Campaign).where(Campaign.active == True).order_by(col(Campaign.id).desc())  # noqa: E712
+        ).first()
+
+    def by_code(self, code: str) -> Campaign | None:
+        return self.session.exec(select(Campaign).where(Campaign.code == code)).first()
+
+    def add(self, campaign: Campaign) -> Campaign:
+        self.session.add(campaign)
+        self.session.flush()
+        return campaign
+
+    def rubric_version(self, version_id: int) -> RubricVersion | None:
+        return self.session.get(RubricVersion, version_id)
+
+    def rubric_by_sha(self, sha256: str) -> RubricVersion | None:
+        return self.session.exec(select(RubricVersion).where(RubricVersion.sha256 == sha256)).first()
+
+    def add_rubric(self, rubric: RubricVersion) -> RubricVersion:
+        self.session.add(rubric)
+        self.session.flush()
+        return rubric
+
+
+class AnswerRepository(_Repo):
+    def for_school(self, campaign_id: int, school_id: int, kind: str = "self") -> dict[str, Answer]:
+        rows = self.session.exec(
+            select(Answer).where(
+                Answer.campaign_id == campaign_id, Answer.school_id == school_id, Answer.kind == kind
+            )
+        ).all()
+        return {row.criterion_id: row for row in rows}
+
+    def get(self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self") -> Answer | None:
+        return self.session.exec(
+            select(Answer).where(
+                Answer.campaign_id == campaign_id,
+                Answer.school_id == school_id,
+                Answer.kind == kind,
+                Answer.criterion_id == criterion_id,
+            )
+        ).first()
+
+    def put(
+        self,
+        *,
+        campaign_id: int,
+        school_id: int,
+        criterion_id: str,
+        value: dict[str, Any],
+        points: float,
+        user_id: int,
+        channel: str,
+        event_id: str,
+        kind: str = "self",
+    ) -> Answer:
+        """Last write wins per criterion; every change leaves an audit row."""
+        answer = self.get(campaign_id, school_id, criterion_id, kind)
+        old_value = answer.value if answer is not None else None
+        if answer is None:
+            answer = Answer(
+                campaign_id=campaign_id,
+                school_id=school_id,
+                kind=kind,
+                criterion_id=criterion_id,
+                value=value,
+                points=points,
+                answered_by=user_id,
+            )
+        else:
+            answer.value = value
+            answer.points = points
+            answer.answered_by = user_id
+            answer.answered_at = utcnow()
+            answer.version += 1
+        self.session.add(answer)
+        self.session.add(
+            AnswerAudit(
+                campaign_id=campaign_id,
+                school_id=school_id,
+                kind=kind,
+                criterion_id=criterion_id,
+                old_value=old_value,
+                new_value=value,
+                user_id=user_id,
+                channel=channel,
+                event_id=event_id,
+            )
+        )
+        self.session.flush()
+        return answer
+
+    def audit(self, campaign_id: int, school_id: int, kind: str = "self") -> Sequence[AnswerAudit]:
+        return self.session.exec(
+            select(AnswerAudit)
+            .where(
+                AnswerAudit.campaign_id == campaign_id,
+                AnswerAudit.school_id == school_id,
+                AnswerAudit.kind == kind,
+            )
+            .order_by(col(AnswerAudit.id))
+        ).all()
+
+
+class SubmissionRepository(_Repo):
+    def get(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission | None:
+        return self.session.exec(
+            select(Submission).where(
+                Submission.campaign_id == campaign_id,
+                Submission.school_id == school_id,
+                Submission.kind == kind,
+            )
+        ).first()
+
+    def get_or_create(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission:
+        submission = self.get(campaign_id, school_id, kind)
+        if submission is None:
+            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=kind)
+            self.session.add(submission)
+            self.session.flush()
+        return submission
+
+    def is_locked(self, campaign_id: int, school_id: int, kind: str = "self") -> bool:
+        submission = self.get(campaign_id, school_id, kind)
+        return submission is not None and submission.status == SubmissionStatus.SUBMITTED
+
+    def mark_submitted(
+        self, campaign_id: int, school_id: int, user_id: int, total: float, band: str, kind: str = "self"
+    ) -> Submission:
+        submission = self.get_or_create(campaign_id, school_id, kind)
+        submission.status = SubmissionStatus.SUBMITTED
+        submission.total = total
+        submission.band = band
+        submission.submitted_at = utcnow()
+        submission.submitted_by = user_id
+        submission.updated_at = utcnow()
+        self.session.add(submission)
+        self.session.flush()
+        return submission
+
+    def count_by_status(self, campaign_id: int, kind: str = "self") -> dict[str, int]:
+        rows = self.session.exec(
+            select(Submission.status, func.count())
+            .where(Submission.campaign_id == campaign_id, Submission.kind == kind)
+            .group_by(Submission.status)
+        ).all()
+        return {status: count for status, count in rows}
+
+
+class EvidenceRepository(_Repo):
+    def add(self, evidence: Evidence) -> Evidence:
+        self.session.add(evidence)
+        self.session.flush()
+        return evidence
+
+    def for_criterion(
+        self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self"
+    ) -> Sequence[Evidence]:
+        return self.session.exec(
+            select(Evidence)
+            .where(
+                Evidence.campaign_id == campaign_id,
+                Evidence.school_id == school_id,
+                Evidence.kind == kind,
+                Evidence.criterion_id == criterion_id,
+            )
+            .order_by(col(Evidence.id))
+        ).all()
+
+
+class ConversationRepository(_Repo):
+    def load_for_update(self, user_id: int) -> ConversationState:
+        """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
+        state = self.session.exec(
+            select(ConversationState).where(ConversationState.user_id == user_id).with_for_update()
+        ).first()
+        if state is None:
+            state = ConversationState(user_id=user_id, flow="idle", data={})
+            self.session.add(state)
+            self.session.flush()
+        return state
+
+    def save(self, state: ConversationState, flow: str, data: dict[str, Any]) -> ConversationState:
+        state.flow = flow
+        # A new dict object, so the JSON column is seen as changed.
+        state.data = dict(data)
+        state.version += 1
+        state.updated_at = utcnow()
+        self.session.add(state)
+        return state
+
+
+class EventRepository(_Repo):
+    def seen(self, channel: str, event_id: str) -> bool:
+        return self.session.get(ProcessedEvent, (channel, event_id)) is not None
+
+    def mark(self, channel: str, event_id: str) -> None:
+        """The primary key makes a racing duplicate fail at commit, rolling back its effects."""
+        self.session.add(ProcessedEvent(channel=channel, event_id=event_id))
+
+
+def ids(rows: Iterable[Any]) -> list[int]:
+    return [row.id for row in rows]

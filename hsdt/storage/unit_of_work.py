@@ -1,0 +1,57 @@
+"""One transaction per use case: commit on success, roll back on any exception."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hsdt.storage.repositories import (
+    AnswerRepository,
+    CampaignRepository,
+    ConversationRepository,
+    EventRepository,
+    EvidenceRepository,
+    IdentityRepository,
+    InviteRepository,
+    SubmissionRepository,
+    UnitRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.units = UnitRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.identities = IdentityRepository(self.session)
+        self.invites = InviteRepository(self.session)
+        self.campaigns = CampaignRepository(self.session)
+        self.answers = AnswerRepository(self.session)
+        self.submissions = SubmissionRepository(self.session)
+        self.evidence = EvidenceRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.events = EventRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def flush(self) -> None:
+        self.session.flush()
