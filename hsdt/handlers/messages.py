@@ -155,3 +155,12 @@ def role_name(role: str) -> str:
 
 def roles_list(roles: list[str] | tuple[str, ...]) -> str:
     return ", ".join(role_name(r) for r in roles)
+
+# The command menu shown by Telegram next to the text box.
+COMMAND_MENU = [
+    ("tudanhgia", "Tự đánh giá của nhà trường"),
+    ("kiemtra", "Kiểm tra chữ ký số của tệp PDF"),
+    ("menu", "Danh sách chức năng"),
+    ("huy", "Dừng việc đang làm"),
+    ("help", "Hướng dẫn"),
+]

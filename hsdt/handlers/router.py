@@ -26,7 +26,9 @@ def _check(ctx: Ctx) -> list[Reply]:
 
 def _cancel(ctx: Ctx) -> list[Reply]:
     was_busy = ctx.flow != "idle"
-    ctx.goto("idle")
+    # Remember the question, so the next /tudanhgia resumes exactly there.
+    resume = ctx.data.get("cid") if ctx.flow == self_assessment.FLOW else ctx.data.get("resume_cid")
+    ctx.goto("idle", resume_cid=resume)
     return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), menu.menu_reply(ctx.user)]
 
 

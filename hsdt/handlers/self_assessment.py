@@ -49,6 +49,9 @@ def open_(ctx: Ctx) -> list[Reply]:
         if mode == "q":
             _enter(ctx, ctx.data["cid"], ret=bool(ctx.data.get("ret")))
         return [intro, *current_screen(ctx)]
+    if ctx.data.get("resume_cid") in _ids(ctx):
+        _enter(ctx, ctx.data["resume_cid"])
+        return [Reply(messages.SA_RESUME.format(school=ctx.unit.name)), _question(ctx)]
     answers = _answers(ctx)
     first = next((c.id for c in rubric.criteria if c.id not in answers), rubric.criteria[0].id)
     _enter(ctx, first)
@@ -178,6 +181,16 @@ def _on_keep(ctx: Ctx, args: list[str]) -> list[Reply]:
     return _advance(ctx)
 
 
+def _on_evidence_done(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Done with files. With none sent, that is the school's answer: nothing to show, 0 points."""
+    if (stale := _stale(ctx, args)) is not None:
+        return stale
+    criterion = _current(ctx)
+    if criterion.id not in _answers(ctx):
+        return _save_and_advance(ctx, criterion, {"valid": 0, "total": 0})
+    return _advance(ctx)
+
+
 def _on_skip(ctx: Ctx, args: list[str]) -> list[Reply]:
     if ctx.data.get("mode") != "q":
         return [Reply(messages.STALE_BUTTON), *current_screen(ctx)]
@@ -248,14 +261,14 @@ def _on_confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
         ctx.goto("idle")
         return _submitted_reply(ctx) or []
     ctx.uow.submissions.mark_submitted(
-        campaign_id, school_id, ctx.user.id, score.total, score.band.name, KIND  # type: ignore[arg-type]
+        campaign_id, school_id, ctx.user.id, score.total, score.band.label, KIND  # type: ignore[arg-type]
     )
     ctx.goto("idle")
     text = messages.SA_SUBMITTED.format(
         school=ctx.unit.name,
         total=format_points(score.total),
         max=format_points(score.max_points),
-        band=score.band.name,
+        band=score.band.label,
     )
     return [_replace(Reply(text))]
 
@@ -275,6 +288,7 @@ _BUTTONS: dict[str, Any] = {
     "t": _on_toggle,
     "d": _on_multi_done,
     "k": _on_keep,
+    "ed": _on_evidence_done,
     "s": _on_skip,
     "b": _on_back,
     "l": _on_list,
@@ -342,7 +356,7 @@ def _question(ctx: Ctx) -> Reply:
         if stored:
             valid = sum(1 for e in stored if e.status == "valid")
             lines.append(messages.SA_EVIDENCE_SO_FAR.format(total=len(stored), valid=valid))
-        buttons.append((Button(messages.BTN_DONE, f"sa:k:{cid}"),))
+        buttons.append((Button(messages.BTN_DONE, f"sa:ed:{cid}"),))
     if answer is not None and criterion.type not in (AnswerType.MULTI_CHOICE, AnswerType.EVIDENCE):
         buttons.append((Button(messages.BTN_KEEP, f"sa:k:{cid}"),))
     buttons.append((Button(messages.BTN_BACK, "sa:b"), Button(messages.BTN_SKIP, "sa:s")))
@@ -405,7 +419,7 @@ def _review(ctx: Ctx) -> Reply:
     lines.append("")
     lines.append(
         messages.SA_REVIEW_TOTAL.format(
-            total=format_points(score.total), max=format_points(score.max_points), band=score.band.name
+            total=format_points(score.total), max=format_points(score.max_points), band=score.band.label
         )
     )
     if score.missing_required:
@@ -425,7 +439,7 @@ def _review(ctx: Ctx) -> Reply:
 def _confirm(ctx: Ctx) -> Reply:
     score = _score(ctx)
     text = messages.SA_CONFIRM_SUBMIT.format(
-        total=format_points(score.total), max=format_points(score.max_points), band=score.band.name
+        total=format_points(score.total), max=format_points(score.max_points), band=score.band.label
     )
     return Reply(
         text,

@@ -1,0 +1,101 @@
+"""Worker process entry point: ``python -m hsdt.signatures.worker MEMORY_MB``.
+
+The worker limits its own address space before importing pyHanko, announces readiness, then
+answers one request per frame until stdin closes. It reads the file itself so that a huge or
+hostile file costs the worker's memory, not the parent's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import resource
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from hsdt.signatures.protocol import PeerGone, read_frame, write_frame
+
+MIB = 1024 * 1024
+
+
+def _die_with_parent() -> None:
+    # A worker stuck in a long parse would otherwise outlive a crashed parent.
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb > 0:
+        limit = memory_mb * MIB
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _handle(request: dict[str, Any], engine: Any, trust_cache: dict[str, Any]) -> dict[str, Any]:
+    from hsdt.signatures.config import RecordPeriod
+    from hsdt.signatures.trust import load_trust_roots, trust_dir_fingerprint
+
+    path = Path(request["path"])
+    name = request["name"]
+    max_bytes = int(request["max_bytes"])
+    trust_dir = Path(request["trust_dir"]) if request.get("trust_dir") else None
+    period = RecordPeriod.from_wire(request["period"])
+
+    fingerprint = trust_dir_fingerprint(trust_dir)
+    if trust_cache.get("fingerprint") != fingerprint:
+        trust_cache["roots"] = load_trust_roots(trust_dir)
+        trust_cache["fingerprint"] = fingerprint
+
+    with path.open("rb") as handle:
+        # Read one byte past the limit so growth after the parent's size check is still caught.
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return {"error": "too_large"}
+    verdict = engine.verify_bytes(data, name, trust_cache["roots"], period)
+    return {"verdict": verdict.to_json()}
+
+
+def main(argv: list[str]) -> int:
+    memory_mb = int(argv[0]) if argv else 0
+    proto_out = os.dup(1)
+    # Anything a library prints must not corrupt the protocol stream.
+    os.dup2(2, 1)
+    _die_with_parent()
+    _limit_memory(memory_mb)
+    logging.disable(logging.CRITICAL)
+
+    from hsdt.signatures import engine
+
+    write_frame(proto_out, {"ready": True})
+    trust_cache: dict[str, Any] = {}
+    while True:
+        try:
+            request = read_frame(0)
+        except PeerGone:
+            return 0
+        try:
+            reply = _handle(request, engine, trust_cache)
+        except MemoryError:
+            # Memory limit hit: the file needs more than allowed. Recycle so the next file starts clean.
+            reply = {"error": "too_large", "recycle": True}
+        except OSError:
+            reply = {"error": "unreadable"}
+        except Exception:  # whatever the parser throws, the parent gets an answer
+            reply = {"error": "corrupt", "recycle": True}
+        gc.collect()
+        try:
+            write_frame(proto_out, reply)
+        except (BrokenPipeError, MemoryError):
+            return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,94 @@
+"""Shared fixtures: a migrated database on each backend, and the handlers on top of it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.setup import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
+from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.unit_of_work import UnitOfWork
+from tests.helpers import Clock
+
+POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("HSDT_REQUIRE_POSTGRES", "") not in ("", "0", "false")
+
+
+def _postgres_engine() -> Engine:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as error:
+        engine.dispose()
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES) but {POSTGRES_URL} failed: {error}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL} ({type(error).__name__}); set HSDT_TEST_POSTGRES_URL")
+    upgrade(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    engine = _postgres_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    yield engine
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2024, 12, 10, 2, 0, tzinfo=UTC))
+
+
+def seed(engine: Engine, now: datetime) -> dict[str, str]:
+    """Rubric, campaign and the demo roster; returns invite codes by user code."""
+    source = default_rubric_path().read_text(encoding="utf-8")
+    with UnitOfWork(engine) as uow:
+        version = install_rubric(uow, load_rubric_text(source, source="default"), source)
+        ensure_campaign(uow, version, tz="Asia/Ho_Chi_Minh")
+        seed_demo(uow, invite_ttl=timedelta(days=30), now=now)
+        invites = open_invites(uow, [u.code for u in DEMO_USERS], invite_ttl=timedelta(days=30), now=now)
+    return {user.code: code for user, code in invites}
+
+
+@pytest.fixture
+def codes(engine: Engine, clock: Clock) -> dict[str, str]:
+    return seed(engine, clock())
+
+
+@pytest.fixture
+def dispatcher(engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str]) -> Dispatcher:
+    return Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=None, clock=clock)
