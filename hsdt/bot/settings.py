@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
 
     invite_ttl_days: int = 60
     seed_demo: bool = Field(default=True, description="Seed the demo campaign on first start if empty.")
+
+    @field_validator("telegram_bot_token", "telegram_api_base", "rubric", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `.env.example` lists these as `NAME=`; an empty value means "not set", not "empty token".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def max_upload_bytes(self) -> int:

@@ -130,6 +130,8 @@ INVALID_ANSWER = {
     "empty_text": "Câu trả lời đang để trống. Vui lòng gõ nội dung hoặc bấm «Bỏ qua».",
     "text_too_long": "Câu trả lời quá dài (tối đa {limit} ký tự).",
     "expected_document": "Câu này cần tệp PDF đã ký số, không phải tin nhắn chữ.",
+    "valid_gt_total": "Số tệp hợp lệ không thể lớn hơn tổng số tệp.",
+    "invalid_value": "Câu trả lời không đúng định dạng. Vui lòng trả lời lại.",
 }
 INVALID_ANSWER_FALLBACK = "Câu trả lời chưa hợp lệ. Vui lòng thử lại."
 INVALID_ANSWER_REPEAT = "Vui lòng trả lời lại câu {criterion}:"

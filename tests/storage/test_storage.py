@@ -1,0 +1,108 @@
+"""Repositories and migrations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from hsdt.storage.db import current_revision, make_engine, upgrade
+from hsdt.storage.models import AnswerAudit, Unit, User
+from hsdt.storage.unit_of_work import UnitOfWork
+
+
+def _school_and_user(uow: UnitOfWork) -> tuple[Unit, User]:
+    school = uow.units.add(Unit(code="S1", name="Trường Mầm non Bình Minh", kind="school"))
+    user = uow.users.add(User(code="U1", full_name="Vũ Thị Lan", role="principal", unit_id=school.id))
+    return school, user
+
+
+def test_migrations_match_models(engine: Engine) -> None:
+    assert current_revision(engine) is not None
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == [], "models changed without a migration: run alembic revision --autogenerate"
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    before = current_revision(engine)
+    upgrade(engine)
+    assert current_revision(engine) == before
+
+
+def test_sqlite_pragmas(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_answer_put_keeps_audit_trail(engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        school, user = _school_and_user(uow)
+        from hsdt.handlers.setup import ensure_campaign, install_rubric
+        from hsdt.scoring import default_rubric_path, load_rubric_text
+
+        source = default_rubric_path().read_text(encoding="utf-8")
+        campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, "x"), source), tz="UTC")
+        for used in (3, 4):
+            uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id="B1",
+                            value={"issued": 5, "used": used}, points=used, user_id=user.id,
+                            channel="test", event_id=f"e{used}")
+    with UnitOfWork(engine) as uow:
+        answer = uow.answers.get(campaign.id, school.id, "B1")
+        assert answer.value == {"issued": 5, "used": 4} and answer.version == 2
+        assert answer.answered_at.tzinfo is not None
+        audit = uow.session.exec(select(AnswerAudit)).all()
+        assert [(a.old_value, a.new_value) for a in audit] == [
+            (None, {"issued": 5, "used": 3}),
+            ({"issued": 5, "used": 3}, {"issued": 5, "used": 4}),
+        ]
+
+
+def test_processed_event_is_unique(engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        uow.events.mark("telegram", "42")
+    with pytest.raises(IntegrityError), UnitOfWork(engine) as uow:
+        uow.events.mark("telegram", "42")
+    with UnitOfWork(engine) as uow:
+        assert uow.events.seen("telegram", "42")
+        assert not uow.events.seen("zalo", "42")
+
+
+def test_chat_identity_unique_per_channel(engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        _, user = _school_and_user(uow)
+        uow.identities.bind("telegram", "1", user.id, "Lan")
+        uow.identities.bind("zalo", "1", user.id, "Lan")
+        uow.identities.bind("telegram", "1", user.id, "Lan V.")
+    with UnitOfWork(engine) as uow:
+        assert len(uow.identities.of_user(user.id)) == 2
+        assert uow.identities.find("telegram", "1").display_name == "Lan V."
+
+
+def test_rollback_on_error_writes_nothing(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), UnitOfWork(engine) as uow:
+        _school_and_user(uow)
+        raise RuntimeError("boom")
+    with UnitOfWork(engine) as uow:
+        assert uow.units.by_code("S1") is None
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive"), UnitOfWork(engine) as uow:
+        school, user = _school_and_user(uow)
+        user.created_at = datetime(2024, 1, 1)  # noqa: DTZ001
+        uow.session.add(user)
+        uow.flush()
+    with UnitOfWork(engine) as uow:
+        school, user = _school_and_user(uow)
+        user.created_at = datetime(2024, 1, 1, tzinfo=UTC)
+    with UnitOfWork(engine) as uow:
+        assert uow.users.by_code("U1").created_at == datetime(2024, 1, 1, tzinfo=UTC)
