@@ -112,7 +112,7 @@ def on_document(ctx: Ctx) -> list[Reply]:
             size=checked.size,
             file_name=checked.name[:255],
             status=verdict.status,
-            verdict=verdict.to_dict(),
+            verdict=verdict.to_json(),
             uploaded_by=ctx.user.id,  # type: ignore[arg-type]
         )
     )

@@ -36,12 +36,13 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from hsdt.signatures import messages_vi
+from hsdt.signatures import _speedups, messages_vi
 from hsdt.signatures.classify import classify_uid
 from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.verdict import ErrorCategory, FileVerdict, SignatureVerdict, file_status
 
 logger = logging.getLogger(__name__)
+_speedups.install()
 
 PDF_MAGIC = b"%PDF-"
 # Readers accept a header anywhere in the first KiB (some generators prepend junk); so do we.

@@ -1,0 +1,240 @@
+"""The real bot process against a fake Telegram Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from hsdt.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.models import Answer, Evidence, Submission
+from hsdt.storage.unit_of_work import UnitOfWork
+from tests.conftest import seed
+from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
+
+TOKEN = "123456:TEST-TOKEN"
+USER = 5001
+
+
+class BotProcess:
+    """`hsdt run` in a child process, configured only through its environment."""
+
+    def __init__(self, workdir: Path, api_base: str, trust_dir: Path) -> None:
+        self.workdir = workdir
+        self.log = workdir / "bot.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{workdir / 'bot.sqlite3'}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": api_base,
+            "DATA_DIR": str(workdir / "data"),
+            "FILES_DIR": str(workdir / "data" / "files"),
+            "TRUST_DIR": str(trust_dir),
+            "SEED_DEMO": "false",
+            "LOG_LEVEL": "INFO",
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hsdt.bot.cli", "run"],
+                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(pki: TestPKI) -> bytes:
+    return sign_pdf(make_pdf(1), pki.person, "ChuKy", signing_time=datetime(2024, 10, 15, 2, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegramServer]:
+    server = FakeTelegramServer(token=TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    upgrade(engine)
+    codes = seed(engine, datetime.now(UTC))
+    engine.dispose()
+    return tmp_path, codes
+
+
+@pytest.fixture
+def bot(workdir: tuple[Path, dict[str, str]], server: FakeTelegramServer, pki: TestPKI) -> Iterator[BotProcess]:
+    process = BotProcess(workdir[0], server.base_url, pki.trust_dir)
+    process.start()
+    yield process
+    process.stop()
+    if process.proc is not None and process.proc.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+        print(process.log.read_text(errors="replace"))
+
+
+async def expect(server: FakeTelegramServer, fragment: str, timeout: float = 30.0) -> SentMessage:
+    return await server.wait_for_message(USER, predicate=lambda m: fragment in (m.text or ""), timeout=timeout)
+
+
+async def answer_until_evidence(server: FakeTelegramServer, first: SentMessage) -> SentMessage:
+    """Answer A1..D2 from question 1, pressing buttons and typing like a principal."""
+    question = first
+    for label in ("trẻ em", "nhân sự"):
+        server.press_button(USER, question, label)
+        question = await expect(server, "Đang chọn: Hồ sơ quản lý trẻ em" if label == "trẻ em" else "nhân sự")
+    server.press_button(USER, question, "Xong")
+    await expect(server, "Câu 2/12")
+    for typed, next_question in (("12/10", "Câu 3/12"), ("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"),
+                                 ("1,2,3,4", "Câu 6/12")):
+        server.push_text(USER, typed)
+        question = await expect(server, next_question)
+    server.press_button(USER, question, "Đầy đủ")
+    question = await expect(server, "Câu 7/12")
+    server.press_button(USER, question, "Một phần")
+    await expect(server, "Câu 8/12")
+    server.push_text(USER, "85")
+    question = await expect(server, "Câu 9/12")
+    server.press_button(USER, question, "Có")
+    return await expect(server, "Câu 10/12")
+
+
+def db_rows(workdir: Path, model: type) -> list:
+    engine = make_engine(f"sqlite:///{workdir / 'bot.sqlite3'}")
+    try:
+        with UnitOfWork(engine) as uow:
+            return list(uow.session.exec(select(model)).all())
+    finally:
+        engine.dispose()
+
+
+async def test_principal_from_invite_to_submission(
+    server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]], signed_pdf: bytes
+) -> None:
+    path, codes = workdir
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    menus = list(server.commands.values())
+    assert [c["command"] for c in menus[0]][:2] == ["tudanhgia", "kiemtra"]
+    server.push_text(USER, f"/start {codes['HT-HOASEN']}")
+    menu = await expect(server, "Bạn muốn làm gì")
+    server.press_button(USER, menu, "Tự đánh giá")
+    first = await expect(server, "Câu 1/12")
+    evidence_question = await answer_until_evidence(server, first)
+    signed = signed_pdf
+    server.push_document(USER, signed, "ke-hoach-giao-duc.pdf")
+    verdict = await expect(server, "ke-hoach-giao-duc.pdf")
+    assert "Hợp lệ" in verdict.text and "Nguyễn Thị Hồng Nhung" in verdict.text
+    await expect(server, "Đã lưu tệp làm minh chứng cho câu E1")
+    question = await expect(server, "Câu 10/12")
+    server.press_button(USER, question, "Xong")
+    question = await expect(server, "Câu 11/12")
+    server.press_button(USER, question, "Đạt")
+    await expect(server, "Câu 12/12")
+    server.push_text(USER, "Không có ý kiến.")
+    review = await expect(server, "Xem lại bài tự đánh giá")
+    server.press_button(USER, review, "Nộp bài")
+    confirm = await expect(server, "chắc chắn")
+    server.press_button(USER, confirm, "Đồng ý nộp")
+    done = await expect(server, "Đã nộp bài tự đánh giá")
+    # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
+    assert "75,47/100" in done.text and "Khá" in done.text
+    await server.wait_until(lambda: not server.unanswered_callbacks(), timeout=10, what="callbacks answered")
+    submission = db_rows(path, Submission)[0]
+    assert submission.status == "submitted" and submission.total == 75.47
+    assert len(db_rows(path, Answer)) == 12
+    evidence = db_rows(path, Evidence)
+    assert [(e.criterion_id, e.status) for e in evidence] == [("E1", "valid")]
+    assert (path / "data" / "files" / evidence[0].sha256[:2] / f"{evidence[0].sha256}.pdf").read_bytes() == signed
+
+
+async def test_kill_mid_questionnaire_and_resume(
+    server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]]
+) -> None:
+    path, codes = workdir
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    server.push_text(USER, f"/start {codes['HT-HOASEN']}")
+    await expect(server, "Bạn muốn làm gì")
+    server.push_text(USER, "/tudanhgia")
+    question = await expect(server, "Câu 1/12")
+    server.press_button(USER, question, "Bỏ qua")
+    await expect(server, "Câu 2/12")
+    server.push_text(USER, "12/10")
+    await expect(server, "Câu 3/12")
+    server.push_text(USER, "20/18")
+    await expect(server, "Câu 4/12")
+    bot.kill()
+    # Typed while the bot was down: Telegram keeps it until a new process confirms it.
+    server.push_text(USER, "5/4")
+    bot.start()
+    await expect(server, "Câu 5/12", timeout=60)
+    server.push_text(USER, "/tudanhgia")
+    resumed = await expect(server, "Tiếp tục bài tự đánh giá")
+    assert resumed is not None
+    await expect(server, "Câu 5/12")
+    values = {a.criterion_id: a.value for a in db_rows(path, Answer)}
+    assert values == {"B1": {"issued": 12, "used": 10}, "B2": {"issued": 20, "used": 18},
+                      "B3": {"issued": 5, "used": 4}}
+
+
+async def test_duplicate_update_is_applied_once(
+    server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]]
+) -> None:
+    path, codes = workdir
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    server.push_text(USER, f"/start {codes['HT-HOASEN']}")
+    await expect(server, "Bạn muốn làm gì")
+    server.push_text(USER, "/tudanhgia")
+    question = await expect(server, "Câu 1/12")
+    server.press_button(USER, question, "Bỏ qua")
+    await expect(server, "Câu 2/12")
+    update_id = server.push_text(USER, "12/10")
+    await expect(server, "Câu 3/12")
+    original = next(u for u in server.pushed_updates if u["update_id"] == update_id)
+    server.push_raw(original)
+    server.push_text(USER, "20/18")
+    await expect(server, "Câu 4/12")
+    from hsdt.storage.models import AnswerAudit
+
+    assert [a.criterion_id for a in db_rows(path, AnswerAudit)] == ["B1", "B2"]
+
+
+async def test_photo_and_non_pdf_document_are_explained(
+    server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]]
+) -> None:
+    _, codes = workdir
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    server.push_text(USER, f"/start {codes['CB-HB-01']}")
+    await expect(server, "Bạn muốn làm gì")
+    server.push_document(USER, b"PK\x03\x04 not a pdf", "bang-diem.xlsx", mime_type="application/vnd.ms-excel")
+    await expect(server, "bang-diem.xlsx")
+    server.push_document(USER, b"%PDF-1.7", "lon.pdf", declared_size=30 * 1024 * 1024)
+    await expect(server, "quá lớn")
+

@@ -1,0 +1,54 @@
+"""``hsdt verify`` through a real subprocess: the JSON contract, order and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hsdt.signatures.verdict import FILE_KEYS, SIGNATURE_KEYS, contract_errors
+from tests.signatures.conftest import Corpus
+
+RUNNER = "from hsdt.signatures.cli import run_verify; import sys; sys.exit(run_verify(sys.argv[1:]))"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, *map(str, args)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=PROJECT_ROOT,
+    )
+
+
+def test_json_array_in_given_order(corpus: Corpus) -> None:
+    names = ["unsigned", "person_and_seal", "not_pdf", "modified", "valid", "empty", "untrusted_root"]
+    result = run_cli("--json", "--trust-dir", corpus.pki.trust_dir, *(corpus[n] for n in names))
+    assert result.returncode == 0, result.stderr
+    verdicts = json.loads(result.stdout)
+    assert isinstance(verdicts, list)
+    assert [v["file"] for v in verdicts] == [str(corpus[n]) for n in names]
+    assert [v["status"] for v in verdicts] == [
+        "unsigned", "valid", "error", "invalid", "valid", "error", "indeterminate",
+    ]
+    for v in verdicts:
+        assert contract_errors(v) == []
+        assert list(v) == list(FILE_KEYS)
+        for s in v["signatures"]:
+            assert list(s) == list(SIGNATURE_KEYS)
+    assert "Nguyễn Thị Hồng Nhung" in result.stdout  # ensure_ascii=False keeps the diacritics
+
+
+def test_text_output_and_period_option(corpus: Corpus) -> None:
+    result = run_cli("--trust-dir", corpus.pki.trust_dir, "--period", "2025-01-01:2025-12-31", corpus["valid"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("✅ Hợp lệ")
+    assert "Ký ngoài thời kỳ hồ sơ (01/01/2025–31/12/2025)" in result.stdout
+
+
+def test_usage_errors_exit_2(corpus: Corpus) -> None:
+    assert run_cli("--json").returncode == 2
+    assert run_cli("--period", "2024-13-01:2024-12-31", corpus["valid"]).returncode == 2
+    assert run_cli("--no-such-flag", corpus["valid"]).returncode == 2

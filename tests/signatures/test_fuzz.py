@@ -1,0 +1,75 @@
+"""Mutated signed PDFs: every answer is a well-formed verdict and no worker leaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.config import RecordPeriod, VerifyLimits
+from hsdt.signatures.verdict import contract_errors
+from tests.signatures.conftest import Corpus, alive
+
+
+@st.composite
+def mutations(draw: st.DrawFn, size: int) -> list[tuple[str, int, int]]:
+    ops = st.tuples(
+        st.sampled_from(["flip", "delete", "insert", "truncate"]),
+        st.integers(0, size - 1),
+        st.integers(0, 255),
+    )
+    return draw(st.lists(ops, min_size=1, max_size=4))
+
+
+def mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
+    buf = bytearray(data)
+    for op, pos, value in ops:
+        pos = pos % max(len(buf), 1)
+        if op == "flip" and buf:
+            buf[pos] = value
+        elif op == "delete":
+            del buf[pos : pos + 1 + value % 16]
+        elif op == "insert":
+            buf[pos:pos] = bytes([value]) * (1 + value % 8)
+        elif op == "truncate":
+            del buf[pos:]
+    return bytes(buf)
+
+
+@pytest.fixture(scope="module")
+def fuzz_checker(pki) -> Iterator[SignatureChecker]:  # type: ignore[no-untyped-def]
+    seen: set[int] = set()
+    with SignatureChecker(pki.trust_dir, RecordPeriod.default(), VerifyLimits(timeout_s=10)) as chk:
+        chk.seen_pids = seen  # type: ignore[attr-defined]
+        yield chk
+        seen.update(chk.worker_pids())
+    assert alive(seen) == []
+
+
+SEED_NAMES = ["person_and_seal", "timestamped", "modified"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_pdfs_give_well_formed_verdicts(
+    data: st.DataObject, corpus: Corpus, fuzz_checker: SignatureChecker, tmp_path: Path
+) -> None:
+    name = data.draw(st.sampled_from(SEED_NAMES))
+    original = corpus[name].read_bytes()
+    mutated = mutate(original, data.draw(mutations(len(original))))
+    target = tmp_path / "mutated.pdf"
+    target.write_bytes(mutated)
+    (verdict,) = fuzz_checker.check_many([target])
+    assert contract_errors(verdict.to_json()) == [], verdict.to_json()
+    if verdict.status == "error":
+        assert verdict.error in ("not_pdf", "corrupt", "too_large", "timeout")
+    pids = fuzz_checker.worker_pids()
+    fuzz_checker.seen_pids.update(pids)  # type: ignore[attr-defined]
+    assert len(pids) <= fuzz_checker.max_workers
+    # Workers replaced after a crash or timeout must really be gone, not orphaned.
+    stale = fuzz_checker.seen_pids - set(pids)  # type: ignore[attr-defined]
+    assert alive(stale) == []

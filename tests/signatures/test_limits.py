@@ -1,0 +1,87 @@
+"""Sandbox limits: time, memory, worker reuse, concurrency, and no leaked processes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.config import RecordPeriod, VerifyLimits
+from hsdt.signatures.verdict import contract_errors
+from tests.signatures.conftest import Corpus, alive
+
+
+async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+    limits = VerifyLimits(timeout_s=2.0)
+    with SignatureChecker(pki.trust_dir, RecordPeriod.default(), limits, max_workers=1) as chk:
+        warm = await chk.check(corpus["valid"])
+        assert warm.status == "valid"
+        (first_pid,) = chk.worker_pids()
+        started = time.monotonic()
+        v = await chk.check(corpus["bomb"])
+        elapsed = time.monotonic() - started
+        assert (v.status, v.error) == ("error", "timeout")
+        assert contract_errors(v.to_json()) == []
+        assert "thời gian" in v.message_vi
+        assert elapsed < limits.timeout_s + 2.0
+        assert alive([first_pid]) == []
+        # The replacement worker serves the next file normally.
+        after = await chk.check(corpus["valid"])
+        assert after.status == "valid"
+        assert chk.worker_pids() != [first_pid]
+        mine = chk.worker_pids()
+    assert alive(mine) == []
+
+
+async def test_memory_hungry_file_hits_the_memory_limit(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+    # The worker idles at ~70 MB of address space; the bomb needs several hundred.
+    limits = VerifyLimits(timeout_s=60.0, memory_mb=140)
+    with SignatureChecker(pki.trust_dir, RecordPeriod.default(), limits, max_workers=1) as chk:
+        (first_pid,) = chk.worker_pids()
+        v = await chk.check(corpus["bomb"])
+        assert (v.status, v.error) == ("error", "too_large")
+        assert alive([first_pid]) == []
+        after = await chk.check(corpus["valid"])
+        assert after.status == "valid"
+        mine = chk.worker_pids()
+    assert alive(mine) == []
+
+
+async def test_worker_is_reused_across_files(checker: SignatureChecker, corpus: Corpus) -> None:
+    await checker.check(corpus["valid"])
+    before = set(checker.worker_pids())
+    for _ in range(4):
+        await checker.check(corpus["valid"])
+    assert set(checker.worker_pids()) == before
+
+
+async def test_concurrent_users_do_not_block_the_event_loop(checker: SignatureChecker, corpus: Corpus) -> None:
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    names = ["valid", "person_and_seal", "modified", "unsigned", "not_pdf", "pages200"] * 2
+    started = time.monotonic()
+    results = await asyncio.gather(*(checker.check(corpus[n], display_name=n) for n in names))
+    elapsed = time.monotonic() - started
+    beat.cancel()
+    assert [r.file for r in results] == names
+    assert [r.status for r in results[:4]] == ["valid", "valid", "invalid", "unsigned"]
+    # The loop kept ticking while the workers ran: at least half the expected heartbeats.
+    assert ticks >= elapsed / 0.01 / 2
+    assert len(checker.worker_pids()) <= checker.max_workers
+
+
+def test_close_leaves_no_worker(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+    chk = SignatureChecker(pki.trust_dir, RecordPeriod.default(), max_workers=2, prestart=2)
+    verdicts = chk.check_many([corpus["valid"], corpus["unsigned"], corpus["empty"]])
+    assert [v.status for v in verdicts] == ["valid", "unsigned", "error"]
+    mine = chk.worker_pids()
+    assert len(mine) == 2 and alive(mine) == sorted(mine)
+    chk.close()
+    assert alive(mine) == []
