@@ -30,7 +30,6 @@ from aiogram.types import (
 )
 
 from hsdt.bot.bootstrap import App
-from hsdt.handlers import messages
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 
@@ -248,9 +247,10 @@ async def poll(dp: AiogramDispatcher, bot: Bot, stop: asyncio.Event, timeout: in
             offset = updates[-1].update_id + 1
 
 
-async def setup_bot(bot: Bot) -> None:
+async def setup_bot(bot: Bot, handlers: Dispatcher) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
-    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in messages.COMMAND_MENU])
+    menu = handlers.router.command_menu()
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
 
 
 async def run_polling(app: App, stop: asyncio.Event | None = None) -> None:
@@ -260,7 +260,7 @@ async def run_polling(app: App, stop: asyncio.Event | None = None) -> None:
     dp = build_aiogram_dispatcher(app.dispatcher)
     stop = stop or asyncio.Event()
     try:
-        await setup_bot(bot)
+        await setup_bot(bot, app.dispatcher)
         me = await bot.get_me()
         log.info("polling as @%s", me.username)
         await poll(dp, bot, stop)

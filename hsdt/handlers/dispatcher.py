@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from hsdt.handlers import enrolment, messages, router
+from hsdt.handlers import enrolment, messages
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.events import FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -40,7 +41,11 @@ class Dispatcher:
         config: HandlerConfig,
         checker: object | None = None,
         clock: Callable[[], datetime] = utcnow,
+        router: Router | None = None,
     ) -> None:
+        from hsdt.handlers.features import build_router
+
+        self.router = router or build_router()
         self.engine = engine
         self.config = config
         self.checker = checker
@@ -82,7 +87,7 @@ class Dispatcher:
             identity = uow.identities.find(event.channel, event.user_ref)
             user = uow.users.get(identity.user_id) if identity is not None else None
             if user is None:
-                return enrolment.handle_anonymous(uow, event, now, self.tz)
+                return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
             if not user.active:
                 return [Reply(messages.USER_INACTIVE)]
             unit = uow.units.get(user.unit_id)
@@ -105,7 +110,7 @@ class Dispatcher:
                 flow=state.flow,
                 data=dict(state.data),
             )
-            replies = router.route(ctx)
+            replies = self.router.route(ctx)
             uow.conversations.save(state, ctx.flow, ctx.data)
             return replies
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hsdt.handlers import messages
+from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Incoming, Kind, Reply
 from hsdt.storage.models import InviteCode, User
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -47,8 +49,12 @@ def describe(uow: UnitOfWork, user: User) -> dict[str, str]:
     }
 
 
-def redeem(uow: UnitOfWork, event: Incoming, raw_code: str, now: datetime, tz: ZoneInfo) -> list[Reply] | None:
-    """Returns the replies, or None when the text is not an invite code at all."""
+MenuFor = Callable[[User], Reply]
+
+
+def redeem(
+    uow: UnitOfWork, event: Incoming, raw_code: str, now: datetime, tz: ZoneInfo, menu_for: MenuFor
+) -> list[Reply]:
     code = normalise_code(raw_code)
     invite = uow.invites.get(code)
     if invite is None:
@@ -64,28 +70,27 @@ def redeem(uow: UnitOfWork, event: Incoming, raw_code: str, now: datetime, tz: Z
     invite.used_at = now
     invite.used_by_identity_id = identity.id
     uow.session.add(invite)
-    from hsdt.handlers import menu
-
-    return [Reply(messages.ENROLLED.format(**describe(uow, user))), menu.menu_reply(user)]
+    return [Reply(messages.ENROLLED.format(**describe(uow, user))), menu_for(user)]
 
 
-def handle_anonymous(uow: UnitOfWork, event: Incoming, now: datetime, tz: ZoneInfo) -> list[Reply]:
+def handle_anonymous(
+    uow: UnitOfWork, event: Incoming, now: datetime, tz: ZoneInfo, menu_for: MenuFor
+) -> list[Reply]:
     command, argument = event.command
     if command == "/start" and argument:
-        return redeem(uow, event, argument, now, tz) or []
+        return redeem(uow, event, argument, now, tz, menu_for)
     if event.kind is Kind.TEXT and event.text.strip():
         text = event.text.strip()
         if looks_like_code(text) or len(normalise_code(text)) == CODE_LENGTH:
-            return redeem(uow, event, text, now, tz) or []
+            return redeem(uow, event, text, now, tz, menu_for)
     if command in ("", "/start", "/help", "/menu"):
         return [Reply(messages.WELCOME_ANONYMOUS)]
     return [Reply(messages.NEED_INVITE_FIRST), Reply(messages.WELCOME_ANONYMOUS)]
 
 
-def handle_code_from_enrolled(uow: UnitOfWork, event: Incoming, user: User, raw_code: str,
-                              now: datetime, tz: ZoneInfo) -> list[Reply]:
-    """An enrolled user sends /start CODE: the same person on a new device, or a second account."""
-    invite = uow.invites.get(normalise_code(raw_code))
-    if invite is not None and invite.user_id == user.id and invite.used_at is not None:
-        return [Reply(messages.ALREADY_ENROLLED.format(**describe(uow, user)))]
-    return redeem(uow, event, raw_code, now, tz) or []
+def handle_code_from_enrolled(ctx: Ctx, menu_for: MenuFor, raw_code: str) -> list[Reply]:
+    """An enrolled user sends a code: the same person again, or a new account on this chat."""
+    invite = ctx.uow.invites.get(normalise_code(raw_code))
+    if invite is not None and invite.user_id == ctx.user.id and invite.used_at is not None:
+        return [Reply(messages.ALREADY_ENROLLED.format(**describe(ctx.uow, ctx.user)))]
+    return redeem(ctx.uow, ctx.event, raw_code, ctx.now, ctx.tz, menu_for)

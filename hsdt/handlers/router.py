@@ -1,90 +1,129 @@
-"""Routes an enrolled user's event to the flow in charge. The table of contents of the bot."""
+"""Routes an enrolled user's event to the feature in charge, checking the role first."""
 
 from __future__ import annotations
 
-from hsdt.handlers import enrolment, menu, messages, self_assessment, signature_check
+from collections.abc import Iterable
+
+from hsdt.handlers import enrolment, messages
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Kind, Reply
+from hsdt.handlers.events import Button, Kind, Reply, rows
+from hsdt.handlers.feature import Feature, FlowHandler
+from hsdt.storage.models import User
 
 
-def _allowed(ctx: Ctx, roles: tuple[str, ...]) -> list[Reply] | None:
-    if ctx.user.role in roles:
-        return None
-    return [
-        Reply(messages.NOT_ALLOWED.format(roles=messages.roles_list(roles), role=messages.role_name(ctx.user.role))),
-        menu.menu_reply(ctx.user),
-    ]
+class Router:
+    def __init__(self) -> None:
+        self.features: list[Feature] = []
 
+    def include(self, *features: Feature) -> Router:
+        for feature in features:
+            clash = [f.name for f in self.features if f.button_prefix and f.button_prefix == feature.button_prefix]
+            if clash:
+                raise ValueError(f"button prefix {feature.button_prefix!r} of {feature.name} already used by {clash}")
+            self.features.append(feature)
+        return self
 
-def _self_assessment(ctx: Ctx) -> list[Reply]:
-    return _allowed(ctx, menu.SELF_ASSESSMENT_ROLES) or self_assessment.open_(ctx)
+    # --- the main menu and help -----------------------------------------------------------------
 
+    def menu_for(self, user: User) -> Reply:
+        buttons = [Button(entry.label, entry.action) for feature in self._for_role(user.role) for entry in feature.menu]
+        buttons.append(Button(messages.BTN_HELP, "m:help"))
+        return Reply(messages.MENU_TITLE, buttons=rows(*buttons))
 
-def _check(ctx: Ctx) -> list[Reply]:
-    return _allowed(ctx, menu.SIGNATURE_CHECK_ROLES) or signature_check.prompt(ctx)
+    def help_reply(self, ctx: Ctx) -> Reply:
+        lines = [messages.HELP_TITLE]
+        for feature in self._for_role(ctx.user.role):
+            lines.extend(f"/{command} — {description}" for command, description in feature.command_help)
+        lines.extend(messages.HELP_COMMON)
+        return Reply("\n".join(lines))
 
+    def command_menu(self) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for feature in self.features:
+            seen.update(dict(feature.command_help))
+        seen.update(dict(messages.CORE_COMMAND_MENU))
+        return list(seen.items())
 
-def _cancel(ctx: Ctx) -> list[Reply]:
-    was_busy = ctx.flow != "idle"
-    # Remember the question, so the next /tudanhgia resumes exactly there.
-    resume = ctx.data.get("cid") if ctx.flow == self_assessment.FLOW else ctx.data.get("resume_cid")
-    ctx.goto("idle", resume_cid=resume)
-    return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), menu.menu_reply(ctx.user)]
+    def _for_role(self, role: str) -> Iterable[Feature]:
+        return (f for f in self.features if role in f.roles)
 
+    # --- routing --------------------------------------------------------------------------------
 
-def _menu(ctx: Ctx) -> list[Reply]:
-    return [menu.menu_reply(ctx.user)]
+    def route(self, ctx: Ctx) -> list[Reply]:
+        event = ctx.event
+        if event.kind is Kind.COMMAND:
+            return self._command(ctx)
+        if event.kind is Kind.BUTTON:
+            return self._button(ctx)
+        flow_owner = self._flow_owner(ctx)
+        if event.kind is Kind.DOCUMENT:
+            if flow_owner is not None and flow_owner.on_document is not None:
+                return self._guarded(ctx, flow_owner, flow_owner.on_document)
+            stray = next((f for f in self.features if f.handles_stray_documents), None)
+            if stray is None or stray.on_document is None:
+                return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
+            return self._guarded(ctx, stray, stray.on_document)
+        if event.kind is Kind.PHOTO:
+            return [Reply(messages.SEND_PDF_NOT_PHOTO)]
+        if event.kind is Kind.TEXT:
+            if flow_owner is not None and flow_owner.on_text is not None:
+                return self._guarded(ctx, flow_owner, flow_owner.on_text)
+            if enrolment.looks_like_code(event.text):
+                return enrolment.handle_code_from_enrolled(ctx, self.menu_for, event.text)
+            return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
+        return [Reply(messages.OTHER_CONTENT)]
 
-
-def _help(ctx: Ctx) -> list[Reply]:
-    return [Reply(messages.HELP), menu.menu_reply(ctx.user)]
-
-
-COMMANDS = {
-    "/start": _menu,
-    "/menu": _menu,
-    "/help": _help,
-    "/huy": _cancel,
-    "/tudanhgia": _self_assessment,
-    "/kiemtra": _check,
-}
-MENU_BUTTONS = {"m:sa": _self_assessment, "m:chk": _check, "m:help": _help}
-
-
-def route(ctx: Ctx) -> list[Reply]:
-    event = ctx.event
-    if event.kind is Kind.COMMAND:
-        command, argument = event.command
+    def _command(self, ctx: Ctx) -> list[Reply]:
+        command, argument = ctx.event.command
         if command == "/start" and argument:
-            return enrolment.handle_code_from_enrolled(ctx.uow, event, ctx.user, argument, ctx.now, ctx.tz)
-        handler = COMMANDS.get(command)
-        if handler is None:
-            return [Reply(messages.UNKNOWN_COMMAND.format(command=command[:32])), menu.menu_reply(ctx.user)]
+            return enrolment.handle_code_from_enrolled(ctx, self.menu_for, argument)
+        if command in ("/start", "/menu"):
+            return [self.menu_for(ctx.user)]
+        if command == "/help":
+            return [self.help_reply(ctx), self.menu_for(ctx.user)]
+        if command == "/huy":
+            return self._cancel(ctx)
+        for feature in self.features:
+            handler = feature.commands.get(command)
+            if handler is not None:
+                return self._guarded(ctx, feature, handler)
+        return [Reply(messages.UNKNOWN_COMMAND.format(command=command[:32])), self.menu_for(ctx.user)]
+
+    def _button(self, ctx: Ctx) -> list[Reply]:
+        action = ctx.event.payload
+        if action == "m:help":
+            return [self.help_reply(ctx), self.menu_for(ctx.user)]
+        if action == "m:menu":
+            return [self.menu_for(ctx.user)]
+        prefix = action.split(":", 1)[0]
+        for feature in self.features:
+            if feature.button_prefix == prefix and feature.on_button is not None:
+                return self._guarded(ctx, feature, feature.on_button)
+        owner = self._flow_owner(ctx)
+        if owner is not None and owner.current_screen is not None:
+            return [Reply(messages.STALE_BUTTON), *owner.current_screen(ctx)]
+        return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
+
+    def _cancel(self, ctx: Ctx) -> list[Reply]:
+        was_busy = ctx.flow != "idle"
+        # Remember where the user was, so opening the feature again resumes exactly there.
+        resume = {"flow": ctx.flow, "data": ctx.data} if was_busy else ctx.data.get("resume")
+        ctx.goto("idle", resume=resume)
+        return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), self.menu_for(ctx.user)]
+
+    def _flow_owner(self, ctx: Ctx) -> Feature | None:
+        if ctx.flow == "idle":
+            return None
+        return next((f for f in self.features if f.flow == ctx.flow), None)
+
+    def _guarded(self, ctx: Ctx, feature: Feature, handler: FlowHandler) -> list[Reply]:
+        if ctx.user.role not in feature.roles:
+            return [
+                Reply(
+                    messages.NOT_ALLOWED.format(
+                        roles=messages.roles_list(feature.roles), role=messages.role_name(ctx.user.role)
+                    )
+                ),
+                self.menu_for(ctx.user),
+            ]
         return handler(ctx)
-    if event.kind is Kind.BUTTON:
-        if event.payload in MENU_BUTTONS:
-            return MENU_BUTTONS[event.payload](ctx)
-        if event.payload.startswith("sa:"):
-            return _allowed(ctx, menu.SELF_ASSESSMENT_ROLES) or self_assessment.on_button(ctx)
-        return _stale(ctx)
-    if event.kind is Kind.DOCUMENT:
-        if denied := _allowed(ctx, menu.SIGNATURE_CHECK_ROLES):
-            return denied
-        if ctx.flow == self_assessment.FLOW:
-            return self_assessment.on_document(ctx)
-        return signature_check.on_document(ctx)
-    if event.kind is Kind.PHOTO:
-        return [Reply(messages.SEND_PDF_NOT_PHOTO)]
-    if event.kind is Kind.TEXT:
-        if ctx.flow == self_assessment.FLOW:
-            return self_assessment.on_text(ctx)
-        if enrolment.looks_like_code(event.text):
-            return enrolment.handle_code_from_enrolled(ctx.uow, event, ctx.user, event.text, ctx.now, ctx.tz)
-        return [Reply(messages.UNEXPECTED_INPUT), menu.menu_reply(ctx.user)]
-    return [Reply(messages.OTHER_CONTENT)]
-
-
-def _stale(ctx: Ctx) -> list[Reply]:
-    if ctx.flow == self_assessment.FLOW:
-        return [Reply(messages.STALE_BUTTON), *self_assessment.current_screen(ctx)]
-    return [Reply(messages.UNEXPECTED_INPUT), menu.menu_reply(ctx.user)]

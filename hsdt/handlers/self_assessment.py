@@ -12,6 +12,7 @@ from typing import Any
 from hsdt.handlers import messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Reply, rows
+from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import (
     AnswerType,
@@ -25,7 +26,7 @@ from hsdt.scoring import (
     score_school,
     validate_value,
 )
-from hsdt.storage.models import Answer, Evidence
+from hsdt.storage.models import Answer, Evidence, Role
 
 FLOW = "sa"
 KIND = "self"
@@ -49,8 +50,10 @@ def open_(ctx: Ctx) -> list[Reply]:
         if mode == "q":
             _enter(ctx, ctx.data["cid"], ret=bool(ctx.data.get("ret")))
         return [intro, *current_screen(ctx)]
-    if ctx.data.get("resume_cid") in _ids(ctx):
-        _enter(ctx, ctx.data["resume_cid"])
+    resume = ctx.data.get("resume") or {}
+    resume_cid = (resume.get("data") or {}).get("cid") if resume.get("flow") == FLOW else None
+    if resume_cid in _ids(ctx):
+        _enter(ctx, resume_cid)
         return [Reply(messages.SA_RESUME.format(school=ctx.unit.name)), _question(ctx)]
     answers = _answers(ctx)
     first = next((c.id for c in rubric.criteria if c.id not in answers), rubric.criteria[0].id)
@@ -618,3 +621,18 @@ def _used(criterion: Criterion) -> str:
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+feature = Feature(
+    name="self_assessment",
+    roles=(Role.PRINCIPAL,),
+    commands={"/tudanhgia": open_},
+    menu=(MenuEntry(messages.BTN_SELF_ASSESS, "sa:open"),),
+    button_prefix="sa",
+    on_button=on_button,
+    flow=FLOW,
+    on_text=on_text,
+    on_document=on_document,
+    current_screen=current_screen,
+    command_help=(("tudanhgia", messages.CMD_SELF_ASSESS),),
+)

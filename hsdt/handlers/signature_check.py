@@ -5,6 +5,8 @@ from __future__ import annotations
 from hsdt.handlers import messages
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.events import Reply
+from hsdt.handlers.feature import Feature, MenuEntry
+from hsdt.storage.models import Role
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
@@ -20,3 +22,16 @@ def verdict_reply(checked: CheckedFile) -> Reply:
 def on_document(ctx: Ctx) -> list[Reply]:
     assert ctx.checked is not None
     return [verdict_reply(ctx.checked)]
+
+
+feature = Feature(
+    name="signature_check",
+    roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF),
+    commands={"/kiemtra": prompt},
+    menu=(MenuEntry(messages.BTN_CHECK_SIGNATURE, "chk:open"),),
+    button_prefix="chk",
+    on_button=prompt,
+    on_document=on_document,
+    command_help=(("kiemtra", messages.CMD_CHECK),),
+    handles_stray_documents=True,
+)

@@ -147,7 +147,7 @@ async def test_principal_from_invite_to_submission(
     menu = await expect(server, "Bạn muốn làm gì")
     server.press_button(USER, menu, "Tự đánh giá")
     first = await expect(server, "Câu 1/12")
-    evidence_question = await answer_until_evidence(server, first)
+    await answer_until_evidence(server, first)
     signed = signed_pdf
     server.push_document(USER, signed, "ke-hoach-giao-duc.pdf")
     verdict = await expect(server, "ke-hoach-giao-duc.pdf")

@@ -63,7 +63,7 @@ def test_only_principals_self_assess(
     assert all("Tự đánh giá" not in b.label for r in chat.replies for b in r.flat_buttons)
     chat.send("/tudanhgia")
     assert "chỉ dành cho Hiệu trưởng" in chat.text
-    chat.press_action("m:sa")
+    chat.press_action("sa:open")
     assert "chỉ dành cho Hiệu trưởng" in chat.text
     chat.press_action("sa:o:C1:full")
     assert "chỉ dành cho Hiệu trưởng" in chat.text

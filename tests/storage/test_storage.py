@@ -98,11 +98,11 @@ def test_rollback_on_error_writes_nothing(engine: Engine) -> None:
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive"), UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
-        user.created_at = datetime(2024, 1, 1)  # noqa: DTZ001
+        user.created_at = datetime(2024, 1, 1)
         uow.session.add(user)
         uow.flush()
     with UnitOfWork(engine) as uow:
-        school, user = _school_and_user(uow)
+        _school, user = _school_and_user(uow)
         user.created_at = datetime(2024, 1, 1, tzinfo=UTC)
     with UnitOfWork(engine) as uow:
         assert uow.users.by_code("U1").created_at == datetime(2024, 1, 1, tzinfo=UTC)

@@ -27,13 +27,18 @@ MENU_TITLE = "Bạn muốn làm gì? Chọn một chức năng bên dưới ho�
 BTN_SELF_ASSESS = "📝 Tự đánh giá"
 BTN_CHECK_SIGNATURE = "🔍 Kiểm tra chữ ký số"
 BTN_HELP = "❓ Hướng dẫn"
-HELP = (
-    "Các lệnh:\n"
-    "/tudanhgia — tự đánh giá của nhà trường (Phụ lục 1)\n"
-    "/kiemtra — kiểm tra chữ ký số của tệp PDF\n"
-    "/huy — dừng việc đang làm (câu trả lời đã lưu vẫn được giữ)\n"
-    "/menu — danh sách chức năng\n"
-    "Bạn có thể gửi tệp PDF bất cứ lúc nào để kiểm tra chữ ký số."
+HELP_TITLE = "Các lệnh:"
+HELP_COMMON = (
+    "/huy — dừng việc đang làm (câu trả lời đã lưu vẫn được giữ)",
+    "/menu — danh sách chức năng",
+    "/help — hướng dẫn",
+)
+CMD_SELF_ASSESS = "Tự đánh giá của nhà trường (Phụ lục 1)"
+CMD_CHECK = "Kiểm tra chữ ký số của tệp PDF (hoặc gửi tệp PDF bất cứ lúc nào)"
+CORE_COMMAND_MENU = (
+    ("menu", "Danh sách chức năng"),
+    ("huy", "Dừng việc đang làm"),
+    ("help", "Hướng dẫn"),
 )
 UNKNOWN_COMMAND = "Lệnh «{command}» không có. Gõ /help để xem các lệnh."
 NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của bạn là {role}."
@@ -158,11 +163,3 @@ def role_name(role: str) -> str:
 def roles_list(roles: list[str] | tuple[str, ...]) -> str:
     return ", ".join(role_name(r) for r in roles)
 
-# The command menu shown by Telegram next to the text box.
-COMMAND_MENU = [
-    ("tudanhgia", "Tự đánh giá của nhà trường"),
-    ("kiemtra", "Kiểm tra chữ ký số của tệp PDF"),
-    ("menu", "Danh sách chức năng"),
-    ("huy", "Dừng việc đang làm"),
-    ("help", "Hướng dẫn"),
-]

@@ -1,0 +1,13 @@
+"""Everything the bot can do, in one place."""
+
+from __future__ import annotations
+
+from hsdt.handlers import self_assessment, signature_check
+from hsdt.handlers.router import Router
+
+
+def build_router() -> Router:
+    return Router().include(
+        self_assessment.feature,
+        signature_check.feature,
+    )
