@@ -7,8 +7,13 @@ import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 from hsdt.bot.settings import Settings
+
+# Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
+# `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
+FEATURE_COMMANDS: list[ModuleType] = []
 
 
 def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
@@ -21,16 +26,15 @@ def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.bot.bootstrap import build
+    from hsdt.bot.runner import enabled_services, serve
 
-    terminal = settings.telegram_bot_token is None or args.terminal
+    terminal = args.terminal or not enabled_services(settings)
     # In the terminal chat, log lines would land in the middle of the conversation.
     app = build(settings, log_to_file=terminal)
     try:
         if terminal:
             return asyncio.run(_run_terminal(app))
-        from hsdt.bot.telegram import run_polling
-
-        asyncio.run(run_polling(app))
+        asyncio.run(serve(app))
         return 0
     finally:
         app.close()
@@ -125,17 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the bot (terminal chat when no TELEGRAM_BOT_TOKEN is set)")
     run.add_argument("--terminal", action="store_true", help="terminal chat even when a token is set")
+    run.set_defaults(handler=cmd_run)
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
-    sub.add_parser("demo", help="seed the demo campaign and print invite codes")
+    db.set_defaults(handler=cmd_db)
+    sub.add_parser("demo", help="seed the demo campaign and print invite codes").set_defaults(handler=cmd_demo)
     roster = sub.add_parser("roster", help="units and people from an Excel roster")
+    roster.set_defaults(handler=cmd_roster)
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     template = roster_sub.add_parser("template", help="write an empty roster workbook")
     template.add_argument("out")
     imp = roster_sub.add_parser("import", help="create or update units and users, print invite codes")
     imp.add_argument("file")
     sub.add_parser("verify", help="check the digital signatures of PDF files", add_help=False)
+    for module in FEATURE_COMMANDS:
+        module.register(sub)
     return parser
 
 
@@ -145,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["verify"]:
         return cmd_verify(argv[1:], settings)
     args = build_parser().parse_args(argv or ["run"])
-    handlers = {"run": cmd_run, "db": cmd_db, "demo": cmd_demo, "roster": cmd_roster}
-    return handlers[args.command or "run"](args, settings)
+    return int(args.handler(args, settings))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from aiogram.types import (
 )
 
 from hsdt.bot.bootstrap import App
+from hsdt.bot.channels import RecipientBlocked, RetryLater
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 
@@ -161,6 +162,26 @@ async def _retrying(make_call: Callable[[], Awaitable[object]], attempts: int = 
                 raise
             await asyncio.sleep(error.retry_after)
     return None
+
+
+class TelegramSender:
+    """Outbound messages for reminders: one call per reply, flood control surfaced to the caller."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, external_id: str, replies: list[Reply]) -> None:
+        from aiogram.exceptions import TelegramForbiddenError
+
+        try:
+            for reply in replies:
+                await self.bot.send_message(int(external_id), reply.text[:TEXT_LIMIT], reply_markup=keyboard(reply))
+        except TelegramRetryAfter as error:
+            raise RetryLater(error.retry_after) from error
+        except TelegramForbiddenError as error:
+            raise RecipientBlocked(external_id) from error
 
 
 # --- routers ---------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_rollback_on_error_writes_nothing(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive"), UnitOfWork(engine) as uow:
-        school, user = _school_and_user(uow)
+        _school, user = _school_and_user(uow)
         user.created_at = datetime(2024, 1, 1)
         uow.session.add(user)
         uow.flush()
