@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -81,6 +82,19 @@ class Reply:
     @property
     def flat_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
+
+    def to_json(self) -> dict[str, Any]:
+        """Text and buttons only: what an outbox message carries (no attachments)."""
+        return {
+            "text": self.text,
+            "buttons": [[[b.label, b.action] for b in row] for row in self.buttons],
+            "expects_number": self.expects_number,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        buttons = tuple(tuple(Button(label, action) for label, action in row) for row in data.get("buttons", []))
+        return cls(text=data["text"], buttons=buttons, expects_number=bool(data.get("expects_number", False)))
 
 
 @dataclass

@@ -192,5 +192,31 @@ class ProcessedEvent(SQLModel, table=True):
     processed_at: datetime = _ts()
 
 
+class OutboxMessage(SQLModel, table=True):
+    """A message to a user that is not a reply to their own event (notifications, reminders).
+
+    Written in the same transaction as the decision to send it; a delivery service sends it later.
+    `dedupe_key` (unique) makes "at most one per (reason, user)" a database fact.
+    """
+
+    __tablename__ = "outbox_message"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=30)
+    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    replies: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    not_before: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True, default=False)
+    failed_at: datetime | None = _ts(nullable=True, default=False)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+Index("ix_outbox_pending", OutboxMessage.sent_at, OutboxMessage.failed_at, OutboxMessage.not_before)
 Index("ix_answer_audit_scope", AnswerAudit.campaign_id, AnswerAudit.school_id, AnswerAudit.criterion_id)
 Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.criterion_id)
+
+
+# Feature tables live in their own modules; importing them here registers them on the metadata.
+# (one line per feature module, below)

@@ -17,6 +17,7 @@ from hsdt.storage.models import (
     ConversationState,
     Evidence,
     InviteCode,
+    OutboxMessage,
     ProcessedEvent,
     RubricVersion,
     Submission,
@@ -326,6 +327,42 @@ class EventRepository(_Repo):
     def mark(self, channel: str, event_id: str) -> None:
         """The primary key makes a racing duplicate fail at commit, rolling back its effects."""
         self.session.add(ProcessedEvent(channel=channel, event_id=event_id))
+
+
+class OutboxRepository(_Repo):
+    def enqueue(
+        self,
+        user_id: int,
+        replies: list[dict[str, Any]],
+        *,
+        kind: str,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> OutboxMessage | None:
+        """Queue a message; returns None when `dedupe_key` was already queued (never twice)."""
+        if dedupe_key is not None and self.by_key(dedupe_key) is not None:
+            return None
+        message = OutboxMessage(user_id=user_id, kind=kind, dedupe_key=dedupe_key, replies=replies)
+        if not_before is not None:
+            message.not_before = not_before
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def by_key(self, dedupe_key: str) -> OutboxMessage | None:
+        return self.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+
+    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        return self.session.exec(
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.failed_at).is_(None),
+                OutboxMessage.not_before <= now,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        ).all()
 
 
 def ids(rows: Iterable[Any]) -> list[int]:

@@ -15,6 +15,7 @@ from hsdt.storage.repositories import (
     EvidenceRepository,
     IdentityRepository,
     InviteRepository,
+    OutboxRepository,
     SubmissionRepository,
     UnitRepository,
     UserRepository,
@@ -37,6 +38,8 @@ class UnitOfWork:
         self.evidence = EvidenceRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.events = EventRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        # Feature repositories (one line per feature, below)
         return self
 
     def __exit__(
