@@ -1,0 +1,133 @@
+"""Signed PDFs as evidence and on-the-spot checks, through the handlers with the real sandboxed checker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.signatures import RecordPeriod, SignatureChecker
+from hsdt.signatures.testpki import TestPKI, build_pki, make_pdf, modify_first_page, sign_pdf
+from hsdt.storage.models import Answer, Evidence
+from hsdt.storage.unit_of_work import UnitOfWork
+from tests.helpers import ChatDriver, Clock
+
+SIGNED_AT = datetime(2024, 10, 15, 2, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def pdfs(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("pdfs")
+    valid = sign_pdf(make_pdf(1), pki.person, "ChuKy", signing_time=SIGNED_AT)
+    files = {
+        "valid": valid,
+        "with_seal": sign_pdf(valid, pki.seal, "ConDau", signing_time=SIGNED_AT),
+        "modified": modify_first_page(valid),
+        "unsigned": make_pdf(1),
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = out / f"{name}.pdf"
+        paths[name].write_bytes(data)
+    paths["not_pdf"] = out / "bang.xlsx"
+    paths["not_pdf"].write_bytes(b"PK\x03\x04 spreadsheet")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def checker(pki: TestPKI) -> Iterator[SignatureChecker]:
+    with SignatureChecker(pki.trust_dir, RecordPeriod.default()) as checker:
+        yield checker
+
+
+@pytest.fixture
+def checking_dispatcher(
+    engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], checker: SignatureChecker
+) -> Dispatcher:
+    config = HandlerConfig(files_dir=tmp_path / "files", max_upload_bytes=200_000)
+    return Dispatcher(engine, config, checker=checker, clock=clock)
+
+
+def at_e1(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:
+    chat = ChatDriver(dispatcher, "p1")
+    chat.enrol(codes["HT-HOASEN"])
+    chat.send("/tudanhgia")
+    chat.press("Danh sách")
+    chat.press("E1.")
+    assert "Câu 10/12" in chat.text
+    return chat
+
+
+def test_evidence_scoring_all_some_none(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
+) -> None:
+    chat = at_e1(checking_dispatcher, codes)
+    chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
+    assert "✅ Hợp lệ" in chat.text and "Đã lưu tệp làm minh chứng cho câu E1" in chat.text
+    assert "Câu 10/12" in chat.text
+
+    def e1() -> tuple[dict, float]:
+        with UnitOfWork(engine) as uow:
+            answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
+            return answer.value, answer.points
+
+    assert e1() == ({"valid": 1, "total": 1}, 6)
+    chat.upload(pdfs["modified"], name="bi-sua.pdf")
+    assert "❌ Không hợp lệ" in chat.text
+    assert e1() == ({"valid": 1, "total": 2}, 3)
+    with UnitOfWork(engine) as uow:
+        rows = uow.session.exec(select(Evidence)).all()
+    assert [(r.file_name, r.status) for r in rows] == [("ke-hoach.pdf", "valid"), ("bi-sua.pdf", "invalid")]
+    stored = tmp_path / "files" / rows[0].sha256[:2] / f"{rows[0].sha256}.pdf"
+    assert stored.read_bytes() == pdfs["with_seal"].read_bytes()
+    assert rows[0].verdict["signatures"][1]["kind"] == "organization"
+    chat.press("Xong")
+    assert "Câu 11/12" in chat.text
+
+
+def test_errors_are_explained_and_not_stored(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
+) -> None:
+    chat = at_e1(checking_dispatcher, codes)
+    chat.upload(pdfs["not_pdf"])
+    assert "bang.xlsx" in chat.text and "Câu 10/12" in chat.text
+    big = tmp_path / "lon.pdf"
+    big.write_bytes(b"%PDF-1.7\n" + b"0" * 300_000)
+    chat.upload(big)
+    assert "quá lớn" in chat.text
+    # A platform that under-declares the size is still cut off while downloading.
+    chat.upload(big, declared_size=1000)
+    assert "quá lớn" in chat.text
+    with UnitOfWork(engine) as uow:
+        assert uow.session.exec(select(Evidence)).all() == []
+        assert uow.session.exec(select(Answer)).all() == []
+
+
+def test_any_role_can_check_a_pdf_outside_the_questionnaire(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine
+) -> None:
+    inspector = ChatDriver(checking_dispatcher, "i1")
+    inspector.enrol(codes["CB-HB-01"])
+    inspector.send("/kiemtra")
+    assert "Gửi tệp PDF" in inspector.text
+    for name, headline in (("valid", "✅ Hợp lệ"), ("modified", "❌ Không hợp lệ"), ("unsigned", "")):
+        inspector.upload(pdfs[name])
+        assert f"{name}.pdf" in inspector.text
+        assert headline in inspector.text
+    principal = at_e1(checking_dispatcher, codes)
+    principal.press("Danh sách")
+    principal.press("C1.")
+    principal.upload(pdfs["valid"])
+    assert "✅ Hợp lệ" in principal.text and "không lưu làm minh chứng" in principal.text
+    with UnitOfWork(engine) as uow:
+        assert uow.session.exec(select(Evidence)).all() == []
