@@ -27,6 +27,7 @@ class App:
     demo: RosterResult | None = None
 
     def close(self) -> None:
+        self.dispatcher.close()
         if self.checker is not None:
             self.checker.close()  # type: ignore[attr-defined]
         self.engine.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ class HandlerConfig:
     files_dir: Path
     timezone: str = "Asia/Ho_Chi_Minh"
     max_upload_bytes: int = 20 * 1024 * 1024
+    db_workers: int = 8
 
 
 class Dispatcher:
@@ -53,6 +55,13 @@ class Dispatcher:
         self.rubrics = RubricCache()
         self.tz = ZoneInfo(config.timezone)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # SQLite has one writer: threads queueing on its file lock sleep in its busy handler, so one
+        # thread does all transactions. PostgreSQL takes concurrent transactions.
+        workers = 1 if engine.dialect.name == "sqlite" else config.db_workers
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-db")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         # aiogram runs updates concurrently; one user's events must apply in order.
@@ -60,7 +69,8 @@ class Dispatcher:
         async with lock:
             checked = await self._check_file(event) if event.kind is Kind.DOCUMENT else None
             try:
-                return await asyncio.to_thread(self.handle_sync, event, checked)
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._executor, self.handle_sync, event, checked)
             finally:
                 if checked is not None and checked.path is not None:
                     checked.path.unlink(missing_ok=True)
@@ -70,9 +80,12 @@ class Dispatcher:
     def handle_sync(self, event: Incoming, checked: CheckedFile | None = None) -> list[Reply]:
         try:
             return self._apply(event, checked)
-        except IntegrityError:
-            # A concurrent delivery of the same event committed first; ours rolled back whole.
-            log.info("duplicate event %s/%s ignored at commit", event.channel, event.event_id)
+        except IntegrityError as error:
+            if "processed_event" not in str(error):
+                log.exception("event %s/%s violated a constraint; rolled back", event.channel, event.event_id)
+                return [Reply(messages.INTERNAL_ERROR)]
+            # The same event was applied before (redelivery), or a racing copy committed first.
+            log.info("duplicate event %s/%s ignored", event.channel, event.event_id)
             return []
         except Exception:
             log.exception("event %s/%s failed; transaction rolled back", event.channel, event.event_id)
@@ -81,17 +94,13 @@ class Dispatcher:
     def _apply(self, event: Incoming, checked: CheckedFile | None) -> list[Reply]:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
-            if uow.events.seen(event.channel, event.event_id):
-                return []
             uow.events.mark(event.channel, event.event_id)
-            identity = uow.identities.find(event.channel, event.user_ref)
-            user = uow.users.get(identity.user_id) if identity is not None else None
-            if user is None:
+            found = uow.identities.user_of(event.channel, event.user_ref)
+            if found is None:
                 return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
+            user, unit = found
             if not user.active:
                 return [Reply(messages.USER_INACTIVE)]
-            unit = uow.units.get(user.unit_id)
-            assert unit is not None, "user.unit_id is a foreign key"
             state = uow.conversations.load_for_update(user.id)  # type: ignore[arg-type]
             campaign = uow.campaigns.active()
             rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None

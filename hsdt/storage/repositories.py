@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from hsdt.storage.models import (
@@ -84,11 +84,24 @@ class UserRepository(_Repo):
         return user
 
 
+_IDENTITY = select(ChatIdentity).where(
+    ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id")
+)
+_USER_BY_IDENTITY = (
+    select(User, Unit)
+    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+)
+
+
 class IdentityRepository(_Repo):
     def find(self, channel: str, external_id: str) -> ChatIdentity | None:
-        return self.session.exec(
-            select(ChatIdentity).where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
-        ).first()
+        return self.session.exec(_IDENTITY, params={"channel": channel, "external_id": external_id}).first()
+
+    def user_of(self, channel: str, external_id: str) -> tuple[User, Unit] | None:
+        row = self.session.exec(_USER_BY_IDENTITY, params={"channel": channel, "external_id": external_id}).first()
+        return (row[0], row[1]) if row is not None else None
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)
@@ -126,11 +139,12 @@ class InviteRepository(_Repo):
         ).first()
 
 
+_ACTIVE_CAMPAIGN = select(Campaign).where(Campaign.active == True).order_by(col(Campaign.id).desc())  # noqa: E712
+
+
 class CampaignRepository(_Repo):
     def active(self) -> Campaign | None:
-        return self.session.exec(
-            select(Campaign).where(Campaign.active == True).order_by(col(Campaign.id).desc())  # noqa: E712
-        ).first()
+        return self.session.exec(_ACTIVE_CAMPAIGN).first()
 
     def by_code(self, code: str) -> Campaign | None:
         return self.session.exec(select(Campaign).where(Campaign.code == code)).first()
@@ -152,24 +166,33 @@ class CampaignRepository(_Repo):
         return rubric
 
 
+_ANSWERS_OF_SCHOOL = select(Answer).where(
+    Answer.campaign_id == bindparam("campaign_id"),
+    Answer.school_id == bindparam("school_id"),
+    Answer.kind == bindparam("kind"),
+)
+
+
 class AnswerRepository(_Repo):
+    """A school's answers are read several times per event (question, review, score): load them once
+    per unit of work and keep the memo in step with `put`."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._memo: dict[tuple[int, int, str], dict[str, Answer]] = {}
+
     def for_school(self, campaign_id: int, school_id: int, kind: str = "self") -> dict[str, Answer]:
-        rows = self.session.exec(
-            select(Answer).where(
-                Answer.campaign_id == campaign_id, Answer.school_id == school_id, Answer.kind == kind
-            )
-        ).all()
-        return {row.criterion_id: row for row in rows}
+        key = (campaign_id, school_id, kind)
+        cached = self._memo.get(key)
+        if cached is None:
+            rows = self.session.exec(
+                _ANSWERS_OF_SCHOOL, params={"campaign_id": campaign_id, "school_id": school_id, "kind": kind}
+            ).all()
+            cached = self._memo[key] = {row.criterion_id: row for row in rows}
+        return dict(cached)
 
     def get(self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self") -> Answer | None:
-        return self.session.exec(
-            select(Answer).where(
-                Answer.campaign_id == campaign_id,
-                Answer.school_id == school_id,
-                Answer.kind == kind,
-                Answer.criterion_id == criterion_id,
-            )
-        ).first()
+        return self.for_school(campaign_id, school_id, kind).get(criterion_id)
 
     def put(
         self,
@@ -204,8 +227,9 @@ class AnswerRepository(_Repo):
             answer.answered_at = utcnow()
             answer.version += 1
         self.session.add(answer)
-        self.session.add(
-            AnswerAudit(
+        # Append-only and never read back in the same event: a Core insert skips model construction.
+        self.session.execute(
+            insert(AnswerAudit).values(
                 campaign_id=campaign_id,
                 school_id=school_id,
                 kind=kind,
@@ -215,9 +239,10 @@ class AnswerRepository(_Repo):
                 user_id=user_id,
                 channel=channel,
                 event_id=event_id,
+                at=utcnow(),
             )
         )
-        self.session.flush()
+        self._memo.setdefault((campaign_id, school_id, kind), {})[criterion_id] = answer
         return answer
 
     def audit(self, campaign_id: int, school_id: int, kind: str = "self") -> Sequence[AnswerAudit]:
@@ -232,22 +257,32 @@ class AnswerRepository(_Repo):
         ).all()
 
 
+_SUBMISSION = select(Submission).where(
+    Submission.campaign_id == bindparam("campaign_id"),
+    Submission.school_id == bindparam("school_id"),
+    Submission.kind == bindparam("kind"),
+)
+
+
 class SubmissionRepository(_Repo):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._memo: dict[tuple[int, int, str], Submission | None] = {}
+
     def get(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission | None:
-        return self.session.exec(
-            select(Submission).where(
-                Submission.campaign_id == campaign_id,
-                Submission.school_id == school_id,
-                Submission.kind == kind,
-            )
-        ).first()
+        key = (campaign_id, school_id, kind)
+        if key not in self._memo:
+            self._memo[key] = self.session.exec(
+                _SUBMISSION, params={"campaign_id": campaign_id, "school_id": school_id, "kind": kind}
+            ).first()
+        return self._memo[key]
 
     def get_or_create(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission:
         submission = self.get(campaign_id, school_id, kind)
         if submission is None:
             submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=kind)
             self.session.add(submission)
-            self.session.flush()
+            self._memo[(campaign_id, school_id, kind)] = submission
         return submission
 
     def is_locked(self, campaign_id: int, school_id: int, kind: str = "self") -> bool:
@@ -298,12 +333,15 @@ class EvidenceRepository(_Repo):
         ).all()
 
 
+_STATE_FOR_UPDATE = (
+    select(ConversationState).where(ConversationState.user_id == bindparam("user_id")).with_for_update()
+)
+
+
 class ConversationRepository(_Repo):
     def load_for_update(self, user_id: int) -> ConversationState:
         """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
-        state = self.session.exec(
-            select(ConversationState).where(ConversationState.user_id == user_id).with_for_update()
-        ).first()
+        state = self.session.exec(_STATE_FOR_UPDATE, params={"user_id": user_id}).first()
         if state is None:
             state = ConversationState(user_id=user_id, flow="idle", data={})
             self.session.add(state)
@@ -325,8 +363,9 @@ class EventRepository(_Repo):
         return self.session.get(ProcessedEvent, (channel, event_id)) is not None
 
     def mark(self, channel: str, event_id: str) -> None:
-        """The primary key makes a racing duplicate fail at commit, rolling back its effects."""
-        self.session.add(ProcessedEvent(channel=channel, event_id=event_id))
+        """Insert first thing in the transaction: a duplicate fails right here (IntegrityError), and a
+        racing duplicate in another transaction fails at commit, rolling back its effects."""
+        self.session.execute(insert(ProcessedEvent).values(channel=channel, event_id=event_id, processed_at=utcnow()))
 
 
 class OutboxRepository(_Repo):

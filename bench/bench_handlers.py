@@ -1,0 +1,151 @@
+"""Drive N simulated principals concurrently through the real handlers; print answers/s and latency.
+
+    .venv/bin/python bench/bench_handlers.py [--principals 200] [--backend sqlite|postgres|both]
+
+Every principal first enrols and opens the questionnaire (not timed), then answers the whole
+questionnaire (11 answers: typed numbers, button presses, a multi-choice). Two phases per backend:
+
+- saturation: all principals answer as fast as they can (a closed loop with N requests always
+  pending); prints the throughput. Latency here is mostly queueing (N pending / throughput).
+- paced: a second set of principals answer with random think time, offering --rate answers/s in
+  total; prints p50/p99 of the latency an adapter sees around `Dispatcher.handle` (queueing for the
+  database thread + the transaction), excluding the network.
+
+PostgreSQL uses the database named by --pg-url (default: local `hsdt_bench`, recreated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.events import Incoming, Kind
+from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
+from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.unit_of_work import UnitOfWork
+
+_ids = itertools.count()
+
+# (kind, text or action) for one full questionnaire from question 1.
+SCRIPT: list[tuple[Kind, str]] = [
+    (Kind.TEXT, "1,2,3"),
+    (Kind.TEXT, "12/10"),
+    (Kind.TEXT, "20/18"),
+    (Kind.TEXT, "5/5"),
+    (Kind.TEXT, "1,2,3,4"),
+    (Kind.BUTTON, "sa:o:C1:full"),
+    (Kind.BUTTON, "sa:o:C2:part"),
+    (Kind.TEXT, "85"),
+    (Kind.BUTTON, "sa:o:D2:yes"),
+    (Kind.BUTTON, "sa:ed:E1"),
+    (Kind.BUTTON, "sa:o:E2:pass"),
+]
+
+
+def prepare(engine_url: str, principals: int) -> tuple[object, dict[str, str]]:
+    engine = make_engine(engine_url)
+    upgrade(engine)
+    source = default_rubric_path().read_text(encoding="utf-8")
+    units = [UnitRow("SO", "Sở GD&ĐT", "so"), UnitRow("PGD", "Phòng GD&ĐT", "district", "SO")]
+    users = []
+    for i in range(principals):
+        units.append(UnitRow(f"S{i}", f"Trường Mầm non số {i}", "school", "PGD"))
+        users.append(UserRow(f"P{i}", f"Hiệu trưởng {i}", "principal", f"S{i}"))
+    with UnitOfWork(engine) as uow:
+        ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, "default"), source), tz="Asia/Ho_Chi_Minh")
+        result = apply_roster(uow, units, users, invite_ttl=timedelta(days=1), now=datetime.now(UTC))
+    return engine, {user.code: code for user, code, _ in result.invites}
+
+
+def event(user: str, kind: Kind, value: str) -> Incoming:
+    fields = {"payload": value} if kind is Kind.BUTTON else {"text": value}
+    return Incoming(channel="bench", user_ref=user, event_id=f"b{next(_ids)}", kind=kind, **fields)
+
+
+async def open_questionnaire(dispatcher: Dispatcher, user: str, code: str) -> None:
+    await dispatcher.handle(event(user, Kind.COMMAND, f"/start {code}"))
+    await dispatcher.handle(event(user, Kind.COMMAND, "/tudanhgia"))
+
+
+async def answer_all(dispatcher: Dispatcher, user: str, latencies: list[float], think_s: float = 0.0) -> None:
+    for kind, value in SCRIPT:
+        if think_s:
+            await asyncio.sleep(random.expovariate(1 / think_s))
+        started = time.perf_counter()
+        replies = await dispatcher.handle(event(user, kind, value))
+        latencies.append(time.perf_counter() - started)
+        assert replies and "Xin lỗi" not in replies[0].text, replies[0].text
+
+
+async def phase(dispatcher: Dispatcher, codes: dict[str, str], think_s: float) -> tuple[float, list[float]]:
+    await asyncio.gather(*(open_questionnaire(dispatcher, f"u{user}", code) for user, code in codes.items()))
+    latencies: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(answer_all(dispatcher, f"u{user}", latencies, think_s) for user in codes))
+    return time.perf_counter() - started, latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * q) - 1)] * 1000
+
+
+def ensure_pg_database(url: str) -> None:
+    admin_url, _, name = url.rpartition("/")
+    admin = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def bench(label: str, url: str, principals: int, rate: float) -> None:
+    engine, codes = prepare(url, principals * 2)
+    items = list(codes.items())
+    saturated, paced = dict(items[:principals]), dict(items[principals:])
+    with tempfile.TemporaryDirectory() as files:
+        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)))  # type: ignore[arg-type]
+        elapsed, latencies = asyncio.run(phase(dispatcher, saturated, think_s=0.0))
+        print(
+            f"{label:9} saturation: principals={principals} answers={len(latencies)} time={elapsed:.2f}s "
+            f"answers/s={len(latencies) / elapsed:.0f} (latency p50={percentile(latencies, 0.5):.0f}ms, "
+            f"queueing-bound)"
+        )
+        think = principals / rate
+        elapsed, latencies = asyncio.run(phase(dispatcher, paced, think_s=think))
+        print(
+            f"{label:9} paced at ~{rate:.0f} answers/s offered: answers={len(latencies)} "
+            f"achieved={len(latencies) / elapsed:.0f}/s p50={percentile(latencies, 0.5):.1f}ms "
+            f"p99={percentile(latencies, 0.99):.1f}ms"
+        )
+        dispatcher.close()
+    engine.dispose()  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--principals", type=int, default=200)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--rate", type=float, default=150.0, help="offered answers/s in the paced phase")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/hsdt_bench")
+    args = parser.parse_args()
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args.principals, args.rate)
+    if args.backend in ("postgres", "both"):
+        ensure_pg_database(args.pg_url)
+        bench("postgres", args.pg_url, args.principals, args.rate)
+
+
+if __name__ == "__main__":
+    main()
