@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -23,26 +24,34 @@ POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://po
 REQUIRE_POSTGRES = os.environ.get("HSDT_REQUIRE_POSTGRES", "") not in ("", "0", "false")
 
 
-def _postgres_engine() -> Engine:
-    engine = make_engine(POSTGRES_URL)
+def _postgres_engine(schema: str) -> Engine:
+    """A schema of our own in the test database, so concurrent test runs cannot disturb each other."""
+    admin = make_engine(POSTGRES_URL)
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:
-        engine.dispose()
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES) but {POSTGRES_URL} failed: {error}")
         pytest.skip(f"no PostgreSQL server at {POSTGRES_URL} ({type(error).__name__}); set HSDT_TEST_POSTGRES_URL")
+    finally:
+        admin.dispose()
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
     upgrade(engine)
     return engine
 
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    engine = _postgres_engine()
+    schema = f"hsdt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = _postgres_engine(schema)
     yield engine
     engine.dispose()
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -55,7 +64,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     engine = request.getfixturevalue("postgres_engine")
     yield engine
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
