@@ -127,6 +127,17 @@ async def answer_until_evidence(server: FakeTelegramServer, first: SentMessage) 
     return await expect(server, "Câu 10/12")
 
 
+async def at_question_2(server: FakeTelegramServer, code: str) -> None:
+    """Enrol, open the questionnaire, skip question 1."""
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    server.push_text(USER, f"/start {code}")
+    await expect(server, "Bạn muốn làm gì")
+    server.push_text(USER, "/tudanhgia")
+    question = await expect(server, "Câu 1/12")
+    server.press_button(USER, question, "Bỏ qua")
+    await expect(server, "Câu 2/12")
+
+
 def db_rows(workdir: Path, model: type) -> list:
     engine = make_engine(f"sqlite:///{workdir / 'bot.sqlite3'}")
     try:
@@ -179,13 +190,7 @@ async def test_kill_mid_questionnaire_and_resume(
     server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]]
 ) -> None:
     path, codes = workdir
-    await server.wait_for_calls("getUpdates", 1, timeout=60)
-    server.push_text(USER, f"/start {codes['HT-HOASEN']}")
-    await expect(server, "Bạn muốn làm gì")
-    server.push_text(USER, "/tudanhgia")
-    question = await expect(server, "Câu 1/12")
-    server.press_button(USER, question, "Bỏ qua")
-    await expect(server, "Câu 2/12")
+    await at_question_2(server, codes["HT-HOASEN"])
     server.push_text(USER, "12/10")
     await expect(server, "Câu 3/12")
     server.push_text(USER, "20/18")
@@ -208,13 +213,7 @@ async def test_duplicate_update_is_applied_once(
     server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]]
 ) -> None:
     path, codes = workdir
-    await server.wait_for_calls("getUpdates", 1, timeout=60)
-    server.push_text(USER, f"/start {codes['HT-HOASEN']}")
-    await expect(server, "Bạn muốn làm gì")
-    server.push_text(USER, "/tudanhgia")
-    question = await expect(server, "Câu 1/12")
-    server.press_button(USER, question, "Bỏ qua")
-    await expect(server, "Câu 2/12")
+    await at_question_2(server, codes["HT-HOASEN"])
     update_id = server.push_text(USER, "12/10")
     await expect(server, "Câu 3/12")
     original = next(u for u in server.pushed_updates if u["update_id"] == update_id)
