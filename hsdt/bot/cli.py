@@ -9,11 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
+from hsdt.bot import cli_inspection, cli_reminders
 from hsdt.bot.settings import Settings
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
-FEATURE_COMMANDS: list[ModuleType] = []
+FEATURE_COMMANDS: list[ModuleType] = [cli_reminders, cli_inspection]
 
 
 def _print_invites(rows: list[tuple[object, str]], title: str) -> None:

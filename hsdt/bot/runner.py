@@ -14,8 +14,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from hsdt.bot import channel_services
 from hsdt.bot.bootstrap import App
 from hsdt.bot.settings import Settings
+from hsdt.reminders import service as reminders
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ async def _telegram(app: App, stop: asyncio.Event) -> None:
 
 SERVICES: list[Service] = [
     Service("telegram", lambda s: s.telegram_bot_token is not None, _telegram),
+    Service("reminders", reminders.enabled, reminders.run),
+    Service("zalo", channel_services.zalo_enabled, channel_services.zalo),
+    Service("web", channel_services.web_enabled, channel_services.web),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,3 +51,39 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # --- zalo & upload page ---
+    zalo_bot_token: SecretStr | None = Field(default=None, description="Zalo Bot Platform token; None: no Zalo.")
+    zalo_api_base: str = Field(default="https://bot-api.zaloplatforms.com", description="Zalo Bot API base URL.")
+    zalo_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret (8-256 chars) Zalo sends in X-Bot-Api-Secret-Token; needed for webhook."
+    )
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    web_host: str = Field(default="127.0.0.1", description="Address the bot's web server (upload page) listens on.")
+    web_port: int = 8080
+    upload_base_url: str | None = Field(
+        default=None, description="Public base URL of the web server; set it to serve one-time upload links."
+    )
+    upload_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for upload links; None: a random key kept in DATA_DIR/upload_secret."
+    )
+    upload_link_ttl_minutes: int = 30
+
+    @field_validator("zalo_bot_token", "zalo_webhook_secret", "upload_base_url", "upload_secret", mode="before")
+    @classmethod
+    def _empty_is_unset_channels(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def web_enabled(self) -> bool:
+        """The web server runs when there is something to serve: upload links or the Zalo webhook."""
+        return self.upload_base_url is not None or self.zalo_bot_token is not None
+
+    # --- reminders ---
+    reminders_enabled: bool = Field(default=True, description="Schedule reminders and deliver the outbox.")
+    reminder_rate_per_s: float = Field(default=30.0, description="Outbound messages per second, all chats.")
+    reminder_rate_per_chat_per_s: float = Field(default=1.0, description="Outbound messages per second, per chat.")
+    outbox_concurrency: int = Field(default=8, description="Sends in flight at once (also the crash window).")
+    outbox_poll_s: float = Field(default=2.0, description="How often the delivery looks for queued messages.")
+    reminder_sync_s: float = Field(default=30.0, description="How often the leader re-reads the calendar.")
+    leader_retry_s: float = Field(default=10.0, description="How often a non-leader tries to take over.")

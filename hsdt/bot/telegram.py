@@ -31,6 +31,7 @@ from aiogram.types import (
 
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import RecipientBlocked, RetryLater
+from hsdt.bot.numbered import split_text
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 
@@ -112,18 +113,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split at line breaks where possible so no message exceeds the platform limit."""
-    chunks: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        chunks.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    chunks.append(text)
-    return chunks
-
-
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
     for reply in replies:
         markup = keyboard(reply)
@@ -146,7 +135,7 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], edit_messag
                 continue
             except TelegramBadRequest as error:
                 log.info("edit refused (%s); sending a new message", error.message)
-        chunks = split_text(reply.text)
+        chunks = split_text(reply.text, TEXT_LIMIT)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             await _retrying(partial(bot.send_message, chat_id, chunk, reply_markup=markup if last else None))

@@ -5,33 +5,16 @@ from __future__ import annotations
 import asyncio
 import getpass
 import shutil
-import string
 import sys
 import uuid
 from pathlib import Path
 from typing import TextIO
 
+from hsdt.bot.numbered import last_options, render, resolve
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 
 CHANNEL = "terminal"
-
-
-def option_keys(reply: Reply) -> list[str]:
-    """Numbers for buttons, letters when the question itself expects a number."""
-    count = len(reply.flat_buttons)
-    if reply.expects_number:
-        return list(string.ascii_lowercase[:count])
-    return [str(i) for i in range(1, count + 1)]
-
-
-def render(reply: Reply) -> str:
-    lines = [reply.text]
-    for key, button in zip(option_keys(reply), reply.flat_buttons, strict=True):
-        lines.append(f"  [{key}] {button.label}")
-    if reply.document is not None:
-        lines.append(f"  (tệp đính kèm: {reply.document.file_name})")
-    return "\n".join(lines)
 
 
 def _local_file(path: Path) -> FileRef:
@@ -52,12 +35,9 @@ class TerminalChat:
     def to_event(self, line: str) -> Incoming:
         text = line.strip()
         base = {"channel": CHANNEL, "user_ref": self.user_ref, "event_id": uuid.uuid4().hex}
-        key = text.lower()
-        if key in self.buttons:
-            return Incoming(kind=Kind.BUTTON, payload=self.buttons[key].action, text=text, **base)
-        by_label = {b.label.lower(): b for b in self.buttons.values()}
-        if key in by_label:
-            return Incoming(kind=Kind.BUTTON, payload=by_label[key].action, text=text, **base)
+        button = resolve(text, self.buttons)
+        if button is not None:
+            return Incoming(kind=Kind.BUTTON, payload=button.action, text=text, **base)
         if text.startswith("/gui ") or text.lower().endswith(".pdf"):
             path = Path(text.removeprefix("/gui ").strip().strip("'\"")).expanduser()
             if path.is_file():
@@ -67,9 +47,8 @@ class TerminalChat:
         return Incoming(kind=Kind.TEXT, text=text, **base)
 
     def show(self, replies: list[Reply], out: TextIO) -> None:
+        self.buttons = last_options(replies) or self.buttons
         for reply in replies:
-            if reply.buttons:
-                self.buttons = dict(zip(option_keys(reply), reply.flat_buttons, strict=True))
             out.write(render(reply) + "\n\n")
         out.flush()
 

@@ -78,6 +78,9 @@ class Reply:
     replace_previous: bool = False
     # Adapters that number buttons letter them instead, so a typed number stays an answer.
     expects_number: bool = False
+    # This screen accepts a PDF for this purpose (the payload a document event carries, e.g. "chk:file").
+    # Channels that cannot receive files (Zalo) offer a one-time upload link for it instead.
+    upload: str | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -89,12 +92,18 @@ class Reply:
             "text": self.text,
             "buttons": [[[b.label, b.action] for b in row] for row in self.buttons],
             "expects_number": self.expects_number,
+            **({"upload": self.upload} if self.upload else {}),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         buttons = tuple(tuple(Button(label, action) for label, action in row) for row in data.get("buttons", []))
-        return cls(text=data["text"], buttons=buttons, expects_number=bool(data.get("expects_number", False)))
+        return cls(
+            text=data["text"],
+            buttons=buttons,
+            expects_number=bool(data.get("expects_number", False)),
+            upload=data.get("upload") or None,
+        )
 
 
 @dataclass

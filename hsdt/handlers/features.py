@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hsdt.handlers import self_assessment, signature_check
+from hsdt.handlers import account_link, inspection, reminders, report, self_assessment, signature_check
 from hsdt.handlers.router import Router
 
 
@@ -10,4 +10,8 @@ def build_router() -> Router:
     return Router().include(
         self_assessment.feature,
         signature_check.feature,
+        reminders.feature,
+        account_link.feature,
+        inspection.feature,
+        report.feature,
     )

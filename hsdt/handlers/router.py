@@ -57,6 +57,10 @@ class Router:
             return self._button(ctx)
         flow_owner = self._flow_owner(ctx)
         if event.kind is Kind.DOCUMENT:
+            # A file sent for a stated purpose (an upload link's "chk:file", "sa:ev:..."): its feature decides.
+            addressed = self._by_prefix(event.payload) if event.payload else None
+            if addressed is not None and addressed.on_document is not None:
+                return self._guarded(ctx, addressed, addressed.on_document)
             if flow_owner is not None and flow_owner.on_document is not None:
                 return self._guarded(ctx, flow_owner, flow_owner.on_document)
             stray = next((f for f in self.features if f.handles_stray_documents), None)
@@ -110,6 +114,10 @@ class Router:
         resume = {"flow": ctx.flow, "data": ctx.data} if was_busy else ctx.data.get("resume")
         ctx.goto("idle", resume=resume)
         return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), self.menu_for(ctx.user)]
+
+    def _by_prefix(self, action: str) -> Feature | None:
+        prefix = action.split(":", 1)[0]
+        return next((f for f in self.features if f.button_prefix == prefix), None)
 
     def _flow_owner(self, ctx: Ctx) -> Feature | None:
         if ctx.flow == "idle":

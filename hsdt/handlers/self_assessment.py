@@ -6,13 +6,13 @@ selection being built, `ret` whether answering returns to the review screen.
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 from hsdt.handlers import messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
+from hsdt.handlers.questionnaire import Navigation, nav_buttons, replace, short, storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import (
     AnswerType,
@@ -26,7 +26,7 @@ from hsdt.scoring import (
     score_school,
     validate_value,
 )
-from hsdt.storage.models import Answer, Evidence, Role
+from hsdt.storage.models import Answer, Role
 
 FLOW = "sa"
 KIND = "self"
@@ -92,41 +92,45 @@ def on_button(ctx: Ctx) -> list[Reply]:
 
 def on_document(ctx: Ctx) -> list[Reply]:
     assert ctx.checked is not None
+    if ctx.event.payload:
+        return _on_addressed_document(ctx)
     criterion = _current(ctx) if ctx.data.get("mode") == "q" and ctx.data.get("cid") else None
     if criterion is None or criterion.type is not AnswerType.EVIDENCE:
         return [verdict_reply(ctx.checked), Reply(messages.CHECK_WHILE_ASSESSING)]
     if (problem := _precondition(ctx)) is not None:
         return problem
-    checked = ctx.checked
-    verdict = checked.verdict
-    if checked.refusal is not None or verdict is None or checked.path is None or verdict.status == "error":
-        return [verdict_reply(checked), _question(ctx)]
+    return _store_evidence(ctx, criterion)
+
+
+def _on_addressed_document(ctx: Ctx) -> list[Reply]:
+    """A file sent for a stated criterion (an upload link): stored there even if the chat moved on."""
+    assert ctx.checked is not None
+    if (problem := _precondition(ctx)) is not None:
+        return problem
+    parts = ctx.event.payload.split(":")
+    addressed = len(parts) == 4 and parts[1] == "ev" and parts[2] == str(ctx.unit.id) and parts[3] in _ids(ctx)
+    criterion = ctx.rubric.criterion(parts[3]) if addressed else None  # type: ignore[union-attr]
+    if criterion is None or criterion.type is not AnswerType.EVIDENCE:
+        return [verdict_reply(ctx.checked), Reply(messages.CHECK_WHILE_ASSESSING)]
+    return _store_evidence(ctx, criterion)
+
+
+def _store_evidence(ctx: Ctx, criterion: Criterion) -> list[Reply]:
+    assert ctx.checked is not None
+    if not storable(ctx):
+        return [verdict_reply(ctx.checked), _question(ctx)]
     if _locked(ctx):
-        return [verdict_reply(checked), Reply(messages.SA_LOCKED)]
+        return [verdict_reply(ctx.checked), Reply(messages.SA_LOCKED)]
     campaign_id, school_id = _scope(ctx)
-    _store_file(ctx, checked.path, verdict.sha256)
-    ctx.uow.evidence.add(
-        Evidence(
-            campaign_id=campaign_id,
-            school_id=school_id,
-            kind=KIND,
-            criterion_id=criterion.id,
-            sha256=verdict.sha256,
-            size=checked.size,
-            file_name=checked.name[:255],
-            status=verdict.status,
-            verdict=verdict.to_json(),
-            uploaded_by=ctx.user.id,  # type: ignore[arg-type]
-        )
-    )
-    stored = ctx.uow.evidence.for_criterion(campaign_id, school_id, criterion.id, KIND)
-    value = {"valid": sum(1 for e in stored if e.status == "valid"), "total": len(stored)}
+    value = store_evidence(ctx, campaign_id=campaign_id, school_id=school_id, kind=KIND, criterion_id=criterion.id)
     _put(ctx, criterion, value)
     summary = messages.SA_EVIDENCE_SO_FAR.format(total=value["total"], valid=value["valid"])
+    # The current question (when the chat is on one), so the new count and the buttons show.
+    screen = [_question(ctx)] if ctx.flow == FLOW and ctx.data.get("mode") == "q" else []
     return [
-        verdict_reply(checked),
+        verdict_reply(ctx.checked),
         Reply(messages.SA_EVIDENCE_STORED.format(criterion=criterion.id, summary=summary)),
-        _question(ctx),
+        *screen,
     ]
 
 
@@ -167,7 +171,7 @@ def _on_toggle(ctx: Ctx, args: list[str]) -> list[Reply]:
     selected = set(ctx.data.get("sel", []))
     selected ^= {option}
     ctx.data["sel"] = sorted(selected)
-    return [_replace(_question(ctx))]
+    return [replace(_question(ctx))]
 
 
 def _on_multi_done(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -205,42 +209,18 @@ def _on_back(ctx: Ctx, args: list[str]) -> list[Reply]:
     index = ids.index(ctx.data["cid"])
     if ctx.data.get("mode") != "q":
         _enter(ctx, ctx.data["cid"])
-        return [_replace(_question(ctx))]
+        return [replace(_question(ctx))]
     if index == 0:
         return [Reply(messages.SA_FIRST_QUESTION), _question(ctx)]
     _enter(ctx, ids[index - 1])
-    return [_replace(_question(ctx))]
-
-
-def _on_list(ctx: Ctx, args: list[str]) -> list[Reply]:
-    ctx.data["mode"] = "list"
-    return [_replace(_list(ctx))]
-
-
-def _on_jump(ctx: Ctx, args: list[str]) -> list[Reply]:
-    if not args or args[0] not in _ids(ctx):
-        return [Reply(messages.STALE_BUTTON), *current_screen(ctx)]
-    _enter(ctx, args[0], ret=bool(ctx.data.get("ret")))
-    return [_replace(_question(ctx))]
-
-
-def _on_edit_from_review(ctx: Ctx, args: list[str]) -> list[Reply]:
-    ctx.data["mode"] = "list"
-    ctx.data["ret"] = True
-    return [_replace(_list(ctx))]
-
-
-def _on_review(ctx: Ctx, args: list[str]) -> list[Reply]:
-    ctx.data["mode"] = "review"
-    ctx.data["ret"] = True
-    return [_replace(_review(ctx))]
+    return [replace(_question(ctx))]
 
 
 def _on_continue(ctx: Ctx, args: list[str]) -> list[Reply]:
     answers = _answers(ctx)
     target = next((cid for cid in _ids(ctx) if cid not in answers), ctx.data["cid"])
     _enter(ctx, target)
-    return [_replace(_question(ctx))]
+    return [replace(_question(ctx))]
 
 
 def _on_submit(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -250,7 +230,7 @@ def _on_submit(ctx: Ctx, args: list[str]) -> list[Reply]:
         ids = ", ".join(score.missing_required)
         return [Reply(messages.SA_SUBMIT_BLOCKED.format(count=len(score.missing_required), ids=ids)), _review(ctx)]
     ctx.data["mode"] = "confirm"
-    return [_replace(_confirm(ctx))]
+    return [replace(_confirm(ctx))]
 
 
 def _on_confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
@@ -273,36 +253,16 @@ def _on_confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
         max=format_points(score.max_points),
         band=score.band.label,
     )
-    return [_replace(Reply(text))]
+    return [replace(Reply(text))]
 
 
 def _on_cancel_submit(ctx: Ctx, args: list[str]) -> list[Reply]:
     ctx.data["mode"] = "review"
-    return [_replace(_review(ctx))]
+    return [replace(_review(ctx))]
 
 
 def _on_open(ctx: Ctx, args: list[str]) -> list[Reply]:
     return open_(ctx)
-
-
-_BUTTONS: dict[str, Any] = {
-    "open": _on_open,
-    "o": _on_choice,
-    "t": _on_toggle,
-    "d": _on_multi_done,
-    "k": _on_keep,
-    "ed": _on_evidence_done,
-    "s": _on_skip,
-    "b": _on_back,
-    "l": _on_list,
-    "j": _on_jump,
-    "e": _on_edit_from_review,
-    "r": _on_review,
-    "c": _on_continue,
-    "sub": _on_submit,
-    "ok": _on_confirm,
-    "no": _on_cancel_submit,
-}
 
 
 # --- screens ------------------------------------------------------------------------------------
@@ -362,10 +322,15 @@ def _question(ctx: Ctx) -> Reply:
         buttons.append((Button(messages.BTN_DONE, f"sa:ed:{cid}"),))
     if answer is not None and criterion.type not in (AnswerType.MULTI_CHOICE, AnswerType.EVIDENCE):
         buttons.append((Button(messages.BTN_KEEP, f"sa:k:{cid}"),))
-    buttons.append((Button(messages.BTN_BACK, "sa:b"), Button(messages.BTN_SKIP, "sa:s")))
-    buttons.append((Button(messages.BTN_LIST, "sa:l"), Button(messages.BTN_REVIEW, "sa:r")))
+    buttons += nav_buttons(FLOW)
     expects_number = criterion.type in (AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE)
-    return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=expects_number)
+    upload = evidence_purpose(ctx.unit.id, cid) if criterion.type is AnswerType.EVIDENCE else None  # type: ignore[arg-type]
+    return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=expects_number, upload=upload)
+
+
+def evidence_purpose(school_id: int, criterion_id: str) -> str:
+    """The payload of a file sent as evidence for this school's criterion (e.g. through an upload link)."""
+    return f"sa:ev:{school_id}:{criterion_id}"
 
 
 def _how(criterion: Criterion) -> str:
@@ -387,7 +352,7 @@ def _how(criterion: Criterion) -> str:
 def _list(ctx: Ctx) -> Reply:
     answers = _answers(ctx)
     buttons = [
-        (Button(f"{'✅' if c.id in answers else '⬜'} {c.id}. {_short(c.title, 40)}", f"sa:j:{c.id}"),)
+        (Button(f"{'✅' if c.id in answers else '⬜'} {c.id}. {short(c.title, 40)}", f"sa:j:{c.id}"),)
         for c in ctx.rubric.criteria  # type: ignore[union-attr]
     ]
     buttons.append((Button(messages.BTN_REVIEW, "sa:r"),))
@@ -469,7 +434,7 @@ def summarise(criterion: Criterion, value: dict[str, Any]) -> str:
         case AnswerType.EVIDENCE:
             return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
-            return _short(str(value.get("text", "")), _SUMMARY_LIMIT)
+            return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -588,27 +553,12 @@ def _advance(ctx: Ctx) -> list[Reply]:
 
 def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     template = messages.INVALID_ANSWER.get(error.code, messages.INVALID_ANSWER_FALLBACK)
-    params = {"text": _short(text.strip(), 40), "limit": 2000, **error.params}
+    params = {"text": short(text.strip(), 40), "limit": 2000, **error.params}
     try:
         body = template.format(**params)
     except (KeyError, IndexError):
         body = messages.INVALID_ANSWER_FALLBACK
     return Reply(body + "\n" + messages.INVALID_ANSWER_REPEAT.format(criterion=criterion.id))
-
-
-def _replace(reply: Reply) -> Reply:
-    return Reply(reply.text, reply.buttons, reply.document, reply.image, True, reply.expects_number)
-
-
-def _store_file(ctx: Ctx, source: Any, sha256: str) -> None:
-    """Content-addressed and never overwritten: the same bytes always land at the same path."""
-    target = ctx.files_dir / sha256[:2] / f"{sha256}.pdf"
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
 
 
 def _issued(criterion: Criterion) -> str:
@@ -619,8 +569,26 @@ def _used(criterion: Criterion) -> str:
     return criterion.used_label or messages.SA_USED_DEFAULT
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_NAV = Navigation(_ids, _enter, _question, _list, _review, current_screen)
+
+_BUTTONS: dict[str, Any] = {
+    "open": _on_open,
+    "o": _on_choice,
+    "t": _on_toggle,
+    "d": _on_multi_done,
+    "k": _on_keep,
+    "ed": _on_evidence_done,
+    "s": _on_skip,
+    "b": _on_back,
+    "l": _NAV.on_list,
+    "j": _NAV.on_jump,
+    "e": _NAV.on_edit_from_review,
+    "r": _NAV.on_review,
+    "c": _on_continue,
+    "sub": _on_submit,
+    "ok": _on_confirm,
+    "no": _on_cancel_submit,
+}
 
 
 feature = Feature(

@@ -202,7 +202,11 @@ DEMO_USERS = [
 
 
 def seed_demo(uow: UnitOfWork, *, invite_ttl: timedelta, now: datetime | None = None) -> RosterResult:
-    return apply_roster(uow, DEMO_UNITS, DEMO_USERS, invite_ttl=invite_ttl, now=now)
+    result = apply_roster(uow, DEMO_UNITS, DEMO_USERS, invite_ttl=invite_ttl, now=now)
+    from hsdt.handlers.assignments import seed_demo_assignments  # inspection (issue 4): the demo's assignments
+
+    seed_demo_assignments(uow)
+    return result
 
 
 def is_empty(uow: UnitOfWork) -> bool:

@@ -8,9 +8,11 @@ from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.storage.models import Role
 
+UPLOAD_PURPOSE = "chk:file"  # a file sent through an upload link only to be checked
+
 
 def prompt(ctx: Ctx) -> list[Reply]:
-    return [Reply(messages.CHECK_PROMPT)]
+    return [Reply(messages.CHECK_PROMPT, upload=UPLOAD_PURPOSE)]
 
 
 def verdict_reply(checked: CheckedFile) -> Reply:

@@ -3,7 +3,15 @@
 Public API (pure functions except :func:`load_rubric`, which reads the YAML file).
 """
 
-from hsdt.scoring.aggregate import mean_score
+from hsdt.scoring.aggregate import (
+    CityReport,
+    DistrictInput,
+    DistrictReport,
+    SchoolInput,
+    SchoolReport,
+    aggregate,
+    mean_score,
+)
 from hsdt.scoring.answers import (
     ANSWER_ERROR_CODES,
     TEXT_MAX_LENGTH,
@@ -43,8 +51,11 @@ __all__ = [
     "TEXT_MAX_LENGTH",
     "AnswerType",
     "Band",
+    "CityReport",
     "Criterion",
     "CriterionScore",
+    "DistrictInput",
+    "DistrictReport",
     "EvidencePoints",
     "Group",
     "GroupScore",
@@ -52,7 +63,10 @@ __all__ = [
     "Option",
     "Rubric",
     "RubricError",
+    "SchoolInput",
+    "SchoolReport",
     "SchoolScore",
+    "aggregate",
     "band_for",
     "default_rubric_path",
     "flags",

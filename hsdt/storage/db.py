@@ -54,14 +54,14 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The applied revision(s), comma-separated when several branches are applied."""
+    """The applied revision (comma-separated if a branch ever leaves several heads)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:

@@ -220,3 +220,6 @@ Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.cr
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.
 # (one line per feature module, below)
+from hsdt.storage import inspection_models  # noqa: F401
+from hsdt.storage import reminder_models  # noqa: F401
+from hsdt.storage import channels_models  # noqa: F401

@@ -7,6 +7,9 @@ from types import TracebackType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from hsdt.storage.channels_repository import ChannelsRepository
+from hsdt.storage.inspection_repository import InspectionRepository
+from hsdt.storage.reminder_repository import ReminderRepository
 from hsdt.storage.repositories import (
     AnswerRepository,
     CampaignRepository,
@@ -40,6 +43,9 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         # Feature repositories (one line per feature, below)
+        self.reminders = ReminderRepository(self.session)
+        self.inspection = InspectionRepository(self.session)
+        self.channels = ChannelsRepository(self.session)
         return self
 
     def __exit__(

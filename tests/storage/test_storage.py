@@ -106,3 +106,21 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
         user.created_at = datetime(2024, 1, 1, tzinfo=UTC)
     with UnitOfWork(engine) as uow:
         assert uow.users.by_code("U1").created_at == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_migration_history_is_linear_and_reversible(tmp_path) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from hsdt.storage.db import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    config = alembic_config(engine)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+    upgrade(engine)
+    command.downgrade(config, "base")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []

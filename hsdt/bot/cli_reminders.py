@@ -1,0 +1,183 @@
+"""`hsdt campaign show|set` (the calendar reminders follow) and `hsdt remind --dry-run`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from hsdt.bot.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    campaign = sub.add_parser("campaign", help="the campaign calendar (due dates, reminders, quiet hours)")
+    campaign_sub = campaign.add_subparsers(dest="campaign_command", required=True)
+    campaign_sub.add_parser("show", help="print the calendar and the planned reminders")
+    change = campaign_sub.add_parser("set", help="change the calendar; the running bot reschedules reminders")
+    change.add_argument("--self-due", help="self-assessment due, local time, e.g. 2024-12-29T23:59")
+    change.add_argument("--inspection", help="inspection days, e.g. 2024-12-30:2024-12-31")
+    change.add_argument("--deadline", help="final deadline, local time, e.g. 2025-01-06T23:59")
+    change.add_argument("--offsets", help="days before each due date to remind, e.g. 7,3,1")
+    change.add_argument("--quiet", help="quiet hours, local, e.g. 21:00-07:00")
+    change.add_argument("--morning", help="local time of day reminders, e.g. 08:00")
+    change.add_argument("--by", default=None, help="who made the change (kept with the calendar)")
+    campaign.set_defaults(handler=cmd_campaign)
+
+    remind = sub.add_parser("remind", help="who would be reminded now, and why")
+    remind.add_argument("--dry-run", action="store_true", required=True, help="list only; send and write nothing")
+    remind.add_argument("--at", help="evaluate at this local time instead of now, e.g. 2024-12-22T08:00")
+    remind.set_defaults(handler=cmd_remind)
+
+
+class InputError(ValueError):
+    pass
+
+
+def parse_local(text: str, tz: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InputError(f"thời điểm «{text}» không đúng dạng YYYY-MM-DDTHH:MM") from error
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InputError(f"ngày «{text}» không đúng dạng YYYY-MM-DD") from error
+
+
+def parse_offsets(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise InputError(f"số ngày nhắc «{text}» phải là các số nguyên cách nhau bởi dấu phẩy") from error
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from hsdt.bot.bootstrap import prepare_database
+
+    engine, _ = prepare_database(settings, seed=False)
+    return engine
+
+
+def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.reminders.calendar import Calendar, CalendarError, parse_hhmm
+    from hsdt.reminders.engine import load_calendar
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    engine = _engine(settings)
+    tz = settings.timezone
+    if args.campaign_command == "show":
+        with UnitOfWork(engine) as uow:
+            cal = load_calendar(uow, tz)
+            fired = uow.reminders.fired_ids(cal.campaign_id) if cal is not None else set()
+        if cal is None:
+            print("Chưa có đợt kiểm tra nào.", file=sys.stderr)
+            return 1
+        print(describe(cal, fired))
+        return 0
+    try:
+        with UnitOfWork(engine) as uow:
+            campaign = uow.campaigns.active()
+            if campaign is None or campaign.id is None:
+                raise InputError("chưa có đợt kiểm tra nào")
+            extra = uow.reminders.calendar(campaign.id)
+            cal = Calendar.of(campaign, extra, tz)
+            changes: dict[str, object] = {}
+            if args.self_due:
+                changes["self_assessment_due"] = parse_local(args.self_due, tz)
+            if args.deadline:
+                changes["deadline"] = parse_local(args.deadline, tz)
+            if args.inspection:
+                start, sep, end = args.inspection.partition(":")
+                changes["inspection_start"] = parse_day(start)
+                changes["inspection_end"] = parse_day(end if sep else start)
+            if args.offsets:
+                changes["offsets_days"] = tuple(sorted(set(parse_offsets(args.offsets)), reverse=True))
+            if args.quiet:
+                start, sep, end = args.quiet.partition("-")
+                if not sep:
+                    raise InputError(f"giờ yên lặng «{args.quiet}» phải có dạng HH:MM-HH:MM")
+                changes["quiet_start"], changes["quiet_end"] = parse_hhmm(start), parse_hhmm(end)
+            if args.morning:
+                changes["morning_at"] = parse_hhmm(args.morning)
+            cal = replace(cal, **changes)  # type: ignore[arg-type]
+            cal.validate()
+            campaign.self_assessment_due, campaign.deadline = cal.self_assessment_due, cal.deadline
+            campaign.inspection_start, campaign.inspection_end = cal.inspection_start, cal.inspection_end
+            uow.session.add(campaign)
+            extra.offsets_days = list(cal.offsets_days)
+            extra.quiet_start, extra.quiet_end = cal.quiet_start.strftime("%H:%M"), cal.quiet_end.strftime("%H:%M")
+            extra.morning_at = cal.morning_at.strftime("%H:%M")
+            stored = uow.reminders.save_calendar(extra, args.by)
+            cal = replace(cal, version=stored.version)
+            fired = uow.reminders.fired_ids(cal.campaign_id)
+    except (InputError, CalendarError) as error:
+        print(f"Không đổi lịch (chưa thay đổi gì): {error}", file=sys.stderr)
+        return 1
+    print("Đã cập nhật lịch; bot đang chạy sẽ xếp lại lịch nhắc trong ít phút.")
+    print(describe(cal, fired))
+    return 0
+
+
+def describe(cal, fired: set[str]) -> str:  # type: ignore[no-untyped-def]
+    def local(moment: datetime) -> str:
+        return moment.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
+
+    lines = [
+        f"Hạn nộp tự đánh giá: {local(cal.self_assessment_due)}",
+        f"Ngày kiểm tra: {cal.inspection_start:%d/%m/%Y} – {cal.inspection_end:%d/%m/%Y}",
+        f"Hạn cuối: {local(cal.deadline)}",
+        f"Nhắc trước: {', '.join(str(d) for d in cal.offsets_days)} ngày, lúc {cal.morning_at:%H:%M}",
+        f"Giờ yên lặng: {cal.quiet_start:%H:%M}–{cal.quiet_end:%H:%M} (múi giờ {cal.tz.key})",
+        "Các lần nhắc:",
+    ]
+    for reminder in cal.reminders():
+        state = "đã gửi" if reminder.id in fired else "chờ"
+        lines.append(f"  {local(reminder.fire_at)}  {reminder.id:<40} {state}")
+    return "\n".join(lines)
+
+
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.reminders.engine import decide, load_calendar
+    from hsdt.storage.types import utcnow
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    engine = _engine(settings)
+    try:
+        now = parse_local(args.at, settings.timezone) if args.at else utcnow()
+    except InputError as error:
+        print(error, file=sys.stderr)
+        return 1
+    with UnitOfWork(engine) as uow:
+        cal = load_calendar(uow, settings.timezone)
+        if cal is None:
+            print("Chưa có đợt kiểm tra nào.", file=sys.stderr)
+            return 1
+        planned = cal.reminders()
+        past = [r for r in planned if r.fire_at <= now]
+        reminder = past[-1] if past else (planned[0] if planned else None)
+        if reminder is None:
+            print("Lịch không có lần nhắc nào.")
+            return 0
+        decision = decide(uow, cal, reminder, now)
+        already = uow.reminders.was_fired(reminder.id)
+        uow.session.rollback()  # a dry run writes nothing
+    local_now = now.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
+    print(f"Chạy thử lúc {local_now}: lần nhắc {reminder.id} "
+          f"(dự kiến {reminder.fire_at.astimezone(cal.tz):%d/%m/%Y %H:%M}{', đã gửi' if already else ''})")
+    if cal.in_quiet_hours(now):
+        print(f"Đang trong giờ yên lặng: tin sẽ gửi lúc {cal.not_before(now).astimezone(cal.tz):%d/%m/%Y %H:%M}")
+    sections = (("sẽ nhắc", decision.send), ("đã tắt nhắc", decision.muted),
+                ("không liên lạc được (chưa đăng ký hoặc đã chặn bot)", decision.unreachable))
+    for title, notices in sections:
+        print(f"{title}: {len(notices)}")
+        for notice in notices:
+            print(f"  {notice.user_code:<14} {notice.role:<15} {notice.why}")
+    return 0

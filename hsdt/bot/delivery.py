@@ -1,0 +1,358 @@
+"""Outbox delivery: sends queued messages (reminders, notifications) to every chat of their user.
+
+- One `ChannelSender` per channel, registered in `SENDER_FACTORIES` (Telegram here; other channels
+  add one entry). A user's message goes to each of their chat identities on a registered channel.
+- Rate limits per channel: a global budget and one per chat (Telegram: ~30 msg/s overall, 1/s per
+  chat); a 429 (`RetryLater`) pauses the whole channel for `retry_after` and the message is retried.
+- A chat that refuses us (`RecipientBlocked`, Telegram 403) is marked and skipped from then on.
+- Each row is marked sent in its own small transaction right after its send succeeded. A restart
+  therefore resends only rows not marked: the at-least-once window is the sends in flight when the
+  process died (at most `concurrency` messages; one with concurrency 1). A graceful stop lets the
+  in-flight sends finish and be marked, so only a hard kill can repeat a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater
+from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
+from hsdt.handlers.events import Reply
+from hsdt.storage.models import OutboxMessage
+from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from hsdt.bot.bootstrap import App
+    from hsdt.bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Decides whether a due row must wait longer (quiet hours): returns the new not_before, or None.
+HoldFn = Callable[[str, datetime], datetime | None]
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    global_per_s: float = 30.0
+    per_chat_per_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class SenderFactory:
+    """How to build a channel's sender; `build` gets the app (settings, engine) and returns
+    (sender, async close)."""
+
+    channel: str
+    enabled: Callable[[Settings], bool]
+    build: Callable[[App], tuple[ChannelSender, Callable[[], Awaitable[None]]]]
+
+
+def _telegram_sender(app: App) -> tuple[ChannelSender, Callable[[], Awaitable[None]]]:
+    from hsdt.bot.telegram import TelegramSender, make_bot
+
+    settings = app.settings
+    assert settings.telegram_bot_token is not None
+    bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+    return TelegramSender(bot), bot.session.close
+
+
+def _zalo_sender(app: App) -> tuple[ChannelSender, Callable[[], Awaitable[None]]]:
+    from hsdt.bot.zalo import ZaloSender, make_adapter
+
+    adapter = make_adapter(app)
+
+    async def close() -> None:
+        await adapter.close()
+        await adapter.client.close()
+
+    return ZaloSender(adapter), close
+
+
+# One entry per channel that can push messages.
+SENDER_FACTORIES: list[SenderFactory] = [
+    SenderFactory("telegram", lambda s: s.telegram_bot_token is not None, _telegram_sender),
+    SenderFactory("zalo", lambda s: s.zalo_bot_token is not None, _zalo_sender),
+]
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0  # outbox rows marked sent
+    messages: int = 0  # successful sends (one per identity)
+    retried: int = 0  # 429s honoured
+    blocked: int = 0  # identities newly marked blocked
+    failed: int = 0  # rows given up (unreachable, or too many errors)
+    errors: int = 0  # other send errors (row retried later)
+    started: float = 0.0
+    finished: float = 0.0
+    per_row_sends: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Job:
+    row_id: int
+    kind: str
+    attempts: int
+    replies: list[Reply]
+    identities: list[tuple[int, str, str]]  # (identity id, channel, external id)
+
+
+class OutboxDelivery:
+    def __init__(
+        self,
+        engine: Engine,
+        senders: dict[str, ChannelSender],
+        *,
+        limits: dict[str, ChannelLimits] | None = None,
+        default_limits: ChannelLimits = ChannelLimits(),
+        concurrency: int = 8,
+        clock: Callable[[], datetime] = utcnow,
+        hold: HoldFn | None = None,
+        batch: int = 500,
+        max_attempts: int = 5,
+        poll_s: float = 2.0,
+    ) -> None:
+        self.engine = engine
+        self.senders = senders
+        self.clock = clock
+        self.hold = hold
+        self.concurrency = max(1, concurrency)
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.poll_s = poll_s
+        self.stats = DeliveryStats()
+        limits = limits or {}
+        self._global = {ch: RateLimiter(limits.get(ch, default_limits).global_per_s) for ch in senders}
+        self._per_chat = {ch: KeyedRateLimiter(limits.get(ch, default_limits).per_chat_per_s) for ch in senders}
+        self._inflight: set[int] = set()
+        # Rows finished while a page query may have been running: that query may still return them as
+        # pending. Value: the page number current when they finished (see _fill).
+        self._finished: dict[int, int] = {}
+        self._page = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows were queued: look now instead of at the next poll (callable from any thread)."""
+        self._wake.set()
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop`; in-flight sends finish and are marked before returning."""
+        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.concurrency * 2)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.concurrency)]
+        try:
+            while not stop.is_set():
+                if not await self._fill(queue, stop):
+                    self._wake.clear()
+                    waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+                    await asyncio.wait(waits, timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED)
+                    for task in waits:
+                        task.cancel()
+        except asyncio.CancelledError:
+            await self._abandon(workers)
+            raise
+        await self._finish(queue, workers)
+
+    async def drain(self) -> DeliveryStats:
+        """Deliver everything due now and return (tests, benchmarks)."""
+        loop = asyncio.get_running_loop()
+        self.stats.started = loop.time()
+        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.concurrency * 2)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.concurrency)]
+        never = asyncio.Event()
+        try:
+            while await self._fill(queue, never) or self._inflight:
+                await asyncio.sleep(0.01)
+        except asyncio.CancelledError:
+            await self._abandon(workers)
+            raise
+        await self._finish(queue, workers)
+        self.stats.finished = loop.time()
+        return self.stats
+
+    async def _finish(self, queue: asyncio.Queue[_Job | None], workers: list[asyncio.Task[None]]) -> None:
+        """Graceful: queued rows are dropped (still pending in the database), in-flight ones complete."""
+        while not queue.empty():
+            job = queue.get_nowait()
+            if job is not None:
+                self._inflight.discard(job.row_id)
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers, return_exceptions=True)
+
+    @staticmethod
+    async def _abandon(workers: list[asyncio.Task[None]]) -> None:
+        """Cancelled (a crash, for what the database knows): in-flight sends are not marked."""
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _fill(self, queue: asyncio.Queue[_Job | None], stop: asyncio.Event) -> int:
+        """Queue every row due now that is not in flight; returns how many were queued."""
+        queued, cursor = 0, 0
+        while not stop.is_set():
+            self._page += 1
+            page = self._page
+            jobs, cursor = await asyncio.to_thread(self._load, cursor)
+            # Rows finished before this page's query began were committed before it: it cannot see them.
+            self._finished = {row: at for row, at in self._finished.items() if at >= page}
+            if cursor == 0:
+                break
+            for job in jobs:
+                if job.row_id in self._inflight or job.row_id in self._finished:
+                    continue
+                self._inflight.add(job.row_id)
+                await queue.put(job)
+                queued += 1
+        return queued
+
+    def _load(self, after_id: int) -> tuple[list[_Job], int]:
+        """Due rows after `after_id` (a page), and the id to continue from (0: no more rows)."""
+        now = self.clock()
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.session.exec(
+                select(OutboxMessage)
+                .where(
+                    col(OutboxMessage.sent_at).is_(None),
+                    col(OutboxMessage.failed_at).is_(None),
+                    OutboxMessage.not_before <= now,
+                    col(OutboxMessage.id) > after_id,
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(self.batch)
+            ).all()
+            if not rows:
+                return [], 0
+            identities = uow.reminders.reachable_identities({r.user_id for r in rows})
+            jobs = []
+            for row in rows:
+                assert row.id is not None
+                later = self.hold(row.kind, now) if self.hold is not None else None
+                if later is not None:
+                    row.not_before = later  # quiet hours: leave it for the morning
+                    uow.session.add(row)
+                    continue
+                targets = [(i.id, i.channel, i.external_id) for i in identities.get(row.user_id, [])
+                           if i.channel in self.senders]
+                jobs.append(_Job(row.id, row.kind, row.attempts, [Reply.from_json(r) for r in row.replies],
+                                 targets))  # type: ignore[misc]
+            return jobs, rows[-1].id  # type: ignore[return-value]
+
+    async def _worker(self, queue: asyncio.Queue[_Job | None]) -> None:
+        while True:
+            job = await queue.get()
+            if job is None:
+                return
+            try:
+                await self._deliver(job)
+            except Exception:
+                log.exception("outbox row %s: delivery failed", job.row_id)
+            finally:
+                self._finished[job.row_id] = self._page
+                self._inflight.discard(job.row_id)
+
+    # --- one row --------------------------------------------------------------------------------
+
+    async def _deliver(self, job: _Job) -> None:
+        if not job.identities:
+            await asyncio.to_thread(self._mark_failed, job.row_id, "no reachable chat identity")
+            self.stats.failed += 1
+            return
+        delivered, errors = 0, []
+        for identity_id, channel, external_id in job.identities:
+            outcome = await self._send_one(channel, external_id, job.replies)
+            if outcome == "sent":
+                delivered += 1
+                self.stats.messages += 1
+                self.stats.per_row_sends[job.row_id] = self.stats.per_row_sends.get(job.row_id, 0) + 1
+            elif outcome == "blocked":
+                await asyncio.to_thread(self._mark_blocked, identity_id)
+                self.stats.blocked += 1
+            else:
+                errors.append(outcome)
+        if delivered:
+            await asyncio.to_thread(self._mark_sent, job.row_id)
+            self.stats.sent += 1
+        elif errors:
+            self.stats.errors += 1
+            await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0])
+        else:
+            await asyncio.to_thread(self._mark_failed, job.row_id, "recipient blocked the bot")
+            self.stats.failed += 1
+
+    async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str:
+        sender = self.senders[channel]
+        glob, chat = self._global[channel], self._per_chat[channel](external_id)
+        while True:
+            await chat.acquire()
+            await glob.acquire()
+            try:
+                await sender.send(external_id, replies)
+                return "sent"
+            except RetryLater as error:
+                # Telegram's flood control: everyone on this channel waits, then this message is retried.
+                self.stats.retried += 1
+                glob.pause(error.retry_after)
+                chat.pause(error.retry_after)
+            except RecipientBlocked:
+                return "blocked"
+            except Exception as error:
+                log.warning("send to %s/%s failed: %r", channel, external_id, error)
+                return f"{type(error).__name__}: {error}"[:500]
+
+    # --- small transactions -----------------------------------------------------------------------
+
+    def _mark_sent(self, row_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
+                .values(sent_at=self.clock(), attempts=OutboxMessage.attempts + 1)
+            )
+
+    def _mark_failed(self, row_id: int, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+                         .values(failed_at=self.clock(), last_error=reason))
+
+    def _mark_retry(self, row_id: int, attempts: int, reason: str) -> None:
+        values: dict[str, object] = {"attempts": attempts, "last_error": reason}
+        if attempts >= self.max_attempts:
+            values["failed_at"] = self.clock()
+        else:
+            values["not_before"] = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
+        with self.engine.begin() as conn:
+            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
+
+    def _mark_blocked(self, identity_id: int) -> None:
+        with UnitOfWork(self.engine) as uow:
+            uow.reminders.block(identity_id, "blocked by the user")
+
+
+def build_senders(app: App) -> tuple[dict[str, ChannelSender], list[Callable[[], Awaitable[None]]]]:
+    senders: dict[str, ChannelSender] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
+    for factory in SENDER_FACTORIES:
+        if factory.enabled(app.settings):
+            sender, close = factory.build(app)
+            senders[factory.channel] = sender
+            closers.append(close)
+    return senders, closers
+
+
+async def close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+    for close in closers:
+        with contextlib.suppress(Exception):
+            await close()

@@ -1,0 +1,82 @@
+"""Vietnamese texts of reminders, digests and the /lich, /tatnhac, /batnhac commands."""
+
+from __future__ import annotations
+
+REMINDER_HEADER = "⏰ Nhắc việc — {what}"
+WHAT_SELF_ASSESSMENT = "hạn nộp tự đánh giá"
+WHAT_INSPECTION_DAY = "ngày kiểm tra {day}"
+WHAT_FINAL_DEADLINE = "hạn cuối gửi kết quả"
+
+PRINCIPAL_LEFT = (
+    "{school} chưa nộp bản tự đánh giá: đã trả lời {answered}/{total} tiêu chí, còn {left} tiêu chí."
+)
+PRINCIPAL_ALL_ANSWERED = "{school} đã trả lời đủ {total} tiêu chí nhưng chưa bấm «Nộp bản tự đánh giá»."
+PRINCIPAL_DUE = "Hạn nộp tự đánh giá: {due} ({remaining})."
+PRINCIPAL_OVERDUE = "Hạn tự đánh giá ({due}) đã qua; vui lòng nộp ngay, hạn cuối là {deadline} ({remaining})."
+BTN_RESUME_SELF_ASSESSMENT = "📝 Tiếp tục tự đánh giá"
+
+INSPECTOR_LEFT = "Bạn còn {count} trường chưa chấm lại:"
+INSPECTOR_DEADLINE = "Hạn cuối gửi kết quả: {deadline} ({remaining})."
+INSPECTOR_TODAY = "Hôm nay là ngày kiểm tra ({day})."
+BTN_RESUME_INSPECTION = "🔎 Tiếp tục chấm lại"
+
+DISTRICT_DIGEST = "Tổng hợp {district}: {count} trường còn chậm:"
+DISTRICT_SCHOOL_NOT_SUBMITTED = "• {school}: chưa nộp tự đánh giá ({answered}/{total} tiêu chí)"
+DISTRICT_SCHOOL_NOT_RESCORED = "• {school}: chưa được chấm lại (cán bộ: {inspectors})"
+
+SO_DIGEST = "📋 Tổng hợp ngày {day}"
+SO_SELF_ASSESSMENT = "Tự đánh giá đã nộp: {submitted}/{total} trường."
+SO_RESCORING = "Chấm lại đã xong: {done}/{assigned} lượt phân công."
+SO_BY_DISTRICT = "• {district}: nộp {submitted}/{total}, chấm lại {done}/{assigned}"
+SO_DEADLINE = "Hạn cuối gửi kết quả: {deadline} ({remaining})."
+
+BTN_MENU = "📋 Mở danh sách chức năng"
+BTN_CALENDAR = "📅 Xem lịch"
+
+FOOTER_MUTABLE = "Gõ /tatnhac nếu không muốn nhận các nhắc việc này (nhắc hạn cuối vẫn được gửi)."
+FOOTER_FINAL = "Đây là nhắc hạn cuối, luôn được gửi."
+
+REMAINING = "còn {span}"
+OVERDUE = "đã quá hạn {span}"
+SPAN_DAYS_HOURS = "{days} ngày {hours} giờ"
+SPAN_DAYS = "{days} ngày"
+SPAN_HOURS_MINUTES = "{hours} giờ {minutes} phút"
+SPAN_HOURS = "{hours} giờ"
+SPAN_MINUTES = "{minutes} phút"
+
+CALENDAR_TITLE = "📅 Lịch đợt kiểm tra"
+CALENDAR_SELF_DUE = "• Hạn nộp tự đánh giá: {due}"
+CALENDAR_INSPECTION = "• Ngày kiểm tra: {start} – {end}"
+CALENDAR_INSPECTION_ONE_DAY = "• Ngày kiểm tra: {start}"
+CALENDAR_DEADLINE = "• Hạn cuối gửi kết quả về Sở: {deadline}"
+CALENDAR_OFFSETS = "• Nhắc trước mỗi hạn {offsets} ngày, lúc {morning}; sáng mỗi ngày kiểm tra"
+CALENDAR_QUIET = "• Không gửi nhắc việc từ {start} đến {end}"
+CALENDAR_NEXT = "Nhắc việc tiếp theo: {at}"
+CALENDAR_MUTED = "Bạn đã tắt nhắc việc (nhắc hạn cuối vẫn được gửi). Gõ /batnhac để bật lại."
+CALENDAR_UNMUTED = "Nhắc việc của bạn đang bật. Gõ /tatnhac để tắt (trừ nhắc hạn cuối)."
+NO_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở."
+
+MUTED = "🔕 Đã tắt nhắc việc. Bạn vẫn nhận nhắc hạn cuối ({deadline}). Gõ /batnhac để bật lại."
+ALREADY_MUTED = "Nhắc việc đã tắt từ trước. Bạn vẫn nhận nhắc hạn cuối. Gõ /batnhac để bật lại."
+UNMUTED = "🔔 Đã bật lại nhắc việc."
+ALREADY_UNMUTED = "Nhắc việc của bạn đang bật."
+
+CMD_CALENDAR = "Xem lịch đợt kiểm tra và các hạn"
+CMD_MUTE = "Tắt nhắc việc (trừ nhắc hạn cuối)"
+CMD_UNMUTE = "Bật lại nhắc việc"
+
+
+def span(seconds: float) -> str:
+    """'7 ngày 15 giờ', '3 giờ 20 phút', '45 phút': the biggest two units that matter."""
+    minutes = int(abs(seconds) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return SPAN_DAYS_HOURS.format(days=days, hours=hours) if hours else SPAN_DAYS.format(days=days)
+    if hours:
+        return SPAN_HOURS_MINUTES.format(hours=hours, minutes=minutes) if minutes else SPAN_HOURS.format(hours=hours)
+    return SPAN_MINUTES.format(minutes=max(minutes, 1))
+
+
+def remaining(seconds: float) -> str:
+    return REMAINING.format(span=span(seconds)) if seconds >= 0 else OVERDUE.format(span=span(seconds))

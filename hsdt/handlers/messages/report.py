@@ -1,0 +1,88 @@
+"""Vietnamese texts of /report (/baocao) and of the Excel workbook."""
+
+from __future__ import annotations
+
+CMD_REPORT = "Báo cáo tổng hợp kết quả (kèm biểu đồ và tệp Excel)"
+BTN_REPORT = "📊 Báo cáo"
+BTN_EXCEL = "📥 Tải Excel"
+BTN_CITY = "⬅️ Toàn thành phố"
+
+CITY_TITLE = "📊 {campaign}\nTổng hợp đến {now}"
+SCOPE_CITY = "Phạm vi: toàn thành phố ({districts} Phòng GD&ĐT)."
+SCOPE_DISTRICT = "Phạm vi: {district}."
+SCOPE_ASSIGNED = "Phạm vi: {count} trường bạn được phân công."
+SCOPE_SCHOOL = "Phạm vi: {school}."
+COMPLETION = (
+    "Số trường: {schools} (dùng HSĐT: {uses}). Đã nộp tự đánh giá: {submitted}/{schools} ({pct}). "
+    "Đã chấm lại: {rescored}. Đã kiểm tra chéo: {cross}."
+)
+CITY_MEAN = "Điểm trung bình: {mean} — {band}."
+NO_MEAN = "Điểm trung bình: chưa có (chưa trường nào có điểm)."
+MEANS_TITLE = "Điểm lãnh đạo theo Phòng GD&ĐT (trung bình điểm các trường dùng HSĐT):"
+MEAN_LINE = "• {district}: {mean} — {band} ({submitted}/{schools} đã nộp)"
+MEAN_LINE_NONE = "• {district}: chưa có điểm ({submitted}/{schools} đã nộp)"
+MORE_DISTRICTS = "… và {count} Phòng GD&ĐT khác (xem tệp Excel)."
+LOWEST_TITLE = "Thấp nhất: {items}."
+OVERDUE_TITLE = "⏰ Quá hạn tự đánh giá ({due}): {count} trường{names}."
+OVERDUE_NONE = "Không có trường nào quá hạn tự đánh giá (hạn {due})."
+DISTRICT_TITLE = "🏢 {district}"
+SCHOOL_LINE = "• {school}: {state}"
+SCHOOL_STATE = "tự đánh giá {self}; chấm lại {rescore}; kiểm tra chéo {cross}{final}"
+FINAL_SUFFIX = " → {final} ({band})"
+NOT_YET = "—"
+EXCLUDED = " (không dùng HSĐT, không tính vào trung bình)"
+SCHOOL_TITLE = "🏫 {school} — {district}"
+SCHOOL_DETAIL = (
+    "Tự đánh giá: {self}\nChấm lại (Phòng GD&ĐT): {rescore}\nKiểm tra chéo: {cross}\n"
+    "Điểm cuối cùng: {final}\nChênh lệch chấm lại so với tự đánh giá: {diff}"
+)
+SCORE_WITH_BAND = "{points} điểm ({band})"
+CRITERIA_TITLE = "Điểm từng câu (tự đánh giá / chấm lại / kiểm tra chéo):"
+CRITERION_LINE = "{criterion}: {self} / {rescore} / {cross}{comment}"
+NOT_IN_SCOPE = "Bạn không có quyền xem báo cáo của đơn vị này."
+NOTHING_IN_SCOPE = "Chưa có trường nào trong phạm vi báo cáo của bạn."
+NO_SUCH_DISTRICT = "Không tìm thấy Phòng GD&ĐT «{name}»."
+CHART_CAPTION = "Biểu đồ điểm trung bình theo Phòng GD&ĐT, với các ngưỡng xếp loại."
+EXCEL_CAPTION = "📥 Báo cáo tổng hợp (Excel): tổng hợp, Phụ lục 1, 2, 3 và điểm theo Phòng GD&ĐT."
+BUTTON_DISTRICT = "🏢 {name}"
+BUTTON_SCHOOL = "🏫 {name}"
+
+# --- workbook ------------------------------------------------------------------------------------
+SHEET_SUMMARY = "Tổng hợp"
+SHEET_APPENDIX1 = "Phụ lục 1 - Tự đánh giá"
+SHEET_APPENDIX2 = "Phụ lục 2 - Chấm lại"
+SHEET_APPENDIX3 = "Phụ lục 3 - Kiểm tra chéo"
+SHEET_DISTRICTS = "Điểm theo Phòng GD&ĐT"
+H_ITEM = "Nội dung"
+H_VALUE = "Giá trị"
+H_NO = "STT"
+H_SCHOOL_CODE = "Mã trường"
+H_SCHOOL = "Tên trường"
+H_DISTRICT = "Phòng GD&ĐT"
+H_USES = "Dùng HSĐT"
+H_STATUS = "Trạng thái"
+H_TOTAL = "Tổng điểm"
+H_BAND = "Xếp loại"
+H_SELF_TOTAL = "Điểm tự đánh giá"
+H_DIFF = "Chênh lệch so với tự đánh giá"
+H_COMMENTS = "Nhận xét của cán bộ kiểm tra"
+H_INSPECTOR = "Cán bộ kiểm tra"
+H_INSPECTOR_CODE = "Mã cán bộ"
+H_INSPECTOR_UNIT = "Đơn vị cán bộ"
+H_SCHOOL_DISTRICT = "Phòng GD&ĐT của trường"
+H_SCHOOLS = "Số trường"
+H_SCHOOLS_USING = "Số trường dùng HSĐT"
+H_SUBMITTED = "Đã nộp tự đánh giá"
+H_RESCORED = "Đã chấm lại"
+H_CROSS = "Đã kiểm tra chéo"
+H_MEAN = "Điểm lãnh đạo (trung bình)"
+H_BAND_COUNT = "Số trường xếp loại {band}"
+YES = "Có"
+NO = "Không"
+STATUS_NAMES = {"submitted": "Đã nộp", "draft": "Đang làm", "reopened": "Mở lại để sửa", "": "Chưa làm"}
+SUMMARY_ROWS = (
+    "Đợt kiểm tra", "Thời điểm xuất báo cáo", "Phạm vi", "Số Phòng GD&ĐT", "Số trường", "Số trường dùng HSĐT",
+    "Đã nộp tự đánh giá", "Đã chấm lại", "Đã kiểm tra chéo", "Điểm trung bình", "Xếp loại",
+    "Quá hạn tự đánh giá",
+)
+NOT_SCORED = "chưa chấm"

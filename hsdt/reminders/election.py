@@ -1,0 +1,124 @@
+"""Electing the one process that schedules and sends, when several bot workers run.
+
+PostgreSQL: a session advisory lock held on a dedicated connection (it dies with the connection, so a
+crashed leader frees it at once). SQLite: an exclusive `flock` on a file next to the database (freed
+by the kernel when the process dies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+# "HSDT" and the feature number: one lock for the scheduler/sender of this application.
+ADVISORY_KEY = 0x48534454_0005
+
+
+class LeaderLock(Protocol):
+    def try_acquire(self) -> bool: ...
+    def still_held(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+class PostgresLeaderLock:
+    def __init__(self, engine: Engine, key: int = ADVISORY_KEY) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: Connection | None = None
+
+    def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return True
+        conn = self.engine.connect()
+        try:
+            won = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
+            conn.commit()  # session-level lock: it outlives the transaction
+        except Exception:
+            conn.close()
+            raise
+        if not won:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def still_held(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            held = self._conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                     "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key"),
+                {"key": self.key},
+            ).scalar()
+            self._conn.commit()
+            return bool(held)
+        except Exception:
+            log.warning("leader connection lost; leadership given up")
+            self._drop()
+            return False
+
+    def release(self) -> None:
+        if self._conn is None:
+            return
+        with contextlib.suppress(Exception):
+            self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            self._conn.commit()
+        self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                # Close the DBAPI connection itself: a pooled session would keep the lock alive.
+                conn.invalidate()
+                conn.close()
+
+
+class FileLeaderLock:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def still_held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def leader_lock_for(engine: Engine) -> LeaderLock:
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return PostgresLeaderLock(engine)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return FileLeaderLock(Path(f"{url.database}.leader.lock"))
+    raise ValueError(f"no leader lock for {url.get_backend_name()} databases")

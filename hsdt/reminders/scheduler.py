@@ -1,0 +1,107 @@
+"""APScheduler 3 with its job store in our database: one date job per planned reminder.
+
+Jobs survive restarts (the job store is the `apscheduler_jobs` table, created by our migrations).
+`sync_jobs()` makes the stored jobs match the calendar: it adds what is missing, moves what changed and
+removes what the calendar no longer has; reminders already decided (`fired_reminder`) are never added
+again, so a restart neither loses nor repeats them. A reminder whose time passed while no process was
+leading still goes out if it is less than `MISFIRE_GRACE` late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy.engine import Engine
+
+from hsdt.reminders import engine as reminder_engine
+from hsdt.reminders.calendar import Calendar
+from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE = timedelta(hours=12)
+
+
+@dataclass
+class Runtime:
+    """What the stored jobs need at fire time (jobs are pickled by reference, so this is module state)."""
+
+    engine: Engine
+    tz: str
+    clock: Callable[[], datetime] = utcnow
+    on_fired: Callable[[], None] | None = None
+
+
+_runtime: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def run_reminder(reminder_id: str) -> None:
+    """The job function (stored as "hsdt.reminders.scheduler:run_reminder")."""
+    runtime = _runtime
+    if runtime is None:
+        raise RuntimeError("reminder job ran without a runtime (set_runtime was not called)")
+    result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz)
+    log.info("reminder job %s: %s", reminder_id, result)
+    if runtime.on_fired is not None and result.enqueued:
+        runtime.on_fired()
+
+
+def make_scheduler(engine: Engine, scheduler_cls: type[BaseScheduler] = AsyncIOScheduler) -> BaseScheduler:
+    return scheduler_cls(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
+        timezone=UTC,
+    )
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int = 0
+    moved: int = 0
+    removed: int = 0
+    kept: int = 0
+    calendar: Calendar | None = None
+
+
+def sync_jobs(scheduler: BaseScheduler, engine: Engine, tz: str, now: datetime) -> SyncResult:
+    """Make the stored jobs match the calendar (the scheduler must be started)."""
+    with UnitOfWork(engine) as uow:
+        cal = reminder_engine.load_calendar(uow, tz)
+        fired = uow.reminders.fired_ids(cal.campaign_id) if cal is not None else set()
+    plan = {} if cal is None else {
+        r.id: r for r in cal.reminders() if r.id not in fired and r.fire_at > now - MISFIRE_GRACE
+    }
+    added = moved = removed = kept = 0
+    for job in scheduler.get_jobs():
+        if job.id not in plan:
+            scheduler.remove_job(job.id)
+            removed += 1
+    existing = {job.id: job for job in scheduler.get_jobs()}
+    for reminder in plan.values():
+        job = existing.get(reminder.id)
+        if job is not None and job.next_run_time == reminder.fire_at:
+            kept += 1
+            continue
+        scheduler.add_job(run_reminder, DateTrigger(run_date=reminder.fire_at, timezone=UTC), args=[reminder.id],
+                          id=reminder.id, name=f"reminder {reminder.id}", replace_existing=True)
+        if job is None:
+            added += 1
+        else:
+            moved += 1
+    if added or moved or removed:
+        log.info("reminder jobs: %d added, %d moved, %d removed, %d kept", added, moved, removed, kept)
+    return SyncResult(added, moved, removed, kept, cal)

@@ -1,0 +1,90 @@
+"""The reminders service of `hsdt run`: elect one leader, which schedules reminders and delivers the outbox.
+
+Every worker runs this; only the holder of the leader lock schedules and sends. The others retry the
+lock now and then, so one takes over within `leader_retry_s` when the leader stops or dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from hsdt.bot.bootstrap import App
+from hsdt.bot.delivery import ChannelLimits, OutboxDelivery, build_senders, close_all
+from hsdt.bot.settings import Settings
+from hsdt.reminders.calendar import Calendar
+from hsdt.reminders.election import LeaderLock, leader_lock_for
+from hsdt.reminders.engine import OUTBOX_KIND, OUTBOX_KIND_FINAL
+from hsdt.reminders.scheduler import Runtime, make_scheduler, set_runtime, sync_jobs
+from hsdt.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+REMINDER_KINDS = (OUTBOX_KIND, OUTBOX_KIND_FINAL)
+
+
+def quiet_hours_hold(cal: Calendar | None):  # type: ignore[no-untyped-def]
+    """Reminders due during quiet hours wait for their end; other outbox messages are not held."""
+
+    def hold(kind: str, now: datetime) -> datetime | None:
+        if cal is None or kind not in REMINDER_KINDS or not cal.in_quiet_hours(now):
+            return None
+        return cal.not_before(now)
+
+    return hold
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def enabled(settings: Settings) -> bool:
+    """On when reminders are wanted and at least one channel can push messages."""
+    from hsdt.bot.delivery import SENDER_FACTORIES
+
+    return settings.reminders_enabled and any(factory.enabled(settings) for factory in SENDER_FACTORIES)
+
+
+async def run(app: App, stop: asyncio.Event) -> None:
+    settings = app.settings
+    lock = leader_lock_for(app.engine)
+    while not stop.is_set():
+        if await asyncio.to_thread(lock.try_acquire):
+            log.info("this process leads the reminders and outbox delivery")
+            try:
+                await lead(app, stop, lock)
+            finally:
+                await asyncio.to_thread(lock.release)
+        await _sleep_or_stop(stop, settings.leader_retry_s)
+
+
+async def lead(app: App, stop: asyncio.Event, lock: LeaderLock) -> None:
+    settings = app.settings
+    loop = asyncio.get_running_loop()
+    senders, closers = build_senders(app)
+    limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
+    delivery = OutboxDelivery(app.engine, senders, default_limits=limits, concurrency=settings.outbox_concurrency,
+                              poll_s=settings.outbox_poll_s)
+    set_runtime(Runtime(app.engine, settings.timezone, on_fired=lambda: loop.call_soon_threadsafe(delivery.wake)))
+    scheduler = make_scheduler(app.engine)
+    scheduler.start()
+    stop_delivery = asyncio.Event()
+    delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="outbox-delivery")
+    try:
+        while not stop.is_set():
+            result = await asyncio.to_thread(sync_jobs, scheduler, app.engine, settings.timezone, utcnow())
+            delivery.hold = quiet_hours_hold(result.calendar)
+            await _sleep_or_stop(stop, settings.reminder_sync_s)
+            if not await asyncio.to_thread(lock.still_held):
+                log.warning("leadership lost; stopping the scheduler and the delivery")
+                break
+            if delivery_task.done():
+                delivery_task.result()  # surfaces a crash of the delivery loop
+    finally:
+        stop_delivery.set()  # tells the delivery to finish its in-flight sends and return
+        scheduler.shutdown(wait=False)
+        set_runtime(None)
+        await asyncio.gather(delivery_task, return_exceptions=True)
+        await close_all(closers)

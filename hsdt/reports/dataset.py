@@ -1,0 +1,219 @@
+"""Who may see which schools, and the report data gathered for them in a few bulk queries.
+
+The reading happens here (through the inspection repository); everything after it is pure: the
+aggregation is `hsdt.scoring.aggregate`, the renderings are `text`, `excel` and `chart`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hsdt.scoring import CityReport, DistrictInput, Rubric, SchoolInput, aggregate
+from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
+from hsdt.storage.unit_of_work import UnitOfWork
+
+SELF = "self"
+KINDS = (SELF, DISTRICT, CROSS)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    uses_erecords: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The schools a user may see. `kind`: city | district | assigned | school."""
+
+    kind: str
+    school_ids: frozenset[int]
+    label: str
+    unit_id: int | None = None
+
+    def allows(self, school_id: int) -> bool:
+        return school_id in self.school_ids
+
+
+@dataclass
+class Units:
+    by_id: dict[int, UnitInfo]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork) -> Units:
+        return cls({row[0]: UnitInfo(*row) for row in uow.inspection.units()})
+
+    def district_of(self, school_id: int) -> int | None:
+        """The nearest ancestor of kind "district" (else the parent): the office responsible for it."""
+        unit = self.by_id.get(school_id)
+        parent = unit.parent_id if unit is not None else None
+        first = parent
+        seen: set[int] = set()
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            info = self.by_id.get(parent)
+            if info is None:
+                break
+            if info.kind == "district":
+                return info.id
+            parent = info.parent_id
+        return first
+
+    def schools_under(self, unit_id: int) -> set[int]:
+        children: dict[int, list[int]] = {}
+        for info in self.by_id.values():
+            if info.parent_id is not None:
+                children.setdefault(info.parent_id, []).append(info.id)
+        found: set[int] = set()
+        stack, seen = [unit_id], {unit_id}
+        while stack:
+            current = stack.pop()
+            if self.by_id[current].kind == "school":
+                found.add(current)
+            for child in children.get(current, ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return found
+
+
+def scope_for(uow: UnitOfWork, user: User, campaign_id: int, units: Units) -> Scope:
+    unit = units.by_id[user.unit_id]
+    if user.role == Role.PRINCIPAL:
+        ids = {unit.id} if unit.kind == "school" else set()
+        return Scope("school", frozenset(ids), unit.name, unit.id)
+    if user.role == Role.INSPECTOR:
+        assigned = {a.school_id for a in uow.inspection.of_inspector(campaign_id, user.id)}  # type: ignore[arg-type]
+        return Scope("assigned", frozenset(assigned), unit.name, unit.id)
+    if user.role == Role.DISTRICT_STAFF:
+        return Scope("district", frozenset(units.schools_under(unit.id)), unit.name, unit.id)
+    if user.role == Role.SO_STAFF:
+        return Scope("city", frozenset(units.schools_under(unit.id)), unit.name, unit.id)
+    return Scope("school", frozenset(), unit.name, None)
+
+
+def narrow_to_district(scope: Scope, units: Units, district_id: int) -> Scope | None:
+    """The part of `scope` in one district; None when the user may see nothing there."""
+    ids = frozenset(s for s in scope.school_ids if units.district_of(s) == district_id)
+    if not ids:
+        return None
+    return Scope("district", ids, units.by_id[district_id].name, district_id)
+
+
+@dataclass
+class Assessment:
+    status: str = ""
+    total: float | None = None
+    band: str | None = None
+    by: int | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class ReportData:
+    campaign: Campaign
+    rubric: Rubric
+    scope: Scope
+    now: datetime
+    units: Units
+    city: CityReport
+    assessments: dict[tuple[int, str], Assessment]  # (school, kind)
+    overdue: list[int]  # school ids, sorted by district then name
+    # Details for the workbook (filled when asked for): per school, points by criterion index.
+    points: dict[str, dict[int, list[float | None]]] = field(default_factory=dict)
+    comments: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
+    users: dict[int, tuple[str, str, int]] = field(default_factory=dict)
+    cross_assignments: list[tuple[int, int]] = field(default_factory=list)  # (inspector, school)
+    tz: str = "Asia/Ho_Chi_Minh"
+
+    def assessment(self, school_id: int, kind: str) -> Assessment:
+        return self.assessments.get((school_id, kind)) or Assessment()
+
+    @property
+    def scored_criteria(self) -> list[Any]:
+        return [c for c in self.rubric.criteria if c.max_points > 0]
+
+
+def gather(
+    uow: UnitOfWork, campaign: Campaign, rubric: Rubric, scope: Scope, now: datetime, *, details: bool = False,
+    units: Units | None = None, tz: str = "Asia/Ho_Chi_Minh",
+) -> ReportData:
+    units = units or Units.load(uow)
+    school_ids: Sequence[int] | None = None if scope.kind == "city" else sorted(scope.school_ids)
+    assessments: dict[tuple[int, str], Assessment] = {}
+    for school, kind, status, total, band, by, at in uow.inspection.submission_rows(campaign.id, school_ids):  # type: ignore[arg-type]
+        if school in scope.school_ids:
+            assessments[(school, kind)] = Assessment(status, total, band, by, at)
+
+    def submitted_total(school: int, kind: str) -> float | None:
+        found = assessments.get((school, kind))
+        return found.total if found is not None and found.status == SubmissionStatus.SUBMITTED else None
+
+    district_ids = {units.district_of(s) for s in scope.school_ids} - {None}
+    if scope.kind in ("city", "district") and scope.unit_id is not None:
+        district_ids |= {
+            u.id for u in units.by_id.values() if u.kind == "district" and _under(units, u.id, scope.unit_id)
+        }
+    districts = [DistrictInput(d, units.by_id[d].code, units.by_id[d].name) for d in district_ids]  # type: ignore[index]
+    schools = [
+        SchoolInput(
+            id=s, code=units.by_id[s].code, name=units.by_id[s].name, district_id=units.district_of(s),  # type: ignore[arg-type]
+            uses_erecords=units.by_id[s].uses_erecords, self_total=submitted_total(s, SELF),
+            rescore_total=submitted_total(s, DISTRICT), cross_total=submitted_total(s, CROSS),
+        )
+        for s in scope.school_ids
+    ]
+    city = aggregate(rubric, districts, schools)
+    overdue: list[int] = []
+    if now > campaign.self_assessment_due:
+        overdue = [r.school.id for d in city.districts for r in d.schools if r.school.self_total is None]
+    data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz)
+    if details:
+        _add_details(uow, data, school_ids)
+    return data
+
+
+def _under(units: Units, unit_id: int, ancestor_id: int) -> bool:
+    current: int | None = unit_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        if current == ancestor_id:
+            return True
+        seen.add(current)
+        current = units.by_id[current].parent_id if current in units.by_id else None
+    return False
+
+
+def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | None) -> None:
+    index = {c.id: i for i, c in enumerate(data.scored_criteria)}
+    width = len(index)
+    allowed = data.scope.school_ids
+    for kind in KINDS:
+        points: dict[int, list[float | None]] = {}
+        comments: dict[int, dict[str, str]] = {}
+        rows = uow.inspection.answer_rows(data.campaign.id, kind, school_ids, with_value=kind != SELF)  # type: ignore[arg-type]
+        for row in rows:
+            school, criterion = row[0], row[1]
+            position = index.get(criterion)
+            if position is None or school not in allowed:
+                continue
+            points.setdefault(school, [None] * width)[position] = row[2]
+            if kind != SELF and (comment := str(row[3].get("comment") or "").strip()):
+                comments.setdefault(school, {})[criterion] = comment
+        data.points[kind] = points
+        data.comments[kind] = comments
+    data.cross_assignments = sorted(
+        (inspector, school)
+        for inspector, school, kind in uow.inspection.assignment_rows(data.campaign.id, school_ids)  # type: ignore[arg-type]
+        if kind == CROSS and school in allowed
+    )
+    people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}
+    data.users = uow.inspection.user_names(people)

@@ -1,0 +1,143 @@
+"""The chat renderings of a report: city (or scope) summary, one district, one school."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hsdt.handlers.messages import report as m
+from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
+from hsdt.scoring import DistrictReport, SchoolReport, format_points
+
+MAX_DISTRICT_LINES = 15
+MAX_OVERDUE_NAMES = 10
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{format_points(100 * part / whole)}%" if whole else "0%"
+
+
+def _local(data: ReportData, moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(data.tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def scope_line(data: ReportData) -> str:
+    scope = data.scope
+    match scope.kind:
+        case "city":
+            return m.SCOPE_CITY.format(districts=len(data.city.districts))
+        case "district":
+            return m.SCOPE_DISTRICT.format(district=scope.label)
+        case "assigned":
+            return m.SCOPE_ASSIGNED.format(count=len(scope.school_ids))
+        case _:
+            return m.SCOPE_SCHOOL.format(school=scope.label)
+
+
+def _completion(data: ReportData, schools: int, uses: int, submitted: int, rescored: int, cross: int) -> str:
+    return m.COMPLETION.format(schools=schools, uses=uses, submitted=submitted, pct=_pct(submitted, schools),
+                               rescored=rescored, cross=cross)
+
+
+def _mean_line(district: DistrictReport) -> str:
+    if district.mean is None:
+        return m.MEAN_LINE_NONE.format(district=district.district.name, submitted=district.submitted,
+                                       schools=district.school_count)
+    return m.MEAN_LINE.format(district=district.district.name, mean=format_points(district.mean),
+                              band=district.band, submitted=district.submitted, schools=district.school_count)
+
+
+def summary(data: ReportData) -> str:
+    """The short summary of the whole scope: completion, means, lowest districts, overdue schools."""
+    city = data.city
+    lines = [m.CITY_TITLE.format(campaign=data.campaign.name, now=_local(data, data.now)), scope_line(data),
+             _completion(data, city.school_count, city.uses_erecords, city.submitted, city.rescored,
+                         city.cross_inspected)]
+    lines.append(m.CITY_MEAN.format(mean=format_points(city.mean), band=city.band) if city.mean is not None
+                 else m.NO_MEAN)
+    if data.scope.kind == "city" and city.districts:
+        lines += ["", m.MEANS_TITLE]
+        shown = sorted(city.districts, key=lambda d: (d.mean is None, d.mean or 0, d.district.name))
+        lines += [_mean_line(d) for d in shown[:MAX_DISTRICT_LINES]]
+        if len(shown) > MAX_DISTRICT_LINES:
+            lines.append(m.MORE_DISTRICTS.format(count=len(shown) - MAX_DISTRICT_LINES))
+        lowest = city.lowest(3)
+        if len(city.districts) > 1 and lowest:
+            items = ", ".join(f"{d.district.name} ({format_points(d.mean)})" for d in lowest)  # type: ignore[arg-type]
+            lines.append(m.LOWEST_TITLE.format(items=items))
+    else:
+        lines.append("")
+        lines += [_school_line(r) for d in city.districts for r in d.schools]
+    lines.append("")
+    lines.append(_overdue(data))
+    return "\n".join(lines)
+
+
+def _overdue(data: ReportData) -> str:
+    due = _local(data, data.campaign.self_assessment_due)
+    if not data.overdue:
+        return m.OVERDUE_NONE.format(due=due)
+    names = [data.units.by_id[s].name for s in data.overdue[:MAX_OVERDUE_NAMES]]
+    more = "…" if len(data.overdue) > MAX_OVERDUE_NAMES else ""
+    return m.OVERDUE_TITLE.format(due=due, count=len(data.overdue), names=": " + ", ".join(names) + more)
+
+
+def _score(points: float | None) -> str:
+    return format_points(points) if points is not None else m.NOT_YET
+
+
+def _school_line(report: SchoolReport) -> str:
+    school = report.school
+    final = ""
+    if report.final is not None:
+        final = m.FINAL_SUFFIX.format(final=format_points(report.final), band=report.band)
+    state = m.SCHOOL_STATE.format(self=_score(school.self_total), rescore=_score(school.rescore_total),
+                                  cross=_score(school.cross_total), final=final)
+    excluded = "" if school.uses_erecords else m.EXCLUDED
+    return m.SCHOOL_LINE.format(school=school.name, state=state) + excluded
+
+
+def district_detail(data: ReportData, district_id: int) -> str:
+    district = data.city.district(district_id)
+    if district is None:
+        return m.NOT_IN_SCOPE
+    lines = [m.DISTRICT_TITLE.format(district=district.district.name),
+             _completion(data, district.school_count, district.uses_erecords, district.submitted,
+                         district.rescored, district.cross_inspected),
+             _mean_line(district), ""]
+    lines += [_school_line(r) for r in district.schools]
+    return "\n".join(lines)
+
+
+def school_detail(data: ReportData, school_id: int) -> str:
+    report = next((r for d in data.city.districts for r in d.schools if r.school.id == school_id), None)
+    if report is None:
+        return m.NOT_IN_SCOPE
+    school = report.school
+    district = data.units.by_id.get(school.district_id)
+
+    def with_band(points: float | None) -> str:
+        if points is None:
+            return m.NOT_YET
+        from hsdt.scoring import band_for
+
+        return m.SCORE_WITH_BAND.format(points=format_points(points), band=band_for(data.rubric, points).label)
+
+    lines = [
+        m.SCHOOL_TITLE.format(school=school.name, district=district.name if district else ""),
+        m.SCHOOL_DETAIL.format(self=with_band(school.self_total), rescore=with_band(school.rescore_total),
+                               cross=with_band(school.cross_total), final=with_band(report.final),
+                               diff=_score(report.difference)),
+    ]
+    if not school.uses_erecords:
+        lines.append(m.EXCLUDED.strip())
+    if data.points:
+        lines += ["", m.CRITERIA_TITLE]
+        for i, criterion in enumerate(data.scored_criteria):
+            got = [data.points.get(kind, {}).get(school_id) for kind in (SELF, DISTRICT, CROSS)]
+            shown = [_score(row[i]) if row is not None else m.NOT_YET for row in got]
+            comments = [data.comments.get(k, {}).get(school_id, {}).get(criterion.id) for k in (DISTRICT, CROSS)]
+            comment = "".join(f" — «{c}»" for c in comments if c)
+            lines.append(m.CRITERION_LINE.format(criterion=criterion.id, self=shown[0], rescore=shown[1],
+                                                 cross=shown[2], comment=comment))
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Queries of the inspection: assignments, inspectors' points with an optimistic version check,
+reopen records, and the bulk reads the reports need (plain rows, no ORM objects per answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from hsdt.storage.inspection_models import Assignment, ReopenRecord
+from hsdt.storage.models import Answer, AnswerAudit, Submission, Unit, User
+from hsdt.storage.repositories import AnswerRepository, _Repo
+from hsdt.storage.types import utcnow
+
+_CHUNK = 500
+
+
+class InspectionRepository(_Repo):
+    # --- assignments -------------------------------------------------------------------------------
+
+    def assign(self, campaign_id: int, inspector_id: int, school_id: int, kind: str) -> bool:
+        """Idempotent; True when the assignment is new."""
+        if self.is_assigned(campaign_id, inspector_id, school_id, kind):
+            return False
+        self.session.add(Assignment(campaign_id=campaign_id, inspector_id=inspector_id, school_id=school_id,
+                                    kind=kind))
+        self.session.flush()
+        return True
+
+    def remove_all_except(self, campaign_id: int, keep: set[tuple[int, int, str]], kinds: set[str]) -> int:
+        """Drop the campaign's assignments of `kinds` not in `keep` ((inspector, school, kind)); returns how many."""
+        gone = [a.id for a in self.of_campaign(campaign_id)
+                if a.kind in kinds and (a.inspector_id, a.school_id, a.kind) not in keep]
+        for start in range(0, len(gone), _CHUNK):
+            self.session.execute(delete(Assignment).where(col(Assignment.id).in_(gone[start : start + _CHUNK])))
+        return len(gone)
+
+    def is_assigned(self, campaign_id: int, inspector_id: int, school_id: int, kind: str) -> bool:
+        return self.session.exec(
+            select(Assignment.id).where(
+                Assignment.campaign_id == campaign_id,
+                Assignment.inspector_id == inspector_id,
+                Assignment.school_id == school_id,
+                Assignment.kind == kind,
+            )
+        ).first() is not None
+
+    def of_inspector(self, campaign_id: int, inspector_id: int) -> Sequence[Assignment]:
+        return self.session.exec(
+            select(Assignment)
+            .where(Assignment.campaign_id == campaign_id, Assignment.inspector_id == inspector_id)
+            .order_by(col(Assignment.kind).desc(), col(Assignment.id))
+        ).all()
+
+    def of_campaign(self, campaign_id: int) -> Sequence[Assignment]:
+        return self.session.exec(
+            select(Assignment).where(Assignment.campaign_id == campaign_id).order_by(col(Assignment.id))
+        ).all()
+
+    # --- inspectors' points ----------------------------------------------------------------------
+
+    def put_score(
+        self,
+        *,
+        campaign_id: int,
+        school_id: int,
+        kind: str,
+        criterion_id: str,
+        value: dict[str, Any],
+        points: float,
+        user_id: int,
+        channel: str,
+        event_id: str,
+        expected_version: int,
+    ) -> Answer | None:
+        """Compare-and-set on `Answer.version` (0 = no answer yet). None when someone else saved first.
+
+        The UPDATE's WHERE re-checks the version under the row lock (PostgreSQL), and a racing first
+        insert loses on the unique constraint inside a savepoint, so neither write is silently lost.
+        """
+        current = AnswerRepository(self.session).get(campaign_id, school_id, criterion_id, kind)
+        if (current.version if current is not None else 0) != expected_version:
+            return None
+        old_value = current.value if current is not None else None
+        if current is None:
+            current = Answer(campaign_id=campaign_id, school_id=school_id, kind=kind, criterion_id=criterion_id,
+                             value=value, points=points, answered_by=user_id)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(current)
+            except IntegrityError:
+                return None
+        else:
+            result = self.session.execute(
+                update(Answer)
+                .where(col(Answer.id) == current.id, col(Answer.version) == expected_version)
+                .values(value=value, points=points, answered_by=user_id, answered_at=utcnow(),
+                        version=expected_version + 1)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            self.session.refresh(current)
+        self.session.add(AnswerAudit(campaign_id=campaign_id, school_id=school_id, kind=kind,
+                                     criterion_id=criterion_id, old_value=old_value, new_value=value,
+                                     user_id=user_id, channel=channel, event_id=event_id))
+        self.session.flush()
+        return current
+
+    # --- reopening -------------------------------------------------------------------------------
+
+    def add_reopen(self, campaign_id: int, school_id: int, user_id: int, reason: str) -> ReopenRecord:
+        record = ReopenRecord(campaign_id=campaign_id, school_id=school_id, user_id=user_id, reason=reason)
+        self.session.add(record)
+        self.session.flush()
+        return record
+
+    def reopens(self, campaign_id: int, school_id: int) -> Sequence[ReopenRecord]:
+        return self.session.exec(
+            select(ReopenRecord)
+            .where(ReopenRecord.campaign_id == campaign_id, ReopenRecord.school_id == school_id)
+            .order_by(col(ReopenRecord.id))
+        ).all()
+
+    # --- bulk reads for reports --------------------------------------------------------------------
+
+    def units(self) -> list[tuple[int, str, str, str, int | None, bool]]:
+        """(id, code, name, kind, parent_id, uses_erecords) of every unit."""
+        rows = self.session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.uses_erecords)
+        ).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def user_names(self, user_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
+        """id -> (code, full name, unit id)."""
+        found: dict[int, tuple[str, str, int]] = {}
+        wanted = sorted(set(user_ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for uid, code, name, unit_id in self.session.execute(
+                select(User.id, User.code, User.full_name, User.unit_id).where(col(User.id).in_(chunk))
+            ):
+                found[uid] = (code, name, unit_id)
+        return found
+
+    def submission_rows(
+        self, campaign_id: int, school_ids: Sequence[int] | None
+    ) -> Iterator[tuple[int, str, str, float | None, str | None, int | None, datetime | None]]:
+        """(school, kind, status, total, band, submitted_by, submitted_at)."""
+        columns = (Submission.school_id, Submission.kind, Submission.status, Submission.total, Submission.band,
+                   Submission.submitted_by, Submission.submitted_at)
+        for where in self._school_filters(Submission.school_id, school_ids):
+            query = select(*columns).where(Submission.campaign_id == campaign_id, *where)
+            yield from self.session.execute(query)  # type: ignore[misc]
+
+    def answer_rows(
+        self, campaign_id: int, kind: str, school_ids: Sequence[int] | None, *, with_value: bool = True
+    ) -> Iterator[tuple[Any, ...]]:
+        """(school, criterion, points[, value]) of one kind of answers, streamed."""
+        columns: tuple[Any, ...] = (Answer.school_id, Answer.criterion_id, Answer.points)
+        if with_value:
+            columns += (Answer.value,)
+        for where in self._school_filters(Answer.school_id, school_ids):
+            query = select(*columns).where(Answer.campaign_id == campaign_id, Answer.kind == kind, *where)
+            yield from self.session.execute(query.execution_options(yield_per=5000))  # type: ignore[misc]
+
+    def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
+        """(inspector, school, kind)."""
+        columns = (Assignment.inspector_id, Assignment.school_id, Assignment.kind)
+        for where in self._school_filters(Assignment.school_id, school_ids):
+            yield from self.session.execute(  # type: ignore[misc]
+                select(*columns).where(Assignment.campaign_id == campaign_id, *where)
+            )
+
+    @staticmethod
+    def _school_filters(column: Any, school_ids: Sequence[int] | None) -> Iterator[tuple[Any, ...]]:
+        if school_ids is None:
+            yield ()
+            return
+        ordered = sorted(school_ids)
+        for start in range(0, len(ordered), _CHUNK):
+            yield (col(column).in_(ordered[start : start + _CHUNK]),)

@@ -1,0 +1,198 @@
+"""Issue 4 end to end: the real bot process against the fake Telegram server. Two principals submit,
+a district inspector re-scores one school (a changed criterion with its comment, a sample PDF), an
+inspector of the other district cross-inspects the other, and the Sở gets the summary, the chart and
+the workbook, whose numbers are checked against the database."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.models import Answer, Evidence, Submission
+from hsdt.storage.unit_of_work import UnitOfWork
+
+# The bot process and its fixtures; `bot` uses this module's `workdir` (more people, same campaign).
+from tests.bot.test_telegram_e2e import bot, db_rows, pki, server, signed_pdf  # noqa: F401
+from tests.conftest import seed
+from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
+from tests.inspection.fixtures import add_people
+
+HOASEN, SAOMAI, INSPECTOR, CROSS, SO = 7001, 7002, 7003, 7004, 7005
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    upgrade(engine)
+    now = datetime.now(UTC)
+    codes = {**seed(engine, now), **add_people(engine, now)}
+    engine.dispose()
+    return tmp_path, codes
+
+
+class Person:
+    def __init__(self, fake: FakeTelegramServer, user_id: int) -> None:
+        self.server, self.user_id = fake, user_id
+
+    async def expect(self, fragment: str, timeout: float = 30.0) -> SentMessage:
+        return await self.server.wait_for_message(self.user_id, lambda m: fragment in (m.text or ""), timeout)
+
+    async def expect_kind(self, kind: str, timeout: float = 60.0) -> SentMessage:
+        return await self.server.wait_for_message(self.user_id, lambda m: m.kind == kind, timeout)
+
+    def say(self, text: str) -> None:
+        self.server.push_text(self.user_id, text)
+
+    def press(self, message: SentMessage, label: str) -> None:
+        self.server.press_button(self.user_id, message, label)
+
+    async def enrol(self, code: str) -> None:
+        self.say(f"/start {code}")
+        await self.expect("Bạn muốn làm gì")
+
+
+async def self_assess(principal: Person) -> None:
+    principal.say("/tudanhgia")
+    question = await principal.expect("Câu 1/12")
+    principal.press(question, "trẻ em")
+    question = await principal.expect("Đang chọn: Hồ sơ quản lý trẻ em")
+    principal.press(question, "nhân sự")
+    question = await principal.expect("nhân sự")
+    principal.press(question, "Xong")
+    await principal.expect("Câu 2/12")
+    for typed, following in (("12/10", "Câu 3/12"), ("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"),
+                             ("1,2,3,4", "Câu 6/12")):
+        principal.say(typed)
+        question = await principal.expect(following)
+    for label, following in (("Đầy đủ", "Câu 7/12"), ("Một phần", "Câu 8/12")):
+        principal.press(question, label)
+        question = await principal.expect(following)
+    principal.say("85")
+    question = await principal.expect("Câu 9/12")
+    for label, following in (("Có", "Câu 10/12"), ("Xong", "Câu 11/12"), ("Đạt", "Câu 12/12")):
+        principal.press(question, label)
+        question = await principal.expect(following)
+    principal.say("Không có ý kiến.")
+    review = await principal.expect("Xem lại bài tự đánh giá")
+    principal.press(review, "Nộp bài")
+    principal.press(await principal.expect("chắc chắn"), "Đồng ý nộp")
+    # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 0 + E2 4
+    assert "69,47/100" in (await principal.expect("Đã nộp bài tự đánh giá")).text  # type: ignore[operator]
+
+
+async def accept_until(inspector: Person, question: SentMessage, first: int, last: int) -> SentMessage:
+    """Accept the school's points on questions first..last; returns the screen after the last one."""
+    for number in range(first, last + 1):
+        inspector.press(question, "Đồng ý điểm của trường")
+        question = await inspector.expect(f"Câu {number + 1}/11" if number < 11 else "Xem lại kết quả")
+    return question
+
+
+async def submit_review(inspector: Person, review: SentMessage) -> str:
+    inspector.press(review, "Nộp bài")
+    inspector.press(await inspector.expect("Nộp kết quả"), "Đồng ý nộp")
+    return (await inspector.expect("Đã nộp kết quả")).text or ""
+
+
+async def test_rescore_cross_inspection_and_city_report(
+    server: FakeTelegramServer, bot: object, workdir: tuple[Path, dict[str, str]], signed_pdf: bytes  # noqa: F811
+) -> None:
+    path, codes = workdir
+    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    people = {code: Person(server, uid) for code, uid in (("HT-HOASEN", HOASEN), ("HT-SAOMAI", SAOMAI),
+                                                          ("CB-HB-01", INSPECTOR), ("CB-TN-01", CROSS),
+                                                          ("SO-01", SO))}
+    for code, person in people.items():
+        await person.enrol(codes[code])
+    await self_assess(people["HT-HOASEN"])
+    await self_assess(people["HT-SAOMAI"])
+
+    # The district inspector re-scores Hoa Sen: B1 lower, with the comment it requires, and a sample PDF.
+    inspector = people["CB-HB-01"]
+    inspector.say("/chamdiem")
+    schools = await inspector.expect("Các trường bạn được phân công")
+    assert any("Hoa Sen — Chấm lại: đã nộp" in label for label in schools.button_labels)
+    inspector.press(schools, "Hoa Sen — Chấm lại")
+    question = await inspector.expect("Câu 1/11")
+    inspector.press(question, "Đồng ý điểm của trường")
+    await inspector.expect("Câu 2/11")
+    inspector.say("5,5")
+    await inspector.expect("Vui lòng gõ nhận xét")
+    inspector.say("Chỉ 10 CBQL có văn bản ký số")
+    question = await inspector.expect("Câu 3/11")
+    question = await accept_until(inspector, question, 3, 9)
+    assert "E1." in (question.text or "")
+    server.push_document(INSPECTOR, signed_pdf, "van-ban-mau.pdf")
+    await inspector.expect("Hợp lệ")
+    await inspector.expect("Đã lưu tệp làm minh chứng của đoàn kiểm tra cho câu E1")
+    question = await inspector.expect("Câu 10/11")
+    assert "van-ban-mau.pdf — ✅ Hợp lệ" in (question.text or "")
+    review = await accept_until(inspector, question, 10, 11)
+    assert "Tổng điểm chấm: 68,3/100 — Xếp loại: Đạt" in (review.text or "")
+    assert "68,3/100" in await submit_review(inspector, review)
+
+    # An inspector of the other district cross-inspects Sao Mai.
+    cross = people["CB-TN-01"]
+    cross.say("/chamdiem")
+    schools = await cross.expect("Các trường bạn được phân công")
+    cross.press(schools, "Sao Mai — Kiểm tra chéo")
+    await cross.expect("Kiểm tra chéo — Trường Mầm non Sao Mai — Câu 1/11")
+    cross.say("3 Danh mục nhân sự chưa đủ hồ sơ")
+    question = await cross.expect("Câu 2/11")
+    review = await accept_until(cross, question, 2, 11)
+    assert "68,47/100" in await submit_review(cross, review)
+
+    # The Sở: summary, chart and workbook.
+    so = people["SO-01"]
+    so.say("/report")
+    chart = await so.expect_kind("photo")
+    assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
+    summary = await so.expect("Tổng hợp đến")
+    assert "Đã nộp tự đánh giá: 2/4" in (summary.text or "") and "Đã chấm lại: 1. Đã kiểm tra chéo: 1." in (
+        summary.text or "")
+    so.press(summary, "Tải Excel")
+    document = await so.expect_kind("document")
+    assert document.document is not None and document.document[0].endswith(".xlsx")
+    await server.wait_until(lambda: not server.unanswered_callbacks(), timeout=10, what="callbacks answered")
+
+    # The workbook's numbers are the database's.
+    submissions = {(s.school_id, s.kind): s for s in db_rows(path, Submission)}
+    answers = {(a.school_id, a.kind, a.criterion_id): a for a in db_rows(path, Answer)}
+    engine = make_engine(f"sqlite:///{path / 'bot.sqlite3'}")
+    with UnitOfWork(engine) as uow:
+        ids = {code: uow.units.by_code(code).id for code in ("MN-HOASEN", "MN-SAOMAI")}  # type: ignore[union-attr]
+    engine.dispose()
+    workbook = load_workbook(io.BytesIO(document.document[1]), read_only=True)
+    appendix1 = {row[1]: row for row in workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(min_row=2, values_only=True)}
+    assert set(appendix1) == {"MN-HOASEN", "MN-SAOMAI", "MN-HOAMAI", "MN-TUOITHO"}
+    for code, school_id in ids.items():
+        assert appendix1[code][17] == submissions[(school_id, "self")].total == 69.47
+        assert appendix1[code][6] == answers[(school_id, "self", "A1")].points
+    # Write-only rows leave empty cells out, so an unsubmitted school's row stops before the scores.
+    assert appendix1["MN-TUOITHO"][5] == "Chưa làm" and all(v is None for v in appendix1["MN-TUOITHO"][6:])
+    [rescored] = workbook["Phụ lục 2 - Chấm lại"].iter_rows(min_row=2, values_only=True)
+    assert rescored[2] == "MN-HOASEN" and rescored[4] == "Trần Văn Đức"
+    assert rescored[7] == answers[(ids["MN-HOASEN"], "district", "B1")].points == 5.5
+    assert rescored[-5] == submissions[(ids["MN-HOASEN"], "district")].total == 68.3
+    assert rescored[-2] == -1.17 and rescored[-1] == "B1: Chỉ 10 CBQL có văn bản ký số"
+    cross_rows = list(workbook["Phụ lục 3 - Kiểm tra chéo"].iter_rows(min_row=2, values_only=True))
+    done = [row for row in cross_rows if row[4] == "MN-SAOMAI"]
+    assert [(row[1], row[8], row[-5]) for row in done] == [
+        ("Ngô Thị Lan", answers[(ids["MN-SAOMAI"], "cross", "A1")].points,
+         submissions[(ids["MN-SAOMAI"], "cross")].total)]
+    assert done[0][-1] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
+    districts = {row[1]: row for row in workbook["Điểm theo Phòng GD&ĐT"].iter_rows(min_row=2, values_only=True)}
+    # Hồng Bàng's leadership score: Hoa Sen's re-score and Sao Mai's own score (a cross-inspection is not final).
+    # (68,3 + 69,47) / 2 = 68,885, rounded half up like every score.
+    hoasen_final = submissions[(ids["MN-HOASEN"], "district")].total
+    saomai_final = submissions[(ids["MN-SAOMAI"], "self")].total
+    assert (hoasen_final, saomai_final) == (68.3, 69.47)
+    assert districts["Phòng GD&ĐT quận Hồng Bàng"][7] == 68.89
+    assert districts["Phòng GD&ĐT huyện Thủy Nguyên"][7] is None
+    evidence = db_rows(path, Evidence)
+    assert [(e.kind, e.criterion_id, e.status) for e in evidence] == [("district", "E1", "valid")]

@@ -1,0 +1,214 @@
+"""The one-time upload page in process, on SQLite and PostgreSQL: forged, expired, reused and oversized
+uploads are refused, a good one goes through the dispatcher and its result reaches the chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from hsdt.bot.bootstrap import App
+from hsdt.bot.settings import Settings
+from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadLinks
+from hsdt.bot.web import WebConfig, make_web_app
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.events import Reply
+from hsdt.storage.channels_models import UsedUploadLink
+from hsdt.storage.models import OutboxMessage, ProcessedEvent
+from hsdt.storage.unit_of_work import UnitOfWork
+from tests.helpers import ChatDriver, Clock
+
+SECRET = b"unit-test-upload-secret-0123456789"
+
+
+class RecordingSender:
+    channel = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Reply]]] = []
+
+    async def send(self, external_id: str, replies: list[Reply]) -> None:
+        self.sent.append((external_id, replies))
+
+
+@pytest.fixture
+def links(clock: Clock) -> UploadLinks:
+    return UploadLinks(SECRET, "http://bot.example", timedelta(minutes=30), clock)
+
+
+@pytest.fixture
+def principal(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:
+    driver = ChatDriver(dispatcher, "chat-1")
+    driver.enrol(codes["HT-HOASEN"])
+    return driver
+
+
+def _user_id(engine: Engine, channel: str, ref: str) -> int:
+    with UnitOfWork(engine) as uow:
+        identity = uow.identities.find(channel, ref)
+        assert identity is not None
+        return identity.user_id
+
+
+async def _client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, config: WebConfig,
+                  ) -> AsyncIterator[TestClient]:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files", max_upload_mb=1)  # type: ignore[call-arg]
+    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+    async with TestClient(TestServer(make_web_app(app, config))) as client:
+        yield client
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: UploadLinks,
+                 sender: RecordingSender) -> AsyncIterator[TestClient]:
+    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
+        yield c
+
+
+def _path(links: UploadLinks, url: str) -> str:
+    return url.removeprefix(links.base_url)
+
+
+def _form(*files: tuple[str, bytes]) -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    for name, content in files:
+        data.add_field("files", content, filename=name, content_type="application/pdf")
+    return data
+
+
+def _used(engine: Engine) -> list[UsedUploadLink]:
+    with UnitOfWork(engine) as uow:
+        return list(uow.session.exec(select(UsedUploadLink)).all())
+
+
+def _web_events(engine: Engine) -> list[str]:
+    with UnitOfWork(engine) as uow:
+        return [e.event_id for e in uow.session.exec(select(ProcessedEvent)).all() if e.event_id.startswith("web:")]
+
+
+def test_tokens_are_signed_and_expire(links: UploadLinks, clock: Clock) -> None:
+    url, grant = links.issue("zalo", "u1", 7, "chk:file")
+    token = url.rsplit("/", 1)[1]
+    assert links.verify(token) == grant
+    payload, signature = token.split(".")
+    forged_purpose = UploadLinks(b"another-secret-0123456789abcdef", links.base_url, links.ttl, clock)
+    for bad in (payload + "." + signature[:-2] + "AA", forged_purpose.token(grant), "x.y", "", payload):
+        with pytest.raises(LinkInvalid):
+            links.verify(bad)
+    clock.advance(minutes=31)
+    with pytest.raises(LinkExpired):
+        links.verify(token)
+
+
+async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
+    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender
+) -> None:
+    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    form = await client.get(_path(links, url))
+    assert form.status == 200
+    html = await form.text()
+    assert '<html lang="vi">' in html and 'name="viewport"' in html and "Kiểm tra chữ ký số" in html
+    assert "<script" not in html and "http" not in html.split("<body>")[1].replace(url, "")  # no external assets
+    result = await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF-1.7 a"), ("b.pdf", b"%PDF-1.7 b")))
+    page = await result.text()
+    assert result.status == 200 and page.count('class="card verdict"') == 2
+    # No checker in this test: the dispatcher's own refusal, shown for each file, proves the path.
+    assert "chưa sẵn sàng" in page
+    assert sorted(_web_events(engine)) == [f"web:{_used(engine)[0].nonce}:0", f"web:{_used(engine)[0].nonce}:1"]
+    assert [(ref, [r.text for r in replies]) for ref, replies in sender.sent] == [
+        ("chat-1", [r.text for r in sender.sent[0][1]])
+    ] and len(sender.sent[0][1]) == 2
+
+
+async def test_reused_link_is_refused(client: TestClient, links: UploadLinks, principal: ChatDriver,
+                                      engine: Engine) -> None:
+    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    assert (await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF a")))).status == 200
+    for again in (client.get(_path(links, url)), client.post(_path(links, url), data=_form(("b.pdf", b"%PDF b")))):
+        response = await again
+        assert response.status == 410 and "đã được sử dụng" in await response.text()
+    assert len(_web_events(engine)) == 1 and len(_used(engine)) == 1
+
+
+async def test_forged_and_expired_links_change_nothing(
+    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, clock: Clock
+) -> None:
+    user_id = _user_id(engine, "test", "chat-1")
+    url, grant = links.issue("test", "chat-1", user_id, "chk:file")
+    other = UploadLinks(b"an-attacker-secret-0123456789abc", links.base_url, links.ttl, clock)
+    forged = [
+        f"/u/{other.token(grant)}",  # signed with another key
+        _path(links, url)[:-3] + "abc",  # signature tampered
+        f"/u/{links.token(grant).split('.')[0]}.",  # no signature
+    ]
+    for path in forged:
+        response = await client.post(path, data=_form(("a.pdf", b"%PDF a")))
+        assert response.status == 403 and "không hợp lệ" in await response.text()
+    clock.advance(minutes=31)
+    for response in (await client.get(_path(links, url)),
+                     await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF a")))):
+        assert response.status == 410 and "hết hạn" in await response.text()
+    assert _web_events(engine) == [] and _used(engine) == []
+
+
+async def test_link_of_someone_else_or_unenrolled_chat_is_refused(
+    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, dispatcher: Dispatcher,
+    codes: dict[str, str],
+) -> None:
+    wrong_user, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1") + 1, "chk:file")
+    nobody, _ = links.issue("test", "chat-unknown", _user_id(engine, "test", "chat-1"), "chk:file")
+    for url in (wrong_user, nobody):
+        response = await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF a")))
+        assert response.status == 403 and "không còn đăng ký" in await response.text()
+    assert _web_events(engine) == []
+
+
+async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_usable(
+    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, tmp_path: Path
+) -> None:
+    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    huge = await client.post(_path(links, url), data=b"x", headers={
+        "Content-Length": str(50 * 1024 * 1024), "Content-Type": "multipart/form-data; boundary=zzz",
+        "Connection": "close"})  # the server does not wait for the 50 MB: this connection is done
+    assert huge.status == 413  # refused on the declared length alone
+    big = b"%PDF" + b"0" * (1024 * 1024 + 10)  # over MAX_UPLOAD_MB=1, within the request cap
+    response = await client.post(_path(links, url), data=_form(("big.pdf", big)))
+    assert response.status == 413 and "quá lớn" in await response.text()
+    body = (b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--zzz--\r\n")
+
+    async def chunked():  # no Content-Length at all: only the streaming cap can stop it
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    streamed = await client.post(_path(links, url), data=chunked(),
+                                 headers={"Content-Type": "multipart/form-data; boundary=zzz"})
+    assert streamed.status == 413
+    assert _used(engine) == [] and _web_events(engine) == []
+    assert list((tmp_path / "files" / "tmp").glob("*")) == []  # partial files removed
+    ok = await client.post(_path(links, url), data=_form(("small.pdf", b"%PDF small")))
+    assert ok.status == 200
+
+
+async def test_without_a_sender_the_result_goes_to_the_outbox(
+    engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: UploadLinks, principal: ChatDriver
+) -> None:
+    async for client in _client(engine, dispatcher, tmp_path, WebConfig(links=links)):
+        url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+        response = await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF a")))
+        assert response.status == 200 and "sẽ được gửi vào cuộc trò chuyện" in await response.text()
+    with UnitOfWork(engine) as uow:
+        queued = list(uow.session.exec(select(OutboxMessage)).all())
+    assert [(m.kind, m.user_id) for m in queued] == [("upload_result", _user_id(engine, "test", "chat-1"))]
+    assert "chưa sẵn sàng" in queued[0].replies[0]["text"]

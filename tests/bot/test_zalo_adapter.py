@@ -1,0 +1,58 @@
+"""The Zalo adapter in process: what a typed number means survives a restart (it lives in the database)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from hsdt.bot.bootstrap import App
+from hsdt.bot.settings import Settings
+from hsdt.bot.upload_links import UploadLinks
+from hsdt.bot.zalo import ZaloAdapter, unwrap
+from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.handlers.dispatcher import Dispatcher
+from tests.fakes.zalo_server import FakeZaloServer
+from tests.helpers import Clock
+
+TOKEN = "777:adapter-test-token"
+
+
+def _adapter(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, server: FakeZaloServer,
+             clock: Clock) -> ZaloAdapter:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")  # type: ignore[call-arg]
+    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+    links = UploadLinks(b"adapter-test-secret-0123456789ab", "http://bot.example", timedelta(minutes=30), clock)
+    return ZaloAdapter(app, ZaloBotClient(TOKEN, server.base_url), links, clock)
+
+
+def test_unwrap_accepts_wrapped_and_bare_bodies() -> None:
+    update = {"event_name": "message.text.received", "message": {"text": "x"}}
+    assert unwrap({"ok": True, "result": update}) == update == unwrap(update)
+    assert unwrap({"ok": True, "result": [update]}) == update
+    assert unwrap({"ok": True, "result": None}) is None and unwrap("nonsense") is None
+
+
+async def test_numbered_options_survive_a_restart(
+    engine: Engine, dispatcher: Dispatcher, tmp_path: Path, codes: dict[str, str], clock: Clock
+) -> None:
+    async with FakeZaloServer(TOKEN) as server:
+        first = _adapter(engine, dispatcher, tmp_path, server, clock)
+        try:
+            for text in (codes["HT-HOASEN"], "/tudanhgia"):
+                await first.handle_update(server.push_text("u1", text))
+            assert "Câu 1/12" in server.messages("u1")[-1].text
+        finally:
+            await first.client.close()
+        second = _adapter(engine, dispatcher, tmp_path, server, clock)  # a new process: no memory but the DB
+        try:
+            await second.handle_update(server.push_text("u1", "9"))  # [9] ⏭ Bỏ qua
+            assert "Câu 2/12" in server.messages("u1")[-1].text
+            for typed in ("1/1", "1/1", "1/1", "1,2", "1", "1", "50", "Có"):
+                await second.handle_update(server.push_text("u1", typed))
+            evidence = server.messages("u1")[-1].text
+            assert "Câu 10/12" in evidence and "http://bot.example/u/" in evidence
+        finally:
+            await second.client.close()
+    assert len(server.calls_of("sendMessage")) == 11  # one message per turn

@@ -1,0 +1,113 @@
+"""Shared set-up for the inspection and report tests: more people, and schools that have submitted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from hsdt.handlers.assignments import AssignmentRow, apply_assignments
+from hsdt.handlers.enrolment import issue_invite
+from hsdt.handlers.setup import UserRow, apply_roster
+from hsdt.scoring import load_rubric_text, score_criterion, score_school
+from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.storage.models import Role
+from hsdt.storage.unit_of_work import UnitOfWork
+
+# The answers of tests/handlers/test_self_assessment.py's principal: 71.47 points, "Khá".
+ANSWERS: dict[str, dict[str, Any]] = {
+    "A1": {"options": ["c1", "c2", "c3"]},
+    "B1": {"issued": 12, "used": 10},
+    "B2": {"issued": 20, "used": 18},
+    "B3": {"issued": 5, "used": 5},
+    "B4": {"options": ["c1", "c2", "c3", "c4"]},
+    "C1": {"option": "full"},
+    "C2": {"option": "part"},
+    "D1": {"percent": 85},
+    "D2": {"option": "yes"},
+    "E1": {"valid": 0, "total": 0},
+    "E2": {"option": "pass"},
+    "G1": {"text": "Không có ý kiến."},
+}
+
+EXTRA_USERS = [
+    UserRow("HT-SAOMAI", "Bùi Thị Mai", Role.PRINCIPAL, "MN-SAOMAI"),
+    UserRow("CB-HB-02", "Hoàng Văn Nam", Role.INSPECTOR, "PGD-HB"),
+    UserRow("CB-TN-01", "Ngô Thị Lan", Role.INSPECTOR, "PGD-TN"),
+    UserRow("PGD-TN-01", "Vũ Minh Hải", Role.DISTRICT_STAFF, "PGD-TN"),
+    UserRow("HT-HOAMAI", "Đặng Thu Hương", Role.PRINCIPAL, "MN-HOAMAI"),
+]
+
+EXTRA_ASSIGNMENTS = [
+    AssignmentRow("CB-HB-02", "MN-HOASEN", DISTRICT),
+    AssignmentRow("CB-TN-01", "MN-SAOMAI", CROSS),
+    AssignmentRow("CB-TN-01", "MN-HOAMAI", DISTRICT),
+]
+
+
+def _campaign_and_rubric(uow: UnitOfWork) -> tuple[Any, Any]:
+    campaign = uow.campaigns.active()
+    assert campaign is not None
+    version = uow.campaigns.rubric_version(campaign.rubric_version_id)
+    return campaign, load_rubric_text(version.source, source="test")  # type: ignore[union-attr]
+
+
+def add_people(engine: Engine, now: datetime) -> dict[str, str]:
+    """The extra users and assignments; returns invite codes by user code."""
+    with UnitOfWork(engine) as uow:
+        apply_roster(uow, [], EXTRA_USERS, invite_ttl=timedelta(days=30), now=now)
+        campaign = uow.campaigns.active()
+        assert campaign is not None
+        apply_assignments(uow, campaign, EXTRA_ASSIGNMENTS)
+        codes = {}
+        for row in EXTRA_USERS:
+            user = uow.users.by_code(row.code)
+            assert user is not None
+            codes[row.code] = issue_invite(uow, user, now, timedelta(days=30)).code
+    return codes
+
+
+def submit_self(engine: Engine, school_code: str, changes: dict[str, dict[str, Any]] | None = None) -> float:
+    """Store a school's answers and submit them as its principal would; returns the total."""
+    answers = {**ANSWERS, **(changes or {})}
+    with UnitOfWork(engine) as uow:
+        campaign, rubric = _campaign_and_rubric(uow)
+        school = uow.units.by_code(school_code)
+        principal = uow.users.by_code("HT-HOASEN")
+        assert school is not None and principal is not None
+        for cid, value in answers.items():
+            uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id=cid, value=value,  # type: ignore[arg-type]
+                            points=score_criterion(rubric.criterion(cid), value), user_id=principal.id,  # type: ignore[arg-type]
+                            channel="test", event_id=f"seed-{school_code}-{cid}")
+        score = score_school(rubric, answers)
+        uow.submissions.mark_submitted(campaign.id, school.id, principal.id, score.total, score.band.label)  # type: ignore[arg-type]
+    return score.total
+
+
+def rescore(engine: Engine, school_code: str, kind: str, inspector_code: str, changes: dict[str, float]) -> float:
+    """An inspector's points: the school's own points except `changes` (with a comment each); submitted."""
+    from hsdt.scoring import band_for
+
+    with UnitOfWork(engine) as uow:
+        campaign, rubric = _campaign_and_rubric(uow)
+        school = uow.units.by_code(school_code)
+        inspector = uow.users.by_code(inspector_code)
+        assert school is not None and inspector is not None
+        own = uow.answers.for_school(campaign.id, school.id)  # type: ignore[arg-type]
+        total = 0.0
+        for criterion in rubric.criteria:
+            if criterion.max_points <= 0:
+                continue
+            points = changes.get(criterion.id, own[criterion.id].points if criterion.id in own else 0.0)
+            comment = f"Nhận xét {criterion.id}" if criterion.id in changes else ""
+            saved = uow.inspection.put_score(
+                campaign_id=campaign.id, school_id=school.id, kind=kind, criterion_id=criterion.id,  # type: ignore[arg-type]
+                value={"points": points, "comment": comment}, points=points, user_id=inspector.id,  # type: ignore[arg-type]
+                channel="test", event_id=f"rescore-{school_code}-{kind}-{criterion.id}", expected_version=0)
+            assert saved is not None
+            total += points
+        total = round(total, 2)
+        uow.submissions.mark_submitted(campaign.id, school.id, inspector.id, total, band_for(rubric, total).label,  # type: ignore[arg-type]
+                                       kind)
+    return total

@@ -1,0 +1,121 @@
+"""APScheduler's persistent job store in our database, and the leader election."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from hsdt.reminders.election import FileLeaderLock, leader_lock_for
+from hsdt.reminders.scheduler import Runtime, make_scheduler, set_runtime, sync_jobs
+from hsdt.storage.models import OutboxMessage
+from hsdt.storage.reminder_models import FiredReminder, ReminderCalendar
+from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import UnitOfWork
+from tests.conftest import seed
+from tests.reminders.conftest import TZ
+
+ZONE = ZoneInfo(TZ)
+
+
+def calendar_around_now(engine: Engine) -> str:
+    """A calendar whose first reminder was due 30 minutes ago and whose others lie days ahead."""
+    fire_local = (utcnow() - timedelta(minutes=30)).astimezone(ZONE)
+    due = datetime.combine(fire_local.date() + timedelta(days=3), datetime.min.time().replace(hour=23, minute=59),
+                           tzinfo=ZONE)
+    quiet = (fire_local + timedelta(hours=12)).strftime("%H:%M")
+    quiet_end = (fire_local + timedelta(hours=12, minutes=1)).strftime("%H:%M")
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        assert campaign is not None and campaign.id is not None
+        campaign.self_assessment_due = due
+        campaign.deadline = due + timedelta(days=10)
+        campaign.inspection_start = campaign.inspection_end = (due + timedelta(days=2)).date()
+        uow.session.add(campaign)
+        uow.reminders.save_calendar(ReminderCalendar(
+            campaign_id=campaign.id, offsets_days=[3, 1], quiet_start=quiet, quiet_end=quiet_end,
+            morning_at=fire_local.strftime("%H:%M")), "test")
+        principal = uow.users.by_code("HT-HOASEN")
+        uow.identities.bind("telegram", "9001", principal.id, None)  # type: ignore[union-attr, arg-type]
+        return f"c{campaign.id}:sa:{due:%Y%m%d%H%M}:3d"
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with UnitOfWork(engine) as uow:
+        return (len(uow.session.exec(select(OutboxMessage)).all()),
+                len(uow.session.exec(select(FiredReminder)).all()))
+
+
+async def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_jobs_survive_a_restart_and_nothing_fires_twice(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
+    seed(engine, utcnow())
+    first_id = calendar_around_now(engine)
+    set_runtime(Runtime(engine, TZ))
+    try:
+        scheduler = make_scheduler(engine)
+        scheduler.start()
+        result = sync_jobs(scheduler, engine, TZ, utcnow())
+        planned = {job.id for job in scheduler.get_jobs()} | {first_id}
+        assert result.added == len(planned) >= 5
+        # The reminder 30 minutes late still goes out (within the misfire grace), once.
+        await wait_for(lambda: counts(engine) == (1, 1))
+        assert first_id not in {job.id for job in scheduler.get_jobs()}
+        scheduler.shutdown(wait=True)
+
+        # "Restart": a new scheduler on the same database sees the stored jobs, and repeats nothing.
+        restarted = make_scheduler(engine)
+        restarted.start()
+        stored = {job.id for job in restarted.get_jobs()}
+        assert stored == planned - {first_id}
+        again = sync_jobs(restarted, engine, TZ, utcnow())
+        assert (again.added, again.moved, again.removed, again.kept) == (0, 0, 0, len(stored))
+        await asyncio.sleep(0.5)
+        assert counts(engine) == (1, 1)
+
+        # Changing the calendar reschedules: 3,1 days before becomes 2 days before.
+        with UnitOfWork(engine) as uow:
+            campaign = uow.campaigns.active()
+            extra = uow.reminders.calendar(campaign.id)  # type: ignore[union-attr, arg-type]
+            extra.offsets_days = [2]
+            uow.reminders.save_calendar(extra, "test")
+        changed = sync_jobs(restarted, engine, TZ, utcnow())
+        assert changed.added == 2 and changed.removed == 3  # sa/dl 2d in; sa 1d and dl 3d/1d out
+        assert {j.id.rsplit(":", 1)[1] for j in restarted.get_jobs()} == {"2d", "morning"}
+        restarted.shutdown(wait=True)
+        assert counts(engine) == (1, 1)
+    finally:
+        set_runtime(None)
+
+
+def test_only_one_elector_wins_and_another_takes_over(engine: Engine) -> None:
+    first, second = leader_lock_for(engine), leader_lock_for(engine)
+    try:
+        assert first.try_acquire()
+        assert first.still_held()
+        assert not second.try_acquire()
+        assert not second.still_held()
+        first.release()
+        assert second.try_acquire() and second.still_held()
+        assert not first.try_acquire()
+    finally:
+        first.release()
+        second.release()
+
+
+def test_the_sqlite_lock_file_lies_next_to_the_database(sqlite_engine: Engine) -> None:
+    lock = leader_lock_for(sqlite_engine)
+    assert isinstance(lock, FileLeaderLock)
+    assert lock.path.name.endswith(".sqlite3.leader.lock")
+    assert lock.path.parent == Path(str(sqlite_engine.url.database)).parent
