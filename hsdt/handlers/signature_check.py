@@ -18,7 +18,8 @@ def prompt(ctx: Ctx) -> list[Reply]:
 def verdict_reply(checked: CheckedFile) -> Reply:
     if checked.refusal is not None or checked.verdict is None:
         return Reply(checked.refusal or messages.CHECK_UNAVAILABLE)
-    return Reply(messages.CHECK_FILE_NAME.format(name=checked.name) + "\n" + checked.verdict.message_vi)
+    # The verdict names the file itself ("Tệp: ...").
+    return Reply(checked.verdict.message_vi)
 
 
 def on_document(ctx: Ctx) -> list[Reply]:

@@ -146,7 +146,6 @@ CHECK_PROMPT = (
     "🔍 Gửi tệp PDF đã ký số (dạng tệp, không phải ảnh) để kiểm tra chữ ký. "
     "Có thể gửi nhiều tệp liên tiếp, mỗi tệp được trả lời riêng."
 )
-CHECK_FILE_NAME = "📄 {name}"
 CHECK_NOT_PDF = (
     "Tệp «{name}» không phải PDF. Vui lòng gửi văn bản đã ký số dưới dạng tệp PDF."
 )
