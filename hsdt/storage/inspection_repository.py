@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from hsdt.storage.inspection_models import Assignment, ReopenRecord
-from hsdt.storage.models import Answer, AnswerAudit, Submission, Unit, User
+from hsdt.storage.models import Answer, Submission, Unit, User
 from hsdt.storage.repositories import AnswerRepository, _Repo
 from hsdt.storage.types import utcnow
 
@@ -82,7 +82,8 @@ class InspectionRepository(_Repo):
         The UPDATE's WHERE re-checks the version under the row lock (PostgreSQL), and a racing first
         insert loses on the unique constraint inside a savepoint, so neither write is silently lost.
         """
-        current = AnswerRepository(self.session).get(campaign_id, school_id, criterion_id, kind)
+        answers = AnswerRepository(self.session)
+        current = answers.get(campaign_id, school_id, criterion_id, kind)
         if (current.version if current is not None else 0) != expected_version:
             return None
         old_value = current.value if current is not None else None
@@ -104,10 +105,8 @@ class InspectionRepository(_Repo):
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             self.session.refresh(current)
-        self.session.add(AnswerAudit(campaign_id=campaign_id, school_id=school_id, kind=kind,
-                                     criterion_id=criterion_id, old_value=old_value, new_value=value,
-                                     user_id=user_id, channel=channel, event_id=event_id))
-        self.session.flush()
+        answers.remember(current)
+        answers.audit_change(current, old_value, user_id=user_id, channel=channel, event_id=event_id)
         return current
 
     # --- reopening -------------------------------------------------------------------------------

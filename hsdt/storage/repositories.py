@@ -179,7 +179,14 @@ class AnswerRepository(_Repo):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self._memo: dict[tuple[int, int, str], dict[str, Answer]] = {}
+        # On the session, so every repository of this unit of work sees the same answers.
+        self._memo: dict[tuple[int, int, str], dict[str, Answer]] = session.info.setdefault("answers_memo", {})
+
+    def remember(self, answer: Answer) -> None:
+        """Keep the memo in step after a write made outside `put`."""
+        key = (answer.campaign_id, answer.school_id, answer.kind)
+        if key in self._memo:
+            self._memo[key][answer.criterion_id] = answer
 
     def for_school(self, campaign_id: int, school_id: int, kind: str = "self") -> dict[str, Answer]:
         key = (campaign_id, school_id, kind)
@@ -227,23 +234,28 @@ class AnswerRepository(_Repo):
             answer.answered_at = utcnow()
             answer.version += 1
         self.session.add(answer)
+        self.audit_change(answer, old_value, user_id=user_id, channel=channel, event_id=event_id)
+        self._memo.setdefault((campaign_id, school_id, kind), {})[criterion_id] = answer
+        return answer
+
+    def audit_change(
+        self, answer: Answer, old_value: dict[str, Any] | None, *, user_id: int, channel: str, event_id: str
+    ) -> None:
         # Append-only and never read back in the same event: a Core insert skips model construction.
         self.session.execute(
             insert(AnswerAudit).values(
-                campaign_id=campaign_id,
-                school_id=school_id,
-                kind=kind,
-                criterion_id=criterion_id,
+                campaign_id=answer.campaign_id,
+                school_id=answer.school_id,
+                kind=answer.kind,
+                criterion_id=answer.criterion_id,
                 old_value=old_value,
-                new_value=value,
+                new_value=answer.value,
                 user_id=user_id,
                 channel=channel,
                 event_id=event_id,
                 at=utcnow(),
             )
         )
-        self._memo.setdefault((campaign_id, school_id, kind), {})[criterion_id] = answer
-        return answer
 
     def audit(self, campaign_id: int, school_id: int, kind: str = "self") -> Sequence[AnswerAudit]:
         return self.session.exec(
