@@ -32,8 +32,12 @@ from aiogram.types import (
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import RecipientBlocked, RetryLater
 from hsdt.bot.numbered import split_text
+from hsdt.bot.upload_links import UploadLinks
+from hsdt.bot.upload_links import from_settings as upload_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.messages import channels as channel_texts
+from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -103,19 +107,45 @@ def callback_event(callback: CallbackQuery, update_id: int) -> Incoming:
 # --- translation out -----------------------------------------------------------------------------
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row] for row in reply.buttons
-        ]
-    )
+def keyboard(reply: Reply, upload_url: str | None = None) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row] for row in reply.buttons]
+    if upload_url is not None:
+        rows.append([InlineKeyboardButton(text=channel_texts.BTN_UPLOAD_PAGE, url=upload_url)])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
-    for reply in replies:
-        markup = keyboard(reply)
+class UploadButtons:
+    """One-time upload-page links for replies that accept a PDF (`Reply.upload`), when the web server
+    is configured. Telegram takes documents directly; the page is the way round a phone that cannot."""
+
+    def __init__(self, links: UploadLinks | None, handlers: Dispatcher) -> None:
+        self.links = links
+        self.handlers = handlers
+
+    async def urls(self, user_ref: str, replies: list[Reply]) -> dict[int, str]:
+        wanted = [i for i, reply in enumerate(replies) if reply.upload]
+        if self.links is None or not wanted:
+            return {}
+        user_id = await asyncio.to_thread(self._user_id, user_ref)
+        if user_id is None:
+            return {}
+        return {i: self.links.issue(CHANNEL, user_ref, user_id, replies[i].upload or "")[0] for i in wanted}
+
+    def _user_id(self, user_ref: str) -> int | None:
+        with UnitOfWork(self.handlers.engine) as uow:
+            found = uow.identities.user_of(CHANNEL, user_ref)
+            return found[0].id if found is not None else None
+
+
+async def send_replies(
+    bot: Bot,
+    chat_id: int,
+    replies: list[Reply],
+    edit_message_id: int | None = None,
+    upload_urls: dict[int, str] | None = None,
+) -> None:
+    for index, reply in enumerate(replies):
+        markup = keyboard(reply, (upload_urls or {}).get(index))
         if reply.document is not None or reply.image is not None:
             attachment = reply.document or reply.image
             assert attachment is not None
@@ -176,23 +206,28 @@ class TelegramSender:
 # --- routers ---------------------------------------------------------------------------------------
 
 
-def make_router(handlers: Dispatcher) -> Router:
+def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> Router:
     router = Router(name="hsdt")
+    uploads = uploads or UploadButtons(None, handlers)
 
     @router.message()
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
-        replies = await handlers.handle(message_event(message, event_update.update_id, bot))
-        await send_replies(bot, message.chat.id, replies)
+        event = message_event(message, event_update.update_id, bot)
+        replies = await handlers.handle(event)
+        await send_replies(bot, message.chat.id, replies, upload_urls=await uploads.urls(event.user_ref, replies))
 
     @router.callback_query(F.data)
     async def on_callback(callback: CallbackQuery, bot: Bot, event_update: Update) -> None:
         try:
-            replies = await handlers.handle(callback_event(callback, event_update.update_id))
+            event = callback_event(callback, event_update.update_id)
+            replies = await handlers.handle(event)
+            urls = await uploads.urls(event.user_ref, replies)
             message = callback.message
             if isinstance(message, Message):
-                await send_replies(bot, message.chat.id, replies, edit_message_id=message.message_id)
+                await send_replies(bot, message.chat.id, replies, edit_message_id=message.message_id,
+                                   upload_urls=urls)
             elif replies:
-                await send_replies(bot, callback.from_user.id, replies)
+                await send_replies(bot, callback.from_user.id, replies, upload_urls=urls)
         finally:
             # An unanswered press leaves a spinner on the user's phone.
             try:
@@ -203,9 +238,9 @@ def make_router(handlers: Dispatcher) -> Router:
     return router
 
 
-def build_aiogram_dispatcher(handlers: Dispatcher) -> AiogramDispatcher:
+def build_aiogram_dispatcher(handlers: Dispatcher, uploads: UploadButtons | None = None) -> AiogramDispatcher:
     dp = AiogramDispatcher()
-    dp.include_routers(make_router(handlers))
+    dp.include_routers(make_router(handlers, uploads))
     return dp
 
 
@@ -267,7 +302,8 @@ async def run_polling(app: App, stop: asyncio.Event | None = None) -> None:
     token = app.settings.telegram_bot_token
     assert token is not None
     bot = make_bot(token.get_secret_value(), app.settings.telegram_api_base)
-    dp = build_aiogram_dispatcher(app.dispatcher)
+    uploads = UploadButtons(upload_links_from_settings(app.settings), app.dispatcher)
+    dp = build_aiogram_dispatcher(app.dispatcher, uploads)
     stop = stop or asyncio.Event()
     try:
         await setup_bot(bot, app.dispatcher)

@@ -237,3 +237,35 @@ async def test_photo_and_non_pdf_document_are_explained(
     server.push_document(USER, b"%PDF-1.7", "lon.pdf", declared_size=30 * 1024 * 1024)
     await expect(server, "quá lớn")
 
+
+
+async def test_upload_page_button_on_telegram(
+    server: FakeTelegramServer, workdir: tuple[Path, dict[str, str]], pki: TestPKI, signed_pdf: bytes
+) -> None:
+    """With the web server on, a question that takes PDFs carries a one-time upload-page button."""
+    import aiohttp
+
+    from tests.bot.zalo_support import free_port
+    from tests.fakes.telegram_server import button_url
+
+    path, codes = workdir
+    port = free_port()
+    process = BotProcess(path, server.base_url, pki.trust_dir)
+    process.env.update({"WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), "UPLOAD_BASE_URL": f"http://127.0.0.1:{port}",
+                        "UPLOAD_SECRET": "test-upload-secret-0123456789abcdef"})
+    process.start()
+    try:
+        await at_question_2(server, codes["HT-HOASEN"])
+        server.push_text(USER, "/kiemtra")
+        prompt = await expect(server, "Gửi tệp PDF")
+        url = button_url(prompt, "trang web")
+        assert url.startswith(f"http://127.0.0.1:{port}/u/")
+        data = aiohttp.FormData()
+        data.add_field("files", signed_pdf, filename="qua-trang-web.pdf", content_type="application/pdf")
+        async with aiohttp.ClientSession() as http, http.post(url, data=data) as result:
+            page = await result.text()
+        assert result.status == 200 and "Hợp lệ" in page
+        in_chat = await expect(server, "qua-trang-web.pdf")
+        assert "Hợp lệ" in in_chat.text
+    finally:
+        process.stop()

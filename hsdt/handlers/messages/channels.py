@@ -16,6 +16,10 @@ ATTACHMENT_LINK = "📄 Tệp «{name}»: tải tại {url} (hết hạn lúc {e
 ATTACHMENT_UNAVAILABLE = "📄 Tệp «{name}» không gửi được qua Zalo; vui lòng dùng Telegram hoặc hỏi Phòng GD&ĐT."
 OPTIONS_HINT = "(Gõ số hoặc chữ cái của lựa chọn.)"
 
+# --- Telegram ------------------------------------------------------------------------------------------
+# A URL button next to a question that takes PDFs, for when sending files from the app does not work.
+BTN_UPLOAD_PAGE = "🌐 Tải tệp lên qua trang web"
+
 # --- Account linking ---------------------------------------------------------------------------------
 CMD_LINK = "Dùng chung tài khoản trên Zalo và Telegram"
 LINK_CODE = (
