@@ -11,14 +11,13 @@ the channel's sender or, without one, the outbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import html
 import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -331,33 +330,29 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     return web_app
 
 
-async def build_config(app: App) -> tuple[WebConfig, list[Callable[[], object]]]:
-    """Senders for every configured channel, so upload results reach the chat; closers for shutdown."""
+async def build_config(app: App) -> tuple[WebConfig, list[Callable[[], Awaitable[None]]]]:
+    """Senders for every configured channel (the delivery registry), so upload results reach the chat;
+    the Zalo adapter also answers the webhook. Closers for shutdown."""
+    from hsdt.bot.delivery import build_senders
+
     settings = app.settings
     links = from_settings(settings)
     if links is None:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
     config = WebConfig(links=links)
-    closers: list[Callable[[], object]] = []
-    if settings.zalo_bot_token is not None:
-        from hsdt.bot.zalo import ZaloSender, make_adapter
-
-        adapter = make_adapter(app)
-        config.senders["zalo"] = ZaloSender(adapter)
-        config.zalo = adapter
-        config.webhook_secret = (settings.zalo_webhook_secret.get_secret_value()
-                                 if settings.zalo_webhook_secret is not None else None)
-        closers += [adapter.close, adapter.client.close]
-    if settings.telegram_bot_token is not None:
-        from hsdt.bot.telegram import TelegramSender, make_bot
-
-        bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
-        config.senders["telegram"] = TelegramSender(bot)
-        closers.append(bot.session.close)
+    senders, closers = build_senders(app)
+    config.senders.update(senders)
+    zalo = senders.get("zalo")
+    if zalo is not None:
+        config.zalo = zalo.adapter  # type: ignore[attr-defined]
+        secret = settings.zalo_webhook_secret
+        config.webhook_secret = secret.get_secret_value() if secret is not None else None
     return config, closers
 
 
 async def serve(app: App, stop: asyncio.Event) -> None:
+    from hsdt.bot.delivery import close_all
+
     config, closers = await build_config(app)
     runner = web.AppRunner(make_web_app(app, config), access_log=None)
     await runner.setup()
@@ -368,8 +363,4 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
-        for close in closers:
-            with contextlib.suppress(Exception):
-                result = close()
-                if asyncio.iscoroutine(result):
-                    await result
+        await close_all(closers)
