@@ -18,7 +18,7 @@ FEATURE_COMMANDS: list[ModuleType] = [cli_reminders, cli_inspection]
 
 
 def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
-    from hsdt.handlers.messages import role_name
+    from hsdt.texts import role_name
 
     print(title)
     for user, code in rows:
@@ -52,7 +52,7 @@ async def _run_terminal(app: object) -> int:
     greeting = "hsdt-bot — trò chuyện trên terminal (gõ /thoat để thoát; gửi tệp: gõ đường dẫn tệp .pdf)."
     if invites:
         lines = [greeting, "Mã mời demo (dán một mã để đăng ký):"]
-        from hsdt.handlers.messages import role_name
+        from hsdt.texts import role_name
 
         lines += [f"  {code}  {u.full_name} — {role_name(u.role)}" for u, code in invites]
         greeting = "\n".join(lines)

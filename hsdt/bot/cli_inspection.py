@@ -108,7 +108,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 if not found:
                     found = [u for u in units.by_id.values() if u.kind == "district" and wanted in fold_text(u.name)]
                 if len(found) != 1:
-                    from hsdt.handlers.messages.report import NO_SUCH_DISTRICT
+                    from hsdt.texts.report import NO_SUCH_DISTRICT
 
                     print(NO_SUCH_DISTRICT.format(name=args.district), file=sys.stderr)
                     return 1

@@ -36,8 +36,8 @@ from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.upload_links import from_settings as upload_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
-from hsdt.handlers.messages import channels as channel_texts
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import channels as channel_texts
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
 from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
-from hsdt.handlers.messages import channels as texts
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import channels as texts
 
 log = logging.getLogger(__name__)
 

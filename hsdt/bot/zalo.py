@@ -42,10 +42,10 @@ from hsdt.bot.zalo_client import (
     install_log_redaction,
 )
 from hsdt.handlers.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
-from hsdt.handlers.messages import channels as texts
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import channels as texts
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.enrolment import new_code
 from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature
-from hsdt.handlers.messages import channels as texts
 from hsdt.storage.models import InviteCode, Role
+from hsdt.texts import channels as texts
 
 LINK_CODE_TTL = timedelta(minutes=10)
 

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from hsdt.handlers import enrolment, messages
+from hsdt import texts as messages
+from hsdt.handlers import enrolment
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.events import FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.router import Router

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Incoming, Kind, Reply
 from hsdt.storage.models import InviteCode, User

@@ -13,11 +13,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
-from hsdt.handlers.messages import inspection as m
 from hsdt.handlers.questionnaire import (
     Navigation,
     following,
@@ -36,6 +35,7 @@ from hsdt.signatures.messages_vi import HEADLINES
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import Answer, Evidence, Role, SubmissionStatus, Unit
 from hsdt.storage.types import utcnow
+from hsdt.texts import inspection as m
 
 FLOW = "insp"
 P = "ins"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Reply
 from hsdt.storage.models import Evidence

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature
-from hsdt.handlers.messages import reminders as msg
 from hsdt.reminders.calendar import Calendar
 from hsdt.storage.models import Role
+from hsdt.texts import reminders as msg
 
 
 def _calendar(ctx: Ctx) -> Calendar | None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import io
 import logging
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Document, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
-from hsdt.handlers.messages import report as m
 from hsdt.reports import text
 from hsdt.reports.dataset import ReportData, Scope, Units, gather, narrow_to_district, scope_for
 from hsdt.storage.models import Role
+from hsdt.texts import report as m
 
 log = logging.getLogger(__name__)
 

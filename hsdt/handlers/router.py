@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hsdt.handlers import enrolment, messages
+from hsdt import texts as messages
+from hsdt.handlers import enrolment
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Kind, Reply, rows
 from hsdt.handlers.feature import Feature, FlowHandler

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.events import Button, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature, MenuEntry

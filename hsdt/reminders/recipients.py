@@ -14,10 +14,10 @@ from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
 from hsdt.handlers.events import Button, Reply, rows
-from hsdt.handlers.messages import reminders as msg
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
 from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import reminders as msg
 
 SELF_KIND = "self"
 # The inspection feature's button (hsdt/handlers/inspection.py, prefix "ins") that resumes re-scoring.

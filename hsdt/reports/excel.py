@@ -15,10 +15,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from hsdt.handlers.messages import report as m
 from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
 from hsdt.reports.text import scope_line
 from hsdt.scoring import SchoolReport, band_for
+from hsdt.texts import report as m
 
 POINTS_FORMAT = "0.00"
 _BOLD = Font(bold=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hsdt.handlers.messages import report as m
 from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
 from hsdt.scoring import DistrictReport, SchoolReport, format_points
+from hsdt.texts import report as m
 
 MAX_DISTRICT_LINES = 15
 MAX_OVERDUE_NAMES = 10

@@ -1,6 +1,6 @@
 """Every answer error code the scoring package can raise has a Vietnamese message."""
 
-from hsdt.handlers import messages
+from hsdt import texts as messages
 from hsdt.scoring import ANSWER_ERROR_CODES
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hsdt.handlers.messages.reminders import remaining
 from hsdt.reminders.calendar import Calendar, CalendarError, ReminderKind
+from hsdt.texts.reminders import remaining
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
