@@ -27,8 +27,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
-from hsdt.handlers.events import Incoming, Kind
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.scoring import default_rubric_path, load_rubric_text
 from hsdt.storage.db import make_engine, upgrade

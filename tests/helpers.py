@@ -7,8 +7,8 @@ import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 
 _event_ids = itertools.count(1)
 

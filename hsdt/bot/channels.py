@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from hsdt.handlers.events import Reply
+from hsdt.events import Reply
 
 
 class RecipientBlocked(Exception):

@@ -27,7 +27,7 @@ from sqlmodel import col, select
 
 from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater
 from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
-from hsdt.handlers.events import Reply
+from hsdt.events import Reply
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 
-from hsdt.handlers.events import Button, Reply
+from hsdt.events import Button, Reply
 
 # Characters around a typed key or label that do not change its meaning: "2.", "(b)", "✅ Xong".
 _DECORATION = " \t.,;:()[]!?-–—*•"

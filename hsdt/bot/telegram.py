@@ -34,8 +34,8 @@ from hsdt.bot.channels import RecipientBlocked, RetryLater
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.upload_links import from_settings as upload_links_from_settings
+from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as channel_texts
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from hsdt.bot.numbered import last_options, render, resolve
+from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 
 CHANNEL = "terminal"
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
-from hsdt.handlers.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts

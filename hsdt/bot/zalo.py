@@ -41,7 +41,7 @@ from hsdt.bot.zalo_client import (
     ZaloError,
     install_log_redaction,
 )
-from hsdt.handlers.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.enrolment import new_code
-from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature
 from hsdt.storage.models import InviteCode, Role
 from hsdt.texts import channels as texts

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from hsdt.handlers.events import Incoming, Reply
+from hsdt.events import Incoming, Reply
 from hsdt.storage.models import Campaign, ConversationState, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
 

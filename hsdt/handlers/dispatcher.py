@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
+from hsdt.events import FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers import enrolment
 from hsdt.handlers.context import CheckedFile, Ctx
-from hsdt.handlers.events import FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
 from hsdt.storage.types import utcnow

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hsdt import texts as messages
+from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Incoming, Kind, Reply
 from hsdt.storage.models import InviteCode, User
 from hsdt.storage.unit_of_work import UnitOfWork
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Reply
 
 FlowHandler = Callable[[Ctx], list[Reply]]
 

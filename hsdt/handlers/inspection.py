@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hsdt import texts as messages
+from hsdt.events import Button, Reply, rows
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Button, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import (
     Navigation,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hsdt import texts as messages
+from hsdt.events import Button, Reply
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Button, Reply
 from hsdt.storage.models import Evidence
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature
 from hsdt.reminders.calendar import Calendar
 from hsdt.storage.models import Role

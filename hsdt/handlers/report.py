@@ -8,8 +8,8 @@ import io
 import logging
 
 from hsdt import texts as messages
+from hsdt.events import Button, Document, Reply, rows
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Button, Document, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.reports import text
 from hsdt.reports.dataset import ReportData, Scope, Units, gather, narrow_to_district, scope_for

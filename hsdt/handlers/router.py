@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hsdt import texts as messages
+from hsdt.events import Button, Kind, Reply, rows
 from hsdt.handlers import enrolment
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Button, Kind, Reply, rows
 from hsdt.handlers.feature import Feature, FlowHandler
 from hsdt.storage.models import User
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from hsdt import texts as messages
+from hsdt.events import Button, Reply, rows
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.events import Button, Reply, rows
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import Navigation, nav_buttons, replace, short, storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hsdt import texts as messages
+from hsdt.events import Reply
 from hsdt.handlers.context import CheckedFile, Ctx
-from hsdt.handlers.events import Reply
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.storage.models import Role
 

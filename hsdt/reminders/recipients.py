@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
-from hsdt.handlers.events import Button, Reply, rows
+from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
 from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -19,6 +19,22 @@ class Role(StrEnum):
     SO_STAFF = "so_staff"
 
 
+class UnitKind(StrEnum):
+    """The structural place of a unit; what each level is called is the deployment's data."""
+
+    DEPARTMENT = "so"
+    MANAGING = "district"
+    SCHOOL = "school"
+
+
+class AssessmentKind(StrEnum):
+    """Who scored a school's answers: the school itself, its managing unit, or a cross-inspection team."""
+
+    SELF = "self"
+    RESCORE = "district"
+    CROSS = "cross"
+
+
 class SubmissionStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -17,8 +17,8 @@ from hsdt.bot.bootstrap import App
 from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadLinks
 from hsdt.bot.web import WebConfig, make_web_app
+from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import Reply
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.models import OutboxMessage, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork

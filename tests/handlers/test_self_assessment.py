@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import Incoming, Kind
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver

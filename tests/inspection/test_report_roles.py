@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
+from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.events import Reply
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
 from hsdt.bot.telegram import TelegramSender, make_bot
-from hsdt.handlers.events import Reply
+from hsdt.events import Reply
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
 from hsdt.reminders.engine import fire, load_calendar
 from hsdt.reminders.service import quiet_hours_hold
