@@ -8,8 +8,21 @@ multi_choice   ``{"options": ["c1", "c3"]}`` (unique, in the rubric's option ord
 count_pair     ``{"issued": 12, "used": 10}`` (integers, 0 <= used <= issued)
 percentage     ``{"percent": 85.5}`` (0..100)
 text           ``{"text": "..."}`` (stripped, 1..2000 characters)
-evidence       ``{"valid": 2, "total": 3}`` (PDFs whose signature check passed / PDFs checked)
+evidence       ``{"valid": 2, "total": 3}`` (PDFs whose signature check passed / PDFs checked), and
+               optionally ``"in_period": 2, "in_period_proven": 1`` (see below)
 =============  ===========================================================
+
+The evidence value is built by :func:`evidence_value` from one :class:`EvidenceFileCheck` per stored
+file, whatever the signature verifier's own verdict looks like:
+
+- ``total``: files checked; ``valid``: files whose signature check passed;
+- ``in_period``: valid files signed inside the campaign's record period, by the signing time the
+  check used (a trusted timestamp where the signature has one, else the time the signer claims);
+- ``in_period_proven``: of those, the files whose signing time is proven by a trusted timestamp.
+
+``0 <= in_period_proven <= in_period <= valid <= total``. A value without the period keys (written
+before they existed) is valid; a criterion that counts only files signed in the period then
+counts none of its files and :func:`~hsdt.scoring.score.flags` says ``period_not_checked``.
 
 Errors raise :class:`InvalidAnswer` carrying a ``code`` and JSON-able ``params`` only; the bot's
 message catalogue renders them in Vietnamese.
@@ -19,7 +32,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hsdt.scoring.rubric import AnswerType, Criterion
@@ -27,8 +41,11 @@ from hsdt.scoring.textnorm import fold_text
 
 __all__ = [
     "ANSWER_ERROR_CODES",
+    "EVIDENCE_PERIOD_KEYS",
     "TEXT_MAX_LENGTH",
+    "EvidenceFileCheck",
     "InvalidAnswer",
+    "evidence_value",
     "parse_text_answer",
     "validate_value",
 ]
@@ -238,12 +255,52 @@ def validate_value(criterion: Criterion, value: Mapping[str, Any]) -> dict[str, 
                 raise InvalidAnswer("invalid_value", {"reason": "text must be a string"})
             return _check_text(text.strip())
         case AnswerType.EVIDENCE:
-            _keys(value, "valid", "total")
-            valid, total = _int(value, "valid"), _int(value, "total")
-            if valid > total:
-                raise InvalidAnswer("valid_gt_total", {"valid": valid, "total": total})
-            return {"valid": valid, "total": total}
+            return _check_evidence(value)
     raise AssertionError(f"unhandled answer type {criterion.type!r}")  # pragma: no cover
+
+
+def _check_evidence(value: Mapping[str, Any]) -> dict[str, Any]:
+    keys = set(value)
+    if keys != {"valid", "total"} and keys != {"valid", "total", *EVIDENCE_PERIOD_KEYS}:
+        _keys(value, "valid", "total")
+    valid, total = _int(value, "valid"), _int(value, "total")
+    if valid > total:
+        raise InvalidAnswer("valid_gt_total", {"valid": valid, "total": total})
+    result: dict[str, Any] = {"valid": valid, "total": total}
+    if "in_period" in keys:
+        in_period, proven = _int(value, "in_period"), _int(value, "in_period_proven")
+        if not proven <= in_period <= valid:
+            raise InvalidAnswer(
+                "invalid_value", {"reason": "expected in_period_proven <= in_period <= valid"}
+            )
+        result.update(in_period=in_period, in_period_proven=proven)
+    return result
+
+
+#: The optional keys of an evidence value (both or neither).
+EVIDENCE_PERIOD_KEYS = ("in_period", "in_period_proven")
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFileCheck:
+    """What scoring needs to know of one checked evidence file."""
+
+    valid: bool  # the signature check passed
+    in_period: bool  # signed inside the record period, by the signing time the check used
+    time_proven: bool  # that signing time comes from a trusted timestamp, not the signer's claim
+
+
+def evidence_value(files: Iterable[EvidenceFileCheck]) -> dict[str, int]:
+    """The evidence answer value of a criterion from its stored files' checks."""
+    checks = list(files)
+    valid = [f for f in checks if f.valid]
+    in_period = [f for f in valid if f.in_period]
+    return {
+        "valid": len(valid),
+        "total": len(checks),
+        "in_period": len(in_period),
+        "in_period_proven": sum(1 for f in in_period if f.time_proven),
+    }
 
 
 def _keys(value: Mapping[str, Any], *expected: str) -> None:

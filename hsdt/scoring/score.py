@@ -1,10 +1,19 @@
 """Scoring: pure and deterministic functions of a rubric and answer values.
 
 Rounding: points are computed with :class:`decimal.Decimal` from the decimal text of the inputs
-(never from binary floats) and every criterion's points are rounded to 2 decimals with
-ROUND_HALF_UP, the convention of school arithmetic (8 × 1/16 = 0,5; 6 × 5/8 = 3,75; 0,125 → 0,13).
-Group totals and the school total are exact sums of those rounded points, so they always equal
-the sum of what is displayed per criterion. Results are returned as floats.
+(never from binary floats). Proportional points (count_pair, percentage) are rounded by the
+rubric's ``rounding`` (2 decimals half up unless the rubric says otherwise, e.g. down to steps of
+0,25); every other criterion's points are exact option points. Group totals and the raw total are
+exact sums of those points, so they always equal the sum of what is displayed per criterion.
+
+"Không áp dụng" (a count pair with none issued where the rubric says so, or an option marked
+``not_applicable``) takes a criterion out of the denominator: the school's total is then its raw
+total scaled to the rubric's max_points over the criteria that apply, rounded by the rubric's
+rounding, and :attr:`SchoolScore.not_applicable` lists them so reports can say so.
+
+Cross-criterion rules (``rules:``): points of options a rule does not allow (II.2's categories not
+chosen in I.1) are not counted, and :attr:`SchoolScore.rule_violations` lists the breaches.
+Results are returned as floats.
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from hsdt.scoring.answers import InvalidAnswer, validate_value
-from hsdt.scoring.rubric import AnswerType, Band, Criterion, Rubric
+from hsdt.scoring.rubric import AnswerType, Band, Criterion, EvidencePeriod, NoneIssued, Rubric
+from hsdt.scoring.rules import RuleViolation, check_rules, subset_allowed
+from hsdt.texts import rubric as texts
 
 __all__ = [
     "CriterionScore",
@@ -25,6 +36,7 @@ __all__ = [
     "band_for",
     "flags",
     "format_points",
+    "is_not_applicable",
     "quantize_points",
     "score_criterion",
     "score_school",
@@ -34,7 +46,7 @@ _CENT = Decimal("0.01")
 
 
 def quantize_points(value: Decimal) -> Decimal:
-    """Round to 2 decimals, half up (the one rounding rule of the scoring package)."""
+    """Round to 2 decimals, half up (how every score is displayed and banded)."""
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
@@ -42,54 +54,93 @@ def _dec(x: float) -> Decimal:
     return Decimal(str(x))
 
 
-def _criterion_points(criterion: Criterion, value: Mapping[str, Any] | None) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    v = validate_value(criterion, value)
+def _not_applicable(criterion: Criterion, v: Mapping[str, Any]) -> bool:
+    """For an already validated value."""
+    if criterion.type is AnswerType.COUNT_PAIR:
+        return criterion.none_issued is NoneIssued.NOT_APPLICABLE and v["issued"] == 0
+    if criterion.type is AnswerType.SINGLE_CHOICE:
+        return criterion.option(v["option"]).not_applicable
+    return False
+
+
+def _evidence_counted(criterion: Criterion, v: Mapping[str, Any]) -> int:
+    match criterion.evidence_period:
+        case EvidencePeriod.NOT_CHECKED:
+            return int(v["valid"])
+        case EvidencePeriod.SIGNING_TIME:
+            return int(v.get("in_period", 0))
+        case EvidencePeriod.TRUSTED_TIMESTAMP:
+            return int(v.get("in_period_proven", 0))
+    raise AssertionError(f"unhandled evidence period {criterion.evidence_period!r}")  # pragma: no cover
+
+
+def _points(criterion: Criterion, v: Mapping[str, Any]) -> Decimal:
+    """Points of an already validated value that applies."""
     max_points = _dec(criterion.max_points)
     match criterion.type:
         case AnswerType.SINGLE_CHOICE:
-            raw = _dec(criterion.option(v["option"]).points)
+            return quantize_points(_dec(criterion.option(v["option"]).points))
         case AnswerType.MULTI_CHOICE:
-            raw = sum((_dec(criterion.option(o).points) for o in v["options"]), Decimal(0))
+            return quantize_points(sum((_dec(criterion.option(o).points) for o in v["options"]), Decimal(0)))
         case AnswerType.COUNT_PAIR:
-            raw = Decimal(0) if v["issued"] == 0 else max_points * v["used"] / v["issued"]
+            if v["issued"] == 0:
+                return Decimal(0)
+            return min(criterion.rounding.apply(max_points * v["used"] / v["issued"]), max_points)
         case AnswerType.PERCENTAGE:
-            raw = max_points * _dec(v["percent"]) / 100
+            return min(criterion.rounding.apply(max_points * _dec(v["percent"]) / 100), max_points)
         case AnswerType.TEXT:
-            raw = Decimal(0)
+            return Decimal(0)
         case AnswerType.EVIDENCE:
             ep = criterion.evidence_points
             assert ep is not None  # guaranteed by the rubric loader
+            counted = _evidence_counted(criterion, v)
             if v["total"] == 0:
-                raw = Decimal(0)
-            elif v["valid"] == v["total"]:
-                raw = _dec(ep.all_valid)
-            elif v["valid"] > 0:
-                raw = _dec(ep.some_valid)
-            else:
-                raw = _dec(ep.none)
-        case _:  # pragma: no cover
-            raise AssertionError(f"unhandled answer type {criterion.type!r}")
-    return quantize_points(raw)
+                return Decimal(0)
+            if counted == v["total"]:
+                return quantize_points(_dec(ep.all_valid))
+            if counted > 0:
+                return quantize_points(_dec(ep.some_valid))
+            return quantize_points(_dec(ep.none))
+    raise AssertionError(f"unhandled answer type {criterion.type!r}")  # pragma: no cover
 
 
 def score_criterion(criterion: Criterion, value: Mapping[str, Any] | None) -> float:
-    """Points for one answer, 0..criterion.max_points, rounded to 2 decimals.
+    """Points for one answer, 0..criterion.max_points.
 
-    ``None`` means unanswered and scores 0. The value is validated first (:func:`validate_value`);
-    an invalid value raises :class:`InvalidAnswer`.
-    count_pair: max × used/issued (issued 0 → 0); percentage: max × percent/100;
-    evidence: total 0 → 0, all valid → all_valid, some valid → some_valid, none valid → none.
+    ``None`` means unanswered and scores 0; a "Không áp dụng" answer scores 0 too (see
+    :func:`is_not_applicable`; :func:`score_school` leaves it out of the denominator). The value is
+    validated first (:func:`validate_value`); an invalid value raises :class:`InvalidAnswer`.
+    count_pair: max × used/issued (issued 0 → 0); percentage: max × percent/100, both rounded by the
+    rubric; evidence: total 0 → 0, every file counted → all_valid, some → some_valid, none → none,
+    where a file counts when valid (and signed in the record period where the rubric says so).
+    Cross-criterion rules need the other answers: :func:`score_school` applies them.
     """
-    return float(_criterion_points(criterion, value))
+    if value is None:
+        return 0.0
+    v = validate_value(criterion, value)
+    if _not_applicable(criterion, v):
+        return 0.0
+    return float(_points(criterion, v))
+
+
+def is_not_applicable(criterion: Criterion, value: Mapping[str, Any] | None) -> bool:
+    """The answer is "Không áp dụng" for this criterion. Never raises (invalid values: False)."""
+    if value is None:
+        return False
+    try:
+        return _not_applicable(criterion, validate_value(criterion, value))
+    except InvalidAnswer:
+        return False
 
 
 def flags(criterion: Criterion, value: Mapping[str, Any] | None) -> tuple[str, ...]:
     """Remarks about an answer that the bot renders (codes only, no text). Never raises.
 
     - ``no_certificates_issued``: count_pair with issued = 0 ("chưa được cấp chữ ký số").
+    - ``not_applicable``: the answer is "Không áp dụng" (left out of the denominator).
     - ``no_documents_checked``: evidence with total = 0 (no PDF checked yet).
+    - ``period_not_checked``: evidence counted only when signed in the record period, but the value
+      does not say which files were (written before the period was checked).
     - ``invalid_value``: the value does not validate against this criterion (e.g. the rubric changed).
     """
     if value is None:
@@ -98,11 +149,17 @@ def flags(criterion: Criterion, value: Mapping[str, Any] | None) -> tuple[str, .
         v = validate_value(criterion, value)
     except InvalidAnswer:
         return ("invalid_value",)
+    found: list[str] = []
     if criterion.type is AnswerType.COUNT_PAIR and v["issued"] == 0:
-        return ("no_certificates_issued",)
-    if criterion.type is AnswerType.EVIDENCE and v["total"] == 0:
-        return ("no_documents_checked",)
-    return ()
+        found.append("no_certificates_issued")
+    if _not_applicable(criterion, v):
+        found.append("not_applicable")
+    if criterion.type is AnswerType.EVIDENCE:
+        if v["total"] == 0:
+            found.append("no_documents_checked")
+        elif criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" not in v:
+            found.append("period_not_checked")
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +170,7 @@ class CriterionScore:
     max_points: float
     answered: bool  # a valid answer is stored for this criterion
     flags: tuple[str, ...] = ()
+    not_applicable: bool = False  # "Không áp dụng": out of the denominator
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +179,41 @@ class GroupScore:
     title: str
     points: float
     max_points: float
+    applicable_max_points: float = 0.0  # max_points less the criteria that do not apply
 
 
 @dataclass(frozen=True, slots=True)
 class SchoolScore:
     criteria: tuple[CriterionScore, ...]  # in rubric order
     groups: tuple[GroupScore, ...]  # in rubric order
-    total: float
+    total: float  # out of max_points; scaled when some criteria do not apply
     max_points: float
     band: Band
     answered: int  # criteria with a valid answer (free-text ones included)
     missing_required: tuple[str, ...]  # required criteria without a valid answer, rubric order
     ignored: tuple[str, ...]  # answer keys that are not criteria of this rubric, sorted
     invalid: tuple[str, ...]  # criteria whose stored value no longer validates (scored 0), rubric order
+    raw_total: float = 0.0  # sum of the criteria's points (= total unless scaled)
+    applicable_max_points: float = 0.0  # sum of max_points over the criteria that apply
+    not_applicable: tuple[str, ...] = ()  # criteria answered "Không áp dụng", rubric order
+    rule_violations: tuple[RuleViolation, ...] = ()
+
+    @property
+    def scaled(self) -> bool:
+        """The total was scaled to max_points because some criteria do not apply."""
+        return bool(self.not_applicable)
+
+    def scaling_note(self) -> str | None:
+        """One Vietnamese sentence for reports when the total was scaled; ``None`` otherwise."""
+        if not self.scaled:
+            return None
+        return texts.SCALED_NOTE.format(
+            max=format_points(self.max_points),
+            raw=format_points(self.raw_total),
+            applicable=format_points(self.applicable_max_points),
+            ids=", ".join(self.not_applicable),
+            total=format_points(self.total),
+        )
 
     def points(self, criterion_id: str) -> float:
         for cs in self.criteria:
@@ -155,30 +235,46 @@ def score_school(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]
     that no longer validate (e.g. an option removed from the rubric) score 0 and are listed in
     ``invalid``. The result does not depend on the order of ``answers``.
     """
+    restricted = {rule.criterion_id: rule for rule in rubric.rules}
     criterion_scores: list[CriterionScore] = []
     group_scores: list[GroupScore] = []
-    total = Decimal(0)
+    raw_total = Decimal(0)
+    applicable_max = Decimal(0)
     answered = 0
     missing: list[str] = []
     invalid: list[str] = []
+    not_applicable: list[str] = []
     for group in rubric.groups:
         group_total = Decimal(0)
+        group_applicable = Decimal(0)
         for criterion in group.criteria:
             value = answers.get(criterion.id)
             points = Decimal(0)
             criterion_flags: tuple[str, ...] = ()
-            is_answered = False
+            is_answered = is_na = False
             if value is not None:
                 try:
-                    points = _criterion_points(criterion, value)
+                    v = validate_value(criterion, value)
                     is_answered = True
                 except InvalidAnswer:
                     invalid.append(criterion.id)
+                else:
+                    is_na = _not_applicable(criterion, v)
+                    if not is_na:
+                        rule = restricted.get(criterion.id)
+                        if rule is not None:
+                            allowed = subset_allowed(rubric, rule, answers)
+                            v = {"options": [o for o in v["options"] if o in allowed]}
+                        points = _points(criterion, v)
                 criterion_flags = flags(criterion, value)
             if is_answered:
                 answered += 1
             elif criterion.required:
                 missing.append(criterion.id)
+            if is_na:
+                not_applicable.append(criterion.id)
+            else:
+                group_applicable += _dec(criterion.max_points)
             group_total += points
             criterion_scores.append(
                 CriterionScore(
@@ -188,14 +284,26 @@ def score_school(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]
                     max_points=criterion.max_points,
                     answered=is_answered,
                     flags=criterion_flags,
+                    not_applicable=is_na,
                 )
             )
-        total += group_total
+        raw_total += group_total
+        applicable_max += group_applicable
         group_scores.append(
             GroupScore(
-                group_id=group.id, title=group.title, points=float(group_total), max_points=group.max_points
+                group_id=group.id,
+                title=group.title,
+                points=float(group_total),
+                max_points=group.max_points,
+                applicable_max_points=float(group_applicable),
             )
         )
+    total = raw_total
+    if not_applicable:
+        max_points = _dec(rubric.max_points)
+        total = Decimal(0)
+        if applicable_max > 0:
+            total = min(rubric.rounding.apply(raw_total * max_points / applicable_max), max_points)
     ignored = tuple(sorted(str(k) for k in answers if k not in rubric))
     return SchoolScore(
         criteria=tuple(criterion_scores),
@@ -207,6 +315,10 @@ def score_school(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]
         missing_required=tuple(missing),
         ignored=ignored,
         invalid=tuple(invalid),
+        raw_total=float(raw_total),
+        applicable_max_points=float(applicable_max),
+        not_applicable=tuple(not_applicable),
+        rule_violations=check_rules(rubric, answers),
     )
 
 

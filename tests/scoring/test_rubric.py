@@ -153,7 +153,7 @@ def test_default_rubric_bands() -> None:
 def test_rubric_metadata_and_lookup() -> None:
     text = default_rubric_path().read_text(encoding="utf-8")
     assert DEFAULT.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
-    assert DEFAULT.source == "default_rubric.yaml"
+    assert DEFAULT.source == "hsdt-2024-2025.yaml"
     assert isinstance(DEFAULT.version, str) and DEFAULT.version
     assert DEFAULT.name.startswith("Bộ tiêu chí")
     assert DEFAULT.index_of("A1") == 0
@@ -171,8 +171,8 @@ def test_rubric_metadata_and_lookup() -> None:
 
 def test_same_text_same_rubric() -> None:
     text = default_rubric_path().read_text(encoding="utf-8")
-    assert load_rubric_text(text, "default_rubric.yaml") == DEFAULT
-    other = load_rubric_text(text + "\n# edited\n", "default_rubric.yaml")
+    assert load_rubric_text(text, "hsdt-2024-2025.yaml") == DEFAULT
+    other = load_rubric_text(text + "\n# edited\n", "hsdt-2024-2025.yaml")
     assert other.sha256 != DEFAULT.sha256
 
 
@@ -300,182 +300,194 @@ def _do(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], None]
 
 
 ERROR_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
-    ("max_points_zero", _set("B2.max_points", 0), "criterion B2: field 'max_points': must be > 0"),
+    (
+        "max_points_zero",
+        _set("B2.max_points", 0),
+        "tiêu chí B2: khóa “max_points”: phải lớn hơn 0",
+    ),
     (
         "max_points_not_number",
         _set("B2.max_points", "ba"),
-        "criterion B2: field 'max_points': must be a number, got the text 'ba'",
+        "tiêu chí B2: khóa “max_points”: phải là một số, đang là chữ “ba”",
     ),
     (
         "max_points_three_decimals",
         _set("B2.max_points", 3.125),
-        "criterion B2: field 'max_points': must have at most 2 decimal places",
+        "tiêu chí B2: khóa “max_points”: chỉ được có tối đa 2 chữ số thập phân",
     ),
     (
         "duplicate_criterion",
         _set("B1.id", "A1"),
-        "criterion A1: field 'id': duplicate criterion id 'A1'",
+        "tiêu chí A1: khóa “id”: mã tiêu chí “A1” bị trùng",
     ),
     (
         "duplicate_group",
         _do(lambda d: d["groups"][1].__setitem__("id", "A")),
-        "group A: field 'id': duplicate group id 'A'",
+        "nhóm A: khóa “id”: mã nhóm “A” bị trùng",
     ),
     (
         "duplicate_option",
         _do(lambda d: _crit(d, "A2")["options"][1].__setitem__("id", "yes")),
-        "criterion A2: field 'options[1].id': duplicate option id 'yes'",
+        "tiêu chí A2: khóa “options[1].id”: mã phương án “yes” bị trùng",
     ),
     (
         "duplicate_option_label",
         _do(lambda d: _crit(d, "A2")["options"][1].__setitem__("label", "CÓ")),
-        "criterion A2: field 'options[1].label': duplicate option label 'CÓ' (ignoring case and accents)",
+        "tiêu chí A2: khóa “options[1].label”: tên phương án “CÓ” bị trùng (không phân biệt hoa "
+        "thường, dấu)",
     ),
     (
         "unknown_type",
         _set("B2.type", "slider"),
-        "criterion B2: field 'type': unknown type 'slider' "
-        "(known: single_choice, multi_choice, count_pair, percentage, text, evidence)",
+        "tiêu chí B2: khóa “type”: loại “slider” không có (các loại: single_choice, multi_choice, "
+        "count_pair, percentage, text, evidence)",
     ),
     (
         "missing_type",
         _delete("B2", "type"),
-        "criterion B2: field 'type': is required",
+        "tiêu chí B2: khóa “type”: bắt buộc phải có",
     ),
     (
         "choice_without_options",
         _delete("A2", "options"),
-        "criterion A2: field 'options': is required for type single_choice (or give 'option_set')",
+        "tiêu chí A2: khóa “options”: bắt buộc phải có với loại “single_choice” (hoặc dùng "
+        "“option_set”)",
     ),
     (
         "negative_option_points",
         _do(lambda d: _crit(d, "A2")["options"][1].__setitem__("points", -1)),
-        "criterion A2: field 'options[1].points': must be >= 0",
+        "tiêu chí A2: khóa “options[1].points”: không được âm",
     ),
     (
         "option_without_points",
         _do(lambda d: _crit(d, "A2")["options"][1].pop("points")),
-        "criterion A2: field 'options[1].points': is required (or give the criterion 'points_each')",
+        "tiêu chí A2: khóa “options[1].points”: bắt buộc phải có (hoặc khai báo “points_each” cho "
+        "tiêu chí)",
     ),
     (
         "single_choice_max_mismatch",
         _do(lambda d: _crit(d, "A2")["options"][0].__setitem__("points", 3)),
-        "criterion A2: field 'max_points': must equal the highest option points 3 for type single_choice, "
-        "got 4",
+        "tiêu chí A2: khóa “max_points”: phải bằng điểm cao nhất của các phương án (3) với loại "
+        "“single_choice”, đang là 4",
     ),
     (
         "multi_choice_sum_mismatch",
         _set("A1.points_each", 3),
-        "criterion A1: field 'max_points': must equal the sum of the option points 6 for type multi_choice, "
-        "got 4",
+        "tiêu chí A1: khóa “max_points”: phải bằng tổng điểm các phương án (6) với loại "
+        "“multi_choice”, đang là 4",
     ),
     (
         "unknown_option_set",
         _set("A1.option_set", "cat"),
-        "criterion A1: field 'option_set': unknown option set 'cat' (known: cats)",
+        "tiêu chí A1: khóa “option_set”: không có bộ phương án “cat” (có: cats)",
     ),
     (
         "options_on_percentage",
         _set("B2.options", [{"id": "x", "label": "X", "points": 3}]),
-        "criterion B2: field 'options': not allowed for type percentage",
+        "tiêu chí B2: khóa “options”: không dùng được cho loại “percentage”",
     ),
     (
         "total_mismatch",
         _set("max_points", 21),
-        "field 'max_points': declared 21 but the criteria's max_points sum to 20",
+        "khóa “max_points”: khai báo 21 nhưng tổng max_points của các tiêu chí là 20",
     ),
     (
         "bands_unsorted",
         _set("bands", [{"id": "low", "label": "Thấp", "min": 0}, {"id": "good", "label": "Tốt", "min": 15}]),
-        "field 'bands[1].min': bands must be listed from highest to lowest with strictly decreasing 'min' "
-        "(15 after 0); bands overlap or are out of order",
+        "khóa “bands[1].min”: các mức xếp loại phải liệt kê từ cao xuống thấp, “min” giảm dần (15 "
+        "sau 0); các mức đang chồng nhau hoặc sai thứ tự",
     ),
     (
         "bands_overlap",
         _set("bands", [{"id": "a", "label": "A", "min": 10}, {"id": "b", "label": "B", "min": 10}]),
-        "field 'bands[1].min': bands must be listed from highest to lowest with strictly decreasing 'min' "
-        "(10 after 10); bands overlap or are out of order",
+        "khóa “bands[1].min”: các mức xếp loại phải liệt kê từ cao xuống thấp, “min” giảm dần (10 "
+        "sau 10); các mức đang chồng nhau hoặc sai thứ tự",
     ),
     (
         "bands_no_zero",
         _set("bands", [{"id": "good", "label": "Tốt", "min": 15}, {"id": "ok", "label": "Đạt", "min": 5}]),
-        "field 'bands': the lowest band must have min 0 so that every total gets a band",
+        "khóa “bands”: mức thấp nhất phải có min 0 để tổng điểm nào cũng có xếp loại",
     ),
     (
         "band_above_max",
         _set("bands", [{"id": "good", "label": "Tốt", "min": 25}, {"id": "low", "label": "Thấp", "min": 0}]),
-        "field 'bands[0].min': 25 is above the rubric's max_points 20",
+        "khóa “bands[0].min”: 25 lớn hơn điểm tối đa của bộ tiêu chí (20)",
     ),
     (
         "evidence_order",
         _set("B3.evidence_points", {"all_valid": 4, "some_valid": 5, "none": 0}),
-        "criterion B3: field 'evidence_points': must satisfy all_valid >= some_valid >= none (got 4, 5, 0)",
+        "tiêu chí B3: khóa “evidence_points”: phải thỏa all_valid ≥ some_valid ≥ none (đang là 4, "
+        "5, 0)",
     ),
     (
         "evidence_all_not_max",
         _set("B3.evidence_points", {"all_valid": 3, "some_valid": 2, "none": 0}),
-        "criterion B3: field 'evidence_points.all_valid': must equal max_points 4, got 3",
+        "tiêu chí B3: khóa “evidence_points.all_valid”: phải bằng max_points 4, đang là 3",
     ),
     (
         "evidence_missing_points",
         _delete("B3", "evidence_points"),
-        "criterion B3: field 'evidence_points': is required for type evidence",
+        "tiêu chí B3: khóa “evidence_points”: bắt buộc phải có với loại “evidence”",
     ),
     (
         "text_with_points",
         _set("B4.max_points", 2),
-        "criterion B4: field 'max_points': must be 0 for type text (free text is not scored)",
+        "tiêu chí B4: khóa “max_points”: phải bằng 0 với loại “text” (ý kiến tự do không tính điểm)",
     ),
     (
         "option_id_too_long",
         _do(lambda d: _crit(d, "A2")["options"][0].__setitem__("id", "abcdefghijklm")),
-        "criterion A2: field 'options[0].id': invalid id 'abcdefghijklm': "
-        "use 1 to 12 ASCII letters, digits or '_'",
+        "tiêu chí A2: khóa “options[0].id”: mã “abcdefghijklm” không hợp lệ: dùng 1 đến 12 chữ cái "
+        "không dấu, chữ số hoặc “_”",
     ),
     (
         "option_id_not_ascii",
         _do(lambda d: _crit(d, "A2")["options"][0].__setitem__("id", "có")),
-        "criterion A2: field 'options[0].id': invalid id 'có': use 1 to 12 ASCII letters, digits or '_'",
+        "tiêu chí A2: khóa “options[0].id”: mã “có” không hợp lệ: dùng 1 đến 12 chữ cái không dấu, "
+        "chữ số hoặc “_”",
     ),
     (
         "criterion_id_invalid",
         _set("A2.id", "A 2"),
-        "criterion #2 of group A: field 'id': invalid id 'A 2': use 1 to 12 ASCII letters, digits or '_'",
+        "tiêu chí thứ 2 của nhóm A: khóa “id”: mã “A 2” không hợp lệ: dùng 1 đến 12 chữ cái không "
+        "dấu, chữ số, “_” hoặc “.” (không ở đầu, cuối)",
     ),
     (
         "unknown_field",
         _set("A2.max_point", 4),
-        "criterion A2: field 'max_point': unknown field (allowed: ",
+        "tiêu chí A2: khóa “max_point”: không có trong mẫu tệp (các khóa được phép: evidence, id, "
+        "max_points, option_set, options, points_each, question, required, title, type)",
     ),
     (
         "required_not_bool",
         _set("A2.required", "có"),
-        "criterion A2: field 'required': must be true or false, got the text 'có'",
+        "tiêu chí A2: khóa “required”: phải là true hoặc false, đang là chữ “có”",
     ),
     (
         "missing_question",
         _delete("A2", "question"),
-        "criterion A2: field 'question': is required",
+        "tiêu chí A2: khóa “question”: bắt buộc phải có",
     ),
     (
         "empty_title",
         _set("A2.title", "  "),
-        "criterion A2: field 'title': must be a non-empty string, got an empty text",
+        "tiêu chí A2: khóa “title”: không được để trống",
     ),
     (
         "version_float",
         _set("version", 1.5),
-        "field 'version': must be a string (quote it, e.g. \"1.0\"), got the number 1.5",
+        'khóa “version”: phải là một đoạn chữ (đặt trong dấu ngoặc kép, ví dụ "1.0"), đang là số '
+        "1.5",
     ),
     (
         "no_groups",
         _set("groups", []),
-        "field 'groups': must not be empty",
+        "khóa “groups”: danh sách không được để trống",
     ),
     (
         "empty_group",
         _do(lambda d: d["groups"][1].__setitem__("criteria", [])),
-        "group B: field 'criteria': must not be empty",
+        "nhóm B: khóa “criteria”: danh sách không được để trống",
     ),
 ]
 
@@ -506,21 +518,43 @@ def test_error_attributes(tmp_path: Path) -> None:
         "broken.yaml",
         "B2",
         "max_points",
-        "must be > 0",
+        "phải lớn hơn 0",
+    )
+    # every problem is reported, one line each: the criterion's and the total that no longer adds up
+    assert err.lines == (
+        "broken.yaml: tiêu chí B2: khóa “max_points”: phải lớn hơn 0",
+        "broken.yaml: khóa “max_points”: khai báo 20 nhưng tổng max_points của các tiêu chí là 17",
+    )
+    assert str(err) == "\n".join(err.lines)
+
+
+def test_several_shape_errors_are_all_reported(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    _crit(data, "A2")["title"] = 3
+    _crit(data, "B1")["labels"] = {"issued": "Cấp", "usd": "Dùng"}
+    data["groups"][1]["criteria"][2]["id"] = "B 3"
+    with pytest.raises(RubricError) as info:
+        load_rubric(_write(tmp_path, data))
+    assert info.value.lines == (
+        "broken.yaml: tiêu chí A2: khóa “title”: phải là một đoạn chữ, đang là số 3",
+        "broken.yaml: tiêu chí B1: khóa “labels.used”: bắt buộc phải có",
+        "broken.yaml: tiêu chí B1: khóa “labels.usd”: không có trong mẫu tệp (các khóa được phép: issued, used)",
+        "broken.yaml: tiêu chí thứ 3 của nhóm B: khóa “id”: mã “B 3” không hợp lệ: dùng 1 đến 12 chữ cái "
+        "không dấu, chữ số, “_” hoặc “.” (không ở đầu, cuối)",
     )
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text('name: "Bộ tiêu chí"\nversion: "1"\ngroups: [\n  - id: A\n', encoding="utf-8")
-    with pytest.raises(RubricError, match=r"^broken\.yaml: YAML syntax error at line \d+, column \d+: "):
+    with pytest.raises(RubricError, match=r"^broken\.yaml: sai cú pháp YAML ở dòng \d+, cột \d+: "):
         load_rubric(path)
 
 
 def test_yaml_duplicate_key_is_an_error() -> None:
     text = 'name: "A"\nname: "B"\n'
     with pytest.raises(
-        RubricError, match=r"^r\.yaml: YAML syntax error at line 2, column 1: duplicate key 'name'"
+        RubricError, match=r"^r\.yaml: sai cú pháp YAML ở dòng 2, cột 1: khóa “name” xuất hiện hai lần$"
     ):
         load_rubric_text(text, "r.yaml")
 
@@ -528,11 +562,12 @@ def test_yaml_duplicate_key_is_an_error() -> None:
 def test_unquoted_yaml_boolean_id_is_explained(tmp_path: Path) -> None:
     text = yaml.safe_dump(BASE, allow_unicode=True, sort_keys=False).replace("id: 'yes'", "id: yes")
     assert "id: yes" in text
-    with pytest.raises(
-        RubricError,
-        match=r"^r\.yaml: criterion A2: field 'options\[0\]\.id': must be a string id, got boolean True",
-    ):
+    with pytest.raises(RubricError) as info:
         load_rubric_text(text, "r.yaml")
+    assert str(info.value) == (
+        "r.yaml: tiêu chí A2: khóa “options[0].id”: phải là một mã, đang là giá trị đúng/sai (true) "
+        '(hãy đặt mã trong dấu ngoặc kép trong YAML, ví dụ "yes")'
+    )
 
 
 def test_option_set_entries_are_checked(tmp_path: Path) -> None:
@@ -540,20 +575,20 @@ def test_option_set_entries_are_checked(tmp_path: Path) -> None:
     data["option_sets"]["cats"][1]["id"] = "c1"
     with pytest.raises(RubricError) as info:
         load_rubric(_write(tmp_path, data))
-    assert str(info.value) == "broken.yaml: field 'option_sets.cats[1].id': duplicate option id 'c1'"
+    assert str(info.value) == "broken.yaml: khóa “option_sets.cats[1].id”: mã phương án “c1” bị trùng"
 
 
 def test_empty_and_non_mapping_files() -> None:
-    with pytest.raises(RubricError, match=r"^e\.yaml: the file is empty$"):
+    with pytest.raises(RubricError, match=r"^e\.yaml: tệp không có nội dung$"):
         load_rubric_text("# nothing\n", "e.yaml")
-    with pytest.raises(RubricError, match=r"^e\.yaml: must be a mapping, got a list$"):
+    with pytest.raises(RubricError, match=r"^e\.yaml: phải là một bảng khóa: giá trị, đang là một danh sách$"):
         load_rubric_text("- 1\n- 2\n", "e.yaml")
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(RubricError, match=r"^missing\.yaml: cannot read file: "):
+    with pytest.raises(RubricError, match=r"^missing\.yaml: không đọc được tệp \("):
         load_rubric(tmp_path / "missing.yaml")
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes("name: 'Tốt'".encode("utf-16"))
-    with pytest.raises(RubricError, match=r"^latin1\.yaml: not valid UTF-8 text"):
+    with pytest.raises(RubricError, match=r"^latin1\.yaml: tệp không phải văn bản UTF-8"):
         load_rubric(bad)
