@@ -4,11 +4,16 @@ Public API (pure functions except :func:`load_rubric`, which reads the YAML file
 """
 
 from hsdt.scoring.aggregate import (
+    MANAGEMENT_RULE_2024,
+    MANAGEMENT_RULE_DEFAULT,
     CityReport,
     DistrictInput,
     DistrictReport,
+    ManagementRule,
     SchoolInput,
     SchoolReport,
+    ScoreSource,
+    Unscored,
     aggregate,
     mean_score,
 )
@@ -63,6 +68,8 @@ __all__ = [
     "ANSWER_ERROR_CODES",
     "EVIDENCE_PERIOD_KEYS",
     "ID_PATTERN",
+    "MANAGEMENT_RULE_2024",
+    "MANAGEMENT_RULE_DEFAULT",
     "OPTION_ID_PATTERN",
     "TEXT_MAX_LENGTH",
     "AnswerType",
@@ -78,6 +85,7 @@ __all__ = [
     "Group",
     "GroupScore",
     "InvalidAnswer",
+    "ManagementRule",
     "NoneIssued",
     "Option",
     "Rounding",
@@ -89,7 +97,9 @@ __all__ = [
     "SchoolInput",
     "SchoolReport",
     "SchoolScore",
+    "ScoreSource",
     "SubsetRule",
+    "Unscored",
     "aggregate",
     "allowed_options",
     "band_for",
