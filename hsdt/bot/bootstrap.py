@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from hsdt.bot.settings import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import default_rubric_path, read_rubric_file
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -34,11 +34,10 @@ class App:
 
 
 def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterResult | None]:
+    # The rubric first: a broken file (RubricError) stops here, before the database is touched.
+    source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    rubric_path = settings.rubric or default_rubric_path()
-    source = rubric_path.read_text(encoding="utf-8")
-    rubric = load_rubric_text(source, source=str(rubric_path))
     demo: RosterResult | None = None
     with UnitOfWork(engine) as uow:
         version = install_rubric(uow, rubric, source)

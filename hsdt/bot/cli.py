@@ -155,7 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["verify"]:
         return cmd_verify(argv[1:], settings)
     args = build_parser().parse_args(argv or ["run"])
-    return int(args.handler(args, settings))
+    from hsdt.scoring import RubricError
+
+    try:
+        return int(args.handler(args, settings))
+    except RubricError as error:
+        _print_rubric_error(error)
+        return 2
+
+
+def _print_rubric_error(error: Exception) -> None:
+    from hsdt.texts import rubric as rubric_texts
+
+    print(rubric_texts.RUBRIC_FILE_UNUSABLE, file=sys.stderr)
+    for line in str(error).splitlines():
+        print(f"  {line}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from hsdt.scoring.rubric import (
     default_rubric_path,
     load_rubric,
     load_rubric_text,
+    read_rubric_file,
 )
 from hsdt.scoring.rules import RuleViolation, allowed_options, check_rules
 from hsdt.scoring.score import (
@@ -116,6 +117,7 @@ __all__ = [
     "load_rubric_text",
     "mean_score",
     "parse_text_answer",
+    "read_rubric_file",
     "score_criterion",
     "score_school",
     "validate_value",

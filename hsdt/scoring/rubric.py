@@ -47,6 +47,7 @@ __all__ = [
     "default_rubric_path",
     "load_rubric",
     "load_rubric_text",
+    "read_rubric_file",
 ]
 
 #: Ids of groups, criteria and bands: short ASCII (safe for 64-byte callback data, which splits on
@@ -342,15 +343,24 @@ def default_rubric_path() -> Path:
 
 def load_rubric(path: Path) -> Rubric:
     """Read and validate a rubric file. Errors (also unreadable files) raise :class:`RubricError`."""
+    return read_rubric_file(path, Path(path).name)[1]
+
+
+def read_rubric_file(path: Path, source: str | None = None) -> tuple[str, Rubric]:
+    """The text of a rubric file and the rubric it holds (a campaign stores the text).
+
+    ``source`` names the file in error messages (default: the full path). Errors, also an
+    unreadable file, raise :class:`RubricError`.
+    """
     path = Path(path)
-    source = path.name
+    source = str(path) if source is None else source
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise RubricError.single(source, "not_utf8", byte=exc.start) from exc
     except OSError as exc:
         raise RubricError.single(source, "unreadable", detail=exc.strerror or exc) from exc
-    return load_rubric_text(text, source)
+    return text, load_rubric_text(text, source)
 
 
 def load_rubric_text(text: str, source: str) -> Rubric:

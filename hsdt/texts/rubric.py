@@ -3,6 +3,9 @@ note and the management-score rule. Operators read the file errors; users read t
 
 from __future__ import annotations
 
+# --- Operator command line -----------------------------------------------------------------------
+RUBRIC_FILE_UNUSABLE = "Không dùng được tệp bộ tiêu chí (chưa thay đổi gì):"
+
 # --- Where a rubric file problem is ---------------------------------------------------------------
 WHERE_GROUP = "nhóm {id}"
 WHERE_GROUP_AT = "nhóm thứ {n}"
