@@ -110,6 +110,8 @@ def rubric_texts(draw: st.DrawFn) -> str:
                 if crit["max_points"] is None:  # all-zero options cannot be a scored criterion
                     crit["options"][0]["points"] = 1
                     crit["max_points"] = 1
+                if draw(st.booleans()):
+                    crit["options"].append({"id": "na", "label": "Không áp dụng", "not_applicable": True})
             elif ctype is AnswerType.MULTI_CHOICE:
                 each = draw(POINTS)
                 count = draw(st.integers(1, 6))
@@ -125,6 +127,8 @@ def rubric_texts(draw: st.DrawFn) -> str:
                 crit["max_points"] = 0
             else:
                 crit["max_points"] = draw(POINTS)
+                if ctype is AnswerType.COUNT_PAIR:
+                    crit["when_none_issued"] = draw(st.sampled_from(["zero", "not_applicable"]))
             total += _d(crit["max_points"])
             criteria.append(crit)
         groups.append({"id": f"G{gi}", "title": f"Nhóm {gi}", "criteria": criteria})
@@ -136,13 +140,17 @@ def rubric_texts(draw: st.DrawFn) -> str:
     cut = draw(st.lists(st.integers(1, 99), max_size=3, unique=True))
     mins = sorted({float((total * c / 100).quantize(Decimal("0.01"))) for c in cut} - {0.0}, reverse=True)
     bands = [{"id": f"b{i}", "label": f"Mức {i}", "min": m} for i, m in enumerate([*mins, 0])]
-    data = {
+    data: dict[str, Any] = {
         "name": "Ngẫu nhiên",
         "version": "0",
         "max_points": float(total),
         "bands": bands,
         "groups": groups,
     }
+    # POINTS are multiples of 0,5, so every proportional max is a multiple of either step.
+    rounding = draw(st.sampled_from([None, {"step": 0.25, "mode": "down"}, {"step": 0.5, "mode": "half_up"}]))
+    if rounding is not None:
+        data["rounding"] = rounding
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -163,8 +171,17 @@ def _check_invariants(rubric: Rubric, answers: dict[str, Any]) -> None:
         assert cs.criterion_id == criterion.id
         assert 0 <= cs.points <= criterion.max_points
         assert _d(cs.points) == _d(cs.points).quantize(Decimal("0.01"))
+        if cs.not_applicable:
+            assert cs.points == 0 and criterion.id in result.not_applicable
     group_sum = sum((_d(g.points) for g in result.groups), Decimal(0))
-    assert group_sum == _d(result.total)
+    assert group_sum == _d(result.raw_total)
+    na_max = sum((_d(rubric.criterion(c).max_points) for c in result.not_applicable), Decimal(0))
+    assert _d(result.applicable_max_points) == _d(rubric.max_points) - na_max
+    if not result.scaled:
+        assert result.total == result.raw_total
+    elif result.applicable_max_points > 0:
+        exact = _d(result.raw_total) * _d(rubric.max_points) / _d(result.applicable_max_points)
+        assert abs(exact - _d(result.total)) <= rubric.rounding.step
     for group, gs in zip(rubric.groups, result.groups, strict=True):
         members = [cs for cs in result.criteria if cs.group_id == group.id]
         assert sum((_d(cs.points) for cs in members), Decimal(0)) == _d(gs.points)
@@ -216,6 +233,7 @@ def test_full_marks_reach_max_points(data: st.DataObject) -> None:
     assert result.total == rubric.max_points
     assert result.band == rubric.bands[0]
     assert result.missing_required == ()
+    assert result.not_applicable == ()
 
 
 @SETTINGS

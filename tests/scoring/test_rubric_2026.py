@@ -94,8 +94,9 @@ def test_the_2024_2025_rubric_is_byte_for_byte_the_one_its_campaign_was_opened_w
 
 def test_structure_follows_the_notice() -> None:
     assert [(g.id, g.max_points) for g in RUBRIC.groups] == [("I", 30), ("II", 70), ("III", 0)]
-    assert RUBRIC.groups[0].title.startswith("Nội dung I. Thiết lập danh mục hồ sơ điện tử")
-    assert RUBRIC.groups[1].title.startswith("Nội dung II. Sử dụng chữ ký số")
+    # the questionnaire shows "<group id>. <title>": the title does not repeat "Nội dung I."
+    assert RUBRIC.groups[0].title == "Thiết lập danh mục hồ sơ điện tử (theo Công văn 140/SGDĐT-GDMN)"
+    assert RUBRIC.groups[1].title == "Sử dụng chữ ký số (trong 6 danh mục hồ sơ đã thiết lập)"
     assert RUBRIC.max_points == 100
     assert {c.id: (c.question, c.type, c.max_points) for c in RUBRIC.criteria} == TABLE
     assert [c.id for c in RUBRIC.criteria] == list(TABLE)
