@@ -51,6 +51,7 @@ from hsdt.texts import rubric as texts
 __all__ = ["RubricFile", "parse_rubric"]
 
 _CENT = Decimal("0.01")
+_LARGEST = Decimal(100_000)  # no rubric weighs more; also keeps Decimal arithmetic in range
 
 
 # --------------------------------------------------------------------------------------------------
@@ -75,7 +76,9 @@ def _ident(pattern: Any, code: str) -> Callable[[Any], str]:
             raise _fail("id_boolean", value)
         if isinstance(value, int):
             value = str(value)
-        if not isinstance(value, str) or not pattern.fullmatch(value):
+        if not isinstance(value, str):
+            raise _fail("id_type", value)
+        if not pattern.fullmatch(value):
             raise _fail(code, value)
         return value
 
@@ -90,6 +93,8 @@ def _points(value: Any) -> Decimal:
     dec = Decimal(str(value))
     if dec < 0:
         raise _fail("number_negative", value)
+    if dec > _LARGEST:
+        raise _fail("number_too_large", value, max=_num(_LARGEST))
     if dec != dec.quantize(_CENT):
         raise _fail("number_decimals", value)
     return dec
@@ -364,7 +369,12 @@ def _from_pydantic(source: str, data: dict[str, Any], error: ErrorDetails) -> Ru
                 why = reason("unknown_field", allowed=", ".join(sorted(_allowed_keys(loc, rest, tag))))
         case "union_tag_invalid":
             field = _field_name((*rest, "type"))
-            why = reason("unknown_type", value=ctx.get("tag", ""), known=", ".join(t.value for t in AnswerType))
+            tag_value = value.get("type") if isinstance(value, dict) else None
+            known = ", ".join(t.value for t in AnswerType)
+            if isinstance(tag_value, str):
+                why = reason("unknown_type", value=_short(tag_value), known=known)
+            else:
+                why = reason("choice_type", allowed=known, kind=_kind(tag_value))
         case "union_tag_not_found":
             field = _field_name((*rest, "type"))
             why = reason("required")

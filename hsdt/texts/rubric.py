@@ -14,7 +14,7 @@ WHERE_CRITERION_AT = "tiêu chí thứ {n} của {group}"
 WHERE_FIELD = "khóa “{field}”"
 
 # --- What a value is, to say what was found instead -----------------------------------------------
-KIND_NOTHING = "để trống"
+KIND_NOTHING = "giá trị trống"
 KIND_BOOLEAN = "giá trị đúng/sai ({value})"
 KIND_NUMBER = "số {value}"
 KIND_TEXT = "chữ “{value}”"
@@ -43,6 +43,7 @@ RUBRIC_REASONS: dict[str, str] = {
     "text_type": "phải là một đoạn chữ, đang là {kind}",
     "text_empty": "không được để trống",
     "id_boolean": "phải là một mã, đang là {kind} (hãy đặt mã trong dấu ngoặc kép trong YAML, ví dụ \"yes\")",
+    "id_type": "phải là một mã (chữ cái không dấu, chữ số), đang là {kind}",
     "id_invalid": (
         "mã “{value}” không hợp lệ: dùng 1 đến 12 chữ cái không dấu, chữ số, “_” hoặc “.” (không ở đầu, cuối)"
     ),
@@ -52,6 +53,7 @@ RUBRIC_REASONS: dict[str, str] = {
     "number_finite": "phải là một số hữu hạn",
     "number_negative": "không được âm",
     "number_positive": "phải lớn hơn 0",
+    "number_too_large": "quá lớn (tối đa {max})",
     "number_decimals": "chỉ được có tối đa 2 chữ số thập phân",
     "bool_type": "phải là true hoặc false, đang là {kind}",
     "choice_type": "phải là một trong: {allowed}; đang là {kind}",

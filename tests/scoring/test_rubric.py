@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hsdt.scoring import (
     ID_PATTERN,
@@ -592,3 +594,46 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_bytes("name: 'Tốt'".encode("utf-16"))
     with pytest.raises(RubricError, match=r"^latin1\.yaml: tệp không phải văn bản UTF-8"):
         load_rubric(bad)
+
+
+# --------------------------------------------------------------------------------------------------
+# Whatever an operator writes, the loader answers with problem lines, never with another exception
+
+JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 300), st.floats(allow_nan=True, allow_infinity=True), st.just(1e308),
+    st.text(max_size=15), st.lists(st.integers(), max_size=2), st.just({}), st.just({"id": "Z"}),
+    st.sampled_from(["single_choice", "multi_choice", "count_pair", "percentage", "text", "evidence"]),
+)  # fmt: skip
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.data())
+def test_any_damage_gives_only_problem_lines(data: st.DataObject) -> None:
+    damaged = copy.deepcopy(BASE)
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(damaged) if p]
+        path = data.draw(st.sampled_from(paths))
+        holder = damaged
+        for step in path[:-1]:
+            holder = holder[step]
+        if data.draw(st.booleans()) and isinstance(holder, dict):
+            del holder[path[-1]]
+        else:
+            holder[path[-1]] = data.draw(JUNK)
+    text = yaml.safe_dump(damaged, allow_unicode=True, sort_keys=False)
+    try:
+        load_rubric_text(text, "r.yaml")
+    except RubricError as error:
+        assert error.lines and all(line.startswith("r.yaml: ") for line in error.lines)
+        assert "Traceback" not in str(error) and "pydantic" not in str(error).lower()
