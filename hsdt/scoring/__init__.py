@@ -1,6 +1,14 @@
 """Rubric, answers and scoring of the self-assessment and the inspectors' re-scoring.
 
-Public API (pure functions except :func:`load_rubric`, which reads the YAML file).
+Public API: pure functions, except :func:`load_rubric` / :func:`read_rubric_file` (read a YAML
+file) and :func:`bundled_rubric_names` / :func:`bundled_rubric_path` (find the bundled ones).
+
+- rubric files: :mod:`~hsdt.scoring.rubric` (the domain objects) and
+  :mod:`~hsdt.scoring.rubric_schema` (the file format, pydantic);
+- answers: :mod:`~hsdt.scoring.answers` (typed text, structured values, the evidence value);
+- one school: :mod:`~hsdt.scoring.score` ("Không áp dụng", rounding) and
+  :mod:`~hsdt.scoring.rules` (cross-criterion rules);
+- many schools: :mod:`~hsdt.scoring.aggregate` (the management score and its rule).
 """
 
 from hsdt.scoring.aggregate import (

@@ -283,7 +283,12 @@ EVIDENCE_PERIOD_KEYS = ("in_period", "in_period_proven")
 
 @dataclass(frozen=True, slots=True)
 class EvidenceFileCheck:
-    """What scoring needs to know of one checked evidence file."""
+    """What scoring needs to know of one checked evidence file.
+
+    Scoring does not depend on the signature verifier's verdict type; from today's verdict a caller
+    takes ``valid`` = the file's status is "valid", ``in_period`` = every signature's ``in_period``,
+    ``time_proven`` = every signature's ``time_source`` is "timestamp".
+    """
 
     valid: bool  # the signature check passed
     in_period: bool  # signed inside the record period, by the signing time the check used
