@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -104,12 +104,6 @@ class Reply:
             expects_number=bool(data.get("expects_number", False)),
             upload=data.get("upload") or None,
         )
-
-
-@dataclass
-class Outcome:
-    replies: list[Reply] = field(default_factory=list)
-    duplicate: bool = False
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -117,13 +117,6 @@ class InspectionRepository(_Repo):
         self.session.flush()
         return record
 
-    def reopens(self, campaign_id: int, school_id: int) -> Sequence[ReopenRecord]:
-        return self.session.exec(
-            select(ReopenRecord)
-            .where(ReopenRecord.campaign_id == campaign_id, ReopenRecord.school_id == school_id)
-            .order_by(col(ReopenRecord.id))
-        ).all()
-
     # --- bulk reads for reports --------------------------------------------------------------------
 
     def units(self) -> list[tuple[int, str, str, str, int | None, bool]]:

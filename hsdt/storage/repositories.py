@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from hsdt.storage.models import (
@@ -39,9 +39,6 @@ class UnitRepository(_Repo):
 
     def by_code(self, code: str) -> Unit | None:
         return self.session.exec(select(Unit).where(Unit.code == code)).first()
-
-    def children(self, unit_id: int) -> Sequence[Unit]:
-        return self.session.exec(select(Unit).where(Unit.parent_id == unit_id).order_by(Unit.name)).all()
 
     def of_kind(self, kind: str) -> Sequence[Unit]:
         return self.session.exec(select(Unit).where(Unit.kind == kind).order_by(Unit.name)).all()
@@ -257,17 +254,6 @@ class AnswerRepository(_Repo):
             )
         )
 
-    def audit(self, campaign_id: int, school_id: int, kind: str = "self") -> Sequence[AnswerAudit]:
-        return self.session.exec(
-            select(AnswerAudit)
-            .where(
-                AnswerAudit.campaign_id == campaign_id,
-                AnswerAudit.school_id == school_id,
-                AnswerAudit.kind == kind,
-            )
-            .order_by(col(AnswerAudit.id))
-        ).all()
-
 
 _SUBMISSION = select(Submission).where(
     Submission.campaign_id == bindparam("campaign_id"),
@@ -314,14 +300,6 @@ class SubmissionRepository(_Repo):
         self.session.add(submission)
         self.session.flush()
         return submission
-
-    def count_by_status(self, campaign_id: int, kind: str = "self") -> dict[str, int]:
-        rows = self.session.exec(
-            select(Submission.status, func.count())
-            .where(Submission.campaign_id == campaign_id, Submission.kind == kind)
-            .group_by(Submission.status)
-        ).all()
-        return {status: count for status, count in rows}
 
 
 class EvidenceRepository(_Repo):
@@ -402,19 +380,3 @@ class OutboxRepository(_Repo):
 
     def by_key(self, dedupe_key: str) -> OutboxMessage | None:
         return self.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
-
-    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-        return self.session.exec(
-            select(OutboxMessage)
-            .where(
-                col(OutboxMessage.sent_at).is_(None),
-                col(OutboxMessage.failed_at).is_(None),
-                OutboxMessage.not_before <= now,
-            )
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        ).all()
-
-
-def ids(rows: Iterable[Any]) -> list[int]:
-    return [row.id for row in rows]
