@@ -81,6 +81,8 @@ class Reply:
     # This screen accepts a PDF for this purpose (the payload a document event carries, e.g. "chk:file").
     # Channels that cannot receive files (Zalo) offer a one-time upload link for it instead.
     upload: str | None = None
+    # Which screen this is (e.g. the question shown), for `Dispatcher.mark_shown` once delivered.
+    screen: str | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:

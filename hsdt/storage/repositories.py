@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from hsdt.storage.models import (
@@ -308,6 +308,18 @@ class EvidenceRepository(_Repo):
         self.session.flush()
         return evidence
 
+    def remove(self, evidence_id: int, campaign_id: int, school_id: int, criterion_id: str,
+               kind: str) -> Evidence | None:
+        """Drop one file from a criterion's evidence (the content-addressed file stays on disk)."""
+        found = self.session.get(Evidence, evidence_id)
+        if found is None or (found.campaign_id, found.school_id, found.criterion_id, found.kind) != (
+            campaign_id, school_id, criterion_id, kind
+        ):
+            return None
+        self.session.delete(found)
+        self.session.flush()
+        return found
+
     def for_criterion(
         self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self"
     ) -> Sequence[Evidence]:
@@ -338,14 +350,19 @@ class ConversationRepository(_Repo):
             self.session.flush()
         return state
 
-    def save(self, state: ConversationState, flow: str, data: dict[str, Any]) -> ConversationState:
+    def save(self, state: ConversationState, flow: str, data: dict[str, Any], now: datetime) -> ConversationState:
         state.flow = flow
         # A new dict object, so the JSON column is seen as changed.
         state.data = dict(data)
         state.version += 1
-        state.updated_at = utcnow()
+        state.updated_at = now
         self.session.add(state)
         return state
+
+    def mark_shown(self, user_id: int, screen: str) -> None:
+        self.session.execute(
+            update(ConversationState).where(col(ConversationState.user_id) == user_id).values(shown_screen=screen)
+        )
 
 
 class EventRepository(_Repo):
