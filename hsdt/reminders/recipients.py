@@ -195,7 +195,8 @@ class Audience:
                 second = msg.PRINCIPAL_OVERDUE.format(due=self.local(self.cal.self_assessment_due),
                                                       deadline=self.local(self.cal.deadline),
                                                       remaining=self.until(self.cal.deadline))
-            reply = self._wrap(reminder, [first, second], Button(msg.BTN_RESUME_SELF_ASSESSMENT, self_assessment_actions.Open().pack()))
+            resume = Button(msg.BTN_RESUME_SELF_ASSESSMENT, self_assessment_actions.Open().pack())
+            reply = self._wrap(reminder, [first, second], resume)
             notices.append(Notice(user.id, user.code, user.role,  # type: ignore[arg-type]
                                   f"self-assessment not submitted ({answered}/{total} answered)", reply))
         return notices
