@@ -30,8 +30,8 @@ from hsdt.scoring.assessment import (
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
-from tests.helpers import ChatDriver
 from tests.handlers.test_self_assessment import answer_all, principal
+from tests.helpers import ChatDriver
 
 NOW = datetime(2024, 12, 10, 2, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ def test_assessment_rules() -> None:
     assert [c.new.version for c in rescore.changes] == [1, 2]
 
 
-def _any_value(criterion):  # noqa: ANN001, ANN202
+def _any_value(criterion):
     from hsdt.scoring import AnswerType
 
     match criterion.type:
