@@ -101,7 +101,7 @@ class Assessment:
     kind: AssessmentKind
     status: AssessmentStatus = AssessmentStatus.DRAFT
     answers: dict[str, StoredAnswer] = field(default_factory=dict)
-    version: int = 0  # of the stored submission; +1 per saved change of answers or status
+    version: int = 0  # of the stored submission: +1 per change of status (answers carry their own)
     total: float | None = None
     band: str | None = None
     submitted_at: datetime | None = None

@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
 
 from hsdt.scoring.assessment import Assessment, AssessmentKind, AssessmentStatus, StoredAnswer
 from hsdt.scoring.rubric import Rubric
 from hsdt.storage.models import Answer, AnswerAudit, Submission
 
-_S = Submission.__table__  # type: ignore[attr-defined]
-_A = Answer.__table__  # type: ignore[attr-defined]
-_AUDIT = AnswerAudit.__table__  # type: ignore[attr-defined]
+_S = SQLModel.metadata.tables[Submission.__tablename__]
+_A = SQLModel.metadata.tables[Answer.__tablename__]
+_AUDIT = SQLModel.metadata.tables[AnswerAudit.__tablename__]
 
 _SCOPE_S = and_(_S.c.campaign_id == bindparam("campaign_id"), _S.c.school_id == bindparam("school_id"),
                 _S.c.kind == bindparam("kind"))
@@ -73,7 +74,7 @@ class AssessmentRepository:
             row = self._submission(params, lock)
         answers = {
             r.criterion_id: StoredAnswer(r.criterion_id, r.value, r.points, r.answered_by, r.answered_at, r.version)
-            for r in self.session.execute(_ANSWERS, params)
+            for r in self._conn().execute(_ANSWERS, params)
         }
         assessment = Assessment(rubric=rubric, kind=AssessmentKind(str(kind)), answers=answers)
         if row is not None:
@@ -100,42 +101,48 @@ class AssessmentRepository:
             values = {"value": dict(new.value), "points": new.points, "answered_by": new.answered_by,
                       "answered_at": new.answered_at, "version": new.version}
             if change.old is None:
-                self.session.execute(_INSERT_ANSWER, [{**scope, "criterion_id": new.criterion_id, **values}])
+                self._conn().execute(_INSERT_ANSWER, [{**scope, "criterion_id": new.criterion_id, **values}])
             else:
-                result = self.session.execute(_UPDATE_ANSWER, {
+                result = self._conn().execute(_UPDATE_ANSWER, {
                     "b_campaign_id": campaign_id, "b_school_id": school_id, "b_kind": kind,
                     "b_criterion_id": new.criterion_id, "b_version": change.old.version, **values})
-                if result.rowcount != 1:  # type: ignore[attr-defined]
+                if result.rowcount != 1:
                     raise ConcurrentChange(new.criterion_id)
             audits.append({**scope, "criterion_id": new.criterion_id,
                            "old_value": dict(change.old.value) if change.old is not None else None,
                            "new_value": dict(new.value), "user_id": new.answered_by, "channel": channel,
                            "event_id": event_id, "at": new.answered_at})
         if audits:
-            self.session.execute(_INSERT_AUDIT, audits)
-        result = self.session.execute(_UPDATE_SUBMISSION, {
-            "b_id": submission_id, "b_version": assessment.version, "status": str(assessment.status),
-            "version": assessment.version + 1, "total": assessment.total, "band": assessment.band,
-            "submitted_at": assessment.submitted_at, "submitted_by": assessment.submitted_by,
-            "updated_at": assessment.updated_at})
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentChange("submission")
-        assessment.version += 1
+            self._conn().execute(_INSERT_AUDIT, audits)
+        if assessment.status_changed:
+            # The row lock already serialises writers; the version check guards callers that skipped it.
+            result = self._conn().execute(_UPDATE_SUBMISSION, {
+                "b_id": submission_id, "b_version": assessment.version, "status": str(assessment.status),
+                "version": assessment.version + 1, "total": assessment.total, "band": assessment.band,
+                "submitted_at": assessment.submitted_at, "submitted_by": assessment.submitted_by,
+                "updated_at": assessment.updated_at})
+            if result.rowcount != 1:
+                raise ConcurrentChange("submission")
+            assessment.version += 1
         assessment.changes.clear()
         assessment.status_changed = False
         # ORM reads later in this unit of work (reports, reminders) must not see stale rows.
         self.session.info.get("answers_memo", {}).pop((campaign_id, school_id, kind), None)
 
-    def _submission(self, params: dict[str, Any], lock: bool) -> Row[Any] | None:
+    def _conn(self) -> Connection:
+        # Core statements on the session's connection skip the ORM's execution path: this runs per answer.
+        return self.session.connection()
+
+    def _submission(self, params: dict[str, Any], lock: bool) -> Row[Any, Any, Any, Any, Any, Any, Any] | None:
         statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
-        return self.session.execute(statement, params).first()
+        return self._conn().execute(statement, params).first()
 
     def _create_submission(self, params: dict[str, Any], now: datetime) -> None:
         """Insert the draft row unless a concurrent transaction did; then the caller locks it."""
         values = {**params, "status": str(AssessmentStatus.DRAFT), "version": 0, "updated_at": now}
         dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":
-            self.session.execute(postgresql.insert(_S).values(values).on_conflict_do_nothing())
+            self._conn().execute(postgresql.insert(_S).values(values).on_conflict_do_nothing())
         else:
-            self.session.execute(sqlite.insert(_S).values(values).on_conflict_do_nothing())
+            self._conn().execute(sqlite.insert(_S).values(values).on_conflict_do_nothing())
 

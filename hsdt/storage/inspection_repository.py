@@ -1,5 +1,5 @@
-"""Queries of the inspection: assignments, inspectors' points with an optimistic version check,
-reopen records, and the bulk reads the reports need (plain rows, no ORM objects per answer)."""
+"""Queries of the inspection: assignments, reopen records, and the bulk reads the reports need
+(plain rows, no ORM objects per answer)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from hsdt.storage.inspection_models import Assignment, ReopenRecord
 from hsdt.storage.models import Answer, Submission, Unit, User
-from hsdt.storage.repositories import AnswerRepository, _Repo
-from hsdt.storage.types import utcnow
+from hsdt.storage.repositories import _Repo
 
 _CHUNK = 500
 
@@ -60,54 +58,6 @@ class InspectionRepository(_Repo):
         return self.session.exec(
             select(Assignment).where(Assignment.campaign_id == campaign_id).order_by(col(Assignment.id))
         ).all()
-
-    # --- inspectors' points ----------------------------------------------------------------------
-
-    def put_score(
-        self,
-        *,
-        campaign_id: int,
-        school_id: int,
-        kind: str,
-        criterion_id: str,
-        value: dict[str, Any],
-        points: float,
-        user_id: int,
-        channel: str,
-        event_id: str,
-        expected_version: int,
-    ) -> Answer | None:
-        """Compare-and-set on `Answer.version` (0 = no answer yet). None when someone else saved first.
-
-        The UPDATE's WHERE re-checks the version under the row lock (PostgreSQL), and a racing first
-        insert loses on the unique constraint inside a savepoint, so neither write is silently lost.
-        """
-        answers = AnswerRepository(self.session)
-        current = answers.get(campaign_id, school_id, criterion_id, kind)
-        if (current.version if current is not None else 0) != expected_version:
-            return None
-        old_value = current.value if current is not None else None
-        if current is None:
-            current = Answer(campaign_id=campaign_id, school_id=school_id, kind=kind, criterion_id=criterion_id,
-                             value=value, points=points, answered_by=user_id)
-            try:
-                with self.session.begin_nested():
-                    self.session.add(current)
-            except IntegrityError:
-                return None
-        else:
-            result = self.session.execute(
-                update(Answer)
-                .where(col(Answer.id) == current.id, col(Answer.version) == expected_version)
-                .values(value=value, points=points, answered_by=user_id, answered_at=utcnow(),
-                        version=expected_version + 1)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            self.session.refresh(current)
-        answers.remember(current)
-        answers.audit_change(current, old_value, user_id=user_id, channel=channel, event_id=event_id)
-        return current
 
     # --- reopening -------------------------------------------------------------------------------
 

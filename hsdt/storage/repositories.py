@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from hsdt.storage.models import (
     Answer,
@@ -179,12 +179,6 @@ class AnswerRepository(_Repo):
         # On the session, so every repository of this unit of work sees the same answers.
         self._memo: dict[tuple[int, int, str], dict[str, Answer]] = session.info.setdefault("answers_memo", {})
 
-    def remember(self, answer: Answer) -> None:
-        """Keep the memo in step after a write made outside `put`."""
-        key = (answer.campaign_id, answer.school_id, answer.kind)
-        if key in self._memo:
-            self._memo[key][answer.criterion_id] = answer
-
     def for_school(self, campaign_id: int, school_id: int, kind: str = "self") -> dict[str, Answer]:
         key = (campaign_id, school_id, kind)
         cached = self._memo.get(key)
@@ -283,10 +277,6 @@ class SubmissionRepository(_Repo):
             self._memo[(campaign_id, school_id, kind)] = submission
         return submission
 
-    def is_locked(self, campaign_id: int, school_id: int, kind: str = "self") -> bool:
-        submission = self.get(campaign_id, school_id, kind)
-        return submission is not None and submission.status == SubmissionStatus.SUBMITTED
-
     def mark_submitted(
         self, campaign_id: int, school_id: int, user_id: int, total: float, band: str, kind: str = "self"
     ) -> Submission:
@@ -365,6 +355,9 @@ class ConversationRepository(_Repo):
         )
 
 
+_MARK = insert(SQLModel.metadata.tables[ProcessedEvent.__tablename__])
+
+
 class EventRepository(_Repo):
     def seen(self, channel: str, event_id: str) -> bool:
         return self.session.get(ProcessedEvent, (channel, event_id)) is not None
@@ -372,7 +365,7 @@ class EventRepository(_Repo):
     def mark(self, channel: str, event_id: str) -> None:
         """Insert first thing in the transaction: a duplicate fails right here (IntegrityError), and a
         racing duplicate in another transaction fails at commit, rolling back its effects."""
-        self.session.execute(insert(ProcessedEvent).values(channel=channel, event_id=event_id, processed_at=utcnow()))
+        self.session.connection().execute(_MARK, {"channel": channel, "event_id": event_id, "processed_at": utcnow()})
 
 
 class OutboxRepository(_Repo):
