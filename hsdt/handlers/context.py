@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from hsdt.events import Incoming, Reply
 from hsdt.handlers.conversation import IdleState, InspectionState, SelfAssessmentState
 from hsdt.scoring.assessment import Assessment, AssessmentKind
-from hsdt.storage.models import Campaign, ConversationState, Unit, User
+from hsdt.storage.models import Campaign, Unit, User
+from hsdt.storage.repositories import StoredState
 from hsdt.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class Ctx:
     event: Incoming
     user: User
     unit: Unit
-    state: ConversationState
+    state: StoredState
     campaign: Campaign | None
     rubric: Rubric | None
     now: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -325,33 +326,55 @@ class EvidenceRepository(_Repo):
         ).all()
 
 
+_STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(ConversationState).where(ConversationState.user_id == bindparam("user_id")).with_for_update()
+    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen)
+    .where(_STATE.c.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+_STATE_INSERT = insert(_STATE)
+_STATE_UPDATE = (
+    update(_STATE)
+    .where(_STATE.c.user_id == bindparam("b_user_id"))
+    .values(flow=bindparam("flow"), data=bindparam("data"), version=bindparam("version"),
+            updated_at=bindparam("updated_at"))
 )
 
 
-class ConversationRepository(_Repo):
-    def load_for_update(self, user_id: int) -> ConversationState:
-        """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
-        state = self.session.exec(_STATE_FOR_UPDATE, params={"user_id": user_id}).first()
-        if state is None:
-            state = ConversationState(user_id=user_id, flow="idle", data={})
-            self.session.add(state)
-            self.session.flush()
-        return state
+@dataclass
+class StoredState:
+    """A user's conversation state row, as read at the start of an event."""
 
-    def save(self, state: ConversationState, flow: str, data: dict[str, Any], now: datetime) -> ConversationState:
-        state.flow = flow
-        # A new dict object, so the JSON column is seen as changed.
-        state.data = dict(data)
-        state.version += 1
-        state.updated_at = now
-        self.session.add(state)
-        return state
+    user_id: int
+    flow: str
+    data: dict[str, Any]
+    version: int
+    shown_screen: str | None
+    new: bool = False
+
+
+class ConversationRepository(_Repo):
+    """Plain Core statements: the state is read and written on every event."""
+
+    def load_for_update(self, user_id: int) -> StoredState:
+        """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
+        row = self.session.connection().execute(_STATE_FOR_UPDATE, {"user_id": user_id}).first()
+        if row is None:
+            return StoredState(user_id, "idle", {}, 0, None, new=True)
+        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen)
+
+    def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
+        values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now}
+        if state.new:
+            self.session.connection().execute(_STATE_INSERT, {"user_id": state.user_id, **values})
+            state.new = False
+        else:
+            self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
+        state.flow, state.data, state.version = flow, data, state.version + 1
 
     def mark_shown(self, user_id: int, screen: str) -> None:
-        self.session.execute(
-            update(ConversationState).where(col(ConversationState.user_id) == user_id).values(shown_screen=screen)
+        self.session.connection().execute(
+            update(_STATE).where(_STATE.c.user_id == user_id).values(shown_screen=screen)
         )
 
 
