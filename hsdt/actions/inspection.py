@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hsdt.actions import Action, ActionSet
+from hsdt.scoring.assessment import AssessmentKind
 
 PREFIX = "ins"
 # How a button names the kind of inspection: "d" the managing unit's re-score, "c" cross-inspection.
-KIND_CODES = {"d": "district", "c": "cross"}
+KIND_CODES = {"d": AssessmentKind.RESCORE, "c": AssessmentKind.CROSS}
 CODE_OF_KIND = {kind: code for code, kind in KIND_CODES.items()}
 
 

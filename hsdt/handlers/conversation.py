@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from hsdt.scoring.assessment import AssessmentKind
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
@@ -46,7 +48,7 @@ class SelfAssessmentState(QuestionnaireState):
 class InspectionState(QuestionnaireState):
     flow: Literal["insp"] = "insp"
     school: int
-    kind: Literal["district", "cross"]
+    kind: AssessmentKind  # a re-score or a cross-inspection, never SELF (only assigned kinds get here)
     shown_version: int = 0  # version of the points shown: the compare-and-set when saving
     pending_points: float | None = None  # waiting for their comment
 

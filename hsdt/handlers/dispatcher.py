@@ -102,7 +102,8 @@ class Dispatcher:
             user, unit = found
             if not user.active:
                 return [Reply(messages.USER_INACTIVE)]
-            state = uow.conversations.load_for_update(user.id)  # type: ignore[arg-type]
+            assert user.id is not None
+            state = uow.conversations.load_for_update(user.id)
             campaign = uow.campaigns.active()
             rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
             ctx = Ctx(

@@ -145,7 +145,7 @@ class Inspection(Questionnaire[InspectionState]):
             return [Reply(m.NOT_ASSIGNED), _schools(ctx)]
         if (blocked := _blocked(ctx, school, kind)) is not None:
             return blocked
-        st = InspectionState(school=pick.school, kind=kind, criterion="")  # type: ignore[arg-type]
+        st = InspectionState(school=pick.school, kind=kind, criterion="")
         return [replace(self.show(ctx, self.enter(ctx, st, self.first_open(ctx, st))))]
 
     def first_open(self, ctx: Ctx, st: InspectionState) -> str:
@@ -381,7 +381,7 @@ def _schools(ctx: Ctx) -> Reply:
         assert school is not None and school.id is not None
         label = m.SCHOOL_BUTTON.format(name=school.name, kind=m.KIND_NAMES[assignment.kind],
                                        state=_state(ctx, school.id, assignment.kind))
-        buttons.append(Button(label, act.Pick(school.id, act.CODE_OF_KIND[assignment.kind]).pack()))
+        buttons.append(Button(label, act.Pick(school.id, act.CODE_OF_KIND[AssessmentKind(assignment.kind)]).pack()))
     return Reply(m.SCHOOL_LIST_TITLE.format(count=len(assignments)), buttons=rows(*buttons))
 
 

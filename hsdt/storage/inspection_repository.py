@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from hsdt.storage.inspection_models import Assignment, ReopenRecord
@@ -72,9 +73,11 @@ class InspectionRepository(_Repo):
     def units(self) -> list[tuple[int, str, str, str, int | None, bool]]:
         """(id, code, name, kind, parent_id, uses_erecords) of every unit."""
         rows = self.session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.uses_erecords)
+            sa_select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.parent_id),
+                   col(Unit.uses_erecords))
         ).all()
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [(uid, code, name, kind, parent, uses) for uid, code, name, kind, parent, uses in rows
+                if uid is not None]
 
     def user_names(self, user_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
         """id -> (code, full name, unit id)."""
@@ -92,11 +95,11 @@ class InspectionRepository(_Repo):
         self, campaign_id: int, school_ids: Sequence[int] | None
     ) -> Iterator[tuple[int, str, str, float | None, str | None, int | None, datetime | None]]:
         """(school, kind, status, total, band, submitted_by, submitted_at)."""
-        columns = (Submission.school_id, Submission.kind, Submission.status, Submission.total, Submission.band,
-                   Submission.submitted_by, Submission.submitted_at)
+        columns = (col(Submission.school_id), col(Submission.kind), col(Submission.status), col(Submission.total),
+                   col(Submission.band), col(Submission.submitted_by), col(Submission.submitted_at))
         for where in self._school_filters(Submission.school_id, school_ids):
-            query = select(*columns).where(Submission.campaign_id == campaign_id, *where)
-            yield from self.session.execute(query)  # type: ignore[misc]
+            query = sa_select(*columns).where(col(Submission.campaign_id) == campaign_id, *where)
+            yield from self.session.execute(query)
 
     def answer_rows(
         self, campaign_id: int, kind: str, school_ids: Sequence[int] | None, *, with_value: bool = True
@@ -107,13 +110,13 @@ class InspectionRepository(_Repo):
             columns += (Answer.value,)
         for where in self._school_filters(Answer.school_id, school_ids):
             query = select(*columns).where(Answer.campaign_id == campaign_id, Answer.kind == kind, *where)
-            yield from self.session.execute(query.execution_options(yield_per=5000))  # type: ignore[misc]
+            yield from self.session.execute(query.execution_options(yield_per=5000))
 
     def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
         """(inspector, school, kind)."""
         columns = (Assignment.inspector_id, Assignment.school_id, Assignment.kind)
         for where in self._school_filters(Assignment.school_id, school_ids):
-            yield from self.session.execute(  # type: ignore[misc]
+            yield from self.session.execute(
                 select(*columns).where(Assignment.campaign_id == campaign_id, *where)
             )
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String, TypeDecorator, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
 from hsdt.storage.types import UTCDateTime, utcnow
@@ -246,9 +246,9 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
 
 
-Index("ix_outbox_pending", OutboxMessage.sent_at, OutboxMessage.failed_at, OutboxMessage.not_before)
-Index("ix_answer_audit_scope", AnswerAudit.campaign_id, AnswerAudit.school_id, AnswerAudit.criterion_id)
-Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.criterion_id)
+Index("ix_outbox_pending", col(OutboxMessage.sent_at), col(OutboxMessage.failed_at), col(OutboxMessage.not_before))
+Index("ix_answer_audit_scope", col(AnswerAudit.campaign_id), col(AnswerAudit.school_id), col(AnswerAudit.criterion_id))
+Index("ix_evidence_scope", col(Evidence.campaign_id), col(Evidence.school_id), col(Evidence.criterion_id))
 
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import (
     Answer,
     AnswerAudit,
@@ -74,7 +75,7 @@ class UserRepository(_Repo):
         query = select(User).where(User.unit_id == unit_id, User.active == True)  # noqa: E712
         if role is not None:
             query = query.where(User.role == role)
-        return self.session.exec(query.order_by(User.id)).all()
+        return self.session.exec(query.order_by(col(User.id))).all()
 
     def add(self, user: User) -> User:
         self.session.add(user)
@@ -213,7 +214,7 @@ class AnswerRepository(_Repo):
             answer = Answer(
                 campaign_id=campaign_id,
                 school_id=school_id,
-                kind=kind,
+                kind=AssessmentKind(kind),
                 criterion_id=criterion_id,
                 value=value,
                 points=points,
@@ -273,7 +274,7 @@ class SubmissionRepository(_Repo):
     def get_or_create(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission:
         submission = self.get(campaign_id, school_id, kind)
         if submission is None:
-            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=kind)
+            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=AssessmentKind(kind))
             self.session.add(submission)
             self._memo[(campaign_id, school_id, kind)] = submission
         return submission

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hsdt.handlers.context import Ctx
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import Evidence
 
 
@@ -35,19 +36,20 @@ def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, cri
     checked = ctx.checked
     assert checked is not None and checked.verdict is not None and checked.path is not None
     verdict = checked.verdict
+    assert ctx.user.id is not None
     store_file(ctx.files_dir, checked.path, verdict.sha256)
     ctx.uow.evidence.add(
         Evidence(
             campaign_id=campaign_id,
             school_id=school_id,
-            kind=kind,
+            kind=AssessmentKind(kind),
             criterion_id=criterion_id,
             sha256=verdict.sha256,
             size=checked.size,
             file_name=checked.name[:255],
             status=verdict.status,
             verdict=verdict.to_json(),
-            uploaded_by=ctx.user.id,  # type: ignore[arg-type]
+            uploaded_by=ctx.user.id,
         )
     )
     return counts(ctx.uow.evidence.for_criterion(campaign_id, school_id, criterion_id, kind))
