@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from hsdt.actions.self_assessment import Choose, EvidenceDone
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
@@ -43,12 +44,12 @@ SCRIPT: list[tuple[Kind, str]] = [
     (Kind.TEXT, "20/18"),
     (Kind.TEXT, "5/5"),
     (Kind.TEXT, "1,2,3,4"),
-    (Kind.BUTTON, "sa:o:C1:full"),
-    (Kind.BUTTON, "sa:o:C2:part"),
+    (Kind.BUTTON, Choose("C1", "full").pack()),
+    (Kind.BUTTON, Choose("C2", "part").pack()),
     (Kind.TEXT, "85"),
-    (Kind.BUTTON, "sa:o:D2:yes"),
-    (Kind.BUTTON, "sa:ed:E1"),
-    (Kind.BUTTON, "sa:o:E2:pass"),
+    (Kind.BUTTON, Choose("D2", "yes").pack()),
+    (Kind.BUTTON, EvidenceDone("E1").pack()),
+    (Kind.BUTTON, Choose("E2", "pass").pack()),
 ]
 
 

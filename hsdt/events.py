@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,8 @@ class Reply:
     # This screen accepts a PDF for this purpose (the payload a document event carries, e.g. "chk:file").
     # Channels that cannot receive files (Zalo) offer a one-time upload link for it instead.
     upload: str | None = None
+    # Which screen this is (e.g. the question shown), for `Dispatcher.mark_shown` once delivered.
+    screen: str | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -104,12 +106,6 @@ class Reply:
             expects_number=bool(data.get("expects_number", False)),
             upload=data.get("upload") or None,
         )
-
-
-@dataclass
-class Outcome:
-    replies: list[Reply] = field(default_factory=list)
-    duplicate: bool = False
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

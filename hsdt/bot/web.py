@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import BodyPartReader, web
 from sqlalchemy.exc import IntegrityError
 
+from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
@@ -131,10 +132,11 @@ class UploadPage:
             user = uow.users.get(grant.user_id)
             if identity is None or identity.user_id != grant.user_id or user is None or not user.active:
                 raise PageError(403, texts.LINK_NOT_ENROLLED)
-            parts = grant.purpose.split(":")
-            if len(parts) == 4 and parts[1] == "ev" and parts[2].isdigit():
-                school = uow.units.get(int(parts[2]))
-                purpose = texts.PURPOSE_EVIDENCE.format(criterion=parts[3], school=school.name if school else "?")
+            evidence = EvidenceFor.unpack(grant.purpose)
+            if evidence is not None:
+                school = uow.units.get(evidence.school)
+                purpose = texts.PURPOSE_EVIDENCE.format(criterion=evidence.criterion,
+                                                        school=school.name if school else "?")
             else:
                 purpose = texts.PURPOSE_CHECK
             return user.full_name, purpose

@@ -18,7 +18,8 @@ LINK_CODE_TTL = timedelta(minutes=10)
 
 def issue_link_code(ctx: Ctx) -> list[Reply]:
     code = new_code()
-    ctx.uow.invites.add(InviteCode(code=code, user_id=ctx.user.id, expires_at=ctx.now + LINK_CODE_TTL))  # type: ignore[arg-type]
+    assert ctx.user.id is not None
+    ctx.uow.invites.add(InviteCode(code=code, user_id=ctx.user.id, expires_at=ctx.now + LINK_CODE_TTL))
     shown = f"{code[:5]}-{code[5:]}"
     minutes = int(LINK_CODE_TTL.total_seconds() // 60)
     return [Reply(texts.LINK_CODE.format(code=shown, minutes=minutes, name=ctx.user.full_name))]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hsdt.events import Incoming, Reply
-from hsdt.storage.models import Campaign, ConversationState, Unit, User
+from hsdt.handlers.conversation import IdleState, InspectionState, SelfAssessmentState
+from hsdt.scoring.assessment import Assessment, AssessmentKind
+from hsdt.storage.models import Campaign, Unit, User
+from hsdt.storage.repositories import StoredState
 from hsdt.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -34,19 +37,46 @@ class Ctx:
     event: Incoming
     user: User
     unit: Unit
-    state: ConversationState
+    state: StoredState
     campaign: Campaign | None
     rubric: Rubric | None
     now: datetime
     tz: ZoneInfo
     files_dir: Path
     checked: CheckedFile | None = None
-    flow: str = "idle"
-    data: dict[str, Any] = field(default_factory=dict)
+    conv: IdleState | SelfAssessmentState | InspectionState = field(default_factory=IdleState)
+    # The key of the last screen the channel delivered to the user (`Reply.screen`), if known.
+    shown_screen: str | None = None
+    _assessments: dict[tuple[int, str], Assessment] = field(default_factory=dict)
+    _locked: set[tuple[int, str]] = field(default_factory=set)
 
-    def goto(self, flow: str, **data: Any) -> None:
-        self.flow = flow
-        self.data = dict(data)
+    @property
+    def flow(self) -> str:
+        return self.conv.flow
+
+    def goto(self, conv: IdleState | SelfAssessmentState | InspectionState) -> None:
+        self.conv = conv
+
+    def assessment(self, school_id: int, kind: AssessmentKind | str, *, lock: bool = True) -> Assessment:
+        """The school's assessment of `kind` in the active campaign, loaded once per event.
+
+        With `lock` (for anything that may change it) its row stays locked until the event commits;
+        `save_assessments` writes what changed.
+        """
+        key = (school_id, str(kind))
+        found = self._assessments.get(key)
+        if found is None or (lock and key not in self._locked):
+            assert self.campaign is not None and self.campaign.id is not None and self.rubric is not None
+            found = self.uow.assessments.load(self.campaign.id, school_id, kind, self.rubric, now=self.now, lock=lock)
+            self._assessments[key] = found
+            if lock:
+                self._locked.add(key)
+        return found
+
+    def save_assessments(self) -> None:
+        for key in self._locked:
+            self.uow.assessments.save(self._assessments[key], channel=self.event.channel,
+                                      event_id=self.event.event_id)
 
     def local(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")

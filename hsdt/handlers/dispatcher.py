@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Incoming, Kind, Reply
-from hsdt.handlers import enrolment
+from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
@@ -102,7 +102,8 @@ class Dispatcher:
             user, unit = found
             if not user.active:
                 return [Reply(messages.USER_INACTIVE)]
-            state = uow.conversations.load_for_update(user.id)  # type: ignore[arg-type]
+            assert user.id is not None
+            state = uow.conversations.load_for_update(user.id)
             campaign = uow.campaigns.active()
             rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
             ctx = Ctx(
@@ -117,12 +118,18 @@ class Dispatcher:
                 tz=self.tz,
                 files_dir=self.config.files_dir,
                 checked=checked,
-                flow=state.flow,
-                data=dict(state.data),
+                conv=conversation.load(state.flow, state.data),
+                shown_screen=state.shown_screen,
             )
             replies = self.router.route(ctx)
-            uow.conversations.save(state, ctx.flow, ctx.data)
+            ctx.save_assessments()
+            uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
             return replies
+
+    def mark_shown(self, user_id: int, screen: str) -> None:
+        """A channel delivered a reply carrying `screen` to the user: typed answers now mean that screen."""
+        with UnitOfWork(self.engine) as uow:
+            uow.conversations.mark_shown(user_id, screen)
 
     async def _check_file(self, event: Incoming) -> CheckedFile:
         """Fetch and check a document outside the transaction: it may take seconds."""

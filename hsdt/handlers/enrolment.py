@@ -34,10 +34,11 @@ def looks_like_code(text: str) -> bool:
 
 def issue_invite(uow: UnitOfWork, user: User, now: datetime, ttl: timedelta) -> InviteCode:
     """Reuse the user's open code, so re-importing a roster does not mint new ones."""
-    existing = uow.invites.open_for_user(user.id, now)  # type: ignore[arg-type]
+    assert user.id is not None
+    existing = uow.invites.open_for_user(user.id, now)
     if existing is not None:
         return existing
-    return uow.invites.add(InviteCode(code=new_code(), user_id=user.id, expires_at=now + ttl))  # type: ignore[arg-type]
+    return uow.invites.add(InviteCode(code=new_code(), user_id=user.id, expires_at=now + ttl))
 
 
 def describe(uow: UnitOfWork, user: User) -> dict[str, str]:

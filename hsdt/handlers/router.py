@@ -8,6 +8,7 @@ from hsdt import texts as messages
 from hsdt.events import Button, Kind, Reply, rows
 from hsdt.handlers import enrolment
 from hsdt.handlers.context import Ctx
+from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.feature import Feature, FlowHandler
 from hsdt.storage.models import User
 
@@ -110,10 +111,9 @@ class Router:
         return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
 
     def _cancel(self, ctx: Ctx) -> list[Reply]:
-        was_busy = ctx.flow != "idle"
+        was_busy = not isinstance(ctx.conv, IdleState)
         # Remember where the user was, so opening the feature again resumes exactly there.
-        resume = {"flow": ctx.flow, "data": ctx.data} if was_busy else ctx.data.get("resume")
-        ctx.goto("idle", resume=resume)
+        ctx.goto(IdleState(resume=ctx.conv if not isinstance(ctx.conv, IdleState) else ctx.conv.resume))
         return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), self.menu_for(ctx.user)]
 
     def _by_prefix(self, action: str) -> Feature | None:

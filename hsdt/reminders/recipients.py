@@ -13,6 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
+from hsdt.actions import inspection as inspection_actions
+from hsdt.actions import self_assessment as self_assessment_actions
 from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
 from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, User
@@ -20,8 +22,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import reminders as msg
 
 SELF_KIND = "self"
-# The inspection feature's button (hsdt/handlers/inspection.py, prefix "ins") that resumes re-scoring.
-INSPECTOR_RESUME_ACTION = "ins:open"
+INSPECTOR_RESUME_ACTION = inspection_actions.Open().pack()
 MENU_ACTION = "m:menu"
 
 
@@ -194,7 +195,8 @@ class Audience:
                 second = msg.PRINCIPAL_OVERDUE.format(due=self.local(self.cal.self_assessment_due),
                                                       deadline=self.local(self.cal.deadline),
                                                       remaining=self.until(self.cal.deadline))
-            reply = self._wrap(reminder, [first, second], Button(msg.BTN_RESUME_SELF_ASSESSMENT, "sa:open"))
+            resume = Button(msg.BTN_RESUME_SELF_ASSESSMENT, self_assessment_actions.Open().pack())
+            reply = self._wrap(reminder, [first, second], resume)
             notices.append(Notice(user.id, user.code, user.role,  # type: ignore[arg-type]
                                   f"self-assessment not submitted ({answered}/{total} answered)", reply))
         return notices

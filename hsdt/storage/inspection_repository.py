@@ -1,5 +1,5 @@
-"""Queries of the inspection: assignments, inspectors' points with an optimistic version check,
-reopen records, and the bulk reads the reports need (plain rows, no ORM objects per answer)."""
+"""Queries of the inspection: assignments, reopen records, and the bulk reads the reports need
+(plain rows, no ORM objects per answer)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from hsdt.storage.inspection_models import Assignment, ReopenRecord
 from hsdt.storage.models import Answer, Submission, Unit, User
-from hsdt.storage.repositories import AnswerRepository, _Repo
-from hsdt.storage.types import utcnow
+from hsdt.storage.repositories import _Repo
 
 _CHUNK = 500
 
@@ -61,54 +60,6 @@ class InspectionRepository(_Repo):
             select(Assignment).where(Assignment.campaign_id == campaign_id).order_by(col(Assignment.id))
         ).all()
 
-    # --- inspectors' points ----------------------------------------------------------------------
-
-    def put_score(
-        self,
-        *,
-        campaign_id: int,
-        school_id: int,
-        kind: str,
-        criterion_id: str,
-        value: dict[str, Any],
-        points: float,
-        user_id: int,
-        channel: str,
-        event_id: str,
-        expected_version: int,
-    ) -> Answer | None:
-        """Compare-and-set on `Answer.version` (0 = no answer yet). None when someone else saved first.
-
-        The UPDATE's WHERE re-checks the version under the row lock (PostgreSQL), and a racing first
-        insert loses on the unique constraint inside a savepoint, so neither write is silently lost.
-        """
-        answers = AnswerRepository(self.session)
-        current = answers.get(campaign_id, school_id, criterion_id, kind)
-        if (current.version if current is not None else 0) != expected_version:
-            return None
-        old_value = current.value if current is not None else None
-        if current is None:
-            current = Answer(campaign_id=campaign_id, school_id=school_id, kind=kind, criterion_id=criterion_id,
-                             value=value, points=points, answered_by=user_id)
-            try:
-                with self.session.begin_nested():
-                    self.session.add(current)
-            except IntegrityError:
-                return None
-        else:
-            result = self.session.execute(
-                update(Answer)
-                .where(col(Answer.id) == current.id, col(Answer.version) == expected_version)
-                .values(value=value, points=points, answered_by=user_id, answered_at=utcnow(),
-                        version=expected_version + 1)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            self.session.refresh(current)
-        answers.remember(current)
-        answers.audit_change(current, old_value, user_id=user_id, channel=channel, event_id=event_id)
-        return current
-
     # --- reopening -------------------------------------------------------------------------------
 
     def add_reopen(self, campaign_id: int, school_id: int, user_id: int, reason: str) -> ReopenRecord:
@@ -117,21 +68,16 @@ class InspectionRepository(_Repo):
         self.session.flush()
         return record
 
-    def reopens(self, campaign_id: int, school_id: int) -> Sequence[ReopenRecord]:
-        return self.session.exec(
-            select(ReopenRecord)
-            .where(ReopenRecord.campaign_id == campaign_id, ReopenRecord.school_id == school_id)
-            .order_by(col(ReopenRecord.id))
-        ).all()
-
     # --- bulk reads for reports --------------------------------------------------------------------
 
     def units(self) -> list[tuple[int, str, str, str, int | None, bool]]:
         """(id, code, name, kind, parent_id, uses_erecords) of every unit."""
         rows = self.session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.uses_erecords)
+            sa_select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.parent_id),
+                   col(Unit.uses_erecords))
         ).all()
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [(uid, code, name, kind, parent, uses) for uid, code, name, kind, parent, uses in rows
+                if uid is not None]
 
     def user_names(self, user_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
         """id -> (code, full name, unit id)."""
@@ -149,11 +95,11 @@ class InspectionRepository(_Repo):
         self, campaign_id: int, school_ids: Sequence[int] | None
     ) -> Iterator[tuple[int, str, str, float | None, str | None, int | None, datetime | None]]:
         """(school, kind, status, total, band, submitted_by, submitted_at)."""
-        columns = (Submission.school_id, Submission.kind, Submission.status, Submission.total, Submission.band,
-                   Submission.submitted_by, Submission.submitted_at)
+        columns = (col(Submission.school_id), col(Submission.kind), col(Submission.status), col(Submission.total),
+                   col(Submission.band), col(Submission.submitted_by), col(Submission.submitted_at))
         for where in self._school_filters(Submission.school_id, school_ids):
-            query = select(*columns).where(Submission.campaign_id == campaign_id, *where)
-            yield from self.session.execute(query)  # type: ignore[misc]
+            query = sa_select(*columns).where(col(Submission.campaign_id) == campaign_id, *where)
+            yield from self.session.execute(query)
 
     def answer_rows(
         self, campaign_id: int, kind: str, school_ids: Sequence[int] | None, *, with_value: bool = True
@@ -164,13 +110,13 @@ class InspectionRepository(_Repo):
             columns += (Answer.value,)
         for where in self._school_filters(Answer.school_id, school_ids):
             query = select(*columns).where(Answer.campaign_id == campaign_id, Answer.kind == kind, *where)
-            yield from self.session.execute(query.execution_options(yield_per=5000))  # type: ignore[misc]
+            yield from self.session.execute(query.execution_options(yield_per=5000))
 
     def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
         """(inspector, school, kind)."""
         columns = (Assignment.inspector_id, Assignment.school_id, Assignment.kind)
         for where in self._school_filters(Assignment.school_id, school_ids):
-            yield from self.session.execute(  # type: ignore[misc]
+            yield from self.session.execute(
                 select(*columns).where(Assignment.campaign_id == campaign_id, *where)
             )
 

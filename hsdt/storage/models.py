@@ -6,9 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
+from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
 from hsdt.storage.types import UTCDateTime, utcnow
 
 
@@ -27,18 +28,31 @@ class UnitKind(StrEnum):
     SCHOOL = "school"
 
 
-class AssessmentKind(StrEnum):
-    """Who scored a school's answers: the school itself, its managing unit, or a cross-inspection team."""
-
-    SELF = "self"
-    RESCORE = "district"
-    CROSS = "cross"
+# The domain's own enums (hsdt.scoring.assessment), stored as their string values.
+SubmissionStatus = AssessmentStatus
 
 
-class SubmissionStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    REOPENED = "reopened"
+class StrEnumColumn(TypeDecorator[StrEnum]):
+    """A string column read back as a member of `enum` (stored values stay plain strings)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def _enum(enum: type[StrEnum], default: StrEnum | None = None) -> Any:
+    if default is None:
+        return Field(sa_type=StrEnumColumn(enum))
+    return Field(default=default, sa_type=StrEnumColumn(enum))
 
 
 def _ts(nullable: bool = False, default: bool = True) -> Any:
@@ -90,7 +104,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, description="Stable id from the roster.")
     full_name: str
-    role: str = Field(max_length=20)
+    role: Role = _enum(Role)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     phone: str | None = None
     email: str | None = None
@@ -129,7 +143,7 @@ class Answer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     school_id: int = Field(foreign_key="unit.id", index=True)
-    kind: str = Field(default="self", max_length=20)
+    kind: AssessmentKind = _enum(AssessmentKind, AssessmentKind.SELF)
     criterion_id: str = Field(max_length=12)
     value: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     points: float
@@ -145,7 +159,7 @@ class AnswerAudit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     school_id: int = Field(foreign_key="unit.id", index=True)
-    kind: str = Field(default="self", max_length=20)
+    kind: AssessmentKind = _enum(AssessmentKind, AssessmentKind.SELF)
     criterion_id: str = Field(max_length=12)
     old_value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     new_value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -161,13 +175,14 @@ class Submission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     school_id: int = Field(foreign_key="unit.id", index=True)
-    kind: str = Field(default="self", max_length=20)
-    status: str = Field(default=SubmissionStatus.DRAFT, max_length=20)
+    kind: AssessmentKind = _enum(AssessmentKind, AssessmentKind.SELF)
+    status: SubmissionStatus = _enum(SubmissionStatus, SubmissionStatus.DRAFT)
     total: float | None = None
     band: str | None = None
     submitted_at: datetime | None = _ts(nullable=True, default=False)
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
     updated_at: datetime = _ts()
+    version: int = 0
 
 
 class Evidence(SQLModel, table=True):
@@ -177,7 +192,7 @@ class Evidence(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     school_id: int = Field(foreign_key="unit.id", index=True)
-    kind: str = Field(default="self", max_length=20)
+    kind: AssessmentKind = _enum(AssessmentKind, AssessmentKind.SELF)
     criterion_id: str = Field(max_length=12)
     sha256: str = Field(max_length=64)
     size: int
@@ -197,6 +212,8 @@ class ConversationState(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 0
     updated_at: datetime = _ts()
+    # The screen key (`Reply.screen`) of the last reply the channel delivered to the user.
+    shown_screen: str | None = Field(default=None, max_length=64)
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -229,9 +246,9 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
 
 
-Index("ix_outbox_pending", OutboxMessage.sent_at, OutboxMessage.failed_at, OutboxMessage.not_before)
-Index("ix_answer_audit_scope", AnswerAudit.campaign_id, AnswerAudit.school_id, AnswerAudit.criterion_id)
-Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.criterion_id)
+Index("ix_outbox_pending", col(OutboxMessage.sent_at), col(OutboxMessage.failed_at), col(OutboxMessage.not_before))
+Index("ix_answer_audit_scope", col(AnswerAudit.campaign_id), col(AnswerAudit.school_id), col(AnswerAudit.criterion_id))
+Index("ix_evidence_scope", col(Evidence.campaign_id), col(Evidence.school_id), col(Evidence.criterion_id))
 
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, SQLModel, col, select
 
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import (
     Answer,
     AnswerAudit,
@@ -39,9 +41,6 @@ class UnitRepository(_Repo):
 
     def by_code(self, code: str) -> Unit | None:
         return self.session.exec(select(Unit).where(Unit.code == code)).first()
-
-    def children(self, unit_id: int) -> Sequence[Unit]:
-        return self.session.exec(select(Unit).where(Unit.parent_id == unit_id).order_by(Unit.name)).all()
 
     def of_kind(self, kind: str) -> Sequence[Unit]:
         return self.session.exec(select(Unit).where(Unit.kind == kind).order_by(Unit.name)).all()
@@ -76,7 +75,7 @@ class UserRepository(_Repo):
         query = select(User).where(User.unit_id == unit_id, User.active == True)  # noqa: E712
         if role is not None:
             query = query.where(User.role == role)
-        return self.session.exec(query.order_by(User.id)).all()
+        return self.session.exec(query.order_by(col(User.id))).all()
 
     def add(self, user: User) -> User:
         self.session.add(user)
@@ -182,12 +181,6 @@ class AnswerRepository(_Repo):
         # On the session, so every repository of this unit of work sees the same answers.
         self._memo: dict[tuple[int, int, str], dict[str, Answer]] = session.info.setdefault("answers_memo", {})
 
-    def remember(self, answer: Answer) -> None:
-        """Keep the memo in step after a write made outside `put`."""
-        key = (answer.campaign_id, answer.school_id, answer.kind)
-        if key in self._memo:
-            self._memo[key][answer.criterion_id] = answer
-
     def for_school(self, campaign_id: int, school_id: int, kind: str = "self") -> dict[str, Answer]:
         key = (campaign_id, school_id, kind)
         cached = self._memo.get(key)
@@ -221,7 +214,7 @@ class AnswerRepository(_Repo):
             answer = Answer(
                 campaign_id=campaign_id,
                 school_id=school_id,
-                kind=kind,
+                kind=AssessmentKind(kind),
                 criterion_id=criterion_id,
                 value=value,
                 points=points,
@@ -257,17 +250,6 @@ class AnswerRepository(_Repo):
             )
         )
 
-    def audit(self, campaign_id: int, school_id: int, kind: str = "self") -> Sequence[AnswerAudit]:
-        return self.session.exec(
-            select(AnswerAudit)
-            .where(
-                AnswerAudit.campaign_id == campaign_id,
-                AnswerAudit.school_id == school_id,
-                AnswerAudit.kind == kind,
-            )
-            .order_by(col(AnswerAudit.id))
-        ).all()
-
 
 _SUBMISSION = select(Submission).where(
     Submission.campaign_id == bindparam("campaign_id"),
@@ -292,14 +274,10 @@ class SubmissionRepository(_Repo):
     def get_or_create(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission:
         submission = self.get(campaign_id, school_id, kind)
         if submission is None:
-            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=kind)
+            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=AssessmentKind(kind))
             self.session.add(submission)
             self._memo[(campaign_id, school_id, kind)] = submission
         return submission
-
-    def is_locked(self, campaign_id: int, school_id: int, kind: str = "self") -> bool:
-        submission = self.get(campaign_id, school_id, kind)
-        return submission is not None and submission.status == SubmissionStatus.SUBMITTED
 
     def mark_submitted(
         self, campaign_id: int, school_id: int, user_id: int, total: float, band: str, kind: str = "self"
@@ -315,20 +293,24 @@ class SubmissionRepository(_Repo):
         self.session.flush()
         return submission
 
-    def count_by_status(self, campaign_id: int, kind: str = "self") -> dict[str, int]:
-        rows = self.session.exec(
-            select(Submission.status, func.count())
-            .where(Submission.campaign_id == campaign_id, Submission.kind == kind)
-            .group_by(Submission.status)
-        ).all()
-        return {status: count for status, count in rows}
-
 
 class EvidenceRepository(_Repo):
     def add(self, evidence: Evidence) -> Evidence:
         self.session.add(evidence)
         self.session.flush()
         return evidence
+
+    def remove(self, evidence_id: int, campaign_id: int, school_id: int, criterion_id: str,
+               kind: str) -> Evidence | None:
+        """Drop one file from a criterion's evidence (the content-addressed file stays on disk)."""
+        found = self.session.get(Evidence, evidence_id)
+        if found is None or (found.campaign_id, found.school_id, found.criterion_id, found.kind) != (
+            campaign_id, school_id, criterion_id, kind
+        ):
+            return None
+        self.session.delete(found)
+        self.session.flush()
+        return found
 
     def for_criterion(
         self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self"
@@ -345,29 +327,59 @@ class EvidenceRepository(_Repo):
         ).all()
 
 
+_STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(ConversationState).where(ConversationState.user_id == bindparam("user_id")).with_for_update()
+    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen)
+    .where(_STATE.c.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+_STATE_INSERT = insert(_STATE)
+_STATE_UPDATE = (
+    update(_STATE)
+    .where(_STATE.c.user_id == bindparam("b_user_id"))
+    .values(flow=bindparam("flow"), data=bindparam("data"), version=bindparam("version"),
+            updated_at=bindparam("updated_at"))
 )
 
 
-class ConversationRepository(_Repo):
-    def load_for_update(self, user_id: int) -> ConversationState:
-        """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
-        state = self.session.exec(_STATE_FOR_UPDATE, params={"user_id": user_id}).first()
-        if state is None:
-            state = ConversationState(user_id=user_id, flow="idle", data={})
-            self.session.add(state)
-            self.session.flush()
-        return state
+@dataclass
+class StoredState:
+    """A user's conversation state row, as read at the start of an event."""
 
-    def save(self, state: ConversationState, flow: str, data: dict[str, Any]) -> ConversationState:
-        state.flow = flow
-        # A new dict object, so the JSON column is seen as changed.
-        state.data = dict(data)
-        state.version += 1
-        state.updated_at = utcnow()
-        self.session.add(state)
-        return state
+    user_id: int
+    flow: str
+    data: dict[str, Any]
+    version: int
+    shown_screen: str | None
+    new: bool = False
+
+
+class ConversationRepository(_Repo):
+    """Plain Core statements: the state is read and written on every event."""
+
+    def load_for_update(self, user_id: int) -> StoredState:
+        """Row-locks the state on PostgreSQL so two workers cannot interleave one user's events."""
+        row = self.session.connection().execute(_STATE_FOR_UPDATE, {"user_id": user_id}).first()
+        if row is None:
+            return StoredState(user_id, "idle", {}, 0, None, new=True)
+        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen)
+
+    def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
+        values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now}
+        if state.new:
+            self.session.connection().execute(_STATE_INSERT, {"user_id": state.user_id, **values})
+            state.new = False
+        else:
+            self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
+        state.flow, state.data, state.version = flow, data, state.version + 1
+
+    def mark_shown(self, user_id: int, screen: str) -> None:
+        self.session.connection().execute(
+            update(_STATE).where(_STATE.c.user_id == user_id).values(shown_screen=screen)
+        )
+
+
+_MARK = insert(SQLModel.metadata.tables[ProcessedEvent.__tablename__])
 
 
 class EventRepository(_Repo):
@@ -377,7 +389,7 @@ class EventRepository(_Repo):
     def mark(self, channel: str, event_id: str) -> None:
         """Insert first thing in the transaction: a duplicate fails right here (IntegrityError), and a
         racing duplicate in another transaction fails at commit, rolling back its effects."""
-        self.session.execute(insert(ProcessedEvent).values(channel=channel, event_id=event_id, processed_at=utcnow()))
+        self.session.connection().execute(_MARK, {"channel": channel, "event_id": event_id, "processed_at": utcnow()})
 
 
 class OutboxRepository(_Repo):
@@ -402,19 +414,3 @@ class OutboxRepository(_Repo):
 
     def by_key(self, dedupe_key: str) -> OutboxMessage | None:
         return self.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
-
-    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-        return self.session.exec(
-            select(OutboxMessage)
-            .where(
-                col(OutboxMessage.sent_at).is_(None),
-                col(OutboxMessage.failed_at).is_(None),
-                OutboxMessage.not_before <= now,
-            )
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        ).all()
-
-
-def ids(rows: Iterable[Any]) -> list[int]:
-    return [row.id for row in rows]

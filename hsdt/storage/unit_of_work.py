@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from hsdt.storage.assessments import AssessmentRepository
 from hsdt.storage.channels_repository import ChannelsRepository
 from hsdt.storage.inspection_repository import InspectionRepository
 from hsdt.storage.reminder_repository import ReminderRepository
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.campaigns = CampaignRepository(self.session)
         self.answers = AnswerRepository(self.session)
         self.submissions = SubmissionRepository(self.session)
+        self.assessments = AssessmentRepository(self.session)
         self.evidence = EvidenceRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.events = EventRepository(self.session)

@@ -108,6 +108,10 @@ SA_ALREADY_SUBMITTED = (
 SA_LOCKED = "Bài tự đánh giá đã nộp nên không thể sửa câu trả lời."
 SA_RESUME = "Tiếp tục bài tự đánh giá của {school}."
 SA_FIRST_QUESTION = "Đây là câu hỏi đầu tiên."
+SA_EVIDENCE_FILE = "• {name}"
+SA_EVIDENCE_REMOVED = "🗑 Đã gỡ tệp “{name}” khỏi minh chứng câu {criterion}. {summary}"
+SA_EVIDENCE_GONE = "Tệp này không còn trong minh chứng của câu {criterion}."
+BTN_REMOVE_EVIDENCE = "🗑 Gỡ “{name}”"
 
 BTN_BACK = "⬅️ Quay lại"
 BTN_SKIP = "⏭ Bỏ qua"

@@ -131,3 +131,29 @@ def test_any_role_can_check_a_pdf_outside_the_questionnaire(
     assert "✅ Hợp lệ" in principal.text and "không lưu làm minh chứng" in principal.text
     with UnitOfWork(engine) as uow:
         assert uow.session.exec(select(Evidence)).all() == []
+
+
+def test_principal_removes_a_file_and_the_points_follow(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine
+) -> None:
+    chat = at_e1(checking_dispatcher, codes)
+    chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
+    chat.upload(pdfs["modified"], name="bi-sua.pdf")
+
+    def e1() -> tuple[dict, float]:
+        with UnitOfWork(engine) as uow:
+            answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
+            return answer.value, answer.points
+
+    assert e1() == ({"valid": 1, "total": 2}, 3)
+    assert "bi-sua.pdf" in chat.text
+    chat.press("Gỡ “bi-sua.pdf”")
+    assert "Đã gỡ tệp “bi-sua.pdf”" in chat.text and "Câu 10/12" in chat.text
+    assert e1() == ({"valid": 1, "total": 1}, 6)
+    chat.press("Gỡ “ke-hoach.pdf”")
+    assert e1() == ({"valid": 0, "total": 0}, 0)
+    with UnitOfWork(engine) as uow:
+        assert uow.session.exec(select(Evidence)).all() == []
+    # A second press of an old removal button changes nothing.
+    chat.press_action(chat.last_event.payload if chat.last_event else "")
+    assert "không còn trong minh chứng" in chat.text

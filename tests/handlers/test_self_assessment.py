@@ -6,6 +6,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.events import Incoming, Kind
+from hsdt.handlers import conversation
+from hsdt.handlers.conversation import SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -195,7 +197,7 @@ def test_duplicate_delivery_applies_once(engine: Engine, dispatcher: Dispatcher,
     with UnitOfWork(engine) as uow:
         assert len(uow.session.exec(select(AnswerAudit)).all()) == 1
         state = uow.session.exec(select(ConversationState)).one()
-        assert state.data["cid"] == "B2"
+        assert conversation.load(state.flow, state.data) == SelfAssessmentState(criterion="B2")
 
 
 def test_stale_button_reshows_current_question(dispatcher: Dispatcher, codes: dict[str, str], engine: Engine) -> None:

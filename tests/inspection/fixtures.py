@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from hsdt.handlers.assignments import AssignmentRow, apply_assignments
 from hsdt.handlers.enrolment import issue_invite
 from hsdt.handlers.setup import UserRow, apply_roster
-from hsdt.scoring import load_rubric_text, score_criterion, score_school
+from hsdt.scoring import load_rubric_text
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import Role
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -75,39 +76,34 @@ def submit_self(engine: Engine, school_code: str, changes: dict[str, dict[str, A
         campaign, rubric = _campaign_and_rubric(uow)
         school = uow.units.by_code(school_code)
         principal = uow.users.by_code("HT-HOASEN")
-        assert school is not None and principal is not None
+        assert campaign.id is not None and school is not None and school.id is not None
+        assert principal is not None and principal.id is not None
+        now = datetime.now(UTC)
+        assessment = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=now)
         for cid, value in answers.items():
-            uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id=cid, value=value,  # type: ignore[arg-type]
-                            points=score_criterion(rubric.criterion(cid), value), user_id=principal.id,  # type: ignore[arg-type]
-                            channel="test", event_id=f"seed-{school_code}-{cid}")
-        score = score_school(rubric, answers)
-        uow.submissions.mark_submitted(campaign.id, school.id, principal.id, score.total, score.band.label)  # type: ignore[arg-type]
-    return score.total
+            assessment.answer(cid, value, by=principal.id, at=now)
+        assessment.submit(by=principal.id, at=now)
+        uow.assessments.save(assessment, channel="test", event_id=f"seed-{school_code}")
+    assert assessment.total is not None
+    return assessment.total
 
 
 def rescore(engine: Engine, school_code: str, kind: str, inspector_code: str, changes: dict[str, float]) -> float:
     """An inspector's points: the school's own points except `changes` (with a comment each); submitted."""
-    from hsdt.scoring import band_for
-
     with UnitOfWork(engine) as uow:
         campaign, rubric = _campaign_and_rubric(uow)
         school = uow.units.by_code(school_code)
         inspector = uow.users.by_code(inspector_code)
-        assert school is not None and inspector is not None
-        own = uow.answers.for_school(campaign.id, school.id)  # type: ignore[arg-type]
-        total = 0.0
-        for criterion in rubric.criteria:
-            if criterion.max_points <= 0:
-                continue
-            points = changes.get(criterion.id, own[criterion.id].points if criterion.id in own else 0.0)
+        assert campaign.id is not None and school is not None and school.id is not None
+        assert inspector is not None and inspector.id is not None
+        now = datetime.now(UTC)
+        own = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=now, lock=False)
+        assessment = uow.assessments.load(campaign.id, school.id, kind, rubric, now=now)
+        for criterion in assessment.criteria:
+            points = changes.get(criterion.id, own.points(criterion.id))
             comment = f"Nhận xét {criterion.id}" if criterion.id in changes else ""
-            saved = uow.inspection.put_score(
-                campaign_id=campaign.id, school_id=school.id, kind=kind, criterion_id=criterion.id,  # type: ignore[arg-type]
-                value={"points": points, "comment": comment}, points=points, user_id=inspector.id,  # type: ignore[arg-type]
-                channel="test", event_id=f"rescore-{school_code}-{kind}-{criterion.id}", expected_version=0)
-            assert saved is not None
-            total += points
-        total = round(total, 2)
-        uow.submissions.mark_submitted(campaign.id, school.id, inspector.id, total, band_for(rubric, total).label,  # type: ignore[arg-type]
-                                       kind)
-    return total
+            assessment.rescore(criterion.id, points, comment, expected_version=0, by=inspector.id, at=now)
+        assessment.submit(by=inspector.id, at=now)
+        uow.assessments.save(assessment, channel="test", event_id=f"rescore-{school_code}-{kind}")
+    assert assessment.total is not None
+    return assessment.total

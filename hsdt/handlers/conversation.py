@@ -1,0 +1,98 @@
+"""Where a user is in a conversation: one pydantic model per flow, stored as JSON with a schema version.
+
+A row the current models cannot read (written by an older release, or damaged) falls back to the
+idle state: answers live in their own table, so opening the flow again resumes at the first
+unanswered question and nothing the user entered is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from hsdt.scoring.assessment import AssessmentKind
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+
+
+class Mode(StrEnum):
+    QUESTION = "q"
+    LIST = "list"
+    REVIEW = "review"
+    CONFIRM = "confirm"
+    COMMENT = "cm"  # inspection: points that differ from the school's wait for a comment
+    REASON = "ro"  # inspection: the reason for reopening the school's self-assessment
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QuestionnaireState(_State):
+    criterion: str
+    mode: Mode = Mode.QUESTION
+    # answering returns to the review screen (the user came from it)
+    to_review: bool = False
+
+
+class SelfAssessmentState(QuestionnaireState):
+    flow: Literal["sa"] = "sa"
+    selection: list[str] = []  # the multi-choice options ticked so far
+
+
+class InspectionState(QuestionnaireState):
+    flow: Literal["insp"] = "insp"
+    school: int
+    kind: AssessmentKind  # a re-score or a cross-inspection, never SELF (only assigned kinds get here)
+    shown_version: int = 0  # version of the points shown: the compare-and-set when saving
+    pending_points: float | None = None  # waiting for their comment
+
+
+Busy = Annotated[SelfAssessmentState | InspectionState, Field(discriminator="flow")]
+
+
+class IdleState(_State):
+    flow: Literal["idle"] = "idle"
+    resume: Busy | None = None  # where /huy left the user, so opening the flow again resumes there
+
+
+Conversation = Annotated[IdleState | SelfAssessmentState | InspectionState, Field(discriminator="flow")]
+_ADAPTER: TypeAdapter[IdleState | SelfAssessmentState | InspectionState] = TypeAdapter(Conversation)
+
+
+def load(flow: str, data: dict[str, Any]) -> IdleState | SelfAssessmentState | InspectionState:
+    stored = data if data.get("v") == SCHEMA_VERSION else {"v": SCHEMA_VERSION, **from_legacy(flow, data)}
+    try:
+        return _ADAPTER.validate_python({k: v for k, v in stored.items() if k != "v"})
+    except ValidationError:
+        log.warning("conversation state of flow %r unreadable; reset to idle", flow)
+        return IdleState()
+
+
+def dump(state: IdleState | SelfAssessmentState | InspectionState) -> dict[str, Any]:
+    return {"v": SCHEMA_VERSION, **state.model_dump(mode="json")}
+
+
+def from_legacy(flow: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The first release's keys (cid, mode, sel, ret, sid, k, ver, pend) in today's shape."""
+    if flow == "sa":
+        return {"flow": "sa", "criterion": data.get("cid"), "mode": data.get("mode", "q"),
+                "selection": data.get("sel", []), "to_review": bool(data.get("ret"))}
+    if flow == "insp":
+        return {"flow": "insp", "criterion": data.get("cid"), "mode": data.get("mode", "q"),
+                "to_review": bool(data.get("ret")), "school": data.get("sid"), "kind": data.get("k"),
+                "shown_version": data.get("ver", 0), "pending_points": data.get("pend")}
+    resume = data.get("resume") or {}
+    inner = from_legacy(resume.get("flow", ""), resume.get("data") or {}) if resume.get("flow") in ("sa", "insp") \
+        else None
+    try:
+        if inner is not None:
+            TypeAdapter(Busy).validate_python(inner)
+    except ValidationError:
+        inner = None
+    return {"flow": "idle", **({"resume": inner} if inner is not None else {})}

@@ -1,0 +1,217 @@
+"""A school's answers of one kind (its own, its managing unit's re-score, a cross-inspection) as one
+domain object: the rules of answering, submitting and reopening live here, and nowhere else.
+
+Pure: no I/O, no clock of its own (every change is told when it happens). Storage loads an
+`Assessment` under a row lock and saves `changes` and the new status in the event's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from hsdt.scoring.rubric import Criterion, Rubric
+from hsdt.scoring.score import band_for, score_criterion, score_school
+
+
+class AssessmentKind(StrEnum):
+    """Who scores: the school itself, its managing unit (re-score), or a cross-inspection team."""
+
+    SELF = "self"
+    RESCORE = "district"
+    CROSS = "cross"
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    criterion_id: str
+    value: Mapping[str, Any]
+    points: float
+    answered_by: int
+    answered_at: datetime
+    version: int  # 1 for a first answer, +1 per change
+
+
+@dataclass(frozen=True)
+class Change:
+    """One answer written by this event: what it was (None if new) and what it is now."""
+
+    old: StoredAnswer | None
+    new: StoredAnswer
+
+
+class AssessmentError(Exception):
+    """A rule of the assessment refused the request; nothing changed."""
+
+
+class Locked(AssessmentError):
+    def __init__(self, submitted_at: datetime | None) -> None:
+        super().__init__("the assessment is submitted")
+        self.submitted_at = submitted_at
+
+
+class UnknownCriterion(AssessmentError):
+    def __init__(self, criterion_id: str) -> None:
+        super().__init__(f"no criterion {criterion_id!r} in this assessment")
+        self.criterion_id = criterion_id
+
+
+class MissingRequired(AssessmentError):
+    def __init__(self, criterion_ids: tuple[str, ...]) -> None:
+        super().__init__(f"required criteria without an answer: {', '.join(criterion_ids)}")
+        self.criterion_ids = criterion_ids
+
+
+class VersionConflict(AssessmentError):
+    """Someone else changed the answer since it was shown (the inspectors' compare-and-set)."""
+
+    def __init__(self, criterion_id: str, current: StoredAnswer | None) -> None:
+        super().__init__(f"criterion {criterion_id!r} changed since it was shown")
+        self.criterion_id = criterion_id
+        self.current = current
+
+
+class PointsOutOfRange(AssessmentError):
+    def __init__(self, criterion_id: str, points: float, max_points: float) -> None:
+        super().__init__(f"{points} is outside 0..{max_points} for {criterion_id!r}")
+        self.criterion_id = criterion_id
+
+
+class NotReopenable(AssessmentError):
+    """Only a submitted self-assessment can be reopened for correction."""
+
+
+class WrongKind(AssessmentError):
+    """A self-assessment is answered, a re-score or cross-inspection is scored; not the other way."""
+
+
+@dataclass
+class Assessment:
+    rubric: Rubric
+    kind: AssessmentKind
+    status: AssessmentStatus = AssessmentStatus.DRAFT
+    answers: dict[str, StoredAnswer] = field(default_factory=dict)
+    version: int = 0  # of the stored submission: +1 per change of status (answers carry their own)
+    total: float | None = None
+    band: str | None = None
+    submitted_at: datetime | None = None
+    submitted_by: int | None = None
+    updated_at: datetime | None = None
+    changes: list[Change] = field(default_factory=list)
+    status_changed: bool = False
+
+    # --- what it is ----------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self.status is AssessmentStatus.SUBMITTED
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        """What this kind of assessment answers: re-scoring skips criteria without points."""
+        if self.kind is AssessmentKind.SELF:
+            return list(self.rubric.criteria)
+        return [c for c in self.rubric.criteria if c.max_points > 0]
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        found = next((c for c in self.criteria if c.id == criterion_id), None)
+        if found is None:
+            raise UnknownCriterion(criterion_id)
+        return found
+
+    def points(self, criterion_id: str) -> float:
+        answer = self.answers.get(criterion_id)
+        return answer.points if answer is not None else 0.0
+
+    def missing(self) -> tuple[str, ...]:
+        """What must be answered before submitting, in rubric order."""
+        if self.kind is AssessmentKind.SELF:
+            return score_school(self.rubric, self._values()).missing_required
+        return tuple(c.id for c in self.criteria if c.id not in self.answers)
+
+    def current_total(self) -> float:
+        if self.kind is AssessmentKind.SELF:
+            return score_school(self.rubric, self._values()).total
+        ids = {c.id for c in self.criteria}
+        exact = sum((Decimal(str(a.points)) for a in self.answers.values() if a.criterion_id in ids), Decimal(0))
+        return float(exact)
+
+    def current_band(self) -> str:
+        return band_for(self.rubric, self.current_total()).label
+
+    # --- what may be done ----------------------------------------------------------------------
+
+    def answer(self, criterion_id: str, value: Mapping[str, Any], *, by: int, at: datetime) -> StoredAnswer:
+        """The school's own answer (already validated); its points follow from the rubric."""
+        if self.kind is not AssessmentKind.SELF:
+            raise WrongKind(self.kind)
+        self._ensure_open()
+        criterion = self.criterion(criterion_id)
+        return self._put(criterion_id, dict(value), score_criterion(criterion, value), by, at)
+
+    def skip(self, criterion_id: str) -> None:
+        """Leaving a criterion for later changes nothing, but only while the assessment is open."""
+        self._ensure_open()
+        self.criterion(criterion_id)
+
+    def rescore(
+        self, criterion_id: str, points: float, comment: str, *, expected_version: int, by: int, at: datetime
+    ) -> StoredAnswer:
+        """An inspector's points; refused if the points changed since `expected_version` was shown."""
+        if self.kind is AssessmentKind.SELF:
+            raise WrongKind(self.kind)
+        self._ensure_open()
+        criterion = self.criterion(criterion_id)
+        if not 0 <= points <= criterion.max_points:
+            raise PointsOutOfRange(criterion_id, points, criterion.max_points)
+        current = self.answers.get(criterion_id)
+        if (current.version if current is not None else 0) != expected_version:
+            raise VersionConflict(criterion_id, current)
+        return self._put(criterion_id, {"points": points, "comment": comment}, points, by, at)
+
+    def submit(self, *, by: int, at: datetime) -> None:
+        self._ensure_open()
+        missing = self.missing()
+        if missing:
+            raise MissingRequired(missing)
+        self.total = self.current_total()
+        self.band = self.current_band()
+        self.status = AssessmentStatus.SUBMITTED
+        self.submitted_at = at
+        self.submitted_by = by
+        self.updated_at = at
+        self.status_changed = True
+
+    def reopen(self, *, at: datetime) -> None:
+        if self.kind is not AssessmentKind.SELF or self.status is not AssessmentStatus.SUBMITTED:
+            raise NotReopenable(f"a {self.kind} assessment in status {self.status} cannot be reopened")
+        self.status = AssessmentStatus.REOPENED
+        self.updated_at = at
+        self.status_changed = True
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _ensure_open(self) -> None:
+        if self.locked:
+            raise Locked(self.submitted_at)
+
+    def _put(self, criterion_id: str, value: dict[str, Any], points: float, by: int, at: datetime) -> StoredAnswer:
+        old = self.answers.get(criterion_id)
+        new = StoredAnswer(criterion_id, value, points, by, at, (old.version if old is not None else 0) + 1)
+        self.answers[criterion_id] = new
+        self.updated_at = at
+        self.changes.append(Change(old, new))
+        return new
+
+    def _values(self) -> dict[str, Mapping[str, Any] | None]:
+        return {cid: a.value for cid, a in self.answers.items()}

@@ -1,0 +1,148 @@
+"""Loads a school's `Assessment` under a row lock and saves what the event changed, in its transaction.
+
+The lock is the submission row (`SELECT ... FOR UPDATE` on PostgreSQL; created first if missing), so
+two members of one school, or two inspectors of one team, apply their events one after the other:
+an answer can never commit after a concurrent submit, and the stored total always matches the
+stored answers. SQLite needs no row lock: its transactions start with `BEGIN IMMEDIATE`.
+Plain SQLAlchemy Core on this path: it runs on every answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+from hsdt.scoring.assessment import Assessment, AssessmentKind, AssessmentStatus, StoredAnswer
+from hsdt.scoring.rubric import Rubric
+from hsdt.storage.models import Answer, AnswerAudit, Submission
+
+_S = SQLModel.metadata.tables[Submission.__tablename__]
+_A = SQLModel.metadata.tables[Answer.__tablename__]
+_AUDIT = SQLModel.metadata.tables[AnswerAudit.__tablename__]
+
+_SCOPE_S = and_(_S.c.campaign_id == bindparam("campaign_id"), _S.c.school_id == bindparam("school_id"),
+                _S.c.kind == bindparam("kind"))
+_SUBMISSION = select(_S.c.id, _S.c.status, _S.c.version, _S.c.total, _S.c.band, _S.c.submitted_at,
+                     _S.c.submitted_by).where(_SCOPE_S)
+_SUBMISSION_LOCKED = _SUBMISSION.with_for_update()
+_ANSWERS = select(_A.c.criterion_id, _A.c.value, _A.c.points, _A.c.answered_by, _A.c.answered_at,
+                  _A.c.version).where(
+    _A.c.campaign_id == bindparam("campaign_id"), _A.c.school_id == bindparam("school_id"),
+    _A.c.kind == bindparam("kind"))
+_INSERT_ANSWER = insert(_A)
+_UPDATE_ANSWER = (
+    update(_A)
+    .where(_A.c.campaign_id == bindparam("b_campaign_id"), _A.c.school_id == bindparam("b_school_id"),
+           _A.c.kind == bindparam("b_kind"), _A.c.criterion_id == bindparam("b_criterion_id"),
+           _A.c.version == bindparam("b_version"))
+    .values(value=bindparam("value"), points=bindparam("points"), answered_by=bindparam("answered_by"),
+            answered_at=bindparam("answered_at"), version=bindparam("version"))
+)
+_INSERT_AUDIT = insert(_AUDIT)
+_UPDATE_SUBMISSION = (
+    update(_S)
+    .where(_S.c.id == bindparam("b_id"), _S.c.version == bindparam("b_version"))
+    .values(status=bindparam("status"), version=bindparam("version"), total=bindparam("total"),
+            band=bindparam("band"), submitted_at=bindparam("submitted_at"),
+            submitted_by=bindparam("submitted_by"), updated_at=bindparam("updated_at"))
+)
+
+
+class ConcurrentChange(Exception):
+    """The stored assessment moved on under us (only possible without the row lock): roll back."""
+
+
+class AssessmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        # id of the submission row behind each loaded assessment
+        self._ids: dict[int, int] = {}
+        self._scopes: dict[int, tuple[int, int, str]] = {}
+
+    def load(self, campaign_id: int, school_id: int, kind: AssessmentKind | str, rubric: Rubric, *,
+             now: datetime, lock: bool = True) -> Assessment:
+        """The assessment as stored; with `lock`, its submission row is created if missing and locked."""
+        params = {"campaign_id": campaign_id, "school_id": school_id, "kind": str(kind)}
+        row = self._submission(params, lock)
+        if row is None and lock:
+            self._create_submission(params, now)
+            row = self._submission(params, lock)
+        answers = {
+            r.criterion_id: StoredAnswer(r.criterion_id, r.value, r.points, r.answered_by, r.answered_at, r.version)
+            for r in self._conn().execute(_ANSWERS, params)
+        }
+        assessment = Assessment(rubric=rubric, kind=AssessmentKind(str(kind)), answers=answers)
+        if row is not None:
+            assessment.status = AssessmentStatus(row.status)
+            assessment.version = row.version
+            assessment.total, assessment.band = row.total, row.band
+            assessment.submitted_at, assessment.submitted_by = row.submitted_at, row.submitted_by
+            self._ids[id(assessment)] = row.id
+        self._scopes[id(assessment)] = (campaign_id, school_id, str(kind))
+        return assessment
+
+    def save(self, assessment: Assessment, *, channel: str, event_id: str) -> None:
+        """Write the answers this event changed (each with its audit row) and the new status."""
+        if not assessment.changes and not assessment.status_changed:
+            return
+        submission_id = self._ids.get(id(assessment))
+        if submission_id is None:
+            raise ValueError("save() needs an assessment loaded with lock=True")
+        campaign_id, school_id, kind = self._scopes[id(assessment)]
+        scope = {"campaign_id": campaign_id, "school_id": school_id, "kind": kind}
+        audits: list[dict[str, Any]] = []
+        for change in assessment.changes:
+            new = change.new
+            values = {"value": dict(new.value), "points": new.points, "answered_by": new.answered_by,
+                      "answered_at": new.answered_at, "version": new.version}
+            if change.old is None:
+                self._conn().execute(_INSERT_ANSWER, [{**scope, "criterion_id": new.criterion_id, **values}])
+            else:
+                result = self._conn().execute(_UPDATE_ANSWER, {
+                    "b_campaign_id": campaign_id, "b_school_id": school_id, "b_kind": kind,
+                    "b_criterion_id": new.criterion_id, "b_version": change.old.version, **values})
+                if result.rowcount != 1:
+                    raise ConcurrentChange(new.criterion_id)
+            audits.append({**scope, "criterion_id": new.criterion_id,
+                           "old_value": dict(change.old.value) if change.old is not None else None,
+                           "new_value": dict(new.value), "user_id": new.answered_by, "channel": channel,
+                           "event_id": event_id, "at": new.answered_at})
+        if audits:
+            self._conn().execute(_INSERT_AUDIT, audits)
+        if assessment.status_changed:
+            # The row lock already serialises writers; the version check guards callers that skipped it.
+            result = self._conn().execute(_UPDATE_SUBMISSION, {
+                "b_id": submission_id, "b_version": assessment.version, "status": str(assessment.status),
+                "version": assessment.version + 1, "total": assessment.total, "band": assessment.band,
+                "submitted_at": assessment.submitted_at, "submitted_by": assessment.submitted_by,
+                "updated_at": assessment.updated_at})
+            if result.rowcount != 1:
+                raise ConcurrentChange("submission")
+            assessment.version += 1
+        assessment.changes.clear()
+        assessment.status_changed = False
+        # ORM reads later in this unit of work (reports, reminders) must not see stale rows.
+        self.session.info.get("answers_memo", {}).pop((campaign_id, school_id, kind), None)
+
+    def _conn(self) -> Connection:
+        # Core statements on the session's connection skip the ORM's execution path: this runs per answer.
+        return self.session.connection()
+
+    def _submission(self, params: dict[str, Any], lock: bool) -> Row[Any, Any, Any, Any, Any, Any, Any] | None:
+        statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
+        return self._conn().execute(statement, params).first()
+
+    def _create_submission(self, params: dict[str, Any], now: datetime) -> None:
+        """Insert the draft row unless a concurrent transaction did; then the caller locks it."""
+        values = {**params, "status": str(AssessmentStatus.DRAFT), "version": 0, "updated_at": now}
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            self._conn().execute(postgresql.insert(_S).values(values).on_conflict_do_nothing())
+        else:
+            self._conn().execute(sqlite.insert(_S).values(values).on_conflict_do_nothing())
+
