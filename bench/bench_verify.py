@@ -22,7 +22,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from hsdt.signatures.checker import SignatureChecker  # noqa: E402
 from hsdt.signatures.config import RecordPeriod, VerifyLimits  # noqa: E402
-from hsdt.signatures.testpki import build_pki, make_pdf, sign_pdf  # noqa: E402
+from tests.signatures.testpki import build_pki, make_pdf, sign_pdf  # noqa: E402
 
 SIGNING_TIME = datetime(2024, 10, 15, 2, 30, tzinfo=UTC)
 RUNNER = "from hsdt.signatures.cli import run_verify; import sys; sys.exit(run_verify(sys.argv[1:]))"

@@ -31,7 +31,7 @@ from hsdt.handlers.self_assessment import summarise
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import Criterion, band_for, format_points
 from hsdt.scoring.score import quantize_points
-from hsdt.signatures.messages_vi import HEADLINES
+from hsdt.texts.signatures import HEADLINES
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import Answer, Evidence, Role, SubmissionStatus, Unit
 from hsdt.storage.types import utcnow

@@ -73,7 +73,7 @@ def test_terminal_resumes_after_restart(tmp_path: Path, demo_codes: dict[str, st
 
 def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
     pdf = tmp_path / "khong-ky.pdf"
-    from hsdt.signatures.testpki import make_pdf
+    from tests.signatures.testpki import make_pdf
 
     pdf.write_bytes(make_pdf(1))
     result = hsdt(["verify", "--json", str(pdf)], tmp_path)
