@@ -48,13 +48,20 @@ def trim_trailing_junk(data: bytes) -> Trimmed:
 
 def object_header_before(data: bytes, position: int) -> tuple[int, int] | None:
     """The ``N G obj`` whose body contains ``position`` (the nearest header before it)."""
-    window_start = max(0, position - 4096)
-    last = None
-    for match in _OBJ_HEADER.finditer(data, window_start, position):
-        last = match
-    if last is None:
-        return None
-    return int(last.group(1)), int(last.group(2))
+    # /Contents (tens of KiB of hex) often comes before /ByteRange: widen the window until a header shows.
+    window = 4096
+    while True:
+        start = max(0, position - window)
+        last = None
+        for match in _OBJ_HEADER.finditer(data, start, position):
+            last = match
+        if last is not None:
+            if data.find(b"endobj", last.end(), position) >= 0:
+                return None  # the nearest object ended before this point: not inside any object
+            return int(last.group(1)), int(last.group(2))
+        if start == 0:
+            return None
+        window *= 4
 
 
 def raw_signature_refs(data: bytes) -> list[tuple[int, int]]:

@@ -220,6 +220,7 @@ def _trust_problems(
     pool: list[x509.Certificate],
     claimed: datetime | None,
     proven: bool,
+    pool_roots: list[x509.Certificate],
 ) -> tuple[bool, list[Problem]]:
     """(trusted, problems) from pyHanko's AdES sub-indication, read with how the time is known."""
     indic = status.trust_problem_indic
@@ -232,6 +233,8 @@ def _trust_problems(
         return False, [_expiry_problem(signer, claimed, proven)]
     if indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
         return False, [Problem.CERT_REVOKED if proven else Problem.CERT_REVOKED_NO_POE]
+    if signer.self_signed in ("yes", "maybe") and signer not in pool_roots:
+        return False, [Problem.UNTRUSTED_ROOT_MISSING]
     if indic == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
         if not _key_usage_allows_signing(signer):
             return False, [Problem.KEY_USAGE_NOT_ALLOWED]
@@ -456,7 +459,9 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
         problems.append(Problem.SIGNATURE_INVALID)
     else:
         pool = [*emb.other_embedded_certs, *ctx.roots, *ctx.dss.certs]
-        trusted, trust_problems = _trust_problems(trust_status, emb.signer_cert, pool, claimed, proven)
+        trusted, trust_problems = _trust_problems(
+            trust_status, emb.signer_cert, pool, claimed, proven, ctx.roots
+        )
         problems.extend(trust_problems)
         if trusted and not proven and claimed is not None:
             # Valid now, but the signer's own clock may still say it signed outside the certificate's life.
