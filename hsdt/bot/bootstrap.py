@@ -67,6 +67,7 @@ def make_checker(settings: Settings) -> object | None:
             max_bytes=settings.max_upload_bytes,
         ),
         max_workers=settings.verify_workers,
+        online=settings.verify_online,
     )
 
 
@@ -88,6 +89,10 @@ def build(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine, demo = prepare_database(settings, seed=settings.seed_demo if seed is None else seed)
     checker = make_checker(settings) if with_checker else None
+    if checker is not None:
+        from hsdt.bot.evidence_recheck import recheck_if_trust_changed
+
+        recheck_if_trust_changed(settings, engine, checker)  # type: ignore[arg-type]
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     dispatcher = Dispatcher(
         engine,

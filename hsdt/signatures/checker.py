@@ -89,10 +89,15 @@ class SignatureChecker:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._check_sync, Path(path), display_name, school)
 
-    def check_many(self, paths: list[Path], school: SchoolIdentity | None = None) -> list[FileVerdict]:
+    def check_many(
+        self, paths: list[Path], school: SchoolIdentity | None = None, names: list[str] | None = None
+    ) -> list[FileVerdict]:
         """Check files concurrently on the pool; results keep the order of ``paths``."""
+        if not paths:
+            return []
         self._pool.prestart(min(len(paths), self.max_workers))
-        return list(self._executor.map(lambda p: self._check_sync(Path(p), None, school), paths))
+        shown: list[str | None] = list(names) if names is not None else [None] * len(paths)
+        return list(self._executor.map(lambda p, n: self._check_sync(Path(p), n, school), paths, shown))
 
     def worker_pids(self) -> list[int]:
         return self._pool.pids()

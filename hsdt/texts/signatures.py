@@ -105,3 +105,4 @@ SIGNED_LINE = "ký lúc {time} ({source})"
 # Operator CLI (hsdt verify --recheck-evidence).
 RECHECK_DONE = "Đã kiểm tra lại {count} minh chứng: {changed} thay đổi kết quả, {schools} trường được tính lại điểm."
 RECHECK_SKIPPED = "Không tìm thấy tệp của {count} minh chứng; giữ nguyên kết quả cũ."
+RECHECK_FAILED = "Không kiểm tra lại được minh chứng: {error}"
