@@ -29,6 +29,8 @@ MAX_SCANNED_OBJECTS = 200_000
 class Trimmed:
     data: bytes
     dropped_junk: bool
+    # Something that looks like the start of an update follows the last %%EOF: readers skip it.
+    unread_update: bool = False
 
 
 def trim_trailing_junk(data: bytes) -> Trimmed:
@@ -40,9 +42,9 @@ def trim_trailing_junk(data: bytes) -> Trimmed:
     while cut < len(data) and data[cut : cut + 1] in (b"\r", b"\n"):
         cut += 1
     tail = data[cut:]
-    if _STRUCTURE.search(tail):
-        # Not junk: an update cut short after its objects. Keep it, so it is read (and judged) too.
-        return Trimmed(data, False)
+    if _STRUCTURE.search(tail) or tail.lstrip()[:1].isdigit():
+        # Not junk: an update cut short (it begins with an object number). Keep it, so it is judged too.
+        return Trimmed(data, False, unread_update=True)
     return Trimmed(data[:cut], bool(tail.strip(b" \t\r\n\f\x00")))
 
 

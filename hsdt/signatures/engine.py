@@ -759,9 +759,14 @@ def verify_bytes(
             verdict = _malformed_signature(entry.name, ctx)
         if entry.detached:
             verdict = replace(verdict, problems=(*verdict.problems, Problem.SIGNATURE_DETACHED))
+        if trimmed.unread_update and not rebuilt:
+            verdict = replace(verdict, problems=tuple(dict.fromkeys([*verdict.problems, Problem.CHANGES_UNVERIFIED])))
         signatures.append(_with_seal_owner(verdict, school))
         revisions.append(entry.revision)
 
+    if not signatures and not timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
+        # Cut short before any signature: say the file is damaged, not that nobody signed it.
+        return error_verdict(name, sha256, "corrupt")
     if not signatures and discovery.SIGNATURE_MARKERS.search(body) and not timestamps:
         signatures.append(_malformed_signature("", ctx))
         revisions.append(0)

@@ -50,7 +50,7 @@ PROBLEM_TEXT: dict[str, str] = {
     "signing_time_missing": "chữ ký không ghi thời điểm ký",
     "revocation_unverifiable": "không xác minh được tình trạng thu hồi của chứng thư chữ ký số",
     "trust_check_failed": "không xác minh được chuỗi chứng thư chữ ký số",
-    "changes_unverified": "cấu trúc tệp bị hỏng (đã dựng lại), chưa phân tích được các thay đổi sau khi ký",
+    "changes_unverified": "cấu trúc tệp bị hỏng, chưa phân tích được các thay đổi sau khi ký",
     "diff_analysis_failed": "không phân tích được các thay đổi sau khi ký",
     "revocation_not_checked": "chưa kiểm tra được tình trạng thu hồi chứng thư chữ ký số",
     "outside_period": "ký ngoài thời kỳ hồ sơ được kiểm tra",
