@@ -91,8 +91,11 @@ def build(
     checker = make_checker(settings) if with_checker else None
     if checker is not None:
         from hsdt.bot.evidence_recheck import recheck_if_trust_changed
+        from hsdt.signatures import SignatureChecker
 
-        recheck_if_trust_changed(settings, engine, checker)  # type: ignore[arg-type]
+        assert isinstance(checker, SignatureChecker)
+        # Evidence checked under other trust roots is re-verified before anyone sees its points.
+        recheck_if_trust_changed(settings, engine, checker)
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     dispatcher = Dispatcher(
         engine,

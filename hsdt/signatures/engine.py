@@ -367,8 +367,10 @@ async def _validate(
     return status, vc
 
 
-def _run(coro: object) -> object:
-    return _event_loop().run_until_complete(coro)  # type: ignore[arg-type]  # any awaitable
+def _validate_sync(
+    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, *, skip_diff: bool
+) -> tuple[PdfSignatureStatus, ValidationContext]:
+    return _event_loop().run_until_complete(_validate(emb, ctx, revinfo, moment, skip_diff))
 
 
 def _pades_level(
@@ -428,13 +430,13 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
     diffed = True
     first_moment = token_time or ctx.now
     try:
-        status, vc = _run(_validate(emb, ctx, revinfo, first_moment, skip_diff=False))  # type: ignore[misc]
+        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=False)
     except (PdfDecodeLimitError, MemoryError):
         raise
     except Exception:  # pyHanko's change analysis can raise on files it should accept: judge without it
         logger.debug("validation with change analysis failed", exc_info=True)
         diffed = False
-        status, vc = _run(_validate(emb, ctx, revinfo, first_moment, skip_diff=True))  # type: ignore[misc]
+        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=True)
 
     tst = status.timestamp_validity
     proven = bool(tst is not None and tst.intact and tst.valid and tst.trusted)
@@ -442,7 +444,7 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
         problems.append(Problem.TIMESTAMP_INVALID if not (tst.intact and tst.valid) else Problem.TIMESTAMP_UNTRUSTED)
     if token_time is not None and not proven:
         # The token's time proves nothing: judge the certificate as of now, like an unstamped signature.
-        trust_status, vc = _run(_validate(emb, ctx, revinfo, ctx.now, skip_diff=True))  # type: ignore[misc]
+        trust_status, vc = _validate_sync(emb, ctx, revinfo, ctx.now, skip_diff=True)
     else:
         trust_status = status
     moment = tst.timestamp if proven and tst is not None else claimed
@@ -541,9 +543,11 @@ def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampV
     vc = _validation_context(ctx, ctx.dss, emb.other_embedded_certs, ctx.now)
     problems: list[Problem] = []
     try:
-        status = _run(async_validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True))
-        moment = aware(status.timestamp, ctx.period.tz) or ctx.now  # type: ignore[attr-defined]
-        intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)  # type: ignore[attr-defined]
+        status = _event_loop().run_until_complete(
+            async_validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True)
+        )
+        moment = aware(status.timestamp, ctx.period.tz) or ctx.now
+        intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
     except (PdfDecodeLimitError, MemoryError):
         raise
     except Exception:  # an unreadable token is reported, it does not stop the file
@@ -744,24 +748,24 @@ def verify_bytes(
     for entry in found:
         try:
             if entry.emb is None:
-                verdict = _malformed_signature(entry.name, ctx)
+                one = _malformed_signature(entry.name, ctx)
             elif _is_doc_timestamp(entry.emb):
                 timestamps.append(_check_timestamp(entry.emb, ctx))
                 continue
             else:
-                verdict = _check_signature(entry.emb, entry.name, ctx)
+                one = _check_signature(entry.emb, entry.name, ctx)
         except PdfDecodeLimitError:
             return error_verdict(name, sha256, "too_large")
         except MemoryError:
             raise
         except Exception:  # any parser failure inside one signature makes it unverifiable
             logger.debug("signature %s could not be processed", entry.name, exc_info=True)
-            verdict = _malformed_signature(entry.name, ctx)
+            one = _malformed_signature(entry.name, ctx)
         if entry.detached:
-            verdict = replace(verdict, problems=(*verdict.problems, Problem.SIGNATURE_DETACHED))
+            one = replace(one, problems=(*one.problems, Problem.SIGNATURE_DETACHED))
         if trimmed.unread_update and not rebuilt:
-            verdict = replace(verdict, problems=tuple(dict.fromkeys([*verdict.problems, Problem.CHANGES_UNVERIFIED])))
-        signatures.append(_with_seal_owner(verdict, school))
+            one = replace(one, problems=tuple(dict.fromkeys([*one.problems, Problem.CHANGES_UNVERIFIED])))
+        signatures.append(_with_seal_owner(one, school))
         revisions.append(entry.revision)
 
     if not signatures and not timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):

@@ -16,20 +16,21 @@ from tests.signatures.testpki import Identity
 
 
 @contextmanager
-def ocsp_responder(issuer: Identity, revoked_serials: set[int]) -> Iterator[tuple[str, list[int]]]:
-    """Yields (url, hits); answers good, or revoked for the given serial numbers."""
+def ocsp_responder(
+    issuer: Identity, revoked_serials: set[int], certs: dict[int, x509.Certificate]
+) -> Iterator[tuple[str, list[int]]]:
+    """Yields (url, hits); answers for the certificates in ``certs`` (by serial): good, or revoked."""
     hits: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             request = ocsp.load_der_ocsp_request(body)
             hits.append(request.serial_number)
             now = datetime.now(UTC)
-            cert = _FakeSubject(request.serial_number, issuer)
             revoked = request.serial_number in revoked_serials
             builder = ocsp.OCSPResponseBuilder().add_response(
-                cert=cert.cert_for(request), issuer=issuer.cert, algorithm=hashes.SHA1(),
+                cert=certs[request.serial_number], issuer=issuer.cert, algorithm=hashes.SHA1(),
                 cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
                 this_update=now - timedelta(minutes=5), next_update=now + timedelta(days=1),
                 revocation_time=datetime(2024, 1, 1, tzinfo=UTC) if revoked else None,
@@ -54,15 +55,3 @@ def ocsp_responder(issuer: Identity, revoked_serials: set[int]) -> Iterator[tupl
     finally:
         server.shutdown()
         server.server_close()
-
-
-class _FakeSubject:
-    """OCSPResponseBuilder wants the certificate; the test registers them by serial number."""
-
-    registry: dict[int, x509.Certificate] = {}
-
-    def __init__(self, serial: int, issuer: Identity) -> None:
-        self.serial = serial
-
-    def cert_for(self, request: ocsp.OCSPRequest) -> x509.Certificate:
-        return self.registry[request.serial_number]

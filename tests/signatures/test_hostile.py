@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from hsdt.signatures.classify import SchoolIdentity, classify_identifiers, seal_belongs_to
 from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.engine import verify_bytes
 from hsdt.signatures.trust import load_trust_roots
 from hsdt.signatures.verdict import FileVerdict, contract_errors
-from tests.signatures.ocsp_responder import _FakeSubject, ocsp_responder
+from tests.signatures.ocsp_responder import ocsp_responder
 from tests.signatures.testpki import (
     TestPKI,
     add_dss_and_timestamp,
@@ -94,7 +94,8 @@ def test_backdated_expired_certificate_with_trusted_timestamp_is_valid(pki: Test
 
 def test_untrusted_tsa_proves_nothing(pki: TestPKI, backdated) -> None:  # type: ignore[no-untyped-def]
     rogue_tsa = issue("Rogue TSA", pki.rogue_root, tsa=True)
-    v = verify(pki, sign_pdf(make_pdf(1), backdated, "ChuKy", signing_time=SIGNED, timestamp_by=rogue_tsa, timestamp_time=SIGNED))
+    data = sign_pdf(make_pdf(1), backdated, "ChuKy", signing_time=SIGNED, timestamp_by=rogue_tsa, timestamp_time=SIGNED)
+    v = verify(pki, data)
     assert v.status == "indeterminate", v.signatures[0].problems
     (sig,) = v.signatures
     assert "timestamp_untrusted" in sig.problems and "cert_expired_no_poe" in sig.problems
@@ -207,9 +208,10 @@ def test_naive_times_are_read_in_the_period_zone() -> None:
 @pytest.mark.parametrize("revoked", [False, True], ids=["good", "revoked"])
 def test_online_ocsp_from_a_local_responder(pki: TestPKI, revoked: bool) -> None:
     revoked_serials: set[int] = set()
-    with ocsp_responder(pki.intermediate, revoked_serials) as (url, hits):
+    certs: dict[int, x509.Certificate] = {}
+    with ocsp_responder(pki.intermediate, revoked_serials, certs) as (url, hits):
         signer = issue("Vũ Thị Trực Tuyến", pki.intermediate, uids=("CCCD:002",), ocsp_url=url)
-        _FakeSubject.registry[signer.cert.serial_number] = signer.cert
+        certs[signer.cert.serial_number] = signer.cert
         if revoked:
             revoked_serials.add(signer.cert.serial_number)
         data = sign_pdf(make_pdf(1), signer, "ChuKy", signing_time=LATER)
@@ -227,7 +229,9 @@ def test_online_ocsp_from_a_local_responder(pki: TestPKI, revoked: bool) -> None
         assert "đã kiểm tra thu hồi trực tuyến" in online.message_vi
 
 
-def test_change_analysis_that_raises_is_indeterminate_not_malformed(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_change_analysis_that_raises_is_indeterminate_not_malformed(
+    pki: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hsdt.signatures import policy
 
     def broken(*args: object, **kwargs: object) -> None:

@@ -29,7 +29,8 @@ def test_points_follow_the_trust_roots(
     engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], corpus: Corpus, checker: SignatureChecker
 ) -> None:
     files = tmp_path / "files"
-    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=files, max_upload_bytes=200_000), checker=checker, clock=clock)
+    config = HandlerConfig(files_dir=files, max_upload_bytes=200_000)
+    dispatcher = Dispatcher(engine, config, checker=checker, clock=clock)
     chat = ChatDriver(dispatcher, "p1")
     chat.enrol(codes["HT-HOASEN"])
     chat.send("/tudanhgia")

@@ -261,7 +261,10 @@ def make_tagged_pdf() -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(make_pdf(1)), strict=False)
     doc = writer.add_object(
         generic.DictionaryObject(
-            {generic.NameObject("/Type"): generic.NameObject("/StructElem"), generic.NameObject("/S"): generic.NameObject("/Document")}
+            {
+                generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+                generic.NameObject("/S"): generic.NameObject("/Document"),
+            }
         )
     )
     parent_tree = writer.add_object(generic.DictionaryObject({generic.NameObject("/Nums"): generic.ArrayObject()}))
@@ -276,7 +279,8 @@ def make_tagged_pdf() -> bytes:
         )
     )
     writer.root[generic.NameObject("/StructTreeRoot")] = tree
-    writer.root[generic.NameObject("/MarkInfo")] = generic.DictionaryObject({generic.NameObject("/Marked"): generic.BooleanObject(True)})
+    mark_info = generic.DictionaryObject({generic.NameObject("/Marked"): generic.BooleanObject(True)})
+    writer.root[generic.NameObject("/MarkInfo")] = mark_info
     writer.update_root()
     out = BytesIO()
     writer.write(out)
@@ -403,7 +407,11 @@ def issue(
     if ocsp_url:
         builder = builder.add_extension(
             x509.AuthorityInformationAccess(
-                [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]
+                [
+                    x509.AccessDescription(
+                        x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
             ),
             critical=False,
         )
