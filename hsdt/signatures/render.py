@@ -111,23 +111,18 @@ def _seal_lines(verdict: FileVerdict) -> list[str]:
     own = [s.signer or t.UNKNOWN_SIGNER for s in seals if s.own_seal is True]
     other = [s.signer or t.UNKNOWN_SIGNER for s in seals if s.own_seal is False]
     unknown = [s.signer or t.UNKNOWN_SIGNER for s in seals if s.own_seal is None]
-    lines = []
+    lines: list[str] = []
     if own:
         lines.append(t.SEAL_OWN.format(names=", ".join(own)))
     if other:
-        lines.append(t.SEAL_OTHER.format(school=verdict_school_name(verdict), names=", ".join(other)))
+        lines.append(t.SEAL_OTHER.format(school=t.THIS_SCHOOL, names=", ".join(other)))
     if unknown:
         lines.append(t.SEAL_PRESENT.format(names=", ".join(unknown)))
     return lines
 
 
-def verdict_school_name(verdict: FileVerdict) -> str:
-    # The seal lines name what the check compared with; the verdict keeps no school, so speak generally.
-    return t.THIS_SCHOOL
-
-
 def _period_lines(verdict: FileVerdict, period: RecordPeriod | None, tz: str) -> list[str]:
-    lines = []
+    lines: list[str] = []
     outside = [s for s in verdict.signatures if not s.in_period]
     if outside:
         names = ", ".join(
