@@ -30,11 +30,15 @@ def _parts(identifier: str) -> tuple[str, str] | None:
 
 
 def classify_identifiers(identifiers: Iterable[str | None], organization: str | None = None) -> SignerKind:
-    """A personal identifier wins; an MST/MNS alone makes an organisation."""
+    """A personal identifier wins; an MST/MNS with no personal one makes an organisation.
+
+    ``organization`` is the subject's organisation name; an empty string says the certificate has
+    none, and then an MST alone does not make a seal. None means "not known" (judge by the ids).
+    """
     prefixes = {p[0] for i in identifiers if i and (p := _parts(i)) is not None}
     if prefixes & set(PERSONAL_PREFIXES):
         return "personal"
-    if prefixes & set(ORGANIZATION_PREFIXES):
+    if prefixes & set(ORGANIZATION_PREFIXES) and organization != "":
         return "organization"
     return "unknown"
 

@@ -391,7 +391,7 @@ def _base_verdict(emb: EmbeddedPdfSignature, field_name: str, tz: str) -> Signat
     identifiers = tuple(_name_values(signer, "user_id") + _name_values(signer, "serial_number"))
     organization = next(iter(_name_values(signer, "organization_name")), None)
     uids = _name_values(signer, "user_id")
-    kind = classify_identifiers(identifiers, organization)
+    kind = classify_identifiers(identifiers, organization or "")
     return SignatureVerdict(
         field=field_name,
         signer=next(iter(_name_values(signer, "common_name")), ""),

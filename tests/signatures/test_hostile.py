@@ -139,6 +139,7 @@ def test_seal_of_another_school(pki: TestPKI) -> None:
 def test_seal_ownership_rules() -> None:
     assert classify_identifiers(["MST:0101234567"]) == "organization"
     assert classify_identifiers(["MNS:1234567", "HC:B123"]) == "personal"
+    assert classify_identifiers(["MST:0101234567"], organization="") == "unknown"  # no organisation name
     assert seal_belongs_to(SchoolIdentity("0101234567"), seal_tax_code="0101234567", seal_names=[]) is True
     by_name = SchoolIdentity(name="Trường Mầm non  Hoa Sen")
     assert seal_belongs_to(by_name, seal_tax_code=None, seal_names=["TRƯỜNG MẦM NON HOA SEN"]) is True
