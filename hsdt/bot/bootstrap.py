@@ -66,6 +66,7 @@ def make_checker(settings: Settings) -> object | None:
             max_bytes=settings.max_upload_bytes,
         ),
         max_workers=settings.verify_workers,
+        online=settings.verify_online,
     )
 
 
@@ -87,6 +88,13 @@ def build(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine, demo = prepare_database(settings, seed=settings.seed_demo if seed is None else seed)
     checker = make_checker(settings) if with_checker else None
+    if checker is not None:
+        from hsdt.bot.evidence_recheck import recheck_if_trust_changed
+        from hsdt.signatures import SignatureChecker
+
+        assert isinstance(checker, SignatureChecker)
+        # Evidence checked under other trust roots is re-verified before anyone sees its points.
+        recheck_if_trust_changed(settings, engine, checker)
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     dispatcher = Dispatcher(
         engine,

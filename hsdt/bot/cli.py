@@ -120,9 +120,13 @@ def cmd_verify(argv: list[str], settings: Settings) -> int:
     from hsdt.signatures import RecordPeriod
     from hsdt.signatures.cli import run_verify
 
+    if argv[:1] == ["--recheck-evidence"]:
+        from hsdt.bot.evidence_recheck import run_recheck
+
+        return run_recheck(settings)
     period = RecordPeriod(settings.record_period_start, settings.record_period_end, settings.timezone)
     trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
-    return run_verify(argv, default_trust_dir=trust_dir, default_period=period)
+    return run_verify(argv, default_trust_dir=trust_dir, default_period=period, default_online=settings.verify_online)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     verify_memory_mb: int = 512
     max_upload_mb: int = 20
     verify_workers: int = 2
+    verify_online: bool = Field(
+        default=False, description="Ask the CAs' OCSP/CRL servers about revocation (short timeout)."
+    )
 
     invite_ttl_days: int = 60
     seed_demo: bool = Field(default=True, description="Seed the demo campaign on first start if empty.")

@@ -24,7 +24,7 @@ from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import Criterion, format_points
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReopenable, VersionConflict
 from hsdt.scoring.score import quantize_points
-from hsdt.signatures.messages_vi import HEADLINES
+from hsdt.texts.signatures import HEADLINES
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
 

@@ -6,20 +6,17 @@ import asyncio
 import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
-from hsdt.signatures import messages_vi
+from hsdt.signatures import render
+from hsdt.signatures.classify import SchoolIdentity
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from hsdt.signatures.sandbox import Outcome, WorkerPool
 from hsdt.signatures.verdict import ERROR_CATEGORIES, ErrorCategory, FileVerdict, verdict_from_json
 
 HASH_CHUNK = 1 << 20
-
-# Internal outcomes that are not file categories, mapped onto the contract's enum.
-_INTERNAL_ERRORS: dict[str, tuple[ErrorCategory, str | None]] = {
-    "unreadable": ("corrupt", messages_vi.UNREADABLE_TEXT),
-    "worker_failed": ("timeout", messages_vi.WORKER_FAILED),
-}
 
 
 def _sha256_of(path: Path) -> str:
@@ -34,11 +31,13 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _error(name: str, path: Path, category: ErrorCategory, detail: str | None = None) -> FileVerdict:
-    base = FileVerdict(file=name, sha256=_sha256_of(path), status="error", error=category)
-    lines = [messages_vi.HEADLINES["error"], messages_vi.FILE_LINE.format(name=name)]
-    lines.append(detail or messages_vi.ERROR_TEXT[category])
-    return FileVerdict(**{**base.__dict__, "message_vi": "\n".join(lines)})
+def _error(name: str, path: Path, category: ErrorCategory) -> FileVerdict:
+    verdict = FileVerdict(file=name, sha256=_sha256_of(path), status="error", error=category)
+    return replace(verdict, message_vi=render.render_file(verdict))
+
+
+def _category(code: str | None) -> ErrorCategory:
+    return cast(ErrorCategory, code) if code in ERROR_CATEGORIES else "corrupt"
 
 
 class SignatureChecker:
@@ -50,48 +49,55 @@ class SignatureChecker:
         max_workers: int = 2,
         *,
         prestart: int = 1,
+        online: bool = False,
     ) -> None:
         self.trust_dir = trust_dir
         self.period = period
         self.limits = limits
+        self.online = online
         self.max_workers = max(1, max_workers)
-        self._pool = WorkerPool(limits, self.max_workers)
+        self._pool = WorkerPool(limits, self.max_workers, online=online)
         # Threads only wait on pipes; the CPU work happens in the workers.
         self._executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="hsdt-sig")
         self._pool.prestart(prestart)
 
-    def _check_sync(self, path: Path, display_name: str | None = None) -> FileVerdict:
+    def _check_sync(
+        self, path: Path, display_name: str | None = None, school: SchoolIdentity | None = None
+    ) -> FileVerdict:
         name = display_name if display_name is not None else str(path)
         try:
             size = os.stat(path).st_size
         except OSError:
-            return _error(name, path, "corrupt", messages_vi.UNREADABLE_TEXT)
+            return _error(name, path, "unreadable")
         if size > self.limits.max_bytes:
             return _error(name, path, "too_large")
         try:
-            outcome = self._pool.run(path, name, self.trust_dir, self.period)
+            outcome = self._pool.run(path, name, self.trust_dir, self.period, online=self.online, school=school)
         except Exception:  # the caller is promised a verdict, never an exception
-            outcome = Outcome(error="worker_failed")
+            outcome = Outcome(error="unavailable")
         if outcome.verdict is not None:
             try:
                 return verdict_from_json(outcome.verdict)
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 return _error(name, path, "corrupt")
-        code = outcome.error or "corrupt"
-        if code in _INTERNAL_ERRORS:
-            category, detail = _INTERNAL_ERRORS[code]
-            return _error(name, path, category, detail)
-        category = code if code in ERROR_CATEGORIES else "corrupt"
-        return _error(name, path, category)  # type: ignore[arg-type]
+        return _error(name, path, _category(outcome.error))
 
-    async def check(self, path: Path, display_name: str | None = None) -> FileVerdict:
+    async def check(
+        self, path: Path, display_name: str | None = None, *, school: SchoolIdentity | None = None
+    ) -> FileVerdict:
+        """The verdict for one file; ``school`` (from the roster) says whose seal is expected."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._check_sync, Path(path), display_name)
+        return await loop.run_in_executor(self._executor, self._check_sync, Path(path), display_name, school)
 
-    def check_many(self, paths: list[Path]) -> list[FileVerdict]:
+    def check_many(
+        self, paths: list[Path], school: SchoolIdentity | None = None, names: list[str] | None = None
+    ) -> list[FileVerdict]:
         """Check files concurrently on the pool; results keep the order of ``paths``."""
+        if not paths:
+            return []
         self._pool.prestart(min(len(paths), self.max_workers))
-        return list(self._executor.map(lambda p: self._check_sync(Path(p)), paths))
+        shown: list[str | None] = list(names) if names is not None else [None] * len(paths)
+        return list(self._executor.map(lambda p, n: self._check_sync(Path(p), n, school), paths, shown))
 
     def worker_pids(self) -> list[int]:
         return self._pool.pids()

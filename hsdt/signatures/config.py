@@ -14,6 +14,10 @@ class VerifyLimits:
     timeout_s: float = 20.0
     memory_mb: int = 512
     max_bytes: int = 20 * 1024 * 1024
+    # CPU seconds a worker may spend on one file; a backstop behind the wall-clock timeout.
+    cpu_s: int = 30
+    # Open files: the PDF, the trust roots one at a time, pipes, and a few sockets when online.
+    max_open_files: int = 64
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Verification of every signature in one PDF with pyHanko (runs inside the sandboxed worker).
 
-Nothing here touches the network: revocation data comes only from the file (DSS and the Adobe
-revocation-info attribute), and a missing one is a warning, not a failure.
+Validation time: a verified timestamp of a trusted TSA proves when the signature existed; without
+one, the signer's own clock proves nothing, so the certificate must also be valid now. Revocation
+data comes from the file (DSS, the CMS revocation-info attribute) and, only when asked, from the
+CA's OCSP/CRL servers.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -17,11 +19,12 @@ from zoneinfo import ZoneInfo
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
-from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import (
@@ -30,16 +33,28 @@ from pyhanko.sign.validation import (
     PdfSignatureStatus,
     SignatureCoverageLevel,
     async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
 )
 from pyhanko.sign.validation.generic_cms import extract_self_reported_ts, extract_tst_data_iter
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from hsdt.signatures import _speedups, messages_vi
-from hsdt.signatures.classify import classify_uid
+from hsdt.signatures import _speedups, discovery, render
+from hsdt.signatures.classify import SchoolIdentity, classify_identifiers, seal_belongs_to, tax_code
 from hsdt.signatures.config import RecordPeriod
-from hsdt.signatures.verdict import ErrorCategory, FileVerdict, SignatureVerdict, file_status
+from hsdt.signatures.policy import SIGNED_DOCUMENT_POLICY
+from hsdt.signatures.verdict import (
+    Change,
+    ErrorCategory,
+    FileVerdict,
+    PadesLevel,
+    Problem,
+    Revocation,
+    SignatureVerdict,
+    TimestampVerdict,
+    file_status,
+)
 
 logger = logging.getLogger(__name__)
 _speedups.install()
@@ -47,11 +62,14 @@ _speedups.install()
 PDF_MAGIC = b"%PDF-"
 # Readers accept a header anywhere in the first KiB (some generators prepend junk); so do we.
 HEADER_WINDOW = 1024
+ONLINE_TIMEOUT_S = 5
 
 # Vietnamese signer certificates carry digitalSignature and/or nonRepudiation; either is a signing key.
-KEY_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
-)
+KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+# RFC 5280: a certificate without the key-usage extension is not restricted.
+NO_KEY_USAGE = KeyUsageConstraints(key_usage=set())
+SIGNING_USAGES = {"digital_signature", "non_repudiation"}
+SUPPORTED_SUBFILTERS = {"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"}
 
 _loop: asyncio.AbstractEventLoop | None = None
 
@@ -64,311 +82,718 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return _loop
 
 
-def error_verdict(
-    name: str, sha256: str, category: ErrorCategory, detail_vi: str | None = None
-) -> FileVerdict:
-    verdict = FileVerdict(file=name, sha256=sha256, status="error", error=category, signatures=())
-    message = messages_vi.render_file(verdict)
-    if detail_vi:
-        message = "\n".join([*message.split("\n")[:2], detail_vi])
-    return FileVerdict(file=name, sha256=sha256, status="error", error=category, message_vi=message)
+def error_verdict(name: str, sha256: str, category: ErrorCategory) -> FileVerdict:
+    verdict = FileVerdict(file=name, sha256=sha256, status="error", error=category)
+    return replace(verdict, message_vi=render.render_file(verdict))
 
 
 @dataclass
 class _RevInfo:
-    certs: list[x509.Certificate]
-    crls: list[asn1_crl.CertificateList]
-    ocsps: list[asn1_ocsp.OCSPResponse]
+    certs: list[x509.Certificate] = field(default_factory=list)
+    crls: list[asn1_crl.CertificateList] = field(default_factory=list)
+    ocsps: list[asn1_ocsp.OCSPResponse] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.crls or self.ocsps)
+
+
+@dataclass
+class _FileContext:
+    reader: PdfFileReader
+    roots: list[x509.Certificate]
+    dss: _RevInfo
+    period: RecordPeriod
+    now: datetime
+    online: bool
+    rebuilt: bool
+    file_length: int
+    doc_timestamp_revisions: list[int] = field(default_factory=list)
 
 
 def _dss_revinfo(reader: PdfFileReader) -> _RevInfo:
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except Exception:  # no DSS, or an unreadable one: both mean "nothing embedded"
-        return _RevInfo([], [], [])
-    info = _RevInfo(list(dss.load_certs()), [], [])
-    for ref in dss.crls:
-        info.crls.append(asn1_crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)))
-    for ref in dss.ocsps:
-        info.ocsps.append(asn1_ocsp.OCSPResponse.load(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)))
+        return _RevInfo()
+    info = _RevInfo(certs=list(dss.load_certs()))
+    try:
+        for ref in dss.crls:
+            info.crls.append(asn1_crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)))
+        for ref in dss.ocsps:
+            data = ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)
+            info.ocsps.append(asn1_ocsp.OCSPResponse.load(data))
+    except Exception:  # a damaged revocation entry is as good as none
+        logger.debug("unreadable DSS revocation entry", exc_info=True)
     return info
 
 
 def _archival_revinfo(emb: EmbeddedPdfSignature) -> _RevInfo:
-    info = _RevInfo([], [], [])
+    info = _RevInfo()
     try:
         signed_attrs = emb.signer_info["signed_attrs"]
         archival = find_unique_cms_attribute(signed_attrs, "adobe_revocation_info_archival")
     except Exception:  # attribute absent or duplicated: treat as absent
         return info
-    for item in archival["crl"] or ():
-        info.crls.append(item)
-    for item in archival["ocsp"] or ():
-        info.ocsps.append(item)
+    info.crls.extend(archival["crl"] or ())
+    info.ocsps.extend(archival["ocsp"] or ())
     return info
 
 
-def _name_attr(cert: x509.Certificate, key: str) -> str | None:
+def _name_values(cert: x509.Certificate, key: str) -> list[str]:
     value = cert.subject.native.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value is not None else None
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values]
 
 
-def _timestamp_time(emb: EmbeddedPdfSignature) -> datetime | None:
-    for tst_signed_data in extract_tst_data_iter(emb.signer_info, signed=False):
-        tst_info = tst_signed_data["encap_content_info"]["content"].parsed
-        return tst_info["gen_time"].native
+def aware(moment: datetime | None, tz: str) -> datetime | None:
+    """Every time leaves here with a zone; a /M without one is read as the record period's zone."""
+    if moment is None or moment.utcoffset() is not None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(tz))
+
+
+def _claimed_time(emb: EmbeddedPdfSignature, tz: str) -> datetime | None:
+    try:
+        claimed = extract_self_reported_ts(emb.signer_info)
+    except Exception:  # an unreadable signing-time attribute is no time at all
+        claimed = None
+    if claimed is None:
+        try:
+            claimed = emb.self_reported_timestamp
+        except Exception:  # /M that does not parse
+            claimed = None
+    return aware(claimed, tz)
+
+
+def _token_time(emb: EmbeddedPdfSignature, tz: str) -> datetime | None:
+    try:
+        for tst_signed_data in extract_tst_data_iter(emb.signer_info, signed=False):
+            tst_info = tst_signed_data["encap_content_info"]["content"].parsed
+            value: datetime = tst_info["gen_time"].native
+            return aware(value, tz)
+    except Exception:  # a broken token is judged by pyHanko's validation, not here
+        return None
     return None
 
 
-def _validity_problem(cert: x509.Certificate, moment: datetime) -> str | None:
+def _validity_problem(cert: x509.Certificate, moment: datetime) -> Problem | None:
     validity = cert["tbs_certificate"]["validity"]
     if moment < validity["not_before"].native:
-        return "cert_not_yet_valid_at_signing"
+        return Problem.CERT_NOT_YET_VALID_AT_SIGNING
     if moment > validity["not_after"].native:
-        return "cert_expired_at_signing"
+        return Problem.CERT_EXPIRED_AT_SIGNING
     return None
 
 
-def _missing_link_problem(signer: x509.Certificate, pool: list[x509.Certificate]) -> str:
+def _missing_link_problem(signer: x509.Certificate, pool: list[x509.Certificate]) -> Problem:
     """Why no chain was found: a self-signed top we do not trust, or a missing intermediate."""
     by_subject = {c.subject.dump(): c for c in pool}
     current = signer
     for _ in range(16):
         if current.self_signed in ("yes", "maybe"):
-            return "untrusted_root_missing"
+            return Problem.UNTRUSTED_ROOT_MISSING
         issuer = by_subject.get(current.issuer.dump())
         if issuer is None or issuer is current:
-            return "chain_incomplete"
+            return Problem.CHAIN_INCOMPLETE
         current = issuer
-    return "chain_incomplete"
+    return Problem.CHAIN_INCOMPLETE
+
+
+def _key_usage_allows_signing(cert: x509.Certificate) -> bool:
+    usage = cert.key_usage_value
+    return usage is None or bool(set(usage.native) & SIGNING_USAGES)
+
+
+def _expiry_problem(signer: x509.Certificate, claimed: datetime | None, proven: bool) -> Problem:
+    """The signer's certificate is outside its validity at the validation time."""
+    if proven or claimed is None:
+        return Problem.CERT_EXPIRED_AT_SIGNING if proven else Problem.CERT_EXPIRED_NO_POE
+    # The signer's own clock already puts the signature outside the certificate's life.
+    return _validity_problem(signer, claimed) or Problem.CERT_EXPIRED_NO_POE
 
 
 def _trust_problems(
-    status: PdfSignatureStatus, signer: x509.Certificate, pool: list[x509.Certificate], moment: datetime
-) -> tuple[bool, bool, list[str]]:
-    """(trusted, cert_valid_at_signing, problems) from pyHanko's AdES sub-indication."""
-    own_validity = _validity_problem(signer, moment)
+    status: PdfSignatureStatus,
+    signer: x509.Certificate,
+    pool: list[x509.Certificate],
+    claimed: datetime | None,
+    proven: bool,
+    pool_roots: list[x509.Certificate],
+) -> tuple[bool, list[Problem]]:
+    """(trusted, problems) from pyHanko's AdES sub-indication, read with how the time is known."""
     indic = status.trust_problem_indic
     if indic is None:
         trusted = status.validation_path is not None
-        return trusted, own_validity is None, ([] if trusted else ["trust_check_failed"])
+        return trusted, ([] if trusted else [Problem.TRUST_CHECK_FAILED])
     if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        return False, own_validity is None, [_missing_link_problem(signer, pool)]
+        return False, [_missing_link_problem(signer, pool)]
     if indic == AdESIndeterminate.OUT_OF_BOUNDS_NO_POE:
-        # The chain reached a trust root; only the signer's validity window failed.
-        return status.validation_path is not None, False, [own_validity or "cert_expired_at_signing"]
+        return False, [_expiry_problem(signer, claimed, proven)]
     if indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
-        return False, own_validity is None, ["cert_revoked"]
+        return False, [Problem.CERT_REVOKED if proven else Problem.CERT_REVOKED_NO_POE]
+    if signer.self_signed in ("yes", "maybe") and signer not in pool_roots:
+        return False, [Problem.UNTRUSTED_ROOT_MISSING]
     if indic == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
-        return False, own_validity is None, ["key_usage_not_allowed"]
+        if not _key_usage_allows_signing(signer):
+            return False, [Problem.KEY_USAGE_NOT_ALLOWED]
+        return False, [Problem.CHAIN_INVALID]
     if indic in (
         AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE,
         AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
     ):
-        return False, own_validity is None, ["weak_algorithm"]
+        return False, [Problem.WEAK_ALGORITHM]
     if indic == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
-        # Most often a CA certificate outside its validity at the signing time; otherwise a broken chain.
-        chain = list(status.validation_path.iter_certs(include_root=True)) if status.validation_path else []
-        ca_expired = any(_validity_problem(c, moment) for c in chain if c is not signer)
-        if ca_expired or own_validity:
-            return False, False, [own_validity or "cert_expired_at_signing"]
-        return False, True, ["chain_invalid"]
+        # Most often a certificate outside its validity at the validation time.
+        path = status.validation_path
+        chain = list(path.iter_certs(include_root=True)) if path is not None else [signer]
+        moment = status.timestamp_validity.timestamp if proven and status.timestamp_validity else datetime.now(UTC)
+        if any(_validity_problem(c, moment) for c in chain):
+            return False, [_expiry_problem(signer, claimed, proven)]
+        return False, [Problem.CHAIN_INVALID]
     if indic in (
         AdESIndeterminate.TRY_LATER,
         AdESIndeterminate.NO_POE,
         AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE,
     ):
-        return False, own_validity is None, ["revocation_unverifiable"]
-    return False, own_validity is None, ["trust_check_failed"]
+        return False, [Problem.REVOCATION_UNVERIFIABLE]
+    return False, [Problem.TRUST_CHECK_FAILED]
 
 
-def _modification(status: PdfSignatureStatus) -> tuple[bool, bool, list[str]]:
-    """(covers_whole_file, modified_after_signing, problems)."""
+def _page_count(reader: PdfFileReader, revision: int) -> int | None:
+    try:
+        count = reader.get_historical_root(revision)["/Pages"]["/Count"]
+        return int(count)
+    except Exception:  # a damaged page tree: no count to compare
+        return None
+
+
+def _what_changed(ctx: _FileContext, emb: EmbeddedPdfSignature, level: ModificationLevel | None) -> tuple[Change, ...]:
+    if level == ModificationLevel.ANNOTATIONS:
+        return ("annotations",)
+    before = _page_count(ctx.reader, emb.signed_revision)
+    after = _page_count(ctx.reader, ctx.reader.xrefs.total_revisions - 1)
+    return ("pages",) if before != after else ("content",)
+
+
+@dataclass(frozen=True)
+class _Integrity:
+    whole: bool
+    modified: bool
+    changes: tuple[Change, ...]
+    changed_fields: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+def _integrity(ctx: _FileContext, emb: EmbeddedPdfSignature, status: PdfSignatureStatus, diffed: bool) -> _Integrity:
+    if ctx.rebuilt:
+        end = emb.byte_range[2] + emb.byte_range[3] if len(emb.byte_range) == 4 else -1
+        whole = end == ctx.file_length
+        return _Integrity(whole, False, (), (), () if whole else (Problem.CHANGES_UNVERIFIED,))
     coverage = status.coverage
     if coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return True, False, []
+        return _Integrity(True, False, (), (), ())
     if coverage is None or coverage < SignatureCoverageLevel.ENTIRE_REVISION:
-        return False, True, ["coverage_unclear"]
-    level = status.modification_level
-    # Later signatures and form filling are what a multi-signer workflow produces; anything beyond
-    # (annotations, page or content changes) alters what the earlier signer saw.
-    permitted = (
-        level is not None and level <= ModificationLevel.FORM_FILLING and status.docmdp_ok is not False
-    )
-    return False, not permitted, ([] if permitted else ["modified_after_signing"])
+        return _Integrity(False, True, (), (), (Problem.COVERAGE_UNCLEAR,))
+    if not diffed:
+        return _Integrity(False, False, (), (), (Problem.DIFF_ANALYSIS_FAILED,))
+    diff = emb.diff_result
+    if isinstance(diff, SuspiciousModification) or diff is None:
+        changes = _what_changed(ctx, emb, None)
+        return _Integrity(False, True, changes, (), (Problem.MODIFIED_AFTER_SIGNING,))
+    assert isinstance(diff, DiffResult)
+    fields = tuple(sorted(diff.changed_form_fields))
+    if diff.modification_level > ModificationLevel.FORM_FILLING or status.docmdp_ok is False:
+        changes = _what_changed(ctx, emb, diff.modification_level)
+        return _Integrity(False, True, changes, fields, (Problem.MODIFIED_AFTER_SIGNING,))
+    return _Integrity(False, False, (), fields, ())
 
 
 def _validation_context(
-    roots: list[x509.Certificate], revinfo: _RevInfo, embedded: list[x509.Certificate], moment: datetime
+    ctx: _FileContext, revinfo: _RevInfo, embedded: list[x509.Certificate], moment: datetime
 ) -> ValidationContext:
+    fetcher = None
+    if ctx.online:
+        from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+        fetcher = AIOHttpFetcherBackend(per_request_timeout=ONLINE_TIMEOUT_S)
     return ValidationContext(
-        trust_manager=SimpleTrustManager.build(trust_roots=roots),
+        trust_manager=SimpleTrustManager.build(trust_roots=ctx.roots),
         other_certs=[*revinfo.certs, *embedded],
         crls=revinfo.crls,
         ocsps=revinfo.ocsps,
         moment=moment,
-        allow_fetching=False,
+        allow_fetching=ctx.online,
+        fetcher_backend=fetcher,
         revocation_mode="soft-fail",
     )
 
 
-def _check_signature(
-    emb: EmbeddedPdfSignature,
-    roots: list[x509.Certificate],
-    dss: _RevInfo,
-    period: RecordPeriod,
-) -> SignatureVerdict:
-    signer = emb.signer_cert
-    name = _name_attr(signer, "common_name") or ""
-    organization = _name_attr(signer, "organization_name")
-    uid = _name_attr(signer, "user_id")
-    archival = _archival_revinfo(emb)
-    revinfo = _RevInfo(dss.certs, [*dss.crls, *archival.crls], [*dss.ocsps, *archival.ocsps])
+def _covers(revinfo: _RevInfo, cert: x509.Certificate) -> bool:
+    """Some embedded OCSP response or CRL speaks about this certificate."""
+    for response in revinfo.ocsps:
+        try:
+            for single in response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]:
+                if single["cert_id"]["serial_number"].native == cert.serial_number:
+                    return True
+        except Exception:  # a malformed response covers nothing
+            continue
+    return any(c["tbs_cert_list"]["issuer"] == cert.issuer for c in revinfo.crls)
+
+
+async def _validate(
+    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, skip_diff: bool
+) -> tuple[PdfSignatureStatus, ValidationContext]:
     embedded = emb.other_embedded_certs
-
-    problems: list[str] = []
-    claimed = extract_self_reported_ts(emb.signer_info) or emb.self_reported_timestamp
-    tst_time = _timestamp_time(emb)
-    moment = tst_time or claimed
-    if moment is None:
-        # Without any time we can only judge against "now"; the missing time itself makes it undecidable.
-        problems.append("signing_time_missing")
-        moment = datetime.now(UTC)
-
-    signer_vc = _validation_context(roots, revinfo, embedded, moment)
-    ts_vc = _validation_context(roots, revinfo, embedded, tst_time or moment)
-    status: PdfSignatureStatus = _event_loop().run_until_complete(
-        async_validate_pdf_signature(
+    vc = _validation_context(ctx, revinfo, embedded, moment)
+    ts_vc = _validation_context(ctx, revinfo, embedded, moment)
+    ku = KEY_USAGE if emb.signer_cert.key_usage_value is not None else NO_KEY_USAGE
+    try:
+        status = await async_validate_pdf_signature(
             emb,
-            signer_validation_context=signer_vc,
+            signer_validation_context=vc,
             ts_validation_context=ts_vc,
-            key_usage_settings=KEY_USAGE,
+            key_usage_settings=ku,
+            diff_policy=SIGNED_DOCUMENT_POLICY,
+            skip_diff=skip_diff or ctx.rebuilt,
         )
+    finally:
+        if ctx.online:
+            for context in (vc, ts_vc):
+                backend = context.fetcher_backend if hasattr(context, "fetcher_backend") else None
+                if backend is not None:
+                    await backend.close()
+    return status, vc
+
+
+def _validate_sync(
+    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, *, skip_diff: bool
+) -> tuple[PdfSignatureStatus, ValidationContext]:
+    return _event_loop().run_until_complete(_validate(emb, ctx, revinfo, moment, skip_diff))
+
+
+def _pades_level(
+    emb: EmbeddedPdfSignature, ctx: _FileContext, has_token: bool, revinfo: _RevInfo
+) -> PadesLevel | None:
+    # Reported for adbe.pkcs7.detached too: the levels mean the same (timestamp, revocation, archive).
+    if not has_token:
+        return "B-B"
+    if not revinfo:
+        return "B-T"
+    if any(rev > emb.signed_revision for rev in ctx.doc_timestamp_revisions):
+        return "B-LTA"
+    return "B-LT"
+
+
+def _base_verdict(emb: EmbeddedPdfSignature, field_name: str, tz: str) -> SignatureVerdict:
+    signer = emb.signer_cert
+    identifiers = tuple(_name_values(signer, "user_id") + _name_values(signer, "serial_number"))
+    organization = next(iter(_name_values(signer, "organization_name")), None)
+    uids = _name_values(signer, "user_id")
+    kind = classify_identifiers(identifiers, organization or "")
+    return SignatureVerdict(
+        field=field_name,
+        signer=next(iter(_name_values(signer, "common_name")), ""),
+        organization=organization,
+        uid=uids[0] if uids else None,
+        kind=kind,
+        signing_time=datetime.now(ZoneInfo(tz)).isoformat(timespec="seconds"),
+        time_source="signer",
+        intact=False,
+        trusted=False,
+        cert_valid_at_signing=False,
+        covers_whole_file=False,
+        modified_after_signing=False,
+        in_period=False,
+        identifiers=identifiers,
+        tax_code=tax_code(identifiers) if kind == "organization" else None,
     )
 
-    time_source = "signer"
+
+def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileContext) -> SignatureVerdict:
+    tz = ctx.period.tz
+    base = _base_verdict(emb, field_name, tz)
+    claimed = _claimed_time(emb, tz)
+    token_time = _token_time(emb, tz)
+    shown = claimed or ctx.now
+    problems: list[Problem] = []
+    if str(emb.sig_object.get("/SubFilter", "")) not in SUPPORTED_SUBFILTERS:
+        problems.append(Problem.UNSUPPORTED_FORMAT)
+        return _finish(base, ctx, shown, "signer", problems, intact=False)
+
+    revinfo = _RevInfo(ctx.dss.certs, [*ctx.dss.crls], [*ctx.dss.ocsps])
+    archival = _archival_revinfo(emb)
+    revinfo.crls += archival.crls
+    revinfo.ocsps += archival.ocsps
+
+    diffed = True
+    first_moment = token_time or ctx.now
+    try:
+        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=False)
+    except (PdfDecodeLimitError, MemoryError):
+        raise
+    except Exception:  # pyHanko's change analysis can raise on files it should accept: judge without it
+        logger.debug("validation with change analysis failed", exc_info=True)
+        diffed = False
+        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=True)
+
     tst = status.timestamp_validity
-    if tst is not None:
-        if not (tst.intact and tst.valid):
-            problems.append("timestamp_invalid")
-        elif not tst.trusted:
-            problems.append("timestamp_untrusted")
-        else:
-            time_source = "timestamp"
-            moment = tst.timestamp
-    if time_source == "signer" and tst_time is not None and claimed is not None:
-        moment = claimed
+    proven = bool(tst is not None and tst.intact and tst.valid and tst.trusted)
+    if tst is not None and not proven:
+        problems.append(Problem.TIMESTAMP_INVALID if not (tst.intact and tst.valid) else Problem.TIMESTAMP_UNTRUSTED)
+    if token_time is not None and not proven:
+        # The token's time proves nothing: judge the certificate as of now, like an unstamped signature.
+        trust_status, vc = _validate_sync(emb, ctx, revinfo, ctx.now, skip_diff=True)
+    else:
+        trust_status = status
+    moment = tst.timestamp if proven and tst is not None else claimed
+    if moment is None:
+        problems.append(Problem.SIGNING_TIME_MISSING)
+    moment = aware(moment, tz) or ctx.now
 
     intact = bool(status.intact)
+    trusted = False
+    cert_ok = _validity_problem(emb.signer_cert, moment) is None
     if not intact:
-        problems.append("not_intact")
+        problems.append(Problem.NOT_INTACT)
     elif not status.valid:
-        problems.append("signature_invalid")
-
-    if intact and status.valid:
-        pool = [*embedded, *roots, *dss.certs]
-        trusted, cert_ok, trust_problems = _trust_problems(status, signer, pool, moment)
-        problems.extend(trust_problems)
+        problems.append(Problem.SIGNATURE_INVALID)
     else:
-        trusted, cert_ok = False, _validity_problem(signer, moment) is None
-        if not cert_ok:
-            problems.append(_validity_problem(signer, moment) or "cert_expired_at_signing")
+        pool = [*emb.other_embedded_certs, *ctx.roots, *ctx.dss.certs]
+        trusted, trust_problems = _trust_problems(
+            trust_status, emb.signer_cert, pool, claimed, proven, ctx.roots
+        )
+        problems.extend(trust_problems)
+        if trusted and not proven and claimed is not None:
+            # Valid now, but the signer's own clock may still say it signed outside the certificate's life.
+            own = _validity_problem(emb.signer_cert, claimed)
+            if own is not None:
+                problems.append(own)
+                trusted = False
+        cert_ok = cert_ok and not any(
+            p in trust_problems
+            for p in (Problem.CERT_EXPIRED_AT_SIGNING, Problem.CERT_NOT_YET_VALID_AT_SIGNING, Problem.CERT_REVOKED)
+        )
 
-    whole, modified, mod_problems = _modification(status)
-    problems.extend(mod_problems)
+    integrity = _integrity(ctx, emb, status, diffed)
+    problems.extend(integrity.problems)
 
-    no_revinfo = not revinfo.crls and not revinfo.ocsps
-    if intact and (no_revinfo or signer_vc.soft_fail_exceptions):
-        problems.append("revocation_not_checked")
+    revocation: Revocation = "not_checked"
+    if trusted and not vc.soft_fail_exceptions:
+        if _covers(revinfo, emb.signer_cert):
+            revocation = "embedded"
+        elif ctx.online and _declares_revocation(emb.signer_cert):
+            revocation = "online"
+    if intact and revocation == "not_checked":
+        problems.append(Problem.REVOCATION_NOT_CHECKED)
 
-    in_period = period.contains(moment)
+    verdict = replace(
+        base,
+        cert_valid_at_signing=cert_ok,
+        covers_whole_file=integrity.whole,
+        modified_after_signing=integrity.modified,
+        changes=integrity.changes,
+        changed_fields=integrity.changed_fields,
+        revocation=revocation,
+        pades_level=_pades_level(emb, ctx, token_time is not None, revinfo),
+    )
+    return _finish(verdict, ctx, moment, "timestamp" if proven else "signer", problems, intact=intact, trusted=trusted)
+
+
+def _declares_revocation(cert: x509.Certificate) -> bool:
+    return bool(cert.ocsp_urls or cert.crl_distribution_points)
+
+
+def _finish(
+    verdict: SignatureVerdict,
+    ctx: _FileContext,
+    moment: datetime,
+    source: str,
+    problems: list[Problem],
+    *,
+    intact: bool,
+    trusted: bool = False,
+) -> SignatureVerdict:
+    in_period = ctx.period.contains(moment)
     if not in_period:
-        problems.append("outside_period")
-
-    local = moment.astimezone(ZoneInfo(period.tz))
-    verdict = SignatureVerdict(
-        field=str(emb.field_name),
-        signer=name,
-        organization=organization,
-        uid=uid,
-        kind=classify_uid(uid),
-        signing_time=local.isoformat(timespec="seconds"),
-        time_source=time_source,  # type: ignore[arg-type]
+        problems.append(Problem.OUTSIDE_PERIOD)
+    return replace(
+        verdict,
+        signing_time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
+        time_source="timestamp" if source == "timestamp" else "signer",
         intact=intact,
         trusted=trusted,
-        cert_valid_at_signing=cert_ok,
-        covers_whole_file=whole,
-        modified_after_signing=modified,
         in_period=in_period,
         problems=tuple(dict.fromkeys(problems)),
     )
-    return _with_message(verdict, period)
 
 
-def _with_message(verdict: SignatureVerdict, period: RecordPeriod) -> SignatureVerdict:
-    line = messages_vi.signature_line(verdict, period.tz)
-    return SignatureVerdict(**{**verdict.__dict__, "message_vi": line})
-
-
-def _malformed_signature(field: str, period: RecordPeriod) -> SignatureVerdict:
-    now = datetime.now(ZoneInfo(period.tz))
-    verdict = SignatureVerdict(
-        field=field, signer="", organization=None, uid=None, kind="unknown",
+def _malformed_signature(field_name: str, ctx: _FileContext) -> SignatureVerdict:
+    now = ctx.now.astimezone(ZoneInfo(ctx.period.tz))
+    return SignatureVerdict(
+        field=field_name, signer="", organization=None, uid=None, kind="unknown",
         signing_time=now.isoformat(timespec="seconds"), time_source="signer", intact=False, trusted=False,
         cert_valid_at_signing=False, covers_whole_file=False, modified_after_signing=False,
-        in_period=period.contains(now), problems=("signature_malformed",),
+        in_period=False, problems=(Problem.SIGNATURE_MALFORMED,),
     )
-    return _with_message(verdict, period)
 
 
-def _embedded_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | str]:
-    """Regular signatures in the order they were applied; unreadable ones kept by field name."""
-    found: list[tuple[int, EmbeddedPdfSignature | str]] = []
-    for index, (fq_name, sig_obj, sig_field) in enumerate(enumerate_sig_fields(reader, filled_status=True)):
+def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampVerdict:
+    vc = _validation_context(ctx, ctx.dss, emb.other_embedded_certs, ctx.now)
+    problems: list[Problem] = []
+    try:
+        status = _event_loop().run_until_complete(
+            async_validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True)
+        )
+        moment = aware(status.timestamp, ctx.period.tz) or ctx.now
+        intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
+    except (PdfDecodeLimitError, MemoryError):
+        raise
+    except Exception:  # an unreadable token is reported, it does not stop the file
+        logger.debug("document timestamp could not be validated", exc_info=True)
+        moment, intact, valid, trusted = ctx.now, False, False, False
+    if not (intact and valid):
+        problems.append(Problem.TIMESTAMP_INVALID)
+    elif not trusted:
+        problems.append(Problem.TIMESTAMP_UNTRUSTED)
+    try:
+        tsa = next(iter(_name_values(emb.signer_cert, "common_name")), "")
+    except Exception:  # no signer certificate in the token
+        tsa = ""
+    return TimestampVerdict(
+        time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
+        tsa=tsa,
+        intact=intact,
+        trusted=trusted,
+        problems=tuple(problems),
+    )
+
+
+@dataclass
+class _Found:
+    """One signature dictionary: reachable from a field, or orphaned."""
+
+    name: str
+    emb: EmbeddedPdfSignature | None
+    revision: int
+    detached: bool = False
+
+
+def _field_signatures(reader: PdfFileReader) -> tuple[list[_Found], set[generic.Reference]]:
+    found: list[_Found] = []
+    refs: set[generic.Reference] = set()
+    try:
+        fields = list(enumerate_sig_fields(reader, filled_status=True))
+    except (PdfDecodeLimitError, MemoryError):
+        raise
+    except Exception:  # a broken AcroForm: the dictionary scan still finds the signatures
+        return found, refs
+    for index, (fq_name, _value, sig_field) in enumerate(fields):
         try:
-            if sig_obj.get_object().get("/Type", "/Sig") == "/DocTimeStamp":
-                continue  # document timestamps are not anybody's signature
+            value = sig_field.get_object().raw_get("/V")
+            if isinstance(value, generic.IndirectObject):
+                refs.add(value.reference)
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
-            found.append((emb.signed_revision, emb))
+            found.append(_Found(str(fq_name), emb, emb.signed_revision))
+        except (PdfDecodeLimitError, MemoryError):
+            raise
         except Exception:  # one broken signature must not hide the others
-            found.append((10**9 + index, str(fq_name)))
-    found.sort(key=lambda item: item[0])
-    return [item for _, item in found]
+            found.append(_Found(str(fq_name), None, 10**9 + index))
+    return found, refs
 
 
-def verify_bytes(data: bytes, name: str, roots: list[x509.Certificate], period: RecordPeriod) -> FileVerdict:
+def _orphan(reader: PdfFileReader, ref: generic.Reference) -> _Found | None:
+    """A signature dictionary no field points to, read in the last revision that still has it."""
+    for revision in range(reader.xrefs.total_revisions - 1, -1, -1):
+        try:
+            resolver = reader.get_historical_resolver(revision)
+            obj = resolver(ref)
+            if not discovery.is_signature_dict(obj):
+                continue
+            holder = generic.DictionaryObject(
+                {generic.NameObject("/V"): generic.IndirectObject(ref.idnum, ref.generation, resolver)}
+            )
+            emb = EmbeddedPdfSignature(reader, holder, f"#{ref.idnum}")
+            return _Found(f"#{ref.idnum}", emb, emb.signed_revision, detached=True)
+        except (PdfDecodeLimitError, MemoryError):
+            raise
+        except Exception:  # not readable in this revision; try an earlier one
+            continue
+    return None
+
+
+def _orphaned_signatures(reader: PdfFileReader, data: bytes, linked: set[generic.Reference]) -> list[_Found]:
+    if b"/ObjStm" in data:
+        candidates = list(discovery.all_refs(reader))
+    else:
+        candidates = [generic.Reference(n, g) for n, g in discovery.raw_signature_refs(data)]
+    found = []
+    for ref in candidates:
+        if ref in linked:
+            continue
+        if b"/ObjStm" in data:
+            try:
+                if not discovery.is_signature_dict(reader.get_object(ref)):
+                    continue
+            except Exception:  # unreadable candidates are tried revision by revision below
+                pass
+        orphan = _orphan(reader, ref)
+        if orphan is not None:
+            found.append(orphan)
+    return found
+
+
+def _is_doc_timestamp(emb: EmbeddedPdfSignature) -> bool:
+    return str(emb.sig_object.get("/Type", "/Sig")) == "/DocTimeStamp"
+
+
+def _apply_form_policy(verdicts: list[SignatureVerdict], revisions: list[int]) -> list[SignatureVerdict]:
+    """Field changes after the last signature are covered by nobody: they make the file invalid."""
+    if not verdicts:
+        return verdicts
+    last = max(range(len(verdicts)), key=lambda i: revisions[i])
+    uncovered = set(verdicts[last].changed_fields)
+    if not uncovered:
+        return [replace(v, changed_fields=()) for v in verdicts]
+    result = []
+    for verdict in verdicts:
+        fields = tuple(sorted(uncovered & set(verdict.changed_fields)))
+        if fields:
+            verdict = replace(
+                verdict,
+                changed_fields=fields,
+                modified_after_signing=True,
+                problems=tuple(dict.fromkeys([*verdict.problems, Problem.FORM_FIELD_CHANGED])),
+            )
+        result.append(verdict)
+    return result
+
+
+def _with_seal_owner(verdict: SignatureVerdict, school: SchoolIdentity | None) -> SignatureVerdict:
+    if school is None or not school.known or verdict.kind != "organization":
+        return verdict
+    own = seal_belongs_to(school, seal_tax_code=verdict.tax_code, seal_names=[verdict.organization, verdict.signer])
+    problems = verdict.problems if own is not False else (*verdict.problems, Problem.SEAL_OF_OTHER_UNIT)
+    return replace(verdict, own_seal=own, problems=problems)
+
+
+def _open(data: bytes) -> PdfFileReader:
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    reader.root  # noqa: B018 -- force the catalog to load so a broken file fails here
+    return reader
+
+
+def verify_bytes(
+    data: bytes,
+    name: str,
+    roots: list[x509.Certificate],
+    period: RecordPeriod,
+    *,
+    online: bool = False,
+    school: SchoolIdentity | None = None,
+    now: datetime | None = None,
+) -> FileVerdict:
     sha256 = hashlib.sha256(data).hexdigest()
     if PDF_MAGIC not in data[:HEADER_WINDOW]:
         return error_verdict(name, sha256, "not_pdf")
+    trimmed = discovery.trim_trailing_junk(data)
+    body = trimmed.data
+    rebuilt = False
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
+        try:
+            reader = _open(body)
+        except (PdfDecodeLimitError, MemoryError):
+            raise
+        except Exception:  # broken cross-reference data: rebuild it by scanning, as pdfsig does
+            patched = discovery.rebuild_xref(body)
+            if patched is None:
+                raise
+            reader = _open(patched)
+            rebuilt = True
         if reader.encrypted:
             return error_verdict(name, sha256, "encrypted")
-        entries = _embedded_signatures(reader)
+        found, linked = _field_signatures(reader)
+        found += _orphaned_signatures(reader, body, linked)
+        if not found and not rebuilt and discovery.SIGNATURE_MARKERS.search(body):
+            # The reader sees no signature, yet the bytes carry one: read the file as damaged.
+            patched = discovery.rebuild_xref(body)
+            if patched is not None:
+                reader = _open(patched)
+                rebuilt = True
+                found, linked = _field_signatures(reader)
+                found += _orphaned_signatures(reader, body, linked)
     except PdfDecodeLimitError:
         # pyHanko's own decompression-bomb guard tripped.
         return error_verdict(name, sha256, "too_large")
     except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
         return error_verdict(name, sha256, "corrupt")
 
-    dss = _dss_revinfo(reader)
+    ctx = _FileContext(
+        reader=reader,
+        roots=roots,
+        dss=_dss_revinfo(reader),
+        period=period,
+        now=now or datetime.now(UTC),
+        online=online,
+        rebuilt=rebuilt,
+        file_length=len(body),
+    )
+    found.sort(key=lambda f: f.revision)
+    ctx.doc_timestamp_revisions = [f.revision for f in found if f.emb is not None and _safe_is_ts(f.emb)]
+
     signatures: list[SignatureVerdict] = []
-    for entry in entries:
-        if isinstance(entry, str):
-            signatures.append(_malformed_signature(entry, period))
-            continue
+    revisions: list[int] = []
+    timestamps: list[TimestampVerdict] = []
+    for entry in found:
         try:
-            signatures.append(_check_signature(entry, roots, dss, period))
+            if entry.emb is None:
+                one = _malformed_signature(entry.name, ctx)
+            elif _is_doc_timestamp(entry.emb):
+                timestamps.append(_check_timestamp(entry.emb, ctx))
+                continue
+            else:
+                one = _check_signature(entry.emb, entry.name, ctx)
         except PdfDecodeLimitError:
             return error_verdict(name, sha256, "too_large")
         except MemoryError:
             raise
         except Exception:  # any parser failure inside one signature makes it unverifiable
-            logger.debug("signature %s could not be processed", entry.field_name, exc_info=True)
-            signatures.append(_malformed_signature(str(entry.field_name), period))
+            logger.debug("signature %s could not be processed", entry.name, exc_info=True)
+            one = _malformed_signature(entry.name, ctx)
+        if entry.detached:
+            one = replace(one, problems=(*one.problems, Problem.SIGNATURE_DETACHED))
+        if trimmed.unread_update and not rebuilt:
+            one = replace(one, problems=tuple(dict.fromkeys([*one.problems, Problem.CHANGES_UNVERIFIED])))
+        signatures.append(_with_seal_owner(one, school))
+        revisions.append(entry.revision)
 
+    if not signatures and not timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
+        # Cut short before any signature: say the file is damaged, not that nobody signed it.
+        return error_verdict(name, sha256, "corrupt")
+    if not signatures and discovery.SIGNATURE_MARKERS.search(body) and not timestamps:
+        signatures.append(_malformed_signature("", ctx))
+        revisions.append(0)
+    signatures = _apply_form_policy(signatures, revisions)
+    if not signatures and timestamps:
+        # A file carrying only a document timestamp has no signer; nobody signed it.
+        timestamps = []
+    signatures = [replace(s, message_vi=render.signature_line(s, period.tz)) for s in signatures]
+    timestamps = [replace(t, message_vi=render.timestamp_line(t, period.tz)) for t in timestamps]
     sigs = tuple(signatures)
-    verdict = FileVerdict(file=name, sha256=sha256, status=file_status(sigs), error=None, signatures=sigs)
-    return FileVerdict(**{**verdict.__dict__, "message_vi": messages_vi.render_file(verdict, period)})
+    verdict = FileVerdict(
+        file=name,
+        sha256=sha256,
+        status=file_status(sigs),
+        signatures=sigs,
+        timestamps=tuple(timestamps),
+        problems=(Problem.TRAILING_DATA_IGNORED,) if trimmed.dropped_junk else (),
+    )
+    return replace(verdict, message_vi=render.render_file(verdict, period))
+
+
+def _safe_is_ts(emb: EmbeddedPdfSignature) -> bool:
+    try:
+        return _is_doc_timestamp(emb)
+    except Exception:  # unreadable /Type: not a timestamp we can use
+        return False

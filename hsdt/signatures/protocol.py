@@ -56,4 +56,7 @@ def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
     (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
     if size > MAX_FRAME:
         raise PeerGone
-    return json.loads(_read_exact(fd, size, deadline).decode("utf-8"))
+    message = json.loads(_read_exact(fd, size, deadline).decode("utf-8"))
+    if not isinstance(message, dict):
+        raise PeerGone  # a peer that speaks anything but objects is not one of ours
+    return message

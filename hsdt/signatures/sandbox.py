@@ -2,7 +2,7 @@
 
 A worker is reused across files so pyHanko is imported once per worker, not per file. Each file
 still gets its own wall-clock deadline; a worker that misses it is killed and replaced, and a
-worker that dies (e.g. an allocation failure under RLIMIT_AS aborting native code) is replaced too.
+worker that dies is replaced too, with the cause of its death read from how it ended.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -21,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import hsdt
+from hsdt.signatures.classify import SchoolIdentity
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from hsdt.signatures.protocol import FrameTimeout, PeerGone, read_frame, write_frame
 
 # Importing pyHanko and cryptography takes well under a second; this only guards a wedged start.
 STARTUP_TIMEOUT_S = 60.0
 WORKER_MODULE = "hsdt.signatures.worker"
+# A worker that dies with a resident size this close to its address-space limit ran out of memory.
+MEMORY_DEATH_SHARE = 0.5
+TIME_SIGNALS = {signal.SIGXCPU, signal.SIGKILL}
 
 
 @dataclass(frozen=True)
@@ -34,29 +39,44 @@ class Outcome:
     """What came back for one file: a verdict JSON, or an error category."""
 
     verdict: dict[str, Any] | None = None
-    error: str | None = None  # not_pdf|corrupt|encrypted|too_large|timeout|unreadable|worker_failed
+    error: str | None = None  # an ErrorCategory
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
+def child_env() -> dict[str, str]:
+    """What a worker inherits: enough to run Python, nothing of the bot's (tokens, database, secrets)."""
     # The worker must import the same hsdt as the parent, installed or not.
     project_root = str(Path(hsdt.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (project_root, env.get("PYTHONPATH", "")) if p)
-    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    return env
+    return {
+        "PATH": os.defpath,
+        "PYTHONPATH": project_root,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "LANG": "C.UTF-8",
+    }
+
+
+@dataclass(frozen=True)
+class Death:
+    returncode: int
+    max_rss_bytes: int
 
 
 class Worker:
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, limits: VerifyLimits, online: bool) -> None:
+        self.limits = limits
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE, str(memory_mb)],
+            [
+                sys.executable, "-m", WORKER_MODULE,
+                str(limits.memory_mb), str(limits.cpu_s), "online" if online else "offline",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_child_env(),
+            env=child_env(),
             close_fds=True,
         )
         self.ready = False
+        self.killed_by_us = False
 
     @property
     def pid(self) -> int:
@@ -76,11 +96,34 @@ class Worker:
             self._await_ready()
         try:
             write_frame(self.proc.stdin.fileno(), message)
-        except (BrokenPipeError, OSError) as exc:
+        except OSError as exc:
             raise PeerGone from exc
         return read_frame(self.proc.stdout.fileno(), time.monotonic() + timeout_s)
 
+    def reap(self) -> Death:
+        """Wait for the dead worker and read how it ended (signal, exit code, peak memory)."""
+        if self.proc.returncode is not None:
+            return Death(self.proc.returncode, 0)
+        try:
+            _, status, usage = os.wait4(self.proc.pid, 0)
+        except ChildProcessError:
+            return Death(self.proc.returncode or 0, 0)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        self.proc.returncode = code
+        self._close_pipes()
+        # ru_maxrss is in KiB on Linux.
+        return Death(code, usage.ru_maxrss * 1024)
+
+    def cause_of_death(self) -> str:
+        death = self.reap()
+        if death.returncode < 0 and signal.Signals(-death.returncode) in TIME_SIGNALS:
+            return "timeout"
+        if death.max_rss_bytes >= MEMORY_DEATH_SHARE * self.limits.memory_mb * 1024 * 1024:
+            return "too_large"
+        return "crashed"
+
     def kill(self) -> None:
+        self.killed_by_us = True
         with contextlib.suppress(OSError):
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -108,9 +151,10 @@ class Worker:
 class WorkerPool:
     """At most ``size`` workers; threads borrow one per file."""
 
-    def __init__(self, limits: VerifyLimits, size: int) -> None:
+    def __init__(self, limits: VerifyLimits, size: int, *, online: bool = False) -> None:
         self.limits = limits
         self.size = max(1, size)
+        self.online = online
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._live: set[Worker] = set()
@@ -129,7 +173,7 @@ class WorkerPool:
         with self._lock:
             if self._closed or len(self._live) >= self.size:
                 return None
-            worker = Worker(self.limits.memory_mb)
+            worker = Worker(self.limits, self.online)
             self._live.add(worker)
             return worker
 
@@ -143,8 +187,7 @@ class WorkerPool:
             return worker
         return self._idle.get()
 
-    def _discard(self, worker: Worker) -> None:
-        worker.kill()
+    def _forget(self, worker: Worker) -> None:
         with self._lock:
             self._live.discard(worker)
         # Replace it right away so the next file does not pay the start-up.
@@ -152,13 +195,26 @@ class WorkerPool:
         if replacement is not None:
             self._idle.put(replacement)
 
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        self._forget(worker)
+
     def _release(self, worker: Worker) -> None:
         if self._closed:
             worker.stop()
             return
         self._idle.put(worker)
 
-    def run(self, path: Path, name: str, trust_dir: Path | None, period: RecordPeriod) -> Outcome:
+    def run(
+        self,
+        path: Path,
+        name: str,
+        trust_dir: Path | None,
+        period: RecordPeriod,
+        *,
+        online: bool = False,
+        school: SchoolIdentity | None = None,
+    ) -> Outcome:
         if self._closed:
             raise RuntimeError("the signature checker is closed")
         message = {
@@ -167,24 +223,28 @@ class WorkerPool:
             "max_bytes": self.limits.max_bytes,
             "trust_dir": str(trust_dir) if trust_dir else None,
             "period": period.to_wire(),
+            "online": online,
+            "school": [school.tax_code, school.name] if school else None,
         }
         for attempt in range(2):
             worker = self._acquire()
+            started = worker.ready
             try:
                 reply = worker.request(message, self.limits.timeout_s)
             except FrameTimeout:
-                if not worker.ready:
-                    self._discard(worker)
-                    continue
                 self._discard(worker)
+                if not started and not worker.ready:
+                    continue  # wedged at start-up, not the file's fault
                 return Outcome(error="timeout")
             except PeerGone:
-                started = worker.ready
-                self._discard(worker)
-                if not started and attempt == 0:
-                    continue  # the worker died before it was ready: not the file's fault, try once more
-                # Dying mid-file under RLIMIT_AS is how native code reports an allocation failure.
-                return Outcome(error="too_large" if started else "worker_failed")
+                ready = worker.ready
+                cause = worker.cause_of_death()
+                self._forget(worker)
+                if not ready:
+                    if attempt == 0:
+                        continue  # died before it was ready: try once more
+                    return Outcome(error="unavailable")
+                return Outcome(error=cause)
             if reply.get("recycle"):
                 self._discard(worker)
             else:
@@ -192,7 +252,7 @@ class WorkerPool:
             if "verdict" in reply:
                 return Outcome(verdict=reply["verdict"])
             return Outcome(error=str(reply.get("error", "corrupt")))
-        return Outcome(error="worker_failed")
+        return Outcome(error="unavailable")
 
     def pids(self) -> list[int]:
         with self._lock:

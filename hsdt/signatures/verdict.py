@@ -1,122 +1,186 @@
-"""The typed verdict and its JSON contract; no heavy imports here."""
+"""The typed verdict and its JSON contract (pydantic validates it); no heavy imports here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, StrictBool, StrictStr, TypeAdapter, ValidationError, model_validator
+from pydantic.dataclasses import dataclass
 
 from hsdt.signatures.classify import SignerKind
 
 FileStatus = Literal["valid", "invalid", "indeterminate", "unsigned", "error"]
-ErrorCategory = Literal["not_pdf", "corrupt", "encrypted", "too_large", "timeout"]
+# crashed: the worker died for a reason other than time or memory; unavailable: it could not start;
+# unreadable: the file could not be opened.
+ErrorCategory = Literal[
+    "not_pdf", "corrupt", "encrypted", "too_large", "timeout", "crashed", "unavailable", "unreadable"
+]
 TimeSource = Literal["signer", "timestamp"]
+Revocation = Literal["embedded", "online", "not_checked"]
+PadesLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+Change = Literal["pages", "content", "annotations"]
 Severity = Literal["fail", "indeterminate", "warning"]
 
 FILE_STATUSES: tuple[str, ...] = ("valid", "invalid", "indeterminate", "unsigned", "error")
-ERROR_CATEGORIES: tuple[str, ...] = ("not_pdf", "corrupt", "encrypted", "too_large", "timeout")
-SIGNER_KINDS: tuple[str, ...] = ("personal", "organization", "unknown")
-TIME_SOURCES: tuple[str, ...] = ("signer", "timestamp")
+ERROR_CATEGORIES: tuple[str, ...] = (
+    "not_pdf", "corrupt", "encrypted", "too_large", "timeout", "crashed", "unavailable", "unreadable",
+)
 
-# Machine-readable problem codes. "fail" makes a file invalid, "indeterminate" makes it undecidable,
-# "warning" is reported but does not change the status.
-PROBLEM_SEVERITY: dict[str, Severity] = {
-    "not_intact": "fail",  # the signed bytes were changed
-    "signature_invalid": "fail",  # the CMS signature does not verify with the certificate's key
-    "signature_malformed": "fail",  # the signature container cannot be parsed
-    "modified_after_signing": "fail",  # non-permitted change (page, content, annotation) after signing
-    "coverage_unclear": "fail",  # the byte range does not cover a whole revision
-    "cert_expired_at_signing": "fail",
-    "cert_not_yet_valid_at_signing": "fail",
-    "cert_revoked": "fail",  # per revocation data embedded in the file
-    "key_usage_not_allowed": "fail",  # certificate not issued for signing
-    "chain_invalid": "fail",  # a certificate in the chain is broken or not allowed to issue
-    "weak_algorithm": "fail",
-    "timestamp_invalid": "fail",  # the timestamp token does not match the signature
-    "untrusted_root_missing": "indeterminate",  # chain ends in a root that is not in TRUST_DIR
-    "chain_incomplete": "indeterminate",  # an intermediate certificate is neither embedded nor trusted
-    "timestamp_untrusted": "indeterminate",  # the TSA does not chain to TRUST_DIR; signer time used
-    "signing_time_missing": "indeterminate",
-    "revocation_unverifiable": "indeterminate",  # embedded revocation data is stale or unusable
-    "trust_check_failed": "indeterminate",  # any other reason the chain could not be evaluated
-    "revocation_not_checked": "warning",  # no revocation data embedded; nothing fetched by design
-    "outside_period": "warning",  # signed outside the inspected record period
+
+class Problem(StrEnum):
+    NOT_INTACT = "not_intact"  # the signed bytes were changed
+    SIGNATURE_INVALID = "signature_invalid"  # the CMS signature does not verify with the certificate's key
+    SIGNATURE_MALFORMED = "signature_malformed"  # the signature container cannot be parsed
+    SIGNATURE_DETACHED = "signature_detached"  # no form field points to the signature any more
+    MODIFIED_AFTER_SIGNING = "modified_after_signing"  # pages, content or annotations changed after signing
+    FORM_FIELD_CHANGED = "form_field_changed"  # a field value or appearance changed, no later signature over it
+    COVERAGE_UNCLEAR = "coverage_unclear"  # the byte range does not cover a whole revision
+    CERT_EXPIRED_AT_SIGNING = "cert_expired_at_signing"
+    CERT_NOT_YET_VALID_AT_SIGNING = "cert_not_yet_valid_at_signing"
+    CERT_REVOKED = "cert_revoked"  # revoked before the proven signing time
+    CERT_EXPIRED_NO_POE = "cert_expired_no_poe"  # expired now, signing time only claimed (EU: OUT_OF_BOUNDS_NO_POE)
+    CERT_REVOKED_NO_POE = "cert_revoked_no_poe"  # revoked, signing time only claimed (EU: REVOKED_NO_POE)
+    KEY_USAGE_NOT_ALLOWED = "key_usage_not_allowed"  # key usage present and excludes signing
+    CHAIN_INVALID = "chain_invalid"  # a certificate in the chain is broken or not allowed to issue
+    WEAK_ALGORITHM = "weak_algorithm"
+    UNSUPPORTED_FORMAT = "unsupported_format"  # adbe.pkcs7.sha1 and other subfilters pyHanko refuses
+    TIMESTAMP_INVALID = "timestamp_invalid"  # the timestamp token does not match the signature
+    UNTRUSTED_ROOT_MISSING = "untrusted_root_missing"  # the chain ends in a root that is not trusted
+    CHAIN_INCOMPLETE = "chain_incomplete"  # an intermediate certificate is neither embedded nor trusted
+    TIMESTAMP_UNTRUSTED = "timestamp_untrusted"  # the TSA does not chain to a trusted root
+    SIGNING_TIME_MISSING = "signing_time_missing"
+    REVOCATION_UNVERIFIABLE = "revocation_unverifiable"  # revocation data stale, unusable or unreachable
+    TRUST_CHECK_FAILED = "trust_check_failed"  # any other reason the chain could not be evaluated
+    CHANGES_UNVERIFIED = "changes_unverified"  # xref rebuilt: what came after the signature is not analysed
+    DIFF_ANALYSIS_FAILED = "diff_analysis_failed"  # pyHanko's change analysis raised
+    REVOCATION_NOT_CHECKED = "revocation_not_checked"  # no revocation data and nothing fetched
+    OUTSIDE_PERIOD = "outside_period"  # signed outside the inspected record period
+    SEAL_OF_OTHER_UNIT = "seal_of_other_unit"  # an organisation's seal, not the school's
+    TRAILING_DATA_IGNORED = "trailing_data_ignored"  # bytes after the last %%EOF
+
+
+_FAIL = {
+    Problem.NOT_INTACT, Problem.SIGNATURE_INVALID, Problem.SIGNATURE_MALFORMED, Problem.SIGNATURE_DETACHED,
+    Problem.MODIFIED_AFTER_SIGNING, Problem.FORM_FIELD_CHANGED, Problem.COVERAGE_UNCLEAR,
+    Problem.CERT_EXPIRED_AT_SIGNING, Problem.CERT_NOT_YET_VALID_AT_SIGNING, Problem.CERT_REVOKED,
+    Problem.KEY_USAGE_NOT_ALLOWED, Problem.CHAIN_INVALID, Problem.TIMESTAMP_INVALID,
+}
+_WARNING = {
+    Problem.REVOCATION_NOT_CHECKED, Problem.OUTSIDE_PERIOD, Problem.SEAL_OF_OTHER_UNIT,
+    Problem.TRAILING_DATA_IGNORED,
 }
 
+# "fail" makes a file invalid, "indeterminate" undecidable; a "warning" is reported but keeps the status.
+PROBLEM_SEVERITY: dict[str, Severity] = {
+    p.value: ("fail" if p in _FAIL else "warning" if p in _WARNING else "indeterminate") for p in Problem
+}
 PROBLEM_CODES: frozenset[str] = frozenset(PROBLEM_SEVERITY)
 
-SIGNATURE_KEYS: tuple[str, ...] = (
-    "field", "signer", "organization", "uid", "kind", "signing_time", "time_source", "intact", "trusted",
-    "cert_valid_at_signing", "covers_whole_file", "modified_after_signing", "in_period", "problems",
-    "message_vi",
-)
-FILE_KEYS: tuple[str, ...] = ("file", "sha256", "status", "error", "signatures", "message_vi")
+
+def _aware_iso(value: str) -> str:
+    if datetime.fromisoformat(value).utcoffset() is None:
+        raise ValueError("time has no UTC offset")
+    return value
 
 
-@dataclass(frozen=True)
+AwareIso = Annotated[StrictStr, AfterValidator(_aware_iso)]
+_CONFIG = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class SignatureVerdict:
-    field: str
-    signer: str
-    organization: str | None
-    uid: str | None
+    field: StrictStr
+    signer: StrictStr
+    organization: StrictStr | None
+    uid: StrictStr | None
     kind: SignerKind
-    signing_time: str  # ISO 8601 with offset, local time of the record period's zone
-    time_source: TimeSource
-    intact: bool
-    trusted: bool
-    cert_valid_at_signing: bool
-    covers_whole_file: bool
-    modified_after_signing: bool
-    in_period: bool
-    problems: tuple[str, ...] = ()
-    message_vi: str = ""
+    signing_time: AwareIso  # ISO 8601 with offset, local time of the record period's zone
+    time_source: TimeSource  # "timestamp" only for a verified timestamp of a trusted TSA (proven)
+    intact: StrictBool
+    trusted: StrictBool
+    cert_valid_at_signing: StrictBool
+    covers_whole_file: StrictBool
+    modified_after_signing: StrictBool
+    in_period: StrictBool
+    problems: tuple[Problem, ...] = ()
+    message_vi: StrictStr = ""
+    identifiers: tuple[StrictStr, ...] = ()  # every subject UID / serialNumber, e.g. ("MST:…", "CCCD:…")
+    tax_code: StrictStr | None = None  # the MST/MNS digits of an organisation's certificate
+    revocation: Revocation = "not_checked"
+    pades_level: PadesLevel | None = None
+    changes: tuple[Change, ...] = ()
+    changed_fields: tuple[StrictStr, ...] = ()
+    own_seal: StrictBool | None = None  # None: not a seal, or the school's identity was not given
 
     @property
     def status(self) -> FileStatus:
         return status_from_problems(self.problems)
 
+    @property
+    def time_proven(self) -> bool:
+        return self.time_source == "timestamp"
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "signer": self.signer,
-            "organization": self.organization,
-            "uid": self.uid,
-            "kind": self.kind,
-            "signing_time": self.signing_time,
-            "time_source": self.time_source,
-            "intact": self.intact,
-            "trusted": self.trusted,
-            "cert_valid_at_signing": self.cert_valid_at_signing,
-            "covers_whole_file": self.covers_whole_file,
-            "modified_after_signing": self.modified_after_signing,
-            "in_period": self.in_period,
-            "problems": list(self.problems),
-            "message_vi": self.message_vi,
-        }
+        data: dict[str, Any] = _adapter(SignatureVerdict).dump_python(self, mode="json")
+        return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
+class TimestampVerdict:
+    """A document timestamp (/DocTimeStamp): nobody's signature, but proof the file existed then."""
+
+    time: AwareIso
+    tsa: StrictStr
+    intact: StrictBool
+    trusted: StrictBool
+    problems: tuple[Problem, ...] = ()
+    message_vi: StrictStr = ""
+
+    @property
+    def status(self) -> FileStatus:
+        return status_from_problems(self.problems)
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class FileVerdict:
-    file: str
-    sha256: str
+    file: StrictStr
+    sha256: StrictStr
     status: FileStatus
     error: ErrorCategory | None = None
-    signatures: tuple[SignatureVerdict, ...] = field(default_factory=tuple)
-    message_vi: str = ""
+    signatures: tuple[SignatureVerdict, ...] = ()
+    message_vi: StrictStr = ""
+    timestamps: tuple[TimestampVerdict, ...] = ()
+    problems: tuple[Problem, ...] = ()  # about the file as a whole (e.g. trailing data)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FileVerdict:
+        if (self.status == "error") != (self.error is not None):
+            raise ValueError("error must be set exactly when status is 'error'")
+        if self.status == "unsigned" and self.signatures:
+            raise ValueError("unsigned file lists signatures")
+        if self.status in ("valid", "invalid", "indeterminate") and not self.signatures:
+            raise ValueError(f"status {self.status} without signatures")
+        return self
 
     @property
     def has_seal(self) -> bool:
         return any(s.kind == "organization" for s in self.signatures)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "sha256": self.sha256,
-            "status": self.status,
-            "error": self.error,
-            "signatures": [s.to_json() for s in self.signatures],
-            "message_vi": self.message_vi,
-        }
+        data: dict[str, Any] = _adapter(FileVerdict).dump_python(self, mode="json")
+        return data
+
+
+@cache
+def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+SIGNATURE_KEYS: tuple[str, ...] = tuple(SignatureVerdict.__dataclass_fields__)
+FILE_KEYS: tuple[str, ...] = tuple(FileVerdict.__dataclass_fields__)
 
 
 def status_from_problems(problems: tuple[str, ...] | list[str]) -> FileStatus:
@@ -139,94 +203,23 @@ def file_status(signatures: tuple[SignatureVerdict, ...]) -> FileStatus:
     return "valid"
 
 
-def signature_from_json(d: dict[str, Any]) -> SignatureVerdict:
-    return SignatureVerdict(
-        field=d["field"],
-        signer=d["signer"],
-        organization=d["organization"],
-        uid=d["uid"],
-        kind=d["kind"],
-        signing_time=d["signing_time"],
-        time_source=d["time_source"],
-        intact=d["intact"],
-        trusted=d["trusted"],
-        cert_valid_at_signing=d["cert_valid_at_signing"],
-        covers_whole_file=d["covers_whole_file"],
-        modified_after_signing=d["modified_after_signing"],
-        in_period=d["in_period"],
-        problems=tuple(d["problems"]),
-        message_vi=d["message_vi"],
-    )
-
-
-def verdict_from_json(d: dict[str, Any]) -> FileVerdict:
+def verdict_from_json(d: Any) -> FileVerdict:
     """Rebuild a verdict from its stored JSON; raises ValueError when it breaks the contract."""
-    errors = contract_errors(d)
-    if errors:
-        raise ValueError("verdict JSON does not match the contract: " + "; ".join(errors))
-    return FileVerdict(
-        file=d["file"],
-        sha256=d["sha256"],
-        status=d["status"],
-        error=d["error"],
-        signatures=tuple(signature_from_json(s) for s in d["signatures"]),
-        message_vi=d["message_vi"],
-    )
+    try:
+        verdict: FileVerdict = _adapter(FileVerdict).validate_python(d)
+    except ValidationError as exc:
+        raise ValueError("verdict JSON does not match the contract: " + "; ".join(_describe(exc))) from exc
+    return verdict
 
 
-def _check_type(errors: list[str], where: str, value: Any, kinds: tuple[type, ...]) -> None:
-    # bool is an int subclass; the contract never allows ints, so a plain isinstance is enough here.
-    if not isinstance(value, kinds):
-        errors.append(f"{where}: expected {'/'.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
+def _describe(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(part) for part in e['loc']) or 'verdict'}: {e['msg']}" for e in exc.errors()]
 
 
 def contract_errors(d: Any) -> list[str]:
     """Every way ``d`` departs from the verdict JSON contract (empty when it conforms)."""
-    errors: list[str] = []
-    if not isinstance(d, dict):
-        return ["verdict is not an object"]
-    if tuple(sorted(d)) != tuple(sorted(FILE_KEYS)):
-        errors.append(f"file keys {sorted(d)} != {sorted(FILE_KEYS)}")
-        return errors
-    _check_type(errors, "file", d["file"], (str,))
-    _check_type(errors, "sha256", d["sha256"], (str,))
-    _check_type(errors, "message_vi", d["message_vi"], (str,))
-    if d["status"] not in FILE_STATUSES:
-        errors.append(f"status {d['status']!r} not in enum")
-    if d["error"] is not None and d["error"] not in ERROR_CATEGORIES:
-        errors.append(f"error {d['error']!r} not in enum")
-    if (d["status"] == "error") != (d["error"] is not None):
-        errors.append("error must be set exactly when status is 'error'")
-    if not isinstance(d["signatures"], list):
-        errors.append("signatures is not a list")
-        return errors
-    if d["status"] == "unsigned" and d["signatures"]:
-        errors.append("unsigned file lists signatures")
-    if d["status"] in ("valid", "invalid", "indeterminate") and not d["signatures"]:
-        errors.append(f"status {d['status']} without signatures")
-    for i, s in enumerate(d["signatures"]):
-        where = f"signatures[{i}]"
-        if not isinstance(s, dict) or tuple(sorted(s)) != tuple(sorted(SIGNATURE_KEYS)):
-            errors.append(f"{where}: keys do not match the contract")
-            continue
-        for key in ("field", "signer", "signing_time", "message_vi"):
-            _check_type(errors, f"{where}.{key}", s[key], (str,))
-        for key in ("organization", "uid"):
-            if s[key] is not None:
-                _check_type(errors, f"{where}.{key}", s[key], (str,))
-        for key in ("intact", "trusted", "cert_valid_at_signing", "covers_whole_file",
-                    "modified_after_signing", "in_period"):
-            _check_type(errors, f"{where}.{key}", s[key], (bool,))
-        if s["kind"] not in SIGNER_KINDS:
-            errors.append(f"{where}.kind {s['kind']!r} not in enum")
-        if s["time_source"] not in TIME_SOURCES:
-            errors.append(f"{where}.time_source {s['time_source']!r} not in enum")
-        if not isinstance(s["problems"], list) or any(p not in PROBLEM_CODES for p in s["problems"]):
-            errors.append(f"{where}.problems has unknown codes: {s['problems']!r}")
-        if isinstance(s["signing_time"], str):
-            try:
-                if datetime.fromisoformat(s["signing_time"]).utcoffset() is None:
-                    errors.append(f"{where}.signing_time has no offset")
-            except ValueError:
-                errors.append(f"{where}.signing_time is not ISO 8601")
-    return errors
+    try:
+        _adapter(FileVerdict).validate_python(d)
+    except ValidationError as exc:
+        return _describe(exc)
+    return []

@@ -1,8 +1,8 @@
-"""Worker process entry point: ``python -m hsdt.signatures.worker MEMORY_MB``.
+"""Worker process entry point: ``python -m hsdt.signatures.worker MEMORY_MB CPU_S online|offline``.
 
-The worker limits its own address space before importing pyHanko, announces readiness, then
-answers one request per frame until stdin closes. It reads the file itself so that a huge or
-hostile file costs the worker's memory, not the parent's.
+The worker limits itself before importing pyHanko (address space, open files, no new processes,
+CPU time per file), announces readiness, then answers one request per frame until stdin closes. It
+reads the file itself so that a huge or hostile file costs the worker's memory, not the parent's.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import resource
 import signal
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hsdt.signatures.protocol import PeerGone, read_frame, write_frame
 
 MIB = 1024 * 1024
+MAX_OPEN_FILES = 64
 
 
 def _die_with_parent() -> None:
@@ -32,13 +34,36 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def _limit_memory(memory_mb: int) -> None:
+def _set_limit(kind: int, soft: int) -> None:
+    _, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(kind, (soft, hard))
+
+
+def limit_self(memory_mb: int, online: bool) -> None:
     if memory_mb > 0:
         limit = memory_mb * MIB
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _set_limit(resource.RLIMIT_NOFILE, MAX_OPEN_FILES)
+    if not online:
+        # No child processes or threads: nothing in a PDF check needs them. (The online fetcher
+        # resolves host names on a thread, so it keeps the default.)
+        _set_limit(resource.RLIMIT_NPROC, 0)
 
 
-def _handle(request: dict[str, Any], engine: Any, trust_cache: dict[str, Any]) -> dict[str, Any]:
+def _cpu_budget(cpu_s: int) -> None:
+    """Allow ``cpu_s`` more CPU seconds from now: RLIMIT_CPU counts the worker's whole life."""
+    if cpu_s <= 0:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = int(usage.ru_utime + usage.ru_stime) + 1
+    _set_limit(resource.RLIMIT_CPU, used + cpu_s)
+
+
+def _handle(request: dict[str, Any], engine: ModuleType, trust_cache: dict[str, Any]) -> dict[str, Any]:
+    from hsdt.signatures.classify import SchoolIdentity
     from hsdt.signatures.config import RecordPeriod
     from hsdt.signatures.trust import load_trust_roots, trust_dir_fingerprint
 
@@ -47,6 +72,8 @@ def _handle(request: dict[str, Any], engine: Any, trust_cache: dict[str, Any]) -
     max_bytes = int(request["max_bytes"])
     trust_dir = Path(request["trust_dir"]) if request.get("trust_dir") else None
     period = RecordPeriod.from_wire(request["period"])
+    school_wire = request.get("school")
+    school = SchoolIdentity(tax_code=school_wire[0], name=school_wire[1]) if school_wire else None
 
     fingerprint = trust_dir_fingerprint(trust_dir)
     if trust_cache.get("fingerprint") != fingerprint:
@@ -58,17 +85,22 @@ def _handle(request: dict[str, Any], engine: Any, trust_cache: dict[str, Any]) -
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         return {"error": "too_large"}
-    verdict = engine.verify_bytes(data, name, trust_cache["roots"], period)
-    return {"verdict": verdict.to_json()}
+    verdict = engine.verify_bytes(
+        data, name, trust_cache["roots"], period, online=bool(request.get("online")), school=school
+    )
+    result: dict[str, Any] = verdict.to_json()
+    return {"verdict": result}
 
 
 def main(argv: list[str]) -> int:
     memory_mb = int(argv[0]) if argv else 0
+    cpu_s = int(argv[1]) if len(argv) > 1 else 0
+    online = len(argv) > 2 and argv[2] == "online"
     proto_out = os.dup(1)
     # Anything a library prints must not corrupt the protocol stream.
     os.dup2(2, 1)
     _die_with_parent()
-    _limit_memory(memory_mb)
+    limit_self(memory_mb, online)
     logging.disable(logging.CRITICAL)
 
     from hsdt.signatures import engine
@@ -84,6 +116,7 @@ def main(argv: list[str]) -> int:
             request = read_frame(0)
         except PeerGone:
             return 0
+        _cpu_budget(cpu_s)
         try:
             reply = _handle(request, engine, trust_cache)
         except MemoryError:

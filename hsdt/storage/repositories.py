@@ -295,6 +295,15 @@ class SubmissionRepository(_Repo):
 
 
 class EvidenceRepository(_Repo):
+    def all(self) -> Sequence[Evidence]:
+        return self.session.exec(select(Evidence).order_by(col(Evidence.id))).all()
+
+    def set_verdict(self, evidence: Evidence, status: str, verdict: dict[str, Any]) -> None:
+        """A new verdict for stored evidence (after the trust roots changed)."""
+        evidence.status = status
+        evidence.verdict = dict(verdict)
+        self.session.add(evidence)
+
     def add(self, evidence: Evidence) -> Evidence:
         self.session.add(evidence)
         self.session.flush()

@@ -73,11 +73,11 @@ def test_terminal_resumes_after_restart(tmp_path: Path, demo_codes: dict[str, st
 
 def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
     pdf = tmp_path / "khong-ky.pdf"
-    from hsdt.signatures.testpki import make_pdf
+    from tests.signatures.testpki import make_pdf
 
     pdf.write_bytes(make_pdf(1))
     result = hsdt(["verify", "--json", str(pdf)], tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # an unsigned file is not a valid one
     assert '"status": "unsigned"' in result.stdout
     usage = hsdt(["verify", "--period", "bad"], tmp_path)
     assert usage.returncode == 2
@@ -86,6 +86,10 @@ def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )
     assert probe.stdout.strip() == "False"
+    recheck = hsdt(["verify", "--recheck-evidence"], tmp_path)
+    assert recheck.returncode == 0, recheck.stderr
+    assert "Đã kiểm tra lại 0 minh chứng" in recheck.stdout
+    assert (tmp_path / "data" / "trust_fingerprint").is_file()
 
 
 def test_roster_template_and_import_twice(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from hsdt.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
+from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork

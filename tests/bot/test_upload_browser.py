@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.signatures.testpki import TestPKI
+from tests.signatures.testpki import TestPKI
 from hsdt.storage.db import make_engine
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, pki, signed_pdf, workdir  # noqa: F401

@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.signatures import RecordPeriod, SignatureChecker
-from hsdt.signatures.testpki import TestPKI, build_pki, make_pdf, modify_first_page, sign_pdf
 from hsdt.storage.models import Answer, Evidence
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
+from tests.signatures.testpki import TestPKI, build_pki, make_pdf, modify_first_page, sign_pdf
 
 SIGNED_AT = datetime(2024, 10, 15, 2, 30, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pytest
 
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
-from hsdt.signatures.testpki import (
+from tests.signatures.testpki import (
     TestPKI,
     build_pki,
     deeply_nested_pdf,

@@ -26,7 +26,7 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_json_array_in_given_order(corpus: Corpus) -> None:
     names = ["unsigned", "person_and_seal", "not_pdf", "modified", "valid", "empty", "untrusted_root"]
     result = run_cli("--json", "--trust-dir", corpus.pki.trust_dir, *(corpus[n] for n in names))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # some files are not valid
     verdicts = json.loads(result.stdout)
     assert isinstance(verdicts, list)
     assert [v["file"] for v in verdicts] == [str(corpus[n]) for n in names]
@@ -46,6 +46,16 @@ def test_text_output_and_period_option(corpus: Corpus) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("✅ Hợp lệ")
     assert "Ký ngoài thời kỳ hồ sơ (01/01/2025–31/12/2025)" in result.stdout
+
+
+def test_exit_status_says_whether_every_file_is_valid(corpus: Corpus, tmp_path: Path) -> None:
+    trust = ("--trust-dir", corpus.pki.trust_dir)
+    assert run_cli(*trust, corpus["valid"], corpus["person_and_seal"]).returncode == 0
+    for name in ("unsigned", "untrusted_root", "modified", "not_pdf"):
+        assert run_cli(*trust, corpus["valid"], corpus[name]).returncode == 1, name
+    missing = run_cli(*trust, corpus["valid"], tmp_path / "khong-co.pdf")
+    assert missing.returncode == 2 and "Không đọc được tệp" in missing.stdout
+    assert "Exit status: 0 all files valid" in run_cli("--help").stdout
 
 
 def test_usage_errors_exit_2(corpus: Corpus) -> None:

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
-from hsdt.signatures.verdict import contract_errors
+from hsdt.signatures.verdict import FileVerdict, contract_errors
 from tests.signatures.conftest import Corpus, alive
+from tests.signatures.testpki import unlink_signatures
 
 
 @st.composite
@@ -67,9 +68,50 @@ def test_mutated_pdfs_give_well_formed_verdicts(
     assert contract_errors(verdict.to_json()) == [], verdict.to_json()
     if verdict.status == "error":
         assert verdict.error in ("not_pdf", "corrupt", "too_large", "timeout")
+    # Every seed carries signatures: a mutant may be broken, but never reads as "no signature".
+    assert verdict.status != "unsigned", verdict.to_json()
     pids = fuzz_checker.worker_pids()
     fuzz_checker.seen_pids.update(pids)  # type: ignore[attr-defined]
     assert len(pids) <= fuzz_checker.max_workers
     # Workers replaced after a crash or timeout must really be gone, not orphaned.
     stale = fuzz_checker.seen_pids - set(pids)  # type: ignore[attr-defined]
     assert alive(stale) == []
+
+
+def _check(checker: SignatureChecker, tmp_path: Path, data: bytes) -> FileVerdict:
+    target = tmp_path / "mutated.pdf"
+    target.write_bytes(data)
+    (verdict,) = checker.check_many([target])
+    assert contract_errors(verdict.to_json()) == [], verdict.to_json()
+    return verdict
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_truncated_signed_files_are_never_valid_or_unsigned(
+    data: st.DataObject, corpus: Corpus, fuzz_checker: SignatureChecker, tmp_path: Path
+) -> None:
+    original = corpus[data.draw(st.sampled_from(SEED_NAMES))].read_bytes()
+    first_signature = original.find(b"/ByteRange")
+    cut = data.draw(st.integers(first_signature + 1, len(original) - 1))
+    truncated = original[:cut]
+    # A cut exactly at the end of an earlier revision is that revision, complete: not a truncation.
+    assume(not truncated.rstrip(b"\r\n").endswith(b"%%EOF"))
+    verdict = _check(fuzz_checker, tmp_path, truncated)
+    assert verdict.status not in ("valid", "unsigned"), (cut, verdict.to_json())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_orphaned_signatures_are_never_valid_or_unsigned(
+    data: st.DataObject, corpus: Corpus, fuzz_checker: SignatureChecker, tmp_path: Path
+) -> None:
+    original = corpus[data.draw(st.sampled_from(["valid", "person_and_seal", "timestamped"]))].read_bytes()
+    orphaned = unlink_signatures(original, drop=data.draw(st.booleans()))
+    if data.draw(st.booleans()):
+        orphaned = mutate(orphaned, data.draw(mutations(len(orphaned))))
+    verdict = _check(fuzz_checker, tmp_path, orphaned)
+    if verdict.status == "error":
+        assert verdict.error in ("corrupt", "too_large", "timeout", "not_pdf")
+    else:
+        assert verdict.status not in ("valid", "unsigned"), verdict.to_json()

@@ -89,7 +89,8 @@ async def test_untrusted_root_is_indeterminate(checker: SignatureChecker, corpus
     assert sig.intact and not sig.trusted
     assert "untrusted_root_missing" in sig.problems
     assert v.message_vi.startswith("⚠️ Chưa xác định")
-    assert "không tìm thấy chứng thư gốc tin cậy trong thư mục TRUST_DIR" in v.message_vi
+    assert "chứng thư gốc của chuỗi không nằm trong danh sách" in v.message_vi
+    assert "TRUST_DIR" not in v.message_vi
 
 
 async def test_no_trust_dir_means_no_roots(corpus: Corpus) -> None:
@@ -131,7 +132,7 @@ async def test_unsigned(checker: SignatureChecker, corpus: Corpus) -> None:
 
 
 async def test_error_categories(checker: SignatureChecker, corpus: Corpus) -> None:
-    expected = {"not_pdf": "not_pdf", "empty": "not_pdf", "truncated": "corrupt", "encrypted": "encrypted"}
+    expected = {"not_pdf": "not_pdf", "empty": "not_pdf", "encrypted": "encrypted"}
     results = await asyncio.gather(*(check(checker, corpus, name) for name in expected))
     for (name, category), v in zip(expected.items(), results, strict=True):
         assert (v.status, v.error) == ("error", category), name
@@ -140,8 +141,14 @@ async def test_error_categories(checker: SignatureChecker, corpus: Corpus) -> No
 
 async def test_missing_file_is_an_error_not_an_exception(checker: SignatureChecker, tmp_path: Path) -> None:
     v = await checker.check(tmp_path / "khong-co.pdf")
-    assert v.status == "error" and v.error == "corrupt"
+    assert v.status == "error" and v.error == "unreadable"
     assert contract_errors(v.to_json()) == []
+
+
+async def test_truncated_signed_file_is_never_unsigned(checker: SignatureChecker, corpus: Corpus) -> None:
+    v = await check(checker, corpus, "truncated")
+    assert v.status == "invalid"
+    assert v.signatures[0].problems == ("signature_malformed",)
 
 
 async def test_size_limit_checked_before_reading(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from hsdt.signatures.classify import classify_uid
 from hsdt.signatures.config import RecordPeriod
-from hsdt.signatures.messages_vi import render_file
+from hsdt.signatures.render import render_file
 from hsdt.signatures.verdict import (
     FileVerdict,
     SignatureVerdict,
@@ -77,7 +78,7 @@ def test_status_aggregation() -> None:
 def test_json_round_trip_and_rerender() -> None:
     sigs = (_sig(), _sig(field="Seal", kind="organization", uid="MST:0101234567", signer="Trường MN Sao Mai"))
     verdict = FileVerdict(file="kế hoạch.pdf", sha256="ab" * 32, status="valid", signatures=sigs)
-    verdict = FileVerdict(**{**verdict.__dict__, "message_vi": render_file(verdict)})
+    verdict = replace(verdict, message_vi=render_file(verdict))
     as_text = json.dumps(verdict.to_json(), ensure_ascii=False)
     restored = verdict_from_json(json.loads(as_text))
     assert restored == verdict

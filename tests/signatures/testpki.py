@@ -188,8 +188,13 @@ def sign_pdf(
     signing_time: datetime | None = None,
     timestamp_by: Identity | None = None,
     timestamp_time: datetime | None = None,
+    tag_widget: bool = False,
 ) -> bytes:
-    """Append a signature in an incremental update; ``signing_time`` fixes the signer-reported time."""
+    """Append a signature in an incremental update; ``signing_time`` fixes the signer-reported time.
+
+    ``tag_widget`` also adds a structure element to the document's structure tree in the same update,
+    as signing software for tagged PDFs does.
+    """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -221,7 +226,64 @@ def sign_pdf(
         timestamper=timestamper,
     )
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    if tag_widget:
+        _add_struct_element(writer)
     out = pdf_signer.sign_pdf(writer)
+    return out.getvalue()
+
+
+def _add_struct_element(writer: object) -> None:
+    from pyhanko.pdf_utils import generic
+
+    root = writer.root  # type: ignore[attr-defined]
+    tree_ref = root.raw_get("/StructTreeRoot")
+    tree = tree_ref.get_object()
+    element = writer.add_object(  # type: ignore[attr-defined]
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+                generic.NameObject("/S"): generic.NameObject("/Form"),
+                generic.NameObject("/P"): tree_ref,
+            }
+        )
+    )
+    kids = tree["/K"]
+    kids.append(element)
+    tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(int(tree.get("/ParentTreeNextKey", 0)) + 1)
+    writer.mark_update(tree_ref)  # type: ignore[attr-defined]
+
+
+def make_tagged_pdf() -> bytes:
+    """A one-page PDF with a structure tree (a tagged PDF, as office software writes)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(make_pdf(1)), strict=False)
+    doc = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+                generic.NameObject("/S"): generic.NameObject("/Document"),
+            }
+        )
+    )
+    parent_tree = writer.add_object(generic.DictionaryObject({generic.NameObject("/Nums"): generic.ArrayObject()}))
+    tree = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/StructTreeRoot"),
+                generic.NameObject("/K"): generic.ArrayObject([doc]),
+                generic.NameObject("/ParentTree"): parent_tree,
+                generic.NameObject("/ParentTreeNextKey"): generic.NumberObject(0),
+            }
+        )
+    )
+    writer.root[generic.NameObject("/StructTreeRoot")] = tree
+    mark_info = generic.DictionaryObject({generic.NameObject("/Marked"): generic.BooleanObject(True)})
+    writer.root[generic.NameObject("/MarkInfo")] = mark_info
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
     return out.getvalue()
 
 
@@ -294,3 +356,199 @@ def deeply_nested_pdf(depth: int = 200_000) -> bytes:
 def sign_at(day: datetime, hour: int = 9) -> datetime:
     """A signing time on ``day`` at ``hour`` in Vietnam (UTC+7), as an aware datetime."""
     return day.replace(hour=hour, minute=30, second=0, microsecond=0, tzinfo=UTC) - timedelta(hours=7)
+
+
+# --- Hostile and long-term cases --------------------------------------------------------------
+
+
+def issue(
+    cn: str,
+    issuer: Identity | None,
+    *,
+    org: str | None = None,
+    uids: tuple[str, ...] = (),
+    ca: bool = False,
+    not_before: datetime = LONG_AGO,
+    not_after: datetime = FAR_AHEAD,
+    tsa: bool = False,
+    ocsp_url: str | None = None,
+    key_usage: bool = True,
+) -> Identity:
+    """A certificate with any number of UIDs, an optional OCSP address, optionally no key usage."""
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    if org:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    attrs += [x509.NameAttribute(UID_OID, uid) for uid in uids]
+    subject = x509.Name(attrs)
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
+        rsa.generate_private_key(65537, 2048) if tsa else ec.generate_private_key(ec.SECP256R1())
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if key_usage:
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca, content_commitment=not ca and not tsa, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+    if tsa:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
+    return Identity(cert=cert, key=key, chain=[issuer.cert, *issuer.chain] if issuer else [])
+
+
+def make_form_pdf(field_name: str = "SoVanBan", value: str = "125/KH-MN") -> bytes:
+    """A one-page PDF with a text field whose value is shown on the page."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(make_pdf(1)), strict=False)
+    page_ref = writer.root["/Pages"]["/Kids"].raw_get(0)
+    ap = writer.add_object(_text_appearance(value))
+    widget = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
+            generic.NameObject("/FT"): generic.NameObject("/Tx"),
+            generic.NameObject("/T"): generic.TextStringObject(field_name),
+            generic.NameObject("/V"): generic.TextStringObject(value),
+            generic.NameObject("/Rect"): generic.ArrayObject([generic.NumberObject(n) for n in (72, 700, 300, 720)]),
+            generic.NameObject("/F"): generic.NumberObject(4),
+            generic.NameObject("/P"): page_ref,
+            generic.NameObject("/AP"): generic.DictionaryObject({generic.NameObject("/N"): ap}),
+        }
+    )
+    widget_ref = writer.add_object(widget)
+    page = page_ref.get_object()
+    page[generic.NameObject("/Annots")] = generic.ArrayObject([widget_ref])
+    writer.mark_update(page_ref)
+    writer.root[generic.NameObject("/AcroForm")] = generic.DictionaryObject(
+        {generic.NameObject("/Fields"): generic.ArrayObject([widget_ref])}
+    )
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_appearance(value: str) -> object:
+    from pyhanko.pdf_utils import generic
+
+    stream = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/XObject"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+            generic.NameObject("/BBox"): generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 228, 20)]),
+        },
+        stream_data=f"BT /Helv 10 Tf 2 5 Td ({value}) Tj ET".encode("latin-1"),
+    )
+    return stream
+
+
+def change_field(data: bytes, field_name: str, value: str) -> bytes:
+    """The "shadow replace": a later update changes a field's value and appearance."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fields = writer.root["/AcroForm"]["/Fields"]
+    for index in range(len(fields)):
+        field_ref = fields.raw_get(index)
+        field = field_ref.get_object()
+        if field.get("/T") == field_name:
+            field[generic.NameObject("/V")] = generic.TextStringObject(value)
+            field[generic.NameObject("/AP")] = generic.DictionaryObject(
+                {generic.NameObject("/N"): writer.add_object(_text_appearance(value))}
+            )
+            writer.mark_update(field_ref)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def unlink_signatures(data: bytes, *, drop: bool) -> bytes:
+    """An update that detaches every signature from the form: /AcroForm dropped, or its /Fields blanked."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    if drop:
+        del writer.root["/AcroForm"]
+    else:
+        writer.root[generic.NameObject("/AcroForm")] = generic.DictionaryObject(
+            {generic.NameObject("/Fields"): generic.ArrayObject()}
+        )
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def as_sha1_subfilter(data: bytes) -> bytes:
+    """The old adbe.pkcs7.sha1 format, as a legacy signer writes it (same length, so offsets hold)."""
+    return data.replace(b"/adbe.pkcs7.detached", b"/adbe.pkcs7.sha1    ", 1)
+
+
+def break_last_xref(data: bytes) -> bytes:
+    """A rewrite after signing whose cross-reference section points into nowhere."""
+    return data + b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(data) * 3
+    )
+
+
+def add_dss_and_timestamp(data: bytes, tsa: Identity, crl_issuer: Identity, certs: list[Identity]) -> bytes:
+    """An LTV file: a DSS with a CRL for the signer's CA, then a document timestamp (B-LTA)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko.sign.validation import DocumentSecurityStore
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    now = datetime.now(UTC)
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(crl_issuer.cert.subject)
+        .last_update(now - timedelta(days=1))
+        .next_update(now + timedelta(days=30))
+        .sign(crl_issuer.key, hashes.SHA256())
+    )
+    from asn1crypto import crl as asn1_crl
+
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer,
+        sig_contents=None,
+        certs=[i.asn1_cert for i in certs],
+        crls=[asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))],
+    )
+    out = BytesIO()
+    writer.write(out)
+    stamper = DummyTimeStamper(
+        tsa_cert=tsa.asn1_cert, tsa_key=tsa.asn1_key,
+        certs_to_embed=SimpleCertificateStore.from_certs(tsa.asn1_chain),
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(out.getvalue()), strict=False)
+    stamped = signers.PdfTimeStamper(stamper).timestamp_pdf(writer, "sha256")
+    return stamped.getvalue()
