@@ -11,23 +11,28 @@ from zoneinfo import ZoneInfo
 from hsdt.bot.settings import Settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    campaign = sub.add_parser("campaign", help="the campaign calendar (due dates, reminders, quiet hours)")
-    campaign_sub = campaign.add_subparsers(dest="campaign_command", required=True)
-    campaign_sub.add_parser("show", help="print the calendar and the planned reminders")
-    change = campaign_sub.add_parser("set", help="change the calendar; the running bot reschedules reminders")
-    change.add_argument("--self-due", help="self-assessment due, local time, e.g. 2024-12-29T23:59")
-    change.add_argument("--inspection", help="inspection days, e.g. 2024-12-30:2024-12-31")
-    change.add_argument("--deadline", help="final deadline, local time, e.g. 2025-01-06T23:59")
-    change.add_argument("--offsets", help="days before each due date to remind, e.g. 7,3,1")
-    change.add_argument("--quiet", help="quiet hours, local, e.g. 21:00-07:00")
-    change.add_argument("--morning", help="local time of day reminders, e.g. 08:00")
-    change.add_argument("--by", default=None, help="who made the change (kept with the calendar)")
-    campaign.set_defaults(handler=cmd_campaign)
+def register_calendar(campaign_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`campaign show` and `campaign set`, under the `campaign` command of `cli_campaign`."""
+    from hsdt.texts import campaigns as ct
 
-    remind = sub.add_parser("remind", help="who would be reminded now, and why")
-    remind.add_argument("--dry-run", action="store_true", required=True, help="list only; send and write nothing")
-    remind.add_argument("--at", help="evaluate at this local time instead of now, e.g. 2024-12-22T08:00")
+    campaign_sub.add_parser("show", help=ct.HELP_SHOW)
+    change = campaign_sub.add_parser("set", help=ct.HELP_SET)
+    change.add_argument("--self-due", help=ct.HELP_SELF_DUE)
+    change.add_argument("--inspection", help=ct.HELP_INSPECTION)
+    change.add_argument("--deadline", help=ct.HELP_DEADLINE)
+    change.add_argument("--rescore-due", help=ct.HELP_RESCORE_DUE)
+    change.add_argument("--offsets", help=ct.HELP_OFFSETS)
+    change.add_argument("--quiet", help=ct.HELP_QUIET)
+    change.add_argument("--morning", help=ct.HELP_MORNING)
+    change.add_argument("--by", default=None, help=ct.HELP_BY)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from hsdt.texts import campaigns as ct
+
+    remind = sub.add_parser("remind", help=ct.HELP_REMIND)
+    remind.add_argument("--dry-run", action="store_true", required=True, help=ct.HELP_DRY_RUN)
+    remind.add_argument("--at", help=ct.HELP_AT)
     remind.set_defaults(handler=cmd_remind)
 
 
@@ -70,6 +75,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reminders.calendar import Calendar, CalendarError, parse_hhmm
     from hsdt.reminders.engine import load_calendar
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
 
     engine = _engine(settings)
     tz = settings.timezone
@@ -109,6 +115,10 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
                 changes["morning_at"] = parse_hhmm(args.morning)
             cal = replace(cal, **changes)  # type: ignore[arg-type]
             cal.validate()
+            if args.rescore_due:
+                campaign.rescore_due = parse_local(args.rescore_due, tz)
+            if not cal.self_assessment_due <= campaign.rescore_due <= cal.deadline:
+                raise InputError(ct.BAD_ORDER.format(first=ct.FIELD_RESCORE_DUE, second=ct.FIELD_DEADLINE))
             campaign.self_assessment_due, campaign.deadline = cal.self_assessment_due, cal.deadline
             campaign.inspection_start, campaign.inspection_end = cal.inspection_start, cal.inspection_end
             uow.session.add(campaign)

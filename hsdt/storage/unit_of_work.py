@@ -18,6 +18,7 @@ from hsdt.storage.repositories import (
     EvidenceRepository,
     IdentityRepository,
     InviteRepository,
+    LevelRepository,
     OutboxRepository,
     SubmissionRepository,
     UnitRepository,
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.identities = IdentityRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.campaigns = CampaignRepository(self.session)
+        self.levels = LevelRepository(self.session)
         self.answers = AnswerRepository(self.session)
         self.submissions = SubmissionRepository(self.session)
         self.evidence = EvidenceRepository(self.session)
