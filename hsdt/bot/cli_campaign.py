@@ -6,11 +6,16 @@ import argparse
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hsdt.bot import cli_reminders
 from hsdt.bot.settings import Settings
 from hsdt.texts import campaigns as ct
+
+if TYPE_CHECKING:
+    from hsdt.storage.models import Campaign
+    from hsdt.storage.unit_of_work import UnitOfWork
 
 PRESET_2024 = "2024-2025"
 PRESET_CURRENT = "current"
@@ -88,12 +93,11 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
 
 
-def _new(uow: object, args: argparse.Namespace, settings: Settings) -> int:
+def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from hsdt.handlers.setup import (
         CampaignError,
-        CampaignPlan,
         install_rubric,
         notice_2024,
         open_campaign,
@@ -102,10 +106,8 @@ def _new(uow: object, args: argparse.Namespace, settings: Settings) -> int:
         school_year_start,
     )
     from hsdt.scoring import default_rubric_path, load_rubric_text
-    from hsdt.storage.unit_of_work import UnitOfWork
     from hsdt.texts.levels import Structure
 
-    assert isinstance(uow, UnitOfWork)
     tz = settings.timezone
     start: int | None = parse_school_year(args.school_year) if args.school_year else None
     if args.preset == PRESET_2024:
@@ -141,7 +143,6 @@ def _new(uow: object, args: argparse.Namespace, settings: Settings) -> int:
     if args.structure:
         changes["structure"] = Structure(args.structure)
     plan = replace(plan, **changes)  # type: ignore[arg-type]
-    assert isinstance(plan, CampaignPlan)
     rubric_path = args.rubric or settings.rubric or default_rubric_path()
     try:
         source = Path(rubric_path).read_text(encoding="utf-8")
@@ -168,11 +169,7 @@ def _new(uow: object, args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def describe(uow: object, campaign: object, tz: str) -> str:
-    from hsdt.storage.models import Campaign
-    from hsdt.storage.unit_of_work import UnitOfWork
-
-    assert isinstance(uow, UnitOfWork) and isinstance(campaign, Campaign)
+def describe(uow: UnitOfWork, campaign: Campaign, tz: str) -> str:
     zone = ZoneInfo(tz)
 
     def local(moment: datetime) -> str:
