@@ -34,21 +34,20 @@ def upgrade() -> None:
     # NOT NULL columns come with a placeholder default and are filled below. SQLite keeps the default
     # (dropping it would rebuild `campaign`, which every campaign-scoped table references); the
     # application always writes these columns.
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('school_year', sa.String(length=9), nullable=False,
-                                      server_default=_PLACEHOLDER))
-        batch_op.add_column(sa.Column('rescore_due', hsdt.storage.types.UTCDateTime(timezone=True), nullable=False,
-                                      server_default=_PLACEHOLDER_TIME))
-        batch_op.add_column(sa.Column('notice_no', sa.String(length=60), nullable=True))
-        batch_op.add_column(sa.Column('notice_date', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('issuer', sa.String(), nullable=False, server_default=_PLACEHOLDER))
-        batch_op.add_column(sa.Column('issuer_parent', sa.String(), nullable=False, server_default=_PLACEHOLDER))
-        batch_op.add_column(sa.Column('place', sa.String(length=60), nullable=False, server_default=_PLACEHOLDER))
-        batch_op.add_column(sa.Column('closed_at', hsdt.storage.types.UTCDateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('position', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('cluster', sa.String(length=60), nullable=True))
-        batch_op.add_column(sa.Column('tax_code', sa.String(length=20), nullable=True))
+    # Plain ADD COLUMN (no batch): a batch would rebuild `campaign` on SQLite.
+    op.add_column('campaign', sa.Column('school_year', sa.String(length=9), nullable=False,
+                                        server_default=_PLACEHOLDER))
+    op.add_column('campaign', sa.Column('rescore_due', hsdt.storage.types.UTCDateTime(timezone=True),
+                                        nullable=False, server_default=_PLACEHOLDER_TIME))
+    op.add_column('campaign', sa.Column('notice_no', sa.String(length=60), nullable=True))
+    op.add_column('campaign', sa.Column('notice_date', sa.Date(), nullable=True))
+    op.add_column('campaign', sa.Column('issuer', sa.String(), nullable=False, server_default=_PLACEHOLDER))
+    op.add_column('campaign', sa.Column('issuer_parent', sa.String(), nullable=False, server_default=_PLACEHOLDER))
+    op.add_column('campaign', sa.Column('place', sa.String(length=60), nullable=False, server_default=_PLACEHOLDER))
+    op.add_column('campaign', sa.Column('closed_at', hsdt.storage.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('unit', sa.Column('position', sa.Integer(), nullable=True))
+    op.add_column('unit', sa.Column('cluster', sa.String(length=60), nullable=True))
+    op.add_column('unit', sa.Column('tax_code', sa.String(length=20), nullable=True))
     op.create_table('unit_level',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
