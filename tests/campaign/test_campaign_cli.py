@@ -131,3 +131,22 @@ def test_bad_input_is_refused_and_changes_nothing(cli: Engine, bad: list[str], m
     err = capsys.readouterr().err
     assert "chưa thay đổi gì" in err and message in err
     assert {code: c.model_dump() for code, c in campaigns(cli).items()} == before
+
+
+def test_assign_auto_by_clusters_speaks_of_communes(cli: Engine, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from hsdt.bot.assignment_xlsx import read_table
+
+    assert main(["campaign", "new", "--school-year", "2026-2027"]) == 0
+    roster = tmp_path / "danh-sach.xlsx"
+    people = [*PEOPLE, UserRow("CB-LC", "Cán bộ Lê Chân", "inspector", "UB-LC"),
+              UserRow("CB-AD", "Cán bộ An Dương", "inspector", "UB-AD")]
+    roster_xlsx.write_roster(roster, COMMUNES, people, STRUCTURES[Structure.COMMUNE])
+    assert main(["roster", "import", str(roster)]) == 0
+    capsys.readouterr()
+    assert main(["assign", "auto", "--per-unit", "1", "--seed", "1", "--clusters", "same", "--out", "p.xlsx"]) == 0
+    assert "Đã đề xuất 2 cặp kiểm tra chéo giữa các xã/phường/đặc khu" in capsys.readouterr().out
+    assert {(r.inspector_code, r.school_code) for r in read_table(tmp_path / "p.xlsx")} == {
+        ("CB-LC", "MN-SM"), ("CB-AD", "MN-HH")}
+    assert main(["assign", "auto", "--seed", "1", "--level", "school", "--out", "q.xlsx"]) == 0
+    assert "không có cấp" not in capsys.readouterr().err
