@@ -49,9 +49,11 @@ async def _run_terminal(app: object) -> int:
     with UnitOfWork(app.engine) as uow:  # type: ignore[attr-defined]
         invites = open_invites(uow, [u.code for u in DEMO_USERS],
                                invite_ttl=timedelta(days=app.settings.invite_ttl_days))  # type: ignore[attr-defined]
-    greeting = "hsdt-bot — trò chuyện trên terminal (gõ /thoat để thoát; gửi tệp: gõ đường dẫn tệp .pdf)."
+    from hsdt.texts import cli as tc
+
+    greeting = tc.TERMINAL_GREETING
     if invites:
-        lines = [greeting, "Mã mời demo (dán một mã để đăng ký):"]
+        lines = [greeting, tc.TERMINAL_INVITES]
         from hsdt.texts import role_name
 
         lines += [f"  {code}  {u.full_name} — {role_name(u.role)}" for u, code in invites]
@@ -65,7 +67,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    print(f"Cơ sở dữ liệu đã ở phiên bản {current_revision(engine)}.")
+    from hsdt.texts import cli as tc
+
+    print(tc.DB_AT_REVISION.format(revision=current_revision(engine)))
     return 0
 
 
@@ -145,12 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="hsdt", description=tc.HELP_PROG)
     sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="start the bot (terminal chat when no TELEGRAM_BOT_TOKEN is set)")
-    run.add_argument("--terminal", action="store_true", help="terminal chat even when a token is set")
+    run = sub.add_parser("run", help=tc.HELP_RUN)
+    run.add_argument("--terminal", action="store_true", help=tc.HELP_TERMINAL)
     run.set_defaults(handler=cmd_run)
-    db = sub.add_parser("db", help="database commands")
+    db = sub.add_parser("db", help=tc.HELP_DB)
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    db_sub.add_parser("upgrade", help=tc.HELP_DB_UPGRADE)
     db.set_defaults(handler=cmd_db)
     sub.add_parser("demo", help=tc.HELP_DEMO).set_defaults(handler=cmd_demo)
     roster = sub.add_parser("roster", help=tc.HELP_ROSTER)
@@ -160,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("out")
     imp = roster_sub.add_parser("import", help=tc.HELP_ROSTER_IMPORT)
     imp.add_argument("file")
-    sub.add_parser("verify", help="check the digital signatures of PDF files", add_help=False)
+    sub.add_parser("verify", help=tc.HELP_VERIFY, add_help=False)
     for module in FEATURE_COMMANDS:
         module.register(sub)
     return parser
