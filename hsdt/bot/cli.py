@@ -8,21 +8,25 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from hsdt.bot import cli_campaign, cli_inspection, cli_reminders
 from hsdt.bot.settings import Settings
+
+if TYPE_CHECKING:
+    from hsdt.texts.levels import Levels
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
 FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection]
 
 
-def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
+def _print_invites(rows: list[tuple[object, str]], title: str, levels: Levels | None = None) -> None:
     from hsdt.texts import role_name
 
     print(title)
     for user, code in rows:
-        print(f"  {code}  {user.full_name} — {role_name(user.role)} ({user.code})")  # type: ignore[attr-defined]
+        print(f"  {code}  {user.full_name} — {role_name(user.role, levels)} ({user.code})")  # type: ignore[attr-defined]
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,6 +53,7 @@ async def _run_terminal(app: object) -> int:
     with UnitOfWork(app.engine) as uow:  # type: ignore[attr-defined]
         invites = open_invites(uow, [u.code for u in DEMO_USERS],
                                invite_ttl=timedelta(days=app.settings.invite_ttl_days))  # type: ignore[attr-defined]
+        levels = uow.levels.of_active()
     from hsdt.texts import cli as tc
 
     greeting = tc.TERMINAL_GREETING
@@ -56,7 +61,7 @@ async def _run_terminal(app: object) -> int:
         lines = [greeting, tc.TERMINAL_INVITES]
         from hsdt.texts import role_name
 
-        lines += [f"  {code}  {u.full_name} — {role_name(u.role)}" for u, code in invites]
+        lines += [f"  {code}  {u.full_name} — {role_name(u.role, levels)}" for u, code in invites]
         greeting = "\n".join(lines)
     await TerminalChat(app.dispatcher).run(greeting=greeting)  # type: ignore[attr-defined]
     return 0
@@ -93,7 +98,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         schools = len(uow.units.of_kind(UnitKind.SCHOOL, campaign.id))
         title = tc.DEMO_SEEDED.format(code=campaign.code, managing=managing, managing_level=levels.managing.short,
                                       schools=schools)
-    _print_invites(invites, title)
+    _print_invites(invites, title, levels)
     return 0
 
 
@@ -131,7 +136,7 @@ def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
         print(tc.ROSTER_JOINED.format(count=result.joined_campaign, code=campaign.code))
     else:
         print(tc.ROSTER_NO_CAMPAIGN)
-    _print_invites([(u, code) for u, code, _ in result.invites], tc.ROSTER_INVITES)
+    _print_invites([(u, code) for u, code, _ in result.invites], tc.ROSTER_INVITES, levels)
     return 0
 
 
