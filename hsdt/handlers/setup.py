@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +25,8 @@ ROLE_LEVELS: dict[Role, frozenset[UnitKind]] = {
     Role.SO_STAFF: frozenset({UnitKind.DEPARTMENT}),
     Role.INSPECTOR: frozenset({UnitKind.DEPARTMENT, UnitKind.MANAGING, UnitKind.SCHOOL}),
 }
+# A Vietnamese tax code (mã số thuế): 10 digits, or 13 as "10 digits-3 digits" for a dependent unit.
+_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 # Campaigns opened for school years from 2025-2026 on follow the two-tier local government.
 FIRST_COMMUNE_SCHOOL_YEAR = 2025
 
@@ -326,6 +329,8 @@ def _validate_roster(uow: UnitOfWork, units: list[UnitRow], users: list[UserRow]
             problems.append(st.UNIT_NO_PARENT.format(code=row.code, parent=row.parent_code))
         if row.position is not None and row.position < 0:
             problems.append(st.UNIT_BAD_POSITION.format(code=row.code))
+        if row.tax_code is not None and not _TAX_CODE.match(row.tax_code):
+            problems.append(st.UNIT_BAD_TAX_CODE.format(code=row.code, tax_code=row.tax_code))
     seen_users: set[str] = set()
     roles = {r.value for r in Role}
     for row in users:

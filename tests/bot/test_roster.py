@@ -75,13 +75,15 @@ def test_changed_row_updates(tmp_path: Path, engine: Engine) -> None:
 
 
 def test_bad_rows_are_named_and_nothing_is_applied(tmp_path: Path, engine: Engine) -> None:
-    bad_units = [*UNITS, UnitRow("MN-ZZ", "Trường lạ", "school", "PGD-KHONGCO"), UnitRow("X", "X", "tinh")]
+    bad_units = [*UNITS, UnitRow("MN-ZZ", "Trường lạ", "school", "PGD-KHONGCO"), UnitRow("X", "X", "tinh"),
+                 UnitRow("MN-T", "Trường Thuế", "school", "PGD-LC", tax_code="12345")]
     bad_users = [*USERS, UserRow("U9", "Ai Đó", "admin", "MN-HH"), UserRow("U8", "Người Khác", "principal", "NOPE")]
     with pytest.raises(RosterError) as error, UnitOfWork(engine) as uow:
         apply_roster(uow, bad_units, bad_users, invite_ttl=timedelta(days=30))
     text = str(error.value)
     assert "đơn vị MN-ZZ: không có đơn vị cấp trên “PGD-KHONGCO”" in text
     assert "đơn vị X: cấp đơn vị “tinh” không hợp lệ" in text
+    assert "đơn vị MN-T: mã số thuế “12345” phải gồm 10 chữ số" in text
     assert "người dùng U9: vai trò “admin” không hợp lệ" in text
     assert "người dùng U8: không có đơn vị “NOPE”" in text
     with UnitOfWork(engine) as uow:
