@@ -121,7 +121,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             rubric = RubricCache().for_campaign(uow, campaign)
             units = Units.load(uow)
-            schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL)
+            members = uow.units.member_ids(campaign.id)  # type: ignore[arg-type]
+            schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
             scope = Scope("city", schools, "")
             if args.district:
                 wanted = fold_text(args.district).strip()
@@ -136,7 +137,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                     print(NO_SUCH_DISTRICT.format(name=args.district), file=sys.stderr)
                     return 1
                 district = found[0]
-                scope = Scope("district", frozenset(units.schools_under(district.id)), district.name, district.id)
+                scope = Scope("district", frozenset(units.schools_under(district.id)) & schools, district.name,
+                              district.id)
             now: datetime = utcnow()
             data = gather(uow, campaign, rubric, scope, now, details=bool(args.xlsx), units=units, tz=settings.timezone)
     finally:

@@ -110,6 +110,12 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert campaigns(cli)["HSDT-2024"].active and campaigns(cli)["HSDT-2024"].closed_at is None
     assert main(["campaign", "show"]) == 0
     assert "Hạn cuối: 06/01/2025 23:59" in capsys.readouterr().out
+    # A report covers the schools taking part in the active campaign only.
+    assert main(["report", "--xlsx", "r2024.xlsx"]) == 0
+    assert "(0 trường)" in capsys.readouterr().out
+    assert main(["campaign", "use", "HSDT-2026-2027"]) == 0
+    assert main(["report", "--xlsx", "r2026.xlsx"]) == 0
+    assert "(2 trường)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("bad, message", [
