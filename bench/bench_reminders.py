@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,8 @@ def serve_fake_telegram(conn, rate: float, chats: list[int]) -> None:  # type: i
 def seed(engine, users: int) -> None:  # type: ignore[no-untyped-def]
     source = default_rubric_path().read_text(encoding="utf-8")
     with UnitOfWork(engine) as uow:
-        ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, source="default"), source), tz=TZ)
+        campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, source="default"), source),
+                                   tz=TZ, today=date(2024, 12, 22))
         rows: list[UnitRow] = DEMO_UNITS[:3]
         by_code: dict[str, Unit] = {}
         for row in rows:
@@ -71,6 +72,8 @@ def seed(engine, users: int) -> None:  # type: ignore[no-untyped-def]
                         parent_id=districts[i % 2].id) for i in range(users)]
         uow.session.add_all(schools)
         uow.session.flush()
+        # Reminders go to the schools taking part in the campaign.
+        uow.units.join_campaign(campaign.id, [u.id for u in (*by_code.values(), *schools)])  # type: ignore[arg-type,misc]
         people = [User(code=f"HT-B{i:05}", full_name=f"Hiệu trưởng {i:05}", role="principal", unit_id=s.id)  # type: ignore[arg-type]
                   for i, s in enumerate(schools)]
         uow.session.add_all(people)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,7 +89,8 @@ def seed(engine: Engine, now: datetime) -> dict[str, str]:
     source = default_rubric_path().read_text(encoding="utf-8")
     with UnitOfWork(engine) as uow:
         version = install_rubric(uow, load_rubric_text(source, source="default"), source)
-        ensure_campaign(uow, version, tz="Asia/Ho_Chi_Minh")
+        # The tests run in the 2024-2025 campaign of the notice.
+        ensure_campaign(uow, version, tz="Asia/Ho_Chi_Minh", today=date(2024, 12, 10))
         seed_demo(uow, invite_ttl=timedelta(days=30), now=now)
         invites = open_invites(uow, [u.code for u in DEMO_USERS], invite_ttl=timedelta(days=30), now=now)
     return {user.code: code for user, code in invites}

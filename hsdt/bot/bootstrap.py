@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -34,32 +34,42 @@ class App:
 
 
 def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterResult | None]:
+    """Migrate; with `seed`, an empty database gets the demo: a campaign for the current school year
+    (with the configured rubric) and the demo roster. Campaigns are otherwise opened by the operator
+    (`hsdt campaign new`), and each keeps the rubric it was opened with."""
     # The rubric first: a broken file (RubricError) stops here, before the database is touched.
     source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
     engine = make_engine(settings.database_url)
     upgrade(engine)
     demo: RosterResult | None = None
+    if not seed:
+        return engine, demo
     with UnitOfWork(engine) as uow:
-        version = install_rubric(uow, rubric, source)
-        ensure_campaign(
-            uow,
-            version,
-            tz=settings.timezone,
-            record_start=settings.record_period_start,
-            record_end=settings.record_period_end,
-        )
-        if seed and is_empty(uow):
+        if is_empty(uow):
+            version = install_rubric(uow, rubric, source)
+            ensure_campaign(uow, version, tz=settings.timezone)
             demo = seed_demo(uow, invite_ttl=timedelta(days=settings.invite_ttl_days))
             log.info("seeded the demo campaign")
     return engine, demo
 
 
-def make_checker(settings: Settings) -> object | None:
+def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
+    """The active campaign's record period; the settings' only while no campaign is open."""
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        if campaign is not None:
+            return campaign.record_start, campaign.record_end
+    return settings.record_period_start, settings.record_period_end
+
+
+def make_checker(settings: Settings, engine: Engine | None = None) -> object | None:
     from hsdt.signatures import RecordPeriod, SignatureChecker, VerifyLimits
 
+    start, end = (record_period(settings, engine) if engine is not None
+                  else (settings.record_period_start, settings.record_period_end))
     return SignatureChecker(
         trust_dir=settings.trust_dir if settings.trust_dir.exists() else None,
-        period=RecordPeriod(settings.record_period_start, settings.record_period_end, settings.timezone),
+        period=RecordPeriod(start, end, settings.timezone),
         limits=VerifyLimits(
             timeout_s=settings.verify_timeout_s,
             memory_mb=settings.verify_memory_mb,
@@ -87,7 +97,7 @@ def build(
     # Alembic narrates every plugin it loads at INFO.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine, demo = prepare_database(settings, seed=settings.seed_demo if seed is None else seed)
-    checker = make_checker(settings) if with_checker else None
+    checker = make_checker(settings, engine) if with_checker else None
     if checker is not None:
         from hsdt.bot.evidence_recheck import recheck_if_trust_changed
         from hsdt.signatures import SignatureChecker

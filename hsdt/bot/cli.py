@@ -8,21 +8,25 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from hsdt.bot import cli_inspection, cli_reminders
+from hsdt.bot import cli_campaign, cli_inspection, cli_reminders
 from hsdt.bot.settings import Settings
+
+if TYPE_CHECKING:
+    from hsdt.texts.levels import Levels
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
-FEATURE_COMMANDS: list[ModuleType] = [cli_reminders, cli_inspection]
+FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection]
 
 
-def _print_invites(rows: list[tuple[object, str]], title: str) -> None:
+def _print_invites(rows: list[tuple[object, str]], title: str, levels: Levels | None = None) -> None:
     from hsdt.texts import role_name
 
     print(title)
     for user, code in rows:
-        print(f"  {code}  {user.full_name} — {role_name(user.role)} ({user.code})")  # type: ignore[attr-defined]
+        print(f"  {code}  {user.full_name} — {role_name(user.role, levels)} ({user.code})")  # type: ignore[attr-defined]
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,12 +53,15 @@ async def _run_terminal(app: object) -> int:
     with UnitOfWork(app.engine) as uow:  # type: ignore[attr-defined]
         invites = open_invites(uow, [u.code for u in DEMO_USERS],
                                invite_ttl=timedelta(days=app.settings.invite_ttl_days))  # type: ignore[attr-defined]
-    greeting = "hsdt-bot — trò chuyện trên terminal (gõ /thoat để thoát; gửi tệp: gõ đường dẫn tệp .pdf)."
+        levels = uow.levels.of_active()
+    from hsdt.texts import cli as tc
+
+    greeting = tc.TERMINAL_GREETING
     if invites:
-        lines = [greeting, "Mã mời demo (dán một mã để đăng ký):"]
+        lines = [greeting, tc.TERMINAL_INVITES]
         from hsdt.texts import role_name
 
-        lines += [f"  {code}  {u.full_name} — {role_name(u.role)}" for u, code in invites]
+        lines += [f"  {code}  {u.full_name} — {role_name(u.role, levels)}" for u, code in invites]
         greeting = "\n".join(lines)
     await TerminalChat(app.dispatcher).run(greeting=greeting)  # type: ignore[attr-defined]
     return 0
@@ -65,54 +72,71 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    print(f"Cơ sở dữ liệu đã ở phiên bản {current_revision(engine)}.")
+    from hsdt.texts import cli as tc
+
+    print(tc.DB_AT_REVISION.format(revision=current_revision(engine)))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from hsdt.bot.bootstrap import prepare_database
+    from hsdt.bot.bootstrap import prepare_database, seed_demo_campaign
     from hsdt.handlers.setup import DEMO_USERS, open_invites, seed_demo
+    from hsdt.storage.models import UnitKind
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import cli as tc
 
     engine, _ = prepare_database(settings, seed=False)
     ttl = timedelta(days=settings.invite_ttl_days)
     with UnitOfWork(engine) as uow:
+        seed_demo_campaign(uow, settings)
         seed_demo(uow, invite_ttl=ttl)
         invites = open_invites(uow, [u.code for u in DEMO_USERS], invite_ttl=ttl)
-    _print_invites(invites, "Đã tạo dữ liệu demo (2 quận/huyện, 4 trường). Mã mời:")
+        campaign = uow.campaigns.active()
+        assert campaign is not None and campaign.id is not None
+        levels = uow.levels.of_campaign(campaign.id)
+        managing = len(uow.units.of_kind(UnitKind.MANAGING, campaign.id))
+        schools = len(uow.units.of_kind(UnitKind.SCHOOL, campaign.id))
+        title = tc.DEMO_SEEDED.format(code=campaign.code, managing=managing, managing_level=levels.managing.short,
+                                      schools=schools)
+    _print_invites(invites, title, levels)
     return 0
 
 
 def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.bot import roster_xlsx
-
-    if args.roster_command == "template":
-        roster_xlsx.write_template(Path(args.out))
-        print(f"Đã ghi mẫu danh sách vào {args.out}")
-        return 0
     from hsdt.bot.bootstrap import prepare_database
     from hsdt.handlers.setup import RosterError, apply_roster
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import cli as tc
 
-    try:
-        units, users = roster_xlsx.read_roster(Path(args.file))
-    except roster_xlsx.RosterFileError as error:
-        print(f"Lỗi tệp danh sách: {error}", file=sys.stderr)
-        return 1
     engine, _ = prepare_database(settings, seed=False)
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        levels = uow.levels.of_campaign(campaign.id if campaign is not None else None)
+    if args.roster_command == "template":
+        roster_xlsx.write_template(Path(args.out), levels)
+        print(tc.ROSTER_TEMPLATE_WRITTEN.format(path=args.out))
+        return 0
+    try:
+        units, users = roster_xlsx.read_roster(Path(args.file), levels)
+    except roster_xlsx.RosterFileError as error:
+        print(tc.ROSTER_FILE_ERROR.format(error=error), file=sys.stderr)
+        return 1
     try:
         with UnitOfWork(engine) as uow:
             result = apply_roster(uow, units, users, invite_ttl=timedelta(days=settings.invite_ttl_days))
     except RosterError as error:
-        print("Không nhập được danh sách (chưa thay đổi gì):", file=sys.stderr)
+        print(tc.ROSTER_NOT_IMPORTED, file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print(
-        f"Đơn vị: {result.created_units} mới, {result.updated_units} cập nhật. "
-        f"Người dùng: {result.created_users} mới, {result.updated_users} cập nhật."
-    )
-    _print_invites([(u, code) for u, code, _ in result.invites], "Mã mời của người chưa đăng ký:")
+    print(tc.ROSTER_IMPORTED.format(created_units=result.created_units, updated_units=result.updated_units,
+                                    created_users=result.created_users, updated_users=result.updated_users))
+    if campaign is not None:
+        print(tc.ROSTER_JOINED.format(count=result.joined_campaign, code=campaign.code))
+    else:
+        print(tc.ROSTER_NO_CAMPAIGN)
+    _print_invites([(u, code) for u, code, _ in result.invites], tc.ROSTER_INVITES, levels)
     return 0
 
 
@@ -130,24 +154,26 @@ def cmd_verify(argv: list[str], settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hsdt", description="hsdt-bot: inspection campaign chatbot")
+    from hsdt.texts import cli as tc
+
+    parser = argparse.ArgumentParser(prog="hsdt", description=tc.HELP_PROG)
     sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="start the bot (terminal chat when no TELEGRAM_BOT_TOKEN is set)")
-    run.add_argument("--terminal", action="store_true", help="terminal chat even when a token is set")
+    run = sub.add_parser("run", help=tc.HELP_RUN)
+    run.add_argument("--terminal", action="store_true", help=tc.HELP_TERMINAL)
     run.set_defaults(handler=cmd_run)
-    db = sub.add_parser("db", help="database commands")
+    db = sub.add_parser("db", help=tc.HELP_DB)
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    db_sub.add_parser("upgrade", help=tc.HELP_DB_UPGRADE)
     db.set_defaults(handler=cmd_db)
-    sub.add_parser("demo", help="seed the demo campaign and print invite codes").set_defaults(handler=cmd_demo)
-    roster = sub.add_parser("roster", help="units and people from an Excel roster")
+    sub.add_parser("demo", help=tc.HELP_DEMO).set_defaults(handler=cmd_demo)
+    roster = sub.add_parser("roster", help=tc.HELP_ROSTER)
     roster.set_defaults(handler=cmd_roster)
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
-    template = roster_sub.add_parser("template", help="write an empty roster workbook")
+    template = roster_sub.add_parser("template", help=tc.HELP_ROSTER_TEMPLATE)
     template.add_argument("out")
-    imp = roster_sub.add_parser("import", help="create or update units and users, print invite codes")
+    imp = roster_sub.add_parser("import", help=tc.HELP_ROSTER_IMPORT)
     imp.add_argument("file")
-    sub.add_parser("verify", help="check the digital signatures of PDF files", add_help=False)
+    sub.add_parser("verify", help=tc.HELP_VERIFY, add_help=False)
     for module in FEATURE_COMMANDS:
         module.register(sub)
     return parser

@@ -8,24 +8,32 @@ from pathlib import Path
 from typing import Any
 
 from hsdt.bot.settings import Settings
+from hsdt.texts import assignments as at
+
+LEVEL_CHOICES = ("managing", "school")
 
 
 def register(sub: Any) -> None:
-    assign = sub.add_parser("assign", help="inspectors' assignments to schools (Excel)")
+    from hsdt.handlers.assignments import ClusterRule
+
+    assign = sub.add_parser("assign", help=at.HELP_ASSIGN)
     assign.set_defaults(handler=cmd_assign)
     assign_sub = assign.add_subparsers(dest="assign_command", required=True)
-    template = assign_sub.add_parser("template", help="write an empty assignment workbook")
+    template = assign_sub.add_parser("template", help=at.HELP_TEMPLATE)
     template.add_argument("out")
-    imp = assign_sub.add_parser("import", help="apply an assignment workbook (all rows or none)")
+    imp = assign_sub.add_parser("import", help=at.HELP_IMPORT)
     imp.add_argument("file")
-    imp.add_argument("--replace", action="store_true", help="remove the assignments that are not in the file")
-    auto = assign_sub.add_parser("auto", help="propose a cross-inspection table and write it to Excel")
-    auto.add_argument("--per-office", type=int, default=2, help="schools per district office (default 2)")
-    auto.add_argument("--seed", type=int, required=True, help="the same seed gives the same table")
-    auto.add_argument("--out", default="phan-cong-kiem-tra-cheo.xlsx", help="the workbook to write")
-    report = sub.add_parser("report", help="the report: text summary, or the Excel workbook with --xlsx")
-    report.add_argument("--xlsx", metavar="OUT", help="write the workbook (summary, appendices 1-3, districts)")
-    report.add_argument("--district", metavar="NAME", help="only this district office (name or code)")
+    imp.add_argument("--replace", action="store_true", help=at.HELP_REPLACE)
+    auto = assign_sub.add_parser("auto", help=at.HELP_AUTO)
+    auto.add_argument("--per-unit", "--per-office", dest="per_unit", type=int, default=2, help=at.HELP_PER_UNIT)
+    auto.add_argument("--seed", type=int, required=True, help=at.HELP_SEED)
+    auto.add_argument("--out", default="phan-cong-kiem-tra-cheo.xlsx", help=at.HELP_OUT)
+    auto.add_argument("--level", choices=LEVEL_CHOICES, default="managing", help=at.HELP_LEVEL)
+    auto.add_argument("--clusters", choices=[rule.value for rule in ClusterRule], default=ClusterRule.ANY.value,
+                      help=at.HELP_CLUSTERS)
+    report = sub.add_parser("report", help=at.HELP_REPORT)
+    report.add_argument("--xlsx", metavar="OUT", help=at.HELP_XLSX)
+    report.add_argument("--district", metavar="NAME", help=at.HELP_DISTRICT)
     report.set_defaults(handler=cmd_report)
 
 
@@ -34,50 +42,60 @@ def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.assign_command == "template":
         assignment_xlsx.write_table(Path(args.out), [])
-        print(f"Đã ghi mẫu bảng phân công vào {args.out}")
+        print(at.TEMPLATE_WRITTEN.format(path=args.out))
         return 0
     from hsdt.bot.bootstrap import prepare_database
-    from hsdt.handlers.assignments import AssignmentError, apply_assignments, propose_cross
+    from hsdt.handlers.assignments import AssignmentError, ClusterRule, apply_assignments, propose_cross
+    from hsdt.storage.models import UnitKind
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
 
     if args.assign_command == "import":
         try:
             rows = assignment_xlsx.read_table(Path(args.file))
         except assignment_xlsx.AssignmentFileError as error:
-            print(f"Lỗi tệp phân công: {error}", file=sys.stderr)
+            print(at.FILE_ERROR.format(error=error), file=sys.stderr)
             return 1
     engine, _ = prepare_database(settings, seed=False)
     try:
         with UnitOfWork(engine) as uow:
             campaign = uow.campaigns.active()
-            assert campaign is not None  # prepare_database ensures one
+            if campaign is None:
+                print(ct.NO_CAMPAIGN, file=sys.stderr)
+                return 1
             if args.assign_command == "auto":
-                if args.per_office < 1:
-                    print("--per-office phải từ 1 trở lên.", file=sys.stderr)
+                if args.per_unit < 1:
+                    print(at.PER_UNIT_TOO_SMALL, file=sys.stderr)
                     return 2
-                proposal = propose_cross(uow, per_office=args.per_office, seed=args.seed)
+                levels = uow.levels.of_campaign(campaign.id)
+                level = UnitKind.MANAGING if args.level == "managing" else UnitKind.SCHOOL
+                if not levels.has(level):
+                    print(at.NO_LEVEL.format(level=levels.managing.singular), file=sys.stderr)
+                    return 1
+                proposal = propose_cross(uow, per_office=args.per_unit, seed=args.seed, campaign=campaign,
+                                         level=level, clusters=ClusterRule(args.clusters))
                 named = []
                 for row in proposal.rows:
                     user, school = uow.users.by_code(row.inspector_code), uow.units.by_code(row.school_code)
                     named.append((row, user.full_name if user else "", school.name if school else ""))
                 assignment_xlsx.write_table(Path(args.out), named)
-                print(f"Đã đề xuất {len(proposal.rows)} cặp kiểm tra chéo (seed {args.seed}) vào {args.out}. "
-                      "Sửa nếu cần rồi nhập bằng: hsdt assign import " + args.out)
+                print(at.PROPOSED.format(count=len(proposal.rows), plural=levels.of(level).plural,
+                                         seed=args.seed, path=args.out))
                 if proposal.offices_without_inspector:
-                    print("Phòng GD&ĐT chưa có cán bộ kiểm tra (bỏ qua): "
-                          + ", ".join(proposal.offices_without_inspector))
+                    print(at.WITHOUT_INSPECTOR.format(level=levels.of(level).singular,
+                                                      codes=", ".join(proposal.offices_without_inspector)))
                 if proposal.short_offices:
-                    print("Không đủ trường để phân công: " + ", ".join(proposal.short_offices))
+                    print(at.TOO_FEW_SCHOOLS.format(codes=", ".join(proposal.short_offices)))
                 return 0
             result = apply_assignments(uow, campaign, rows, replace=args.replace)
     except AssignmentError as error:
-        print("Không nhập được bảng phân công (chưa thay đổi gì):", file=sys.stderr)
+        print(at.NOT_IMPORTED, file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
-    print(f"Phân công: {result.created} mới, {result.unchanged} đã có, {result.removed} đã bỏ.")
+    print(at.APPLIED.format(created=result.created, unchanged=result.unchanged, removed=result.removed))
     return 0
 
 
@@ -89,31 +107,38 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reports import text
     from hsdt.reports.dataset import Scope, Units, gather
     from hsdt.scoring import fold_text
+    from hsdt.storage.models import UnitKind
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
 
     engine, _ = prepare_database(settings, seed=False)
     try:
         with UnitOfWork(engine) as uow:
             campaign = uow.campaigns.active()
-            assert campaign is not None
+            if campaign is None:
+                print(ct.NO_CAMPAIGN, file=sys.stderr)
+                return 1
             rubric = RubricCache().for_campaign(uow, campaign)
             units = Units.load(uow)
-            schools = frozenset(u.id for u in units.by_id.values() if u.kind == "school")
+            members = uow.units.member_ids(campaign.id)  # type: ignore[arg-type]
+            schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
             scope = Scope("city", schools, "")
             if args.district:
                 wanted = fold_text(args.district).strip()
-                found = [u for u in units.by_id.values() if u.kind == "district"
+                found = [u for u in units.by_id.values() if u.kind == UnitKind.MANAGING
                          and wanted in (fold_text(u.name).strip(), fold_text(u.code).strip())]
                 if not found:
-                    found = [u for u in units.by_id.values() if u.kind == "district" and wanted in fold_text(u.name)]
+                    found = [u for u in units.by_id.values()
+                             if u.kind == UnitKind.MANAGING and wanted in fold_text(u.name)]
                 if len(found) != 1:
                     from hsdt.texts.report import NO_SUCH_DISTRICT
 
                     print(NO_SUCH_DISTRICT.format(name=args.district), file=sys.stderr)
                     return 1
                 district = found[0]
-                scope = Scope("district", frozenset(units.schools_under(district.id)), district.name, district.id)
+                scope = Scope("district", frozenset(units.schools_under(district.id)) & schools, district.name,
+                              district.id)
             now: datetime = utcnow()
             data = gather(uow, campaign, rubric, scope, now, details=bool(args.xlsx), units=units, tz=settings.timezone)
     finally:
@@ -126,5 +151,5 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.xlsx)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, str(out))
-    print(f"Đã ghi báo cáo Excel vào {out} ({data.city.school_count} trường).")
+    print(at.REPORT_WRITTEN.format(path=out, count=data.city.school_count))
     return 0

@@ -9,25 +9,31 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from hsdt.bot.settings import Settings
+from hsdt.texts import reminders as msg
+
+
+def register_calendar(campaign_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`campaign show` and `campaign set`, under the `campaign` command of `cli_campaign`."""
+    from hsdt.texts import campaigns as ct
+
+    campaign_sub.add_parser("show", help=ct.HELP_SHOW)
+    change = campaign_sub.add_parser("set", help=ct.HELP_SET)
+    change.add_argument("--self-due", help=ct.HELP_SELF_DUE)
+    change.add_argument("--inspection", help=ct.HELP_INSPECTION)
+    change.add_argument("--deadline", help=ct.HELP_DEADLINE)
+    change.add_argument("--rescore-due", help=ct.HELP_RESCORE_DUE)
+    change.add_argument("--offsets", help=ct.HELP_OFFSETS)
+    change.add_argument("--quiet", help=ct.HELP_QUIET)
+    change.add_argument("--morning", help=ct.HELP_MORNING)
+    change.add_argument("--by", default=None, help=ct.HELP_BY)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    campaign = sub.add_parser("campaign", help="the campaign calendar (due dates, reminders, quiet hours)")
-    campaign_sub = campaign.add_subparsers(dest="campaign_command", required=True)
-    campaign_sub.add_parser("show", help="print the calendar and the planned reminders")
-    change = campaign_sub.add_parser("set", help="change the calendar; the running bot reschedules reminders")
-    change.add_argument("--self-due", help="self-assessment due, local time, e.g. 2024-12-29T23:59")
-    change.add_argument("--inspection", help="inspection days, e.g. 2024-12-30:2024-12-31")
-    change.add_argument("--deadline", help="final deadline, local time, e.g. 2025-01-06T23:59")
-    change.add_argument("--offsets", help="days before each due date to remind, e.g. 7,3,1")
-    change.add_argument("--quiet", help="quiet hours, local, e.g. 21:00-07:00")
-    change.add_argument("--morning", help="local time of day reminders, e.g. 08:00")
-    change.add_argument("--by", default=None, help="who made the change (kept with the calendar)")
-    campaign.set_defaults(handler=cmd_campaign)
+    from hsdt.texts import campaigns as ct
 
-    remind = sub.add_parser("remind", help="who would be reminded now, and why")
-    remind.add_argument("--dry-run", action="store_true", required=True, help="list only; send and write nothing")
-    remind.add_argument("--at", help="evaluate at this local time instead of now, e.g. 2024-12-22T08:00")
+    remind = sub.add_parser("remind", help=ct.HELP_REMIND)
+    remind.add_argument("--dry-run", action="store_true", required=True, help=ct.HELP_DRY_RUN)
+    remind.add_argument("--at", help=ct.HELP_AT)
     remind.set_defaults(handler=cmd_remind)
 
 
@@ -39,7 +45,7 @@ def parse_local(text: str, tz: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError as error:
-        raise InputError(f"thời điểm «{text}» không đúng dạng YYYY-MM-DDTHH:MM") from error
+        raise InputError(msg.OP_BAD_MOMENT.format(text=text)) from error
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(UTC)
@@ -49,14 +55,14 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as error:
-        raise InputError(f"ngày «{text}» không đúng dạng YYYY-MM-DD") from error
+        raise InputError(msg.OP_BAD_DAY.format(text=text)) from error
 
 
 def parse_offsets(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError as error:
-        raise InputError(f"số ngày nhắc «{text}» phải là các số nguyên cách nhau bởi dấu phẩy") from error
+        raise InputError(msg.OP_BAD_OFFSETS.format(text=text)) from error
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
@@ -70,6 +76,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reminders.calendar import Calendar, CalendarError, parse_hhmm
     from hsdt.reminders.engine import load_calendar
     from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
 
     engine = _engine(settings)
     tz = settings.timezone
@@ -78,7 +85,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
             cal = load_calendar(uow, tz)
             fired = uow.reminders.fired_ids(cal.campaign_id) if cal is not None else set()
         if cal is None:
-            print("Chưa có đợt kiểm tra nào.", file=sys.stderr)
+            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
             return 1
         print(describe(cal, fired))
         return 0
@@ -86,7 +93,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
         with UnitOfWork(engine) as uow:
             campaign = uow.campaigns.active()
             if campaign is None or campaign.id is None:
-                raise InputError("chưa có đợt kiểm tra nào")
+                raise InputError(msg.OP_NO_CAMPAIGN)
             extra = uow.reminders.calendar(campaign.id)
             cal = Calendar.of(campaign, extra, tz)
             changes: dict[str, object] = {}
@@ -103,12 +110,16 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
             if args.quiet:
                 start, sep, end = args.quiet.partition("-")
                 if not sep:
-                    raise InputError(f"giờ yên lặng «{args.quiet}» phải có dạng HH:MM-HH:MM")
+                    raise InputError(msg.OP_BAD_QUIET.format(text=args.quiet))
                 changes["quiet_start"], changes["quiet_end"] = parse_hhmm(start), parse_hhmm(end)
             if args.morning:
                 changes["morning_at"] = parse_hhmm(args.morning)
             cal = replace(cal, **changes)  # type: ignore[arg-type]
             cal.validate()
+            if args.rescore_due:
+                campaign.rescore_due = parse_local(args.rescore_due, tz)
+            if not cal.self_assessment_due <= campaign.rescore_due <= cal.deadline:
+                raise InputError(ct.BAD_ORDER.format(first=ct.FIELD_RESCORE_DUE, second=ct.FIELD_DEADLINE))
             campaign.self_assessment_due, campaign.deadline = cal.self_assessment_due, cal.deadline
             campaign.inspection_start, campaign.inspection_end = cal.inspection_start, cal.inspection_end
             uow.session.add(campaign)
@@ -119,9 +130,9 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
             cal = replace(cal, version=stored.version)
             fired = uow.reminders.fired_ids(cal.campaign_id)
     except (InputError, CalendarError) as error:
-        print(f"Không đổi lịch (chưa thay đổi gì): {error}", file=sys.stderr)
+        print(msg.OP_NOT_CHANGED.format(error=error), file=sys.stderr)
         return 1
-    print("Đã cập nhật lịch; bot đang chạy sẽ xếp lại lịch nhắc trong ít phút.")
+    print(msg.OP_CHANGED)
     print(describe(cal, fired))
     return 0
 
@@ -131,15 +142,15 @@ def describe(cal, fired: set[str]) -> str:  # type: ignore[no-untyped-def]
         return moment.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
 
     lines = [
-        f"Hạn nộp tự đánh giá: {local(cal.self_assessment_due)}",
-        f"Ngày kiểm tra: {cal.inspection_start:%d/%m/%Y} – {cal.inspection_end:%d/%m/%Y}",
-        f"Hạn cuối: {local(cal.deadline)}",
-        f"Nhắc trước: {', '.join(str(d) for d in cal.offsets_days)} ngày, lúc {cal.morning_at:%H:%M}",
-        f"Giờ yên lặng: {cal.quiet_start:%H:%M}–{cal.quiet_end:%H:%M} (múi giờ {cal.tz.key})",
-        "Các lần nhắc:",
+        msg.OP_SELF_DUE.format(at=local(cal.self_assessment_due)),
+        msg.OP_INSPECTION.format(start=f"{cal.inspection_start:%d/%m/%Y}", end=f"{cal.inspection_end:%d/%m/%Y}"),
+        msg.OP_DEADLINE.format(at=local(cal.deadline)),
+        msg.OP_OFFSETS.format(offsets=", ".join(str(d) for d in cal.offsets_days), morning=f"{cal.morning_at:%H:%M}"),
+        msg.OP_QUIET.format(start=f"{cal.quiet_start:%H:%M}", end=f"{cal.quiet_end:%H:%M}", tz=cal.tz.key),
+        msg.OP_PLANNED,
     ]
     for reminder in cal.reminders():
-        state = "đã gửi" if reminder.id in fired else "chờ"
+        state = msg.OP_SENT if reminder.id in fired else msg.OP_WAITING
         lines.append(f"  {local(reminder.fire_at)}  {reminder.id:<40} {state}")
     return "\n".join(lines)
 
@@ -158,24 +169,25 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, settings.timezone)
         if cal is None:
-            print("Chưa có đợt kiểm tra nào.", file=sys.stderr)
+            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
             return 1
         planned = cal.reminders()
         past = [r for r in planned if r.fire_at <= now]
         reminder = past[-1] if past else (planned[0] if planned else None)
         if reminder is None:
-            print("Lịch không có lần nhắc nào.")
+            print(msg.OP_NO_REMINDERS)
             return 0
         decision = decide(uow, cal, reminder, now)
         already = uow.reminders.was_fired(reminder.id)
         uow.session.rollback()  # a dry run writes nothing
     local_now = now.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
-    print(f"Chạy thử lúc {local_now}: lần nhắc {reminder.id} "
-          f"(dự kiến {reminder.fire_at.astimezone(cal.tz):%d/%m/%Y %H:%M}{', đã gửi' if already else ''})")
+    print(msg.OP_DRY_RUN.format(now=local_now, id=reminder.id,
+                                planned=f"{reminder.fire_at.astimezone(cal.tz):%d/%m/%Y %H:%M}",
+                                sent=msg.OP_DRY_RUN_SENT if already else ""))
     if cal.in_quiet_hours(now):
-        print(f"Đang trong giờ yên lặng: tin sẽ gửi lúc {cal.not_before(now).astimezone(cal.tz):%d/%m/%Y %H:%M}")
-    sections = (("sẽ nhắc", decision.send), ("đã tắt nhắc", decision.muted),
-                ("không liên lạc được (chưa đăng ký hoặc đã chặn bot)", decision.unreachable))
+        print(msg.OP_IN_QUIET.format(at=f"{cal.not_before(now).astimezone(cal.tz):%d/%m/%Y %H:%M}"))
+    sections = ((msg.OP_WILL_REMIND, decision.send), (msg.OP_MUTED, decision.muted),
+                (msg.OP_UNREACHABLE, decision.unreachable))
     for title, notices in sections:
         print(f"{title}: {len(notices)}")
         for notice in notices:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from hsdt.storage.inspection_models import ASSIGNMENT_KINDS, CROSS, DISTRICT
-from hsdt.storage.models import Campaign, Role, Unit, User
+from hsdt.storage.models import Campaign, Role, Unit, UnitKind, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import assignments as at
+from hsdt.texts.levels import Levels
 
 
 @dataclass(frozen=True)
@@ -35,41 +38,61 @@ class AssignmentError(ValueError):
 
 
 def office_of(uow: UnitOfWork, unit: Unit) -> int | None:
-    """The district office responsible for a school: its nearest "district" ancestor, else its parent."""
+    """The unit that re-scores a school: its nearest managing ancestor (the commune, or the district
+    office before 2025), else its parent (the Sở, for schools directly under it)."""
+    managing = managing_unit_of(uow, unit)
+    return managing.id if managing is not None else unit.parent_id
+
+
+def managing_unit_of(uow: UnitOfWork, unit: Unit) -> Unit | None:
+    """The nearest managing ancestor, or None for a school directly under the Sở (which is never a
+    managing unit, so it is never listed or counted as one)."""
     for ancestor in uow.units.ancestors(unit):
-        if ancestor.kind == "district":
-            return ancestor.id
-    return unit.parent_id
+        if ancestor.kind == UnitKind.MANAGING:
+            return ancestor
+    return None
+
+
+def unit_at_level(uow: UnitOfWork, school: Unit, level: UnitKind) -> Unit | None:
+    """The unit of `level` a school belongs to: itself for the school level, its managing unit, or the Sở."""
+    if level == UnitKind.SCHOOL:
+        return school
+    if level == UnitKind.MANAGING:
+        return managing_unit_of(uow, school)
+    return next((a for a in uow.units.ancestors(school) if a.kind == UnitKind.DEPARTMENT), None)
 
 
 def _where(row: AssignmentRow) -> str:
-    return f"dòng {row.row}" if row.row else f"{row.inspector_code}/{row.school_code}"
+    return at.ROW.format(row=row.row) if row.row else f"{row.inspector_code}/{row.school_code}"
 
 
-def _check(uow: UnitOfWork, rows: list[AssignmentRow]) -> tuple[list[str], list[tuple[User, Unit, str]]]:
+def _check(
+    uow: UnitOfWork, rows: list[AssignmentRow], levels: Levels
+) -> tuple[list[str], list[tuple[User, Unit, str]]]:
     problems: list[str] = []
+    managing = levels.managing
     resolved: list[tuple[User, Unit, str]] = []
     for row in rows:
         user = uow.users.by_code(row.inspector_code)
         school = uow.units.by_code(row.school_code)
         where = _where(row)
         if user is None:
-            problems.append(f"{where}: không có người dùng «{row.inspector_code}»")
+            problems.append(at.NO_USER.format(where=where, code=row.inspector_code))
         elif user.role != Role.INSPECTOR or not user.active:
-            problems.append(f"{where}: «{row.inspector_code}» không phải cán bộ kiểm tra đang hoạt động")
+            problems.append(at.NOT_INSPECTOR.format(where=where, code=row.inspector_code))
         if school is None:
-            problems.append(f"{where}: không có trường «{row.school_code}»")
-        elif school.kind != "school":
-            problems.append(f"{where}: «{row.school_code}» không phải là trường")
+            problems.append(at.NO_SCHOOL.format(where=where, code=row.school_code))
+        elif school.kind != UnitKind.SCHOOL:
+            problems.append(at.NOT_A_SCHOOL.format(where=where, code=row.school_code))
         if row.kind not in ASSIGNMENT_KINDS:
-            problems.append(f"{where}: loại «{row.kind}» không hợp lệ (Chấm lại / Kiểm tra chéo)")
-        if user is None or school is None or school.kind != "school" or row.kind not in ASSIGNMENT_KINDS:
+            problems.append(at.BAD_KIND.format(where=where, kind=row.kind))
+        if user is None or school is None or school.kind != UnitKind.SCHOOL or row.kind not in ASSIGNMENT_KINDS:
             continue
         own = office_of(uow, school) == user.unit_id
         if row.kind == DISTRICT and not own:
-            problems.append(f"{where}: chấm lại chỉ dành cho trường thuộc Phòng GD&ĐT của «{row.inspector_code}»")
-        if row.kind == CROSS and own:
-            problems.append(f"{where}: kiểm tra chéo không được kiểm tra trường của chính Phòng GD&ĐT mình")
+            problems.append(at.RESCORE_NOT_OWN.format(where=where, code=row.inspector_code, level=managing.singular))
+        if row.kind == CROSS and (own or school.id == user.unit_id):
+            problems.append(at.CROSS_OWN.format(where=where, level=managing.singular))
         resolved.append((user, school, row.kind))
     return problems, resolved
 
@@ -82,7 +105,7 @@ def apply_assignments(
     With `replace`, the table is the truth for the kinds it contains: the campaign's assignments of those
     kinds that are missing from it are removed (a cross-inspection table leaves the re-scoring alone).
     """
-    problems, resolved = _check(uow, rows)
+    problems, resolved = _check(uow, rows, uow.levels.of_campaign(campaign.id))
     if problems:
         raise AssignmentError(problems)
     result = AssignmentResult()
@@ -103,6 +126,14 @@ def apply_assignments(
     return result
 
 
+class ClusterRule(StrEnum):
+    """How clusters (cụm) restrict cross-inspection pairs."""
+
+    ANY = "any"  # any other unit of the level
+    SAME = "same"  # only units of the same cluster (cross-inspection inside a cluster)
+    OTHER = "other"  # only units of another cluster
+
+
 @dataclass
 class Proposal:
     rows: list[AssignmentRow] = field(default_factory=list)
@@ -110,16 +141,24 @@ class Proposal:
     short_offices: list[str] = field(default_factory=list)  # got fewer schools than asked
 
 
-def propose_cross(uow: UnitOfWork, *, per_office: int, seed: int) -> Proposal:
-    """Each district office gets `per_office` schools of other districts to cross-inspect.
+def propose_cross(
+    uow: UnitOfWork, *, per_office: int, seed: int, campaign: Campaign | None = None,
+    level: UnitKind = UnitKind.MANAGING, clusters: ClusterRule = ClusterRule.ANY,
+) -> Proposal:
+    """Each unit of `level` with inspectors gets `per_office` schools of other units to cross-inspect.
 
-    No office gets its own schools; a school goes to one office while there are enough schools; the same
-    roster and seed always give the same table. Schools that do not use e-records are left out.
+    No unit gets its own schools (nor, at the school level, itself); `clusters` keeps the pairs inside
+    a cluster or across clusters; a school goes to one unit while there are enough schools; the same
+    roster and seed always give the same table. Schools that do not use e-records are left out, and so
+    are units and schools that do not take part in the campaign.
     """
     rng = random.Random(seed)
-    offices = sorted(uow.units.of_kind("district"), key=lambda u: u.code)
-    schools = sorted((s for s in uow.units.of_kind("school") if s.uses_erecords), key=lambda u: u.code)
-    office = {s.id: office_of(uow, s) for s in schools}
+    campaign = campaign or uow.campaigns.active()
+    campaign_id = campaign.id if campaign is not None else None
+    offices = sorted(uow.units.of_kind(level, campaign_id), key=lambda u: u.code)
+    schools = sorted((s for s in uow.units.of_kind(UnitKind.SCHOOL, campaign_id) if s.uses_erecords),
+                     key=lambda u: u.code)
+    home = {s.id: unit_at_level(uow, s, level) for s in schools}
     pool = list(schools)
     rng.shuffle(pool)
     proposal = Proposal()
@@ -129,9 +168,9 @@ def propose_cross(uow: UnitOfWork, *, per_office: int, seed: int) -> Proposal:
         if not inspectors:
             proposal.offices_without_inspector.append(unit.code)
             continue
-        others = [s for s in pool if office[s.id] != unit.id]
+        others = [s for s in pool if s.id != unit.id and _pairable(unit, home[s.id], clusters)]
         chosen = [s for s in others if s.id not in taken][:per_office]
-        if len(chosen) < per_office:  # fewer free schools than offices need: share some
+        if len(chosen) < per_office:  # fewer free schools than units need: share some
             chosen += [s for s in others if s.id in taken][: per_office - len(chosen)]
         if len(chosen) < per_office:
             proposal.short_offices.append(unit.code)
@@ -142,6 +181,17 @@ def propose_cross(uow: UnitOfWork, *, per_office: int, seed: int) -> Proposal:
     return proposal
 
 
+def _pairable(inspecting: Unit, home: Unit | None, clusters: ClusterRule) -> bool:
+    """May `inspecting` cross-inspect a school whose unit at the same level is `home`?"""
+    if home is None or home.id == inspecting.id:
+        return False
+    if clusters is ClusterRule.SAME:
+        return inspecting.cluster is not None and home.cluster == inspecting.cluster
+    if clusters is ClusterRule.OTHER:
+        return home.cluster != inspecting.cluster
+    return True
+
+
 DEMO_ASSIGNMENTS = [
     AssignmentRow("CB-HB-01", "MN-HOASEN", DISTRICT),
     AssignmentRow("CB-HB-01", "MN-SAOMAI", DISTRICT),
@@ -150,8 +200,10 @@ DEMO_ASSIGNMENTS = [
 
 
 def seed_demo_assignments(uow: UnitOfWork) -> None:
-    """The demo inspector re-scores the schools of their district and cross-inspects one elsewhere."""
+    """The demo inspector re-scores the schools of their managing unit and cross-inspects one elsewhere
+    (with schools directly under the Sở there is no elsewhere: re-scoring only)."""
     campaign = uow.campaigns.active()
     if campaign is None:
         return
-    apply_assignments(uow, campaign, DEMO_ASSIGNMENTS)
+    rows = DEMO_ASSIGNMENTS if uow.levels.of_campaign(campaign.id).has_managing else DEMO_ASSIGNMENTS[:2]
+    apply_assignments(uow, campaign, rows)

@@ -45,7 +45,7 @@ def describe(uow: UnitOfWork, user: User) -> dict[str, str]:
     unit = uow.units.get(user.unit_id)
     return {
         "name": user.full_name,
-        "role": messages.role_name(user.role),
+        "role": messages.role_name(user.role, uow.levels.of_active()),
         "unit": unit.name if unit is not None else "",
     }
 

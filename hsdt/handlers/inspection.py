@@ -24,9 +24,9 @@ from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import Criterion, format_points
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReopenable, VersionConflict
 from hsdt.scoring.score import quantize_points
-from hsdt.texts.signatures import HEADLINES
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
+from hsdt.texts.signatures import HEADLINES
 
 SELF = AssessmentKind.SELF
 COMMENT_LIMIT = 1000

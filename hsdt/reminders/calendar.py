@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hsdt.storage.models import Campaign
 from hsdt.storage.reminder_models import DEFAULT_OFFSETS, ReminderCalendar
+from hsdt.texts import reminders as msg
 
 
 class ReminderKind(StrEnum):
@@ -31,10 +32,10 @@ class CalendarError(ValueError):
 def parse_hhmm(text: str) -> time:
     hours, sep, minutes = text.strip().partition(":")
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
-        raise CalendarError(f"giờ «{text}» không đúng dạng HH:MM")
+        raise CalendarError(msg.CAL_BAD_TIME.format(text=text))
     value = (int(hours), int(minutes))
     if not (0 <= value[0] <= 23 and 0 <= value[1] <= 59):
-        raise CalendarError(f"giờ «{text}» không hợp lệ")
+        raise CalendarError(msg.CAL_INVALID_TIME.format(text=text))
     return time(*value)
 
 
@@ -71,17 +72,17 @@ class Calendar:
 
     def validate(self) -> None:
         if self.self_assessment_due > self.deadline:
-            raise CalendarError("hạn tự đánh giá phải trước hạn cuối")
+            raise CalendarError(msg.CAL_SELF_AFTER_DEADLINE)
         if self.inspection_start > self.inspection_end:
-            raise CalendarError("ngày bắt đầu kiểm tra phải trước hoặc bằng ngày kết thúc")
+            raise CalendarError(msg.CAL_INSPECTION_ORDER)
         if (self.inspection_end - self.inspection_start).days > 31:
-            raise CalendarError("đợt kiểm tra dài quá 31 ngày")
+            raise CalendarError(msg.CAL_TOO_LONG)
         if not self.offsets_days or any(not 0 < d <= 60 for d in self.offsets_days):
-            raise CalendarError("số ngày nhắc trước phải từ 1 đến 60")
+            raise CalendarError(msg.CAL_OFFSETS_RANGE)
         if self.quiet_start == self.quiet_end:
-            raise CalendarError("giờ bắt đầu và kết thúc yên lặng phải khác nhau")
+            raise CalendarError(msg.CAL_QUIET_SAME)
         if self.in_quiet_hours(self._local_at(self.inspection_start, self.morning_at)):
-            raise CalendarError("giờ nhắc buổi sáng nằm trong giờ yên lặng")
+            raise CalendarError(msg.CAL_MORNING_QUIET)
 
     # --- quiet hours ----------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from hsdt.actions import inspection as inspection_actions
 from hsdt.actions import self_assessment as self_assessment_actions
 from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
-from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, User
+from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, UnitKind, User
+from hsdt.storage.repositories import ROSTER_ORDER
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import reminders as msg
 
@@ -55,7 +56,8 @@ class Progress:
 
 def load_progress(uow: UnitOfWork, campaign_id: int, total_criteria: int) -> Progress:
     session = uow.session
-    schools = {u.id: u for u in session.exec(select(Unit).where(Unit.kind == "school").order_by(Unit.name)).all()}
+    # The schools taking part in the campaign, in the roster's order.
+    schools = {u.id: u for u in uow.units.of_kind(UnitKind.SCHOOL, campaign_id)}
     submitted = set(
         session.exec(
             select(Submission.school_id).where(
@@ -123,7 +125,7 @@ class Audience:
         for user in users:
             self.by_role[user.role].append(user)
         self.users = {u.id: u for u in users}
-        units = uow.session.exec(select(Unit)).all()
+        units = uow.session.exec(select(Unit).order_by(*ROSTER_ORDER)).all()
         self.units = {u.id: u for u in units}
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ class Audience:
             msg.SO_RESCORING.format(done=sum(1 for a in progress.assignments if a[2]),
                                     assigned=len(progress.assignments)),
         ]
-        for district in sorted((u for u in self.units.values() if u.kind == "district"), key=lambda u: u.name):
+        for district in (u for u in self.units.values() if u.kind == UnitKind.MANAGING):
             schools = set(self.schools_under(district.id))  # type: ignore[arg-type]
             states = [a for a in progress.assignments if a[1] in schools]
             lines.append(msg.SO_BY_DISTRICT.format(

@@ -72,23 +72,58 @@ class RubricVersion(SQLModel, table=True):
 
 
 class Campaign(SQLModel, table=True):
+    """One inspection campaign (an "đợt kiểm tra"). Several live in one database; one is active.
+
+    The notice's fields (number, date, issuing body, place) are what the official forms print.
+    """
+
     __tablename__ = "campaign"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
     name: str
+    school_year: str = Field(max_length=9, description="e.g. 2026-2027")
     record_start: date
     record_end: date
     inspection_start: date
     inspection_end: date
     self_assessment_due: datetime = Field(sa_type=UTCDateTime)
+    rescore_due: datetime = Field(sa_type=UTCDateTime)
     deadline: datetime = Field(sa_type=UTCDateTime)
     rubric_version_id: int = Field(foreign_key="rubric_version.id")
+    notice_no: str | None = Field(default=None, max_length=60)
+    notice_date: date | None = None
+    issuer: str = Field(description="The issuing body in capitals, e.g. the Sở's full name.")
+    issuer_parent: str = Field(description="The body above the issuer, e.g. the city's People's Committee.")
+    place: str = Field(max_length=60, description="The place name of the date line.")
     active: bool = True
+    closed_at: datetime | None = _ts(nullable=True, default=False)
     created_at: datetime = _ts()
 
 
+class UnitLevel(SQLModel, table=True):
+    """What one campaign calls a level of the hierarchy; a missing managing level means schools sit
+    directly under the Sở. `kind` is a `UnitKind` value."""
+
+    __tablename__ = "unit_level"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    kind: str = Field(primary_key=True, max_length=20)
+    singular: str
+    plural: str
+    short: str
+    staff: str
+
+
+class CampaignUnit(SQLModel, table=True):
+    """A unit taking part in a campaign; the people of a unit take part with it."""
+
+    __tablename__ = "campaign_unit"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id", index=True)
+
+
 class Unit(SQLModel, table=True):
-    """An organisation unit. `kind` is data ("so", "district", "school", or a future level)."""
+    """An organisation unit. `kind` is its structural place (a `UnitKind` value); what the level is
+    called is the campaign's `UnitLevel`. `position` is the roster's STT, the order reports follow."""
 
     __tablename__ = "unit"
     id: int | None = Field(default=None, primary_key=True)
@@ -97,6 +132,9 @@ class Unit(SQLModel, table=True):
     kind: str = Field(max_length=20, index=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     uses_erecords: bool = True
+    position: int | None = None
+    cluster: str | None = Field(default=None, max_length=60, description="Cross-inspection cluster (cụm).")
+    tax_code: str | None = Field(default=None, max_length=20, description="A school's tax code (MST), for seals.")
 
 
 class User(SQLModel, table=True):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from hsdt.scoring.assessment import AssessmentKind
@@ -15,6 +15,7 @@ from hsdt.storage.models import (
     Answer,
     AnswerAudit,
     Campaign,
+    CampaignUnit,
     ChatIdentity,
     ConversationState,
     Evidence,
@@ -25,14 +26,20 @@ from hsdt.storage.models import (
     Submission,
     SubmissionStatus,
     Unit,
+    UnitLevel,
     User,
 )
 from hsdt.storage.types import utcnow
+from hsdt.texts.levels import STRUCTURES, LevelName, Levels, Structure
 
 
 class _Repo:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+
+# The roster's order (STT), then the name for units imported before there was one.
+ROSTER_ORDER = (case((col(Unit.position).is_(None), 1), else_=0), col(Unit.position), col(Unit.name))
 
 
 class UnitRepository(_Repo):
@@ -42,8 +49,38 @@ class UnitRepository(_Repo):
     def by_code(self, code: str) -> Unit | None:
         return self.session.exec(select(Unit).where(Unit.code == code)).first()
 
-    def of_kind(self, kind: str) -> Sequence[Unit]:
-        return self.session.exec(select(Unit).where(Unit.kind == kind).order_by(Unit.name)).all()
+    def children(self, unit_id: int) -> Sequence[Unit]:
+        return self.session.exec(select(Unit).where(Unit.parent_id == unit_id).order_by(*ROSTER_ORDER)).all()
+
+    def of_kind(self, kind: str, campaign_id: int | None = None) -> Sequence[Unit]:
+        """Units of a kind in the roster's order; with `campaign_id`, only those taking part in it."""
+        query = select(Unit).where(Unit.kind == kind)
+        if campaign_id is not None:
+            query = query.join(CampaignUnit, col(CampaignUnit.unit_id) == col(Unit.id)).where(
+                CampaignUnit.campaign_id == campaign_id
+            )
+        return self.session.exec(query.order_by(*ROSTER_ORDER)).all()
+
+    def in_campaign(self, campaign_id: int) -> Sequence[Unit]:
+        return self.session.exec(
+            select(Unit)
+            .join(CampaignUnit, col(CampaignUnit.unit_id) == col(Unit.id))
+            .where(CampaignUnit.campaign_id == campaign_id)
+            .order_by(*ROSTER_ORDER)
+        ).all()
+
+    def member_ids(self, campaign_id: int) -> set[int]:
+        return set(
+            self.session.exec(select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign_id)).all()
+        )
+
+    def join_campaign(self, campaign_id: int, unit_ids: Iterable[int]) -> int:
+        """Add units to a campaign (those already in it are left alone); returns how many were added."""
+        new = set(unit_ids) - self.member_ids(campaign_id)
+        for unit_id in sorted(new):
+            self.session.add(CampaignUnit(campaign_id=campaign_id, unit_id=unit_id))
+        self.session.flush()
+        return len(new)
 
     def ancestors(self, unit: Unit) -> list[Unit]:
         chain: list[Unit] = []
@@ -145,8 +182,26 @@ class CampaignRepository(_Repo):
     def active(self) -> Campaign | None:
         return self.session.exec(_ACTIVE_CAMPAIGN).first()
 
+    def get(self, campaign_id: int) -> Campaign | None:
+        return self.session.get(Campaign, campaign_id)
+
     def by_code(self, code: str) -> Campaign | None:
         return self.session.exec(select(Campaign).where(Campaign.code == code)).first()
+
+    def all(self) -> Sequence[Campaign]:
+        return self.session.exec(select(Campaign).order_by(col(Campaign.id))).all()
+
+    def activate(self, campaign: Campaign) -> Campaign:
+        """Make `campaign` the one active campaign: one at a time, the others wait."""
+        for other in self.all():
+            if other.id != campaign.id and other.active:
+                other.active = False
+                self.session.add(other)
+        campaign.active = True
+        campaign.closed_at = None
+        self.session.add(campaign)
+        self.session.flush()
+        return campaign
 
     def add(self, campaign: Campaign) -> Campaign:
         self.session.add(campaign)
@@ -163,6 +218,32 @@ class CampaignRepository(_Repo):
         self.session.add(rubric)
         self.session.flush()
         return rubric
+
+
+class LevelRepository(_Repo):
+    """The level names of a campaign: the one call messages and headers use to name a level."""
+
+    def of_campaign(self, campaign_id: int | None) -> Levels:
+        if campaign_id is None:
+            return STRUCTURES[Structure.COMMUNE]
+        rows = self.session.exec(select(UnitLevel).where(UnitLevel.campaign_id == campaign_id)).all()
+        if not rows:
+            return STRUCTURES[Structure.COMMUNE]
+        return Levels({row.kind: LevelName(row.singular, row.plural, row.short, row.staff) for row in rows})
+
+    def of_active(self) -> Levels:
+        campaign = self.session.exec(_ACTIVE_CAMPAIGN).first()
+        return self.of_campaign(campaign.id if campaign is not None else None)
+
+    def put(self, campaign_id: int, levels: Levels) -> None:
+        """Replace the campaign's level names."""
+        for row in self.session.exec(select(UnitLevel).where(UnitLevel.campaign_id == campaign_id)).all():
+            self.session.delete(row)
+        self.session.flush()
+        for kind, name in levels.names.items():
+            self.session.add(UnitLevel(campaign_id=campaign_id, kind=kind, singular=name.singular,
+                                       plural=name.plural, short=name.short, staff=name.staff))
+        self.session.flush()
 
 
 _ANSWERS_OF_SCHOOL = select(Answer).where(

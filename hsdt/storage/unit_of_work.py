@@ -19,6 +19,7 @@ from hsdt.storage.repositories import (
     EvidenceRepository,
     IdentityRepository,
     InviteRepository,
+    LevelRepository,
     OutboxRepository,
     SubmissionRepository,
     UnitRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.identities = IdentityRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.campaigns = CampaignRepository(self.session)
+        self.levels = LevelRepository(self.session)
         self.answers = AnswerRepository(self.session)
         self.submissions = SubmissionRepository(self.session)
         self.assessments = AssessmentRepository(self.session)

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
-# --- Enrolment -------------------------------------------------------------------------------
-WELCOME_ANONYMOUS = (
-    "Xin chào! Đây là trợ lý kiểm tra hồ sơ điện tử và chữ ký số của Sở GD&ĐT.\n"
-    "Để bắt đầu, vui lòng nhập mã mời (gồm 10 ký tự) mà Sở hoặc Phòng GD&ĐT đã gửi cho bạn."
-)
-INVITE_NOT_FOUND = "Mã mời «{code}» không đúng. Vui lòng kiểm tra lại và nhập lại mã mời."
-INVITE_USED = "Mã mời này đã được sử dụng. Nếu bạn chưa đăng ký, vui lòng liên hệ Phòng GD&ĐT để được cấp mã mới."
-INVITE_EXPIRED = "Mã mời này đã hết hạn (hạn đến {expires}). Vui lòng liên hệ Phòng GD&ĐT để được cấp mã mới."
-ENROLLED = "✅ Đăng ký thành công! Xin chào {name} — {role}, {unit}."
-ALREADY_ENROLLED = "Bạn đã đăng ký với tên {name} — {role}, {unit}."
-USER_INACTIVE = "Tài khoản của bạn đã bị tạm khóa. Vui lòng liên hệ Sở GD&ĐT."
-NEED_INVITE_FIRST = "Bạn chưa đăng ký. Vui lòng nhập mã mời trước khi dùng chức năng này."
+from hsdt.texts.levels import Levels
 
+# --- Enrolment -------------------------------------------------------------------------------
+# Level-neutral on purpose: the invite comes from the Sở or the unit that manages the school, whatever
+# the structure (Phòng GD&ĐT before 07/2025, UBND xã/phường since, or none).
+WELCOME_ANONYMOUS = (
+    "Kính chào Thầy/Cô! Đây là hệ thống kiểm tra hồ sơ điện tử và chữ ký số của Sở GD&ĐT.\n"
+    "Để bắt đầu, Thầy/Cô vui lòng nhập mã mời (gồm 10 ký tự) do Sở hoặc đơn vị quản lý gửi."
+)
+INVITE_NOT_FOUND = "Mã mời “{code}” không đúng. Thầy/Cô vui lòng kiểm tra và nhập lại mã mời."
+INVITE_USED = (
+    "Mã mời này đã được sử dụng. Nếu Thầy/Cô chưa đăng ký, vui lòng liên hệ đơn vị quản lý để được cấp mã mới."
+)
+INVITE_EXPIRED = (
+    "Mã mời này đã hết hạn (hạn đến {expires}). Thầy/Cô vui lòng liên hệ đơn vị quản lý để được cấp mã mới."
+)
+ENROLLED = "✅ Đăng ký thành công! Kính chào Thầy/Cô {name} — {role}, {unit}."
+ALREADY_ENROLLED = "Thầy/Cô đã đăng ký với tên {name} — {role}, {unit}."
+USER_INACTIVE = "Tài khoản của Thầy/Cô đã bị tạm khóa. Vui lòng liên hệ Sở GD&ĐT."
+NEED_INVITE_FIRST = "Thầy/Cô chưa đăng ký. Vui lòng nhập mã mời trước khi dùng chức năng này."
+
+# The managing level's staff are named by the campaign's levels (see `role_name`).
 ROLE_NAMES = {
     "principal": "Hiệu trưởng/Phó hiệu trưởng",
     "inspector": "Cán bộ kiểm tra",
-    "district_staff": "Cán bộ Phòng GD&ĐT",
+    "district_staff": "Cán bộ đơn vị quản lý",
     "so_staff": "Cán bộ Sở GD&ĐT",
+}
+# What the roster workbook offers in its role column (chosen from a list); the managing level's
+# entry is the campaign's `LevelName.staff`.
+ROLE_LABELS = {
+    "principal": "Hiệu trưởng",
+    "inspector": "Cán bộ kiểm tra",
+    "so_staff": "Cán bộ Sở",
 }
 
 # --- Menu and generic ------------------------------------------------------------------------
@@ -43,7 +59,7 @@ CORE_COMMAND_MENU = (
 UNKNOWN_COMMAND = "Lệnh «{command}» không có. Gõ /help để xem các lệnh."
 NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của bạn là {role}."
 NO_ACTIVE_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở. Vui lòng liên hệ Sở GD&ĐT."
-NOT_A_SCHOOL_USER = "Tài khoản của bạn chưa gắn với trường nào. Vui lòng liên hệ Phòng GD&ĐT."
+NOT_A_SCHOOL_USER = "Tài khoản của Thầy/Cô chưa gắn với trường nào. Vui lòng liên hệ đơn vị quản lý."
 CANCELLED = "Đã dừng. Các câu trả lời đã lưu vẫn được giữ; gõ /tudanhgia để tiếp tục bất cứ lúc nào."
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
 INTERNAL_ERROR = (
@@ -159,10 +175,13 @@ CHECK_UNAVAILABLE = "Chức năng kiểm tra chữ ký số tạm thời chưa s
 CHECK_WHILE_ASSESSING = "(Tệp này chỉ được kiểm tra, không lưu làm minh chứng vì câu hiện tại không cần tệp.)"
 
 
-def role_name(role: str) -> str:
+def role_name(role: str, levels: Levels | None = None) -> str:
+    """A role as people say it; the managing level's staff take the level's name when `levels` is given."""
+    if role == "district_staff" and levels is not None:
+        return levels.managing.staff
     return ROLE_NAMES.get(role, role)
 
 
-def roles_list(roles: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(role_name(r) for r in roles)
+def roles_list(roles: list[str] | tuple[str, ...], levels: Levels | None = None) -> str:
+    return ", ".join(role_name(r, levels) for r in roles)
 

@@ -80,3 +80,38 @@ def span(seconds: float) -> str:
 
 def remaining(seconds: float) -> str:
     return REMAINING.format(span=span(seconds)) if seconds >= 0 else OVERDUE.format(span=span(seconds))
+
+
+# --- operator: `hsdt campaign show|set`, `hsdt remind --dry-run`, calendar checks ------------------
+OP_BAD_MOMENT = "thời điểm “{text}” không đúng dạng YYYY-MM-DDTHH:MM"
+OP_BAD_DAY = "ngày “{text}” không đúng dạng YYYY-MM-DD"
+OP_BAD_OFFSETS = "số ngày nhắc “{text}” phải là các số nguyên cách nhau bởi dấu phẩy"
+OP_NO_CAMPAIGN = "Chưa có đợt kiểm tra nào đang mở."
+OP_BAD_QUIET = "giờ yên lặng “{text}” phải có dạng HH:MM-HH:MM"
+OP_NOT_CHANGED = "Không đổi lịch (chưa thay đổi gì): {error}"
+OP_CHANGED = "Đã cập nhật lịch; bot đang chạy sẽ xếp lại lịch nhắc trong ít phút."
+OP_SELF_DUE = "Hạn nộp tự đánh giá: {at}"
+OP_INSPECTION = "Ngày kiểm tra: {start} – {end}"
+OP_RESCORE_DUE = "Hạn chấm lại: {at}"
+OP_DEADLINE = "Hạn cuối: {at}"
+OP_OFFSETS = "Nhắc trước: {offsets} ngày, lúc {morning}"
+OP_QUIET = "Giờ yên lặng: {start}–{end} (múi giờ {tz})"
+OP_PLANNED = "Các lần nhắc:"
+OP_SENT = "đã gửi"
+OP_WAITING = "chờ"
+OP_NO_REMINDERS = "Lịch không có lần nhắc nào."
+OP_DRY_RUN = "Chạy thử lúc {now}: lần nhắc {id} (dự kiến {planned}{sent})"
+OP_DRY_RUN_SENT = ", đã gửi"
+OP_IN_QUIET = "Đang trong giờ yên lặng: tin sẽ gửi lúc {at}"
+OP_WILL_REMIND = "sẽ nhắc"
+OP_MUTED = "đã tắt nhắc"
+OP_UNREACHABLE = "không liên lạc được (chưa đăng ký hoặc đã chặn bot)"
+
+CAL_BAD_TIME = "giờ “{text}” không đúng dạng HH:MM"
+CAL_INVALID_TIME = "giờ “{text}” không hợp lệ"
+CAL_SELF_AFTER_DEADLINE = "hạn tự đánh giá phải trước hạn cuối"
+CAL_INSPECTION_ORDER = "ngày bắt đầu kiểm tra phải trước hoặc bằng ngày kết thúc"
+CAL_TOO_LONG = "đợt kiểm tra dài quá 31 ngày"
+CAL_OFFSETS_RANGE = "số ngày nhắc trước phải từ 1 đến 60"
+CAL_QUIET_SAME = "giờ bắt đầu và kết thúc yên lặng phải khác nhau"
+CAL_MORNING_QUIET = "giờ nhắc buổi sáng nằm trong giờ yên lặng"

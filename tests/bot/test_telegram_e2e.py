@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
+from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 5001

@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 
 from hsdt.bot.upload_links import UploadLinks
-from tests.signatures.testpki import TestPKI
 from hsdt.storage.db import make_engine
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import channel_bot, free_port
+from tests.signatures.testpki import TestPKI
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -10,11 +10,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.signatures.testpki import TestPKI
 from hsdt.storage.models import Answer, ChatIdentity, Evidence, ProcessedEvent, Submission
 from tests.bot.test_telegram_e2e import BotProcess, db_rows, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer, SentMessage
+from tests.signatures.testpki import TestPKI
 
 USER = "e4ea2cd5189df1c3a88c"
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/u/\S+")

@@ -73,11 +73,11 @@ def test_import_is_idempotent_and_all_or_nothing(db: Engine, tmp_path: Path, cap
     assert main(["assign", "import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "chưa thay đổi gì" in err
-    assert "dòng 3: không có trường «MN-KHONGCO»" in err
-    assert "dòng 4: không có người dùng «CB-XX-99»" in err
-    assert "dòng 5: kiểm tra chéo không được kiểm tra trường của chính Phòng GD&ĐT mình" in err
-    assert "dòng 6: chấm lại chỉ dành cho trường thuộc Phòng GD&ĐT" in err
-    assert "dòng 7: loại «thanh tra» không hợp lệ" in err
+    assert "dòng 3: không có trường “MN-KHONGCO”" in err
+    assert "dòng 4: không có người dùng “CB-XX-99”" in err
+    assert "dòng 5: kiểm tra chéo không được kiểm tra trường của chính Phòng GD&ĐT quận/huyện mình" in err
+    assert "dòng 6: chấm lại chỉ dành cho trường thuộc Phòng GD&ĐT quận/huyện" in err
+    assert "dòng 7: loại “thanh tra” không hợp lệ" in err
     assert assignments(db) == after  # row 2 was fine, but nothing is half-applied
 
 

@@ -67,6 +67,9 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_campaign_set_changes_the_calendar_and_refuses_bad_input(cli_env: Path, capsys: pytest.CaptureFixture[str]
                                                                  ) -> None:
+    assert main(["campaign", "show"]) == 1  # no campaign is opened for the operator
+    assert main(["campaign", "new", "--preset", "2024-2025"]) == 0
+    capsys.readouterr()
     assert main(["campaign", "show"]) == 0
     assert "Hạn cuối: 06/01/2025 23:59" in capsys.readouterr().out
     assert main(["campaign", "set", "--self-due", "2024-12-28T17:00", "--inspection", "2024-12-30:2024-12-30",
