@@ -46,11 +46,16 @@ def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterR
         return engine, demo
     with UnitOfWork(engine) as uow:
         if is_empty(uow):
-            version = install_rubric(uow, rubric, source)
-            ensure_campaign(uow, version, tz=settings.timezone)
+            ensure_campaign(uow, install_rubric(uow, rubric, source), tz=settings.timezone)
             demo = seed_demo(uow, invite_ttl=timedelta(days=settings.invite_ttl_days))
             log.info("seeded the demo campaign")
     return engine, demo
+
+
+def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
+    """The demo's campaign for the current school year, with the configured rubric."""
+    source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
+    ensure_campaign(uow, install_rubric(uow, rubric, source), tz=settings.timezone)
 
 
 def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
