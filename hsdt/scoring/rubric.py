@@ -3,8 +3,9 @@
 The rubric is data so that the Sở can replace the assumed default with the real Appendix 1 without
 touching code. Bundled rubrics live in ``hsdt/scoring/rubrics/`` (one file per campaign
 generation: a campaign keeps the rubric it was opened with). The file format is the pydantic schema
-in :mod:`hsdt.scoring.rubric_schema`; every problem raises :class:`RubricError`, one Vietnamese line
-per problem naming the file, the group or criterion and the key.
+in :mod:`hsdt.scoring.rubric_schema`, its meaning is checked in :mod:`hsdt.scoring.rubric_meaning`;
+every problem raises :class:`RubricError`, one Vietnamese line per problem naming the file, the
+group or criterion and the key.
 
 The only I/O in ``hsdt.scoring`` is here: :func:`load_rubric` reads a file and
 :func:`bundled_rubric_names` lists the bundled ones.
@@ -365,6 +366,7 @@ def read_rubric_file(path: Path, source: str | None = None) -> tuple[str, Rubric
 
 def load_rubric_text(text: str, source: str) -> Rubric:
     """Parse and validate rubric YAML text; ``source`` names it in error messages."""
-    from hsdt.scoring.rubric_schema import parse_rubric
+    # Imported here: the file format modules build on the domain objects defined above.
+    from hsdt.scoring.rubric_meaning import parse_rubric
 
     return parse_rubric(text, source)

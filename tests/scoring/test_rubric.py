@@ -630,7 +630,7 @@ def test_any_damage_gives_only_problem_lines(data: st.DataObject) -> None:
         if data.draw(st.booleans()) and isinstance(holder, dict):
             del holder[path[-1]]
         else:
-            holder[path[-1]] = data.draw(JUNK)
+            holder[path[-1]] = copy.deepcopy(data.draw(JUNK))  # never mutate a st.just() value
     text = yaml.safe_dump(damaged, allow_unicode=True, sort_keys=False)
     try:
         load_rubric_text(text, "r.yaml")
