@@ -206,6 +206,13 @@ class ProcessedEvent(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=20)
     event_id: str = Field(primary_key=True, max_length=64)
     processed_at: datetime = _ts()
+    # The replies the event produced, committed with its effects and sent after the commit; `sent`
+    # counts those the platform confirmed, `settled_at` marks all sent (or refused for good).
+    user_ref: str | None = Field(default=None, max_length=64)
+    replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sent: int = 0
+    settled_at: datetime | None = _ts(nullable=True, default=False)
+    last_error: str | None = Field(default=None, max_length=300)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -229,6 +236,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
 
 
+Index("ix_processed_event_unsettled", ProcessedEvent.channel, ProcessedEvent.settled_at)
 Index("ix_outbox_pending", OutboxMessage.sent_at, OutboxMessage.failed_at, OutboxMessage.not_before)
 Index("ix_answer_audit_scope", AnswerAudit.campaign_id, AnswerAudit.school_id, AnswerAudit.criterion_id)
 Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.criterion_id)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as select_core
 from sqlmodel import Session, col, select
 
 from hsdt.storage.models import (
@@ -370,14 +372,61 @@ class ConversationRepository(_Repo):
         return state
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    event_id: str
+    user_ref: str | None
+    replies: list[dict[str, Any]]
+    sent: int
+    settled: bool
+
+
+_PE = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent, _PE.c.settled_at)
+
+
 class EventRepository(_Repo):
     def seen(self, channel: str, event_id: str) -> bool:
-        return self.session.get(ProcessedEvent, (channel, event_id)) is not None
+        return self.stored(channel, event_id) is not None
+
+    def stored(self, channel: str, event_id: str) -> StoredEvent | None:
+        row = self.session.execute(
+            _STORED.where(_PE.c.channel == channel, _PE.c.event_id == event_id)
+        ).first()
+        return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
+
+    def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
+               now: datetime) -> None:
+        """The event's marker with its replies, in the event's transaction. A racing duplicate in
+        another transaction fails here or at commit (primary key), rolling back its effects."""
+        self.session.execute(insert(ProcessedEvent).values(
+            channel=channel, event_id=event_id, processed_at=now, user_ref=user_ref[:64], replies=replies,
+            sent=0, settled_at=now if not replies else None))
 
     def mark(self, channel: str, event_id: str) -> None:
-        """Insert first thing in the transaction: a duplicate fails right here (IntegrityError), and a
-        racing duplicate in another transaction fails at commit, rolling back its effects."""
-        self.session.execute(insert(ProcessedEvent).values(channel=channel, event_id=event_id, processed_at=utcnow()))
+        self.session.execute(insert(ProcessedEvent).values(
+            channel=channel, event_id=event_id, processed_at=utcnow(), settled_at=utcnow()))
+
+    def confirm(self, channel: str, event_id: str, sent: int, settled_at: datetime | None,
+                error: str | None) -> None:
+        values: dict[str, Any] = {"sent": sent}
+        if settled_at is not None:
+            values["settled_at"] = settled_at
+        if error is not None:
+            values["last_error"] = error[:300]
+        self.session.execute(
+            update(ProcessedEvent)
+            .where(col(ProcessedEvent.channel) == channel, col(ProcessedEvent.event_id) == event_id,
+                   col(ProcessedEvent.sent) <= sent)
+            .values(**values)
+        )
+
+    def unsettled(self, channel: str, limit: int) -> list[StoredEvent]:
+        rows = self.session.execute(
+            _STORED.where(_PE.c.channel == channel, _PE.c.settled_at.is_(None))
+            .order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)
+        ).all()
+        return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
 
 class OutboxRepository(_Repo):

@@ -14,6 +14,7 @@ from hsdt.bot.bootstrap import App
 from hsdt.bot.delivery import OutboxDelivery, build_senders, close_all
 from hsdt.bot.settings import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.zalo_support import ZALO_TOKEN
@@ -39,7 +40,8 @@ async def test_reminder_is_delivered_on_zalo(
     settings = Settings(_env_file=None, zalo_bot_token=SecretStr(ZALO_TOKEN), zalo_api_base=zalo.base_url,
                         data_dir=tmp_path, files_dir=tmp_path / "files", upload_base_url="http://127.0.0.1:9")
     app = App(settings=settings, engine=engine, checker=None,
-              dispatcher=Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), clock=clock))
+              dispatcher=Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), clock=clock,
+                                    router=build_router()))
     senders, closers = build_senders(app)
     assert set(senders) == {"zalo"}
     assert queue_first_reminder(engine, clock) >= 1
