@@ -47,9 +47,14 @@ class ChannelHooks(Protocol):
     """What a channel keeps about its own chats (Zalo's numbered menu), read and written inside the
     event's transaction so it can never disagree with the conversation state."""
 
-    def before(self, uow: UnitOfWork, event: Incoming) -> Incoming: ...
+    def before(self, uow: UnitOfWork, event: Incoming) -> Incoming | list[Reply]:
+        """The event as the handlers should see it (a typed "2" is the button shown as [2]), or the
+        channel's own answer to it (then nothing is routed)."""
+        ...
 
-    def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> None: ...
+    def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
+        """Remember what the chat is shown; may add a reply of the channel's own."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -173,29 +178,6 @@ class Dispatcher:
             log.exception("event %s/%s failed; transaction rolled back", event.channel, event.event_id)
             return Handled([Reply(messages.INTERNAL_ERROR)])
 
-    async def record(self, event: Incoming, replies: list[Reply]) -> Handled:
-        """An event the channel answers itself (a file Zalo cannot pass on): recorded once like any other."""
-
-        def apply() -> Handled:
-            with UnitOfWork(self.engine) as uow:
-                seen = uow.events.stored(event.channel, event.event_id)
-                if seen is not None:
-                    return _duplicate(seen)
-                hooks = self.hooks.get(event.channel)
-                if hooks is not None:
-                    hooks.after(uow, event, replies)
-                uow.events.record(event.channel, event.event_id, event.user_ref,
-                                  [r.to_record() for r in replies], self.clock())
-                return Handled(replies)
-
-        async def work() -> Handled:
-            try:
-                return await self._db(apply)
-            except IntegrityError:
-                return Handled([], duplicate=True)
-
-        return await self._locks.run((event.channel, event.user_ref), work)
-
     def _apply(self, event: Incoming, checked: CheckedFile | None) -> Handled:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
@@ -203,11 +185,14 @@ class Dispatcher:
             if seen is not None:
                 return _duplicate(seen)
             hooks = self.hooks.get(event.channel)
+            own = hooks.before(uow, event) if hooks is not None else event
+            if isinstance(own, Incoming):
+                event = own
+                replies = self._route(uow, event, checked, now)
+            else:
+                replies = own
             if hooks is not None:
-                event = hooks.before(uow, event)
-            replies = self._route(uow, event, checked, now)
-            if hooks is not None:
-                hooks.after(uow, event, replies)
+                replies = hooks.after(uow, event, replies)
             uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
             return Handled(replies)
 
@@ -274,6 +259,19 @@ class Dispatcher:
                                [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
                 for row in uow.events.unsettled(channel, limit)
             ]
+
+    def notify(self, user_id: int, replies: list[Reply], kind: str, dedupe_key: str) -> None:
+        """Queue replies for a user outside a turn (the outbox; once per `dedupe_key`)."""
+        with UnitOfWork(self.engine) as uow:
+            uow.outbox.enqueue(user_id, [r.to_json() for r in replies], kind=kind, dedupe_key=dedupe_key)
+
+    def spend_link(self, nonce: str, user_id: int, purpose: str) -> bool:
+        """Marks a one-time upload link used; False when it already was (also by a concurrent use)."""
+        try:
+            with UnitOfWork(self.engine) as uow:
+                return uow.channels.use_link(nonce, user_id, purpose)
+        except IntegrityError:
+            return False
 
     def user_id_of(self, channel: str, user_ref: str) -> int | None:
         with UnitOfWork(self.engine) as uow:

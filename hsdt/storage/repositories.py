@@ -452,13 +452,15 @@ class OutboxRepository(_Repo):
     def by_key(self, dedupe_key: str) -> OutboxMessage | None:
         return self.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
 
-    def pending(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+    def pending(self, now: datetime, limit: int = 100, *, after_id: int = 0) -> Sequence[OutboxMessage]:
+        """Due rows, oldest first; `after_id` pages through them."""
         return self.session.exec(
             select(OutboxMessage)
             .where(
                 col(OutboxMessage.sent_at).is_(None),
                 col(OutboxMessage.failed_at).is_(None),
                 OutboxMessage.not_before <= now,
+                col(OutboxMessage.id) > after_id,
             )
             .order_by(col(OutboxMessage.id))
             .limit(limit)

@@ -10,8 +10,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.delivery import OutboxDelivery, build_senders, close_all
+from hsdt.bot.bootstrap import App, wire_channels
+from hsdt.bot.delivery import OutboxDelivery
 from hsdt.bot.settings import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
@@ -42,13 +42,13 @@ async def test_reminder_is_delivered_on_zalo(
     app = App(settings=settings, engine=engine, checker=None,
               dispatcher=Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), clock=clock,
                                     router=build_router()))
-    senders, closers = build_senders(app)
+    senders = wire_channels(app).senders
     assert set(senders) == {"zalo"}
     assert queue_first_reminder(engine, clock) >= 1
     try:
         stats = await OutboxDelivery(engine, senders, clock=clock).drain()
     finally:
-        await close_all(closers)
+        await app.aclose()
         app.dispatcher.close()
     assert stats.sent >= 1
     messages = zalo.messages("zalo-user-1")
