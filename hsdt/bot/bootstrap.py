@@ -162,7 +162,7 @@ def wire_channels(app: App) -> App:
         from hsdt.bot.zalo_client import ZaloBotClient
 
         client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
-        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz)
+        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s)
         app.senders[ZALO] = app.zalo.sender
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)

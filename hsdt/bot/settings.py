@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         default=None, description="Secret (8-256 chars) Zalo sends in X-Bot-Api-Secret-Token; needed for webhook."
     )
     zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_quota_retry_s: float = Field(
+        default=60.0, gt=0, description="When Zalo refuses a send for now (quota, flood), wait this long to retry."
+    )
     web_host: str = Field(default="127.0.0.1", description="Address the bot's web server (upload page) listens on.")
     web_port: int = 8080
     web_header_timeout_s: float = Field(

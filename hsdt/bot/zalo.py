@@ -50,8 +50,7 @@ WEBHOOK_PATH = "/zalo/webhook"
 FILE_EVENTS = ("message.file.received", "message.document.received", "message.pdf.received")
 # The payload of a file Zalo did not pass on; the channel answers it with an upload link.
 UNSUPPORTED_FILE = "zalo:file"
-# Refusals that say "not now" rather than "never" (the plan's monthly quota, flood control).
-QUOTA_WAIT_S = 60.0
+
 
 
 def unwrap(body: Any) -> dict[str, Any] | None:
@@ -141,13 +140,15 @@ def download_ref(session: Callable[[], aiohttp.ClientSession], url: str, name: s
     return FileRef(name=name or "tep.pdf", size=size, mime_type=mime, fetch=fetch)
 
 
-def classify(error: BaseException) -> BaseException:
-    """A Zalo failure as the channel-neutral outcome. `ok:false` arrives with HTTP 200 too."""
+def classify(error: BaseException, quota_wait_s: float = 60.0) -> BaseException:
+    """A Zalo failure as the channel-neutral outcome. `ok:false` arrives with HTTP 200 too. A quota or
+    flood refusal says "not now", not "never": the reply is kept and tried again."""
     if isinstance(error, ZaloApiError):
         text = error.description.lower()
         if error.error_code == 429 or "quota" in text:
-            log.error("zalo refused a send for now (%s); the reply is kept and retried", error)
-            return RetryLater(QUOTA_WAIT_S, str(error))
+            log.error("zalo refused a send for now (%s); the reply is kept and retried in %.0f s; "
+                      "check the plan's message quota", error, quota_wait_s)
+            return RetryLater(quota_wait_s, str(error))
         if error.error_code == 403:
             return RecipientBlocked(str(error))
         if error.error_code in (400, 404):
@@ -201,8 +202,10 @@ class ZaloMenus:
 class ZaloTurns:
     """One turn as few messages as the 2,000-character limit allows (the plan counts messages)."""
 
-    def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None, tz: ZoneInfo) -> None:
+    def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None, tz: ZoneInfo,
+                 quota_wait_s: float = 60.0) -> None:
         self.client = client
+        self.quota_wait_s = quota_wait_s
         self.dispatcher = dispatcher
         self.links = links
         self.tz = tz
@@ -244,7 +247,7 @@ class ZaloTurns:
             try:
                 await self.client.send_message(user_ref, text)
             except Exception as error:
-                mapped = classify(error)
+                mapped = classify(error, self.quota_wait_s)
                 if mapped is error:
                     raise
                 raise mapped from error
@@ -270,11 +273,11 @@ class ZaloSender:
 
 class ZaloChannel:
     def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None,
-                 tz: ZoneInfo) -> None:
+                 tz: ZoneInfo, quota_wait_s: float = 60.0) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.links = links
-        self.turns = ZaloTurns(client, dispatcher, links, tz)
+        self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s)
         self.sender = ZaloSender(self.turns)
         self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns)
         self._downloads: aiohttp.ClientSession | None = None
