@@ -444,6 +444,13 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     return web_app
 
 
+def make_runner(web_app: web.Application, header_timeout_s: float) -> web.AppRunner:
+    """The keep-alive timer also runs before the first request, so headers that do not arrive in
+    time close the connection. No lingering: a body refused half-way is not read on, the connection
+    closes right after the answer."""
+    return web.AppRunner(web_app, access_log=None, keepalive_timeout=header_timeout_s, lingering_time=0)
+
+
 def build_config(app: App) -> WebConfig:
     """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
     and the Zalo channel for the webhook."""
@@ -458,10 +465,7 @@ def build_config(app: App) -> WebConfig:
 
 async def serve(app: App, stop: asyncio.Event) -> None:
     config = build_config(app)
-    # The keep-alive timer also runs before the first request: headers that do not arrive in time
-    # close the connection.
-    runner = web.AppRunner(make_web_app(app, config), access_log=None,
-                           keepalive_timeout=app.settings.web_header_timeout_s)
+    runner = make_runner(make_web_app(app, config), app.settings.web_header_timeout_s)
     await runner.setup()
     site = web.TCPSite(runner, app.settings.web_host, app.settings.web_port)
     await site.start()
