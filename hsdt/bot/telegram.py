@@ -22,6 +22,7 @@ from pathlib import Path
 import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -30,7 +31,19 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.methods import GetUpdates
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetFile,
+    GetMe,
+    GetUpdates,
+    SendChatAction,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+)
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -55,6 +68,13 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+# aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
+# so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
+_RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]
+                   for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
+                                  SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction)]
 
 
 def make_bot(token: str, api_base: str | None) -> Bot:
@@ -240,6 +260,7 @@ class Offsets:
         self._open: list[int] = []
         self._taken: set[int] = set()
         self._highest: int | None = None
+        self._floor = 0
         self.changed = asyncio.Event()
 
     def take(self, update_id: int) -> bool:
@@ -268,8 +289,11 @@ class Offsets:
         if self._highest is None:
             return None
         offset = self._open[0] if self._open else self._highest + 1
-        self._taken = {i for i in self._taken if i >= offset}
-        return offset
+        # Never backwards: an old id seen again (a duplicate push) is handled, but Telegram has
+        # already forgotten everything below the offset it was given.
+        self._floor = max(self._floor, offset)
+        self._taken = {i for i in self._taken if i >= self._floor or i in self._open}
+        return self._floor
 
 
 @dataclass
@@ -298,27 +322,32 @@ class TelegramChannel:
 
     async def handle(self, update: Update) -> None:
         callback = update.callback_query
+        answered: asyncio.Task[None] | None = None
         try:
-            if update.message is not None:
-                event = message_event(update.message, update.update_id, self.bot)
-                hint = None
-            elif callback is not None and callback.data:
-                event = callback_event(callback, update.update_id)
-                hint = callback.message.message_id if isinstance(callback.message, Message) else None
-            else:
-                return
-            handled = await self.dispatcher.process(event)
+            try:
+                if update.message is not None:
+                    event = message_event(update.message, update.update_id, self.bot)
+                    hint = None
+                elif callback is not None and callback.data:
+                    event = callback_event(callback, update.update_id)
+                    hint = callback.message.message_id if isinstance(callback.message, Message) else None
+                else:
+                    return
+                handled = await self.dispatcher.process(event)
+            finally:
+                self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
+                if callback is not None:
+                    # Answered alongside the replies: an unanswered press leaves a spinner on the phone.
+                    answered = asyncio.create_task(self._answer(callback))
+            # A redelivered copy whose replies this process already sends gets nothing more.
+            if handled.replies and self.delivery.claim(event.event_id):
+                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
+                                         None if handled.duplicate else hint)
         finally:
-            self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
-            if callback is not None:
-                await self._answer(callback)
-        # A redelivered copy whose replies this process already sends gets nothing more.
-        if handled.replies and self.delivery.claim(event.event_id):
-            await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
-                                     None if handled.duplicate else hint)
+            if answered is not None:
+                await answered
 
     async def _answer(self, callback: CallbackQuery) -> None:
-        # An unanswered press leaves a spinner on the user's phone.
         try:
             await self.bot.answer_callback_query(callback.id)
         except Exception as error:
