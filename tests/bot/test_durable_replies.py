@@ -39,8 +39,8 @@ def delivered(server: FakeTelegramServer, fragment: str, chat_id: int = USER) ->
                and str(call.params.get("chat_id")) == str(chat_id) and fragment in str(call.params.get("text", "")))
 
 
-def answers(database: Database) -> dict[str, object]:
-    return {a.criterion_id: a.value for a in database.rows(Answer)}
+def answers(db: Database) -> dict[str, object]:
+    return {a.criterion_id: a.value for a in db.rows(Answer)}
 
 
 async def test_every_reply_arrives_once_through_errors_drops_and_flood_waits(
