@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 from hsdt.actions.self_assessment import Choose, EvidenceDone
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.scoring import default_rubric_path, load_rubric_text
 from hsdt.storage.db import make_engine, upgrade
@@ -115,7 +116,7 @@ def bench(label: str, url: str, principals: int, rate: float) -> None:
     items = list(codes.items())
     saturated, paced = dict(items[:principals]), dict(items[principals:])
     with tempfile.TemporaryDirectory() as files:
-        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)))  # type: ignore[arg-type]
+        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)), router=build_router())  # type: ignore[arg-type]
         elapsed, latencies = asyncio.run(phase(dispatcher, saturated, think_s=0.0))
         print(
             f"{label:9} saturation: principals={principals} answers={len(latencies)} time={elapsed:.2f}s "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -106,6 +108,46 @@ class Reply:
             expects_number=bool(data.get("expects_number", False)),
             upload=data.get("upload") or None,
         )
+
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything a reply carries, attachments included, for storing it until it is sent.
+
+        Field by field, so a field added to Reply is stored without touching this."""
+        record: dict[str, Any] = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.name == "buttons":
+                value = [[[b.label, b.action] for b in row] for row in value]
+            elif isinstance(value, Document):
+                value = {"file_name": value.file_name, "mime_type": value.mime_type,
+                         "content": base64.b64encode(value.content).decode("ascii")}
+            record[item.name] = value
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Reply:
+        known = {item.name for item in dataclasses.fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in record.items() if k in known}
+        values["buttons"] = tuple(tuple(Button(label, action) for label, action in row)
+                                  for row in record.get("buttons", []))
+        for name in ("document", "image"):
+            raw = record.get(name)
+            values[name] = None if raw is None else Document(
+                raw["file_name"], base64.b64decode(raw["content"]), raw.get("mime_type", "application/octet-stream"))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What the dispatcher made of one event: the replies to send, and whether it was applied now.
+
+    A duplicate (a redelivered event) is never applied again; its `replies` are the stored ones the
+    platform has not confirmed yet, starting at index `first`."""
+
+    replies: list[Reply]
+    duplicate: bool = False
+    first: int = 0
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

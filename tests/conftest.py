@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
 from hsdt.scoring import default_rubric_path, load_rubric_text
 from hsdt.storage.db import make_engine, upgrade
@@ -103,4 +104,5 @@ def codes(engine: Engine, clock: Clock) -> dict[str, str]:
 
 @pytest.fixture
 def dispatcher(engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str]) -> Dispatcher:
-    return Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=None, clock=clock)
+    return Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=None, clock=clock,
+                      router=build_router())

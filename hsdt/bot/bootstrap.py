@@ -1,19 +1,39 @@
-"""The composition root: settings -> engine -> rubric -> checker -> dispatcher."""
+"""The composition root: everything a bot process uses is built here, once, and handed out.
+
+settings -> engine -> rubric cache -> router -> checker -> dispatcher -> upload links -> one client
+per configured channel (Telegram, Zalo) with its reply delivery and its outbound sender. Services
+(`runner.SERVICES`) receive the `App` and only run; they build nothing of their own.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from hsdt.bot.channels import ChannelSender
+from hsdt.bot.redaction import redact_secrets
 from hsdt.bot.settings import Settings
+from hsdt.bot.upload_links import UploadLinks, load_secret, public_base_url
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.rubrics import RubricCache
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
 from hsdt.scoring import default_rubric_path, read_rubric_file
 from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from hsdt.bot.delivery import OutboxDelivery
+    from hsdt.bot.telegram import TelegramChannel
+    from hsdt.bot.zalo import ZaloChannel
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +45,45 @@ class App:
     dispatcher: Dispatcher
     checker: object | None
     demo: RosterResult | None = None
+    links: UploadLinks | None = None
+    telegram: TelegramChannel | None = None
+    zalo: ZaloChannel | None = None
+    # Outbound messages outside a turn (reminders, upload results), one per configured channel.
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    def outbox_delivery(self) -> OutboxDelivery:
+        """A fresh delivery of the outbox through this process's senders (one per leadership term)."""
+        from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
+
+        settings = self.settings
+        limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
+        return OutboxDelivery(self.engine, self.senders, default_limits=limits,
+                              concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s)
+
+    async def aclose(self) -> None:
+        """The channel clients' HTTP sessions (inside the event loop)."""
+        for close in self._closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a channel client failed")
+        self._closers.clear()
 
     def close(self) -> None:
         self.dispatcher.close()
         if self.checker is not None:
             self.checker.close()  # type: ignore[attr-defined]
         self.engine.dispose()
+
+
+def private_dir(path: Path) -> Path:
+    """Created readable by the bot's own user only (it holds answers, evidence and the link key)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+    elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
 
 
 def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterResult | None]:
@@ -85,6 +138,60 @@ def make_checker(settings: Settings, engine: Engine | None = None) -> object | N
     )
 
 
+def make_links(settings: Settings) -> UploadLinks | None:
+    base = public_base_url(settings)
+    if base is None:
+        return None
+    return UploadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), utcnow)
+
+
+def make_dispatcher(settings: Settings, engine: Engine, checker: object | None,
+                    rubrics: RubricCache | None = None) -> Dispatcher:
+    from hsdt.handlers.features import build_router
+
+    config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
+                           max_upload_bytes=settings.max_upload_bytes)
+    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics or RubricCache())
+
+
+def wire_channels(app: App) -> App:
+    """One client per configured channel, its reply delivery and its outbound sender."""
+    settings = app.settings
+    tz = ZoneInfo(settings.timezone)
+    # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
+    # of a Zalo chat handled by a process without the Zalo token.
+    from hsdt.bot.zalo import CHANNEL as ZALO
+    from hsdt.bot.zalo import ZaloMenus
+
+    app.dispatcher.hooks[ZALO] = ZaloMenus()
+    if settings.telegram_bot_token is not None:
+        from hsdt.bot.telegram import TelegramChannel, TelegramSender, make_bot
+
+        bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+        app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
+                                       busy_poll_s=settings.telegram_busy_poll_s)
+        app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher)
+        app._closers.append(bot.session.close)
+    if settings.zalo_bot_token is not None:
+        from hsdt.bot.zalo import ZaloChannel
+        from hsdt.bot.zalo_client import ZaloBotClient
+
+        client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
+        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s)
+        app.senders[ZALO] = app.zalo.sender
+        app._closers.append(app.zalo.close)
+        app._closers.append(client.close)
+    return app
+
+
+def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:
+    def plain(value: Any) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    return [plain(settings.telegram_bot_token), plain(settings.zalo_bot_token), plain(settings.zalo_webhook_secret),
+            plain(settings.upload_secret), links.secret_text if links is not None else None]
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -93,7 +200,7 @@ def build(
     log_to_file: bool = False,
 ) -> App:
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     logging.basicConfig(
         filename=str(settings.data_dir / "hsdt.log") if log_to_file else None,
         level=settings.log_level.upper(),
@@ -101,6 +208,7 @@ def build(
     )
     # Alembic narrates every plugin it loads at INFO.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    redact_secrets(*_secrets(settings, None))
     engine, demo = prepare_database(settings, seed=settings.seed_demo if seed is None else seed)
     checker = make_checker(settings, engine) if with_checker else None
     if checker is not None:
@@ -110,14 +218,9 @@ def build(
         assert isinstance(checker, SignatureChecker)
         # Evidence checked under other trust roots is re-verified before anyone sees its points.
         recheck_if_trust_changed(settings, engine, checker)
-    settings.files_dir.mkdir(parents=True, exist_ok=True)
-    dispatcher = Dispatcher(
-        engine,
-        HandlerConfig(
-            files_dir=settings.files_dir,
-            timezone=settings.timezone,
-            max_upload_bytes=settings.max_upload_bytes,
-        ),
-        checker=checker,
-    )
-    return App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo)
+    private_dir(settings.files_dir)
+    dispatcher = make_dispatcher(settings, engine, checker)
+    links = make_links(settings)
+    redact_secrets(*_secrets(settings, links))
+    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links)
+    return wire_channels(app)

@@ -1,4 +1,5 @@
-"""Runner services of the Zalo channel and the bot's web server (imported lazily: aiohttp apps)."""
+"""Runner services of the chat channels and the bot's web server. Each only runs what the bootstrap
+built (imported lazily: aiogram and the aiohttp apps load only when configured)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import asyncio
 
 from hsdt.bot.bootstrap import App
 from hsdt.bot.settings import Settings
+
+
+def telegram_enabled(settings: Settings) -> bool:
+    return settings.telegram_bot_token is not None
 
 
 def zalo_enabled(settings: Settings) -> bool:
@@ -16,10 +21,22 @@ def web_enabled(settings: Settings) -> bool:
     return settings.web_enabled
 
 
-async def zalo(app: App, stop: asyncio.Event) -> None:
-    from hsdt.bot.zalo import run
+async def telegram(app: App, stop: asyncio.Event) -> None:
+    from hsdt.bot.telegram import run_polling
 
-    await run(app, stop)
+    assert app.telegram is not None
+    await run_polling(app.telegram, stop)
+
+
+async def zalo(app: App, stop: asyncio.Event) -> None:
+    assert app.zalo is not None
+    settings = app.settings
+    secret = settings.zalo_webhook_secret
+    try:
+        await app.zalo.run(stop, settings.zalo_mode, app.links.base_url if app.links is not None else None,
+                           secret.get_secret_value() if secret is not None else None)
+    finally:
+        await app.zalo.close()
 
 
 async def web(app: App, stop: asyncio.Event) -> None:

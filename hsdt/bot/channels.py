@@ -1,4 +1,4 @@
-"""Pushing messages to a user outside a request/response turn (reminders, notifications)."""
+"""What every channel's sending shares: the outcome of a send, and the sender protocol."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ from typing import Protocol
 from hsdt.events import Reply
 
 
-class RecipientBlocked(Exception):
+class SendRefused(Exception):
+    """The platform said it will never take this message (bad request, message gone): do not retry."""
+
+
+class RecipientBlocked(SendRefused):
     """The user blocked the bot or left the platform: stop writing to them."""
 
 
 class RetryLater(Exception):
-    """The platform asked us to slow down (Telegram 429)."""
+    """The send failed for now (flood control, a 5xx, the network): try again, after `retry_after`
+    seconds when the platform said so, else after the caller's backoff."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after} s")
+    def __init__(self, retry_after: float | None = None, reason: str = "") -> None:
+        super().__init__(reason or (f"retry after {retry_after} s" if retry_after is not None else "retry"))
         self.retry_after = retry_after
 
 

@@ -1,10 +1,12 @@
 """Outbox delivery: sends queued messages (reminders, notifications) to every chat of their user.
 
-- One `ChannelSender` per channel, registered in `SENDER_FACTORIES` (Telegram here; other channels
-  add one entry). A user's message goes to each of their chat identities on a registered channel.
+- One `ChannelSender` per configured channel (built once by the bootstrap). A user's message goes to
+  each of their chat identities on a channel that has a sender.
 - Rate limits per channel: a global budget and one per chat (Telegram: ~30 msg/s overall, 1/s per
-  chat); a 429 (`RetryLater`) pauses the whole channel for `retry_after` and the message is retried.
-- A chat that refuses us (`RecipientBlocked`, Telegram 403) is marked and skipped from then on.
+  chat); a 429 (`RetryLater` with a wait) pauses the whole channel for `retry_after` and the message is
+  retried; other passing failures (5xx, network) retry the row later with a growing delay.
+- A chat that refuses us (`RecipientBlocked`, Telegram 403) is marked and skipped from then on; a
+  message the platform refuses for good (`SendRefused`) is marked failed with the reason.
 - Each row is marked sent in its own small transaction right after its send succeeded. A restart
   therefore resends only rows not marked: the at-least-once window is the sends in flight when the
   process died (at most `concurrency` messages; one with concurrency 1). A graceful stop lets the
@@ -14,27 +16,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col
 
-from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater
+from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater, SendRefused
 from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from hsdt.bot.bootstrap import App
-    from hsdt.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,44 +42,6 @@ HoldFn = Callable[[str, datetime], datetime | None]
 class ChannelLimits:
     global_per_s: float = 30.0
     per_chat_per_s: float = 1.0
-
-
-@dataclass(frozen=True)
-class SenderFactory:
-    """How to build a channel's sender; `build` gets the app (settings, engine) and returns
-    (sender, async close)."""
-
-    channel: str
-    enabled: Callable[[Settings], bool]
-    build: Callable[[App], tuple[ChannelSender, Callable[[], Awaitable[None]]]]
-
-
-def _telegram_sender(app: App) -> tuple[ChannelSender, Callable[[], Awaitable[None]]]:
-    from hsdt.bot.telegram import TelegramSender, make_bot
-
-    settings = app.settings
-    assert settings.telegram_bot_token is not None
-    bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
-    return TelegramSender(bot), bot.session.close
-
-
-def _zalo_sender(app: App) -> tuple[ChannelSender, Callable[[], Awaitable[None]]]:
-    from hsdt.bot.zalo import ZaloSender, make_adapter
-
-    adapter = make_adapter(app)
-
-    async def close() -> None:
-        await adapter.close()
-        await adapter.client.close()
-
-    return ZaloSender(adapter), close
-
-
-# One entry per channel that can push messages.
-SENDER_FACTORIES: list[SenderFactory] = [
-    SenderFactory("telegram", lambda s: s.telegram_bot_token is not None, _telegram_sender),
-    SenderFactory("zalo", lambda s: s.zalo_bot_token is not None, _zalo_sender),
-]
 
 
 @dataclass
@@ -222,17 +180,7 @@ class OutboxDelivery:
         """Due rows after `after_id` (a page), and the id to continue from (0: no more rows)."""
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
-            rows = uow.session.exec(
-                select(OutboxMessage)
-                .where(
-                    col(OutboxMessage.sent_at).is_(None),
-                    col(OutboxMessage.failed_at).is_(None),
-                    OutboxMessage.not_before <= now,
-                    col(OutboxMessage.id) > after_id,
-                )
-                .order_by(col(OutboxMessage.id))
-                .limit(self.batch)
-            ).all()
+            rows = uow.outbox.pending(now, self.batch, after_id=after_id)
             if not rows:
                 return [], 0
             identities = uow.reminders.reachable_identities({r.user_id for r in rows})
@@ -280,6 +228,8 @@ class OutboxDelivery:
             elif outcome == "blocked":
                 await asyncio.to_thread(self._mark_blocked, identity_id)
                 self.stats.blocked += 1
+            elif outcome == "refused":
+                pass
             else:
                 errors.append(outcome)
         if delivered:
@@ -289,7 +239,7 @@ class OutboxDelivery:
             self.stats.errors += 1
             await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0])
         else:
-            await asyncio.to_thread(self._mark_failed, job.row_id, "recipient blocked the bot")
+            await asyncio.to_thread(self._mark_failed, job.row_id, "refused by every chat of the user")
             self.stats.failed += 1
 
     async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str:
@@ -302,12 +252,18 @@ class OutboxDelivery:
                 await sender.send(external_id, replies)
                 return "sent"
             except RetryLater as error:
-                # Telegram's flood control: everyone on this channel waits, then this message is retried.
+                if error.retry_after is None:  # 5xx, network: the row is retried later
+                    log.warning("send to %s/%s failed for now: %s", channel, external_id, error)
+                    return f"RetryLater: {error}"[:500]
+                # Flood control: everyone on this channel waits, then this message is retried.
                 self.stats.retried += 1
                 glob.pause(error.retry_after)
                 chat.pause(error.retry_after)
             except RecipientBlocked:
                 return "blocked"
+            except SendRefused as error:
+                log.error("send to %s/%s refused for good: %s", channel, external_id, error)
+                return "refused"
             except Exception as error:
                 log.warning("send to %s/%s failed: %r", channel, external_id, error)
                 return f"{type(error).__name__}: {error}"[:500]
@@ -339,20 +295,3 @@ class OutboxDelivery:
     def _mark_blocked(self, identity_id: int) -> None:
         with UnitOfWork(self.engine) as uow:
             uow.reminders.block(identity_id, "blocked by the user")
-
-
-def build_senders(app: App) -> tuple[dict[str, ChannelSender], list[Callable[[], Awaitable[None]]]]:
-    senders: dict[str, ChannelSender] = {}
-    closers: list[Callable[[], Awaitable[None]]] = []
-    for factory in SENDER_FACTORIES:
-        if factory.enabled(app.settings):
-            sender, close = factory.build(app)
-            senders[factory.channel] = sender
-            closers.append(close)
-    return senders, closers
-
-
-async def close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
-    for close in closers:
-        with contextlib.suppress(Exception):
-            await close()

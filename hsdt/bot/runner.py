@@ -28,14 +28,8 @@ class Service:
     run: Callable[[App, asyncio.Event], Coroutine[Any, Any, None]]
 
 
-async def _telegram(app: App, stop: asyncio.Event) -> None:
-    from hsdt.bot.telegram import run_polling
-
-    await run_polling(app, stop)
-
-
 SERVICES: list[Service] = [
-    Service("telegram", lambda s: s.telegram_bot_token is not None, _telegram),
+    Service("telegram", channel_services.telegram_enabled, channel_services.telegram),
     Service("reminders", reminders.enabled, reminders.run),
     Service("zalo", channel_services.zalo_enabled, channel_services.zalo),
     Service("web", channel_services.web_enabled, channel_services.web),
@@ -65,6 +59,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
+    await app.aclose()
     for result in results:
         if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
             log.error("service failed: %r", result)

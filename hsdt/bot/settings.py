@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     telegram_api_base: str | None = Field(
         default=None, description="Bot API server base URL; None means the official api.telegram.org."
     )
+    telegram_busy_poll_s: float = Field(
+        default=0.03, gt=0, le=1.0,
+        description="While updates are in flight (not confirmed yet), how often to ask for new ones.",
+    )
     rubric: Path | None = Field(default=None, description="Rubric YAML; None means the packaged default.")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
@@ -62,8 +66,17 @@ class Settings(BaseSettings):
         default=None, description="Secret (8-256 chars) Zalo sends in X-Bot-Api-Secret-Token; needed for webhook."
     )
     zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_quota_retry_s: float = Field(
+        default=60.0, gt=0, description="When Zalo refuses a send for now (quota, flood), wait this long to retry."
+    )
     web_host: str = Field(default="127.0.0.1", description="Address the bot's web server (upload page) listens on.")
     web_port: int = 8080
+    web_header_timeout_s: float = Field(
+        default=10.0, gt=0, description="A connection must send its request headers within this time."
+    )
+    web_body_timeout_s: float = Field(
+        default=120.0, gt=0, description="A request body (an upload, a webhook call) must arrive within this time."
+    )
     upload_base_url: str | None = Field(
         default=None, description="Public base URL of the web server; set it to serve one-time upload links."
     )
@@ -76,6 +89,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset_channels(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def can_push(self) -> bool:
+        """A channel is configured that can write to a user first (reminders, notifications)."""
+        return self.telegram_bot_token is not None or self.zalo_bot_token is not None
 
     @property
     def web_enabled(self) -> bool:

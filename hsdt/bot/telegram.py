@@ -1,24 +1,49 @@
-"""Telegram adapter (aiogram 3): updates in, channel-neutral events to the handlers, replies out.
+"""Telegram adapter (aiogram 3 as the Bot API client): updates in, channel-neutral events to the
+handlers, the committed replies out.
 
-It holds no business rules. Polling confirms an update to Telegram only after the handlers have
-committed it, so a crash mid-update means redelivery (harmless: events are deduplicated), never loss.
+It holds no business rules. Each update runs in its user's queue (`kit.SerialQueues`), so a slow
+update (a download, a flood wait) delays only its own user. The polling offset, which confirms
+updates to Telegram, only moves past updates whose event has committed, in order: a crash means
+redelivery (harmless: the dispatcher applies an event once and hands back its unsent replies), never
+loss. Replies are sent after the commit through `kit.ReplyDelivery`, retried until Telegram takes
+them or refuses them for good.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram import Bot, F, Router
-from aiogram import Dispatcher as AiogramDispatcher
+import aiohttp
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
-from aiogram.methods import GetUpdates
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetFile,
+    GetMe,
+    GetUpdates,
+    SendChatAction,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+)
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -29,14 +54,12 @@ from aiogram.types import (
     Update,
 )
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.channels import RecipientBlocked, RetryLater
+from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.upload_links import from_settings as upload_links_from_settings
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as channel_texts
 
 log = logging.getLogger(__name__)
@@ -47,9 +70,39 @@ CAPTION_LIMIT = 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
+# aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
+# so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
+_RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]
+                   for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
+                                  SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction)]
+
+
 def make_bot(token: str, api_base: str | None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
     return Bot(token=token, session=session)
+
+
+def classify(error: BaseException) -> BaseException:
+    """A Bot API failure as the channel-neutral outcome: retry (flood control, 5xx, network) or refused."""
+    if isinstance(error, TelegramRetryAfter):
+        return RetryLater(float(error.retry_after), "flood control")
+    if isinstance(error, TelegramForbiddenError):
+        return RecipientBlocked(error.message)
+    if isinstance(error, TelegramBadRequest | TelegramNotFound):
+        return SendRefused(error.message)
+    if isinstance(error, TelegramAPIError | aiohttp.ClientError | TimeoutError | OSError):
+        return RetryLater(None, type(error).__name__)
+    return error
+
+
+async def call(make: Callable[[], object]) -> object:
+    try:
+        return await make()  # type: ignore[misc]
+    except Exception as error:
+        mapped = classify(error)
+        if mapped is error:
+            raise
+        raise mapped from error
 
 
 # --- translation in ------------------------------------------------------------------------------
@@ -62,13 +115,8 @@ def _file_ref(bot: Bot, file_id: str, name: str | None, size: int | None, mime: 
             raise FileTooLarge(name or file_id)
         assert info.file_path is not None
         url = bot.session.api.file_url(bot.token, info.file_path)
-        written = 0
-        with dest.open("wb") as out:
-            async for chunk in bot.session.stream_content(url=url, chunk_size=65536):
-                written += len(chunk)
-                if written > max_bytes:
-                    raise FileTooLarge(name or file_id)
-                out.write(chunk)
+        await stream_to_file(bot.session.stream_content(url=url, chunk_size=65536, raise_for_status=True),
+                             dest, max_bytes, name or file_id)
 
     return FileRef(name=name, size=size, mime_type=mime, fetch=fetch)
 
@@ -104,6 +152,16 @@ def callback_event(callback: CallbackQuery, update_id: int) -> Incoming:
     )
 
 
+def user_key(update: Update) -> str:
+    if update.message is not None and update.message.from_user is not None:
+        return str(update.message.from_user.id)
+    if update.message is not None:
+        return str(update.message.chat.id)
+    if update.callback_query is not None:
+        return str(update.callback_query.from_user.id)
+    return f"update:{update.update_id}"
+
+
 # --- translation out -----------------------------------------------------------------------------
 
 
@@ -114,201 +172,231 @@ def keyboard(reply: Reply, upload_url: str | None = None) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-class UploadButtons:
-    """One-time upload-page links for replies that accept a PDF (`Reply.upload`), when the web server
-    is configured. Telegram takes documents directly; the page is the way round a phone that cannot."""
+class TelegramTurns:
+    """Renders one turn into Bot API calls. The hint is the pressed message, which the first reply
+    that replaces the previous screen edits in place."""
 
-    def __init__(self, links: UploadLinks | None, handlers: Dispatcher) -> None:
+    def __init__(self, bot: Bot, links: UploadLinks | None, dispatcher: Dispatcher) -> None:
+        self.bot = bot
         self.links = links
-        self.handlers = handlers
+        self.dispatcher = dispatcher
 
-    async def urls(self, user_ref: str, replies: list[Reply]) -> dict[int, str]:
-        wanted = [i for i, reply in enumerate(replies) if reply.upload]
-        if self.links is None or not wanted:
-            return {}
-        user_id = await asyncio.to_thread(self._user_id, user_ref)
-        if user_id is None:
-            return {}
-        return {i: self.links.issue(CHANNEL, user_ref, user_id, replies[i].upload or "")[0] for i in wanted}
+    async def _upload_url(self, user_ref: str, reply: Reply) -> str | None:
+        if self.links is None or not reply.upload:
+            return None
+        user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
+        return None if user_id is None else self.links.issue(CHANNEL, user_ref, user_id, reply.upload)[0]
 
-    def _user_id(self, user_ref: str) -> int | None:
-        with UnitOfWork(self.handlers.engine) as uow:
-            found = uow.identities.user_of(CHANNEL, user_ref)
-            return found[0].id if found is not None else None
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
+                        hint: int | None) -> None:
+        chat_id = int(user_ref)
+        for index, reply in enumerate(replies):
+            markup = keyboard(reply, await self._upload_url(user_ref, reply))
+            if reply.replace_previous and hint is not None and not (reply.document or reply.image):
+                edit_id, hint = hint, None  # only the first such reply takes the pressed message's place
+                if await self._edit(chat_id, edit_id, reply, markup):
+                    progress(index + 1)
+                    continue
+            await self._send(chat_id, reply, markup)
+            progress(index + 1)
 
-
-async def send_replies(
-    bot: Bot,
-    chat_id: int,
-    replies: list[Reply],
-    edit_message_id: int | None = None,
-    upload_urls: dict[int, str] | None = None,
-) -> None:
-    for index, reply in enumerate(replies):
-        markup = keyboard(reply, (upload_urls or {}).get(index))
-        if reply.document is not None or reply.image is not None:
-            attachment = reply.document or reply.image
-            assert attachment is not None
-            file = BufferedInputFile(attachment.content, filename=attachment.file_name)
-            caption = reply.text[:CAPTION_LIMIT] if reply.text else None
-            if reply.document is not None:
-                await _retrying(partial(bot.send_document, chat_id, file, caption=caption, reply_markup=markup))
-            else:
-                await _retrying(partial(bot.send_photo, chat_id, file, caption=caption, reply_markup=markup))
-            continue
-        if reply.replace_previous and edit_message_id is not None and len(reply.text) <= TEXT_LIMIT:
-            try:
-                await bot.edit_message_text(
-                    text=reply.text, chat_id=chat_id, message_id=edit_message_id, reply_markup=markup
-                )
-                edit_message_id = None  # only the first reply may take the pressed message's place
-                continue
-            except TelegramBadRequest as error:
-                log.info("edit refused (%s); sending a new message", error.message)
-        chunks = split_text(reply.text, TEXT_LIMIT)
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            await _retrying(partial(bot.send_message, chat_id, chunk, reply_markup=markup if last else None))
-
-
-async def _retrying(make_call: Callable[[], Awaitable[object]], attempts: int = 3) -> object:
-    """Honour Telegram's flood control (429 retry_after) for one call."""
-    for attempt in range(attempts):
+    async def _edit(self, chat_id: int, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
+        if len(reply.text) > TEXT_LIMIT:
+            return False
         try:
-            return await make_call()
-        except TelegramRetryAfter as error:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(error.retry_after)
-    return None
+            await call(lambda: self.bot.edit_message_text(text=reply.text, chat_id=chat_id, message_id=message_id,
+                                                          reply_markup=markup))
+            return True
+        except RecipientBlocked:
+            raise
+        except SendRefused as refusal:
+            if "not modified" in str(refusal):
+                return True  # the message already shows this text: a redelivered press
+            log.info("edit refused (%s); sending a new message", refusal)
+            return False
+
+    async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+        attachment = reply.document or reply.image
+        if attachment is None:
+            chunks = split_text(reply.text, TEXT_LIMIT)
+            for number, chunk in enumerate(chunks):
+                last = number == len(chunks) - 1
+                await call(lambda chunk=chunk, last=last: self.bot.send_message(  # type: ignore[misc]
+                    chat_id, chunk, reply_markup=markup if last else None))
+            return
+        caption: str | None = reply.text or None
+        if caption is not None and len(caption) > CAPTION_LIMIT:
+            for chunk in split_text(caption, TEXT_LIMIT):  # too long for a caption: the text goes first
+                await call(lambda chunk=chunk: self.bot.send_message(chat_id, chunk))  # type: ignore[misc]
+            caption = None
+        file = BufferedInputFile(attachment.content, filename=attachment.file_name)
+        if reply.document is not None:
+            await call(lambda: self.bot.send_document(chat_id, file, caption=caption, reply_markup=markup))
+        else:
+            await call(lambda: self.bot.send_photo(chat_id, file, caption=caption, reply_markup=markup))
 
 
 class TelegramSender:
-    """Outbound messages for reminders: one call per reply, flood control surfaced to the caller."""
+    """Outbound messages outside a turn (reminders, upload results), same rendering as replies."""
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, links: UploadLinks | None = None, dispatcher: Dispatcher | None = None) -> None:
         self.bot = bot
+        self.turns = TelegramTurns(bot, links if dispatcher is not None else None, dispatcher)  # type: ignore[arg-type]
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        from aiogram.exceptions import TelegramForbiddenError
+        await self.turns.send_turn(external_id, replies, lambda _n: None, None)
 
+
+# --- polling -------------------------------------------------------------------------------------------
+
+
+class Offsets:
+    """Which update ids are in flight, so the offset confirmed to Telegram never passes one that has
+    not committed. Redeliveries of updates already taken are recognised and skipped."""
+
+    def __init__(self) -> None:
+        self._open: list[int] = []
+        self._taken: set[int] = set()
+        self._highest: int | None = None
+        self._floor = 0
+        self.changed = asyncio.Event()
+
+    def take(self, update_id: int) -> bool:
+        if update_id in self._taken:
+            return False
+        self._taken.add(update_id)
+        bisect.insort(self._open, update_id)
+        self._highest = update_id if self._highest is None else max(self._highest, update_id)
+        return True
+
+    def known(self, update_id: int) -> bool:
+        return update_id in self._taken
+
+    def done(self, update_id: int) -> None:
+        index = bisect.bisect_left(self._open, update_id)
+        if index < len(self._open) and self._open[index] == update_id:
+            del self._open[index]
+        self.changed.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._open)
+
+    def offset(self) -> int | None:
+        """The first id not committed yet; ids below it are confirmed and forgotten."""
+        if self._highest is None:
+            return None
+        offset = self._open[0] if self._open else self._highest + 1
+        # Never backwards: an old id seen again (a duplicate push) is handled, but Telegram has
+        # already forgotten everything below the offset it was given.
+        self._floor = max(self._floor, offset)
+        self._taken = {i for i in self._taken if i >= self._floor or i in self._open}
+        return self._floor
+
+
+@dataclass
+class TelegramChannel:
+    bot: Bot
+    dispatcher: Dispatcher
+    links: UploadLinks | None = None
+    poll_timeout: int = 25
+    busy_poll_s: float = 0.03
+
+    def __post_init__(self) -> None:
+        self.turns = TelegramTurns(self.bot, self.links, self.dispatcher)
+        self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns)
+        self.offsets = Offsets()
+
+    async def setup(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        menu = self.dispatcher.router.command_menu()
+        await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
+
+    # --- one update ----------------------------------------------------------------------------
+
+    def submit(self, update: Update) -> None:
+        if self.offsets.take(update.update_id):
+            self.delivery.queues.submit(user_key(update), lambda: self.handle(update))
+
+    async def handle(self, update: Update) -> None:
+        callback = update.callback_query
+        answered: asyncio.Task[None] | None = None
         try:
-            for reply in replies:
-                await self.bot.send_message(int(external_id), reply.text[:TEXT_LIMIT], reply_markup=keyboard(reply))
-        except TelegramRetryAfter as error:
-            raise RetryLater(error.retry_after) from error
-        except TelegramForbiddenError as error:
-            raise RecipientBlocked(external_id) from error
-
-
-# --- routers ---------------------------------------------------------------------------------------
-
-
-def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> Router:
-    router = Router(name="hsdt")
-    uploads = uploads or UploadButtons(None, handlers)
-
-    @router.message()
-    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
-        event = message_event(message, event_update.update_id, bot)
-        replies = await handlers.handle(event)
-        await send_replies(bot, message.chat.id, replies, upload_urls=await uploads.urls(event.user_ref, replies))
-
-    @router.callback_query(F.data)
-    async def on_callback(callback: CallbackQuery, bot: Bot, event_update: Update) -> None:
-        try:
-            event = callback_event(callback, event_update.update_id)
-            replies = await handlers.handle(event)
-            urls = await uploads.urls(event.user_ref, replies)
-            message = callback.message
-            if isinstance(message, Message):
-                await send_replies(bot, message.chat.id, replies, edit_message_id=message.message_id,
-                                   upload_urls=urls)
-            elif replies:
-                await send_replies(bot, callback.from_user.id, replies, upload_urls=urls)
+            try:
+                if update.message is not None:
+                    event = message_event(update.message, update.update_id, self.bot)
+                    hint = None
+                elif callback is not None and callback.data:
+                    event = callback_event(callback, update.update_id)
+                    hint = callback.message.message_id if isinstance(callback.message, Message) else None
+                else:
+                    return
+                handled = await self.dispatcher.process(event)
+            finally:
+                self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
+                if callback is not None:
+                    # Answered alongside the replies: an unanswered press leaves a spinner on the phone.
+                    answered = asyncio.create_task(self._answer(callback))
+            # A redelivered copy whose replies this process already sends gets nothing more.
+            if handled.replies and self.delivery.claim(event.event_id):
+                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
+                                         None if handled.duplicate else hint)
         finally:
-            # An unanswered press leaves a spinner on the user's phone.
-            try:
-                await callback.answer()
-            except TelegramAPIError:
-                log.info("callback %s could not be answered", callback.id)
+            if answered is not None:
+                await answered
 
-    return router
-
-
-def build_aiogram_dispatcher(handlers: Dispatcher, uploads: UploadButtons | None = None) -> AiogramDispatcher:
-    dp = AiogramDispatcher()
-    dp.include_routers(make_router(handlers, uploads))
-    return dp
-
-
-def _user_key(update: Update) -> str:
-    if update.message is not None and update.message.from_user is not None:
-        return str(update.message.from_user.id)
-    if update.callback_query is not None:
-        return str(update.callback_query.from_user.id)
-    return f"update:{update.update_id}"
-
-
-async def process_batch(dp: AiogramDispatcher, bot: Bot, updates: list[Update]) -> None:
-    """Users in parallel, each user's updates in order."""
-    per_user: dict[str, list[Update]] = defaultdict(list)
-    for update in updates:
-        per_user[_user_key(update)].append(update)
-
-    async def run(user_updates: list[Update]) -> None:
-        for update in user_updates:
-            try:
-                await dp.feed_update(bot, update)
-            except Exception:
-                # The handlers already committed or rolled back; a failed send must not stop polling.
-                log.exception("update %s: sending the replies failed", update.update_id)
-
-    await asyncio.gather(*(run(items) for items in per_user.values()))
-
-
-async def poll(dp: AiogramDispatcher, bot: Bot, stop: asyncio.Event, timeout: int = 25) -> None:
-    offset: int | None = None
-    backoff = 1.0
-    while not stop.is_set():
+    async def _answer(self, callback: CallbackQuery) -> None:
         try:
-            updates = await bot(
-                GetUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES),
-                request_timeout=timeout + 10,
-            )
-            backoff = 1.0
-        except TelegramRetryAfter as error:
-            await asyncio.sleep(error.retry_after)
-            continue
+            await self.bot.answer_callback_query(callback.id)
         except Exception as error:
-            log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
-            continue
-        if updates:
-            await process_batch(dp, bot, updates)
-            offset = updates[-1].update_id + 1
+            log.info("callback %s could not be answered (%r)", callback.id, error)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def _fetch(self) -> list[Update]:
+        # While updates are in flight Telegram answers at once with them (they are not confirmed),
+        # so ask without waiting, a little later, until they commit.
+        busy = self.offsets.in_flight > 0
+        try:
+            return await self.bot(
+                GetUpdates(offset=self.offsets.offset(), timeout=0 if busy else self.poll_timeout,
+                           allowed_updates=ALLOWED_UPDATES),
+                request_timeout=self.poll_timeout + 10,
+            )
+        except Exception as error:
+            mapped = classify(error)
+            raise mapped from error
+
+    async def _take(self, updates: list[Update]) -> None:
+        fresh = 0
+        for update in updates:
+            if not self.offsets.known(update.update_id):
+                fresh += 1
+            self.submit(update)
+        if self.offsets.in_flight and not fresh:
+            self.offsets.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.offsets.changed.wait(), self.busy_poll_s)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.delivery.recover()
+        await poll_forever("telegram getUpdates", self._fetch, self._take, stop)
+
+    async def close(self, grace_s: float = 10.0) -> None:
+        """In-flight turns get `grace_s` to finish; what is cut off is sent again at the next start."""
+        try:
+            await asyncio.wait_for(self.delivery.close(), grace_s)
+        except TimeoutError:
+            await self.delivery.queues.cancel()
 
 
-async def setup_bot(bot: Bot, handlers: Dispatcher) -> None:
-    await bot.delete_webhook(drop_pending_updates=False)
-    menu = handlers.router.command_menu()
-    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
-
-
-async def run_polling(app: App, stop: asyncio.Event | None = None) -> None:
-    token = app.settings.telegram_bot_token
-    assert token is not None
-    bot = make_bot(token.get_secret_value(), app.settings.telegram_api_base)
-    uploads = UploadButtons(upload_links_from_settings(app.settings), app.dispatcher)
-    dp = build_aiogram_dispatcher(app.dispatcher, uploads)
-    stop = stop or asyncio.Event()
+async def run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
+    await channel.setup()
+    me = await channel.bot.get_me()
+    log.info("polling as @%s", me.username)
     try:
-        await setup_bot(bot, app.dispatcher)
-        me = await bot.get_me()
-        log.info("polling as @%s", me.username)
-        await poll(dp, bot, stop)
+        await channel.run(stop)
     finally:
-        await bot.session.close()
+        await channel.close()

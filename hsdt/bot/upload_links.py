@@ -69,6 +69,11 @@ class UploadLinks:
         grant = UploadGrant(channel, user_ref, user_id, purpose, expires, secrets.token_hex(8))
         return f"{self.base_url}/u/{self.token(grant)}", grant
 
+    @property
+    def secret_text(self) -> str:
+        """The key as text, for the log redaction."""
+        return self._secret.decode("utf-8", "replace")
+
     def token(self, grant: UploadGrant) -> str:
         body = {
             "c": grant.channel,
@@ -116,7 +121,7 @@ def load_secret(settings: Settings) -> bytes:
 
 
 def _write_new_secret(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = path.with_suffix(f".{os.getpid()}.part")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as out:
@@ -135,10 +140,3 @@ def public_base_url(settings: Settings) -> str | None:
     if settings.zalo_bot_token is not None:
         return f"http://{settings.web_host}:{settings.web_port}"
     return None
-
-
-def from_settings(settings: Settings, clock: Callable[[], datetime] = utcnow) -> UploadLinks | None:
-    base = public_base_url(settings)
-    if base is None:
-        return None
-    return UploadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), clock)

@@ -1,16 +1,25 @@
 """The bot's own web server: the one-time upload page (every channel) and the Zalo webhook.
 
 The upload page is plain server-rendered HTML in Vietnamese, no scripts or external assets, so it
-works on any phone browser. A POST streams each PDF to a temporary file with a hard size cap (after
-checking Content-Length), marks the link used, then hands every file to the dispatcher exactly as a
-chat would (`Incoming(kind=DOCUMENT)` with the link's purpose as payload), so evidence storage and
-scoring are the chat's own. The verdict shows on the page and goes into the user's chat too, through
-the channel's sender or, without one, the outbox.
+works on any phone browser. A POST streams the PDFs to temporary files with a hard cap on the whole
+body (MAX_UPLOAD_MB plus the form's overhead, also without Content-Length) and a read deadline, then
+hands every file to the dispatcher exactly as a chat would (`Incoming(kind=DOCUMENT)` with the link's
+purpose as payload), so evidence storage and scoring are the chat's own; the link is spent only when
+a file was accepted. The verdict shows on the page and goes into the user's chat too, through the
+channel's sender or, without one, the outbox.
+
+Limits: request headers must arrive within WEB_HEADER_TIMEOUT_S (the server's keep-alive timer also
+closes a connection that never completes its first request), bodies within WEB_BODY_TIMEOUT_S; a 413
+closes the connection; webhook JSON is bounded in size and depth; and no route answers 500: bad
+input gets a Vietnamese page or a 4xx.
+
+Routes are registered per group in `ROUTES` (one line each).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import html
 import json
@@ -23,14 +32,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiohttp import BodyPartReader, web
-from sqlalchemy.exc import IntegrityError
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
-from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
+from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.dispatcher import Receipt
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
@@ -39,6 +48,8 @@ log = logging.getLogger(__name__)
 
 MAX_FILES = 10
 _FORM_OVERHEAD = 64 * 1024  # multipart headers and boundaries on top of the files themselves
+WEBHOOK_MAX_BYTES = 256 * 1024
+JSON_MAX_DEPTH = 32
 
 
 @dataclass
@@ -49,16 +60,18 @@ class WebConfig:
     webhook_secret: str | None = None
     clock: Callable[[], datetime] = utcnow
     max_files: int = MAX_FILES
+    body_timeout_s: float = 120.0
 
 
 CONFIG = web.AppKey("config", WebConfig)
 
 
 class PageError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, close: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.close = close  # the rest of the body is not read: the connection must go
 
 
 # --- HTML ---------------------------------------------------------------------------------------------
@@ -95,7 +108,10 @@ def _error_page(error: PageError, back: str | None = None) -> web.Response:
     again = f'<a class="button" href="{html.escape(back)}">{html.escape(texts.BACK_TO_FORM)}</a>' if back else ""
     body = (f"<h1>{html.escape(texts.PAGE_ERROR_HEADING)}</h1>"
             f'<div class="card error" role="alert"><pre>{html.escape(error.message)}</pre></div>{again}')
-    return _page(texts.PAGE_TITLE, body, error.status)
+    response = _page(texts.PAGE_TITLE, body, error.status)
+    if error.close:
+        response.force_close()
+    return response
 
 
 def _mb(size: int) -> str:
@@ -168,24 +184,25 @@ class UploadPage:
         try:
             grant = self._grant(token)
             await asyncio.to_thread(self._describe, grant)
-            cap = self.config.max_files * self.limit + _FORM_OVERHEAD
+            cap = self.limit + _FORM_OVERHEAD
             if request.content_length is not None and request.content_length > cap:
-                raise PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=_mb(self.limit)))
+                raise PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=_mb(self.limit)), close=True)
             try:
-                received = await self._receive(request, tmp_dir)
-            except PageError:
-                # Discard the rest (bounded by the cap) so the browser gets the page, not a reset connection.
-                await _drain(request, cap)
-                raise
-            if not await asyncio.to_thread(self._use, grant):
+                async with asyncio.timeout(self.config.body_timeout_s):
+                    received = await self._receive(request, tmp_dir, cap)
+            except TimeoutError:
+                raise PageError(408, texts.UPLOAD_TIMEOUT, close=True) from None
+            results, chat, events, accepted = await self._check(grant, received)
+            if not events:
                 raise PageError(410, texts.LINK_USED)
-            results, chat = await self._check(grant, received)
+            if accepted and not await asyncio.to_thread(self._use, grant):
+                raise PageError(410, texts.LINK_USED)
         except PageError as error:
-            return _error_page(error, back=str(request.rel_url) if error.status in (400, 413) else None)
+            return _error_page(error, back=str(request.rel_url) if error.status in (400, 408, 413) else None)
         finally:
             for _, path in received:
                 path.unlink(missing_ok=True)
-        delivered = await self._tell_chat(grant, chat)
+        delivered = await self._tell_chat(grant, chat, events)
         blocks = "".join(
             f'<div class="card verdict"><pre>{html.escape(text)}</pre></div>' for text in results
         )
@@ -194,28 +211,36 @@ class UploadPage:
                 f'<p class="muted">{html.escape(note)}</p>')
         return _page(texts.PAGE_TITLE, body)
 
-    async def _receive(self, request: web.Request, tmp_dir: Path) -> list[tuple[str, Path]]:
-        """Each file part streamed to disk with the per-file cap; nothing is read whole."""
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+    async def _receive(self, request: web.Request, tmp_dir: Path, cap: int) -> list[tuple[str, Path]]:
+        """Each file part streamed to disk; the whole body stops at `cap`, each file at the upload limit."""
+        tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         files: list[tuple[str, Path]] = []
+        total = 0
+        too_large = PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=_mb(self.limit)), close=True)
         try:
             try:
                 reader = await request.multipart()
             except (AssertionError, ValueError, KeyError):
                 raise PageError(400, texts.UPLOAD_BAD_FORM) from None
-            while (part := await reader.next()) is not None:
+            while (part := await _next_part(reader)) is not None:
                 if not isinstance(part, BodyPartReader) or not part.filename:
+                    if isinstance(part, BodyPartReader):
+                        while chunk := await part.read_chunk(65536):
+                            total += len(chunk)
+                            if total > cap:
+                                raise too_large
                     continue
                 if len(files) >= self.config.max_files:
-                    raise PageError(413, texts.UPLOAD_TOO_MANY.format(max_files=self.config.max_files))
+                    raise PageError(413, texts.UPLOAD_TOO_MANY.format(max_files=self.config.max_files), close=True)
                 path = tmp_dir / f"web-{uuid.uuid4().hex}.pdf"
                 files.append((Path(part.filename).name[:200] or "tep.pdf", path))
                 written = 0
                 with path.open("wb") as out:
                     while chunk := await part.read_chunk(65536):
                         written += len(chunk)
-                        if written > self.limit:
-                            raise PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=_mb(self.limit)))
+                        total += len(chunk)
+                        if written > self.limit or total > cap:
+                            raise too_large
                         out.write(chunk)
                 if written == 0:
                     path.unlink(missing_ok=True)
@@ -229,16 +254,16 @@ class UploadPage:
         return files
 
     def _use(self, grant: UploadGrant) -> bool:
-        try:
-            with UnitOfWork(self.app.engine) as uow:
-                return uow.channels.use_link(grant.nonce, grant.user_id, grant.purpose)
-        except IntegrityError:  # a concurrent use committed first
-            return False
+        return self.app.dispatcher.spend_link(grant.nonce, grant.user_id, grant.purpose)
 
-    async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]]) -> tuple[list[str], list[Reply]]:
-        """Every file through the dispatcher, as the chat would send it. Returns (page texts, chat replies)."""
+    async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]],
+                     ) -> tuple[list[str], list[Reply], list[str], bool]:
+        """Every file through the dispatcher, as the chat would send it. Returns (page texts, chat replies,
+        the events applied now, whether a file was accepted, i.e. looked like a PDF)."""
         page: list[str] = []
         chat: list[Reply] = []
+        events: list[str] = []
+        accepted = False
         screen: Reply | None = None
         for index, (name, path) in enumerate(files):
             event = Incoming(
@@ -249,15 +274,28 @@ class UploadPage:
                 payload=grant.purpose,
                 file=_copy_ref(name, path),
             )
-            replies = await self.app.dispatcher.handle(event)
+            handled = await self.app.dispatcher.process(event)
+            if handled.duplicate:  # the same link used at the same time from another page
+                continue
+            events.append(event.event_id)
+            accepted = accepted or await asyncio.to_thread(_looks_like_pdf, path)
+            replies = handled.replies
             # The page shows what was said about the file; the question screen belongs to the chat only.
             page.append("\n\n".join(r.text for r in replies if not r.buttons))
             chat.extend(r for r in replies if not r.buttons)
             screen = next((r for r in reversed(replies) if r.buttons), screen)
-        return page, [*chat, *([screen] if screen is not None else [])]
+        return page, [*chat, *([screen] if screen is not None else [])], events, accepted
 
-    async def _tell_chat(self, grant: UploadGrant, replies: list[Reply]) -> bool:
+    async def _tell_chat(self, grant: UploadGrant, replies: list[Reply], events: list[str]) -> bool:
         """True when sent into the chat now; False when queued in the outbox for the delivery service."""
+        delivered = await self._send_or_queue(grant, replies)
+        # The events' own stored replies went out as this one combined turn: nothing left to send.
+        receipts = [Receipt(grant.channel, event_id, 0, settled=True) for event_id in events]
+        with contextlib.suppress(Exception):
+            await self.app.dispatcher.confirm_async(receipts)
+        return delivered
+
+    async def _send_or_queue(self, grant: UploadGrant, replies: list[Reply]) -> bool:
         if not replies:
             return True
         sender = self.config.senders.get(grant.channel)
@@ -267,20 +305,21 @@ class UploadPage:
                 return True
             except Exception:
                 log.exception("upload result to %s could not be sent; queued instead", grant.channel)
-
-        def enqueue() -> None:
-            with UnitOfWork(self.app.engine) as uow:
-                uow.outbox.enqueue(grant.user_id, [r.to_json() for r in replies], kind="upload_result",
-                                   dedupe_key=f"upload:{grant.nonce}")
-
-        await asyncio.to_thread(enqueue)
+        await asyncio.to_thread(self.app.dispatcher.notify, grant.user_id, replies, "upload_result",
+                                f"upload:{grant.nonce}")
         return False
 
 
-async def _drain(request: web.Request, limit: int) -> None:
-    read = 0
-    while read <= limit and (chunk := await request.content.read(65536)):
-        read += len(chunk)
+def _looks_like_pdf(path: Path) -> bool:
+    with path.open("rb") as head:
+        return head.read(1024).lstrip().startswith(b"%PDF")
+
+
+async def _next_part(reader: MultipartReader) -> object | None:
+    try:
+        return await reader.next()
+    except (ValueError, AssertionError, KeyError):  # a malformed part: the form as a whole is bad
+        raise PageError(400, texts.UPLOAD_BAD_FORM) from None
 
 
 def _copy_ref(name: str, path: Path) -> FileRef:
@@ -297,22 +336,65 @@ def _copy_ref(name: str, path: Path) -> FileRef:
 # --- the Zalo webhook ---------------------------------------------------------------------------------
 
 
+def _json_depth_ok(text: str, limit: int) -> bool:
+    """Nesting of objects and arrays at most `limit` (outside strings), checked before parsing: the
+    parser itself recurses and fails with RecursionError on a deep enough body."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
+
+
+def _api_error(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+
+
 async def _zalo_webhook(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     secret = config.webhook_secret
     given = request.headers.get("X-Bot-Api-Secret-Token", "")
     if config.zalo is None or not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-        return web.json_response({"ok": False, "error_code": 403, "description": "Forbidden"}, status=403)
+        return _api_error(403, "Forbidden")
+    if request.content_length is not None and request.content_length > WEBHOOK_MAX_BYTES:
+        response = _api_error(413, "Payload Too Large")
+        response.force_close()
+        return response
     try:
-        body = json.loads(await request.text())
-    except ValueError:
-        return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
+        async with asyncio.timeout(config.body_timeout_s):
+            raw = await request.content.read(WEBHOOK_MAX_BYTES + 1)
+    except TimeoutError:
+        return _api_error(408, "Request Timeout")
+    if len(raw) > WEBHOOK_MAX_BYTES:
+        response = _api_error(413, "Payload Too Large")
+        response.force_close()
+        return response
+    try:
+        text = raw.decode("utf-8")
+        if not _json_depth_ok(text, JSON_MAX_DEPTH):
+            return _api_error(400, "Bad Request: nested too deeply")
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        return _api_error(400, "Bad Request")
     from hsdt.bot.zalo import unwrap
 
     update = unwrap(body)
     if update:
-        # Handled (committed) before answering; replies go out in the same call.
-        await config.zalo.handle_update(update)  # type: ignore[attr-defined]
+        # Answered once the event has committed; its replies follow from the user's queue.
+        await config.zalo.submit(update)  # type: ignore[attr-defined]
     return web.json_response({"ok": True})
 
 
@@ -320,43 +402,72 @@ async def _health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(app: App, config: WebConfig) -> web.Application:
+@web.middleware
+async def _never_500(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                     ) -> web.StreamResponse:
+    """A failure inside a route is logged and answered with a Vietnamese page, never a bare 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        return _error_page(PageError(400, texts.PAGE_FAILED))
+
+
+def _upload_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     page = UploadPage(app, config)
-    # The page streams multipart itself with its own caps; client_max_size only bounds other bodies.
-    web_app = web.Application(client_max_size=1024 * 1024)
-    web_app[CONFIG] = config
     web_app.router.add_get("/u/{token}", page.show)
     web_app.router.add_post("/u/{token}", page.upload)
+
+
+def _zalo_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     web_app.router.add_post("/zalo/webhook", _zalo_webhook)
+
+
+def _health_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     web_app.router.add_get("/healthz", _health)
+
+
+# One line per route group.
+ROUTES: list[Callable[[web.Application, App, WebConfig], None]] = [
+    _upload_routes,
+    _zalo_routes,
+    _health_routes,
+]
+
+
+def make_web_app(app: App, config: WebConfig) -> web.Application:
+    # The page streams multipart itself with its own caps; client_max_size only bounds other bodies.
+    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[_never_500])
+    web_app[CONFIG] = config
+    for register in ROUTES:
+        register(web_app, app, config)
     return web_app
 
 
-async def build_config(app: App) -> tuple[WebConfig, list[Callable[[], Awaitable[None]]]]:
-    """Senders for every configured channel (the delivery registry), so upload results reach the chat;
-    the Zalo adapter also answers the webhook. Closers for shutdown."""
-    from hsdt.bot.delivery import build_senders
+def make_runner(web_app: web.Application, header_timeout_s: float) -> web.AppRunner:
+    """The keep-alive timer also runs before the first request, so headers that do not arrive in
+    time close the connection. No lingering: a body refused half-way is not read on, the connection
+    closes right after the answer."""
+    return web.AppRunner(web_app, access_log=None, keepalive_timeout=header_timeout_s, lingering_time=0)
 
+
+def build_config(app: App) -> WebConfig:
+    """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
+    and the Zalo channel for the webhook."""
     settings = app.settings
-    links = from_settings(settings)
-    if links is None:
+    if app.links is None:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
-    config = WebConfig(links=links)
-    senders, closers = build_senders(app)
-    config.senders.update(senders)
-    zalo = senders.get("zalo")
-    if zalo is not None:
-        config.zalo = zalo.adapter  # type: ignore[attr-defined]
-        secret = settings.zalo_webhook_secret
-        config.webhook_secret = secret.get_secret_value() if secret is not None else None
-    return config, closers
+    secret = settings.zalo_webhook_secret
+    return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
+                     webhook_secret=secret.get_secret_value() if secret is not None else None,
+                     body_timeout_s=settings.web_body_timeout_s)
 
 
 async def serve(app: App, stop: asyncio.Event) -> None:
-    from hsdt.bot.delivery import close_all
-
-    config, closers = await build_config(app)
-    runner = web.AppRunner(make_web_app(app, config), access_log=None)
+    config = build_config(app)
+    runner = make_runner(make_web_app(app, config), app.settings.web_header_timeout_s)
     await runner.setup()
     site = web.TCPSite(runner, app.settings.web_host, app.settings.web_port)
     await site.start()
@@ -365,4 +476,3 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
-        await close_all(closers)

@@ -3,14 +3,17 @@
 It holds no business rules, it only translates. Zalo has no inline buttons, no documents and no
 message editing, so:
 - buttons become numbered options (`hsdt.bot.numbered`, as in the terminal chat); the options last
-  shown to a chat are kept in the database (`chat_menu`), so typing "2" or the label presses that
-  button after a restart or on another bot process;
+  shown to a chat are kept in the database (`chat_menu`), written in the event's own transaction
+  (`ZaloMenus`, the dispatcher's hooks for this channel), so typing "2" or the label presses that
+  button after a restart or on another bot process, and the menu never disagrees with the state;
 - a screen that asks for a PDF (`Reply.upload`) gets a one-time upload link (`hsdt.bot.upload_links`);
   so does a file the user tries to send (it arrives as `message.unsupported.received`);
 - the replies of one turn are joined into as few messages as the 2,000-character limit allows
   (the free plan counts outbound messages).
 getUpdates answers one update and has no offset: the message id is the event id, and the
-dispatcher's processed-event marker drops a redelivery.
+dispatcher's processed-event marker makes a redelivery harmless. Every event, a file Zalo cannot pass
+on included, goes through the dispatcher, so it is answered once; the replies are committed first
+and sent after (`kit.ReplyDelivery`), refusals such as the monthly quota retried and reported.
 """
 
 from __future__ import annotations
@@ -22,28 +25,20 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.channels import RecipientBlocked, RetryLater
+from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import last_options, pack, render, resolve
-from hsdt.bot.upload_links import UploadLinks, from_settings
-from hsdt.bot.zalo_client import (
-    POLL_TIMEOUT_S,
-    TEXT_LIMIT,
-    ZaloApiError,
-    ZaloBotClient,
-    ZaloError,
-    install_log_redaction,
-)
+from hsdt.bot.upload_links import UploadLinks
+from hsdt.bot.zalo_client import POLL_TIMEOUT_S, TEXT_LIMIT, ZaloApiError, ZaloBotClient, ZaloError
 from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
-from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
 
@@ -53,6 +48,9 @@ CHANNEL = "zalo"
 WEBHOOK_PATH = "/zalo/webhook"
 # Public clients disagree on the name of a file event and where its URL sits; accept them all.
 FILE_EVENTS = ("message.file.received", "message.document.received", "message.pdf.received")
+# The payload of a file Zalo did not pass on; the channel answers it with an upload link.
+UNSUPPORTED_FILE = "zalo:file"
+
 
 
 def unwrap(body: Any) -> dict[str, Any] | None:
@@ -126,153 +124,92 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def download_ref(session: aiohttp.ClientSession, url: str, name: str | None, size: int | None,
+def download_ref(session: Callable[[], aiohttp.ClientSession], url: str, name: str | None, size: int | None,
                  mime: str | None) -> FileRef:
     """A file behind a URL, fetched with the declared size checked first and a hard cap while streaming."""
 
     async def fetch(dest: Path, max_bytes: int) -> None:
         if not url.startswith(("https://", "http://")):
             raise ValueError("not an http(s) URL")
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=120)) as response:
+        async with session().get(url, timeout=aiohttp.ClientTimeout(total=120)) as response:
             response.raise_for_status()
             if response.content_length is not None and response.content_length > max_bytes:
                 raise FileTooLarge(name or "file")
-            written = 0
-            with dest.open("wb") as out:
-                async for chunk in response.content.iter_chunked(65536):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise FileTooLarge(name or "file")
-                    out.write(chunk)
+            await stream_to_file(response.content.iter_chunked(65536), dest, max_bytes, name or "file")
 
     return FileRef(name=name or "tep.pdf", size=size, mime_type=mime, fetch=fetch)
 
 
-class ZaloAdapter:
-    def __init__(self, app: App, client: ZaloBotClient, links: UploadLinks | None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.app = app
-        self.client = client
-        self.links = links
-        self.clock = clock
-        self.tz = ZoneInfo(app.settings.timezone)
-        self.sent_messages = 0
-        self._chains: dict[str, asyncio.Task[None]] = {}
-        self._downloads: aiohttp.ClientSession | None = None
+def classify(error: BaseException, quota_wait_s: float = 60.0) -> BaseException:
+    """A Zalo failure as the channel-neutral outcome. `ok:false` arrives with HTTP 200 too. A quota or
+    flood refusal says "not now", not "never": the reply is kept and tried again."""
+    if isinstance(error, ZaloApiError):
+        text = error.description.lower()
+        if error.error_code == 429 or "quota" in text:
+            log.error("zalo refused a send for now (%s); the reply is kept and retried in %.0f s; "
+                      "check the plan's message quota", error, quota_wait_s)
+            return RetryLater(quota_wait_s, str(error))
+        if error.error_code == 403:
+            return RecipientBlocked(str(error))
+        if error.error_code in (400, 404):
+            return SendRefused(str(error))
+        return RetryLater(None, str(error))
+    if isinstance(error, ZaloError | aiohttp.ClientError | TimeoutError | OSError):
+        return RetryLater(None, str(error))
+    return error
 
-    async def close(self) -> None:
-        await self.drain()
-        if self._downloads is not None:
-            await self._downloads.close()
 
-    # --- in ------------------------------------------------------------------------------------------
+# --- the menu memory, inside the event's transaction ------------------------------------------------
 
-    def submit(self, update: dict[str, Any]) -> None:
-        """Handle in the background: users in parallel, each user's updates in order."""
-        who = sender_of(update)
-        key = who.user_ref if who is not None else "?"
-        previous = self._chains.get(key)
 
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.gather(previous, return_exceptions=True)
-            await self.handle_update(update)
+class ZaloMenus:
+    """The dispatcher's hooks for Zalo: what a typed key means, and what the chat is shown next."""
 
-        task = asyncio.create_task(run())
-        self._chains[key] = task
-        task.add_done_callback(lambda t: self._chains.pop(key, None) if self._chains.get(key) is t else None)
-
-    async def drain(self) -> None:
-        while self._chains:
-            await asyncio.gather(*list(self._chains.values()), return_exceptions=True)
-
-    async def handle_update(self, update: dict[str, Any]) -> None:
-        try:
-            await self._handle(update)
-        except Exception:
-            # The handlers committed or rolled back already; a failed send must not stop the bot.
-            log.exception("zalo update %s failed", event_id_of(update))
-
-    async def _handle(self, update: dict[str, Any]) -> None:
-        who = sender_of(update)
-        if who is None:
-            log.info("zalo %s without a sender ignored", event_name(update))
-            return
-        name = event_name(update)
-        message: dict[str, Any] = update.get("message") or {}
-        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": event_id_of(update),
-                "display_name": who.display_name}
-        menu_options, menu_upload = await asyncio.to_thread(self._menu, who.user_ref)
-        offer_link = False
-        file_event = name in FILE_EVENTS or name == "message.unsupported.received"
-        if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
-            text = str(message.get("text") or "")
-            button = resolve(text, menu_options)
+    def before(self, uow: UnitOfWork, event: Incoming) -> Incoming | list[Reply]:
+        menu = uow.channels.menu(CHANNEL, event.user_ref)
+        if event.kind is Kind.OTHER and event.payload == UNSUPPORTED_FILE:
+            if uow.identities.find(CHANNEL, event.user_ref) is None:
+                return Incoming(channel=event.channel, user_ref=event.user_ref, event_id=event.event_id,
+                                kind=Kind.OTHER, display_name=event.display_name)
+            return [Reply("", upload=(menu.upload if menu else None) or CHECK_ONLY)]
+        if event.kind in (Kind.TEXT, Kind.COMMAND) and menu is not None and menu.options:
+            options = {key: Button(label, action) for key, label, action in menu.options}
+            button = resolve(event.text, options)
             if button is not None:
-                event = Incoming(kind=Kind.BUTTON, payload=button.action, text=text, **base)
-            else:
-                kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
-                event = Incoming(kind=kind, text=text, **base)
-        elif name == "message.image.received":
-            event = Incoming(kind=Kind.PHOTO, text=str(message.get("caption") or ""), **base)
-            offer_link = True
-        elif name in FILE_EVENTS and (found := file_of(message)) is not None:
-            url, file_name, size, mime = found
-            event = Incoming(kind=Kind.DOCUMENT, file=download_ref(self._http(), url, file_name, size, mime),
-                             text=str(message.get("caption") or ""), **base)
-        elif file_event:
-            if await asyncio.to_thread(self._user_id, who.user_ref) is not None:
-                await self.deliver(who.chat_id, who.user_ref, [], link_text=texts.UNSUPPORTED_FILE,
-                                   link_purpose=menu_upload or CHECK_ONLY)
-                return
-            event = Incoming(kind=Kind.OTHER, **base)
-        else:  # stickers, voice, anything newer: the handlers explain what they can read
-            event = Incoming(kind=Kind.OTHER, **base)
-        if event.kind is Kind.DOCUMENT:
-            # Downloading and checking takes seconds: show "typing" meanwhile (not a counted message).
-            with contextlib.suppress(ZaloError):
-                await self.client.send_chat_action(who.chat_id, "typing")
-        replies = await self.app.dispatcher.handle(event)
-        if not replies:
-            return
-        if offer_link:
-            await self.deliver(who.chat_id, who.user_ref, replies, link_text=texts.UNSUPPORTED_FILE,
-                               link_purpose=menu_upload or CHECK_ONLY)
-        else:
-            await self.deliver(who.chat_id, who.user_ref, replies)
+                return Incoming(channel=event.channel, user_ref=event.user_ref, event_id=event.event_id,
+                                kind=Kind.BUTTON, payload=button.action, text=event.text,
+                                display_name=event.display_name)
+        return event
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._downloads is None:
-            self._downloads = aiohttp.ClientSession()
-        return self._downloads
+    def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
+        menu = uow.channels.menu(CHANNEL, event.user_ref)
+        if event.kind is Kind.PHOTO and replies and uow.identities.find(CHANNEL, event.user_ref) is not None:
+            # A photo is often a scanned document: offer the upload page for the PDF.
+            replies = [*replies, Reply("", upload=(menu.upload if menu else None) or CHECK_ONLY)]
+        options = last_options(replies)
+        upload = next((r.upload for r in reversed(replies) if r.upload), None)
+        if options is not None:
+            uow.channels.save_menu(CHANNEL, event.user_ref, [[k, b.label, b.action] for k, b in options.items()],
+                                   upload)
+        elif upload is not None:
+            uow.channels.save_menu(CHANNEL, event.user_ref, menu.options if menu else [], upload)
+        return replies
 
-    # --- the menu memory -------------------------------------------------------------------------------
 
-    def _menu(self, user_ref: str) -> tuple[dict[str, Button], str | None]:
-        with UnitOfWork(self.app.engine) as uow:
-            menu = uow.channels.menu(CHANNEL, user_ref)
-            if menu is None:
-                return {}, None
-            return {key: Button(label, action) for key, label, action in menu.options}, menu.upload
+# --- out -------------------------------------------------------------------------------------------
 
-    def _user_id(self, user_ref: str) -> int | None:
-        with UnitOfWork(self.app.engine) as uow:
-            identity = uow.identities.find(CHANNEL, user_ref)
-            return identity.user_id if identity is not None else None
 
-    def _remember(self, user_ref: str, options: dict[str, Button] | None, upload: str | None) -> int | None:
-        """Saves what a typed key will mean after this turn; returns the chat's user id (for links)."""
-        with UnitOfWork(self.app.engine) as uow:
-            identity = uow.identities.find(CHANNEL, user_ref)
-            if options is not None:
-                rows = [[key, b.label, b.action] for key, b in options.items()]
-                uow.channels.save_menu(CHANNEL, user_ref, rows, upload)
-            elif upload is not None:
-                menu = uow.channels.menu(CHANNEL, user_ref)
-                uow.channels.save_menu(CHANNEL, user_ref, menu.options if menu else [], upload)
-            return identity.user_id if identity is not None else None
+class ZaloTurns:
+    """One turn as few messages as the 2,000-character limit allows (the plan counts messages)."""
 
-    # --- out -----------------------------------------------------------------------------------------
+    def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None, tz: ZoneInfo,
+                 quota_wait_s: float = 60.0) -> None:
+        self.client = client
+        self.quota_wait_s = quota_wait_s
+        self.dispatcher = dispatcher
+        self.links = links
+        self.tz = tz
+        self.sent_messages = 0
 
     def _link(self, user_ref: str, user_id: int | None, purpose: str, template: str) -> str:
         if self.links is None or user_id is None:
@@ -281,34 +218,42 @@ class ZaloAdapter:
         expires = grant.expires_at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
         return template.format(url=url, expires=expires)
 
-    async def deliver(self, chat_id: str, user_ref: str, replies: list[Reply], *,
-                      link_text: str | None = None, link_purpose: str | None = None) -> int:
-        """Send one turn: as few messages as possible. Returns how many messages went out."""
-        options = last_options(replies)
-        upload = next((r.upload for r in reversed(replies) if r.upload), None)
-        user_id = await asyncio.to_thread(self._remember, user_ref, options, upload)
+    def render(self, user_ref: str, user_id: int | None, replies: list[Reply]) -> list[str]:
         shows_options = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), None)
         parts: list[str] = []
         for index, reply in enumerate(replies):
+            if not reply.text and reply.upload:  # the channel's own: only the link
+                parts.append(self._link(user_ref, user_id, reply.upload, texts.UNSUPPORTED_FILE))
+                continue
             head = reply.text
             if reply.upload:
                 head += "\n\n" + self._link(user_ref, user_id, reply.upload, texts.UPLOAD_LINK)
             shown = Reply(head, reply.buttons, expects_number=reply.expects_number) if index == shows_options \
                 else Reply(head)
             body = render(shown)
-            if reply.document is not None or reply.image is not None:
-                attachment = reply.document or reply.image
-                assert attachment is not None
+            attachment = reply.document or reply.image
+            if attachment is not None:
                 body += "\n" + texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
             parts.append(body)
-        if link_text is not None and link_purpose is not None:
-            parts.append(self._link(user_ref, user_id, link_purpose, link_text))
-        messages = pack(parts, TEXT_LIMIT)
+        return pack(parts, TEXT_LIMIT)
+
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
+                        hint: None) -> None:
+        user_id = None
+        if any(r.upload for r in replies):
+            user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
+        messages = self.render(user_ref, user_id, replies)
         for text in messages:
-            await self.client.send_message(chat_id, text)
-        self.sent_messages += len(messages)
-        log.info("zalo: %d message(s) to %s (%d this run)", len(messages), chat_id, self.sent_messages)
-        return len(messages)
+            try:
+                await self.client.send_message(user_ref, text)
+            except Exception as error:
+                mapped = classify(error, self.quota_wait_s)
+                if mapped is error:
+                    raise
+                raise mapped from error
+            self.sent_messages += 1
+        progress(len(replies))
+        log.info("zalo: %d message(s) to %s (%d this run)", len(messages), user_ref, self.sent_messages)
 
 
 class ZaloSender:
@@ -316,66 +261,115 @@ class ZaloSender:
 
     channel = CHANNEL
 
-    def __init__(self, adapter: ZaloAdapter) -> None:
-        self.adapter = adapter
+    def __init__(self, turns: ZaloTurns) -> None:
+        self.turns = turns
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        try:
-            await self.adapter.deliver(external_id, external_id, replies)
-        except ZaloApiError as error:
-            if error.error_code == 429:
-                raise RetryLater(5.0) from error
-            if error.error_code == 403:
-                raise RecipientBlocked(external_id) from error
-            raise
+        await self.turns.send_turn(external_id, replies, lambda _n: None, None)
 
 
-# --- running ---------------------------------------------------------------------------------------------
+# --- in --------------------------------------------------------------------------------------------
 
 
-def make_adapter(app: App) -> ZaloAdapter:
-    token = app.settings.zalo_bot_token
-    assert token is not None
-    install_log_redaction(token.get_secret_value())
-    client = ZaloBotClient(token.get_secret_value(), app.settings.zalo_api_base)
-    return ZaloAdapter(app, client, from_settings(app.settings))
+class ZaloChannel:
+    def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None,
+                 tz: ZoneInfo, quota_wait_s: float = 60.0) -> None:
+        self.client = client
+        self.dispatcher = dispatcher
+        self.links = links
+        self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s)
+        self.sender = ZaloSender(self.turns)
+        self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns)
+        self._downloads: aiohttp.ClientSession | None = None
 
+    def _http(self) -> aiohttp.ClientSession:
+        if self._downloads is None:
+            self._downloads = aiohttp.ClientSession()
+        return self._downloads
 
-async def poll(adapter: ZaloAdapter, stop: asyncio.Event, timeout: int = POLL_TIMEOUT_S) -> None:
-    backoff = 1.0
-    while not stop.is_set():
-        try:
-            update = await adapter.client.get_updates(timeout)
-            backoff = 1.0
-        except ZaloError as error:
-            log.warning("zalo getUpdates failed (%s); retrying in %.0f s", error, backoff)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff)
-            backoff = min(backoff * 2, 30.0)
-            continue
-        unwrapped = unwrap(update) if update is not None else None
-        if unwrapped:
-            adapter.submit(unwrapped)
+    def event_of(self, update: dict[str, Any]) -> Incoming | None:
+        who = sender_of(update)
+        if who is None:
+            log.info("zalo %s without a sender ignored", event_name(update))
+            return None
+        name = event_name(update)
+        message: dict[str, Any] = update.get("message") or {}
+        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": event_id_of(update),
+                "display_name": who.display_name}
+        file_event = name in FILE_EVENTS or name == "message.unsupported.received"
+        if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
+            text = str(message.get("text") or "")
+            return Incoming(kind=Kind.COMMAND if text.startswith("/") else Kind.TEXT, text=text, **base)
+        if name == "message.image.received":
+            return Incoming(kind=Kind.PHOTO, text=str(message.get("caption") or ""), **base)
+        if name in FILE_EVENTS and (found := file_of(message)) is not None:
+            url, file_name, size, mime = found
+            return Incoming(kind=Kind.DOCUMENT, file=download_ref(self._http, url, file_name, size, mime),
+                            text=str(message.get("caption") or ""), **base)
+        if file_event:
+            return Incoming(kind=Kind.OTHER, payload=UNSUPPORTED_FILE, **base)
+        return Incoming(kind=Kind.OTHER, **base)  # stickers, voice: the handlers explain what they read
 
+    def submit(self, update: dict[str, Any]) -> asyncio.Future[None]:
+        """Queue in the user's order; the future resolves once the event has committed."""
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        event = self.event_of(update)
+        if event is None:
+            committed.set_result(None)
+            return committed
 
-async def run(app: App, stop: asyncio.Event) -> None:
-    """Polling: delete any webhook first (getUpdates is refused while one is set). Webhook: register it;
-    the web server receives the calls."""
-    adapter = make_adapter(app)
-    settings = app.settings
-    try:
-        me = await adapter.client.get_me()
-        log.info("zalo bot %s (%s mode)", me.get("account_name") or me.get("id"), settings.zalo_mode)
-        if settings.zalo_mode == "webhook":
-            secret = settings.zalo_webhook_secret
-            base = adapter.links.base_url if adapter.links is not None else None
-            if secret is None or base is None:
+        async def work() -> None:
+            try:
+                if event.kind is Kind.DOCUMENT:
+                    # Downloading and checking takes seconds: show "typing" (not a counted message).
+                    with contextlib.suppress(ZaloError):
+                        await self.client.send_chat_action(event.user_ref, "typing")
+                handled = await self.dispatcher.process(event)
+            finally:
+                if not committed.done():
+                    committed.set_result(None)
+            if handled.replies and self.delivery.claim(event.event_id):
+                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
+
+        self.delivery.queues.submit(event.user_ref, work)
+        return committed
+
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        """Handle one update and wait until its replies are out (tests; the webhook waits for the commit)."""
+        await self.submit(update)
+        await self.delivery.queues.drain()
+
+    async def poll(self, stop: asyncio.Event, timeout: int = POLL_TIMEOUT_S) -> None:
+        async def fetch() -> dict[str, Any] | None:
+            return await self.client.get_updates(timeout)
+
+        async def take(update: dict[str, Any] | None) -> None:
+            unwrapped = unwrap(update) if update is not None else None
+            if unwrapped:
+                self.submit(unwrapped)
+
+        await poll_forever("zalo getUpdates", fetch, take, stop)
+
+    async def run(self, stop: asyncio.Event, mode: str, webhook_base: str | None, webhook_secret: str | None) -> None:
+        """Polling: delete any webhook first (getUpdates is refused while one is set). Webhook: register
+        it; the web server receives the calls."""
+        me = await self.client.get_me()
+        log.info("zalo bot %s (%s mode)", me.get("account_name") or me.get("id"), mode)
+        await self.delivery.recover()
+        if mode == "webhook":
+            if webhook_secret is None or webhook_base is None:
                 raise RuntimeError("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET and UPLOAD_BASE_URL")
-            await adapter.client.set_webhook(base + WEBHOOK_PATH, secret.get_secret_value())
+            await self.client.set_webhook(webhook_base + WEBHOOK_PATH, webhook_secret)
             await stop.wait()
             return
-        await adapter.client.delete_webhook()
-        await poll(adapter, stop)
-    finally:
-        await adapter.close()
-        await adapter.client.close()
+        await self.client.delete_webhook()
+        await self.poll(stop)
+
+    async def close(self, grace_s: float = 10.0) -> None:
+        try:
+            await asyncio.wait_for(self.delivery.close(), grace_s)
+        except TimeoutError:
+            await self.delivery.queues.cancel()
+        if self._downloads is not None:
+            await self._downloads.close()
+            self._downloads = None

@@ -3,7 +3,8 @@
 Every call is `POST {base}/bot<TOKEN>/<method>` with a JSON body. Answers are `{ok, result}` or
 `{ok: false, error_code, description}`, and errors can come with HTTP 200: `ok` decides, not the
 status. An idle long poll answers 408. The token is part of the URL, so no URL and no aiohttp error
-text that may contain it ever leaves this module unredacted.
+text that may contain it ever leaves this module unredacted (and `hsdt.bot.redaction` scrubs
+every log line besides).
 """
 
 from __future__ import annotations
@@ -38,29 +39,6 @@ class ZaloNetworkError(ZaloError):
 
 def redact(text: str, token: str) -> str:
     return text.replace(token, "<token>") if token else text
-
-
-class RedactToken(logging.Filter):
-    """Belt and braces: scrubs the token from every log record that passes a handler."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = redact(message, self.token)
-            record.args = None
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = redact(record.exc_text, self.token)
-        return True
-
-
-def install_log_redaction(token: str) -> None:
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactToken) and f.token == token for f in handler.filters):
-            handler.addFilter(RedactToken(token))
 
 
 class ZaloBotClient:

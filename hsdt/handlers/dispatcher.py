@@ -1,30 +1,38 @@
-"""Turns one incoming event into replies: resolve the user, route to the flow, commit once."""
+"""Turns one incoming event into replies: resolve the user, route to the flow, commit once.
+
+The replies are committed with the event's effects and its processed-event marker, and sent by the
+adapter after the commit; the adapter reports back what the platform confirmed (`confirm`). A
+redelivered event is never applied again: it gets back the stored replies not yet confirmed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
-from hsdt.events import FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
+from hsdt.storage.repositories import StoredEvent
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,68 @@ class HandlerConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     max_upload_bytes: int = 20 * 1024 * 1024
     db_workers: int = 8
+
+
+class ChannelHooks(Protocol):
+    """What a channel keeps about its own chats (Zalo's numbered menu), read and written inside the
+    event's transaction so it can never disagree with the conversation state."""
+
+    def before(self, uow: UnitOfWork, event: Incoming) -> Incoming | list[Reply]:
+        """The event as the handlers should see it (a typed "2" is the button shown as [2]), or the
+        channel's own answer to it (then nothing is routed)."""
+        ...
+
+    def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
+        """Remember what the chat is shown; may add a reply of the channel's own."""
+        ...
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the platform confirmed of one event's stored replies: `sent` of them in order; `settled`
+    when nothing more will be tried (all sent, or refused for good with `error`)."""
+
+    channel: str
+    event_id: str
+    sent: int
+    settled: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingReplies:
+    channel: str
+    event_id: str
+    user_ref: str
+    replies: list[Reply]
+    first: int
+
+
+# Told, after the confirmation committed, which reply each user has actually been shown.
+DeliveredFn = Callable[[int, Reply], None]
+
+
+class _UserLocks:
+    """One lock per (channel, user) while that user has events in flight; dropped when the last one ends."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    async def run(self, key: tuple[str, str], work: Callable[[], Awaitable[T]]) -> T:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                return await work()
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class Dispatcher:
@@ -44,18 +114,20 @@ class Dispatcher:
         config: HandlerConfig,
         checker: object | None = None,
         clock: Callable[[], datetime] = utcnow,
-        router: Router | None = None,
+        *,
+        router: Router,
+        rubrics: RubricCache | None = None,
     ) -> None:
-        from hsdt.handlers.features import build_router
-
-        self.router = router or build_router()
+        self.router = router
         self.engine = engine
         self.config = config
         self.checker = checker
         self.clock = clock
-        self.rubrics = RubricCache()
+        self.rubrics = rubrics or RubricCache()
         self.tz = ZoneInfo(config.timezone)
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.hooks: dict[str, ChannelHooks] = {}
+        self.on_delivered: DeliveredFn | None = None
+        self._locks = _UserLocks()
         # SQLite has one writer: threads queueing on its file lock sleep in its busy handler, so one
         # thread does all transactions. PostgreSQL takes concurrent transactions.
         workers = 1 if engine.dialect.name == "sqlite" else config.db_workers
@@ -64,67 +136,165 @@ class Dispatcher:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
-    async def handle(self, event: Incoming) -> list[Reply]:
-        # aiogram runs updates concurrently; one user's events must apply in order.
-        lock = self._locks.setdefault((event.channel, event.user_ref), asyncio.Lock())
-        async with lock:
+    @property
+    def users_in_flight(self) -> int:
+        return len(self._locks)
+
+    async def _db(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # --- events ------------------------------------------------------------------------------------
+
+    async def process(self, event: Incoming) -> Handled:
+        """Apply one event (once) and return its replies. One user's events apply in order."""
+
+        async def work() -> Handled:
             checked = await self._check_file(event) if event.kind is Kind.DOCUMENT else None
             try:
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._executor, self.handle_sync, event, checked)
+                return await self._db(self.process_sync, event, checked)
             finally:
                 if checked is not None and checked.path is not None:
                     checked.path.unlink(missing_ok=True)
-                if not lock.locked() and self._locks.get((event.channel, event.user_ref)) is lock:
-                    self._locks.pop((event.channel, event.user_ref), None)
+
+        return await self._locks.run((event.channel, event.user_ref), work)
+
+    async def handle(self, event: Incoming) -> list[Reply]:
+        return (await self.process(event)).replies
 
     def handle_sync(self, event: Incoming, checked: CheckedFile | None = None) -> list[Reply]:
+        return self.process_sync(event, checked).replies
+
+    def process_sync(self, event: Incoming, checked: CheckedFile | None = None) -> Handled:
         try:
             return self._apply(event, checked)
-        except IntegrityError as error:
-            if "processed_event" not in str(error):
-                log.exception("event %s/%s violated a constraint; rolled back", event.channel, event.event_id)
-                return [Reply(messages.INTERNAL_ERROR)]
-            # The same event was applied before (redelivery), or a racing copy committed first.
-            log.info("duplicate event %s/%s ignored", event.channel, event.event_id)
-            return []
+        except IntegrityError:
+            # A racing copy of this event (another bot process) may have committed first.
+            if self.stored(event.channel, event.event_id) is not None:
+                log.info("duplicate event %s/%s ignored", event.channel, event.event_id)
+                return Handled([], duplicate=True)
+            log.exception("event %s/%s violated a constraint; rolled back", event.channel, event.event_id)
+            return Handled([Reply(messages.INTERNAL_ERROR)])
         except Exception:
             log.exception("event %s/%s failed; transaction rolled back", event.channel, event.event_id)
-            return [Reply(messages.INTERNAL_ERROR)]
+            return Handled([Reply(messages.INTERNAL_ERROR)])
 
-    def _apply(self, event: Incoming, checked: CheckedFile | None) -> list[Reply]:
+    def _apply(self, event: Incoming, checked: CheckedFile | None) -> Handled:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
-            uow.events.mark(event.channel, event.event_id)
-            found = uow.identities.user_of(event.channel, event.user_ref)
-            if found is None:
-                return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
-            user, unit = found
-            if not user.active:
-                return [Reply(messages.USER_INACTIVE)]
-            assert user.id is not None
-            state = uow.conversations.load_for_update(user.id)
-            campaign = uow.campaigns.active()
-            rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
-            ctx = Ctx(
-                uow=uow,
-                event=event,
-                user=user,
-                unit=unit,
-                state=state,
-                campaign=campaign,
-                rubric=rubric,
-                now=now,
-                tz=self.tz,
-                files_dir=self.config.files_dir,
-                checked=checked,
-                conv=conversation.load(state.flow, state.data),
-                shown_screen=state.shown_screen,
-            )
-            replies = self.router.route(ctx)
-            ctx.save_assessments()
-            uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
-            return replies
+            seen = uow.events.stored(event.channel, event.event_id)
+            if seen is not None:
+                return _duplicate(seen)
+            hooks = self.hooks.get(event.channel)
+            own = hooks.before(uow, event) if hooks is not None else event
+            if isinstance(own, Incoming):
+                event = own
+                replies = self._route(uow, event, checked, now)
+            else:
+                replies = own
+            if hooks is not None:
+                replies = hooks.after(uow, event, replies)
+            uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
+            return Handled(replies)
+
+    def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime) -> list[Reply]:
+        found = uow.identities.user_of(event.channel, event.user_ref)
+        if found is None:
+            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
+        user, unit = found
+        if not user.active:
+            return [Reply(messages.USER_INACTIVE)]
+        assert user.id is not None
+        state = uow.conversations.load_for_update(user.id)
+        campaign = uow.campaigns.active()
+        rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
+        ctx = Ctx(
+            uow=uow,
+            event=event,
+            user=user,
+            unit=unit,
+            state=state,
+            campaign=campaign,
+            rubric=rubric,
+            now=now,
+            tz=self.tz,
+            files_dir=self.config.files_dir,
+            checked=checked,
+            conv=conversation.load(state.flow, state.data),
+            shown_screen=state.shown_screen,
+        )
+        replies = self.router.route(ctx)
+        ctx.save_assessments()
+        uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
+        return replies
+
+    # --- delivery bookkeeping ------------------------------------------------------------------------
+
+    def stored(self, channel: str, event_id: str) -> StoredEvent | None:
+        with UnitOfWork(self.engine) as uow:
+            return uow.events.stored(channel, event_id)
+
+    def confirm(self, receipts: Sequence[Receipt]) -> None:
+        """Record what the platform confirmed, and the last question each user was actually shown (a typed
+        answer means that question); then tell `on_delivered` what each user was shown."""
+        shown: list[tuple[int, Reply]] = []
+        with UnitOfWork(self.engine) as uow:
+            for receipt in receipts:
+                uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
+                                   self.clock() if receipt.settled else None, receipt.error)
+            screens: dict[int, str] = {}
+            for receipt in receipts:
+                if receipt.sent <= 0:
+                    continue
+                seen = uow.events.stored(receipt.channel, receipt.event_id)
+                identity = uow.identities.find(receipt.channel, seen.user_ref) if seen and seen.user_ref else None
+                if seen is None or identity is None:
+                    continue
+                for record in seen.replies[:receipt.sent]:
+                    if record.get("screen"):
+                        screens[identity.user_id] = record["screen"]
+            for user_id, screen in screens.items():
+                uow.conversations.mark_shown(user_id, screen)
+            if self.on_delivered is not None:
+                for receipt in receipts:
+                    seen = uow.events.stored(receipt.channel, receipt.event_id)
+                    identity = uow.identities.find(receipt.channel, seen.user_ref) if seen and seen.user_ref else None
+                    if seen is not None and identity is not None and receipt.sent > 0:
+                        shown.extend((identity.user_id, Reply.from_record(r)) for r in seen.replies[:receipt.sent])
+        if self.on_delivered is not None:
+            for user_id, reply in shown:
+                self.on_delivered(user_id, reply)
+
+    async def confirm_async(self, receipts: Sequence[Receipt]) -> None:
+        await self._db(self.confirm, receipts)
+
+    def unsettled(self, channel: str, limit: int = 1000) -> list[PendingReplies]:
+        """Replies committed but not confirmed sent (the process died in between), oldest first."""
+        with UnitOfWork(self.engine) as uow:
+            return [
+                PendingReplies(channel, row.event_id, row.user_ref or "",
+                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
+                for row in uow.events.unsettled(channel, limit)
+            ]
+
+    def notify(self, user_id: int, replies: list[Reply], kind: str, dedupe_key: str) -> None:
+        """Queue replies for a user outside a turn (the outbox; once per `dedupe_key`)."""
+        with UnitOfWork(self.engine) as uow:
+            uow.outbox.enqueue(user_id, [r.to_json() for r in replies], kind=kind, dedupe_key=dedupe_key)
+
+    def spend_link(self, nonce: str, user_id: int, purpose: str) -> bool:
+        """Marks a one-time upload link used; False when it already was (also by a concurrent use)."""
+        try:
+            with UnitOfWork(self.engine) as uow:
+                return uow.channels.use_link(nonce, user_id, purpose)
+        except IntegrityError:
+            return False
+
+    def user_id_of(self, channel: str, user_ref: str) -> int | None:
+        with UnitOfWork(self.engine) as uow:
+            identity = uow.identities.find(channel, user_ref)
+            return identity.user_id if identity is not None else None
+
+    # --- files ---------------------------------------------------------------------------------------
 
     def mark_shown(self, user_id: int, screen: str) -> None:
         """A channel delivered a reply carrying `screen` to the user: typed answers now mean that screen."""
@@ -151,7 +321,7 @@ class Dispatcher:
             return CheckedFile(name=name, path=None, size=ref.size or 0, verdict=None,
                                refusal=messages.CHECK_UNAVAILABLE)
         tmp_dir = self.config.files_dir / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = tmp_dir / f"{uuid.uuid4().hex}.pdf"
         try:
             await ref.fetch(path, limit)
@@ -167,6 +337,12 @@ class Dispatcher:
                                refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
         verdict = await self.checker.check(path, display_name=name)  # type: ignore[attr-defined]
         return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
+
+
+def _duplicate(seen: StoredEvent) -> Handled:
+    if seen.settled:
+        return Handled([], duplicate=True, first=seen.sent)
+    return Handled([Reply.from_record(r) for r in seen.replies[seen.sent:]], duplicate=True, first=seen.sent)
 
 
 def _mb(size: int) -> str:

@@ -1,7 +1,8 @@
 """The reminders service of `hsdt run`: elect one leader, which schedules reminders and delivers the outbox.
 
 Every worker runs this; only the holder of the leader lock schedules and sends. The others retry the
-lock now and then, so one takes over within `leader_retry_s` when the leader stops or dies.
+lock now and then, so one takes over within `leader_retry_s` when the leader stops or dies. The
+host (the bot's composition root) provides the engine, the settings and the outbox delivery.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, Protocol
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.delivery import ChannelLimits, OutboxDelivery, build_senders, close_all
-from hsdt.bot.settings import Settings
+from sqlalchemy.engine import Engine
+
 from hsdt.reminders.calendar import Calendar
 from hsdt.reminders.election import LeaderLock, leader_lock_for
 from hsdt.reminders.engine import OUTBOX_KIND, OUTBOX_KIND_FINAL
@@ -22,9 +24,25 @@ from hsdt.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 REMINDER_KINDS = (OUTBOX_KIND, OUTBOX_KIND_FINAL)
+HoldFn = Callable[[str, datetime], datetime | None]
 
 
-def quiet_hours_hold(cal: Calendar | None):  # type: ignore[no-untyped-def]
+class Delivery(Protocol):
+    hold: HoldFn | None
+
+    def wake(self) -> None: ...
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+class Host(Protocol):
+    engine: Engine
+    settings: Any  # timezone, reminder_sync_s, leader_retry_s, reminders_enabled, can_push
+
+    def outbox_delivery(self) -> Delivery: ...
+
+
+def quiet_hours_hold(cal: Calendar | None) -> HoldFn:
     """Reminders due during quiet hours wait for their end; other outbox messages are not held."""
 
     def hold(kind: str, now: datetime) -> datetime | None:
@@ -40,14 +58,12 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-def enabled(settings: Settings) -> bool:
+def enabled(settings: Any) -> bool:
     """On when reminders are wanted and at least one channel can push messages."""
-    from hsdt.bot.delivery import SENDER_FACTORIES
-
-    return settings.reminders_enabled and any(factory.enabled(settings) for factory in SENDER_FACTORIES)
+    return bool(settings.reminders_enabled and settings.can_push)
 
 
-async def run(app: App, stop: asyncio.Event) -> None:
+async def run(app: Host, stop: asyncio.Event) -> None:
     settings = app.settings
     lock = leader_lock_for(app.engine)
     while not stop.is_set():
@@ -60,13 +76,10 @@ async def run(app: App, stop: asyncio.Event) -> None:
         await _sleep_or_stop(stop, settings.leader_retry_s)
 
 
-async def lead(app: App, stop: asyncio.Event, lock: LeaderLock) -> None:
+async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     settings = app.settings
     loop = asyncio.get_running_loop()
-    senders, closers = build_senders(app)
-    limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
-    delivery = OutboxDelivery(app.engine, senders, default_limits=limits, concurrency=settings.outbox_concurrency,
-                              poll_s=settings.outbox_poll_s)
+    delivery = app.outbox_delivery()
     set_runtime(Runtime(app.engine, settings.timezone, on_fired=lambda: loop.call_soon_threadsafe(delivery.wake)))
     scheduler = make_scheduler(app.engine)
     scheduler.start()
@@ -87,4 +100,3 @@ async def lead(app: App, stop: asyncio.Event, lock: LeaderLock) -> None:
         scheduler.shutdown(wait=False)
         set_runtime(None)
         await asyncio.gather(delivery_task, return_exceptions=True)
-        await close_all(closers)

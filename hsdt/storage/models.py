@@ -261,6 +261,13 @@ class ProcessedEvent(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=20)
     event_id: str = Field(primary_key=True, max_length=64)
     processed_at: datetime = _ts()
+    # The replies the event produced, committed with its effects and sent after the commit; `sent`
+    # counts those the platform confirmed, `settled_at` marks all sent (or refused for good).
+    user_ref: str | None = Field(default=None, max_length=64)
+    replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sent: int = 0
+    settled_at: datetime | None = _ts(nullable=True, default=False)
+    last_error: str | None = Field(default=None, max_length=300)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -284,6 +291,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
 
 
+Index("ix_processed_event_unsettled", col(ProcessedEvent.channel), col(ProcessedEvent.settled_at))
 Index("ix_outbox_pending", col(OutboxMessage.sent_at), col(OutboxMessage.failed_at), col(OutboxMessage.not_before))
 Index("ix_answer_audit_scope", col(AnswerAudit.campaign_id), col(AnswerAudit.school_id), col(AnswerAudit.criterion_id))
 Index("ix_evidence_scope", col(Evidence.campaign_id), col(Evidence.school_id), col(Evidence.criterion_id))

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
 from hsdt.scoring.assessment import AssessmentKind
@@ -469,17 +470,61 @@ class ConversationRepository(_Repo):
         )
 
 
-_MARK = insert(SQLModel.metadata.tables[ProcessedEvent.__tablename__])
+@dataclass(frozen=True)
+class StoredEvent:
+    event_id: str
+    user_ref: str | None
+    replies: list[dict[str, Any]]
+    sent: int
+    settled: bool
+
+
+_PE = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent, _PE.c.settled_at)
 
 
 class EventRepository(_Repo):
     def seen(self, channel: str, event_id: str) -> bool:
-        return self.session.get(ProcessedEvent, (channel, event_id)) is not None
+        return self.stored(channel, event_id) is not None
+
+    def stored(self, channel: str, event_id: str) -> StoredEvent | None:
+        row = self.session.execute(
+            _STORED.where(_PE.c.channel == channel, _PE.c.event_id == event_id)
+        ).first()
+        return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
+
+    def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
+               now: datetime) -> None:
+        """The event's marker with its replies, in the event's transaction. A racing duplicate in
+        another transaction fails here or at commit (primary key), rolling back its effects."""
+        self.session.execute(insert(ProcessedEvent).values(
+            channel=channel, event_id=event_id, processed_at=now, user_ref=user_ref[:64], replies=replies,
+            sent=0, settled_at=now if not replies else None))
 
     def mark(self, channel: str, event_id: str) -> None:
-        """Insert first thing in the transaction: a duplicate fails right here (IntegrityError), and a
-        racing duplicate in another transaction fails at commit, rolling back its effects."""
-        self.session.connection().execute(_MARK, {"channel": channel, "event_id": event_id, "processed_at": utcnow()})
+        self.session.execute(insert(ProcessedEvent).values(
+            channel=channel, event_id=event_id, processed_at=utcnow(), settled_at=utcnow()))
+
+    def confirm(self, channel: str, event_id: str, sent: int, settled_at: datetime | None,
+                error: str | None) -> None:
+        values: dict[str, Any] = {"sent": sent}
+        if settled_at is not None:
+            values["settled_at"] = settled_at
+        if error is not None:
+            values["last_error"] = error[:300]
+        self.session.execute(
+            update(ProcessedEvent)
+            .where(col(ProcessedEvent.channel) == channel, col(ProcessedEvent.event_id) == event_id,
+                   col(ProcessedEvent.sent) <= sent)
+            .values(**values)
+        )
+
+    def unsettled(self, channel: str, limit: int) -> list[StoredEvent]:
+        rows = self.session.execute(
+            _STORED.where(_PE.c.channel == channel, _PE.c.settled_at.is_(None))
+            .order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)
+        ).all()
+        return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
 
 class OutboxRepository(_Repo):
@@ -504,3 +549,21 @@ class OutboxRepository(_Repo):
 
     def by_key(self, dedupe_key: str) -> OutboxMessage | None:
         return self.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+
+    def pending(self, now: datetime, limit: int = 100, *, after_id: int = 0) -> Sequence[OutboxMessage]:
+        """Due rows, oldest first; `after_id` pages through them."""
+        return self.session.exec(
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.failed_at).is_(None),
+                OutboxMessage.not_before <= now,
+                col(OutboxMessage.id) > after_id,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        ).all()
+
+
+def ids(rows: Iterable[Any]) -> list[int]:
+    return [row.id for row in rows]

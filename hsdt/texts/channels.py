@@ -36,7 +36,7 @@ PURPOSE_EVIDENCE = "Minh chứng cho câu {criterion} của {school}."
 PAGE_FOR = "Người dùng: {name}"
 PAGE_EXPIRES = "Liên kết dùng một lần, hết hạn lúc {expires}."
 PAGE_INSTRUCTIONS = (
-    "Chọn một hoặc nhiều tệp PDF (tối đa {max_files} tệp, mỗi tệp tối đa {limit_mb} MB), "
+    "Chọn một hoặc nhiều tệp PDF (tối đa {max_files} tệp, tổng dung lượng tối đa {limit_mb} MB), "
     "rồi bấm «Tải lên và kiểm tra»."
 )
 PAGE_CHOOSE = "Chọn tệp PDF"
@@ -55,6 +55,17 @@ LINK_USED = (
 LINK_NOT_ENROLLED = "Tài khoản chat gắn với liên kết này không còn đăng ký. Vui lòng đăng ký lại với bot."
 UPLOAD_NO_FILE = "Chưa chọn tệp nào. Vui lòng chọn ít nhất một tệp PDF."
 UPLOAD_TOO_MANY = "Chỉ nhận tối đa {max_files} tệp mỗi lần."
-UPLOAD_TOO_LARGE = "Tệp quá lớn: mỗi tệp tối đa {limit_mb} MB. Liên kết vẫn dùng được, vui lòng chọn tệp nhỏ hơn."
+UPLOAD_TOO_LARGE = (
+    "Tệp quá lớn: tổng dung lượng gửi một lần tối đa {limit_mb} MB. "
+    "Liên kết vẫn dùng được, Thầy/Cô vui lòng chọn tệp nhỏ hơn hoặc gửi từng tệp."
+)
 UPLOAD_BAD_FORM = "Dữ liệu gửi lên không đúng. Vui lòng tải lại trang và thử lại."
+UPLOAD_TIMEOUT = (
+    "Tệp gửi lên quá chậm nên hệ thống đã dừng nhận. Liên kết vẫn dùng được; "
+    "Thầy/Cô vui lòng thử lại khi mạng ổn định hơn."
+)
+PAGE_FAILED = (
+    "Hệ thống chưa xử lý được yêu cầu này. Liên kết vẫn dùng được nếu chưa có tệp nào được nhận; "
+    "Thầy/Cô vui lòng thử lại sau ít phút."
+)
 BACK_TO_FORM = "Chọn tệp khác"

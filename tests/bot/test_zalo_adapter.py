@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloAdapter, unwrap
+from hsdt.bot.zalo import ZaloChannel, ZaloMenus, unwrap
 from hsdt.bot.zalo_client import ZaloBotClient
 from hsdt.handlers.dispatcher import Dispatcher
 from tests.fakes.zalo_server import FakeZaloServer
@@ -20,11 +19,10 @@ TOKEN = "777:adapter-test-token"
 
 
 def _adapter(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, server: FakeZaloServer,
-             clock: Clock) -> ZaloAdapter:
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")  # type: ignore[call-arg]
-    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+             clock: Clock) -> ZaloChannel:
     links = UploadLinks(b"adapter-test-secret-0123456789ab", "http://bot.example", timedelta(minutes=30), clock)
-    return ZaloAdapter(app, ZaloBotClient(TOKEN, server.base_url), links, clock)
+    dispatcher.hooks["zalo"] = ZaloMenus()
+    return ZaloChannel(ZaloBotClient(TOKEN, server.base_url), dispatcher, links, ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 def test_unwrap_accepts_wrapped_and_bare_bodies() -> None:

@@ -27,7 +27,10 @@ Telegram behaviours reproduced on purpose, because a real bot must cope with the
   characters are rejected;
 * rate limits (``set_rate_limit``): 429 with ``retry_after``; while the flood wait runs, further sends to the
   same scope are rejected too;
-* blocked users (``block_user``): 403 "Forbidden: bot was blocked by the user".
+* blocked users (``block_user``): 403 "Forbidden: bot was blocked by the user";
+* faults (``inject_error``, ``inject_fault``, ``delay_downloads``): an error envelope, a dropped
+  connection, a slow answer, or a call held until released; a call whose client went away while it
+  was delayed or held is not carried out (``abandoned_calls``), as when a proxy drops it.
 """
 
 from __future__ import annotations
@@ -687,6 +690,15 @@ class _Chat:
 # ----------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Fault:
+    method: str
+    kind: str
+    seconds: float
+    chat_id: int | None
+    remaining: list[int]
+
+
 class FakeTelegramServer:
     """Fake Bot API server; see the module docstring."""
 
@@ -750,6 +762,12 @@ class FakeTelegramServer:
         self._pushed_callbacks: dict[str, JsonDict] = {}
         self._callback_counter = 0
         self._injected: list[tuple[str, TelegramError, list[int]]] = []
+        self._faults: list[_Fault] = []
+        self._released = asyncio.Event()
+        self.abandoned_calls: list[RecordedCall] = []
+        self.dropped_calls: list[RecordedCall] = []
+        self.download_delay_s = 0.0
+        self._download_errors: list[int] = []
 
         self._rate_global: _TokenBucket | None = None
         self._rate_per_chat: float | None = None
@@ -969,6 +987,27 @@ class FakeTelegramServer:
         error = TelegramError(error_code, description, retry_after)
         self._injected.append((method.lower(), error, [times]))
 
+    def inject_fault(
+        self, method: str, kind: str, *, seconds: float = 0.0, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """The next `times` calls of `method` (to `chat_id`, if given) are faulty: kind "drop" closes the
+        connection without an answer; "delay" answers `seconds` later; "hold" answers only after
+        `release()` (or never, if the client goes away first)."""
+        if kind not in ("drop", "delay", "hold"):
+            raise ValueError(kind)
+        self._released.clear()
+        self._faults.append(_Fault(method.lower(), kind, seconds, chat_id, [times]))
+
+    def release(self) -> None:
+        """Let held calls through."""
+        self._released.set()
+
+    def delay_downloads(self, seconds: float) -> None:
+        self.download_delay_s = seconds
+
+    def fail_downloads(self, status: int = 500, times: int = 1) -> None:
+        self._download_errors.extend([status] * times)
+
     # ------------------------------------------------------------------ test side: observation
 
     def messages(self, chat_id: int, include_deleted: bool = False) -> list[SentMessage]:
@@ -1108,6 +1147,10 @@ class FakeTelegramServer:
         stored = self._files_by_path.get(path)
         if stored is None:
             return self._error_response(TelegramError(404, "Not Found"))
+        if self._download_errors:
+            return self._error_response(TelegramError(self._download_errors.pop(0), "Internal Server Error"))
+        if self.download_delay_s:
+            await asyncio.sleep(self.download_delay_s)
         self.downloads.append(path)
         self._notify()
         return web.Response(body=stored.content, content_type=stored.mime_type or "application/octet-stream")
@@ -1130,6 +1173,11 @@ class FakeTelegramServer:
             return self._error_response(exc)
         self.calls.append(call)
         self._notify()
+        fault = self._take_fault(method, call.params.get("chat_id"))
+        if fault is not None:
+            gone = await self._suffer(fault, request, call)
+            if gone is not None:
+                return gone
         try:
             handler = self._handlers.get(method.lower())
             if handler is None:
@@ -1149,6 +1197,37 @@ class FakeTelegramServer:
             response = web.json_response({"ok": True, "result": result})
         self._notify()
         return response
+
+    def _take_fault(self, method: str, chat_id: Any) -> _Fault | None:
+        for fault in self._faults:
+            if fault.method == method.lower() and (fault.chat_id is None or str(fault.chat_id) == str(chat_id)):
+                fault.remaining[0] -= 1
+                if fault.remaining[0] <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    async def _suffer(self, fault: _Fault, request: web.Request, call: RecordedCall) -> web.Response | None:
+        """Applies a fault; returns the (non-)answer when the call must not be carried out."""
+        if fault.kind == "drop":
+            call.status, call.description = 0, "connection dropped"
+            self.dropped_calls.append(call)
+            if request.transport is not None:
+                request.transport.close()
+            self._notify()
+            return web.Response(status=500)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (fault.seconds if fault.kind == "delay" else math.inf)
+        while loop.time() < deadline and not (fault.kind == "hold" and self._released.is_set()):
+            if request.transport is None or request.transport.is_closing() or self._closing:
+                break
+            await asyncio.sleep(0.02)
+        if request.transport is None or request.transport.is_closing():
+            call.status, call.description = 0, "client went away"
+            self.abandoned_calls.append(call)
+            self._notify()
+            return web.Response(status=500)
+        return None
 
     @staticmethod
     def _error_response(error: TelegramError) -> web.Response:

@@ -8,7 +8,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from hsdt.bot.zalo_client import RedactToken, ZaloApiError, ZaloBotClient, ZaloNetworkError
+from hsdt.bot.redaction import MASK, RedactSecrets
+from hsdt.bot.zalo_client import ZaloApiError, ZaloBotClient, ZaloNetworkError
 from tests.fakes.zalo_server import FakeZaloServer
 
 TOKEN = "12345:zalo-secret-token"
@@ -57,8 +58,10 @@ async def test_wrong_token_and_redaction(server: FakeZaloServer, caplog: pytest.
             await client.get_me()
         assert TOKEN not in str(failure.value)
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "calling %s", (f"/bot{TOKEN}/getMe",), None)
-    RedactToken(TOKEN).filter(record)
-    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+    redaction = RedactSecrets()
+    redaction.add(TOKEN)
+    redaction.filter(record)
+    assert TOKEN not in record.getMessage() and MASK in record.getMessage()
 
 
 async def test_sent_messages_are_recorded_in_order(server: FakeZaloServer) -> None:

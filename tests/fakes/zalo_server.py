@@ -13,7 +13,10 @@ Platform behaviours reproduced on purpose, because a real bot must cope with the
 * ``getUpdates`` is refused while a webhook is set; with a webhook set, pushed updates are POSTed to it with
   the secret in ``X-Bot-Api-Secret-Token`` (body wrapped in ``{ok, result}`` unless ``wrap_webhook=False``);
 * ``sendMessage`` text must be 1..2,000 characters; ``setWebhook`` needs a secret of 8..256 characters;
-* message ids are opaque strings, dates are milliseconds.
+* message ids are opaque strings, dates are milliseconds;
+* refusals (``inject_error``) come as ``ok: false`` with HTTP 200 unless told otherwise; the plan's
+  monthly quota (``set_quota``) refuses every send past it with ``ok: false`` and HTTP 200;
+* a delivery can repeat (``redeliver``): the same update, same ``message_id``, queued again.
 Only private chats are modelled: chat id == user id.
 """
 
@@ -81,6 +84,9 @@ class FakeZaloServer:
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self._injected: list[tuple[str, int, str, int, list[int]]] = []
+        self.quota: int | None = None  # outbound messages left this month; None: unlimited
+        self.refused: list[tuple[str, JsonDict]] = []
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -144,7 +150,34 @@ class FakeZaloServer:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(404, f"Not Found: method {method}", 404)
+        for entry in self._injected:
+            name, code, description, status, remaining = entry
+            if name == method:
+                remaining[0] -= 1
+                if remaining[0] <= 0:
+                    self._injected.remove(entry)
+                self.refused.append((method, params))
+                return self._error(code, description, status)
+        if method in ("sendMessage", "sendPhoto") and self.quota is not None:
+            if self.quota <= 0:
+                self.refused.append((method, params))
+                return self._error(429, "Quota exceeded: the monthly message limit of this plan is reached")
+            self.quota -= 1
         return await handler(params)
+
+    # --- faults ---------------------------------------------------------------------------------------------
+
+    def inject_error(self, method: str, code: int = 500, description: str = "Internal Server Error",
+                     http_status: int = 200, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `ok: false` with this code (HTTP 200 by default)."""
+        self._injected.append((method, code, description, http_status, [times]))
+
+    def set_quota(self, remaining: int | None) -> None:
+        self.quota = remaining
+
+    def redeliver(self, update: JsonDict) -> JsonDict:
+        """The platform delivers the same update again (same message_id)."""
+        return self.push_raw(update)
 
     async def _m_getMe(self, params: JsonDict) -> web.Response:
         return self._ok({"id": "1459232241454765289", "account_name": "bot.HsdtTest", "account_type": "BASIC",

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.storage.models import Answer, Evidence
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -55,7 +56,7 @@ def checking_dispatcher(
     engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], checker: SignatureChecker
 ) -> Dispatcher:
     config = HandlerConfig(files_dir=tmp_path / "files", max_upload_bytes=200_000)
-    return Dispatcher(engine, config, checker=checker, clock=clock)
+    return Dispatcher(engine, config, checker=checker, clock=clock, router=build_router())
 
 
 def at_e1(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.events import Incoming, Kind
+from hsdt.events import Handled, Incoming, Kind
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import SelfAssessmentState
-from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.dispatcher import Dispatcher, Receipt
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
@@ -131,7 +131,8 @@ def test_navigation_back_skip_jump_cancel_and_resume(
     chat.send("xin chào")
     assert "chưa hiểu" in chat.text
     # A fresh dispatcher is a restarted bot: the state comes from the database.
-    restarted = Dispatcher(engine, dispatcher.config, checker=None, clock=dispatcher.clock)
+    restarted = Dispatcher(engine, dispatcher.config, checker=None, clock=dispatcher.clock,
+                           router=dispatcher.router)
     again = ChatDriver(restarted, "p1")
     again.send("/tudanhgia")
     assert "Câu 3/12" in again.text
@@ -192,8 +193,13 @@ def test_duplicate_delivery_applies_once(engine: Engine, dispatcher: Dispatcher,
     chat.send("/tudanhgia")
     chat.press("Bỏ qua")
     event = Incoming(channel="test", user_ref="p1", event_id="dup-1", kind=Kind.TEXT, text="12/10")
-    assert dispatcher.handle_sync(event)
-    assert dispatcher.handle_sync(event) == []
+    first = dispatcher.process_sync(event)
+    assert first.replies and not first.duplicate
+    # Redelivered before its replies were confirmed sent: the same replies again, nothing re-applied.
+    again = dispatcher.process_sync(event)
+    assert again.duplicate and again.replies == first.replies
+    dispatcher.confirm([Receipt("test", "dup-1", len(first.replies), settled=True)])
+    assert dispatcher.process_sync(event) == Handled([], duplicate=True, first=len(first.replies))
     with UnitOfWork(engine) as uow:
         assert len(uow.session.exec(select(AnswerAudit)).all()) == 1
         state = uow.session.exec(select(ConversationState)).one()

@@ -173,7 +173,8 @@ def test_resume_after_restart_and_navigation(engine: Engine, dispatcher: Dispatc
     inspector.press("Đồng ý điểm")
     assert "Câu 3/11" in inspector.text
     inspector.send("/huy")
-    restarted = Dispatcher(engine, dispatcher.config, checker=None, clock=dispatcher.clock)
+    restarted = Dispatcher(engine, dispatcher.config, checker=None, clock=dispatcher.clock,
+                           router=dispatcher.router)
     again = ChatDriver(restarted, inspector.user_ref)
     again.send("/chamdiem")
     assert "Tiếp tục chấm lại Trường Mầm non Hoa Sen" in again.text and "Câu 3/11" in again.text

@@ -10,10 +10,11 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.delivery import OutboxDelivery, build_senders, close_all
+from hsdt.bot.bootstrap import App, wire_channels
+from hsdt.bot.delivery import OutboxDelivery
 from hsdt.bot.settings import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.zalo_support import ZALO_TOKEN
@@ -39,14 +40,15 @@ async def test_reminder_is_delivered_on_zalo(
     settings = Settings(_env_file=None, zalo_bot_token=SecretStr(ZALO_TOKEN), zalo_api_base=zalo.base_url,
                         data_dir=tmp_path, files_dir=tmp_path / "files", upload_base_url="http://127.0.0.1:9")
     app = App(settings=settings, engine=engine, checker=None,
-              dispatcher=Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), clock=clock))
-    senders, closers = build_senders(app)
+              dispatcher=Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), clock=clock,
+                                    router=build_router()))
+    senders = wire_channels(app).senders
     assert set(senders) == {"zalo"}
     assert queue_first_reminder(engine, clock) >= 1
     try:
         stats = await OutboxDelivery(engine, senders, clock=clock).drain()
     finally:
-        await close_all(closers)
+        await app.aclose()
         app.dispatcher.close()
     assert stats.sent >= 1
     messages = zalo.messages("zalo-user-1")

@@ -6,7 +6,7 @@ assignments, evidence and reminders keep their campaign id; its units all take p
 are named as in 2024 (Phòng GD&ĐT quận/huyện), the structure it was run with.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 20:00:00
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from hsdt.texts.campaigns import NOTICE_2024_ISSUER, NOTICE_2024_ISSUER_PARENT, 
 from hsdt.texts.levels import STRUCTURES, Structure
 
 revision: str = '0008'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

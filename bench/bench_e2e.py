@@ -1,0 +1,154 @@
+"""End to end through a fake Bot API server: the bot's answers/s beside an aiogram echo bot's
+round-trips/s, measured in the same run on the same machine.
+
+    .venv/bin/python bench/bench_e2e.py [--principals 20] [--echo-rounds 22]
+
+Both bots run as their own process (`hsdt run`, and a minimal aiogram echo bot), each polling its own
+fake server in this process. N principals act at once, each waiting for the answer before the next
+message, like a person: the echo phase sends text and waits for its echo; the bot phase enrols and
+opens the questionnaire (not timed), then answers the 11 questions (typed numbers and button
+presses), each time waiting until the next question is shown. SQLite, reminders off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench_handlers import prepare  # noqa: E402
+
+from tests.fakes.telegram_server import FakeTelegramServer, SentMessage  # noqa: E402
+
+BOT_TOKEN = "123456:BENCH-BOT"
+ECHO_TOKEN = "654321:BENCH-ECHO"
+ECHO_BOT = """
+import asyncio, sys
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+async def main() -> None:
+    bot = Bot(sys.argv[1], session=AiohttpSession(api=TelegramAPIServer.from_base(sys.argv[2])))
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    await dp.start_polling(bot, handle_signals=True)
+
+asyncio.run(main())
+"""
+
+# (typed text or button label, the question shown next) from question 1.
+SCRIPT: list[tuple[str, str, str]] = [
+    ("type", "1,2,3", "Câu 2/12"),
+    ("type", "12/10", "Câu 3/12"),
+    ("type", "20/18", "Câu 4/12"),
+    ("type", "5/5", "Câu 5/12"),
+    ("type", "1,2,3,4", "Câu 6/12"),
+    ("press", "Đầy đủ", "Câu 7/12"),
+    ("press", "Một phần", "Câu 8/12"),
+    ("type", "85", "Câu 9/12"),
+    ("press", "Có", "Câu 10/12"),
+    ("press", "Xong", "Câu 11/12"),
+    ("press", "Đạt", "Câu 12/12"),
+]
+
+
+def shows(fragment: str):  # type: ignore[no-untyped-def]
+    return lambda m: fragment in (m.text or "")
+
+
+async def echo_phase(server: FakeTelegramServer, users: list[int], rounds: int) -> tuple[int, float]:
+    async def one(user: int) -> None:
+        for i in range(rounds):
+            server.push_text(user, f"ping {i}")
+            await server.wait_for_message(user, predicate=shows(f"ping {i}"), timeout=60)
+
+    await asyncio.gather(*(one(u) for u in users[:1]))  # warm up
+    started = time.perf_counter()
+    await asyncio.gather(*(one(u) for u in users))
+    return len(users) * rounds, time.perf_counter() - started
+
+
+async def bot_phase(server: FakeTelegramServer, users: dict[int, str]) -> tuple[int, float]:
+    first: dict[int, SentMessage] = {}
+
+    async def open_questionnaire(user: int, code: str) -> None:
+        server.push_text(user, f"/start {code}")
+        await server.wait_for_message(user, predicate=shows("Bạn muốn làm gì"), timeout=120)
+        server.push_text(user, "/tudanhgia")
+        first[user] = await server.wait_for_message(user, predicate=shows("Câu 1/12"), timeout=120)
+
+    async def answer_all(user: int) -> None:
+        question = first[user]
+        for how, value, following in SCRIPT:
+            if how == "type":
+                server.push_text(user, value)
+            else:
+                server.press_button(user, question, value)
+            question = await server.wait_for_message(user, predicate=shows(following), timeout=120)
+
+    await asyncio.gather(*(open_questionnaire(u, c) for u, c in users.items()))
+    started = time.perf_counter()
+    await asyncio.gather(*(answer_all(u) for u in users))
+    return len(users) * len(SCRIPT), time.perf_counter() - started
+
+
+def start_bot(workdir: Path, url: str, api_base: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_BASE": api_base,
+           "DATA_DIR": str(workdir / "data"), "FILES_DIR": str(workdir / "data" / "files"),
+           "SEED_DEMO": "false", "REMINDERS_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    log = (workdir / "bot.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "hsdt.bot.cli", "run"], cwd=workdir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+async def run(principals: int, echo_rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        engine, codes = prepare(url, principals)
+        engine.dispose()  # type: ignore[attr-defined]
+        users = {7000 + i: code for i, code in enumerate(codes.values())}
+        async with FakeTelegramServer(BOT_TOKEN) as bot_api, FakeTelegramServer(ECHO_TOKEN) as echo_api:
+            echo = subprocess.Popen([sys.executable, "-c", ECHO_BOT, ECHO_TOKEN, echo_api.base_url],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            bot = start_bot(workdir, url, bot_api.base_url)
+            try:
+                await echo_api.wait_for_calls("getUpdates", 1, timeout=60)
+                await bot_api.wait_for_calls("getUpdates", 1, timeout=60)
+                trips, echo_s = await echo_phase(echo_api, list(users), echo_rounds)
+                answers, bot_s = await bot_phase(bot_api, users)
+            finally:
+                for process in (echo, bot):
+                    process.terminate()
+                    process.wait(timeout=15)
+        echo_rate, bot_rate = trips / echo_s, answers / bot_s
+        print(f"principals={principals}")
+        print(f"aiogram echo bot: {trips} round-trips in {echo_s:.2f}s = {echo_rate:.0f} round-trips/s")
+        print(f"hsdt bot:         {answers} answers in {bot_s:.2f}s = {bot_rate:.0f} answers/s")
+        print(f"ratio: {bot_rate / echo_rate:.2f} (target >= 0.5)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--principals", type=int, default=20)
+    parser.add_argument("--echo-rounds", type=int, default=22)
+    args = parser.parse_args()
+    asyncio.run(run(args.principals, args.echo_rounds))
+
+
+if __name__ == "__main__":
+    main()
