@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers import enrolment
+from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
@@ -60,9 +61,12 @@ class Dispatcher:
         # thread does all transactions. PostgreSQL takes concurrent transactions.
         workers = 1 if engine.dialect.name == "sqlite" else config.db_workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-db")
+        # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
+        self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._render_pool.shutdown(wait=True)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         # aiogram runs updates concurrently; one user's events must apply in order.
@@ -71,7 +75,8 @@ class Dispatcher:
             checked = await self._check_file(event) if event.kind is Kind.DOCUMENT else None
             try:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._executor, self.handle_sync, event, checked)
+                replies = await loop.run_in_executor(self._executor, self.handle_sync, event, checked)
+                return await render_attachments(replies, self._render_pool)
             finally:
                 if checked is not None and checked.path is not None:
                     checked.path.unlink(missing_ok=True)
