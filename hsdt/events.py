@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,9 @@ class DeferredDocument:
     (off the database thread and the event loop) before the adapter sends it; any other reader of
     `content` renders it on first access. `render` may raise: the reply then carries no file."""
 
-    def __init__(self, file_name: str, render: Callable[[], bytes], mime_type: str = "application/octet-stream") -> None:
+    def __init__(
+        self, file_name: str, render: Callable[[], bytes], mime_type: str = "application/octet-stream"
+    ) -> None:
         self.file_name = file_name
         self.mime_type = mime_type
         self._render = render

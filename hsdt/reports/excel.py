@@ -263,7 +263,8 @@ def _statistics(form: FormSheet, counts: SchoolCounts) -> None:
             continue
         name, issued, used = pair
         issued_sum, used_sum = issued_sum + issued, used_sum + used
-        form.table_row([Cell(number), Cell(name, align=LEFT), Cell(issued, span=2), Cell(used), Cell(_rate(used, issued))])
+        form.table_row([Cell(number), Cell(name, align=LEFT), Cell(issued, span=2), Cell(used),
+                        Cell(_rate(used, issued))])
     form.table_row([Cell(""), Cell(m.STATS_SUM, bold=True, align=LEFT), Cell(issued_sum, bold=True, span=2),
                     Cell(used_sum, bold=True), Cell(_rate(used_sum, issued_sum), bold=True)])
     for label, value in ((m.CATEGORIES_SET_UP, counts.set_up), (m.CATEGORIES_SIGNED, counts.signed)):

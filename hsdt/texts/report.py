@@ -53,8 +53,8 @@ CHART_CAPTION_ASSIGNED = "Biểu đồ điểm các trường được phân cô
 CHART_AXIS = "Điểm"
 EXCEL_CAPTION = "📥 Báo cáo (Excel): tổng hợp, Phụ lục 1 (mỗi trường một trang), Phụ lục 2, Phụ lục 3."
 FORM1_CAPTION = "📥 Phụ lục 1 — phiếu tự kiểm tra, đánh giá của {school} (Excel)."
-PDF_CAPTION = "📄 {appendix} (PDF, khổ A4 ngang, {pages})."
-PDF_PAGES = "{count} trang"
+PDF_CAPTION = "📄 {appendix} (PDF, khổ A4 ngang)."
+FORM1_PDF_CAPTION = "📄 Phụ lục 1 — phiếu tự kiểm tra, đánh giá của {school} (PDF, khổ A4 ngang)."
 PDF_UNAVAILABLE = (
     "Hệ thống chưa xuất được tệp PDF: máy chủ chưa cài phần mềm chuyển đổi. "
     "Thầy/Cô dùng tệp Excel, hoặc báo quản trị hệ thống cài đặt bổ sung."
@@ -70,7 +70,9 @@ DOWNLOAD_LINK = "📎 {name} ({size}): {url}\n(Liên kết dùng được một 
 DOWNLOAD_UNAVAILABLE = "📎 {name}: hệ thống chưa gửi được tệp qua kênh này; Thầy/Cô dùng Telegram hoặc hỏi Sở."
 DOWNLOAD_PAGE_TITLE = "Tải tệp báo cáo"
 DOWNLOAD_INVALID = "Liên kết tải tệp không hợp lệ. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
-DOWNLOAD_EXPIRED = "Liên kết tải tệp đã hết hạn lúc {expires}. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
+DOWNLOAD_EXPIRED = (
+    "Liên kết tải tệp đã hết hạn lúc {expires}. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
+)
 DOWNLOAD_USED = "Liên kết tải tệp đã được dùng. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
 SIZE_KB = "{size} KB"
 SIZE_MB = "{size} MB"
