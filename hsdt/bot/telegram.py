@@ -31,13 +31,16 @@ from aiogram.types import (
 
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import RecipientBlocked, RetryLater
+from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Downloads
+from hsdt.bot.downloads import from_settings as downloads_from_settings
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.upload_links import from_settings as upload_links_from_settings
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as channel_texts
+from hsdt.texts import report as report_texts
 
 log = logging.getLogger(__name__)
 
@@ -143,18 +146,35 @@ async def send_replies(
     replies: list[Reply],
     edit_message_id: int | None = None,
     upload_urls: dict[int, str] | None = None,
+    file_fallback: Callable[[Attachment], Awaitable[str]] | None = None,
 ) -> None:
     for index, reply in enumerate(replies):
         markup = keyboard(reply, (upload_urls or {}).get(index))
         if reply.document is not None or reply.image is not None:
             attachment = reply.document or reply.image
             assert attachment is not None
-            file = BufferedInputFile(attachment.content, filename=attachment.file_name)
-            caption = reply.text[:CAPTION_LIMIT] if reply.text else None
-            if reply.document is not None:
-                await _retrying(partial(bot.send_document, chat_id, file, caption=caption, reply_markup=markup))
-            else:
-                await _retrying(partial(bot.send_photo, chat_id, file, caption=caption, reply_markup=markup))
+            try:
+                content = attachment.content
+                limit = TELEGRAM_DOCUMENT_LIMIT if reply.document is not None else TELEGRAM_PHOTO_LIMIT
+                if len(content) > limit:
+                    raise ValueError(f"{len(content)} bytes is over Telegram's limit of {limit}")
+                file = BufferedInputFile(content, filename=attachment.file_name)
+                caption = reply.text[:CAPTION_LIMIT] if reply.text else None
+                if reply.document is not None:
+                    await _retrying(partial(bot.send_document, chat_id, file, caption=caption, reply_markup=markup))
+                else:
+                    await _retrying(partial(bot.send_photo, chat_id, file, caption=caption, reply_markup=markup))
+            except Exception as error:
+                # One failed file never costs the rest of the turn: its caption goes out with a link instead.
+                log.warning("sending %s to %s failed (%s); offering a download link", attachment.file_name,
+                            chat_id, error)
+                note = await file_fallback(attachment) if file_fallback is not None else \
+                    report_texts.DOWNLOAD_UNAVAILABLE.format(name=attachment.file_name)
+                try:
+                    await _retrying(partial(bot.send_message, chat_id, f"{reply.text}\n\n{note}".strip()[:TEXT_LIMIT],
+                                            reply_markup=markup))
+                except Exception:
+                    log.exception("the download link for %s could not be sent either", attachment.file_name)
             continue
         if reply.replace_previous and edit_message_id is not None and len(reply.text) <= TEXT_LIMIT:
             try:
@@ -206,7 +226,24 @@ class TelegramSender:
 # --- routers ---------------------------------------------------------------------------------------
 
 
-def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> Router:
+def download_fallback(downloads: Downloads | None, user_ref: str) -> Callable[[Attachment], Awaitable[str]]:
+    """The text that replaces a file Telegram refused or cannot take: a one-time download link."""
+
+    async def fallback(attachment: Attachment) -> str:
+        if downloads is None:
+            return report_texts.DOWNLOAD_UNAVAILABLE.format(name=attachment.file_name)
+        try:
+            offer = await asyncio.to_thread(downloads.offer, CHANNEL, user_ref, attachment)
+        except Exception:
+            log.exception("no download link for %s", attachment.file_name)
+            offer = None
+        return downloads.text(offer, attachment.file_name)
+
+    return fallback
+
+
+def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None,
+                downloads: Downloads | None = None) -> Router:
     router = Router(name="hsdt")
     uploads = uploads or UploadButtons(None, handlers)
 
@@ -214,7 +251,8 @@ def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> R
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
         event = message_event(message, event_update.update_id, bot)
         replies = await handlers.handle(event)
-        await send_replies(bot, message.chat.id, replies, upload_urls=await uploads.urls(event.user_ref, replies))
+        await send_replies(bot, message.chat.id, replies, upload_urls=await uploads.urls(event.user_ref, replies),
+                           file_fallback=download_fallback(downloads, event.user_ref))
 
     @router.callback_query(F.data)
     async def on_callback(callback: CallbackQuery, bot: Bot, event_update: Update) -> None:
@@ -225,9 +263,10 @@ def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> R
             message = callback.message
             if isinstance(message, Message):
                 await send_replies(bot, message.chat.id, replies, edit_message_id=message.message_id,
-                                   upload_urls=urls)
+                                   upload_urls=urls, file_fallback=download_fallback(downloads, event.user_ref))
             elif replies:
-                await send_replies(bot, callback.from_user.id, replies, upload_urls=urls)
+                await send_replies(bot, callback.from_user.id, replies, upload_urls=urls,
+                                   file_fallback=download_fallback(downloads, event.user_ref))
         finally:
             # An unanswered press leaves a spinner on the user's phone.
             try:
@@ -238,9 +277,10 @@ def make_router(handlers: Dispatcher, uploads: UploadButtons | None = None) -> R
     return router
 
 
-def build_aiogram_dispatcher(handlers: Dispatcher, uploads: UploadButtons | None = None) -> AiogramDispatcher:
+def build_aiogram_dispatcher(handlers: Dispatcher, uploads: UploadButtons | None = None,
+                             downloads: Downloads | None = None) -> AiogramDispatcher:
     dp = AiogramDispatcher()
-    dp.include_routers(make_router(handlers, uploads))
+    dp.include_routers(make_router(handlers, uploads, downloads))
     return dp
 
 
@@ -303,7 +343,7 @@ async def run_polling(app: App, stop: asyncio.Event | None = None) -> None:
     assert token is not None
     bot = make_bot(token.get_secret_value(), app.settings.telegram_api_base)
     uploads = UploadButtons(upload_links_from_settings(app.settings), app.dispatcher)
-    dp = build_aiogram_dispatcher(app.dispatcher, uploads)
+    dp = build_aiogram_dispatcher(app.dispatcher, uploads, downloads_from_settings(app.settings, app.engine))
     stop = stop or asyncio.Event()
     try:
         await setup_bot(bot, app.dispatcher)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import BodyPartReader, web
 from sqlalchemy.exc import IntegrityError
 
+from hsdt.bot import downloads
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
@@ -327,6 +328,7 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     web_app.router.add_post("/u/{token}", page.upload)
     web_app.router.add_post("/zalo/webhook", _zalo_webhook)
     web_app.router.add_get("/healthz", _health)
+    downloads.register(web_app, downloads.from_settings(app.settings, app.engine))
     return web_app
 
 

@@ -31,6 +31,8 @@ import aiohttp
 
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import RecipientBlocked, RetryLater
+from hsdt.bot.downloads import Downloads
+from hsdt.bot.downloads import from_settings as downloads_from_settings
 from hsdt.bot.numbered import last_options, pack, render, resolve
 from hsdt.bot.upload_links import UploadLinks, from_settings
 from hsdt.bot.zalo_client import (
@@ -41,7 +43,7 @@ from hsdt.bot.zalo_client import (
     ZaloError,
     install_log_redaction,
 )
-from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -150,10 +152,11 @@ def download_ref(session: aiohttp.ClientSession, url: str, name: str | None, siz
 
 class ZaloAdapter:
     def __init__(self, app: App, client: ZaloBotClient, links: UploadLinks | None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, downloads: Downloads | None = None) -> None:
         self.app = app
         self.client = client
         self.links = links
+        self.downloads = downloads
         self.clock = clock
         self.tz = ZoneInfo(app.settings.timezone)
         self.sent_messages = 0
@@ -289,7 +292,11 @@ class ZaloAdapter:
         user_id = await asyncio.to_thread(self._remember, user_ref, options, upload)
         shows_options = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), None)
         parts: list[str] = []
+        pictures: list[tuple[str, Attachment]] = []
         for index, reply in enumerate(replies):
+            if reply.image is not None and not reply.buttons and self.downloads is not None:
+                pictures.append((reply.text, reply.image))  # sent by URL after the texts, caption with it
+                continue
             head = reply.text
             if reply.upload:
                 head += "\n\n" + self._link(user_ref, user_id, reply.upload, texts.UPLOAD_LINK)
@@ -299,16 +306,43 @@ class ZaloAdapter:
             if reply.document is not None or reply.image is not None:
                 attachment = reply.document or reply.image
                 assert attachment is not None
-                body += "\n" + texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+                body += "\n" + await self._file_link(user_ref, attachment)
             parts.append(body)
         if link_text is not None and link_purpose is not None:
             parts.append(self._link(user_ref, user_id, link_purpose, link_text))
         messages = pack(parts, TEXT_LIMIT)
         for text in messages:
             await self.client.send_message(chat_id, text)
-        self.sent_messages += len(messages)
-        log.info("zalo: %d message(s) to %s (%d this run)", len(messages), chat_id, self.sent_messages)
-        return len(messages)
+        sent = len(messages)
+        for caption, picture in pictures:
+            sent += await self._send_picture(chat_id, user_ref, caption, picture)
+        self.sent_messages += sent
+        log.info("zalo: %d message(s) to %s (%d this run)", sent, chat_id, self.sent_messages)
+        return sent
+
+    async def _file_link(self, user_ref: str, attachment: Attachment, *, direct: bool = False) -> str:
+        """A one-time download link for a file Zalo cannot carry (or why there is none)."""
+        if self.downloads is None:
+            return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+        try:
+            offer = await asyncio.to_thread(self.downloads.offer, CHANNEL, user_ref, attachment, direct=direct)
+        except Exception:
+            log.exception("zalo: no download link for %s", attachment.file_name)
+            offer = None
+        return self.downloads.text(offer, attachment.file_name)
+
+    async def _send_picture(self, chat_id: str, user_ref: str, caption: str, picture: Attachment) -> int:
+        """sendPhoto by URL (a direct one-time link); refused or failed, the caption with a download link."""
+        assert self.downloads is not None
+        try:
+            offer = await asyncio.to_thread(self.downloads.offer, CHANNEL, user_ref, picture, direct=True)
+            if offer is not None:
+                await self.client.send_photo(chat_id, offer.url, caption[:TEXT_LIMIT] or None)
+                return 1
+        except Exception as error:
+            log.warning("zalo: sendPhoto to %s failed (%s); sending a download link instead", chat_id, error)
+        await self.client.send_message(chat_id, f"{caption}\n{await self._file_link(user_ref, picture)}".strip())
+        return 1
 
 
 class ZaloSender:
@@ -338,7 +372,8 @@ def make_adapter(app: App) -> ZaloAdapter:
     assert token is not None
     install_log_redaction(token.get_secret_value())
     client = ZaloBotClient(token.get_secret_value(), app.settings.zalo_api_base)
-    return ZaloAdapter(app, client, from_settings(app.settings))
+    return ZaloAdapter(app, client, from_settings(app.settings),
+                       downloads=downloads_from_settings(app.settings, app.engine))
 
 
 async def poll(adapter: ZaloAdapter, stop: asyncio.Event, timeout: int = POLL_TIMEOUT_S) -> None:

@@ -69,6 +69,8 @@ BUTTON_SCHOOL = "🏫 {name}"
 DOWNLOAD_LINK = "📎 {name} ({size}): {url}\n(Liên kết dùng được một lần, đến {expires}.)"
 DOWNLOAD_UNAVAILABLE = "📎 {name}: hệ thống chưa gửi được tệp qua kênh này; Thầy/Cô dùng Telegram hoặc hỏi Sở."
 DOWNLOAD_PAGE_TITLE = "Tải tệp báo cáo"
+DOWNLOAD_BUTTON = "⬇️ Tải tệp về máy"
+DOWNLOAD_ONCE = "Liên kết chỉ dùng được một lần: sau khi tải, tệp được xoá khỏi máy chủ."
 DOWNLOAD_INVALID = "Liên kết tải tệp không hợp lệ. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
 DOWNLOAD_EXPIRED = (
     "Liên kết tải tệp đã hết hạn lúc {expires}. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
