@@ -46,6 +46,7 @@ def write_workbook(data: ReportData, out: IO[bytes] | str, appendices: Iterable[
             _empty(workbook, data, 3, m.NO_TEAMS)
     if default is not None and len(workbook.worksheets) > 1:
         workbook.remove(default)
+    _properties(workbook, data)
     workbook.save(out)
 
 
@@ -57,7 +58,14 @@ def write_form1(data: ReportData, school_id: int, out: IO[bytes] | str) -> None:
     form1(workbook, data, report)
     if default is not None:
         workbook.remove(default)
+    _properties(workbook, data)
     workbook.save(out)
+
+
+def _properties(workbook: Workbook, data: ReportData) -> None:
+    heading = _heading(data)
+    workbook.properties.creator = heading.issuer
+    workbook.properties.title = heading.campaign_name
 
 
 # --- shared --------------------------------------------------------------------------------------------
@@ -361,7 +369,7 @@ def cross_teams(data: ReportData) -> list[CrossTeam]:
             for k, rows in ordered]
 
 
-_FORM3_WIDTHS = (5, 24, 24, 26, 20, 9, 9, 9, 12, 11, 40)
+_FORM3_WIDTHS = (5, 27, 27, 26, 20, 9, 9, 9, 12, 11, 36)
 
 
 def form3(workbook: Workbook, data: ReportData, team: CrossTeam, number: int) -> None:
