@@ -7,12 +7,18 @@ The sheet knows nothing of scores: the appendices (`hsdt.reports.excel`) give it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hsdt.texts import report as m
@@ -33,6 +39,7 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 
+@functools.cache
 def font(size: int = TABLE_SIZE, *, bold: bool = False, italic: bool = False) -> Font:
     return Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
 
@@ -63,6 +70,7 @@ class FormSheet:
         self.split = split
         self.row = 1
         self.widths = tuple(widths)
+        self._styles: dict[tuple[object, ...], StyleArray] = {}
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         self._page_setup()
@@ -89,18 +97,45 @@ class FormSheet:
 
     # --- writing -------------------------------------------------------------------------------------
 
+    def _style(self, cell_font: Font, align: Alignment, border: Border | None, number_format: str | None
+               ) -> StyleArray:
+        """A style computed once per combination and copied onto cells: openpyxl hashes every style object
+        it is given, which for thousands of cells costs more than everything else together."""
+        key = (id(cell_font), id(align), id(border), number_format)
+        found = self._styles.get(key)
+        if found is None:
+            scratch = SheetCell(self.sheet)
+            scratch.font = cell_font
+            scratch.alignment = align
+            if border is not None:
+                scratch.border = border
+            if number_format is not None:
+                scratch.number_format = number_format
+            found = self._styles[key] = copy(scratch._style)
+        return found
+
+    def merge(self, first_row: int, first_col: int, last_row: int, last_col: int,
+              style: StyleArray | None = None) -> None:
+        """Merge a range whose cells are styled already (`style` for the covered cells, which keep the
+        borders). openpyxl's own merge re-derives every border through its slow style setters."""
+        area = MergedCellRange(self.sheet, f"{get_column_letter(first_col)}{first_row}:"
+                                           f"{get_column_letter(last_col)}{last_row}")
+        self.sheet.merged_cells.add(area)
+        cells = area.cells
+        next(cells)  # the top-left cell keeps its value
+        for row, col in cells:
+            covered = MergedCell(self.sheet, row, col)
+            if style is not None:
+                covered._style = copy(style)
+            self.sheet._cells[row, col] = covered
+
     def _put(self, row: int, column: int, value: Any, cell_font: Font, align: Alignment, span: int = 1,
              border: Border | None = None, number_format: str | None = None) -> None:
         cell = self.sheet.cell(row=row, column=column, value=value)
-        cell.font = cell_font
-        cell.alignment = align
-        if number_format is not None:
-            cell.number_format = number_format
+        style = self._style(cell_font, align, border, number_format)
+        cell._style = copy(style)
         if span > 1:
-            self.sheet.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + span - 1)
-        if border is not None:
-            for col in range(column, column + span):
-                self.sheet.cell(row=row, column=col).border = border
+            self.merge(row, column, row, column + span - 1, style if border is not None else None)
 
     def heading(self, parent: str, unit: str, date_line: str, appendix: int, title: str, notice_ref: str,
                 subtitle: str) -> None:
@@ -135,16 +170,13 @@ class FormSheet:
             for header in cells:
                 while (row, column) in taken:
                     column += 1
-                cell = self.sheet.cell(row=row, column=column, value=header.text)
-                cell.font = font(bold=True)
-                cell.alignment = CENTER
                 end_row, end_col = row + header.rows - 1, column + header.cols - 1
+                style = self._style(font(bold=True), CENTER, BOX, None)
+                cell = self.sheet.cell(row=row, column=column, value=header.text)
+                cell._style = copy(style)
+                taken |= {(r, c) for r in range(row, end_row + 1) for c in range(column, end_col + 1)}
                 if end_row > row or end_col > column:
-                    self.sheet.merge_cells(start_row=row, start_column=column, end_row=end_row, end_column=end_col)
-                for r in range(row, end_row + 1):
-                    for c in range(column, end_col + 1):
-                        taken.add((r, c))
-                        self.sheet.cell(row=r, column=c).border = BOX
+                    self.merge(row, column, end_row, end_col, style)
                 # A cell spanning both levels shares its lines between them.
                 needed = -(-self._lines(header.text, column, header.cols, bold=True) // header.rows)
                 for r in range(row, end_row + 1):
@@ -182,7 +214,7 @@ class FormSheet:
 
     def merge_down(self, column: int, first: int, last: int) -> None:
         if last > first:
-            self.sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+            self.merge(first, column, last, column, copy(self.sheet.cell(row=first, column=column)._style))
 
     def line(self, text: str, *, bold: bool = False, italic: bool = False) -> None:
         self._put(self.row, 1, text, font(bold=bold, italic=italic), TOP_LEFT, self.width)

@@ -58,7 +58,7 @@ def summary(data: ReportData) -> str:
                  else m.NO_MEAN)
     if data.scope.kind == "city" and city.districts:
         lines += ["", m.MEANS_TITLE]
-        shown = sorted(city.districts, key=lambda d: (d.mean is None, d.mean or 0, d.district.name))
+        shown = list(city.districts)  # the roster's order; "Thấp nhất" below picks out the lowest
         lines += [_mean_line(d) for d in shown[:MAX_DISTRICT_LINES]]
         if len(shown) > MAX_DISTRICT_LINES:
             lines.append(m.MORE_DISTRICTS.format(count=len(shown) - MAX_DISTRICT_LINES))
