@@ -153,7 +153,8 @@ class FormSheet:
         self._put(r + 7, 1, notice_ref, font(HEADING_SIZE, italic=True), CENTER, self.width)
         self._put(r + 8, 1, subtitle, font(HEADING_SIZE, bold=True), CENTER, self.width)
         self.sheet.row_dimensions[r + 2].height = 10
-        for offset, text, size in ((0, parent, HEADING_SIZE), (1, unit, HEADING_SIZE), (6, title, HEADING_SIZE + 1),
+        for offset, text, size in ((0, parent, HEADING_SIZE), (1, unit, HEADING_SIZE), (3, date_line, HEADING_SIZE),
+                                   (5, m.APPENDIX, HEADING_SIZE), (6, title, HEADING_SIZE + 1),
                                    (7, notice_ref, HEADING_SIZE), (8, subtitle, HEADING_SIZE)):
             span = self.width if offset > 1 else left
             self.fit(r + offset, self._lines(text, 1, span, bold=True) if size else 1, size)
