@@ -8,6 +8,7 @@ The sheet knows nothing of scores: the appendices (`hsdt.reports.excel`) give it
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ LINE_HEIGHT = 16.0  # points per line of 12 pt text
 _CHARS_PER_WIDTH = 1.15  # Times New Roman 12 pt characters per unit of column width, on average
 RULE = "\u2500" * 14  # a short solid rule under the issuing unit and the motto
 
+_STYLES: weakref.WeakKeyDictionary[Any, dict[tuple[object, ...], StyleArray]] = weakref.WeakKeyDictionary()
 _THIN = Side(style="thin")
 BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -70,7 +72,8 @@ class FormSheet:
         self.split = split
         self.row = 1
         self.widths = tuple(widths)
-        self._styles: dict[tuple[object, ...], StyleArray] = {}
+        # Styles live in the workbook: one cache per workbook, shared by its sheets.
+        self._styles = _STYLES.setdefault(sheet.parent, {})
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         self._page_setup()
