@@ -1,11 +1,13 @@
-"""Benchmark: /report's aggregation and the full workbook export for a country-sized campaign.
+"""Benchmark: /report's aggregation and the full workbook of forms (one Phụ lục 1 sheet per school) for a
+city-sized campaign by default (600 schools in 30 managing units; `--schools 15000 --districts 700` for a
+country, which takes minutes: every school is a form of its own).
 
-Generates 15,000 schools in 700 districts (all 11 scored criteria answered and submitted, a share
+Generates the schools (all 11 scored criteria answered and submitted, a share
 re-scored by the district and a share cross-inspected) with bulk inserts, then measures each step in
 a fresh child process: wall time, and the child's peak resident memory (getrusage) and peak Python
 allocations (tracemalloc, in a second, separate run because tracing slows the code down).
 
-Run: ``.venv/bin/python bench/bench_report.py [--url sqlite:////tmp/bench.sqlite3] [--schools 15000]``
+Run: ``.venv/bin/python bench/bench_report.py [--url sqlite:////tmp/bench.sqlite3] [--schools 600] [--pdf]``
 (PostgreSQL: ``--url postgresql+psycopg://postgres@127.0.0.1:5432/hsdt_bench``, created if missing).
 """
 
@@ -164,15 +166,21 @@ def measure(url: str, what: str, trace: bool) -> dict:
         rubric = RubricCache().for_campaign(uow, campaign)
         units = Units.load(uow)
         scope = Scope("city", frozenset(u.id for u in units.by_id.values() if u.kind == "school"), "")
-        data = gather(uow, campaign, rubric, scope, datetime.now(UTC) + timedelta(days=1), details=what == "workbook",
+        data = gather(uow, campaign, rubric, scope, datetime.now(UTC) + timedelta(days=1), details=what != "summary",
                       units=units)
     size = 0
     if what == "summary":
         size = len(report_text.summary(data))
-    else:
+    elif what == "workbook":
         buffer = io.BytesIO()
         write_workbook(data, buffer)
         size = len(buffer.getvalue())
+    else:  # the PDF of Phụ lục 2 (one form per managing unit), through LibreOffice
+        from hsdt.reports.pdf import xlsx_to_pdf
+
+        buffer = io.BytesIO()
+        write_workbook(data, buffer, appendices=[2])
+        size = len(xlsx_to_pdf(buffer.getvalue(), timeout_s=600))
     elapsed = time.perf_counter() - started
     peak_traced = tracemalloc.get_traced_memory()[1] if trace else 0
     engine.dispose()
@@ -189,12 +197,13 @@ def _child(url: str, what: str, trace: bool) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="sqlite:////tmp/hsdt-bench-report.sqlite3")
-    parser.add_argument("--schools", type=int, default=15_000)
-    parser.add_argument("--districts", type=int, default=700)
+    parser.add_argument("--schools", type=int, default=600)
+    parser.add_argument("--districts", type=int, default=30)
     parser.add_argument("--rescored", type=float, default=0.6, help="share of schools re-scored by the district")
     parser.add_argument("--crossed", type=float, default=0.1, help="share of schools cross-inspected")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--measure", choices=["summary", "workbook"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["summary", "workbook", "pdf"], help=argparse.SUPPRESS)
+    parser.add_argument("--pdf", action="store_true", help="also time the PDF of Phụ lục 2 (needs LibreOffice)")
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help="measure the existing data set, do not generate")
     args = parser.parse_args()
@@ -207,7 +216,7 @@ def main() -> None:
         print(f"generated {args.schools} schools in {args.districts} districts "
               f"({args.rescored:.0%} re-scored, {args.crossed:.0%} cross-inspected) in "
               f"{time.perf_counter() - started:.1f} s at {make_url(args.url).render_as_string(hide_password=True)}")
-    for what in ("summary", "workbook"):
+    for what in ("summary", "workbook", *(("pdf",) if args.pdf else ())):
         timed = _child(args.url, what, trace=False)
         traced = _child(args.url, what, trace=True)
         print(f"{what:9s} {timed['seconds']:6.2f} s  peak RSS {timed['max_rss_mb']:6.0f} MB  "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,12 +72,41 @@ class Document:
     mime_type: str = "application/octet-stream"
 
 
+class DeferredDocument:
+    """An attachment made after the event's transaction has committed, from a data set it reads in a
+    transaction of its own: the handler only says what to make. The dispatcher renders it in a worker
+    (off the database thread and the event loop) before the adapter sends it; any other reader of
+    `content` renders it on first access. `render` may raise: the reply then carries no file."""
+
+    def __init__(
+        self, file_name: str, render: Callable[[], bytes], mime_type: str = "application/octet-stream"
+    ) -> None:
+        self.file_name = file_name
+        self.mime_type = mime_type
+        self._render = render
+        self._content: bytes | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def content(self) -> bytes:
+        with self._lock:
+            if self._content is None:
+                self._content = self._render()
+            return self._content
+
+    def rendered(self) -> Document:
+        return Document(self.file_name, self.content, self.mime_type)
+
+
+Attachment = Document | DeferredDocument
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    document: Document | None = None
-    image: Document | None = None
+    document: Attachment | None = None
+    image: Attachment | None = None
     replace_previous: bool = False
     # Adapters that number buttons letter them instead, so a typed number stays an answer.
     expects_number: bool = False
@@ -119,6 +149,10 @@ class Reply:
             value = getattr(self, item.name)
             if item.name == "buttons":
                 value = [[[b.label, b.action] for b in row] for row in value]
+            elif isinstance(value, DeferredDocument):
+                # Made from a data set after the commit: a redelivery re-sends the text, not the file
+                # (the user asks again for a fresh one).
+                value = None
             elif isinstance(value, Document):
                 value = {"file_name": value.file_name, "mime_type": value.mime_type,
                          "content": base64.b64encode(value.content).decode("ascii")}

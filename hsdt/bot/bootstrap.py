@@ -32,6 +32,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from hsdt.bot.delivery import OutboxDelivery
+    from hsdt.bot.downloads import Downloads
     from hsdt.bot.telegram import TelegramChannel
     from hsdt.bot.zalo import ZaloChannel
 
@@ -46,6 +47,8 @@ class App:
     checker: object | None
     demo: RosterResult | None = None
     links: UploadLinks | None = None
+    # One-time links to files a chat cannot carry (Zalo's documents, Telegram's oversized files).
+    downloads: Downloads | None = None
     telegram: TelegramChannel | None = None
     zalo: ZaloChannel | None = None
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
@@ -158,6 +161,9 @@ def wire_channels(app: App) -> App:
     """One client per configured channel, its reply delivery and its outbound sender."""
     settings = app.settings
     tz = ZoneInfo(settings.timezone)
+    from hsdt.bot import downloads
+
+    app.downloads = downloads.from_settings(settings, app.engine)
     # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
     # of a Zalo chat handled by a process without the Zalo token.
     from hsdt.bot.zalo import CHANNEL as ZALO
@@ -169,15 +175,16 @@ def wire_channels(app: App) -> App:
 
         bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
         app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
-                                       busy_poll_s=settings.telegram_busy_poll_s)
-        app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher)
+                                       busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads)
+        app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher, app.downloads)
         app._closers.append(bot.session.close)
     if settings.zalo_bot_token is not None:
         from hsdt.bot.zalo import ZaloChannel
         from hsdt.bot.zalo_client import ZaloBotClient
 
         client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
-        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s)
+        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s,
+                               downloads=app.downloads)
         app.senders[ZALO] = app.zalo.sender
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)

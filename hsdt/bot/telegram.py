@@ -55,12 +55,14 @@ from aiogram.types import (
 )
 
 from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Downloads
 from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.texts import channels as channel_texts
+from hsdt.texts import report as report_texts
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +178,12 @@ class TelegramTurns:
     """Renders one turn into Bot API calls. The hint is the pressed message, which the first reply
     that replaces the previous screen edits in place."""
 
-    def __init__(self, bot: Bot, links: UploadLinks | None, dispatcher: Dispatcher) -> None:
+    def __init__(self, bot: Bot, links: UploadLinks | None, dispatcher: Dispatcher,
+                 downloads: Downloads | None = None) -> None:
         self.bot = bot
         self.links = links
         self.dispatcher = dispatcher
+        self.downloads = downloads
 
     async def _upload_url(self, user_ref: str, reply: Reply) -> str | None:
         if self.links is None or not reply.upload:
@@ -197,7 +201,7 @@ class TelegramTurns:
                 if await self._edit(chat_id, edit_id, reply, markup):
                     progress(index + 1)
                     continue
-            await self._send(chat_id, reply, markup)
+            await self._send(chat_id, reply, markup, user_ref)
             progress(index + 1)
 
     async def _edit(self, chat_id: int, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
@@ -215,15 +219,44 @@ class TelegramTurns:
             log.info("edit refused (%s); sending a new message", refusal)
             return False
 
-    async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        chunks = split_text(text, TEXT_LIMIT)
+        for number, chunk in enumerate(chunks):
+            last = number == len(chunks) - 1
+            await call(lambda chunk=chunk, last=last: self.bot.send_message(  # type: ignore[misc]
+                chat_id, chunk, reply_markup=markup if last else None))
+
+    async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None, user_ref: str) -> None:
         attachment = reply.document or reply.image
         if attachment is None:
-            chunks = split_text(reply.text, TEXT_LIMIT)
-            for number, chunk in enumerate(chunks):
-                last = number == len(chunks) - 1
-                await call(lambda chunk=chunk, last=last: self.bot.send_message(  # type: ignore[misc]
-                    chat_id, chunk, reply_markup=markup if last else None))
+            await self._send_text(chat_id, reply.text, markup)
             return
+        limit = TELEGRAM_DOCUMENT_LIMIT if reply.document is not None else TELEGRAM_PHOTO_LIMIT
+        try:
+            if len(attachment.content) > limit:
+                raise SendRefused(f"{len(attachment.content)} bytes is over Telegram's limit of {limit}")
+            await self._send_file(chat_id, reply, markup)
+        except RecipientBlocked:
+            raise
+        except SendRefused as refusal:
+            # One refused file never costs the rest of the turn: its text goes out with a download link.
+            log.warning("sending %s was refused (%s); offering a download link", attachment.file_name, refusal)
+            note = await self._download_note(user_ref, attachment)
+            await self._send_text(chat_id, f"{reply.text}\n\n{note}".strip(), markup)
+
+    async def _download_note(self, user_ref: str, attachment: Attachment) -> str:
+        if self.downloads is None:
+            return report_texts.DOWNLOAD_UNAVAILABLE.format(name=attachment.file_name)
+        try:
+            offer = await asyncio.to_thread(self.downloads.offer, CHANNEL, user_ref, attachment)
+        except Exception:
+            log.exception("no download link for %s", attachment.file_name)
+            offer = None
+        return self.downloads.text(offer, attachment.file_name)
+
+    async def _send_file(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+        attachment = reply.document or reply.image
+        assert attachment is not None
         caption: str | None = reply.text or None
         if caption is not None and len(caption) > CAPTION_LIMIT:
             for chunk in split_text(caption, TEXT_LIMIT):  # too long for a caption: the text goes first
@@ -241,9 +274,11 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, links: UploadLinks | None = None, dispatcher: Dispatcher | None = None) -> None:
+    def __init__(self, bot: Bot, links: UploadLinks | None = None, dispatcher: Dispatcher | None = None,
+                 downloads: Downloads | None = None) -> None:
         self.bot = bot
-        self.turns = TelegramTurns(bot, links if dispatcher is not None else None, dispatcher)  # type: ignore[arg-type]
+        self.turns = TelegramTurns(bot, links if dispatcher is not None else None,
+                                   dispatcher, downloads)  # type: ignore[arg-type]
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
         await self.turns.send_turn(external_id, replies, lambda _n: None, None)
@@ -303,9 +338,10 @@ class TelegramChannel:
     links: UploadLinks | None = None
     poll_timeout: int = 25
     busy_poll_s: float = 0.03
+    downloads: Downloads | None = None
 
     def __post_init__(self) -> None:
-        self.turns = TelegramTurns(self.bot, self.links, self.dispatcher)
+        self.turns = TelegramTurns(self.bot, self.links, self.dispatcher, self.downloads)
         self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns)
         self.offsets = Offsets()
 

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import BodyPartReader, MultipartReader, web
 
 from hsdt.actions.self_assessment import EvidenceFor
+from hsdt.bot import downloads
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks
@@ -429,11 +430,16 @@ def _health_routes(web_app: web.Application, app: App, config: WebConfig) -> Non
     web_app.router.add_get("/healthz", _health)
 
 
+def _download_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
+    downloads.register(web_app, app.downloads)
+
+
 # One line per route group.
 ROUTES: list[Callable[[web.Application, App, WebConfig], None]] = [
     _upload_routes,
     _zalo_routes,
     _health_routes,
+    _download_routes,
 ]
 
 

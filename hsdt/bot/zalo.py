@@ -32,11 +32,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.downloads import Downloads
 from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import last_options, pack, render, resolve
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.zalo_client import POLL_TIMEOUT_S, TEXT_LIMIT, ZaloApiError, ZaloBotClient, ZaloError
-from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, Button, FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -203,8 +204,9 @@ class ZaloTurns:
     """One turn as few messages as the 2,000-character limit allows (the plan counts messages)."""
 
     def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None, tz: ZoneInfo,
-                 quota_wait_s: float = 60.0) -> None:
+                 quota_wait_s: float = 60.0, downloads: Downloads | None = None) -> None:
         self.client = client
+        self.downloads = downloads
         self.quota_wait_s = quota_wait_s
         self.dispatcher = dispatcher
         self.links = links
@@ -219,9 +221,19 @@ class ZaloTurns:
         return template.format(url=url, expires=expires)
 
     def render(self, user_ref: str, user_id: int | None, replies: list[Reply]) -> list[str]:
+        return self.compose(user_ref, user_id, replies)[0]
+
+    def compose(self, user_ref: str, user_id: int | None,
+                replies: list[Reply]) -> tuple[list[str], list[tuple[str, Attachment]]]:
+        """The turn's text messages, and the pictures to send by URL after them (with their captions).
+        Zalo carries no files: a document becomes a one-time download link in the text."""
         shows_options = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), None)
         parts: list[str] = []
+        pictures: list[tuple[str, Attachment]] = []
         for index, reply in enumerate(replies):
+            if reply.image is not None and not reply.buttons and self.downloads is not None:
+                pictures.append((reply.text, reply.image))
+                continue
             if not reply.text and reply.upload:  # the channel's own: only the link
                 parts.append(self._link(user_ref, user_id, reply.upload, texts.UNSUPPORTED_FILE))
                 continue
@@ -233,25 +245,54 @@ class ZaloTurns:
             body = render(shown)
             attachment = reply.document or reply.image
             if attachment is not None:
-                body += "\n" + texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+                body += "\n" + self._file_link(user_ref, attachment)
             parts.append(body)
-        return pack(parts, TEXT_LIMIT)
+        return pack(parts, TEXT_LIMIT), pictures
+
+    def _file_link(self, user_ref: str, attachment: Attachment, *, direct: bool = False) -> str:
+        if self.downloads is None:
+            return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+        try:
+            offer = self.downloads.offer(CHANNEL, user_ref, attachment, direct=direct)
+        except Exception:
+            log.exception("zalo: no download link for %s", attachment.file_name)
+            offer = None
+        return self.downloads.text(offer, attachment.file_name)
+
+    async def _send(self, user_ref: str, text: str) -> None:
+        try:
+            await self.client.send_message(user_ref, text)
+        except Exception as error:
+            mapped = classify(error, self.quota_wait_s)
+            if mapped is error:
+                raise
+            raise mapped from error
+        self.sent_messages += 1
+
+    async def _send_picture(self, user_ref: str, caption: str, picture: Attachment) -> None:
+        """sendPhoto by URL (a direct one-time link); refused or failed, the caption with a download link."""
+        assert self.downloads is not None
+        try:
+            offer = await asyncio.to_thread(self.downloads.offer, CHANNEL, user_ref, picture, direct=True)
+            if offer is not None:
+                await self.client.send_photo(user_ref, offer.url, caption[:TEXT_LIMIT] or None)
+                self.sent_messages += 1
+                return
+        except Exception as error:
+            log.warning("zalo: sendPhoto to %s failed (%s); sending a download link instead", user_ref, error)
+        link = await asyncio.to_thread(self._file_link, user_ref, picture)
+        await self._send(user_ref, f"{caption}\n{link}".strip())
 
     async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
                         hint: None) -> None:
         user_id = None
         if any(r.upload for r in replies):
             user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
-        messages = self.render(user_ref, user_id, replies)
+        messages, pictures = await asyncio.to_thread(self.compose, user_ref, user_id, replies)
         for text in messages:
-            try:
-                await self.client.send_message(user_ref, text)
-            except Exception as error:
-                mapped = classify(error, self.quota_wait_s)
-                if mapped is error:
-                    raise
-                raise mapped from error
-            self.sent_messages += 1
+            await self._send(user_ref, text)
+        for caption, picture in pictures:
+            await self._send_picture(user_ref, caption, picture)
         progress(len(replies))
         log.info("zalo: %d message(s) to %s (%d this run)", len(messages), user_ref, self.sent_messages)
 
@@ -273,11 +314,11 @@ class ZaloSender:
 
 class ZaloChannel:
     def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None,
-                 tz: ZoneInfo, quota_wait_s: float = 60.0) -> None:
+                 tz: ZoneInfo, quota_wait_s: float = 60.0, downloads: Downloads | None = None) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.links = links
-        self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s)
+        self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s, downloads)
         self.sender = ZaloSender(self.turns)
         self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns)
         self._downloads: aiohttp.ClientSession | None = None

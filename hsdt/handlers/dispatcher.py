@@ -8,6 +8,7 @@ redelivered event is never applied again: it gets back the stored replies not ye
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers import conversation, enrolment
+from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
@@ -132,9 +134,12 @@ class Dispatcher:
         # thread does all transactions. PostgreSQL takes concurrent transactions.
         workers = 1 if engine.dialect.name == "sqlite" else config.db_workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-db")
+        # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
+        self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._render_pool.shutdown(wait=True)
 
     @property
     def users_in_flight(self) -> int:
@@ -151,7 +156,10 @@ class Dispatcher:
         async def work() -> Handled:
             checked = await self._check_file(event) if event.kind is Kind.DOCUMENT else None
             try:
-                return await self._db(self.process_sync, event, checked)
+                handled = await self._db(self.process_sync, event, checked)
+                # Files made from a data set are rendered now, after the commit, off the database thread.
+                rendered = await render_attachments(handled.replies, self._render_pool)
+                return dataclasses.replace(handled, replies=rendered)
             finally:
                 if checked is not None and checked.path is not None:
                     checked.path.unlink(missing_ok=True)

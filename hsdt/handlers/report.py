@@ -1,19 +1,23 @@
-"""/report (/baocao): the summary of what the user may see, a chart, drill-down buttons and the
-Excel workbook on request. Every press re-derives the user's scope, so a crafted button cannot
-widen it."""
+"""/report (/baocao): the summary of what the user may see with its drill-down buttons, then a chart;
+the workbook and the PDFs of the appendices on request; a principal's own Phụ lục 1 once submitted.
+Every press re-derives the user's scope, so a crafted button cannot widen it.
+
+Inside the event's transaction the handler reads only what the summary needs. Files (chart, workbook,
+PDFs) are `DeferredDocument`s: made after the commit, in a worker, from a data set each reads in a
+read-only transaction of its own (`hsdt.reports.exports`)."""
 
 from __future__ import annotations
 
-import io
 import logging
+from functools import partial
 
 from hsdt import texts as messages
-from hsdt.events import Button, Document, Reply, rows
+from hsdt.events import Button, DeferredDocument, Reply, rows
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
-from hsdt.reports import text
-from hsdt.reports.dataset import ReportData, Scope, Units, gather, narrow_to_district, scope_for
-from hsdt.storage.models import Role
+from hsdt.reports import exports, pdf, text
+from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, narrow_to_district, scope_for
+from hsdt.storage.models import Role, SubmissionStatus
 from hsdt.texts import report as m
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,7 @@ log = logging.getLogger(__name__)
 P = "rp"
 MAX_BUTTONS = 40
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_MIME = "application/pdf"
 
 
 def open_(ctx: Ctx) -> list[Reply]:
@@ -35,18 +40,20 @@ def open_(ctx: Ctx) -> list[Reply]:
     data = _gather(ctx, units, scope)
     buttons: list[Button] = []
     if scope.kind in ("city", "district") and len(data.city.districts) > 1:
-        districts = sorted(data.city.districts, key=lambda d: (d.mean is None, d.mean or 0, d.district.name))
         buttons += [Button(m.BUTTON_DISTRICT.format(name=d.district.name), f"{P}:d:{d.district.id}")
-                    for d in districts[:MAX_BUTTONS]]
+                    for d in data.city.districts[:MAX_BUTTONS]]
         items = [(d.district.name, d.mean) for d in data.city.districts if d.mean is not None]
+        caption = m.CHART_CAPTION
     else:
         reports = [r for d in data.city.districts for r in d.schools]
         buttons += [Button(m.BUTTON_SCHOOL.format(name=r.school.name), f"{P}:s:{r.school.id}")
                     for r in reports[:MAX_BUTTONS]]
         items = [(r.school.name, r.final) for r in reports if r.final is not None]
-    buttons.append(Button(m.BTN_EXCEL, f"{P}:x"))
+        caption = m.CHART_CAPTION_ASSIGNED if scope.kind == "assigned" else \
+            m.CHART_CAPTION_SCHOOLS.format(unit=scope.label)
+    buttons += [Button(m.BTN_EXCEL, f"{P}:x"), Button(m.BTN_PDF, f"{P}:p")]
     summary = Reply(text.summary(data), buttons=rows(*buttons))
-    return [*_chart(ctx, items), summary]  # type: ignore[arg-type]
+    return [summary, *_chart(ctx, caption, items)]  # type: ignore[arg-type]
 
 
 def on_button(ctx: Ctx) -> list[Reply]:
@@ -60,20 +67,26 @@ def on_button(ctx: Ctx) -> list[Reply]:
     units = Units.load(ctx.uow)
     scope = _scope(ctx, units)
     if action == "x":
-        return [_workbook(ctx, units, scope)]
+        return [_workbook(ctx, scope)]
+    if action == "p":
+        return _pdfs(ctx, scope)
     if argument is None or argument not in units.by_id:
         return [Reply(m.NOT_IN_SCOPE)]
-    if action == "s":
+    if action in ("s", "f", "fp"):
         if not scope.allows(argument):
             return [Reply(m.NOT_IN_SCOPE)]
-        return _school(ctx, units, scope, argument)
-    if action in ("d", "xd"):
+        if action == "s":
+            return _school(ctx, units, scope, argument)
+        return [_form1(ctx, units, argument, as_pdf=action == "fp")]
+    if action in ("d", "xd", "pd"):
         # A principal's scope is their school, never a district view (its mean would be theirs alone).
         narrowed = narrow_to_district(scope, units, argument) if scope.kind != "school" else None
         if narrowed is None:
             return [Reply(m.NOT_IN_SCOPE)]
         if action == "xd":
-            return [_workbook(ctx, units, narrowed)]
+            return [_workbook(ctx, narrowed)]
+        if action == "pd":
+            return _pdfs(ctx, narrowed)
         return _district(ctx, units, scope, narrowed, argument)
     return [Reply(messages.STALE_BUTTON)]
 
@@ -92,46 +105,93 @@ def _district(ctx: Ctx, units: Units, scope: Scope, narrowed: Scope, district_id
     reports = [r for d in data.city.districts for r in d.schools]
     buttons = [Button(m.BUTTON_SCHOOL.format(name=r.school.name), f"{P}:s:{r.school.id}")
                for r in reports[:MAX_BUTTONS]]
-    buttons.append(Button(m.BTN_EXCEL, f"{P}:xd:{district_id}"))
+    buttons += [Button(m.BTN_EXCEL, f"{P}:xd:{district_id}"), Button(m.BTN_PDF, f"{P}:pd:{district_id}")]
     if scope.kind == "city":
         buttons.append(Button(m.BTN_CITY, f"{P}:c"))
     items = [(r.school.name, r.final) for r in reports if r.final is not None]
-    return [*_chart(ctx, items), Reply(text.district_detail(data, district_id), buttons=rows(*buttons))]  # type: ignore[arg-type]
+    caption = m.CHART_CAPTION_SCHOOLS.format(unit=units.by_id[district_id].name)
+    return [Reply(text.district_detail(data, district_id), buttons=rows(*buttons)),
+            *_chart(ctx, caption, items)]  # type: ignore[arg-type]
 
 
 def _school(ctx: Ctx, units: Units, scope: Scope, school_id: int) -> list[Reply]:
     narrowed = Scope("school", frozenset({school_id}), units.by_id[school_id].name, school_id)
     data = _gather(ctx, units, narrowed, details=True)
-    buttons = [Button(m.BTN_EXCEL, f"{P}:x")] if scope.kind == "school" else []
+    buttons: list[Button] = []
+    if data.submitted(school_id, SELF):
+        buttons += [Button(m.BTN_FORM1_EXCEL, f"{P}:f:{school_id}"), Button(m.BTN_FORM1_PDF, f"{P}:fp:{school_id}")]
     district_id = units.district_of(school_id)
     if scope.kind != "school" and district_id is not None and narrow_to_district(scope, units, district_id):
         buttons.append(Button(m.BUTTON_DISTRICT.format(name=units.by_id[district_id].name), f"{P}:d:{district_id}"))
     return [Reply(text.school_detail(data, school_id), buttons=rows(*buttons))]
 
 
-def _chart(ctx: Ctx, items: list[tuple[str, float]]) -> list[Reply]:
+def _chart(ctx: Ctx, caption: str, items: list[tuple[str, float]]) -> list[Reply]:
     if not items:
         return []
-    from hsdt.reports.chart import bar_chart
-
-    try:
-        png = bar_chart(m.CHART_CAPTION, items, ctx.rubric)  # type: ignore[arg-type]
-    except ImportError:  # matplotlib not installed: the summary still goes out
-        log.warning("matplotlib is not installed; /report without a chart")
-        return []
-    return [Reply(m.CHART_CAPTION, image=Document("bieu-do.png", png, "image/png"))]
+    render = partial(exports.chart_bytes, caption, items, ctx.rubric)
+    return [Reply(caption, image=DeferredDocument(m.FILE_CHART, render, "image/png"))]
 
 
-def _workbook(ctx: Ctx, units: Units, scope: Scope) -> Reply:
-    from hsdt.reports.excel import write_workbook
+def _request(ctx: Ctx, scope: Scope) -> exports.ExportRequest:
+    return exports.ExportRequest(ctx.uow.session.get_bind(), ctx.campaign.id, ctx.rubric, scope, ctx.now,  # type: ignore[arg-type,union-attr]
+                                 str(ctx.tz))
 
+
+def _stamp(ctx: Ctx) -> str:
+    return f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
+
+
+def _workbook(ctx: Ctx, scope: Scope) -> Reply:
     if not scope.school_ids:
         return Reply(m.NOTHING_IN_SCOPE)
-    data = _gather(ctx, units, scope, details=True)
-    buffer = io.BytesIO()
-    write_workbook(data, buffer)
-    name = f"bao-cao-hsdt-{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}.xlsx"
-    return Reply(m.EXCEL_CAPTION, document=Document(name, buffer.getvalue(), XLSX_MIME))
+    read = exports.SharedRead(_request(ctx, scope))
+    document = DeferredDocument(m.FILE_XLSX.format(stamp=_stamp(ctx)), lambda: exports.workbook_bytes(read()),
+                                XLSX_MIME)
+    return Reply(m.EXCEL_CAPTION, document=document)
+
+
+def _pdf_missing() -> Reply | None:
+    if pdf.available():
+        return None
+    log.warning("PDF requested but LibreOffice (soffice) is not installed; apt-get install libreoffice-calc-nogui")
+    return Reply(m.PDF_UNAVAILABLE)
+
+
+def _pdfs(ctx: Ctx, scope: Scope) -> list[Reply]:
+    if not scope.school_ids:
+        return [Reply(m.NOTHING_IN_SCOPE)]
+    if (missing := _pdf_missing()) is not None:
+        return [missing]
+    read = exports.SharedRead(_request(ctx, scope))
+    replies = []
+    for appendix, name in m.APPENDIX_NAMES.items():
+        def render(appendix: int = appendix) -> bytes:
+            return exports.pdf_of(lambda: exports.appendix_bytes(read(), appendix))
+
+        document = DeferredDocument(m.FILE_PDF.format(n=appendix, stamp=_stamp(ctx)), render, PDF_MIME)
+        replies.append(Reply(m.PDF_CAPTION.format(appendix=name), document=document))
+    return replies
+
+
+def _form1(ctx: Ctx, units: Units, school_id: int, *, as_pdf: bool) -> Reply:
+    submission = ctx.uow.submissions.get(ctx.campaign.id, school_id)  # type: ignore[union-attr,arg-type]
+    if submission is None or submission.status != SubmissionStatus.SUBMITTED:
+        return Reply(m.NO_FORM_YET)
+    school = units.by_id[school_id]
+    read = exports.SharedRead(_request(ctx, Scope("school", frozenset({school_id}), school.name, school_id)))
+
+    def workbook() -> bytes:
+        return exports.form1_bytes(read(), school_id)
+
+    if as_pdf:
+        if (missing := _pdf_missing()) is not None:
+            return missing
+        name = m.FILE_FORM1_PDF.format(code=school.code.lower(), stamp=_stamp(ctx))
+        return Reply(m.FORM1_PDF_CAPTION.format(school=school.name),
+                     document=DeferredDocument(name, lambda: exports.pdf_of(workbook), PDF_MIME))
+    name = m.FILE_FORM1.format(code=school.code.lower(), stamp=_stamp(ctx))
+    return Reply(m.FORM1_CAPTION.format(school=school.name), document=DeferredDocument(name, workbook, XLSX_MIME))
 
 
 feature = Feature(

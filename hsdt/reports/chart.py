@@ -7,6 +7,7 @@ import io
 import threading
 
 from hsdt.scoring import Rubric
+from hsdt.texts import report as m
 
 MAX_BARS = 40
 # pyplot keeps global state; one drawing at a time.
@@ -41,7 +42,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], rubric: Rubric, *, not
                              label=f"{band.label} ≥ {band.min_points:g}")
         axes.legend(loc="lower right", fontsize=7)
         axes.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
-        axes.set_xlabel("Điểm")
+        axes.set_xlabel(m.CHART_AXIS)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

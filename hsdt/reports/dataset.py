@@ -6,12 +6,14 @@ aggregation is `hsdt.scoring.aggregate`, the renderings are `text`, `excel` and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hsdt.scoring import CityReport, DistrictInput, Rubric, SchoolInput, aggregate
+from hsdt.reports.heading import FormHeading, heading_for
+from hsdt.scoring import CityReport, DistrictInput, DistrictReport, Rubric, SchoolInput, aggregate
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -28,6 +30,18 @@ class UnitInfo:
     kind: str
     parent_id: int | None
     uses_erecords: bool
+
+
+def roster_key(unit: UnitInfo) -> tuple[int, ...]:
+    """The one order of units everywhere in reports: the roster's. Units are created in the order the
+    roster lists them, so their ids follow it; never alphabetical (every "huyện" before every "quận")."""
+    return (unit.id,)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    file_name: str
+    status: str  # the verdict's status: valid | invalid | indeterminate | unsigned | error
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,14 @@ class ReportData:
     comments: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     users: dict[int, tuple[str, str, int]] = field(default_factory=dict)
     cross_assignments: list[tuple[int, int]] = field(default_factory=list)  # (inspector, school)
+    # The school's own submitted answers (school -> criterion -> value) and evidence files (self kind).
+    answers: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    evidence: dict[int, dict[str, list[EvidenceItem]]] = field(default_factory=dict)
     tz: str = "Asia/Ho_Chi_Minh"
+    heading: FormHeading | None = None
+
+    def submitted(self, school_id: int, kind: str) -> bool:
+        return self.assessment(school_id, kind).status == SubmissionStatus.SUBMITTED
 
     def assessment(self, school_id: int, kind: str) -> Assessment:
         return self.assessments.get((school_id, kind)) or Assessment()
@@ -171,14 +192,30 @@ def gather(
         )
         for s in scope.school_ids
     ]
-    city = aggregate(rubric, districts, schools)
+    city = in_roster_order(aggregate(rubric, districts, schools), units)
     overdue: list[int] = []
     if now > campaign.self_assessment_due:
         overdue = [r.school.id for d in city.districts for r in d.schools if r.school.self_total is None]
-    data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz)
+    data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz,
+                      heading=heading_for(campaign))
     if details:
         _add_details(uow, data, school_ids)
     return data
+
+
+def in_roster_order(city: CityReport, units: Units) -> CityReport:
+    """Managing units and their schools in the roster's order (the aggregation sorts by name)."""
+
+    def key(unit_id: int) -> tuple[int, ...]:
+        info = units.by_id.get(unit_id)
+        return roster_key(info) if info is not None else (unit_id,)
+
+    def ordered(district: DistrictReport) -> DistrictReport:
+        return dataclasses.replace(district, schools=tuple(sorted(district.schools, key=lambda r: key(r.school.id))))
+
+    return dataclasses.replace(
+        city, districts=tuple(sorted((ordered(d) for d in city.districts), key=lambda d: key(d.district.id)))
+    )
 
 
 def _under(units: Units, unit_id: int, ancestor_id: int) -> bool:
@@ -199,11 +236,16 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
     for kind in KINDS:
         points: dict[int, list[float | None]] = {}
         comments: dict[int, dict[str, str]] = {}
-        rows = uow.inspection.answer_rows(data.campaign.id, kind, school_ids, with_value=kind != SELF)  # type: ignore[arg-type]
+        rows = uow.inspection.answer_rows(data.campaign.id, kind, school_ids)  # type: ignore[arg-type]
         for row in rows:
             school, criterion = row[0], row[1]
+            # A draft's points are partial: only submitted assessments are reported, point by point.
+            if school not in allowed or not data.submitted(school, kind):
+                continue
+            if kind == SELF:
+                data.answers.setdefault(school, {})[criterion] = row[3]
             position = index.get(criterion)
-            if position is None or school not in allowed:
+            if position is None:
                 continue
             points.setdefault(school, [None] * width)[position] = row[2]
             if kind != SELF and (comment := str(row[3].get("comment") or "").strip()):
@@ -215,5 +257,8 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
         for inspector, school, kind in uow.inspection.assignment_rows(data.campaign.id, school_ids)  # type: ignore[arg-type]
         if kind == CROSS and school in allowed
     )
+    for school, criterion, file_name, status in uow.inspection.evidence_rows(data.campaign.id, SELF, school_ids):  # type: ignore[arg-type]
+        if school in allowed and data.submitted(school, SELF):
+            data.evidence.setdefault(school, {}).setdefault(criterion, []).append(EvidenceItem(file_name, status))
     people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}
     data.users = uow.inspection.user_names(people)

@@ -1,200 +1,444 @@
-"""The report as an Excel workbook (openpyxl write-only mode, so a whole country stays fast and small):
-a summary, Appendix 1 (self-assessments), Appendix 2 (district re-scores with comments), Appendix 3
-(cross-inspections per inspector) and the districts' leadership means. Values only, no formulas."""
+"""The report as an Excel workbook of official forms: a summary sheet, then Phụ lục 1 (one form per
+school), Phụ lục 2 (one per managing unit, all of its schools) and Phụ lục 3 (one per cross-inspection
+team). Values only, no formulas; every number comes from the data set (`ReportData`).
+
+Units and schools follow the roster's order (`dataset.roster_key`), never the alphabet."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
+from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData, roster_key
+from hsdt.reports.form_sheet import CENTER, LEFT, POINTS_FORMAT, Cell, FormSheet, HeaderCell, font
+from hsdt.reports.heading import FormHeading, heading_for
 from hsdt.reports.text import scope_line
-from hsdt.scoring import SchoolReport, band_for
+from hsdt.scoring import AnswerType, Criterion, DistrictReport, SchoolReport, band_for, format_points
 from hsdt.texts import report as m
 
-POINTS_FORMAT = "0.00"
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_MAX_WIDTH = 60
-_WIDTH_SAMPLE = 2000  # rows looked at to size a column; enough to fit, cheap for a country
+APPENDICES = (1, 2, 3)
+_SHEET_NAME_MAX = 31
 
 
-def write_workbook(data: ReportData, out: IO[bytes] | str) -> None:
-    workbook = Workbook(write_only=True)
-    _summary(workbook, data)
-    _appendix1(workbook, data)
-    _appendix2(workbook, data)
-    _appendix3(workbook, data)
-    _districts(workbook, data)
+def write_workbook(data: ReportData, out: IO[bytes] | str, appendices: Iterable[int] = APPENDICES) -> None:
+    """The summary sheet and the forms of `appendices`, for everything in the data set's scope."""
+    wanted = set(appendices)
+    workbook = Workbook()
+    default = workbook.active
+    if wanted == set(APPENDICES):
+        _summary(workbook, data)
+    if 1 in wanted:
+        for _, report in ordered_schools(data):
+            form1(workbook, data, report)
+    if 2 in wanted:
+        for district in data.city.districts:
+            form2(workbook, data, district)
+    if 3 in wanted:
+        teams = cross_teams(data)
+        for number, team in enumerate(teams, start=1):
+            form3(workbook, data, team, number)
+        if not teams:
+            _empty(workbook, data, 3, m.NO_TEAMS)
+    if default is not None and len(workbook.worksheets) > 1:
+        workbook.remove(default)
+    _properties(workbook, data)
     workbook.save(out)
 
 
-def _sheet(
-    workbook: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], points: Iterable[int] = ()
-) -> None:
-    """One sheet: bold frozen header row, widths that fit, score columns formatted as points."""
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(headers):
-        longest = max((len(_text(row[index])) for row in rows[:_WIDTH_SAMPLE] if index < len(row)), default=0)
-        width = min(_MAX_WIDTH, max(8, len(header) + 2, longest + 2))
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = _BOLD
-        cell.alignment = _WRAP
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    # One styled cell per score column, reused row after row: a write-only sheet serialises each row as
-    # it is appended, so only the value changes (and no style is computed 300,000 times).
-    styled: dict[int, WriteOnlyCell] = {}
-    for index in points:
-        styled[index] = WriteOnlyCell(sheet)
-        styled[index].number_format = POINTS_FORMAT
-    for row in rows:
-        if styled:
-            values = list(row)
-            for index, cell in styled.items():
-                if index < len(values) and values[index] is not None:
-                    cell.value = values[index]
-                    values[index] = cell
-            sheet.append(values)
-        else:
-            sheet.append(row)
+def write_form1(data: ReportData, school_id: int, out: IO[bytes] | str) -> None:
+    """Phụ lục 1 of one school on its own (what its principal signs)."""
+    workbook = Workbook()
+    default = workbook.active
+    report = next(r for _, r in ordered_schools(data) if r.school.id == school_id)
+    form1(workbook, data, report)
+    if default is not None:
+        workbook.remove(default)
+    _properties(workbook, data)
+    workbook.save(out)
 
 
-def _text(value: Any) -> str:
+def _properties(workbook: Workbook, data: ReportData) -> None:
+    heading = _heading(data)
+    workbook.properties.creator = heading.issuer
+    workbook.properties.title = heading.campaign_name
+
+
+# --- shared --------------------------------------------------------------------------------------------
+
+
+def _heading(data: ReportData) -> FormHeading:
+    return data.heading or heading_for(data.campaign)
+
+
+def _date_line(data: ReportData) -> str:
+    return _heading(data).date_line(data.now, data.tz)
+
+
+def _sheet_title(workbook: Workbook, wanted: str) -> str:
+    title = "".join(ch for ch in wanted if ch not in "[]:*?/\\")[:_SHEET_NAME_MAX]
+    taken = {s.title for s in workbook.worksheets}
+    candidate, n = title, 2
+    while candidate in taken:
+        suffix = f" ({n})"
+        candidate, n = title[: _SHEET_NAME_MAX - len(suffix)] + suffix, n + 1
+    return candidate
+
+
+def ordered_schools(data: ReportData) -> list[tuple[DistrictReport, SchoolReport]]:
+    return [(d, r) for d in data.city.districts for r in d.schools]
+
+
+def _parent_name(data: ReportData, unit_id: int | None) -> str:
+    unit = data.units.by_id.get(unit_id) if unit_id is not None else None
+    parent = data.units.by_id.get(unit.parent_id) if unit is not None and unit.parent_id is not None else None
+    return parent.name if parent is not None else ""
+
+
+def _unit_name(data: ReportData, unit_id: int | None) -> str:
+    unit = data.units.by_id.get(unit_id) if unit_id is not None else None
+    return unit.name if unit is not None else ""
+
+
+def _points(value: float | None) -> Cell:
+    return Cell(value, number_format=POINTS_FORMAT)
+
+
+def _band(data: ReportData, total: float | None) -> str:
+    return band_for(data.rubric, total).label if total is not None else ""
+
+
+@dataclass(frozen=True)
+class GroupPoints:
+    title: str
+    max_points: float
+    criteria: tuple[Criterion, ...]
+
+
+def scored_groups(data: ReportData) -> list[GroupPoints]:
+    groups = []
+    for group in data.rubric.groups:
+        criteria = tuple(c for c in group.criteria if c.max_points > 0)
+        if criteria:
+            groups.append(GroupPoints(group.title, sum(c.max_points for c in criteria), criteria))
+    return groups
+
+
+def _criterion_points(data: ReportData, kind: str, school_id: int) -> dict[str, float]:
+    row = data.points.get(kind, {}).get(school_id)
+    if row is None:
+        return {}
+    return {c.id: p for c, p in zip(data.scored_criteria, row, strict=True) if p is not None}
+
+
+def _group_sum(points: dict[str, float], group: GroupPoints) -> float | None:
+    values = [points[c.id] for c in group.criteria if c.id in points]
+    return round(sum(values), 2) if values else None
+
+
+@dataclass(frozen=True)
+class SchoolCounts:
+    """The notice's counts for one school, from its own submitted answers."""
+
+    pairs: tuple[tuple[str, int, int] | None, ...]  # per staff group: (name, issued, used), None when unanswered
+    categories: int  # record categories in the rubric's list
+    set_up: int | None
+    signed: int | None
+
+
+def school_counts(data: ReportData, school_id: int) -> SchoolCounts:
+    answers = data.answers.get(school_id, {})
+    pair_criteria = [c for c in data.rubric.criteria if c.type is AnswerType.COUNT_PAIR]
+    names = m.STAFF_NAMES if len(pair_criteria) == len(m.STAFF_NAMES) else tuple(c.title for c in pair_criteria)
+    pairs: list[tuple[str, int, int] | None] = []
+    for name, criterion in zip(names, pair_criteria, strict=True):
+        value = answers.get(criterion.id)
+        pairs.append((name, int(value["issued"]), int(value["used"])) if value else None)
+    # The rubric's multiple-choice lists of record categories: the first is "set up", the second "signed".
+    multi = [c for c in data.rubric.criteria if c.type is AnswerType.MULTI_CHOICE]
+    counts: list[int | None] = []
+    for criterion in multi[:2]:
+        value = answers.get(criterion.id)
+        counts.append(len(value.get("options", [])) if value else None)
+    counts += [None] * (2 - len(counts))
+    total = len(multi[0].options) if multi else 0
+    return SchoolCounts(tuple(pairs), total, counts[0], counts[1])
+
+
+def _school_text(data: ReportData, school_id: int) -> str:
+    """The school's own "ý kiến, đề xuất" (the rubric's text criteria)."""
+    answers = data.answers.get(school_id, {})
+    texts = [str(answers[c.id].get("text", "")).strip() for c in data.rubric.criteria
+             if c.type is AnswerType.TEXT and c.id in answers]
+    return "\n".join(t for t in texts if t)
+
+
+def _inspector_comments(data: ReportData, kind: str, school_id: int) -> str:
+    found = data.comments.get(kind, {}).get(school_id, {})
+    return "\n".join(f"{c.id}: {found[c.id]}" for c in data.scored_criteria if c.id in found)
+
+
+def _answer_note(criterion: Criterion, value: dict[str, Any] | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
+    match criterion.type:
+        case AnswerType.MULTI_CHOICE:
+            chosen = [o.label for o in criterion.options if o.id in value.get("options", [])]
+            if not chosen:
+                return m.ANSWER_NONE_CHOSEN
+            return m.ANSWER_CHOSEN.format(count=len(chosen), total=len(criterion.options), items="; ".join(chosen))
+        case AnswerType.SINGLE_CHOICE:
+            return next((o.label for o in criterion.options if o.id == value.get("option")), "")
+        case AnswerType.COUNT_PAIR:
+            if not value.get("issued"):
+                return m.ANSWER_PAIR_NA
+            return m.ANSWER_PAIR.format(issued=value["issued"], used=value["used"])
+        case AnswerType.PERCENTAGE:
+            return m.ANSWER_PERCENT.format(percent=format_points(float(value.get("percent", 0))))
+        case AnswerType.EVIDENCE:
+            return m.ANSWER_EVIDENCE.format(valid=value.get("valid", 0), total=value.get("total", 0))
+    return ""
 
 
-def _local(data: ReportData, moment: datetime | None) -> str:
-    return moment.astimezone(ZoneInfo(data.tz)).strftime("%d/%m/%Y %H:%M") if moment is not None else ""
+# --- Phụ lục 1: one school's self-assessment ---------------------------------------------------------
+
+_FORM1_WIDTHS = (6, 52, 10, 10, 26, 17, 36)
 
 
-def _ordered_schools(data: ReportData) -> list[tuple[str, SchoolReport]]:
-    return [(d.district.name, r) for d in data.city.districts for r in d.schools]
+def form1(workbook: Workbook, data: ReportData, report: SchoolReport) -> None:
+    school = report.school
+    heading = _heading(data)
+    sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM1.format(code=school.code)))
+    form = FormSheet(sheet, _FORM1_WIDTHS, split=2)
+    form.heading(_parent_name(data, school.id), school.name, _date_line(data), 1, m.TITLE1, heading.notice_ref(),
+                 m.SUBTITLE1.format(school=school.name, year=heading.school_year))
+    # The counts first (the notice's first questions); the criteria table may run onto a second page,
+    # under its repeated header.
+    _statistics(form, school_counts(data, school.id))
+    form.skip()
+    form.table_header([
+        [HeaderCell(m.H1_NO, rows=2), HeaderCell(m.H1_CRITERION, rows=2), HeaderCell(m.H1_MAX, rows=2),
+         HeaderCell(m.H1_SELF, rows=2), HeaderCell(m.H1_EVIDENCE, cols=2), HeaderCell(m.H1_NOTE, rows=2)],
+        [HeaderCell(m.H1_EVIDENCE_FILE), HeaderCell(m.H1_EVIDENCE_VERDICT)],
+    ])
+    submitted = data.submitted(school.id, SELF)
+    points = _criterion_points(data, SELF, school.id)
+    answers = data.answers.get(school.id, {})
+    evidence = data.evidence.get(school.id, {})
+    number = 0
+    for index, group in enumerate(scored_groups(data)):
+        roman = m.ROMAN[index] if index < len(m.ROMAN) else str(index + 1)
+        form.table_row([Cell(roman, bold=True), Cell(group.title, bold=True, align=LEFT),
+                        Cell(group.max_points, bold=True, number_format=POINTS_FORMAT),
+                        Cell(_group_sum(points, group), bold=True, number_format=POINTS_FORMAT),
+                        Cell(""), Cell(""), Cell("")])
+        for criterion in group.criteria:
+            number += 1
+            files = evidence.get(criterion.id, [])
+            form.table_row([
+                Cell(number), Cell(criterion.title, align=LEFT), _points(criterion.max_points),
+                _points(points.get(criterion.id)),
+                Cell("\n".join(f.file_name for f in files), align=LEFT),
+                Cell("\n".join(m.EVIDENCE_STATUS.get(f.status, f.status) for f in files)),
+                Cell(_answer_note(criterion, answers.get(criterion.id)), align=LEFT),
+            ])
+    total = school.self_total if submitted else None
+    form.table_row([Cell(""), Cell(m.TOTAL.upper(), bold=True, align=LEFT),
+                    Cell(data.rubric.max_points, bold=True, number_format=POINTS_FORMAT),
+                    Cell(total, bold=True, number_format=POINTS_FORMAT),
+                    Cell(f"{m.BAND}: {_band(data, total)}" if total is not None else m.NOT_SUBMITTED, bold=True,
+                         align=LEFT, span=3)])
+    form.skip()
+    comments = _school_text(data, school.id) or m.NO_COMMENTS
+    form.line(m.COMMENTS_TITLE, bold=True)
+    form.line(comments)
+    form.signatures(m.SIGN_PREPARER, m.SIGN_PRINCIPAL)
 
 
-def _criterion_headers(data: ReportData) -> list[str]:
-    return [f"{c.id} (tối đa {c.max_points:g})" for c in data.scored_criteria]
-
-
-def _status(data: ReportData, school_id: int, kind: str) -> str:
-    return m.STATUS_NAMES.get(data.assessment(school_id, kind).status, "")
-
-
-def _band(data: ReportData, total: float | None) -> str | None:
-    return band_for(data.rubric, total).label if total is not None else None
-
-
-def _summary(workbook: Workbook, data: ReportData) -> None:
-    city = data.city
-    values = [
-        data.campaign.name, _local(data, data.now), scope_line(data), len(city.districts), city.school_count,
-        city.uses_erecords, city.submitted, city.rescored, city.cross_inspected, city.mean, city.band or "",
-        len(data.overdue),
-    ]
-    rows = [[label, value] for label, value in zip(m.SUMMARY_ROWS, values, strict=True)]
-    rows += [[m.H_BAND_COUNT.format(band=label), count] for label, count in city.band_counts.items()]
-    _sheet(workbook, m.SHEET_SUMMARY, [m.H_ITEM, m.H_VALUE], rows)
-
-
-def _appendix1(workbook: Workbook, data: ReportData) -> None:
-    width = len(data.scored_criteria)
-    headers = [m.H_NO, m.H_SCHOOL_CODE, m.H_SCHOOL, m.H_DISTRICT, m.H_USES, m.H_STATUS,
-               *_criterion_headers(data), m.H_TOTAL, m.H_BAND]
-    points = data.points.get(SELF, {})
-    rows = []
-    for number, (district, report) in enumerate(_ordered_schools(data), start=1):
-        school = report.school
-        rows.append([number, school.code, school.name, district, m.YES if school.uses_erecords else m.NO,
-                     _status(data, school.id, SELF), *(points.get(school.id) or [None] * width),
-                     school.self_total, _band(data, school.self_total)])
-    _sheet(workbook, m.SHEET_APPENDIX1, headers, rows, points=range(6, 6 + width + 1))
-
-
-def _comments(data: ReportData, kind: str, school_id: int) -> str:
-    found = data.comments.get(kind, {}).get(school_id, {})
-    return "; ".join(f"{c.id}: {found[c.id]}" for c in data.scored_criteria if c.id in found)
-
-
-def _scorer(data: ReportData, school_id: int, kind: str) -> str:
-    by = data.assessment(school_id, kind).by
-    return data.users[by][1] if by is not None and by in data.users else ""
-
-
-def _appendix2(workbook: Workbook, data: ReportData) -> None:
-    width = len(data.scored_criteria)
-    headers = [m.H_NO, m.H_DISTRICT, m.H_SCHOOL_CODE, m.H_SCHOOL, m.H_INSPECTOR, m.H_STATUS,
-               *_criterion_headers(data), m.H_TOTAL, m.H_BAND, m.H_SELF_TOTAL, m.H_DIFF, m.H_COMMENTS]
-    points = data.points.get(DISTRICT, {})
-    rows = []
-    for district, report in _ordered_schools(data):
-        school = report.school
-        if school.id not in points and (school.id, DISTRICT) not in data.assessments:
+def _statistics(form: FormSheet, counts: SchoolCounts) -> None:
+    form.line(m.STATS_TITLE, bold=True)
+    form.table_header([[HeaderCell(m.H1_NO), HeaderCell(m.STATS_WHO), HeaderCell(m.STATS_ISSUED, cols=2),
+                        HeaderCell(m.STATS_USED), HeaderCell(m.STATS_RATE)]], repeat=False)
+    issued_sum = used_sum = 0
+    for number, pair in enumerate(counts.pairs, start=1):
+        if pair is None:
+            form.table_row([Cell(number), Cell(m.STAFF_NAMES[number - 1] if number <= len(m.STAFF_NAMES) else "",
+                                               align=LEFT), Cell("", span=2), Cell(""), Cell("")])
             continue
-        rows.append([len(rows) + 1, district, school.code, school.name, _scorer(data, school.id, DISTRICT),
-                     _status(data, school.id, DISTRICT), *(points.get(school.id) or [None] * width),
-                     school.rescore_total, _band(data, school.rescore_total), school.self_total,
-                     report.difference, _comments(data, DISTRICT, school.id)])
-    _sheet(workbook, m.SHEET_APPENDIX2, headers, rows, points=[*range(6, 7 + width), 8 + width, 9 + width])
+        name, issued, used = pair
+        issued_sum, used_sum = issued_sum + issued, used_sum + used
+        form.table_row([Cell(number), Cell(name, align=LEFT), Cell(issued, span=2), Cell(used),
+                        Cell(_rate(used, issued))])
+    form.table_row([Cell(""), Cell(m.STATS_SUM, bold=True, align=LEFT), Cell(issued_sum, bold=True, span=2),
+                    Cell(used_sum, bold=True), Cell(_rate(used_sum, issued_sum), bold=True)])
+    for label, value in ((m.CATEGORIES_SET_UP, counts.set_up), (m.CATEGORIES_SIGNED, counts.signed)):
+        shown = m.OUT_OF.format(count=value, total=counts.categories) if value is not None else ""
+        form.table_row([Cell(""), Cell(label, align=LEFT), Cell(shown, span=2), Cell("", span=2)])
 
 
-def _appendix3(workbook: Workbook, data: ReportData) -> None:
-    width = len(data.scored_criteria)
-    headers = [m.H_NO, m.H_INSPECTOR, m.H_INSPECTOR_CODE, m.H_INSPECTOR_UNIT, m.H_SCHOOL_CODE, m.H_SCHOOL,
-               m.H_SCHOOL_DISTRICT, m.H_STATUS, *_criterion_headers(data), m.H_TOTAL, m.H_BAND, m.H_SELF_TOTAL,
-               m.H_DIFF, m.H_COMMENTS]
-    points = data.points.get(CROSS, {})
-    reports = {r.school.id: (district, r) for district, r in _ordered_schools(data)}
+def _rate(used: int, issued: int) -> str:
+    return f"{format_points(100 * used / issued)}%" if issued else ""
+
+
+# --- Phụ lục 2: one managing unit, all of its schools --------------------------------------------------
+
+
+def form2(workbook: Workbook, data: ReportData, district: DistrictReport) -> None:
+    heading = _heading(data)
+    groups = scored_groups(data)
+    widths = (5, 28, 8, 8, 8, 9, 9, *([9] * len(groups)), 9, 9, 10, 38)
+    sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM2.format(code=district.district.code)))
+    form = FormSheet(sheet, widths, split=2)
+    unit = district.district.name
+    form.heading(_parent_name(data, district.district.id), unit, _date_line(data), 2, m.TITLE2,
+                 heading.notice_ref(), m.SUBTITLE2.format(unit=unit, year=heading.school_year))
+    contents = [HeaderCell(m.H2_CONTENT.format(roman=m.ROMAN[i] if i < len(m.ROMAN) else i + 1, title=g.title,
+                                               max=format_points(g.max_points))) for i, g in enumerate(groups)]
+    form.table_header([
+        [HeaderCell(m.H2_NO, rows=2), HeaderCell(m.H2_SCHOOL, rows=2), HeaderCell(m.H2_CERTS, cols=3),
+         HeaderCell(m.H2_CATEGORIES, cols=2), HeaderCell(m.H2_CONTENTS, cols=len(groups)),
+         HeaderCell(m.H2_TOTALS, cols=2), HeaderCell(m.H2_BAND, rows=2), HeaderCell(m.H2_COMMENTS, rows=2)],
+        [HeaderCell(m.H2_CBQL), HeaderCell(m.H2_GV), HeaderCell(m.H2_NV), HeaderCell(m.H2_SET_UP),
+         HeaderCell(m.H2_SIGNED), *contents, HeaderCell(m.H2_SELF), HeaderCell(m.H2_RESCORE)],
+    ])
+    for number, report in enumerate(district.schools, start=1):
+        school = report.school
+        counts = school_counts(data, school.id)
+        pairs = [Cell(m.PAIR.format(issued=p[1], used=p[2]) if p is not None else "") for p in counts.pairs]
+        pairs += [Cell("")] * (3 - len(pairs))
+        rescore = _criterion_points(data, DISTRICT, school.id)
+        remarks = [_inspector_comments(data, DISTRICT, school.id)]
+        if said := _school_text(data, school.id):
+            remarks.append(m.SCHOOL_SAYS.format(text=said))
+        if not school.uses_erecords:
+            remarks.append(m.USES_NO)
+        form.table_row([
+            Cell(number), Cell(school.name, align=LEFT), *pairs[:3],
+            Cell(m.OUT_OF.format(count=counts.set_up, total=counts.categories) if counts.set_up is not None else ""),
+            Cell(m.OUT_OF.format(count=counts.signed, total=counts.categories) if counts.signed is not None else ""),
+            *(_points(_group_sum(rescore, g)) for g in groups),
+            _points(school.self_total), _points(school.rescore_total), Cell(report.band or ""),
+            Cell("\n".join(r for r in remarks if r), align=LEFT),
+        ])
+    counted = sum(1 for r in district.schools if r.counted)
+    rule = m.MANAGEMENT_ROW.format(unit=unit, counted=counted)
+    span = 7 + len(groups)
+    form.table_row([Cell(rule, bold=True, align=LEFT, span=span),
+                    Cell(district.mean if district.mean is not None else m.MANAGEMENT_NONE, bold=True, span=2,
+                         number_format=POINTS_FORMAT),
+                    Cell(district.band or "", bold=True), Cell("")])
+    form.signatures(m.SIGN_PREPARER, heading.level_head)
+
+
+# --- Phụ lục 3: one cross-inspection team ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossTeam:
+    inspecting_id: int | None  # the inspectors' unit
+    inspected_id: int | None  # the managing unit of the inspected schools
+    rows: tuple[tuple[int, SchoolReport], ...]  # (inspector user id, school)
+
+
+def cross_teams(data: ReportData) -> list[CrossTeam]:
+    """Cross-inspections grouped by (inspecting unit, inspected unit), both in the roster's order."""
+    reports = {r.school.id: r for _, r in ordered_schools(data)}
     pairs = list(data.cross_assignments)
     assigned = {school for _, school in pairs}
     # A cross-inspection submitted by someone no longer assigned still belongs in the compilation.
     pairs += [(a.by, s) for (s, kind), a in data.assessments.items()
               if kind == CROSS and s not in assigned and a.by is not None]
-    units = data.units.by_id
-
-    def person(user_id: int) -> tuple[str, str, str]:
-        code, name, unit_id = data.users.get(user_id, ("", "", 0))
-        return name, code, units[unit_id].name if unit_id in units else ""
-
-    pairs.sort(key=lambda pair: (person(pair[0])[0], person(pair[0])[1], reports[pair[1]][1].school.name
-                                 if pair[1] in reports else ""))
-    rows = []
+    teams: dict[tuple[int | None, int | None], list[tuple[int, SchoolReport]]] = {}
     for inspector, school_id in pairs:
         if school_id not in reports:
             continue
-        district, report = reports[school_id]
+        person = data.users.get(inspector)
+        key = (person[2] if person is not None else None, reports[school_id].school.district_id)
+        teams.setdefault(key, []).append((inspector, reports[school_id]))
+
+    def unit_key(unit_id: int | None) -> tuple[int, ...]:
+        info = data.units.by_id.get(unit_id) if unit_id is not None else None
+        return roster_key(info) if info is not None else (1 << 62,)
+
+    ordered = sorted(teams.items(), key=lambda item: (unit_key(item[0][0]), unit_key(item[0][1])))
+    return [CrossTeam(k[0], k[1], tuple(sorted(rows, key=lambda r: unit_key(r[1].school.id))))
+            for k, rows in ordered]
+
+
+_FORM3_WIDTHS = (5, 27, 27, 26, 20, 9, 9, 9, 12, 11, 36)
+
+
+def form3(workbook: Workbook, data: ReportData, team: CrossTeam, number: int) -> None:
+    heading = _heading(data)
+    inspecting, inspected = _unit_name(data, team.inspecting_id), _unit_name(data, team.inspected_id)
+    sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM3.format(n=number)))
+    form = FormSheet(sheet, _FORM3_WIDTHS, split=3)
+    form.heading(_parent_name(data, team.inspecting_id), inspecting, _date_line(data), 3, m.TITLE3,
+                 heading.notice_ref(),
+                 m.SUBTITLE3.format(inspecting=inspecting, inspected=inspected, year=heading.school_year))
+    form.table_header([
+        [HeaderCell(m.H3_NO, rows=2), HeaderCell(m.H3_INSPECTING, rows=2), HeaderCell(m.H3_INSPECTED, rows=2),
+         HeaderCell(m.H3_SCHOOL, rows=2), HeaderCell(m.H3_INSPECTOR, rows=2), HeaderCell(m.H3_SCORES, cols=4),
+         HeaderCell(m.H3_BAND, rows=2), HeaderCell(m.H3_REMARKS, rows=2)],
+        [HeaderCell(m.H3_SELF), HeaderCell(m.H3_RESCORE), HeaderCell(m.H3_CROSS), HeaderCell(m.H3_DIFF)],
+    ])
+    first = form.row
+    for index, (inspector, report) in enumerate(team.rows, start=1):
         school = report.school
-        name, code, unit = person(inspector)
         cross = school.cross_total
-        diff = round(cross - school.self_total, 2) if cross is not None and school.self_total is not None else None
-        rows.append([len(rows) + 1, name, code, unit, school.code, school.name, district,
-                     _status(data, school.id, CROSS), *(points.get(school.id) or [None] * width), cross,
-                     _band(data, cross), school.self_total, diff, _comments(data, CROSS, school.id)])
-    _sheet(workbook, m.SHEET_APPENDIX3, headers, rows, points=[*range(8, 9 + width), 10 + width, 11 + width])
+        base = school.rescore_total if school.rescore_total is not None else school.self_total
+        diff = round(cross - base, 2) if cross is not None and base is not None else None
+        person = data.users.get(inspector)
+        form.table_row([
+            Cell(index), Cell(inspecting, align=LEFT), Cell(inspected, align=LEFT), Cell(school.name, align=LEFT),
+            Cell(person[1] if person is not None else "", align=LEFT), _points(school.self_total),
+            _points(school.rescore_total), _points(cross), _points(diff), Cell(_band(data, cross)),
+            Cell(_inspector_comments(data, CROSS, school.id), align=LEFT),
+        ])
+    form.merge_down(2, first, form.row - 1)
+    form.merge_down(3, first, form.row - 1)
+    form.line(m.H3_DIFF_NOTE, italic=True)
+    form.signatures(m.SIGN_PREPARER, m.SIGN_INSPECTOR)
 
 
-def _districts(workbook: Workbook, data: ReportData) -> None:
-    labels = list(data.city.band_labels)
-    headers = [m.H_NO, m.H_DISTRICT, m.H_SCHOOLS, m.H_SCHOOLS_USING, m.H_SUBMITTED, m.H_RESCORED, m.H_CROSS,
-               m.H_MEAN, m.H_BAND, *(m.H_BAND_COUNT.format(band=label) for label in labels)]
-    rows = [
-        [n, d.district.name, d.school_count, d.uses_erecords, d.submitted, d.rescored, d.cross_inspected, d.mean,
-         d.band, *(d.band_counts.get(label, 0) for label in labels)]
-        for n, d in enumerate(data.city.districts, start=1)
+def _empty(workbook: Workbook, data: ReportData, appendix: int, note: str) -> None:
+    heading = _heading(data)
+    sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM3.format(n="")))
+    form = FormSheet(sheet, _FORM3_WIDTHS, split=3)
+    form.heading(heading.issuer_parent, heading.issuer, _date_line(data), appendix, m.TITLE3, heading.notice_ref(),
+                 m.SCOPE_SCHOOL.format(school=data.scope.label) if data.scope.label else "")
+    form.line(note, italic=True)
+
+
+# --- the summary sheet -------------------------------------------------------------------------------------
+
+
+def _local(data: ReportData, moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(data.tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def _summary(workbook: Workbook, data: ReportData) -> None:
+    city = data.city
+    sheet = workbook.create_sheet(m.SHEET_SUMMARY, 0)
+    values: Sequence[Any] = [
+        data.campaign.name, _local(data, data.now), scope_line(data), len(city.districts), city.school_count,
+        city.uses_erecords, city.submitted, city.rescored, city.cross_inspected, city.mean, city.band or "",
+        len(data.overdue),
     ]
-    _sheet(workbook, m.SHEET_DISTRICTS, headers, rows, points=[7])
+    rows = [(label, value) for label, value in zip(m.SUMMARY_ROWS, values, strict=True)]
+    rows += [(m.H_BAND_COUNT.format(band=label), count) for label, count in city.band_counts.items()]
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 90
+    for row, (label, value) in enumerate([(m.H_ITEM, m.H_VALUE), *rows], start=1):
+        for column, item in ((1, label), (2, value)):
+            cell = sheet.cell(row=row, column=column, value=item)
+            cell.font = font(bold=row == 1 or column == 1)
+            cell.alignment = LEFT if column == 1 or row > 1 else CENTER
+            if isinstance(item, float):
+                cell.number_format = POINTS_FORMAT
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -6,11 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
-from hsdt.scoring import DistrictReport, SchoolReport, format_points
+from hsdt.scoring import DistrictReport, SchoolReport, band_for, format_points
 from hsdt.texts import report as m
 
 MAX_DISTRICT_LINES = 15
 MAX_OVERDUE_NAMES = 10
+LOWEST_COUNT = 3  # "Thấp nhất:" only says something when there are more units than it names
 
 
 def _pct(part: int, whole: int) -> str:
@@ -57,17 +58,17 @@ def summary(data: ReportData) -> str:
                  else m.NO_MEAN)
     if data.scope.kind == "city" and city.districts:
         lines += ["", m.MEANS_TITLE]
-        shown = sorted(city.districts, key=lambda d: (d.mean is None, d.mean or 0, d.district.name))
+        shown = list(city.districts)  # the roster's order; "Thấp nhất" below picks out the lowest
         lines += [_mean_line(d) for d in shown[:MAX_DISTRICT_LINES]]
         if len(shown) > MAX_DISTRICT_LINES:
             lines.append(m.MORE_DISTRICTS.format(count=len(shown) - MAX_DISTRICT_LINES))
-        lowest = city.lowest(3)
-        if len(city.districts) > 1 and lowest:
+        lowest = city.lowest(LOWEST_COUNT)
+        if len(city.districts) > LOWEST_COUNT and lowest:
             items = ", ".join(f"{d.district.name} ({format_points(d.mean)})" for d in lowest)  # type: ignore[arg-type]
             lines.append(m.LOWEST_TITLE.format(items=items))
     else:
         lines.append("")
-        lines += [_school_line(r) for d in city.districts for r in d.schools]
+        lines += [_school_line(data, r) for d in city.districts for r in d.schools]
     lines.append("")
     lines.append(_overdue(data))
     return "\n".join(lines)
@@ -86,12 +87,19 @@ def _score(points: float | None) -> str:
     return format_points(points) if points is not None else m.NOT_YET
 
 
-def _school_line(report: SchoolReport) -> str:
+def _own(data: ReportData, school_id: int, total: float | None) -> str:
+    """The self-assessment's total, or "in progress" for a draft (whose points are partial)."""
+    if total is None and data.assessment(school_id, SELF).status in ("draft", "reopened"):
+        return m.DRAFT
+    return _score(total)
+
+
+def _school_line(data: ReportData, report: SchoolReport) -> str:
     school = report.school
     final = ""
     if report.final is not None:
         final = m.FINAL_SUFFIX.format(final=format_points(report.final), band=report.band)
-    state = m.SCHOOL_STATE.format(self=_score(school.self_total), rescore=_score(school.rescore_total),
+    state = m.SCHOOL_STATE.format(self=_own(data, school.id, school.self_total), rescore=_score(school.rescore_total),
                                   cross=_score(school.cross_total), final=final)
     excluded = "" if school.uses_erecords else m.EXCLUDED
     return m.SCHOOL_LINE.format(school=school.name, state=state) + excluded
@@ -105,7 +113,7 @@ def district_detail(data: ReportData, district_id: int) -> str:
              _completion(data, district.school_count, district.uses_erecords, district.submitted,
                          district.rescored, district.cross_inspected),
              _mean_line(district), ""]
-    lines += [_school_line(r) for r in district.schools]
+    lines += [_school_line(data, r) for r in district.schools]
     return "\n".join(lines)
 
 
@@ -119,25 +127,26 @@ def school_detail(data: ReportData, school_id: int) -> str:
     def with_band(points: float | None) -> str:
         if points is None:
             return m.NOT_YET
-        from hsdt.scoring import band_for
-
         return m.SCORE_WITH_BAND.format(points=format_points(points), band=band_for(data.rubric, points).label)
 
     lines = [
         m.SCHOOL_TITLE.format(school=school.name, district=district.name if district else ""),
-        m.SCHOOL_DETAIL.format(self=with_band(school.self_total), rescore=with_band(school.rescore_total),
+        m.SCHOOL_DETAIL.format(self=_own(data, school_id, school.self_total) if school.self_total is None
+                               else with_band(school.self_total), rescore=with_band(school.rescore_total),
                                cross=with_band(school.cross_total), final=with_band(report.final),
                                diff=_score(report.difference)),
     ]
     if not school.uses_erecords:
         lines.append(m.EXCLUDED.strip())
-    if data.points:
+    if not data.submitted(school_id, SELF):
+        lines += ["", m.CRITERIA_DRAFT]
+    elif data.points:
         lines += ["", m.CRITERIA_TITLE]
         for i, criterion in enumerate(data.scored_criteria):
             got = [data.points.get(kind, {}).get(school_id) for kind in (SELF, DISTRICT, CROSS)]
             shown = [_score(row[i]) if row is not None else m.NOT_YET for row in got]
             comments = [data.comments.get(k, {}).get(school_id, {}).get(criterion.id) for k in (DISTRICT, CROSS)]
-            comment = "".join(f" — «{c}»" for c in comments if c)
+            comment = "".join(f" — “{c}”" for c in comments if c)
             lines.append(m.CRITERION_LINE.format(criterion=criterion.id, self=shown[0], rescore=shown[1],
                                                  cross=shown[2], comment=comment))
     return "\n".join(lines)

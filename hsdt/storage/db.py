@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Execution option marking an engine whose transactions only read (see `read_only`).
+READ_ONLY = "hsdt_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -42,7 +44,8 @@ def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # One writer at a time, decided at BEGIN, so concurrent events queue instead of failing.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no lock at all: in WAL mode it sees a snapshot and never waits for the writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -57,6 +60,15 @@ def _private_file(path: Path) -> None:
     with contextlib.suppress(OSError):
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for transactions that only read (reports): on SQLite a deferred BEGIN, so the
+    read never queues behind (or holds up) the one writer; on PostgreSQL a READ ONLY transaction."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from hsdt.storage.inspection_models import Assignment, ReopenRecord
-from hsdt.storage.models import Answer, Submission, Unit, User
+from hsdt.storage.models import Answer, Evidence, Submission, Unit, User
 from hsdt.storage.repositories import _Repo
 
 _CHUNK = 500
@@ -111,6 +111,15 @@ class InspectionRepository(_Repo):
         for where in self._school_filters(Answer.school_id, school_ids):
             query = select(*columns).where(Answer.campaign_id == campaign_id, Answer.kind == kind, *where)
             yield from self.session.execute(query.execution_options(yield_per=5000))
+
+    def evidence_rows(
+        self, campaign_id: int, kind: str, school_ids: Sequence[int] | None
+    ) -> Iterator[tuple[int, str, str, str]]:
+        """(school, criterion, file name, verdict status) of one kind of evidence, in upload order."""
+        columns = (Evidence.school_id, Evidence.criterion_id, Evidence.file_name, Evidence.status)
+        for where in self._school_filters(Evidence.school_id, school_ids):
+            query = select(*columns).where(Evidence.campaign_id == campaign_id, Evidence.kind == kind, *where)
+            yield from self.session.execute(query.order_by(col(Evidence.id)))  # type: ignore[misc]
 
     def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
         """(inspector, school, kind)."""

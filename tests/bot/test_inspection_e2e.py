@@ -21,6 +21,8 @@ from tests.bot.test_telegram_e2e import bot, db_rows, pki, server, signed_pdf  #
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
 from tests.inspection.fixtures import add_people
+from tests.reports.reading import sheets
+from tests.reports.reading import table as form_table
 
 HOASEN, SAOMAI, INSPECTOR, CROSS, SO = 7001, 7002, 7003, 7004, 7005
 
@@ -150,9 +152,9 @@ async def test_rescore_cross_inspection_and_city_report(
     # The Sở: summary, chart and workbook.
     so = people["SO-01"]
     so.say("/report")
+    summary = await so.expect("Tổng hợp đến")  # the summary with its buttons first, then the chart
     chart = await so.expect_kind("photo")
     assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
-    summary = await so.expect("Tổng hợp đến")
     assert "Đã nộp tự đánh giá: 2/4" in (summary.text or "") and "Đã chấm lại: 1. Đã kiểm tra chéo: 1." in (
         summary.text or "")
     so.press(summary, "Tải Excel")
@@ -167,32 +169,32 @@ async def test_rescore_cross_inspection_and_city_report(
     with UnitOfWork(engine) as uow:
         ids = {code: uow.units.by_code(code).id for code in ("MN-HOASEN", "MN-SAOMAI")}  # type: ignore[union-attr]
     engine.dispose()
-    workbook = load_workbook(io.BytesIO(document.document[1]), read_only=True)
-    appendix1 = {row[1]: row for row in workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(min_row=2, values_only=True)}
-    assert set(appendix1) == {"MN-HOASEN", "MN-SAOMAI", "MN-HOAMAI", "MN-TUOITHO"}
+    workbook = load_workbook(io.BytesIO(document.document[1]))
+    assert [s.title for s in sheets(workbook, "PL1 ")] == ["PL1 MN-HOASEN", "PL1 MN-SAOMAI", "PL1 MN-HOAMAI",
+                                                          "PL1 MN-TUOITHO"]
     for code, school_id in ids.items():
-        assert appendix1[code][17] == submissions[(school_id, "self")].total == 69.47
-        assert appendix1[code][6] == answers[(school_id, "self", "A1")].points
-    # Write-only rows leave empty cells out, so an unsubmitted school's row stops before the scores.
-    assert appendix1["MN-TUOITHO"][5] == "Chưa làm" and all(v is None for v in appendix1["MN-TUOITHO"][6:])
-    [rescored] = workbook["Phụ lục 2 - Chấm lại"].iter_rows(min_row=2, values_only=True)
-    assert rescored[2] == "MN-HOASEN" and rescored[4] == "Trần Văn Đức"
-    assert rescored[7] == answers[(ids["MN-HOASEN"], "district", "B1")].points == 5.5
-    assert rescored[-5] == submissions[(ids["MN-HOASEN"], "district")].total == 68.3
-    assert rescored[-2] == -1.17 and rescored[-1] == "B1: Chỉ 10 CBQL có văn bản ký số"
-    cross_rows = list(workbook["Phụ lục 3 - Kiểm tra chéo"].iter_rows(min_row=2, values_only=True))
-    done = [row for row in cross_rows if row[4] == "MN-SAOMAI"]
-    assert [(row[1], row[8], row[-5]) for row in done] == [
-        ("Ngô Thị Lan", answers[(ids["MN-SAOMAI"], "cross", "A1")].points,
-         submissions[(ids["MN-SAOMAI"], "cross")].total)]
-    assert done[0][-1] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
-    districts = {row[1]: row for row in workbook["Điểm theo Phòng GD&ĐT"].iter_rows(min_row=2, values_only=True)}
-    # Hồng Bàng's leadership score: Hoa Sen's re-score and Sao Mai's own score (a cross-inspection is not final).
+        rows = {r["Nội dung, tiêu chí"]: r for r in form_table(workbook[f"PL1 {code}"])}
+        assert rows["TỔNG ĐIỂM"]["Điểm tự chấm"] == submissions[(school_id, "self")].total == 69.47
+        assert rows["Thiết lập danh mục hồ sơ điện tử"]["Điểm tự chấm"] == answers[(school_id, "self", "A1")].points
+    # An unsubmitted school's form has no points.
+    tuoitho = {r["Nội dung, tiêu chí"]: r for r in form_table(workbook["PL1 MN-TUOITHO"])}
+    assert tuoitho["TỔNG ĐIỂM"]["Điểm tự chấm"] is None
+    hongbang = form_table(workbook["PL2 PGD-HB"])
+    rescored = next(r for r in hongbang if r["Tên trường"] == "Trường Mầm non Hoa Sen")
+    assert rescored["Chấm lại"] == submissions[(ids["MN-HOASEN"], "district")].total == 68.3
+    assert rescored["Nhận xét của cán bộ kiểm tra; ý kiến của nhà trường"].startswith(
+        "B1: Chỉ 10 CBQL có văn bản ký số")
+    cross_rows = [r for sheet in sheets(workbook, "PL3 ") for r in form_table(sheet)]
+    done = [r for r in cross_rows if r["Trường được kiểm tra"] == "Trường Mầm non Sao Mai"]
+    assert [(r["Cán bộ kiểm tra"], r["Kiểm tra chéo"]) for r in done] == [
+        ("Ngô Thị Lan", submissions[(ids["MN-SAOMAI"], "cross")].total)]
+    assert done[0]["Nhận xét"] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
+    # Hồng Bàng's management score: Hoa Sen's re-score and Sao Mai's own score (a cross-inspection is not final).
     # (68,3 + 69,47) / 2 = 68,885, rounded half up like every score.
     hoasen_final = submissions[(ids["MN-HOASEN"], "district")].total
     saomai_final = submissions[(ids["MN-SAOMAI"], "self")].total
     assert (hoasen_final, saomai_final) == (68.3, 69.47)
-    assert districts["Phòng GD&ĐT quận Hồng Bàng"][7] == 68.89
-    assert districts["Phòng GD&ĐT huyện Thủy Nguyên"][7] is None
+    assert hongbang[-1]["Tự đánh giá"] == 68.89
+    assert form_table(workbook["PL2 PGD-TN"])[-1]["Tự đánh giá"] == "chưa có"
     evidence = db_rows(path, Evidence)
     assert [(e.kind, e.criterion_id, e.status) for e in evidence] == [("district", "E1", "valid")]

@@ -18,6 +18,8 @@ from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
 from tests.inspection.fixtures import add_people, rescore, submit_self
+from tests.reports.reading import sheets
+from tests.reports.reading import table as form_table
 
 
 @pytest.fixture
@@ -120,11 +122,12 @@ def test_report_text_and_workbook_of_one_district(db: Engine, tmp_path: Path, ca
     out = capsys.readouterr().out
     assert "Phòng GD&ĐT quận Hồng Bàng: 68,47 — Đạt" in out and "Thủy Nguyên: 71,47 — Khá" in out
     assert main(["report", "--xlsx", "hb.xlsx", "--district", "hong bang"]) == 0
-    workbook = load_workbook(tmp_path / "hb.xlsx", read_only=True)
-    appendix1 = list(workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(min_row=2, values_only=True))
-    assert sorted(row[1] for row in appendix1) == ["MN-HOASEN", "MN-SAOMAI"]
-    appendix2 = list(workbook["Phụ lục 2 - Chấm lại"].iter_rows(min_row=2, values_only=True))
-    assert [(row[2], row[-5], row[-2], row[-1]) for row in appendix2] == [("MN-HOASEN", 68.47, -3.0,
-                                                                            "C2: Nhận xét C2")]
+    workbook = load_workbook(tmp_path / "hb.xlsx")
+    # One Phụ lục 1 per school of the district (roster order), one Phụ lục 2 with all of them.
+    assert [s.title for s in sheets(workbook, "PL1 ")] == ["PL1 MN-HOASEN", "PL1 MN-SAOMAI"]
+    rows = form_table(workbook["PL2 PGD-HB"])
+    assert [(r["Tên trường"], r["Chấm lại"], r["Tự đánh giá"]) for r in rows[:-1]] == [
+        ("Trường Mầm non Hoa Sen", 68.47, 71.47), ("Trường Mầm non Sao Mai", None, None)]
+    assert rows[0]["Nhận xét của cán bộ kiểm tra; ý kiến của nhà trường"].startswith("C2: Nhận xét C2")
     assert main(["report", "--district", "Không Có"]) == 1
     assert "Không tìm thấy" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
+from tests.reports.reading import sheets, table
 
 SCHOOLS = {"MN-HOASEN": "Hoa Sen", "MN-SAOMAI": "Sao Mai", "MN-HOAMAI": "Hoa Mai", "MN-TUOITHO": "Tuổi Thơ"}
 
@@ -40,15 +41,23 @@ def unit_id(engine: Engine, code: str) -> int:
         return uow.units.by_code(code).id  # type: ignore[union-attr,return-value]
 
 
+def total_of(engine: Engine, code: str, kind: str) -> float | None:
+    school = unit_id(engine, code)
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        found = uow.submissions.get(campaign.id, school, kind)  # type: ignore[union-attr,arg-type]
+        return found.total if found is not None else None
+
+
 def workbook_of(replies: list[Reply]):  # type: ignore[no-untyped-def]
     [reply] = [r for r in replies if r.document is not None]
     assert reply.document is not None and reply.document.file_name.endswith(".xlsx")
-    return load_workbook(io.BytesIO(reply.document.content), read_only=True)
+    return load_workbook(io.BytesIO(reply.document.content))
 
 
 def schools_in(workbook) -> set[str]:  # type: ignore[no-untyped-def]
-    rows = list(workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(min_row=2, values_only=True))
-    return {row[1] for row in rows}
+    """The schools with a Phụ lục 1 form (one sheet each, named by school code)."""
+    return {sheet.title.removeprefix("PL1 ") for sheet in sheets(workbook, "PL1 ")}
 
 
 def names_in(text: str) -> set[str]:
@@ -60,7 +69,10 @@ def test_so_staff_sees_the_city_with_chart_and_workbook(
 ) -> None:
     so = chat(dispatcher, city, "SO-01")
     so.send("/report")
+    # Summary with its buttons first, then the chart.
+    assert so.replies[0].buttons and "Tổng hợp đến" in so.replies[0].text
     [image] = [r for r in so.replies if r.image is not None]
+    assert so.replies.index(image) == 1
     assert image.image is not None and image.image.content.startswith(b"\x89PNG")
     text = so.text
     assert "Số trường: 4" in text and "Đã nộp tự đánh giá: 3/4" in text
@@ -68,28 +80,23 @@ def test_so_staff_sees_the_city_with_chart_and_workbook(
     # Hồng Bàng: Hoa Sen re-scored 68.8, Sao Mai self 76.47 -> 72.64; Thủy Nguyên: Hoa Mai self 68.67.
     assert "Phòng GD&ĐT quận Hồng Bàng: 72,64 — Khá" in text
     assert "Phòng GD&ĐT huyện Thủy Nguyên: 68,67 — Đạt" in text
-    assert "Thấp nhất: Phòng GD&ĐT huyện Thủy Nguyên (68,67)" in text
+    assert "Thấp nhất:" not in text  # two units: both are listed already
     labels = [b.label for r in so.replies for b in r.flat_buttons]
     assert any("Hồng Bàng" in label for label in labels) and any("Tải Excel" in label for label in labels)
     so.press("Hồng Bàng")
     assert names_in(so.text) == {"MN-HOASEN", "MN-SAOMAI"}
+    # The drill-down's bars are schools, and its caption says so.
+    [chart] = [r for r in so.replies if r.image is not None]
+    assert chart.text == "Biểu đồ điểm các trường của Phòng GD&ĐT quận Hồng Bàng, với các ngưỡng xếp loại."
     so.press("Hoa Sen")
-    assert "Chấm lại (Phòng GD&ĐT): 68,8 điểm (Đạt)" in so.text and "B1: 6,67 / 4 / —" in so.text
+    assert "Chấm lại: 68,8 điểm (Đạt)" in so.text and "B1: 6,67 / 4 / —" in so.text
     so.send("/baocao")
     so.press("Tải Excel")
     workbook = workbook_of(so.replies)
-    assert workbook.sheetnames == ["Tổng hợp", "Phụ lục 1 - Tự đánh giá", "Phụ lục 2 - Chấm lại",
-                                   "Phụ lục 3 - Kiểm tra chéo", "Điểm theo Phòng GD&ĐT"]
+    assert workbook.sheetnames == ["Tổng hợp", "PL1 MN-HOASEN", "PL1 MN-SAOMAI", "PL1 MN-HOAMAI", "PL1 MN-TUOITHO",
+                                   "PL2 PGD-HB", "PL2 PGD-TN", "PL3 1", "PL3 2"]
     assert schools_in(workbook) == set(SCHOOLS)
-    [document] = [r.document for r in so.replies if r.document is not None]
-    full = load_workbook(io.BytesIO(document.content))  # not read-only: styles and sheet settings
-    appendix1 = full["Phụ lục 1 - Tự đánh giá"]
-    assert appendix1.freeze_panes == "A2" and appendix1["C1"].value == "Tên trường" and appendix1["C1"].font.b
-    assert appendix1.column_dimensions["C"].width >= len("Trường Mầm non Tuổi Thơ")
-    assert [c.value for c in appendix1[1]][6:8] == ["A1 (tối đa 12)", "B1 (tối đa 8)"]
-    hoasen = next(row for row in appendix1.iter_rows(min_row=2) if row[1].value == "MN-HOASEN")
-    assert hoasen[17].value == 71.47 and hoasen[17].number_format == "0.00" and hoasen[18].value == "Khá"
-    assert all(not str(c.value).startswith("=") for row in appendix1.iter_rows() for c in row if c.value)
+    assert all(not str(c.value).startswith("=") for s in workbook for row in s.iter_rows() for c in row if c.value)
 
 
 def test_overdue_and_excluded_schools(engine: Engine, dispatcher: Dispatcher, city: dict[str, str],
@@ -131,11 +138,15 @@ def test_inspector_sees_only_assigned_schools(engine: Engine, dispatcher: Dispat
     inspector.press_action("rp:x")
     workbook = workbook_of(inspector.replies)
     assert schools_in(workbook) == {"MN-SAOMAI", "MN-HOAMAI"}
-    cross = list(workbook["Phụ lục 3 - Kiểm tra chéo"].iter_rows(min_row=2, values_only=True))
-    # Every cross-inspection of a school in scope, per inspector (the demo's of Hoa Mai is not scored yet).
-    assert [(row[1], row[4], row[8]) for row in cross] == [("Ngô Thị Lan", "MN-SAOMAI", 2),
-                                                           ("Trần Văn Đức", "MN-HOAMAI", None)]
-    assert list(workbook["Phụ lục 2 - Chấm lại"].iter_rows(min_row=2, values_only=True)) == []
+    # Every cross-inspection of a school in scope, one form per team, inspecting units in roster order
+    # (the demo's of Hoa Mai is not scored yet).
+    teams = [table(sheet) for sheet in sheets(workbook, "PL3 ")]
+    assert [[(r["Đơn vị kiểm tra"], r["Cán bộ kiểm tra"], r["Trường được kiểm tra"], r["Kiểm tra chéo"])
+             for r in rows] for rows in teams] == [
+        [("Phòng GD&ĐT quận Hồng Bàng", "Trần Văn Đức", "Trường Mầm non Hoa Mai", None)],
+        [("Phòng GD&ĐT huyện Thủy Nguyên", "Ngô Thị Lan", "Trường Mầm non Sao Mai",
+          total_of(engine, "MN-SAOMAI", "cross"))],
+    ]
 
 
 def test_principal_sees_only_their_school(engine: Engine, dispatcher: Dispatcher, city: dict[str, str]) -> None:
@@ -149,8 +160,6 @@ def test_principal_sees_only_their_school(engine: Engine, dispatcher: Dispatcher
         principal.press_action(action)
         assert "không có quyền xem" in principal.text, action
     principal.send("/baocao")
-    principal.press("Tải Excel")
+    principal.press("Phụ lục 1 (Excel)")
     workbook = workbook_of(principal.replies)
-    assert schools_in(workbook) == {"MN-HOASEN"}
-    districts = list(workbook["Điểm theo Phòng GD&ĐT"].iter_rows(min_row=2, values_only=True))
-    assert [(row[1], row[2], row[7]) for row in districts] == [("Phòng GD&ĐT quận Hồng Bàng", 1, 68.8)]
+    assert workbook.sheetnames == ["PL1 MN-HOASEN"]
