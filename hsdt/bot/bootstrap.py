@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from hsdt.bot.settings import Settings
+from hsdt.dashboard.auth import from_settings as dashboard_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
 from hsdt.scoring import default_rubric_path, load_rubric_text
@@ -95,6 +96,7 @@ def build(
             files_dir=settings.files_dir,
             timezone=settings.timezone,
             max_upload_bytes=settings.max_upload_bytes,
+            dashboard_links=dashboard_links_from_settings(settings),
         ),
         checker=checker,
     )

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, from_settings
+from hsdt.dashboard.routes import mount as mount_dashboard
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -327,6 +328,7 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     web_app.router.add_post("/u/{token}", page.upload)
     web_app.router.add_post("/zalo/webhook", _zalo_webhook)
     web_app.router.add_get("/healthz", _health)
+    mount_dashboard(web_app, app, config.clock)
     return web_app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from hsdt.events import Incoming, Reply
@@ -28,6 +28,12 @@ class CheckedFile:
     refusal: str | None = None  # a Vietnamese message when the file was refused before checking
 
 
+class SignInLinkIssuer(Protocol):
+    """Issues a one-time link that signs this user in to the web dashboard: (url, expires at)."""
+
+    def issue(self, user_id: int) -> tuple[str, datetime]: ...
+
+
 @dataclass
 class Ctx:
     uow: UnitOfWork
@@ -41,6 +47,7 @@ class Ctx:
     tz: ZoneInfo
     files_dir: Path
     checked: CheckedFile | None = None
+    dashboard_links: SignInLinkIssuer | None = None
     flow: str = "idle"
     data: dict[str, Any] = field(default_factory=dict)
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers import enrolment
-from hsdt.handlers.context import CheckedFile, Ctx
+from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
 from hsdt.storage.types import utcnow
@@ -33,6 +33,8 @@ class HandlerConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     max_upload_bytes: int = 20 * 1024 * 1024
     db_workers: int = 8
+    # Hands out one-time dashboard sign-in links (hsdt.dashboard.auth.SignInLinks); None: no web server.
+    dashboard_links: SignInLinkIssuer | None = None
 
 
 class Dispatcher:
@@ -117,6 +119,7 @@ class Dispatcher:
                 tz=self.tz,
                 files_dir=self.config.files_dir,
                 checked=checked,
+                dashboard_links=self.config.dashboard_links,
                 flow=state.flow,
                 data=dict(state.data),
             )

@@ -239,3 +239,4 @@ Index("ix_evidence_scope", Evidence.campaign_id, Evidence.school_id, Evidence.cr
 from hsdt.storage import inspection_models  # noqa: F401
 from hsdt.storage import reminder_models  # noqa: F401
 from hsdt.storage import channels_models  # noqa: F401
+from hsdt.storage import dashboard_models  # noqa: F401

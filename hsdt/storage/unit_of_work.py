@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hsdt.storage.channels_repository import ChannelsRepository
+from hsdt.storage.dashboard_repository import DashboardRepository
 from hsdt.storage.inspection_repository import InspectionRepository
 from hsdt.storage.reminder_repository import ReminderRepository
 from hsdt.storage.repositories import (
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.inspection = InspectionRepository(self.session)
         self.channels = ChannelsRepository(self.session)
+        self.dashboard = DashboardRepository(self.session)
         return self
 
     def __exit__(
