@@ -49,7 +49,7 @@ class BandInfo:
 def histogram(label: str, finals: Sequence[float], bands: Sequence[BandInfo], max_points: float,
               unit_label: str, empty_text: str, bin_width: float = 5.0) -> str:
     """Schools per score interval; each bar in the colour of the band its interval falls in."""
-    width, height, left, right, top, bottom = 640, 260, 40, 12, 16, 40
+    width, height, left, right, top, bottom = 420, 230, 30, 8, 14, 44
     bins = max(1, int(max_points // bin_width))
     counts = [0] * bins
     for value in finals:
@@ -94,8 +94,8 @@ def _legend(items: Sequence[tuple[str, str]], x: float, y: float) -> str:
     parts = []
     for name, colour in items:
         parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="11" height="11" rx="2" fill="{colour}"/>'
-                     f'<text x="{x + 15:.1f}" y="{y:.1f}" font-size="12" fill="#1d2733">{escape(name)}</text>')
-        x += 15 + 7.2 * len(name) + 16
+                     f'<text x="{x + 15:.1f}" y="{y:.1f}" font-size="11.5" fill="#1d2733">{escape(name)}</text>')
+        x += 15 + 6.4 * len(name) + 12
     return "".join(parts)
 
 
@@ -108,42 +108,40 @@ class UnitBands:
 
 def bands_per_unit(label: str, units: Sequence[UnitBands], band_labels: Sequence[str], not_scored_label: str,
                    empty_text: str, more_text: str = "", limit: int = 30) -> str:
-    """One horizontal bar per unit, split by band; grey for schools without a final score yet."""
-    width, left, right, row_h, top = 640, 190, 40, 26, 8
+    """One bar per unit (its name above it), split by band; grey for schools without a final score yet."""
+    width, left, right, row_h, top = 420, 4, 30, 40, 4
     shown = list(units[:limit])
     if not shown:
         return _svg(width, 80, label, f'<text x="{width / 2}" y="45" text-anchor="middle" fill="{_MUTED}" '
-                                      f'font-size="15">{escape(empty_text)}</text>')
-    legend_y = top + row_h * len(shown) + 26
-    height = legend_y + (22 if not more_text else 44)
+                                      f'font-size="14">{escape(empty_text)}</text>')
+    legend_y = top + row_h * len(shown) + 20
+    height = legend_y + (10 if not more_text else 30)
     widest = max(sum(u.counts.values()) + u.not_scored for u in shown) or 1
     plot_w = width - left - right
     parts: list[str] = []
     for row, unit in enumerate(shown):
         y = top + row * row_h
-        name = unit.name if len(unit.name) <= 28 else unit.name[:27] + "…"
-        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12" fill="#1d2733">'
-                     f'<title>{escape(unit.name)}</title>{escape(name)}</text>')
+        parts.append(f'<text x="{left}" y="{y + 13}" font-size="12.5" fill="#1d2733">{escape(unit.name)}</text>')
         x = float(left)
         segments = [(b, unit.counts.get(b, 0), band_colour(i)) for i, b in enumerate(band_labels)]
         segments.append((not_scored_label, unit.not_scored, NOT_SCORED_COLOUR))
         total = 0
-        for name_, count, colour in segments:
+        for name, count, colour in segments:
             if not count:
                 continue
             w = plot_w * count / widest
-            parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{colour}">'
-                         f'<title>{escape(unit.name)} — {escape(name_)}: {count}</title></rect>')
-            if w >= 18:
-                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 17}" text-anchor="middle" font-size="11" '
-                             f'fill="#fff">{count}</text>')
+            parts.append(f'<rect x="{x:.1f}" y="{y + 18}" width="{w:.1f}" height="16" fill="{colour}">'
+                         f'<title>{escape(unit.name)} — {escape(name)}: {count}</title></rect>')
+            if w >= 16:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 30}" text-anchor="middle" font-size="11" '
+                             f'fill="{"#1d2733" if colour == NOT_SCORED_COLOUR else "#fff"}">{count}</text>')
             x += w
             total += count
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 17}" font-size="11" fill="{_MUTED}">{total}</text>')
+        parts.append(f'<text x="{x + 5:.1f}" y="{y + 30}" font-size="11" fill="{_MUTED}">{total}</text>')
     items = [(b, band_colour(i)) for i, b in enumerate(band_labels)] + [(not_scored_label, NOT_SCORED_COLOUR)]
-    parts.append(_legend(items, 12, legend_y))
+    parts.append(_legend(items, left, legend_y))
     if more_text:
-        parts.append(f'<text x="12" y="{legend_y + 22}" font-size="12" fill="{_MUTED}">{escape(more_text)}</text>')
+        parts.append(f'<text x="{left}" y="{legend_y + 20}" font-size="12" fill="{_MUTED}">{escape(more_text)}</text>')
     return _svg(width, height, label, "".join(parts))
 
 
@@ -153,14 +151,16 @@ class Series:
     days: Sequence[date]  # one entry per event (a school's submission day)
 
 
-def progress_over_time(label: str, series: Sequence[Series], total: int, empty_text: str) -> str:
-    """Cumulative count per day for each series, as steps, against the number of schools."""
-    width, height, left, right, top, bottom = 640, 260, 40, 16, 16, 56
+def progress_over_time(label: str, series: Sequence[Series], total: int, empty_text: str,
+                       until: date | None = None) -> str:
+    """Cumulative count per day for each series, as steps up to `until` (today), against the number of
+    schools (the dashed line)."""
+    width, height, left, right, top, bottom = 420, 230, 30, 12, 14, 50
     every = sorted({d for s in series for d in s.days})
     if not every:
         return _svg(width, 80, label, f'<text x="{width / 2}" y="45" text-anchor="middle" fill="{_MUTED}" '
                                       f'font-size="15">{escape(empty_text)}</text>')
-    first, last = every[0], every[-1]
+    first, last = every[0], max(every[-1], until or every[-1])
     span = max(1, (last - first).days)
     peak, ticks = _axis(total)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -183,7 +183,8 @@ def progress_over_time(label: str, series: Sequence[Series], total: int, empty_t
     if span >= 4:
         labels.insert(1, first + (last - first) / 2)  # type: ignore[arg-type]
     for day in labels:
-        parts.append(f'<text x="{px(day):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" '
+        anchor = "start" if day == first and span else "end" if day == last and span else "middle"
+        parts.append(f'<text x="{px(day):.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" font-size="11" '
                      f'fill="{_MUTED}">{day.strftime("%d/%m")}</text>')
     for index, one in enumerate(series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
@@ -197,7 +198,7 @@ def progress_over_time(label: str, series: Sequence[Series], total: int, empty_t
                 points.append((px(day), py(count)))
                 count += per_day[day]
                 points.append((px(day), py(count)))
-        points.append((px(last) if span else left + plot_w, py(count)))
+        points.append((px(last) if span else left + plot_w, py(count)))  # flat to today
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5" '
                      f'stroke-linejoin="round"><title>{escape(one.name)}: {count}</title></polyline>')

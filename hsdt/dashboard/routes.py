@@ -407,7 +407,8 @@ def _charts(data: ReportData, units: list[views.UnitProgress], tz: str) -> dict[
         "bands": charts.bands_per_unit(t.CHART_BANDS, unit_bands, list(data.city.band_labels),
                                        t.CHART_NOT_SCORED, t.CHART_EMPTY,
                                        more_text=messages_more(more)),
-        "progress": charts.progress_over_time(t.CHART_PROGRESS, series, data.city.school_count, t.CHART_EMPTY),
+        "progress": charts.progress_over_time(t.CHART_PROGRESS, series, data.city.school_count, t.CHART_EMPTY,
+                                              until=data.now.astimezone(zone).date()),
     }
 
 
@@ -442,7 +443,7 @@ def _school_page(reading: Reading, data: ReportData, school_id: int) -> views.Sc
     for item in evidence:
         page.evidence.append(views.EvidenceRow(
             file_name=item.file_name, criterion=item.criterion_id, kind=t.KIND_NAMES.get(item.kind, item.kind),
-            status=item.status, verdict=HEADLINES.get(item.status, item.status),
+            status=item.status, verdict=_plain(HEADLINES.get(item.status, item.status)),
             signers=views.signers_of(item.verdict), uploaded=reading.local(item.uploaded_at)))
     for row in audit:
         page.audit.append(views.AuditRow(
@@ -452,6 +453,13 @@ def _school_page(reading: Reading, data: ReportData, school_id: int) -> views.Sc
     page.reopens = [t.REOPEN_LINE.format(when=reading.local(r.at), who=names.get(r.user_id, t.UNKNOWN_PERSON),
                                          reason=r.reason) for r in reopens]
     return page
+
+
+def _plain(headline: str) -> str:
+    """The verdict without its leading emoji: the page marks it with a coloured sign of its own, and a
+    desk computer without an emoji font would show a box."""
+    head, _, rest = headline.partition(" ")
+    return rest if rest and not any(ch.isalnum() for ch in head) else headline
 
 
 def _has(rubric: Rubric, criterion_id: str) -> bool:

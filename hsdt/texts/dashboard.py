@@ -98,8 +98,8 @@ SERIES_CROSS = "Đã kiểm tra chéo"
 DOWNLOADS_TITLE = "Tải Phụ lục"
 DOWNLOAD_NOTE = "Tệp gồm đúng các trường trong phạm vi Thầy/Cô được xem, số liệu tại thời điểm tải."
 DOWNLOAD_LABELS = {
-    "excel": "📥 Tải Excel (Tổng hợp, Phụ lục 1, 2, 3)",
-    "pdf": "📄 Tải PDF (bản in Phụ lục)",
+    "excel": "Tải Excel (Tổng hợp, Phụ lục 1, 2, 3)",
+    "pdf": "Tải PDF (bản in Phụ lục)",
 }
 
 # --- schools table -------------------------------------------------------------------------------

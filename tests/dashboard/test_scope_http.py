@@ -226,7 +226,7 @@ async def test_school_page_shows_answers_comments_evidence_and_audit(
     assert row is not None
     assert "6,67" in row.group(1) and ">4<" in row.group(1) and "Nhận xét B1" in row.group(1)
     assert "differs" in row.group(1)
-    assert "ke-hoach-nam-hoc.pdf" in html and "✅ Hợp lệ" in html and "Nguyễn Thị Hồng Nhung" in html
+    assert "ke-hoach-nam-hoc.pdf" in html and "verdict-valid\">Hợp lệ" in html and "Nguyễn Thị Hồng Nhung" in html
     assert "Lịch sử thay đổi" in html and html.count("Lần đầu:") >= 12
     assert "71,47" in html and "68,8" in html  # self and re-score totals, as in chat
     assert "Không có ý kiến." in html  # the school's own proposal (criterion III)
