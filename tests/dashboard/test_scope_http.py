@@ -230,3 +230,17 @@ async def test_school_page_shows_answers_comments_evidence_and_audit(
     assert "Lịch sử thay đổi" in html and html.count("Lần đầu:") >= 12
     assert "71,47" in html and "68,8" in html  # self and re-score totals, as in chat
     assert "Không có ý kiến." in html  # the school's own proposal (criterion III)
+
+
+async def test_names_are_escaped(client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str],
+                                 engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        school = uow.units.by_code("MN-TUOITHO")
+        assert school is not None
+        school.name = '<script>alert("x")</script> Tuổi Thơ'
+        uow.session.add(school)
+    token = await sign_in(client, person(wired[0], city, "SO-01"))
+    for path in ("/truong", f"/truong/{unit_id(engine, 'MN-TUOITHO')}", "/"):
+        html = await (await _get(client, path, token)).text()
+        assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in await (await _get(client, "/truong", token)).text()
