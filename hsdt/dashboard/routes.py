@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
+TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
 
 # No inline script or style, nothing from elsewhere: the page works offline and an injected tag runs nothing.
@@ -262,7 +263,8 @@ class Dashboard:
                                                                  SubmissionStatus.REOPENED.value,
                                                                  SubmissionStatus.SUBMITTED.value)]
             return {
-                **self._common(reading, data, last), "page": "schools", "rows": shown, "total": len(rows),
+                **self._common(reading, data, last), "page": "schools", "rows": shown[:TABLE_LIMIT],
+                "total": len(rows), "matching": len(shown), "limit": TABLE_LIMIT,
                 "query": query, "units": [(u.id, u.name) for u in views.unit_progress(data)],
                 "statuses": statuses, "bands": list(data.city.band_labels), "columns": _COLUMNS,
             }
@@ -519,6 +521,9 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
         if redirect.status >= 400:
             raise
         response = redirect
+    except Exception:
+        log.exception("dashboard page %s failed", request.path)
+        response = _message_page(request, 500, t.INTERNAL_ERROR)
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

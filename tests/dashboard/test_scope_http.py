@@ -244,3 +244,22 @@ async def test_names_are_escaped(client: TestClient, wired: tuple[Dispatcher, Si
         html = await (await _get(client, path, token)).text()
         assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in await (await _get(client, "/truong", token)).text()
+
+
+async def test_big_tables_are_cut_and_failures_get_a_page(
+    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from hsdt.dashboard import routes, views
+
+    token = await sign_in(client, person(wired[0], city, "SO-01"))
+    monkeypatch.setattr(routes, "TABLE_LIMIT", 2)
+    html = await (await _get(client, "/truong", token)).text()
+    assert len(_codes_in(html)) == 2 and "lọc theo đơn vị" in html
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "school_rows", broken)
+    failed = await _get(client, "/truong", token)
+    assert failed.status == 500 and "gặp sự cố" in await failed.text()
+    assert failed.headers["Content-Security-Policy"].startswith("default-src 'none'")
