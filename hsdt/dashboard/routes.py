@@ -108,6 +108,14 @@ class Reading:
     def local(self, moment: datetime) -> str:
         return views.local(moment, self.tz)
 
+    def version(self) -> tuple[str, datetime | None]:
+        """(ETag, last change) of everything this viewer's pages show."""
+        ids = None if self.scope.kind == "city" else sorted(self.scope.school_ids)
+        last = self.uow.dashboard.last_change(self.campaign.id, ids)  # type: ignore[arg-type]
+        units = [(u.id, u.code, u.name, u.kind, u.parent_id, u.uses_erecords) for u in self.units.by_id.values()]
+        tag = views.version_tag(self.scope.kind, self.scope.school_ids, units, self.campaign, last, self.now)
+        return tag, last
+
 
 def _viewer(uow: UnitOfWork, user: User) -> Viewer:
     unit = uow.units.get(user.unit_id)
@@ -218,14 +226,13 @@ class Dashboard:
 
     # --- pages -------------------------------------------------------------------------------------
 
-    def _common(self, reading: Reading, data: ReportData, last_change: datetime | None) -> dict[str, Any]:
-        payload = views.progress_payload(data, last_change)
+    def _common(self, reading: Reading, data: ReportData) -> dict[str, Any]:
         return {
             "viewer": reading.viewer,
             "campaign": reading.campaign.name,
             "scope_line": views.scope_line(data),
             "read_at": t.READ_AT.format(when=reading.local(reading.now)),
-            "etag": views.etag_of(payload),
+            "etag": reading.version()[0],
             "band_labels": list(data.city.band_labels),
             "formats": [(fmt.value, t.DOWNLOAD_LABELS[fmt.value]) for fmt in available_formats()],
             "is_school": reading.scope.kind == "school",
@@ -236,10 +243,9 @@ class Dashboard:
     async def overview(self, request: web.Request) -> web.Response:
         def work(reading: Reading) -> dict[str, Any]:
             data = reading.gather()
-            last = reading.uow.dashboard.last_change(reading.campaign.id, _ids(data))  # type: ignore[arg-type]
             units = views.unit_progress(data)
             return {
-                **self._common(reading, data, last), "page": "overview",
+                **self._common(reading, data), "page": "overview",
                 "kpis": views.kpis(data), "deadlines": views.deadlines(data), "units": units,
                 "total": views.total_progress(data),
                 "charts": _charts(data, units, reading.tz),
@@ -254,7 +260,6 @@ class Dashboard:
         def work(reading: Reading) -> dict[str, Any]:
             data = reading.gather()
             campaign_id: int = reading.campaign.id  # type: ignore[assignment]
-            last = reading.uow.dashboard.last_change(campaign_id, _ids(data))
             rows = views.school_rows(data, reading.uow.dashboard.evidence_counts(campaign_id, _ids(data)))
             shown = views.sort_rows(views.filter_rows(rows, query), query, data.city.band_labels)
             statuses = [(views.OVERDUE, t.STATUS_OVERDUE)] if data.overdue else []
@@ -263,7 +268,7 @@ class Dashboard:
                                                                  SubmissionStatus.REOPENED.value,
                                                                  SubmissionStatus.SUBMITTED.value)]
             return {
-                **self._common(reading, data, last), "page": "schools", "rows": shown[:TABLE_LIMIT],
+                **self._common(reading, data), "page": "schools", "rows": shown[:TABLE_LIMIT],
                 "total": len(rows), "matching": len(shown), "limit": TABLE_LIMIT,
                 "query": query, "units": [(u.id, u.name) for u in views.unit_progress(data)],
                 "statuses": statuses, "bands": list(data.city.band_labels), "columns": _COLUMNS,
@@ -288,29 +293,27 @@ class Dashboard:
             narrowed = Scope("school", frozenset({school_id}), units[school_id].name, school_id)
             data = reading.gather(narrowed, details=True)
             # The page's minute check watches the whole scope, like the other pages.
-            scope_data = reading.gather()
-            last = reading.uow.dashboard.last_change(reading.campaign.id, _ids(scope_data))  # type: ignore[arg-type]
-            return {**self._common(reading, scope_data, last), "page": "school",
+            return {**self._common(reading, reading.gather()), "page": "school",
                     "school": _school_page(reading, data, school_id)}
 
         return _render("school.html", request, await self._read(request, work))
 
     async def data(self, request: web.Request) -> web.Response:
-        """The minute check: 304 while nothing in the viewer's scope changed."""
-        def work(reading: Reading) -> tuple[dict[str, Any], datetime | None]:
-            data = reading.gather()
-            last = reading.uow.dashboard.last_change(reading.campaign.id, _ids(data))  # type: ignore[arg-type]
-            return views.progress_payload(data, last), last
+        """The minute check: 304 while nothing in the viewer's scope changed, decided before gathering."""
+        def work(reading: Reading) -> tuple[str, datetime | None, dict[str, Any] | None]:
+            tag, last = reading.version()
+            if _not_modified(request, tag, last):
+                return tag, last, None
+            return tag, last, views.progress_payload(reading.gather(), last)
 
         try:
-            payload, last = await self._read(request, work)
+            etag, last, payload = await self._read(request, work)
         except PageError as error:
             return web.json_response({"ok": False}, status=error.status, headers=_no_store())
-        etag = views.etag_of(payload)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
         if last is not None:
             headers["Last-Modified"] = format_datetime(last.replace(microsecond=0), usegmt=True)
-        if _not_modified(request, etag, last):
+        if payload is None:
             return web.Response(status=304, headers=headers)
         return web.json_response(payload, headers=headers, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 

@@ -7,7 +7,6 @@ page, the chat and the appendices cannot disagree.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -475,6 +474,21 @@ def progress_payload(data: ReportData, last_change: datetime | None) -> dict[str
     }
 
 
-def etag_of(payload: Mapping[str, Any]) -> str:
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+def version_tag(scope_kind: str, school_ids: Iterable[int], units: Iterable[tuple[Any, ...]], campaign: Any,
+                last_change: datetime | None, now: datetime) -> str:
+    """The ETag of what a viewer's pages show, from cheap facts only (no gathering): the scope, the
+    units (names, places, "uses e-records"), the campaign's dates, the last change of an answer,
+    submission or evidence in scope, and whether the self-assessment is overdue yet. Any change in the
+    numbers changes one of these; so a 304 costs a few small queries, not the whole report."""
+    digest = hashlib.sha256()
+    for part in (
+        scope_kind, ",".join(map(str, sorted(school_ids))),
+        repr(sorted(units)),
+        repr((campaign.id, campaign.rubric_version_id, campaign.self_assessment_due, campaign.deadline,
+              campaign.inspection_start, campaign.inspection_end)),
+        last_change.isoformat() if last_change is not None else "",
+        "overdue" if now > campaign.self_assessment_due else "",
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return '"' + digest.hexdigest()[:32] + '"'
