@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.setup import UnitRow, apply_roster
-from hsdt.storage.models import Evidence, Submission
+from hsdt.storage.models import AnswerAudit, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
 from tests.dashboard.support import Person, build_city, dashboard_dispatcher, person, web_app
@@ -79,7 +79,8 @@ def _richer_city(engine: Engine, clock: Clock) -> None:
             uow.evidence.add(Evidence(
                 campaign_id=campaign.id, school_id=school.id, kind="self", criterion_id="E1",  # type: ignore[arg-type]
                 sha256=name[:8].encode().hex().ljust(64, "0"), size=120_000, file_name=name, status=status,
-                uploaded_by=principal.id, verdict={"status": status, "signatures": [  # type: ignore[arg-type]
+                uploaded_by=principal.id, uploaded_at=clock() - timedelta(days=9),  # type: ignore[arg-type]
+                verdict={"status": status, "signatures": [
                     {"signer": signer, "organization": "Trường Mầm non Hoa Sen"}]}))
 
 
@@ -90,6 +91,10 @@ def _move_submission(engine: Engine, code: str, when: Any) -> None:
         for row in uow.session.exec(select(Submission).where(Submission.school_id == school.id)).all():
             row.submitted_at = when if row.kind == "self" else when + timedelta(days=4)
             uow.session.add(row)
+        # The answers' history at the same dates, so the screenshots tell one consistent story.
+        for audit in uow.session.exec(select(AnswerAudit).where(AnswerAudit.school_id == school.id)).all():
+            audit.at = when - timedelta(hours=1) if audit.kind == "self" else when + timedelta(days=4, hours=-1)
+            uow.session.add(audit)
 
 
 @pytest.fixture
