@@ -22,6 +22,7 @@ from hsdt.bot.channels import ChannelSender
 from hsdt.bot.redaction import redact_secrets
 from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import UploadLinks, load_secret, public_base_url
+from hsdt.dashboard.auth import from_settings as dashboard_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.rubrics import RubricCache
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
@@ -153,7 +154,8 @@ def make_dispatcher(settings: Settings, engine: Engine, checker: object | None,
     from hsdt.handlers.features import build_router
 
     config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
-                           max_upload_bytes=settings.max_upload_bytes)
+                           max_upload_bytes=settings.max_upload_bytes,
+                           dashboard_links=dashboard_links_from_settings(settings))
     return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics or RubricCache())
 
 
@@ -231,3 +233,16 @@ def build(
     redact_secrets(*_secrets(settings, links))
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links)
     return wire_channels(app)
+    checker = make_checker(settings) if with_checker else None
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    dispatcher = Dispatcher(
+        engine,
+        HandlerConfig(
+            files_dir=settings.files_dir,
+            timezone=settings.timezone,
+            max_upload_bytes=settings.max_upload_bytes,
+            dashboard_links=dashboard_links_from_settings(settings),
+        ),
+        checker=checker,
+    )
+    return App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo)

@@ -108,3 +108,15 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(default=2.0, description="How often the delivery looks for queued messages.")
     reminder_sync_s: float = Field(default=30.0, description="How often the leader re-reads the calendar.")
     leader_retry_s: float = Field(default=10.0, description="How often a non-leader tries to take over.")
+
+    # --- web dashboard ---
+    dashboard_link_ttl_minutes: int = Field(default=15, description="A dashboard sign-in link expires after this.")
+    dashboard_session_hours: int = Field(default=12, description="A dashboard session lasts this long.")
+    dashboard_cookie_secure: bool | None = Field(
+        default=None, description="Secure session cookie; None: when UPLOAD_BASE_URL is https://."
+    )
+
+    @field_validator("dashboard_cookie_secure", mode="before")
+    @classmethod
+    def _empty_is_auto(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -39,6 +39,7 @@ from hsdt.bot import downloads
 from hsdt.bot.bootstrap import App
 from hsdt.bot.channels import ChannelSender
 from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadGrant, UploadLinks
+from hsdt.dashboard.routes import mount as mount_dashboard
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Receipt
 from hsdt.storage.types import utcnow
@@ -449,6 +450,7 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     web_app[CONFIG] = config
     for register in ROUTES:
         register(web_app, app, config)
+    mount_dashboard(web_app, app, config.clock)
     return web_app
 
 

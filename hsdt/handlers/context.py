@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from hsdt.events import Incoming, Reply
@@ -31,6 +31,12 @@ class CheckedFile:
     refusal: str | None = None  # a Vietnamese message when the file was refused before checking
 
 
+class SignInLinkIssuer(Protocol):
+    """Issues a one-time link that signs this user in to the web dashboard: (url, expires at)."""
+
+    def issue(self, user_id: int) -> tuple[str, datetime]: ...
+
+
 @dataclass
 class Ctx:
     uow: UnitOfWork
@@ -47,6 +53,7 @@ class Ctx:
     conv: IdleState | SelfAssessmentState | InspectionState = field(default_factory=IdleState)
     # The key of the last screen the channel delivered to the user (`Reply.screen`), if known.
     shown_screen: str | None = None
+    dashboard_links: SignInLinkIssuer | None = None
     _assessments: dict[tuple[int, str], Assessment] = field(default_factory=dict)
     _locked: set[tuple[int, str]] = field(default_factory=set)
 

@@ -26,7 +26,7 @@ from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
-from hsdt.handlers.context import CheckedFile, Ctx
+from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
 from hsdt.storage.repositories import StoredEvent
@@ -43,6 +43,8 @@ class HandlerConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     max_upload_bytes: int = 20 * 1024 * 1024
     db_workers: int = 8
+    # Hands out one-time dashboard sign-in links (hsdt.dashboard.auth.SignInLinks); None: no web server.
+    dashboard_links: SignInLinkIssuer | None = None
 
 
 class ChannelHooks(Protocol):
@@ -229,6 +231,7 @@ class Dispatcher:
             checked=checked,
             conv=conversation.load(state.flow, state.data),
             shown_screen=state.shown_screen,
+            dashboard_links=self.config.dashboard_links,
         )
         replies = self.router.route(ctx)
         ctx.save_assessments()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hsdt.handlers import account_link, inspection, reminders, report, self_assessment, signature_check
+from hsdt.handlers import account_link, dashboard, inspection, reminders, report, self_assessment, signature_check
 from hsdt.handlers.router import Router
 
 
@@ -14,4 +14,5 @@ def build_router() -> Router:
         account_link.feature,
         inspection.feature,
         report.feature,
+        dashboard.feature,
     )

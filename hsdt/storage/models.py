@@ -302,3 +302,4 @@ Index("ix_evidence_scope", col(Evidence.campaign_id), col(Evidence.school_id), c
 from hsdt.storage import inspection_models  # noqa: F401
 from hsdt.storage import reminder_models  # noqa: F401
 from hsdt.storage import channels_models  # noqa: F401
+from hsdt.storage import dashboard_models  # noqa: F401

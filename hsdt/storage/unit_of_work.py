@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from hsdt.storage.assessments import AssessmentRepository
 from hsdt.storage.channels_repository import ChannelsRepository
+from hsdt.storage.dashboard_repository import DashboardRepository
 from hsdt.storage.inspection_repository import InspectionRepository
 from hsdt.storage.reminder_repository import ReminderRepository
 from hsdt.storage.repositories import (
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.inspection = InspectionRepository(self.session)
         self.channels = ChannelsRepository(self.session)
+        self.dashboard = DashboardRepository(self.session)
         return self
 
     def __exit__(

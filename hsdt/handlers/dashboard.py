@@ -1,0 +1,44 @@
+"""/bangdieukhien: a one-time link that signs the user in to the web dashboard.
+
+The link is issued by whatever the composition root handed the dispatcher (`Ctx.dashboard_links`);
+the handler stays channel-neutral and never learns the web server's address or key. Nothing is
+written: the link is signed, and the web server records its one use.
+"""
+
+from __future__ import annotations
+
+from hsdt import texts as messages
+from hsdt.events import Reply
+from hsdt.handlers.context import Ctx
+from hsdt.handlers.feature import Feature, MenuEntry
+from hsdt.storage.models import Role
+from hsdt.texts import dashboard as t
+
+P = "bdk"
+COMMAND = "/bangdieukhien"
+
+
+def open_dashboard(ctx: Ctx) -> list[Reply]:
+    if ctx.dashboard_links is None:
+        return [Reply(t.NOT_CONFIGURED)]
+    url, expires = ctx.dashboard_links.issue(ctx.user.id)  # type: ignore[arg-type]
+    minutes = max(1, round((expires - ctx.now).total_seconds() / 60))
+    return [Reply(t.LINK_MESSAGE.format(name=ctx.user.full_name, url=url, expires=ctx.local(expires),
+                                        minutes=minutes))]
+
+
+def on_button(ctx: Ctx) -> list[Reply]:
+    if ctx.event.payload == f"{P}:open":
+        return open_dashboard(ctx)
+    return [Reply(messages.STALE_BUTTON)]
+
+
+feature = Feature(
+    name="dashboard",
+    roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF),
+    commands={COMMAND: open_dashboard},
+    menu=(MenuEntry(t.BTN_DASHBOARD, f"{P}:open"),),
+    button_prefix=P,
+    on_button=on_button,
+    command_help=((COMMAND.removeprefix("/"), t.CMD_DASHBOARD),),
+)
