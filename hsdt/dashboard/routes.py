@@ -48,11 +48,11 @@ from hsdt.dashboard.exports import ExportFormat, available_formats, render_appen
 from hsdt.handlers.self_assessment import summarise
 from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.scoring import Rubric, format_points
-from hsdt.signatures.messages_vi import HEADLINES
 from hsdt.storage.models import Campaign, SubmissionStatus, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import dashboard as t
+from hsdt.texts.signatures import HEADLINES
 
 log = logging.getLogger(__name__)
 
