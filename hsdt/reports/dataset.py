@@ -30,12 +30,13 @@ class UnitInfo:
     kind: str
     parent_id: int | None
     uses_erecords: bool
+    position: int | None = None
 
 
 def roster_key(unit: UnitInfo) -> tuple[int, ...]:
-    """The one order of units everywhere in reports: the roster's. Units are created in the order the
-    roster lists them, so their ids follow it; never alphabetical (every "huyện" before every "quận")."""
-    return (unit.id,)
+    """The one order of units everywhere in reports: the roster's STT, then (units without one) the
+    order they were created in; never alphabetical (every "huyện" before every "quận")."""
+    return (0, unit.position, unit.id) if unit.position is not None else (1, 0, unit.id)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def gather(
     if now > campaign.self_assessment_due:
         overdue = [r.school.id for d in city.districts for r in d.schools if r.school.self_total is None]
     data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz,
-                      heading=heading_for(campaign))
+                      heading=heading_for(campaign, uow.levels.of_campaign(campaign.id)))
     if details:
         _add_details(uow, data, school_ids)
     return data

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from hsdt.storage.models import Campaign
 from hsdt.texts import report as m
+from hsdt.texts.levels import GENERIC, Levels
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,18 @@ def school_year(start: date) -> str:
     return f"{first}-{first + 1}"
 
 
-def heading_for(campaign: Campaign) -> FormHeading:
-    """The heading of every form of `campaign`. Facts the campaign does not hold yet come from the
-    catalogue's defaults (the notice of 12/2024)."""
+def heading_for(campaign: Campaign, levels: Levels | None = None) -> FormHeading:
+    """The heading of every form of `campaign`, from its notice fields and its level names. The notice's
+    number is printed as dots for the clerk while the campaign does not hold it yet."""
+    managing = (levels or GENERIC).managing
     return FormHeading(
-        issuer=m.DEFAULT_ISSUER,
-        issuer_parent=m.DEFAULT_ISSUER_PARENT,
-        notice_number=m.DEFAULT_NOTICE_NUMBER,
-        notice_date=None,
-        place=m.DEFAULT_PLACE,
-        school_year=school_year(campaign.record_start),
-        level_name=m.DEFAULT_LEVEL_NAME,
+        issuer=campaign.issuer or m.DEFAULT_ISSUER,
+        issuer_parent=campaign.issuer_parent or m.DEFAULT_ISSUER_PARENT,
+        notice_number=campaign.notice_no or m.DEFAULT_NOTICE_NUMBER,
+        notice_date=campaign.notice_date,
+        place=campaign.place or m.DEFAULT_PLACE,
+        school_year=campaign.school_year or school_year(campaign.record_start),
+        level_name=managing.singular,
         level_head=m.DEFAULT_LEVEL_HEAD,
         campaign_name=campaign.name,
     )

@@ -70,14 +70,14 @@ class InspectionRepository(_Repo):
 
     # --- bulk reads for reports --------------------------------------------------------------------
 
-    def units(self) -> list[tuple[int, str, str, str, int | None, bool]]:
-        """(id, code, name, kind, parent_id, uses_erecords) of every unit."""
+    def units(self) -> list[tuple[int, str, str, str, int | None, bool, int | None]]:
+        """(id, code, name, kind, parent_id, uses_erecords, roster position) of every unit."""
         rows = self.session.execute(
             sa_select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.parent_id),
-                   col(Unit.uses_erecords))
+                   col(Unit.uses_erecords), col(Unit.position))
         ).all()
-        return [(uid, code, name, kind, parent, uses) for uid, code, name, kind, parent, uses in rows
-                if uid is not None]
+        return [(uid, code, name, kind, parent, uses, position)
+                for uid, code, name, kind, parent, uses, position in rows if uid is not None]
 
     def user_names(self, user_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
         """id -> (code, full name, unit id)."""
