@@ -1,7 +1,7 @@
 """Worker process entry point: ``python -m hsdt.signatures.worker MEMORY_MB CPU_S online|offline``.
 
-The worker limits itself before importing pyHanko (address space, open files, no new processes,
-CPU time per file), announces readiness, then answers one request per frame until stdin closes. It
+The worker limits itself before importing pyHanko (address space, open files, CPU time per
+file), announces readiness, then answers one request per frame until stdin closes. It
 reads the file itself so that a huge or hostile file costs the worker's memory, not the parent's.
 """
 
@@ -42,15 +42,13 @@ def _set_limit(kind: int, soft: int) -> None:
         resource.setrlimit(kind, (soft, hard))
 
 
-def limit_self(memory_mb: int, online: bool) -> None:
+def limit_self(memory_mb: int) -> None:
     if memory_mb > 0:
         limit = memory_mb * MIB
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _set_limit(resource.RLIMIT_NOFILE, MAX_OPEN_FILES)
-    if not online:
-        # No child processes or threads: nothing in a PDF check needs them. (The online fetcher
-        # resolves host names on a thread, so it keeps the default.)
-        _set_limit(resource.RLIMIT_NPROC, 0)
+    # RLIMIT_NPROC is not set: it counts every process of the user, and at 0 a worker that runs out
+    # of memory hangs instead of failing, so a fork bomb is not what this sandbox stops.
 
 
 def _cpu_budget(cpu_s: int) -> None:
@@ -95,12 +93,11 @@ def _handle(request: dict[str, Any], engine: ModuleType, trust_cache: dict[str, 
 def main(argv: list[str]) -> int:
     memory_mb = int(argv[0]) if argv else 0
     cpu_s = int(argv[1]) if len(argv) > 1 else 0
-    online = len(argv) > 2 and argv[2] == "online"
     proto_out = os.dup(1)
     # Anything a library prints must not corrupt the protocol stream.
     os.dup2(2, 1)
     _die_with_parent()
-    limit_self(memory_mb, online)
+    limit_self(memory_mb)
     logging.disable(logging.CRITICAL)
 
     from hsdt.signatures import engine
