@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -18,12 +19,10 @@ from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
 from hsdt.bot.downloads import Downloads, register
-from hsdt.bot.settings import Settings
-from hsdt.bot.telegram import build_aiogram_dispatcher, make_bot, poll
+from hsdt.bot.telegram import TelegramChannel, make_bot
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloAdapter
+from hsdt.bot.zalo import ZaloChannel, ZaloMenus
 from hsdt.bot.zalo_client import ZaloBotClient
 from hsdt.handlers.dispatcher import Dispatcher
 from tests.fakes.telegram_server import FakeTelegramServer
@@ -73,9 +72,9 @@ async def test_telegram_refused_photo_falls_back_to_a_link(
 ) -> None:
     async with FakeTelegramServer(TELEGRAM_TOKEN) as server:
         bot = make_bot(TELEGRAM_TOKEN, server.base_url)
-        dp = build_aiogram_dispatcher(dispatcher, None, downloads)
+        channel = TelegramChannel(bot, dispatcher, None, poll_timeout=1, downloads=downloads)
         stop = asyncio.Event()
-        polling = asyncio.create_task(poll(dp, bot, stop, timeout=1))
+        polling = asyncio.create_task(channel.run(stop))
         try:
             server.push_text(501, f"/start {city['SO-01']}")
             await server.wait_for_message(501, lambda m: "muốn làm gì" in (m.text or ""), 30)
@@ -98,6 +97,7 @@ async def test_telegram_refused_photo_falls_back_to_a_link(
         finally:
             stop.set()
             await polling
+            await channel.close()
             await bot.session.close()
 
 
@@ -105,10 +105,10 @@ async def test_zalo_user_gets_chart_and_workbook_through_links(
     engine: Engine, dispatcher: Dispatcher, city: dict[str, str], downloads: Downloads, tmp_path: Path,
     clock: Clock,
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")  # type: ignore[call-arg]
-    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+    dispatcher.hooks["zalo"] = ZaloMenus()
     async with FakeZaloServer(ZALO_TOKEN) as server:
-        adapter = ZaloAdapter(app, ZaloBotClient(ZALO_TOKEN, server.base_url), None, clock, downloads=downloads)
+        adapter = ZaloChannel(ZaloBotClient(ZALO_TOKEN, server.base_url), dispatcher, None,
+                              ZoneInfo("Asia/Ho_Chi_Minh"), downloads=downloads)
         try:
             await adapter.handle_update(server.push_text("so", city["SO-01"]))
             await adapter.handle_update(server.push_text("so", "/report"))
@@ -138,4 +138,5 @@ async def test_zalo_user_gets_chart_and_workbook_through_links(
             clock.advance(minutes=31)
             assert (await _fetch(late))[0] == 410  # expired
         finally:
+            await adapter.close()
             await adapter.client.close()
