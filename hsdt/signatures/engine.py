@@ -74,6 +74,12 @@ SUPPORTED_SUBFILTERS = {"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"}
 _loop: asyncio.AbstractEventLoop | None = None
 
 
+def _out_of_memory_is_fatal(error: Exception) -> None:
+    """Broad handlers below tolerate damaged files; running out of memory is not damage: it must reach
+    the worker, which reports the file too large instead of retrying the work under the same limit."""
+    if isinstance(error, MemoryError):
+        raise error
+
 def _event_loop() -> asyncio.AbstractEventLoop:
     # One loop for the worker's lifetime: asyncio.run per file would rebuild it every time.
     global _loop
@@ -113,7 +119,8 @@ class _FileContext:
 def _dss_revinfo(reader: PdfFileReader) -> _RevInfo:
     try:
         dss = DocumentSecurityStore.read_dss(reader)
-    except Exception:  # no DSS, or an unreadable one: both mean "nothing embedded"
+    except Exception as exc:  # no DSS, or an unreadable one: both mean "nothing embedded"
+        _out_of_memory_is_fatal(exc)
         return _RevInfo()
     info = _RevInfo(certs=list(dss.load_certs()))
     try:
@@ -122,7 +129,8 @@ def _dss_revinfo(reader: PdfFileReader) -> _RevInfo:
         for ref in dss.ocsps:
             data = ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)
             info.ocsps.append(asn1_ocsp.OCSPResponse.load(data))
-    except Exception:  # a damaged revocation entry is as good as none
+    except Exception as exc:  # a damaged revocation entry is as good as none
+        _out_of_memory_is_fatal(exc)
         logger.debug("unreadable DSS revocation entry", exc_info=True)
     return info
 
@@ -132,7 +140,8 @@ def _archival_revinfo(emb: EmbeddedPdfSignature) -> _RevInfo:
     try:
         signed_attrs = emb.signer_info["signed_attrs"]
         archival = find_unique_cms_attribute(signed_attrs, "adobe_revocation_info_archival")
-    except Exception:  # attribute absent or duplicated: treat as absent
+    except Exception as exc:  # attribute absent or duplicated: treat as absent
+        _out_of_memory_is_fatal(exc)
         return info
     info.crls.extend(archival["crl"] or ())
     info.ocsps.extend(archival["ocsp"] or ())
@@ -157,12 +166,14 @@ def aware(moment: datetime | None, tz: str) -> datetime | None:
 def _claimed_time(emb: EmbeddedPdfSignature, tz: str) -> datetime | None:
     try:
         claimed = extract_self_reported_ts(emb.signer_info)
-    except Exception:  # an unreadable signing-time attribute is no time at all
+    except Exception as exc:  # an unreadable signing-time attribute is no time at all
+        _out_of_memory_is_fatal(exc)
         claimed = None
     if claimed is None:
         try:
             claimed = emb.self_reported_timestamp
-        except Exception:  # /M that does not parse
+        except Exception as exc:  # /M that does not parse
+            _out_of_memory_is_fatal(exc)
             claimed = None
     return aware(claimed, tz)
 
@@ -173,7 +184,8 @@ def _token_time(emb: EmbeddedPdfSignature, tz: str) -> datetime | None:
             tst_info = tst_signed_data["encap_content_info"]["content"].parsed
             value: datetime = tst_info["gen_time"].native
             return aware(value, tz)
-    except Exception:  # a broken token is judged by pyHanko's validation, not here
+    except Exception as exc:  # a broken token is judged by pyHanko's validation, not here
+        _out_of_memory_is_fatal(exc)
         return None
     return None
 
@@ -265,7 +277,8 @@ def _page_count(reader: PdfFileReader, revision: int) -> int | None:
     try:
         count = reader.get_historical_root(revision)["/Pages"]["/Count"]
         return int(count)
-    except Exception:  # a damaged page tree: no count to compare
+    except Exception as exc:  # a damaged page tree: no count to compare
+        _out_of_memory_is_fatal(exc)
         return None
 
 
@@ -337,7 +350,8 @@ def _covers(revinfo: _RevInfo, cert: x509.Certificate) -> bool:
             for single in response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]:
                 if single["cert_id"]["serial_number"].native == cert.serial_number:
                     return True
-        except Exception:  # a malformed response covers nothing
+        except Exception as exc:  # a malformed response covers nothing
+            _out_of_memory_is_fatal(exc)
             continue
     return any(c["tbs_cert_list"]["issuer"] == cert.issuer for c in revinfo.crls)
 
@@ -433,7 +447,8 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
         status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=False)
     except (PdfDecodeLimitError, MemoryError):
         raise
-    except Exception:  # pyHanko's change analysis can raise on files it should accept: judge without it
+    except Exception as exc:  # pyHanko's change analysis can raise on files it should accept: judge without it
+        _out_of_memory_is_fatal(exc)
         logger.debug("validation with change analysis failed", exc_info=True)
         diffed = False
         status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=True)
@@ -550,7 +565,8 @@ def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampV
         intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
     except (PdfDecodeLimitError, MemoryError):
         raise
-    except Exception:  # an unreadable token is reported, it does not stop the file
+    except Exception as exc:  # an unreadable token is reported, it does not stop the file
+        _out_of_memory_is_fatal(exc)
         logger.debug("document timestamp could not be validated", exc_info=True)
         moment, intact, valid, trusted = ctx.now, False, False, False
     if not (intact and valid):
@@ -559,7 +575,8 @@ def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampV
         problems.append(Problem.TIMESTAMP_UNTRUSTED)
     try:
         tsa = next(iter(_name_values(emb.signer_cert, "common_name")), "")
-    except Exception:  # no signer certificate in the token
+    except Exception as exc:  # no signer certificate in the token
+        _out_of_memory_is_fatal(exc)
         tsa = ""
     return TimestampVerdict(
         time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
@@ -587,7 +604,8 @@ def _field_signatures(reader: PdfFileReader) -> tuple[list[_Found], set[generic.
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except (PdfDecodeLimitError, MemoryError):
         raise
-    except Exception:  # a broken AcroForm: the dictionary scan still finds the signatures
+    except Exception as exc:  # a broken AcroForm: the dictionary scan still finds the signatures
+        _out_of_memory_is_fatal(exc)
         return found, refs
     for index, (fq_name, _value, sig_field) in enumerate(fields):
         try:
@@ -598,7 +616,8 @@ def _field_signatures(reader: PdfFileReader) -> tuple[list[_Found], set[generic.
             found.append(_Found(str(fq_name), emb, emb.signed_revision))
         except (PdfDecodeLimitError, MemoryError):
             raise
-        except Exception:  # one broken signature must not hide the others
+        except Exception as exc:  # one broken signature must not hide the others
+            _out_of_memory_is_fatal(exc)
             found.append(_Found(str(fq_name), None, 10**9 + index))
     return found, refs
 
@@ -618,7 +637,8 @@ def _orphan(reader: PdfFileReader, ref: generic.Reference) -> _Found | None:
             return _Found(f"#{ref.idnum}", emb, emb.signed_revision, detached=True)
         except (PdfDecodeLimitError, MemoryError):
             raise
-        except Exception:  # not readable in this revision; try an earlier one
+        except Exception as exc:  # not readable in this revision; try an earlier one
+            _out_of_memory_is_fatal(exc)
             continue
     return None
 
@@ -636,7 +656,8 @@ def _orphaned_signatures(reader: PdfFileReader, data: bytes, linked: set[generic
             try:
                 if not discovery.is_signature_dict(reader.get_object(ref)):
                     continue
-            except Exception:  # unreadable candidates are tried revision by revision below
+            except Exception as exc:  # unreadable candidates are tried revision by revision below
+                _out_of_memory_is_fatal(exc)
                 pass
         orphan = _orphan(reader, ref)
         if orphan is not None:
@@ -705,7 +726,8 @@ def verify_bytes(
             reader = _open(body)
         except (PdfDecodeLimitError, MemoryError):
             raise
-        except Exception:  # broken cross-reference data: rebuild it by scanning, as pdfsig does
+        except Exception as exc:  # broken cross-reference data: rebuild it by scanning, as pdfsig does
+            _out_of_memory_is_fatal(exc)
             patched = discovery.rebuild_xref(body)
             if patched is None:
                 raise
@@ -758,7 +780,8 @@ def verify_bytes(
             return error_verdict(name, sha256, "too_large")
         except MemoryError:
             raise
-        except Exception:  # any parser failure inside one signature makes it unverifiable
+        except Exception as exc:  # any parser failure inside one signature makes it unverifiable
+            _out_of_memory_is_fatal(exc)
             logger.debug("signature %s could not be processed", entry.name, exc_info=True)
             one = _malformed_signature(entry.name, ctx)
         if entry.detached:
@@ -795,5 +818,6 @@ def verify_bytes(
 def _safe_is_ts(emb: EmbeddedPdfSignature) -> bool:
     try:
         return _is_doc_timestamp(emb)
-    except Exception:  # unreadable /Type: not a timestamp we can use
+    except Exception as exc:  # unreadable /Type: not a timestamp we can use
+        _out_of_memory_is_fatal(exc)
         return False
