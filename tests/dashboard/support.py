@@ -17,6 +17,7 @@ from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.web import WebConfig, make_web_app
 from hsdt.dashboard.auth import SignInLinks
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
@@ -41,7 +42,7 @@ def dashboard_dispatcher(engine: Engine, clock: Clock, tmp_path: Path, base_url:
                          ) -> tuple[Dispatcher, SignInLinks]:
     links = SignInLinks(SECRET, base_url, timedelta(minutes=15), clock)
     config = HandlerConfig(files_dir=tmp_path / "files", dashboard_links=links)
-    return Dispatcher(engine, config, checker=None, clock=clock), links
+    return Dispatcher(engine, config, checker=None, clock=clock, router=build_router()), links
 
 
 def web_app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock, base_url: str):  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from tests.conftest import seed
 from tests.dashboard.support import Person, build_city, dashboard_dispatcher, person, web_app
 from tests.helpers import Clock
 from tests.inspection.fixtures import submit_self
+from tests.reports.reading import sheets, table
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -193,15 +194,14 @@ async def test_each_role_sees_its_scope_sorts_filters_and_downloads(served: tupl
                 await page.locator("nav a.download[data-format=excel]").click()
             download = await download_info.value
             assert download.suggested_filename.startswith("bao-cao-hsdt-20241230-")
-            workbook = load_workbook(io.BytesIO(Path(await download.path()).read_bytes()), read_only=True)
-            header, *rows = list(workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(values_only=True))
-            at = header.index("Tổng điểm")
+            workbook = load_workbook(io.BytesIO(Path(await download.path()).read_bytes()))
+            # Phụ lục 2 lists every school of each managing unit with its self-assessment total.
+            shown = {r["Tên trường"]: r["Tự đánh giá"] for sheet in sheets(workbook, "PL2 ") for r in table(sheet)[:-1]}
             with UnitOfWork(engine) as uow:
-                totals = {uow.units.get(s.school_id).code: s.total  # type: ignore[union-attr]
+                totals = {uow.units.get(s.school_id).name: s.total  # type: ignore[union-attr]
                           for s in uow.session.exec(select(Submission).where(Submission.kind == "self")).all()}
-            assert {row[1]: (row[at] if at < len(row) else None) for row in rows} == {
-                code: totals.get(code) for code in [row[1] for row in rows]}
-            assert len(rows) == 10 and sum(1 for row in rows if row[1] in totals) == 7
+            assert shown == {name: totals.get(name) for name in shown}
+            assert len(shown) == 10 and sum(1 for name in shown if totals.get(name) is not None) == 7
 
             # --- the minute check reloads the page once when the data changes ---
             page = await _open(browser, person(dispatcher, codes, "SO-01"), DESKTOP, base, external)

@@ -23,7 +23,8 @@ from hsdt.storage.models import Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.dashboard.support import COOKIE, person, sign_in, unit_id
 from tests.helpers import Clock
-from tests.inspection.fixtures import submit_self
+from tests.inspection.fixtures import reopen_self, submit_self
+from tests.reports.reading import sheets, table
 
 SCHOOLS = {"MN-HOASEN": "Hoa Sen", "MN-SAOMAI": "Sao Mai", "MN-HOAMAI": "Hoa Mai", "MN-TUOITHO": "Tuổi Thơ"}
 
@@ -90,18 +91,19 @@ async def test_workbook_download_is_the_viewers_scope(
         response = await _get(client, "/tai/excel", token)
         assert response.status == 200
         assert response.headers["Content-Disposition"].startswith("attachment; filename=\"bao-cao-hsdt-")
-        workbook = load_workbook(io.BytesIO(await response.read()), read_only=True)
-        header, *rows = list(workbook["Phụ lục 1 - Tự đánh giá"].iter_rows(values_only=True))
-        assert {row[1] for row in rows} == expected, code
-        total_at = header.index("Tổng điểm")
+        workbook = load_workbook(io.BytesIO(await response.read()))
+        # Phụ lục 2 lists every school of each managing unit in scope with its self-assessment total.
+        shown = {r["Tên trường"]: r["Tự đánh giá"] for sheet in sheets(workbook, "PL2 ") for r in table(sheet)[:-1]}
         with UnitOfWork(engine) as uow:
-            totals = {uow.units.get(s.school_id).code: s.total  # type: ignore[union-attr]
+            names = {code: uow.units.by_code(code).name for code in SCHOOLS}  # type: ignore[union-attr]
+            totals = {uow.units.get(s.school_id).name: s.total  # type: ignore[union-attr]
                       for s in uow.session.exec(select(Submission).where(Submission.kind == "self")).all()}
-        for row in rows:
-            assert (row[total_at] if total_at < len(row) else None) == totals.get(row[1]), row
+        assert set(shown) == {names[code] for code in expected}, code
+        for name, total in shown.items():
+            assert total == totals.get(name), name
         summary = dict(row[:2] for row in workbook["Tổng hợp"].iter_rows(values_only=True))
         assert summary["Số trường"] == len(expected)
-        assert summary["Đã nộp tự đánh giá"] == sum(1 for school in expected if school in totals)
+        assert summary["Đã nộp tự đánh giá"] == sum(1 for school in expected if names[school] in totals)
     assert (await _get(client, "/tai/pdf", token)).status == 404  # no PDF renderer yet
     assert (await _get(client, "/tai/zip", token)).status == 404
 
@@ -197,7 +199,7 @@ async def test_data_endpoint_answers_304_until_something_changes(
     assert (await _get(client, "/du-lieu", token, **{"If-Modified-Since": modified})).status == 304
     past = format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
     assert (await _get(client, "/du-lieu", token, **{"If-Modified-Since": past})).status == 200
-    submit_self(engine, "MN-HOASEN", {"D1": {"percent": 10}})  # another district: nothing changes here
+    reopen_self(engine, "MN-HOASEN")  # another district: nothing changes here
     assert (await _get(client, "/du-lieu", token, **{"If-None-Match": etag})).status == 304
     submit_self(engine, "MN-TUOITHO")
     changed = await _get(client, "/du-lieu", token, **{"If-None-Match": etag})

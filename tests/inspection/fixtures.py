@@ -88,6 +88,18 @@ def submit_self(engine: Engine, school_code: str, changes: dict[str, dict[str, A
     return assessment.total
 
 
+def reopen_self(engine: Engine, school_code: str) -> None:
+    """Reopen a submitted self-assessment, as its managing unit would."""
+    with UnitOfWork(engine) as uow:
+        campaign, rubric = _campaign_and_rubric(uow)
+        school = uow.units.by_code(school_code)
+        assert campaign.id is not None and school is not None and school.id is not None
+        now = datetime.now(UTC)
+        assessment = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=now)
+        assessment.reopen(at=now)
+        uow.assessments.save(assessment, channel="test", event_id=f"reopen-{school_code}")
+
+
 def rescore(engine: Engine, school_code: str, kind: str, inspector_code: str, changes: dict[str, float]) -> float:
     """An inspector's points: the school's own points except `changes` (with a comment each); submitted."""
     with UnitOfWork(engine) as uow:

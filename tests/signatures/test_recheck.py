@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from hsdt.bot.evidence_recheck import recheck_evidence
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.signatures.recheck import evidence_value, trust_fingerprint
 from hsdt.storage.models import Answer, Evidence
@@ -30,7 +31,7 @@ def test_points_follow_the_trust_roots(
 ) -> None:
     files = tmp_path / "files"
     config = HandlerConfig(files_dir=files, max_upload_bytes=200_000)
-    dispatcher = Dispatcher(engine, config, checker=checker, clock=clock)
+    dispatcher = Dispatcher(engine, config, checker=checker, clock=clock, router=build_router())
     chat = ChatDriver(dispatcher, "p1")
     chat.enrol(codes["HT-HOASEN"])
     chat.send("/tudanhgia")
