@@ -29,6 +29,8 @@ from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.handlers.rubrics import RubricCache
+from hsdt.signatures.classify import SchoolIdentity
+from hsdt.storage.models import UnitKind
 from hsdt.storage.repositories import StoredEvent
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -346,8 +348,26 @@ class Dispatcher:
             path.unlink(missing_ok=True)
             return CheckedFile(name=name, path=None, size=0, verdict=None,
                                refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
-        verdict = await self.checker.check(path, display_name=name)  # type: ignore[attr-defined]
+        school = await self._db(self._school_of, event)
+        verdict = await self.checker.check(path, display_name=name, school=school)  # type: ignore[attr-defined]
         return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
+
+    def _school_of(self, event: Incoming) -> SchoolIdentity | None:
+        """Whose seal a file should carry: the sender's school, or the school an inspector is scoring.
+        Only a tax code from the roster is compared: names are written too many ways to judge by."""
+        with UnitOfWork(self.engine) as uow:
+            found = uow.identities.user_of(event.channel, event.user_ref)
+            if found is None:
+                return None
+            user, unit = found
+            if unit.kind != UnitKind.SCHOOL and user.id is not None:
+                state = uow.conversations.load_for_update(user.id)
+                conv = conversation.load(state.flow, state.data)
+                school = uow.units.get(conv.school) if isinstance(conv, conversation.InspectionState) else None
+                unit = school if school is not None else unit
+            if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
+                return None
+            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
 
 
 def _duplicate(seen: StoredEvent) -> Handled:
