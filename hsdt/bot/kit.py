@@ -284,7 +284,16 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        self.confirmations.add(Receipt(self.channel, event_id, first + done, settled=True, error=error))
+        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error)
+        if any(reply.screen for reply in replies[:done]):
+            # The user now sees a question: that must be on record before their next message is
+            # handled (this runs in their queue), or a typed answer would be read against the old one.
+            try:
+                await self.dispatcher.confirm_async([receipt])
+                return
+            except Exception:
+                log.exception("confirming a sent question failed; it is confirmed with the next batch")
+        self.confirmations.add(receipt)
 
     async def close(self) -> None:
         await self.queues.drain()

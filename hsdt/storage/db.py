@@ -86,6 +86,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def head_revision(engine: Engine) -> str:
+    """The newest revision the code knows (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None, "the migration history has no single head"
+    return head
+
+
 def current_revision(engine: Engine) -> str | None:
     """The applied revision (comma-separated if a branch ever leaves several heads)."""
     from alembic.runtime.migration import MigrationContext
