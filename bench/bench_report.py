@@ -151,10 +151,10 @@ def measure(url: str, what: str, trace: bool) -> dict:
     import io
     import tracemalloc
 
-    from hsdt.handlers.rubrics import RubricCache
     from hsdt.reports import text as report_text
     from hsdt.reports.dataset import Scope, Units, gather
     from hsdt.reports.excel import write_workbook
+    from hsdt.storage.rubrics import RubricCache
 
     engine = make_engine(url)
     if trace:

@@ -24,10 +24,10 @@ from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import UploadLinks, load_secret, public_base_url
 from hsdt.dashboard.auth import from_settings as dashboard_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
-from hsdt.handlers.rubrics import RubricCache
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
 from hsdt.scoring import default_rubric_path, read_rubric_file
 from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 

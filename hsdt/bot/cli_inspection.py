@@ -103,11 +103,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
     from hsdt.bot.bootstrap import prepare_database
-    from hsdt.handlers.rubrics import RubricCache
     from hsdt.reports import text
     from hsdt.reports.dataset import Scope, Units, gather
     from hsdt.scoring import fold_text
     from hsdt.storage.models import UnitKind
+    from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
     from hsdt.texts import campaigns as ct

@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hsdt.bot.settings import Settings
-from hsdt.handlers.rubrics import RubricCache
 from hsdt.scoring import score_criterion, score_school
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.recheck import evidence_value, trust_fingerprint
 from hsdt.storage.models import Campaign, SubmissionStatus
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -28,10 +28,10 @@ from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
-from hsdt.handlers.rubrics import RubricCache
 from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.models import UnitKind
 from hsdt.storage.repositories import StoredEvent
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 

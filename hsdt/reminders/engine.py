@@ -14,9 +14,9 @@ from datetime import UTC, datetime, time
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from hsdt.handlers.rubrics import RubricCache
 from hsdt.reminders.calendar import Calendar, Reminder
 from hsdt.reminders.recipients import Audience, Notice, load_progress
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from sqlmodel import select
 from hsdt.dashboard import exports
 from hsdt.dashboard.auth import SignInLinks
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.rubrics import RubricCache
 from hsdt.reports.dataset import Units, gather, scope_for
 from hsdt.storage.models import Evidence, Submission
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.dashboard.support import COOKIE, person, sign_in, unit_id
 from tests.helpers import Clock
