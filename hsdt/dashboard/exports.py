@@ -43,13 +43,27 @@ def _excel(data: ReportData) -> bytes:
     return buffer.getvalue()
 
 
+def _pdf(data: ReportData) -> bytes:
+    from hsdt.reports.exports import pdf_of
+
+    return pdf_of(lambda: _excel(data))
+
+
+def pdf_available() -> bool:
+    """The PDFs are the workbook converted by LibreOffice, which a deployment may not have installed."""
+    from hsdt.reports import pdf
+
+    return pdf.available()
+
+
 RENDERERS: dict[ExportFormat, Renderer] = {
     ExportFormat.EXCEL: Renderer("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _excel),
+    ExportFormat.PDF: Renderer("pdf", "application/pdf", _pdf),
 }
 
 
 def available_formats() -> list[ExportFormat]:
-    return [fmt for fmt in ExportFormat if fmt in RENDERERS]
+    return [fmt for fmt in ExportFormat if fmt in RENDERERS and (fmt is not ExportFormat.PDF or pdf_available())]
 
 
 def render_appendices(fmt: ExportFormat, data: ReportData) -> ExportFile | None:
@@ -57,7 +71,7 @@ def render_appendices(fmt: ExportFormat, data: ReportData) -> ExportFile | None:
 
     `data` must be gathered with details (per-criterion points and comments)."""
     renderer = RENDERERS.get(fmt)
-    if renderer is None:
+    if renderer is None or fmt not in available_formats():
         return None
     stamp = data.now.astimezone(ZoneInfo(data.tz)).strftime("%Y%m%d-%H%M")
     return ExportFile(f"bao-cao-hsdt-{stamp}.{renderer.extension}", renderer.render(data), renderer.mime_type)
