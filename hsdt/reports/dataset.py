@@ -13,6 +13,7 @@ from typing import Any
 
 from hsdt.scoring import CityReport, DistrictInput, Rubric, SchoolInput, aggregate
 from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -91,7 +92,7 @@ def scope_for(uow: UnitOfWork, user: User, campaign_id: int, units: Units) -> Sc
         ids = {unit.id} if unit.kind == "school" else set()
         return Scope("school", frozenset(ids), unit.name, unit.id)
     if user.role == Role.INSPECTOR:
-        assigned = {a.school_id for a in uow.inspection.of_inspector(campaign_id, user.id)}  # type: ignore[arg-type]
+        assigned = {a.school_id for a in uow.inspection.of_inspector(campaign_id, stored_id(user.id))}
         return Scope("assigned", frozenset(assigned), unit.name, unit.id)
     if user.role == Role.DISTRICT_STAFF:
         return Scope("district", frozenset(units.schools_under(unit.id)), unit.name, unit.id)
@@ -149,7 +150,7 @@ def gather(
     units = units or Units.load(uow)
     school_ids: Sequence[int] | None = None if scope.kind == "city" else sorted(scope.school_ids)
     assessments: dict[tuple[int, str], Assessment] = {}
-    for school, kind, status, total, band, by, at in uow.inspection.submission_rows(campaign.id, school_ids):  # type: ignore[arg-type]
+    for school, kind, status, total, band, by, at in uow.inspection.submission_rows(stored_id(campaign.id), school_ids):
         if school in scope.school_ids:
             assessments[(school, kind)] = Assessment(status, total, band, by, at)
 
@@ -157,15 +158,15 @@ def gather(
         found = assessments.get((school, kind))
         return found.total if found is not None and found.status == SubmissionStatus.SUBMITTED else None
 
-    district_ids = {units.district_of(s) for s in scope.school_ids} - {None}
+    district_ids = {d for s in scope.school_ids if (d := units.district_of(s)) is not None}
     if scope.kind in ("city", "district") and scope.unit_id is not None:
         district_ids |= {
             u.id for u in units.by_id.values() if u.kind == "district" and _under(units, u.id, scope.unit_id)
         }
-    districts = [DistrictInput(d, units.by_id[d].code, units.by_id[d].name) for d in district_ids]  # type: ignore[index]
+    districts = [DistrictInput(d, units.by_id[d].code, units.by_id[d].name) for d in district_ids]
     schools = [
         SchoolInput(
-            id=s, code=units.by_id[s].code, name=units.by_id[s].name, district_id=units.district_of(s),  # type: ignore[arg-type]
+            id=s, code=units.by_id[s].code, name=units.by_id[s].name, district_id=units.district_of(s),
             uses_erecords=units.by_id[s].uses_erecords, self_total=submitted_total(s, SELF),
             rescore_total=submitted_total(s, DISTRICT), cross_total=submitted_total(s, CROSS),
         )
@@ -199,7 +200,7 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
     for kind in KINDS:
         points: dict[int, list[float | None]] = {}
         comments: dict[int, dict[str, str]] = {}
-        rows = uow.inspection.answer_rows(data.campaign.id, kind, school_ids, with_value=kind != SELF)  # type: ignore[arg-type]
+        rows = uow.inspection.answer_rows(stored_id(data.campaign.id), kind, school_ids, with_value=kind != SELF)
         for row in rows:
             school, criterion = row[0], row[1]
             position = index.get(criterion)
@@ -212,7 +213,7 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
         data.comments[kind] = comments
     data.cross_assignments = sorted(
         (inspector, school)
-        for inspector, school, kind in uow.inspection.assignment_rows(data.campaign.id, school_ids)  # type: ignore[arg-type]
+        for inspector, school, kind in uow.inspection.assignment_rows(stored_id(data.campaign.id), school_ids)
         if kind == CROSS and school in allowed
     )
     people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}

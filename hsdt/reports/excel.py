@@ -15,9 +15,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
+from hsdt.reports.dataset import SELF, ReportData
 from hsdt.reports.text import scope_line
 from hsdt.scoring import SchoolReport, band_for
+from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.texts import report as m
 
 POINTS_FORMAT = "0.00"
@@ -117,7 +118,7 @@ def _appendix1(workbook: Workbook, data: ReportData) -> None:
     headers = [m.H_NO, m.H_SCHOOL_CODE, m.H_SCHOOL, m.H_DISTRICT, m.H_USES, m.H_STATUS,
                *_criterion_headers(data), m.H_TOTAL, m.H_BAND]
     points = data.points.get(SELF, {})
-    rows = []
+    rows: list[list[Any]] = []
     for number, (district, report) in enumerate(_ordered_schools(data), start=1):
         school = report.school
         rows.append([number, school.code, school.name, district, m.YES if school.uses_erecords else m.NO,
@@ -141,7 +142,7 @@ def _appendix2(workbook: Workbook, data: ReportData) -> None:
     headers = [m.H_NO, m.H_DISTRICT, m.H_SCHOOL_CODE, m.H_SCHOOL, m.H_INSPECTOR, m.H_STATUS,
                *_criterion_headers(data), m.H_TOTAL, m.H_BAND, m.H_SELF_TOTAL, m.H_DIFF, m.H_COMMENTS]
     points = data.points.get(DISTRICT, {})
-    rows = []
+    rows: list[list[Any]] = []
     for district, report in _ordered_schools(data):
         school = report.school
         if school.id not in points and (school.id, DISTRICT) not in data.assessments:
@@ -173,7 +174,7 @@ def _appendix3(workbook: Workbook, data: ReportData) -> None:
 
     pairs.sort(key=lambda pair: (person(pair[0])[0], person(pair[0])[1], reports[pair[1]][1].school.name
                                  if pair[1] in reports else ""))
-    rows = []
+    rows: list[list[Any]] = []
     for inspector, school_id in pairs:
         if school_id not in reports:
             continue
