@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature
 from hsdt.reminders.calendar import Calendar
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Role
 from hsdt.texts import reminders as msg
 
@@ -16,13 +19,13 @@ def _calendar(ctx: Ctx) -> Calendar | None:
     return Calendar.of(ctx.campaign, ctx.uow.reminders.calendar(ctx.campaign.id), ctx.tz.key)
 
 
-def _day(value: object) -> str:
-    return value.strftime("%d/%m/%Y")  # type: ignore[attr-defined]
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
 
 
 def show_calendar(ctx: Ctx) -> list[Reply]:
     # Writing to the bot proves the chat works again: forget an old "blocked" mark.
-    ctx.uow.reminders.unblock_user(ctx.user.id)  # type: ignore[arg-type]
+    ctx.uow.reminders.unblock_user(stored_id(ctx.user.id))
     cal = _calendar(ctx)
     if cal is None:
         return [Reply(msg.NO_CAMPAIGN)]
@@ -41,13 +44,13 @@ def show_calendar(ctx: Ctx) -> list[Reply]:
     upcoming = [r for r in cal.reminders() if r.fire_at > ctx.now and r.id not in fired]
     if upcoming:
         lines.append(msg.CALENDAR_NEXT.format(at=ctx.local(upcoming[0].fire_at)))
-    muted = ctx.uow.reminders.is_muted(ctx.user.id)  # type: ignore[arg-type]
+    muted = ctx.uow.reminders.is_muted(stored_id(ctx.user.id))
     lines += ["", msg.CALENDAR_MUTED if muted else msg.CALENDAR_UNMUTED]
     return [Reply("\n".join(lines))]
 
 
 def mute(ctx: Ctx) -> list[Reply]:
-    changed = ctx.uow.reminders.mute(ctx.user.id)  # type: ignore[arg-type]
+    changed = ctx.uow.reminders.mute(stored_id(ctx.user.id))
     if not changed:
         return [Reply(msg.ALREADY_MUTED)]
     deadline = ctx.local(ctx.campaign.deadline) if ctx.campaign is not None else ""
@@ -55,8 +58,8 @@ def mute(ctx: Ctx) -> list[Reply]:
 
 
 def unmute(ctx: Ctx) -> list[Reply]:
-    ctx.uow.reminders.unblock_user(ctx.user.id)  # type: ignore[arg-type]
-    changed = ctx.uow.reminders.unmute(ctx.user.id)  # type: ignore[arg-type]
+    ctx.uow.reminders.unblock_user(stored_id(ctx.user.id))
+    changed = ctx.uow.reminders.unmute(stored_id(ctx.user.id))
     return [Reply(msg.UNMUTED if changed else msg.ALREADY_UNMUTED)]
 
 

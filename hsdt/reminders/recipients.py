@@ -17,6 +17,7 @@ from hsdt.actions import inspection as inspection_actions
 from hsdt.actions import self_assessment as self_assessment_actions
 from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, UnitKind, User
 from hsdt.storage.repositories import ROSTER_ORDER
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -57,7 +58,7 @@ class Progress:
 def load_progress(uow: UnitOfWork, campaign_id: int, total_criteria: int) -> Progress:
     session = uow.session
     # The schools taking part in the campaign, in the roster's order.
-    schools = {u.id: u for u in uow.units.of_kind(UnitKind.SCHOOL, campaign_id)}
+    schools = {stored_id(u.id): u for u in uow.units.of_kind(UnitKind.SCHOOL, campaign_id)}
     submitted = set(
         session.exec(
             select(Submission.school_id).where(
@@ -71,10 +72,10 @@ def load_progress(uow: UnitOfWork, campaign_id: int, total_criteria: int) -> Pro
         session.exec(
             select(Answer.school_id, func.count())
             .where(Answer.campaign_id == campaign_id, Answer.kind == SELF_KIND)
-            .group_by(Answer.school_id)
+            .group_by(col(Answer.school_id))
         ).all()
     )
-    progress = Progress(schools=schools, total_criteria=total_criteria, submitted=submitted, answered=answered)  # type: ignore[arg-type]
+    progress = Progress(schools=schools, total_criteria=total_criteria, submitted=submitted, answered=answered)
     progress.assignments = assignment_states(uow, campaign_id)
     for inspector_id, school_id, done in progress.assignments:
         if not done:
@@ -199,14 +200,14 @@ class Audience:
                                                       remaining=self.until(self.cal.deadline))
             resume = Button(msg.BTN_RESUME_SELF_ASSESSMENT, self_assessment_actions.Open().pack())
             reply = self._wrap(reminder, [first, second], resume)
-            notices.append(Notice(user.id, user.code, user.role,  # type: ignore[arg-type]
+            notices.append(Notice(stored_id(user.id), user.code, user.role,
                                   f"self-assessment not submitted ({answered}/{total} answered)", reply))
         return notices
 
     def inspectors(self, reminder: Reminder) -> list[Notice]:
         notices = []
         for user in self.by_role[Role.INSPECTOR]:
-            pending = self.progress.pending_rescoring.get(user.id, [])  # type: ignore[arg-type]
+            pending = self.progress.pending_rescoring.get(stored_id(user.id), [])
             if not pending:
                 continue
             lines = []
@@ -217,7 +218,7 @@ class Audience:
             lines.append(msg.INSPECTOR_DEADLINE.format(deadline=self.local(self.cal.deadline),
                                                        remaining=self.until(self.cal.deadline)))
             reply = self._wrap(reminder, lines, Button(msg.BTN_RESUME_INSPECTION, INSPECTOR_RESUME_ACTION))
-            notices.append(Notice(user.id, user.code, user.role,  # type: ignore[arg-type]
+            notices.append(Notice(stored_id(user.id), user.code, user.role,
                                   f"{len(pending)} assigned school(s) not re-scored", reply))
         return notices
 
@@ -256,7 +257,7 @@ class Audience:
                     msg.INSPECTOR_DEADLINE.format(deadline=self.local(self.cal.deadline),
                                                   remaining=self.until(self.cal.deadline))]
             reply = self._wrap(reminder, body, Button(msg.BTN_MENU, MENU_ACTION))
-            notices.append(Notice(user.id, user.code, user.role,  # type: ignore[arg-type]
+            notices.append(Notice(stored_id(user.id), user.code, user.role,
                                   f"digest: {len(lines)} late school(s) in the district", reply))
         return notices
 
@@ -272,7 +273,7 @@ class Audience:
                                     assigned=len(progress.assignments)),
         ]
         for district in (u for u in self.units.values() if u.kind == UnitKind.MANAGING):
-            schools = set(self.schools_under(district.id))  # type: ignore[arg-type]
+            schools = set(self.schools_under(stored_id(district.id)))
             states = [a for a in progress.assignments if a[1] in schools]
             lines.append(msg.SO_BY_DISTRICT.format(
                 district=district.name, submitted=len(schools & progress.submitted), total=len(schools),
@@ -281,5 +282,5 @@ class Audience:
                                             remaining=self.until(self.cal.deadline)))
         day = self.day(self.cal.local_day(reminder.due))
         reply = self._wrap(reminder, [msg.SO_DIGEST.format(day=day), *lines], Button(msg.BTN_MENU, MENU_ACTION))
-        return [Notice(u.id, u.code, u.role, "daily digest of the inspection window", reply)  # type: ignore[arg-type]
+        return [Notice(stored_id(u.id), u.code, u.role, "daily digest of the inspection window", reply)
                 for u in staff]

@@ -15,6 +15,7 @@ from typing import Any
 from hsdt.reports.heading import FormHeading, heading_for
 from hsdt.scoring import CityReport, DistrictInput, DistrictReport, Rubric, SchoolInput, aggregate
 from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -106,7 +107,7 @@ def scope_for(uow: UnitOfWork, user: User, campaign_id: int, units: Units) -> Sc
         ids = {unit.id} if unit.kind == "school" else set()
         return Scope("school", frozenset(ids), unit.name, unit.id)
     if user.role == Role.INSPECTOR:
-        assigned = {a.school_id for a in uow.inspection.of_inspector(campaign_id, user.id)}  # type: ignore[arg-type]
+        assigned = {a.school_id for a in uow.inspection.of_inspector(campaign_id, stored_id(user.id))}
         return Scope("assigned", frozenset(assigned), unit.name, unit.id)
     if user.role == Role.DISTRICT_STAFF:
         return Scope("district", frozenset(units.schools_under(unit.id)), unit.name, unit.id)
@@ -171,7 +172,7 @@ def gather(
     units = units or Units.load(uow)
     school_ids: Sequence[int] | None = None if scope.kind == "city" else sorted(scope.school_ids)
     assessments: dict[tuple[int, str], Assessment] = {}
-    for school, kind, status, total, band, by, at in uow.inspection.submission_rows(campaign.id, school_ids):  # type: ignore[arg-type]
+    for school, kind, status, total, band, by, at in uow.inspection.submission_rows(stored_id(campaign.id), school_ids):
         if school in scope.school_ids:
             assessments[(school, kind)] = Assessment(status, total, band, by, at)
 
@@ -179,15 +180,15 @@ def gather(
         found = assessments.get((school, kind))
         return found.total if found is not None and found.status == SubmissionStatus.SUBMITTED else None
 
-    district_ids = {units.district_of(s) for s in scope.school_ids} - {None}
+    district_ids = {d for s in scope.school_ids if (d := units.district_of(s)) is not None}
     if scope.kind in ("city", "district") and scope.unit_id is not None:
         district_ids |= {
             u.id for u in units.by_id.values() if u.kind == "district" and _under(units, u.id, scope.unit_id)
         }
-    districts = [DistrictInput(d, units.by_id[d].code, units.by_id[d].name) for d in district_ids]  # type: ignore[index]
+    districts = [DistrictInput(d, units.by_id[d].code, units.by_id[d].name) for d in district_ids]
     schools = [
         SchoolInput(
-            id=s, code=units.by_id[s].code, name=units.by_id[s].name, district_id=units.district_of(s),  # type: ignore[arg-type]
+            id=s, code=units.by_id[s].code, name=units.by_id[s].name, district_id=units.district_of(s),
             uses_erecords=units.by_id[s].uses_erecords, self_total=submitted_total(s, SELF),
             rescore_total=submitted_total(s, DISTRICT), cross_total=submitted_total(s, CROSS),
         )
@@ -237,7 +238,7 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
     for kind in KINDS:
         points: dict[int, list[float | None]] = {}
         comments: dict[int, dict[str, str]] = {}
-        rows = uow.inspection.answer_rows(data.campaign.id, kind, school_ids)  # type: ignore[arg-type]
+        rows = uow.inspection.answer_rows(stored_id(data.campaign.id), kind, school_ids)
         for row in rows:
             school, criterion = row[0], row[1]
             # A draft's points are partial: only submitted assessments are reported, point by point.
@@ -255,7 +256,7 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
         data.comments[kind] = comments
     data.cross_assignments = sorted(
         (inspector, school)
-        for inspector, school, kind in uow.inspection.assignment_rows(data.campaign.id, school_ids)  # type: ignore[arg-type]
+        for inspector, school, kind in uow.inspection.assignment_rows(stored_id(data.campaign.id), school_ids)
         if kind == CROSS and school in allowed
     )
     for school, criterion, file_name, status in uow.inspection.evidence_rows(data.campaign.id, SELF, school_ids):  # type: ignore[arg-type]

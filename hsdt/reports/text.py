@@ -64,7 +64,8 @@ def summary(data: ReportData) -> str:
             lines.append(m.MORE_DISTRICTS.format(count=len(shown) - MAX_DISTRICT_LINES))
         lowest = city.lowest(LOWEST_COUNT)
         if len(city.districts) > LOWEST_COUNT and lowest:
-            items = ", ".join(f"{d.district.name} ({format_points(d.mean)})" for d in lowest)  # type: ignore[arg-type]
+            items = ", ".join(f"{d.district.name} ({format_points(d.mean if d.mean is not None else 0.0)})"
+                              for d in lowest)
             lines.append(m.LOWEST_TITLE.format(items=items))
     else:
         lines.append("")
@@ -122,7 +123,7 @@ def school_detail(data: ReportData, school_id: int) -> str:
     if report is None:
         return m.NOT_IN_SCOPE
     school = report.school
-    district = data.units.by_id.get(school.district_id)
+    district = data.units.by_id.get(school.district_id) if school.district_id is not None else None
 
     def with_band(points: float | None) -> str:
         if points is None:

@@ -122,7 +122,7 @@ class SchoolInput:
     id: int
     code: str
     name: str
-    district_id: int
+    district_id: int | None  # None: under no district, so in no district's figures
     uses_erecords: bool = True
     self_total: float | None = None
     rescore_total: float | None = None

@@ -9,7 +9,7 @@ import hsdt.storage.models  # noqa: F401  (registers the tables on SQLModel.meta
 from hsdt.storage.db import make_engine
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"))
+engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url", ""))
 
 with engine.connect() as connection:
     context.configure(

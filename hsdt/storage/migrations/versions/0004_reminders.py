@@ -7,7 +7,7 @@ Create Date: 2026-11-25 04:58:54.623162
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import hsdt.storage.types
