@@ -80,7 +80,10 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     settings = app.settings
     loop = asyncio.get_running_loop()
     delivery = app.outbox_delivery()
-    set_runtime(Runtime(app.engine, settings.timezone, on_fired=lambda: loop.call_soon_threadsafe(delivery.wake)))
+    def wake() -> None:
+        loop.call_soon_threadsafe(delivery.wake)
+
+    set_runtime(Runtime(app.engine, settings.timezone, on_fired=wake))
     scheduler = make_scheduler(app.engine)
     scheduler.start()
     stop_delivery = asyncio.Event()

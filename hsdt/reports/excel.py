@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData, roster_key
+from hsdt.reports.dataset import SELF, ReportData, roster_key
 from hsdt.reports.form_sheet import CENTER, LEFT, POINTS_FORMAT, Cell, FormSheet, HeaderCell, font
 from hsdt.reports.heading import FormHeading, heading_for
 from hsdt.reports.text import scope_line
 from hsdt.scoring import AnswerType, Criterion, DistrictReport, SchoolReport, band_for, format_points
+from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.texts import report as m
 
 APPENDICES = (1, 2, 3)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
+from hsdt.reports.dataset import SELF, ReportData
 from hsdt.scoring import DistrictReport, SchoolReport, band_for, format_points
+from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.texts import report as m
 
 MAX_DISTRICT_LINES = 15

@@ -61,7 +61,7 @@ class DashboardRepository(_Repo):
         for where in _school_filters(Evidence.school_id, school_ids):
             query = (select(Evidence.school_id, Evidence.status, func.count())
                      .where(Evidence.campaign_id == campaign_id, *where)
-                     .group_by(Evidence.school_id, Evidence.status))
+                     .group_by(col(Evidence.school_id), col(Evidence.status)))
             for school, status, count in self.session.execute(query):
                 counts.setdefault(school, {})[status] = int(count)
         return counts

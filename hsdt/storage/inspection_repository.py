@@ -119,7 +119,7 @@ class InspectionRepository(_Repo):
         columns = (Evidence.school_id, Evidence.criterion_id, Evidence.file_name, Evidence.status)
         for where in self._school_filters(Evidence.school_id, school_ids):
             query = select(*columns).where(Evidence.campaign_id == campaign_id, Evidence.kind == kind, *where)
-            yield from self.session.execute(query.order_by(col(Evidence.id)))  # type: ignore[misc]
+            yield from self.session.execute(query.order_by(col(Evidence.id)))
 
     def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
         """(inspector, school, kind)."""
