@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp import BodyPartReader, ClientError, MultipartReader, web
 
 from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.bot import downloads
@@ -183,12 +183,14 @@ class UploadPage:
         token = request.match_info["token"]
         tmp_dir = self.app.settings.files_dir / "tmp"
         received: list[tuple[str, Path]] = []
+        cap = self.limit + _FORM_OVERHEAD
+        body_read = False
         try:
             grant = self._grant(token)
             await asyncio.to_thread(self._describe, grant)
-            cap = self.limit + _FORM_OVERHEAD
             if request.content_length is not None and request.content_length > cap:
                 raise PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=_mb(self.limit)), close=True)
+            body_read = True
             try:
                 async with asyncio.timeout(self.config.body_timeout_s):
                     received = await self._receive(request, tmp_dir, cap)
@@ -200,6 +202,8 @@ class UploadPage:
             if accepted and not await asyncio.to_thread(self._use, grant):
                 raise PageError(410, texts.LINK_USED)
         except PageError as error:
+            if not body_read and not error.close and not await self._discard_body(request, cap):
+                error.close = True
             return _error_page(error, back=str(request.rel_url) if error.status in (400, 408, 413) else None)
         finally:
             for _, path in received:
@@ -212,6 +216,20 @@ class UploadPage:
         body = (f"<h1>{html.escape(texts.PAGE_RESULT_HEADING)}</h1>{blocks}"
                 f'<p class="muted">{html.escape(note)}</p>')
         return _page(texts.PAGE_TITLE, body)
+
+    async def _discard_body(self, request: web.Request, cap: int) -> bool:
+        """Reads a refused upload's body to its end, so a browser shows the refusal page rather than a
+        reset connection (the server does not linger); False when the body is too long or too slow."""
+        read = 0
+        try:
+            async with asyncio.timeout(self.config.body_timeout_s):
+                while chunk := await request.content.read(65536):
+                    read += len(chunk)
+                    if read > cap:
+                        return False
+        except (TimeoutError, ConnectionError, ClientError):
+            return False
+        return True
 
     async def _receive(self, request: web.Request, tmp_dir: Path, cap: int) -> list[tuple[str, Path]]:
         """Each file part streamed to disk; the whole body stops at `cap`, each file at the upload limit."""

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -165,6 +166,22 @@ async def test_an_evidence_link_used_while_the_chat_is_elsewhere_is_not_a_500(
         answer, _ = await _exchange(address, head, body)
         status = int(answer.split(b" ", 2)[1])
         assert status < 500 and '<html lang="vi">' in answer.decode("utf-8", "replace"), answer[:300]
+
+
+async def test_a_file_sent_to_a_used_link_gets_the_page_not_a_reset_connection(
+    server: tuple[str, UploadLinks, NoZalo], principal: ChatDriver, engine: Engine
+) -> None:
+    address, links, _ = server
+    url, _ = links.issue("test", "chat-1", _user_id(engine), "chk:file")
+    grant = links.verify(url.rsplit("/", 1)[1])
+    assert principal.dispatcher.spend_link(grant.nonce, grant.user_id, grant.purpose)
+    form = aiohttp.FormData()
+    form.add_field("files", b"%PDF-1.7\n" + b"0" * 900_000, filename="lan-hai.pdf",
+                   content_type="application/pdf")  # large enough that the refusal comes before its end
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3):  # a browser reuses its connection: each answer arrives whole
+            async with http.post(f"http://{address}{url.removeprefix(links.base_url)}", data=form) as page:
+                assert page.status == 410 and "đã được sử dụng" in await page.text()
 
 
 def test_database_file_and_data_directory_are_private(tmp_path: Path) -> None:
