@@ -479,8 +479,12 @@ class StoredEvent:
     settled: bool
 
 
-_PE = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_PE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 _STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent, _PE.c.settled_at)
+# Built once: a statement made per call pays SQLAlchemy's cache-key walk (and the ORM's bulk-insert
+# path) on every event, more than the query itself costs.
+_STORED_ONE = _STORED.where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"))
+_RECORD = insert(_PE)
 
 
 class EventRepository(_Repo):
@@ -488,22 +492,21 @@ class EventRepository(_Repo):
         return self.stored(channel, event_id) is not None
 
     def stored(self, channel: str, event_id: str) -> StoredEvent | None:
-        row = self.session.execute(
-            _STORED.where(_PE.c.channel == channel, _PE.c.event_id == event_id)
-        ).first()
+        row = self.session.connection().execute(_STORED_ONE, {"channel": channel, "event_id": event_id}).first()
         return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
 
     def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
                now: datetime) -> None:
         """The event's marker with its replies, in the event's transaction. A racing duplicate in
         another transaction fails here or at commit (primary key), rolling back its effects."""
-        self.session.execute(insert(ProcessedEvent).values(
-            channel=channel, event_id=event_id, processed_at=now, user_ref=user_ref[:64], replies=replies,
-            sent=0, settled_at=now if not replies else None))
+        self.session.connection().execute(_RECORD, {
+            "channel": channel, "event_id": event_id, "processed_at": now, "user_ref": user_ref[:64],
+            "replies": replies, "sent": 0, "settled_at": now if not replies else None})
 
     def mark(self, channel: str, event_id: str) -> None:
-        self.session.execute(insert(ProcessedEvent).values(
-            channel=channel, event_id=event_id, processed_at=utcnow(), settled_at=utcnow()))
+        now = utcnow()
+        self.session.connection().execute(_RECORD, {
+            "channel": channel, "event_id": event_id, "processed_at": now, "sent": 0, "settled_at": now})
 
     def confirm(self, channel: str, event_id: str, sent: int, settled_at: datetime | None,
                 error: str | None) -> None:
