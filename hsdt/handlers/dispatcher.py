@@ -209,15 +209,14 @@ class Dispatcher:
             return Handled(replies)
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime) -> list[Reply]:
-        found = uow.identities.user_of(event.channel, event.user_ref)
+        found = uow.identities.user_and_campaign(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
-        user, unit = found
+        user, unit, campaign = found
         if not user.active:
             return [Reply(messages.USER_INACTIVE)]
         assert user.id is not None
         state = uow.conversations.load_for_update(user.id)
-        campaign = uow.campaigns.active()
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
             uow=uow,
@@ -254,19 +253,19 @@ class Dispatcher:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
                                    self.clock() if receipt.settled else None, receipt.error)
-            screens: dict[int, str] = {}
+            # The last screen each chat was shown; the user behind it is looked up in the update itself.
+            screens: dict[tuple[str, str], str] = {}
             for receipt in receipts:
                 if receipt.sent <= 0:
                     continue
                 seen = uow.events.stored(receipt.channel, receipt.event_id)
-                identity = uow.identities.find(receipt.channel, seen.user_ref) if seen and seen.user_ref else None
-                if seen is None or identity is None:
+                if seen is None or not seen.user_ref:
                     continue
                 for record in seen.replies[:receipt.sent]:
                     if record.get("screen"):
-                        screens[identity.user_id] = record["screen"]
-            for user_id, screen in screens.items():
-                uow.conversations.mark_shown(user_id, screen)
+                        screens[(receipt.channel, seen.user_ref)] = record["screen"]
+            for (channel, user_ref), screen in screens.items():
+                uow.conversations.mark_shown_to(channel, user_ref, screen)
             if self.on_delivered is not None:
                 for receipt in receipts:
                     seen = uow.events.stored(receipt.channel, receipt.event_id)

@@ -131,6 +131,20 @@ _USER_BY_IDENTITY = (
     .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
 )
 
+_C = SQLModel.metadata.tables[Campaign.__tablename__]
+_ACTIVE_CAMPAIGN_ID = (
+    select_core(_C.c.id).where(_C.c.active == True).order_by(_C.c.id.desc()).limit(1)  # noqa: E712
+    .scalar_subquery()
+)
+# Who sent an event and the active campaign, in one statement: both are read on every event.
+_USER_AND_CAMPAIGN = (
+    select(User, Unit, Campaign)
+    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .outerjoin(Campaign, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+)
+
 
 class IdentityRepository(_Repo):
     def find(self, channel: str, external_id: str) -> ChatIdentity | None:
@@ -139,6 +153,11 @@ class IdentityRepository(_Repo):
     def user_of(self, channel: str, external_id: str) -> tuple[User, Unit] | None:
         row = self.session.exec(_USER_BY_IDENTITY, params={"channel": channel, "external_id": external_id}).first()
         return (row[0], row[1]) if row is not None else None
+
+    def user_and_campaign(self, channel: str, external_id: str) -> tuple[User, Unit, Campaign | None] | None:
+        """`user_of` and `CampaignRepository.active()` together."""
+        row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id}).first()
+        return (row[0], row[1], row[2]) if row is not None else None
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)
@@ -432,6 +451,13 @@ _STATE_UPDATE = (
             updated_at=bindparam("updated_at"))
 )
 
+_MARK_SHOWN = update(_STATE).where(_STATE.c.user_id == bindparam("b_user_id"))
+_CI = SQLModel.metadata.tables[ChatIdentity.__tablename__]
+_MARK_SHOWN_TO = update(_STATE).where(_STATE.c.user_id == (
+    select_core(_CI.c.user_id)
+    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
+    .scalar_subquery()))
+
 
 @dataclass
 class StoredState:
@@ -465,9 +491,12 @@ class ConversationRepository(_Repo):
         state.flow, state.data, state.version = flow, data, state.version + 1
 
     def mark_shown(self, user_id: int, screen: str) -> None:
+        self.session.connection().execute(_MARK_SHOWN, {"b_user_id": user_id, "shown_screen": screen})
+
+    def mark_shown_to(self, channel: str, external_id: str, screen: str) -> None:
+        """`mark_shown` for the user behind a chat identity (none: nothing to mark)."""
         self.session.connection().execute(
-            update(_STATE).where(_STATE.c.user_id == user_id).values(shown_screen=screen)
-        )
+            _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen})
 
 
 @dataclass(frozen=True)
@@ -485,6 +514,9 @@ _STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent,
 # path) on every event, more than the query itself costs.
 _STORED_ONE = _STORED.where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"))
 _RECORD = insert(_PE)
+# The columns set are the parameters given besides the b_ ones (sent, and settled_at, last_error if known).
+_CONFIRM = update(_PE).where(_PE.c.channel == bindparam("b_channel"), _PE.c.event_id == bindparam("b_event_id"),
+                             _PE.c.sent <= bindparam("b_sent"))
 
 
 class EventRepository(_Repo):
@@ -510,17 +542,12 @@ class EventRepository(_Repo):
 
     def confirm(self, channel: str, event_id: str, sent: int, settled_at: datetime | None,
                 error: str | None) -> None:
-        values: dict[str, Any] = {"sent": sent}
+        values: dict[str, Any] = {"b_channel": channel, "b_event_id": event_id, "b_sent": sent, "sent": sent}
         if settled_at is not None:
             values["settled_at"] = settled_at
         if error is not None:
             values["last_error"] = error[:300]
-        self.session.execute(
-            update(ProcessedEvent)
-            .where(col(ProcessedEvent.channel) == channel, col(ProcessedEvent.event_id) == event_id,
-                   col(ProcessedEvent.sent) <= sent)
-            .values(**values)
-        )
+        self.session.connection().execute(_CONFIRM, values)
 
     def unsettled(self, channel: str, limit: int) -> list[StoredEvent]:
         rows = self.session.execute(
