@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -16,11 +18,41 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "hsdt_read_only"
 
 
+# A pooled PostgreSQL connection idle longer than this is tested before use (see `_ping_when_idle`).
+PING_AFTER_IDLE_S = 10.0
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(url, echo=echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only if it sat idle: `pool_pre_ping` costs a round trip
+    on every event, while a connection checked in moments ago is alive. One idle for a while may
+    have been cut (server restart, a firewall's timeout); it is replaced before the event uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as error:
+            # The pool discards this connection and checks out a fresh one.
+            raise DisconnectionError(f"pooled connection failed its ping: {error}") from error
 
 
 def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
