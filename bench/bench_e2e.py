@@ -7,7 +7,8 @@ Both bots run as their own process (`hsdt run`, and a minimal aiogram echo bot),
 fake server in this process. N principals act at once, each waiting for the answer before the next
 message, like a person: the echo phase sends text and waits for its echo; the bot phase enrols and
 opens the questionnaire (not timed), then answers the 11 questions (typed numbers and button
-presses), each time waiting until the next question is shown. SQLite, reminders off.
+presses), each time waiting until the next question is shown. SQLite, reminders off. Each bot's
+CPU time per round-trip/answer is printed too: on a shared machine it moves far less than the rates.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ async def bot_phase(server: FakeTelegramServer, users: dict[int, str]) -> tuple[
     return len(users) * len(SCRIPT), time.perf_counter() - started
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU time a child process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_bot(workdir: Path, url: str, api_base: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_API_BASE": api_base,
            "DATA_DIR": str(workdir / "data"), "FILES_DIR": str(workdir / "data" / "files"),
@@ -129,16 +136,22 @@ async def run(principals: int, echo_rounds: int) -> None:
             try:
                 await echo_api.wait_for_calls("getUpdates", 1, timeout=60)
                 await bot_api.wait_for_calls("getUpdates", 1, timeout=60)
+                echo_cpu = cpu_seconds(echo)
                 trips, echo_s = await echo_phase(echo_api, list(users), echo_rounds)
+                echo_cpu = cpu_seconds(echo) - echo_cpu
+                bot_cpu = cpu_seconds(bot)
                 answers, bot_s = await bot_phase(bot_api, users)
+                bot_cpu = cpu_seconds(bot) - bot_cpu
             finally:
                 for process in (echo, bot):
                     process.terminate()
                     process.wait(timeout=15)
         echo_rate, bot_rate = trips / echo_s, answers / bot_s
         print(f"principals={principals}")
-        print(f"aiogram echo bot: {trips} round-trips in {echo_s:.2f}s = {echo_rate:.0f} round-trips/s")
-        print(f"hsdt bot:         {answers} answers in {bot_s:.2f}s = {bot_rate:.0f} answers/s")
+        print(f"aiogram echo bot: {trips} round-trips in {echo_s:.2f}s = {echo_rate:.0f} round-trips/s, "
+              f"cpu {echo_cpu / trips * 1000:.2f} ms/round-trip")
+        print(f"hsdt bot:         {answers} answers in {bot_s:.2f}s = {bot_rate:.0f} answers/s, "
+              f"cpu {bot_cpu / answers * 1000:.2f} ms/answer")
         print(f"ratio: {bot_rate / echo_rate:.2f} (target >= 0.5)")
 
 

@@ -12,6 +12,8 @@ questionnaire (11 answers: typed numbers, button presses, a multi-choice). Two p
   database thread + the transaction), excluding the network.
 
 PostgreSQL uses the database named by --pg-url (default: local `hsdt_bench`, recreated).
+`cpu/answer` is this process's CPU time per answer (the database server's not included): on a shared
+machine it moves far less than answers/s, so compare it between runs made in the same conditions.
 """
 
 from __future__ import annotations
@@ -89,12 +91,13 @@ async def answer_all(dispatcher: Dispatcher, user: str, latencies: list[float], 
         assert replies and "Xin lỗi" not in replies[0].text, replies[0].text
 
 
-async def phase(dispatcher: Dispatcher, codes: dict[str, str], think_s: float) -> tuple[float, list[float]]:
+async def phase(dispatcher: Dispatcher, codes: dict[str, str], think_s: float) -> tuple[float, float, list[float]]:
+    """(wall seconds, CPU seconds of this process, latencies) of answering."""
     await asyncio.gather(*(open_questionnaire(dispatcher, f"u{user}", code) for user, code in codes.items()))
     latencies: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(answer_all(dispatcher, f"u{user}", latencies, think_s) for user in codes))
-    return time.perf_counter() - started, latencies
+    return time.perf_counter() - started, time.process_time() - cpu, latencies
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -117,14 +120,14 @@ def bench(label: str, url: str, principals: int, rate: float) -> None:
     saturated, paced = dict(items[:principals]), dict(items[principals:])
     with tempfile.TemporaryDirectory() as files:
         dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)), router=build_router())  # type: ignore[arg-type]
-        elapsed, latencies = asyncio.run(phase(dispatcher, saturated, think_s=0.0))
+        elapsed, cpu, latencies = asyncio.run(phase(dispatcher, saturated, think_s=0.0))
         print(
             f"{label:9} saturation: principals={principals} answers={len(latencies)} time={elapsed:.2f}s "
             f"answers/s={len(latencies) / elapsed:.0f} (latency p50={percentile(latencies, 0.5):.0f}ms, "
-            f"queueing-bound)"
+            f"queueing-bound) cpu/answer={cpu / len(latencies) * 1000:.2f}ms"
         )
         think = principals / rate
-        elapsed, latencies = asyncio.run(phase(dispatcher, paced, think_s=think))
+        elapsed, cpu, latencies = asyncio.run(phase(dispatcher, paced, think_s=think))
         print(
             f"{label:9} paced at ~{rate:.0f} answers/s offered: answers={len(latencies)} "
             f"achieved={len(latencies) / elapsed:.0f}/s p50={percentile(latencies, 0.5):.1f}ms "
