@@ -133,7 +133,8 @@ class Inspection(Questionnaire[InspectionState]):
                 return [replace(self.show(ctx, self.enter(ctx, st, st.criterion, to_review=st.to_review)))]
             case act.Reopen():
                 if st.kind != AssessmentKind.RESCORE:
-                    return [Reply(m.REOPEN_ONLY_DISTRICT), *self.current_screen(ctx)]
+                    level = ctx.uow.levels.of_active().managing.singular
+                    return [Reply(m.REOPEN_ONLY_DISTRICT.format(level=level)), *self.current_screen(ctx)]
                 st.mode = Mode.REASON
                 return [replace(self._reason_prompt(ctx, st))]
         return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
@@ -420,4 +421,5 @@ feature = Feature(
     on_document=FLOW.on_document,
     current_screen=FLOW.current_screen,
     command_help=(("chamdiem", m.CMD_RESCORE),),
+    campaign_members_only=True,
 )

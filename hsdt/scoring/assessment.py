@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from hsdt.scoring.rubric import Criterion, Rubric
-from hsdt.scoring.score import band_for, score_criterion, score_school
+from hsdt.scoring.score import SchoolScore, band_for, score_criterion, score_school
 
 
 class AssessmentKind(StrEnum):
@@ -130,8 +130,16 @@ class Assessment:
         return found
 
     def points(self, criterion_id: str) -> float:
+        """What the criterion counts for now: for the school's own answers, after the rubric's
+        cross-criterion rules (II.2 counts only the categories I.1 set up)."""
+        if self.kind is AssessmentKind.SELF and criterion_id in self.rubric:
+            return self.score().points(criterion_id)
         answer = self.answers.get(criterion_id)
         return answer.points if answer is not None else 0.0
+
+    def score(self) -> SchoolScore:
+        """The school's answers scored as a whole ("Không áp dụng", rules, rounding)."""
+        return score_school(self.rubric, self._values())
 
     def missing(self) -> tuple[str, ...]:
         """What must be answered before submitting, in rubric order."""
