@@ -134,3 +134,4 @@ OPTIONS_NONE_ALLOWED = (
     "Ở câu {other} nhà trường chưa chọn mục nào, nên câu này chưa có mục để chọn: "
     "Thầy/Cô bấm “Xong” (không có mục nào) hoặc trả lời lại câu {other}."
 )
+RESCORE_NOT_APPLICABLE = " — không áp dụng (như nhà trường trả lời; không tính vào tổng điểm)"
