@@ -296,8 +296,7 @@ def form2(workbook: Workbook, data: ReportData, district: DistrictReport) -> Non
     form = FormSheet(sheet, widths, split=2)
     unit = district.district.name
     form.heading(_parent_name(data, district.district.id), unit, _date_line(data), 2, m.TITLE2,
-                 heading.notice_ref(), m.SUBTITLE2.format(level=data.levels.managing.singular, unit=unit,
-                                                              year=heading.school_year))
+                 heading.notice_ref(), m.SUBTITLE2.format(unit=unit, year=heading.school_year))
     contents = [HeaderCell(m.H2_CONTENT.format(roman=m.ROMAN[i] if i < len(m.ROMAN) else i + 1, title=g.title,
                                                max=format_points(g.max_points))) for i, g in enumerate(groups)]
     form.table_header([

@@ -160,7 +160,7 @@ def test_a_so_runs_its_2026_2027_campaign_for_communes_and_clusters(
     document = so.replies[0].document
     assert document is not None
     book = workbook_text(document.content)
-    assert "UBND xã/phường/đặc khu: UBND phường Lê Chân" in book and "Số xã/phường" in book
+    assert "Số xã/phường" in book and "Đơn vị quản lý: UBND phường Lê Chân" in book
     assert "Cách tính điểm trung bình" in book
     commune = chats["XA-LC"]
     commune.send("/baocao")
