@@ -5,7 +5,7 @@ cross-inspection by clusters, the report). The pre-2025 structure runs from the 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -206,3 +206,19 @@ def test_the_same_code_runs_the_pre_2025_structure(
     staff = ChatDriver(dispatcher, "ref-pgd")
     staff.enrol(codes["PGD-01"])
     assert "Cán bộ Phòng GD&ĐT" in staff.text
+
+
+def test_verify_takes_the_active_campaigns_record_period(
+    cli: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hsdt.bot.cli import _record_period
+    from hsdt.bot.settings import Settings
+
+    settings_period = (date(2024, 9, 1), date(2024, 12, 31))
+    assert _record_period(Settings()) == settings_period  # no campaign open yet
+    assert main(["campaign", "new", "--school-year", "2026-2027", "--record-period", "2026-09-01:2026-11-30"]) == 0
+    assert _record_period(Settings()) == (date(2026, 9, 1), date(2026, 11, 30))
+    # Checking a file never creates a database.
+    missing = tmp_path / "none.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    assert _record_period(Settings()) == settings_period and not missing.exists()
