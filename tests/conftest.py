@@ -16,10 +16,10 @@ from sqlmodel import SQLModel
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import load_rubric_text
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
-from tests.helpers import Clock
+from tests.helpers import RUBRIC_2024, Clock
 
 POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("HSDT_REQUIRE_POSTGRES", "") not in ("", "0", "false")
@@ -87,7 +87,7 @@ def clock() -> Clock:
 
 def seed(engine: Engine, now: datetime) -> dict[str, str]:
     """Rubric, campaign and the demo roster; returns invite codes by user code."""
-    source = default_rubric_path().read_text(encoding="utf-8")
+    source = RUBRIC_2024.read_text(encoding="utf-8")
     with UnitOfWork(engine) as uow:
         version = install_rubric(uow, load_rubric_text(source, source="default"), source)
         # The tests run in the 2024-2025 campaign of the notice.

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.scoring import RUBRIC_2024_2025, bundled_rubric_path
 
 _event_ids = itertools.count(1)
+# Tests written against the 2024-2025 campaign pin its rubric (the default is the 2026 one).
+RUBRIC_2024 = bundled_rubric_path(RUBRIC_2024_2025)
 
 
 class Clock:

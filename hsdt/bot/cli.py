@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -140,6 +140,30 @@ def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _record_period(settings: Settings) -> tuple[date, date]:
+    """The active campaign's record period; the settings' when there is no database or no campaign
+    yet. The database is only read: checking a file never creates or migrates one."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    fallback = (settings.record_period_start, settings.record_period_end)
+    url = make_url(settings.database_url)
+    if settings.is_sqlite and not (url.database and Path(url.database).is_file()):
+        return fallback
+    from hsdt.storage.db import make_engine
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    engine = make_engine(settings.database_url)
+    try:
+        with UnitOfWork(engine) as uow:
+            campaign = uow.campaigns.active()
+            return (campaign.record_start, campaign.record_end) if campaign is not None else fallback
+    except SQLAlchemyError:  # not migrated yet, or the server is down: checking a file still works
+        return fallback
+    finally:
+        engine.dispose()
+
+
 def cmd_verify(argv: list[str], settings: Settings) -> int:
     from hsdt.signatures import RecordPeriod
     from hsdt.signatures.cli import run_verify
@@ -148,7 +172,8 @@ def cmd_verify(argv: list[str], settings: Settings) -> int:
         from hsdt.bot.evidence_recheck import run_recheck
 
         return run_recheck(settings)
-    period = RecordPeriod(settings.record_period_start, settings.record_period_end, settings.timezone)
+    start, end = _record_period(settings)
+    period = RecordPeriod(start, end, settings.timezone)
     trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
     return run_verify(argv, default_trust_dir=trust_dir, default_period=period, default_online=settings.verify_online)
 

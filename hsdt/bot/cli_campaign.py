@@ -105,7 +105,7 @@ def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
         plan_for_school_year,
         school_year_start,
     )
-    from hsdt.scoring import default_rubric_path, load_rubric_text
+    from hsdt.scoring import RUBRIC_2024_2025, bundled_rubric_path, default_rubric_path, load_rubric_text
     from hsdt.texts.levels import Structure
 
     tz = settings.timezone
@@ -143,7 +143,9 @@ def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
     if args.structure:
         changes["structure"] = Structure(args.structure)
     plan = replace(plan, **changes)  # type: ignore[arg-type]
-    rubric_path = args.rubric or settings.rubric or default_rubric_path()
+    # The 2024-2025 preset reproduces that campaign exactly, so it takes the rubric it was opened with.
+    preset_rubric = bundled_rubric_path(RUBRIC_2024_2025) if args.preset == PRESET_2024 else None
+    rubric_path = args.rubric or preset_rubric or settings.rubric or default_rubric_path()
     try:
         source = Path(rubric_path).read_text(encoding="utf-8")
         rubric = load_rubric_text(source, source=str(rubric_path))

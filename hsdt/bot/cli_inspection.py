@@ -120,7 +120,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 print(ct.NO_CAMPAIGN, file=sys.stderr)
                 return 1
             rubric = RubricCache().for_campaign(uow, campaign)
-            units = Units.load(uow)
+            units = Units.load(uow, campaign.id)
             members = uow.units.member_ids(campaign.id)  # type: ignore[arg-type]
             schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
             scope = Scope("city", schools, "")
@@ -134,7 +134,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 if len(found) != 1:
                     from hsdt.texts.report import NO_SUCH_DISTRICT
 
-                    print(NO_SUCH_DISTRICT.format(name=args.district), file=sys.stderr)
+                    level = uow.levels.of_campaign(campaign.id).managing.singular
+                    print(NO_SUCH_DISTRICT.format(level=level, name=args.district), file=sys.stderr)
                     return 1
                 district = found[0]
                 scope = Scope("district", frozenset(units.schools_under(district.id)) & schools, district.name,

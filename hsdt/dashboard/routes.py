@@ -51,6 +51,7 @@ from hsdt.scoring import Rubric, format_points
 from hsdt.storage.models import Campaign, SubmissionStatus, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import campaigns as campaign_texts
 from hsdt.texts import dashboard as t
 from hsdt.texts.signatures import HEADLINES
 
@@ -146,7 +147,11 @@ class Dashboard:
             if campaign is None:
                 raise PageError(503, t.NO_CAMPAIGN)
             rubric = self.app.dispatcher.rubrics.for_campaign(uow, campaign)
-            units = Units.load(uow)
+            units = Units.load(uow, campaign.id)
+            if user.unit_id not in units.by_id:  # the unit does not take part in the active campaign
+                unit = uow.units.get(user.unit_id)
+                raise PageError(403, campaign_texts.NOT_IN_CAMPAIGN.format(
+                    unit=unit.name if unit is not None else "", campaign=campaign.name))
             scope = scope_for(uow, user, campaign.id, units)  # type: ignore[arg-type]
             reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz)
             return work(reading)

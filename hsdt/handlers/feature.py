@@ -41,3 +41,5 @@ class Feature:
     command_help: tuple[tuple[str, str], ...] = ()
     # The feature that checks a document sent outside any flow that wants one.
     handles_stray_documents: bool = False
+    # Only for users whose unit takes part in the active campaign (answers, scores, reports belong to one).
+    campaign_members_only: bool = False

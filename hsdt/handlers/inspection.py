@@ -26,6 +26,7 @@ from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReope
 from hsdt.scoring.score import quantize_points
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
+from hsdt.texts import rubric as rt
 from hsdt.texts.signatures import HEADLINES
 
 SELF = AssessmentKind.SELF
@@ -128,12 +129,15 @@ class Inspection(Questionnaire[InspectionState]):
             case act.Accept(criterion=criterion):
                 if (stale := self.stale(ctx, st, criterion)) is not None:
                     return stale
-                return self._save(ctx, st, self.criterion(ctx, st), self.own(ctx, st).points(criterion), "")
+                own = self.own(ctx, st)
+                return self._save(ctx, st, self.criterion(ctx, st), own.points(criterion), "",
+                                  not_applicable=criterion in own.score().not_applicable)
             case act.CancelInput():
                 return [replace(self.show(ctx, self.enter(ctx, st, st.criterion, to_review=st.to_review)))]
             case act.Reopen():
                 if st.kind != AssessmentKind.RESCORE:
-                    return [Reply(m.REOPEN_ONLY_DISTRICT), *self.current_screen(ctx)]
+                    level = ctx.uow.levels.of_active().managing.singular
+                    return [Reply(m.REOPEN_ONLY_DISTRICT.format(level=level)), *self.current_screen(ctx)]
                 st.mode = Mode.REASON
                 return [replace(self._reason_prompt(ctx, st))]
         return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
@@ -174,7 +178,8 @@ class Inspection(Questionnaire[InspectionState]):
             return [Reply(m.COMMENT_TOO_LONG.format(limit=COMMENT_LIMIT)), self.show(ctx, st)]
         return self._save(ctx, st, criterion, points, comment)
 
-    def _save(self, ctx: Ctx, st: InspectionState, criterion: Criterion, points: float, comment: str) -> list[Reply]:
+    def _save(self, ctx: Ctx, st: InspectionState, criterion: Criterion, points: float, comment: str, *,
+              not_applicable: bool = False) -> list[Reply]:
         school_points = self.own(ctx, st).points(criterion.id)
         if abs(points - school_points) >= 0.005 and not comment:
             st.mode, st.pending_points = Mode.COMMENT, points
@@ -182,7 +187,7 @@ class Inspection(Questionnaire[InspectionState]):
         assert ctx.user.id is not None
         try:
             self.assessment(ctx, st).rescore(criterion.id, points, comment, expected_version=st.shown_version,
-                                             by=ctx.user.id, at=ctx.now)
+                                             by=ctx.user.id, at=ctx.now, not_applicable=not_applicable)
         except VersionConflict as conflict:
             return self._conflict(ctx, st, criterion, conflict)
         except Locked:
@@ -310,7 +315,8 @@ class Inspection(Questionnaire[InspectionState]):
             lines.append(m.REVIEW_LINE.format(
                 mark="✅", criterion=criterion.id, title=criterion.title, school_points=school_points,
                 points=format_points(answer.points), max=maximum,
-                comment=m.COMMENT_SUFFIX.format(comment=short(comment, 120)) if comment else ""))
+                comment=m.COMMENT_SUFFIX.format(comment=short(comment, 120)) if comment else "")
+                + (rt.RESCORE_NOT_APPLICABLE if answer.value.get("not_applicable") is True else ""))
         lines += ["", m.REVIEW_TOTAL.format(
             total=format_points(assessment.current_total()), max=format_points(assessment.rubric.max_points),
             band=assessment.current_band(), self_total=format_points(own.total or 0))]
@@ -420,4 +426,5 @@ feature = Feature(
     on_document=FLOW.on_document,
     current_screen=FLOW.current_screen,
     command_help=(("chamdiem", m.CMD_RESCORE),),
+    campaign_members_only=True,
 )

@@ -31,7 +31,7 @@ PDF_MIME = "application/pdf"
 def open_(ctx: Ctx) -> list[Reply]:
     if ctx.campaign is None or ctx.rubric is None:
         return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
-    units = Units.load(ctx.uow)
+    units = Units.load(ctx.uow, ctx.campaign.id)
     scope = _scope(ctx, units)
     if not scope.school_ids:
         return [Reply(m.NOTHING_IN_SCOPE)]
@@ -43,7 +43,7 @@ def open_(ctx: Ctx) -> list[Reply]:
         buttons += [Button(m.BUTTON_DISTRICT.format(name=d.district.name), f"{P}:d:{d.district.id}")
                     for d in data.city.districts[:MAX_BUTTONS]]
         items = [(d.district.name, d.mean) for d in data.city.districts if d.mean is not None]
-        caption = m.CHART_CAPTION
+        caption = m.CHART_CAPTION.format(level=data.levels.managing.short)
     else:
         reports = [r for d in data.city.districts for r in d.schools]
         buttons += [Button(m.BUTTON_SCHOOL.format(name=r.school.name), f"{P}:s:{r.school.id}")
@@ -64,7 +64,7 @@ def on_button(ctx: Ctx) -> list[Reply]:
     argument = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
     if action in ("open", "c"):
         return open_(ctx)
-    units = Units.load(ctx.uow)
+    units = Units.load(ctx.uow, ctx.campaign.id)
     scope = _scope(ctx, units)
     if action == "x":
         return [_workbook(ctx, scope)]
@@ -202,4 +202,5 @@ feature = Feature(
     button_prefix=P,
     on_button=on_button,
     command_help=(("baocao", m.CMD_REPORT), ("report", m.CMD_REPORT)),
+    campaign_members_only=True,
 )

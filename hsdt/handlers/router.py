@@ -11,6 +11,7 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.feature import Feature, FlowHandler
 from hsdt.storage.models import User
+from hsdt.texts import campaigns as ct
 
 
 class Router:
@@ -127,12 +128,17 @@ class Router:
 
     def _guarded(self, ctx: Ctx, feature: Feature, handler: FlowHandler) -> list[Reply]:
         if ctx.user.role not in feature.roles:
+            levels = ctx.uow.levels.of_active()
             return [
                 Reply(
                     messages.NOT_ALLOWED.format(
-                        roles=messages.roles_list(feature.roles), role=messages.role_name(ctx.user.role)
+                        roles=messages.roles_list(feature.roles, levels), role=messages.role_name(ctx.user.role, levels)
                     )
                 ),
                 self.menu_for(ctx.user),
             ]
+        campaign = ctx.campaign
+        if feature.campaign_members_only and campaign is not None and campaign.id is not None \
+                and ctx.user.unit_id not in ctx.uow.units.member_ids(campaign.id):
+            return [Reply(ct.NOT_IN_CAMPAIGN.format(unit=ctx.unit.name, campaign=campaign.name))]
         return handler(ctx)

@@ -17,9 +17,20 @@ from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
 from hsdt.handlers.questionnaire.evidence import counts, storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
-from hsdt.scoring import AnswerType, Criterion, InvalidAnswer, flags, format_points, parse_text_answer, validate_value
+from hsdt.scoring import (
+    AnswerType,
+    Criterion,
+    InvalidAnswer,
+    Option,
+    allowed_options,
+    flags,
+    format_points,
+    parse_text_answer,
+    validate_value,
+)
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
+from hsdt.texts import rubric as rt
 
 KIND = AssessmentKind.SELF
 _SUMMARY_LIMIT = 80
@@ -116,12 +127,14 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
 
     def _save(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, value: Mapping[str, Any]) -> list[Reply]:
         try:
-            answer = self.assessment(ctx).answer(criterion.id, value, by=_user(ctx), at=ctx.now)
+            self.assessment(ctx).answer(criterion.id, value, by=_user(ctx), at=ctx.now)
         except Locked:
             return self.locked(ctx, st)
-        saved = Reply(messages.SA_SAVED.format(
-            criterion=criterion.id, answer=summarise(criterion, value), points=format_points(answer.points)))
-        return self.saved(ctx, st, saved)
+        assessment = self.assessment(ctx)
+        text = messages.SA_SAVED.format(criterion=criterion.id, answer=summarise(criterion, value),
+                                        points=format_points(assessment.points(criterion.id)))
+        broken = [v.message for v in assessment.score().rule_violations if criterion.id in (v.criterion_id, v.of_id)]
+        return self.saved(ctx, st, Reply("\n".join([text, *broken])))
 
     def on_action(self, ctx: Ctx, st: SelfAssessmentState | None, action: Action) -> list[Reply]:
         if isinstance(action, act.Open):
@@ -143,7 +156,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                     return [_invalid(current, error, ""), self.show(ctx, st)]
                 return self._save(ctx, st, current, value)
             case act.Toggle(option=option):
-                if option not in {o.id for o in current.options}:
+                if option not in {o.id for o in _offered(self.assessment(ctx), current)}:
                     return [Reply(messages.STALE_BUTTON), self.show(ctx, st)]
                 st.selection = sorted(set(st.selection) ^ {option})
                 return [replace(self.show(ctx, st))]
@@ -154,7 +167,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             case act.EvidenceDone():
                 # Done with files. With none sent, that is the school's answer: nothing to show, 0 points.
                 if current.id not in self.assessment(ctx).answers:
-                    return self._save(ctx, st, current, {"valid": 0, "total": 0})
+                    return self._save(ctx, st, current, counts(()))
                 return self.advance(ctx, st)
         return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
 
@@ -195,6 +208,8 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         text = messages.SA_SUBMITTED.format(
             school=ctx.unit.name, total=format_points(assessment.total or 0),
             max=format_points(assessment.rubric.max_points), band=assessment.band)
+        if (note := assessment.score().scaling_note()) is not None:
+            text += "\n" + note
         return [replace(Reply(text))]
 
     def locked(self, ctx: Ctx, st: SelfAssessmentState) -> list[Reply]:
@@ -230,11 +245,15 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             buttons += [(Button(o.label, act.Choose(cid, o.id).pack()),) for o in criterion.options]
         elif criterion.type is AnswerType.MULTI_CHOICE:
             selected = set(st.selection)
+            offered = _offered(assessment, criterion)
+            limited_by = _limited_by(assessment, criterion)
+            if limited_by is not None:
+                lines.append((rt.OPTIONS_LIMITED if offered else rt.OPTIONS_NONE_ALLOWED).format(other=limited_by))
             lines.append(messages.SA_SELECTED.format(
                 selected=", ".join(o.label for o in criterion.options if o.id in selected)
                 or messages.SA_NONE_SELECTED))
             buttons += [(Button(("☑️ " if o.id in selected else "⬜ ") + o.label, act.Toggle(cid, o.id).pack()),)
-                        for o in criterion.options]
+                        for o in offered]
             buttons.append((Button(messages.BTN_DONE, act.MultiDone(cid).pack()),))
         elif criterion.type is AnswerType.EVIDENCE:
             stored = ctx.uow.evidence.for_criterion(_campaign(ctx), _school(ctx), cid, KIND)
@@ -253,12 +272,16 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
 
     def review(self, ctx: Ctx, st: SelfAssessmentState) -> Reply:
         assessment = self.assessment(ctx)
+        score = assessment.score()
         lines = [messages.SA_REVIEW_TITLE, ""]
         for criterion in assessment.criteria:
             answer = assessment.answers.get(criterion.id)
             mark = "✅" if answer is not None else "⬜"
             shown = summarise(criterion, answer.value) if answer is not None else messages.SA_NOT_ANSWERED
-            if criterion.max_points > 0:
+            if criterion.id in score.not_applicable:
+                lines.append(rt.REVIEW_LINE_NOT_APPLICABLE.format(
+                    mark=mark, criterion=criterion.id, title=criterion.title, answer=shown))
+            elif criterion.max_points > 0:
                 lines.append(messages.SA_REVIEW_LINE.format(
                     mark=mark, criterion=criterion.id, title=criterion.title, answer=shown,
                     points=format_points(assessment.points(criterion.id)), max=format_points(criterion.max_points)))
@@ -266,6 +289,9 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                 lines.append(messages.SA_REVIEW_LINE_NO_POINTS.format(
                     mark=mark, criterion=criterion.id, title=criterion.title, answer=shown))
         lines += ["", _total_line(messages.SA_REVIEW_TOTAL, assessment)]
+        if (note := score.scaling_note()) is not None:
+            lines.append(note)
+        lines += [v.message for v in score.rule_violations]
         missing = assessment.missing()
         if missing:
             lines.append(messages.SA_REVIEW_MISSING.format(count=len(missing), ids=", ".join(missing)))
@@ -291,15 +317,26 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
             return "; ".join(chosen) if chosen else messages.SA_NONE
         case AnswerType.COUNT_PAIR:
             text = f"{_issued(criterion)} {value.get('issued')}, {_used(criterion)} {value.get('used')}"
-            if "no_certificates_issued" in flags(criterion, value):
+            found = flags(criterion, value)
+            if "no_certificates_issued" in found:
                 text += f" ({messages.SA_FLAG_NO_CERTS})"
-            return text
+            return rt.ANSWER_NOT_APPLICABLE.format(answer=text) if "not_applicable" in found else text
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
             return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
+
+
+def _offered(assessment: Assessment, criterion: Criterion) -> tuple[Option, ...]:
+    """The options to offer: where a rubric rule restricts the criterion, only those it allows."""
+    return allowed_options(assessment.rubric, criterion.id, {cid: a.value for cid, a in assessment.answers.items()})
+
+
+def _limited_by(assessment: Assessment, criterion: Criterion) -> str | None:
+    """The criterion whose answer limits this one's options (II.2 by I.1), if any."""
+    return next((rule.of_id for rule in assessment.rubric.rules if rule.criterion_id == criterion.id), None)
 
 
 def _how(criterion: Criterion) -> str:
@@ -394,4 +431,5 @@ feature = Feature(
     on_document=FLOW.on_document,
     current_screen=FLOW.current_screen,
     command_help=(("tudanhgia", messages.CMD_SELF_ASSESS),),
+    campaign_members_only=True,
 )

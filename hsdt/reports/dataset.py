@@ -13,11 +13,22 @@ from datetime import datetime
 from typing import Any
 
 from hsdt.reports.heading import FormHeading, heading_for
-from hsdt.scoring import CityReport, DistrictInput, DistrictReport, Rubric, SchoolInput, aggregate
+from hsdt.scoring import (
+    MANAGEMENT_RULE_2024,
+    MANAGEMENT_RULE_DEFAULT,
+    CityReport,
+    DistrictInput,
+    DistrictReport,
+    ManagementRule,
+    Rubric,
+    SchoolInput,
+    aggregate,
+)
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts.levels import GENERIC, Levels
 
 SELF = "self"
 KINDS = (SELF, DISTRICT, CROSS)
@@ -59,19 +70,43 @@ class Scope:
         return school_id in self.school_ids
 
 
+# The first school year whose campaigns follow the default management rule; the 2024-2025 reports
+# keep the rule they were published with.
+FIRST_DEFAULT_RULE_YEAR = 2025
+
+
+def management_rule(campaign: Campaign) -> ManagementRule:
+    """Which score counts for a school in the means of `campaign`'s reports."""
+    start = campaign.school_year[:4] if campaign.school_year else ""
+    if start.isdigit() and int(start) < FIRST_DEFAULT_RULE_YEAR:
+        return MANAGEMENT_RULE_2024
+    return MANAGEMENT_RULE_DEFAULT
+
+
 @dataclass
 class Units:
     by_id: dict[int, UnitInfo]
+    # No managing level in the campaign (schools directly under the Sở): the Sở itself re-scores.
+    so_manages: bool = False
 
     @classmethod
-    def load(cls, uow: UnitOfWork) -> Units:
-        return cls({row[0]: UnitInfo(*row) for row in uow.inspection.units()})
+    def load(cls, uow: UnitOfWork, campaign_id: int | None = None) -> Units:
+        """The units; with `campaign_id`, only those taking part in that campaign."""
+        rows = uow.inspection.units()
+        so_manages = False
+        if campaign_id is not None:
+            members = uow.units.member_ids(campaign_id)
+            rows = [row for row in rows if row[0] in members]
+            so_manages = not uow.levels.of_campaign(campaign_id).has_managing
+        return cls({row[0]: UnitInfo(*row) for row in rows}, so_manages)
 
     def district_of(self, school_id: int) -> int | None:
-        """The nearest ancestor of kind "district" (else the parent): the office responsible for it."""
+        """The nearest ancestor of the managing level (else a parent that is not the Sở): the unit
+        responsible for the school. A school directly under the Sở has none, unless the campaign has
+        no managing level, where the Sở is that unit."""
         unit = self.by_id.get(school_id)
         parent = unit.parent_id if unit is not None else None
-        first = parent
+        first = self.by_id.get(parent) if parent is not None else None
         seen: set[int] = set()
         while parent is not None and parent not in seen:
             seen.add(parent)
@@ -81,7 +116,9 @@ class Units:
             if info.kind == "district":
                 return info.id
             parent = info.parent_id
-        return first
+        if first is None or (first.kind == "so" and not self.so_manages):
+            return None
+        return first.id
 
     def schools_under(self, unit_id: int) -> set[int]:
         children: dict[int, list[int]] = {}
@@ -153,6 +190,7 @@ class ReportData:
     evidence: dict[int, dict[str, list[EvidenceItem]]] = field(default_factory=dict)
     tz: str = "Asia/Ho_Chi_Minh"
     heading: FormHeading | None = None
+    levels: Levels = GENERIC  # the campaign's level names, for every text that names a level
 
     def submitted(self, school_id: int, kind: str) -> bool:
         return self.assessment(school_id, kind).status == SubmissionStatus.SUBMITTED
@@ -169,7 +207,7 @@ def gather(
     uow: UnitOfWork, campaign: Campaign, rubric: Rubric, scope: Scope, now: datetime, *, details: bool = False,
     units: Units | None = None, tz: str = "Asia/Ho_Chi_Minh",
 ) -> ReportData:
-    units = units or Units.load(uow)
+    units = units or Units.load(uow, campaign.id)
     school_ids: Sequence[int] | None = None if scope.kind == "city" else sorted(scope.school_ids)
     assessments: dict[tuple[int, str], Assessment] = {}
     for school, kind, status, total, band, by, at in uow.inspection.submission_rows(stored_id(campaign.id), school_ids):
@@ -194,12 +232,13 @@ def gather(
         )
         for s in scope.school_ids
     ]
-    city = in_roster_order(aggregate(rubric, districts, schools), units)
+    city = in_roster_order(aggregate(rubric, districts, schools, management_rule(campaign)), units)
     overdue: list[int] = []
     if now > campaign.self_assessment_due:
         overdue = [r.school.id for d in city.districts for r in d.schools if r.school.self_total is None]
+    levels = uow.levels.of_campaign(campaign.id)
     data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz,
-                      heading=heading_for(campaign, uow.levels.of_campaign(campaign.id)))
+                      heading=heading_for(campaign, levels), levels=levels)
     if details:
         _add_details(uow, data, school_ids)
     return data

@@ -325,8 +325,7 @@ def form2(workbook: Workbook, data: ReportData, district: DistrictReport) -> Non
             _points(school.self_total), _points(school.rescore_total), Cell(report.band or ""),
             Cell("\n".join(r for r in remarks if r), align=LEFT),
         ])
-    counted = sum(1 for r in district.schools if r.counted)
-    rule = m.MANAGEMENT_ROW.format(unit=unit, counted=counted)
+    rule = m.MANAGEMENT_ROW.format(unit=unit, note=district.mean_note(), rule=district.rule_name)
     span = 7 + len(groups)
     form.table_row([Cell(rule, bold=True, align=LEFT, span=span),
                     Cell(district.mean if district.mean is not None else m.MANAGEMENT_NONE, bold=True, span=2,
@@ -428,9 +427,10 @@ def _summary(workbook: Workbook, data: ReportData) -> None:
     values: Sequence[Any] = [
         data.campaign.name, _local(data, data.now), scope_line(data), len(city.districts), city.school_count,
         city.uses_erecords, city.submitted, city.rescored, city.cross_inspected, city.mean, city.band or "",
-        len(data.overdue),
+        len(data.overdue), f"{city.rule_name} ({city.mean_note()})",
     ]
-    rows = [(label, value) for label, value in zip(m.SUMMARY_ROWS, values, strict=True)]
+    labels = [label.format(level=data.levels.managing.short) for label in m.SUMMARY_ROWS]
+    rows = [(label, value) for label, value in zip(labels, values, strict=True)]
     rows += [(m.H_BAND_COUNT.format(band=label), count) for label, count in city.band_counts.items()]
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 90

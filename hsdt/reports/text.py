@@ -27,7 +27,7 @@ def scope_line(data: ReportData) -> str:
     scope = data.scope
     match scope.kind:
         case "city":
-            return m.SCOPE_CITY.format(districts=len(data.city.districts))
+            return m.SCOPE_CITY.format(districts=len(data.city.districts), level=data.levels.managing.short)
         case "district":
             return m.SCOPE_DISTRICT.format(district=scope.label)
         case "assigned":
@@ -55,10 +55,11 @@ def summary(data: ReportData) -> str:
     lines = [m.CITY_TITLE.format(campaign=data.campaign.name, now=_local(data, data.now)), scope_line(data),
              _completion(data, city.school_count, city.uses_erecords, city.submitted, city.rescored,
                          city.cross_inspected)]
-    lines.append(m.CITY_MEAN.format(mean=format_points(city.mean), band=city.band) if city.mean is not None
-                 else m.NO_MEAN)
+    lines.append(m.CITY_MEAN.format(mean=format_points(city.mean), band=city.band, note=city.mean_note())
+                 if city.mean is not None else m.NO_MEAN)
+    lines.append(m.MEAN_RULE.format(rule=city.rule_name))
     if data.scope.kind == "city" and city.districts:
-        lines += ["", m.MEANS_TITLE]
+        lines += ["", m.MEANS_TITLE.format(level=data.levels.managing.short)]
         shown = list(city.districts)  # the roster's order; "Thấp nhất" below picks out the lowest
         lines += [_mean_line(d) for d in shown[:MAX_DISTRICT_LINES]]
         if len(shown) > MAX_DISTRICT_LINES:
@@ -114,7 +115,7 @@ def district_detail(data: ReportData, district_id: int) -> str:
     lines = [m.DISTRICT_TITLE.format(district=district.district.name),
              _completion(data, district.school_count, district.uses_erecords, district.submitted,
                          district.rescored, district.cross_inspected),
-             _mean_line(district), ""]
+             _mean_line(district), m.MEAN_RULE.format(rule=district.rule_name), ""]
     lines += [_school_line(data, r) for r in district.schools]
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ from hsdt.scoring.answers import (
 from hsdt.scoring.rubric import (
     ID_PATTERN,
     OPTION_ID_PATTERN,
+    RUBRIC_2024_2025,
     AnswerType,
     Band,
     Criterion,
@@ -80,6 +81,7 @@ __all__ = [
     "MANAGEMENT_RULE_2024",
     "MANAGEMENT_RULE_DEFAULT",
     "OPTION_ID_PATTERN",
+    "RUBRIC_2024_2025",
     "TEXT_MAX_LENGTH",
     "AnswerType",
     "Band",

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from hsdt.scoring.rubric import Criterion, Rubric
-from hsdt.scoring.score import band_for, score_criterion, score_school
+from hsdt.scoring.score import SchoolScore, band_for, score_criterion, score_school
 
 
 class AssessmentKind(StrEnum):
@@ -130,8 +130,16 @@ class Assessment:
         return found
 
     def points(self, criterion_id: str) -> float:
+        """What the criterion counts for now: for the school's own answers, after the rubric's
+        cross-criterion rules (II.2 counts only the categories I.1 set up)."""
+        if self.kind is AssessmentKind.SELF and criterion_id in self.rubric:
+            return self.score().points(criterion_id)
         answer = self.answers.get(criterion_id)
         return answer.points if answer is not None else 0.0
+
+    def score(self) -> SchoolScore:
+        """The school's answers scored as a whole ("Không áp dụng", rules, rounding)."""
+        return score_school(self.rubric, self._values())
 
     def missing(self) -> tuple[str, ...]:
         """What must be answered before submitting, in rubric order."""
@@ -144,7 +152,15 @@ class Assessment:
             return score_school(self.rubric, self._values()).total
         ids = {c.id for c in self.criteria}
         exact = sum((Decimal(str(a.points)) for a in self.answers.values() if a.criterion_id in ids), Decimal(0))
-        return float(exact)
+        # As for the school's own total: criteria accepted as "Không áp dụng" leave the denominator.
+        left_out = {cid for cid, a in self.answers.items() if cid in ids and a.value.get("not_applicable") is True}
+        if not left_out:
+            return float(exact)
+        applicable = sum((Decimal(str(c.max_points)) for c in self.criteria if c.id not in left_out), Decimal(0))
+        if applicable <= 0:
+            return 0.0
+        maximum = Decimal(str(self.rubric.max_points))
+        return float(min(self.rubric.rounding.apply(exact * maximum / applicable), maximum))
 
     def current_band(self) -> str:
         return band_for(self.rubric, self.current_total()).label
@@ -165,9 +181,12 @@ class Assessment:
         self.criterion(criterion_id)
 
     def rescore(
-        self, criterion_id: str, points: float, comment: str, *, expected_version: int, by: int, at: datetime
+        self, criterion_id: str, points: float, comment: str, *, expected_version: int, by: int, at: datetime,
+        not_applicable: bool = False,
     ) -> StoredAnswer:
-        """An inspector's points; refused if the points changed since `expected_version` was shown."""
+        """An inspector's points; refused if the points changed since `expected_version` was shown.
+        `not_applicable`: the inspector agrees the criterion does not apply to the school (0 points,
+        left out of the denominator like the school's "Không áp dụng")."""
         if self.kind is AssessmentKind.SELF:
             raise WrongKind(self.kind)
         self._ensure_open()
@@ -177,7 +196,11 @@ class Assessment:
         current = self.answers.get(criterion_id)
         if (current.version if current is not None else 0) != expected_version:
             raise VersionConflict(criterion_id, current)
-        return self._put(criterion_id, {"points": points, "comment": comment}, points, by, at)
+        value: dict[str, Any] = {"points": points, "comment": comment}
+        if not_applicable:
+            value = {"points": 0.0, "comment": comment, "not_applicable": True}
+            points = 0.0
+        return self._put(criterion_id, value, points, by, at)
 
     def submit(self, *, by: int, at: datetime) -> None:
         self._ensure_open()

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_USED_LABEL",
     "ID_PATTERN",
     "OPTION_ID_PATTERN",
+    "RUBRIC_2024_2025",
     "AnswerType",
     "Band",
     "Criterion",
@@ -60,8 +61,11 @@ OPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9_]{1,12}")
 DEFAULT_ISSUED_LABEL = "Số được cấp"
 DEFAULT_USED_LABEL = "Số đã sử dụng"
 
-#: The bundled rubric that :func:`default_rubric_path` returns (the 2024-2025 campaign's).
-DEFAULT_BUNDLED = "hsdt-2024-2025"
+#: The bundled rubric that :func:`default_rubric_path` returns: domain.md's, for campaigns from 2026.
+DEFAULT_BUNDLED = "hsdt-2026"
+#: The rubric the 2024-2025 campaign was opened with; it stays bundled, byte for byte, so that
+#: campaign can be reopened and re-reported exactly.
+RUBRIC_2024_2025 = "hsdt-2024-2025"
 _BUNDLED_DIR = Path(__file__).with_name("rubrics")
 
 

@@ -90,3 +90,9 @@ HELP_BY = "người thay đổi (lưu cùng lịch)"
 HELP_REMIND = "ai sẽ được nhắc lúc này, và vì sao"
 HELP_DRY_RUN = "chỉ liệt kê; không gửi, không ghi gì"
 HELP_AT = "xét tại thời điểm này (giờ địa phương) thay vì bây giờ, ví dụ 2024-12-22T08:00"
+
+# --- the chat, about campaign membership ----------------------------------------------------------
+NOT_IN_CAMPAIGN = (
+    "Đơn vị của Thầy/Cô ({unit}) không tham gia “{campaign}”. "
+    "Thầy/Cô vui lòng liên hệ Sở nếu đơn vị cần có tên trong đợt kiểm tra này."
+)

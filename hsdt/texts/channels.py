@@ -13,7 +13,8 @@ UNSUPPORTED_FILE = (
 )
 NO_UPLOAD_PAGE = "Zalo chưa cho phép gửi tệp cho bot và máy chủ chưa mở trang tải tệp. Vui lòng liên hệ Sở GD&ĐT."
 ATTACHMENT_LINK = "📄 Tệp «{name}»: tải tại {url} (hết hạn lúc {expires})"
-ATTACHMENT_UNAVAILABLE = "📄 Tệp «{name}» không gửi được qua Zalo; vui lòng dùng Telegram hoặc hỏi Phòng GD&ĐT."
+# Names no managing level: the Sở is there in every structure, and the adapter reads no campaign.
+ATTACHMENT_UNAVAILABLE = "📄 Tệp “{name}” chưa gửi được qua Zalo; Thầy/Cô vui lòng dùng Telegram hoặc liên hệ Sở."
 OPTIONS_HINT = "(Gõ số hoặc chữ cái của lựa chọn.)"
 
 # --- Telegram ------------------------------------------------------------------------------------------

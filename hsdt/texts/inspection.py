@@ -73,7 +73,7 @@ CONFIRM = (
 SUBMITTED = "🎉 Đã nộp kết quả {kind} của {school}: {total}/{max} điểm — Xếp loại: {band}."
 ALL_SCORED = "Bạn đã chấm hết các câu. Đây là bảng tổng hợp:"
 
-REOPEN_ONLY_DISTRICT = "Chỉ cán bộ chấm lại của Phòng GD&ĐT quản lý trường mới mở lại được bài tự đánh giá."
+REOPEN_ONLY_DISTRICT = "Chỉ cán bộ chấm lại của {level} quản lý trường mới mở lại được phiếu tự đánh giá."
 REOPEN_ASK_REASON = "Gõ lý do mở lại bài tự đánh giá của {school} (nhà trường sẽ nhận được lý do này):"
 REOPEN_EMPTY = "Lý do không được để trống. Vui lòng gõ lý do mở lại:"
 REOPENED = "🔓 Đã mở lại bài tự đánh giá của {school} để trường sửa. Đã gửi thông báo cho {count} người của trường."

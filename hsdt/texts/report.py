@@ -11,7 +11,7 @@ BTN_FORM1_PDF = "📄 Phụ lục 1 (PDF)"
 BTN_CITY = "⬅️ Toàn thành phố"
 
 CITY_TITLE = "📊 {campaign}\nTổng hợp đến {now}"
-SCOPE_CITY = "Phạm vi: toàn thành phố ({districts} đơn vị quản lý)."
+SCOPE_CITY = "Phạm vi: toàn thành phố ({districts} {level})."
 SCOPE_DISTRICT = "Phạm vi: {district}."
 SCOPE_ASSIGNED = "Phạm vi: {count} trường Thầy/Cô được phân công."
 SCOPE_SCHOOL = "Phạm vi: {school}."
@@ -19,9 +19,10 @@ COMPLETION = (
     "Số trường: {schools} (dùng HSĐT: {uses}). Đã nộp tự đánh giá: {submitted}/{schools} ({pct}). "
     "Đã chấm lại: {rescored}. Đã kiểm tra chéo: {cross}."
 )
-CITY_MEAN = "Điểm trung bình: {mean} — {band}."
+CITY_MEAN = "Điểm trung bình: {mean} — {band} ({note})."
+MEAN_RULE = "Cách tính: {rule}"
 NO_MEAN = "Điểm trung bình: chưa có (chưa trường nào có điểm)."
-MEANS_TITLE = "Điểm công tác quản lý, chỉ đạo theo đơn vị quản lý (trung bình điểm các trường dùng HSĐT):"
+MEANS_TITLE = "Điểm công tác quản lý, chỉ đạo theo {level} (trung bình điểm các trường dùng HSĐT):"
 MEAN_LINE = "• {district}: {mean} — {band} ({submitted}/{schools} đã nộp)"
 MEAN_LINE_NONE = "• {district}: chưa có điểm ({submitted}/{schools} đã nộp)"
 MORE_DISTRICTS = "… và {count} đơn vị khác (xem tệp Excel)."
@@ -46,8 +47,8 @@ CRITERION_LINE = "{criterion}: {self} / {rescore} / {cross}{comment}"
 CRITERIA_DRAFT = "Phiếu tự đánh giá chưa nộp: điểm từng tiêu chí và tổng điểm có sau khi nhà trường nộp phiếu."
 NOT_IN_SCOPE = "Thầy/Cô không có quyền xem báo cáo của đơn vị này."
 NOTHING_IN_SCOPE = "Chưa có trường nào trong phạm vi báo cáo của Thầy/Cô."
-NO_SUCH_DISTRICT = "Không tìm thấy đơn vị quản lý “{name}”."
-CHART_CAPTION = "Biểu đồ điểm công tác quản lý, chỉ đạo theo đơn vị quản lý, với các ngưỡng xếp loại."
+NO_SUCH_DISTRICT = "Không tìm thấy {level} “{name}”."
+CHART_CAPTION = "Biểu đồ điểm công tác quản lý, chỉ đạo theo {level}, với các ngưỡng xếp loại."
 CHART_CAPTION_SCHOOLS = "Biểu đồ điểm các trường của {unit}, với các ngưỡng xếp loại."
 CHART_CAPTION_ASSIGNED = "Biểu đồ điểm các trường được phân công, với các ngưỡng xếp loại."
 CHART_AXIS = "Điểm"
@@ -164,8 +165,7 @@ H2_COMMENTS = "Nhận xét của cán bộ kiểm tra; ý kiến của nhà trư
 H2_CONTENT = "{roman}. {title} ({max})"
 USES_NO = "Không dùng HSĐT, CKS: không tính vào điểm trung bình."
 MANAGEMENT_ROW = (
-    "Điểm công tác quản lý, chỉ đạo của {unit}: trung bình cộng điểm của {counted} trường sử dụng HSĐT, CKS "
-    "(điểm chấm lại; trường chưa được chấm lại tính điểm tự đánh giá; trường chưa nộp không tính)"
+    "Điểm công tác quản lý, chỉ đạo của {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). {rule}"
 )
 MANAGEMENT_NONE = "chưa có"
 PAIR = "{issued}/{used}"
@@ -196,9 +196,9 @@ H_ITEM = "Nội dung"
 H_VALUE = "Giá trị"
 STATUS_NAMES = {"submitted": "Đã nộp", "draft": "Đang làm", "reopened": "Mở lại để sửa", "": "Chưa làm"}
 SUMMARY_ROWS = (
-    "Đợt kiểm tra", "Thời điểm xuất báo cáo", "Phạm vi", "Số đơn vị quản lý", "Số trường", "Số trường dùng HSĐT",
+    "Đợt kiểm tra", "Thời điểm xuất báo cáo", "Phạm vi", "Số {level}", "Số trường", "Số trường dùng HSĐT",
     "Đã nộp tự đánh giá", "Đã chấm lại", "Đã kiểm tra chéo", "Điểm trung bình", "Xếp loại",
-    "Quá hạn tự đánh giá",
+    "Quá hạn tự đánh giá", "Cách tính điểm trung bình",
 )
 H_BAND_COUNT = "Số trường xếp loại {band}"
 

@@ -125,3 +125,13 @@ MEAN_COUNT_EXCLUDED = "trung bình của {counted} trường; {missing} trườn
 MEAN_COUNT_ZERO = "trung bình của {counted} trường; {missing} trường chưa tự đánh giá tính 0 điểm"
 MEAN_COUNT_ALL = "trung bình của {counted} trường"
 NOT_SUBMITTED = "chưa tự đánh giá"
+
+# --- the questionnaire, on the rubric's rules -----------------------------------------------------
+REVIEW_LINE_NOT_APPLICABLE = "{mark} {criterion}. {title}: {answer} — không áp dụng (không tính vào tổng điểm)"
+ANSWER_NOT_APPLICABLE = "{answer} (không áp dụng)"
+OPTIONS_LIMITED = "Câu này chỉ chọn trong các mục đã chọn ở câu {other}."
+OPTIONS_NONE_ALLOWED = (
+    "Ở câu {other} nhà trường chưa chọn mục nào, nên câu này chưa có mục để chọn: "
+    "Thầy/Cô bấm “Xong” (không có mục nào) hoặc trả lời lại câu {other}."
+)
+RESCORE_NOT_APPLICABLE = " — không áp dụng (như nhà trường trả lời; không tính vào tổng điểm)"

@@ -36,14 +36,15 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     script = "\n".join([
         demo_codes["HT-HOASEN"],
         "1",            # menu: Tự đánh giá
-        "1", "2", "3", "4", "5", "6", "7",   # A1: toggle the six categories, then Xong
-        "10/10", "20/20", "5/5",
-        "tất cả",       # B4
-        "1", "1",       # C1, C2: Đầy đủ
-        "100",          # D1
-        "Có",           # D2 by label
-        "1",            # E1: Xong without files
-        "1",            # E2: Đạt
+        # The demo campaign is this school year's, with the 2026 rubric.
+        "1", "2", "3", "4", "5", "6", "7",   # I.1: toggle the six categories, then Xong
+        "10/10", "20/20", "5/5",             # II.1a–c
+        "tất cả",       # II.2 (every category set up in I.1)
+        "1", "1",       # II.3a, II.3b: Đầy đủ
+        "100",          # II.4a
+        "Có",           # II.4b by label
+        "1",            # II.5a: Xong without files
+        "1",            # II.5b: Đạt
         "Không có ý kiến",
         "1",            # review: Nộp bài
         "1",            # confirm
@@ -57,10 +58,10 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.
     assert "[a] ⬅️ Quay lại" in out
-    assert "Đã lưu câu D1: 100%" in out
-    # Everything at full marks except E1 (no file sent): 100 - 6 = 94.
+    assert "Đã lưu câu II.4a: 100%" in out
+    # Everything at full marks except II.5a (no file sent): 100 - 8 = 92.
     assert "Đã nộp bài tự đánh giá của Trường Mầm non Hoa Sen" in out
-    assert "Tổng điểm: 94/100 — Xếp loại: Tốt" in out
+    assert "Tổng điểm: 92/100 — Xếp loại: Tốt" in out
     assert "Traceback" not in out + result.stderr
 
 

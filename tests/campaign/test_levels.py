@@ -29,18 +29,19 @@ from hsdt.handlers.setup import (
     open_campaign,
     plan_for_school_year,
 )
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import load_rubric_text
 from hsdt.storage.models import Campaign, UnitKind
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import role_name
 from hsdt.texts.levels import Structure
+from tests.helpers import RUBRIC_2024
 
 TZ = "Asia/Ho_Chi_Minh"
 TTL = timedelta(days=30)
 
 
 def open_in(engine: Engine, structure: Structure, start: int = 2026, code: str | None = None) -> Campaign:
-    source = default_rubric_path().read_text(encoding="utf-8")
+    source = RUBRIC_2024.read_text(encoding="utf-8")
     with UnitOfWork(engine) as uow:
         version = install_rubric(uow, load_rubric_text(source, source="default"), source)
         plan = plan_for_school_year(start, TZ, structure=structure)

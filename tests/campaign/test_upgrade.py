@@ -14,13 +14,14 @@ from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
 from hsdt.handlers.setup import install_rubric, open_campaign, plan_for_school_year
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import load_rubric_text
 from hsdt.storage.db import current_revision, head_revision, make_engine, upgrade
 from hsdt.storage.models import UnitKind
 from hsdt.storage.types import UTCDateTime
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import STRUCTURES, Structure
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.helpers import RUBRIC_2024
 
 NOW = datetime(2025, 1, 2, 3, 0, tzinfo=UTC)
 
@@ -57,7 +58,7 @@ def _table(name: str, *columns: sa.Column) -> sa.TableClause:  # type: ignore[ty
 
 def seed_at_0005(engine: Engine) -> dict[str, int]:
     """What the 2024-2025 product wrote: rubric, campaign, roster, answers, a submission, an assignment."""
-    source = default_rubric_path().read_text(encoding="utf-8")
+    source = RUBRIC_2024.read_text(encoding="utf-8")
     rubric = _table("rubric_version", sa.column("id", sa.Integer), sa.column("sha256", sa.String),
                     sa.column("name", sa.String), sa.column("version", sa.String), sa.column("source", sa.String),
                     sa.column("loaded_at", UTCDateTime()))
@@ -161,7 +162,7 @@ def test_upgrade_from_0005_keeps_every_answer(empty_engine: Engine) -> None:
         assert uow.session.execute(text("SELECT campaign_id, inspector_id, school_id, kind FROM assignment")
                                    ).all() == [(1, 2, 3, "district")]
         # The upgraded database opens its next campaign next to the old one, which keeps its answers.
-        source = default_rubric_path().read_text(encoding="utf-8")
+        source = RUBRIC_2024.read_text(encoding="utf-8")
         version = install_rubric(uow, load_rubric_text(source, source="default"), source)
         new, _ = open_campaign(uow, plan_for_school_year(2026, "Asia/Ho_Chi_Minh"), version)
         assert new.id != 1 and uow.levels.of_campaign(new.id).managing.short == "xã/phường"

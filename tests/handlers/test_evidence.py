@@ -80,7 +80,10 @@ def test_evidence_scoring_all_some_none(
     def e1() -> tuple[dict, float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
-            return answer.value, answer.points
+            # The value also says how many files were signed inside the record period (rubrics from
+            # 2026 count only those); the 2024-2025 rubric counts every valid file.
+            assert set(answer.value) == {"valid", "total", "in_period", "in_period_proven"}
+            return {k: answer.value[k] for k in ("valid", "total")}, answer.points
 
     assert e1() == ({"valid": 1, "total": 1}, 6)
     chat.upload(pdfs["modified"], name="bi-sua.pdf")
@@ -144,7 +147,10 @@ def test_principal_removes_a_file_and_the_points_follow(
     def e1() -> tuple[dict, float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
-            return answer.value, answer.points
+            # The value also says how many files were signed inside the record period (rubrics from
+            # 2026 count only those); the 2024-2025 rubric counts every valid file.
+            assert set(answer.value) == {"valid", "total", "in_period", "in_period_proven"}
+            return {k: answer.value[k] for k in ("valid", "total")}, answer.points
 
     assert e1() == ({"valid": 1, "total": 2}, 3)
     assert "bi-sua.pdf" in chat.text

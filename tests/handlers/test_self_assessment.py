@@ -58,7 +58,7 @@ def test_principal_completes_and_submits(engine: Engine, dispatcher: Dispatcher,
     stored = answers(engine)
     assert stored["B1"] == {"issued": 12, "used": 10}
     assert stored["A1"] == {"options": ["c1", "c2", "c3"]}
-    assert stored["E1"] == {"valid": 0, "total": 0}
+    assert stored["E1"] == {"valid": 0, "total": 0, "in_period": 0, "in_period_proven": 0}
     assert len(stored) == 12
     chat.press("Nộp bài")
     assert "chắc chắn" in chat.text

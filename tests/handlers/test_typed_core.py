@@ -17,7 +17,7 @@ from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.setup import open_invites
-from hsdt.scoring import default_rubric_path, load_rubric, score_school
+from hsdt.scoring import load_rubric, score_school
 from hsdt.scoring.assessment import (
     Assessment,
     AssessmentKind,
@@ -31,7 +31,7 @@ from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answer_all, principal
-from tests.helpers import ChatDriver
+from tests.helpers import RUBRIC_2024, ChatDriver
 
 NOW = datetime(2024, 12, 10, 2, 0, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ NOW = datetime(2024, 12, 10, 2, 0, tzinfo=UTC)
 
 
 def test_assessment_rules() -> None:
-    rubric = load_rubric(default_rubric_path())
+    rubric = load_rubric(RUBRIC_2024)
     own = Assessment(rubric=rubric, kind=AssessmentKind.SELF)
     with pytest.raises(MissingRequired):
         own.submit(by=1, at=NOW)
@@ -125,7 +125,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
         submission = uow.session.exec(select(Submission).where(Submission.kind == "self")).one()
         stored = {a.criterion_id: a for a in uow.session.exec(select(Answer).where(Answer.kind == "self"))}
         audit = uow.session.exec(select(AnswerAudit).where(AnswerAudit.criterion_id == "B1")).all()
-    rubric = load_rubric(default_rubric_path())
+    rubric = load_rubric(RUBRIC_2024)
     assert submission.status == "submitted"
     assert submission.total == score_school(rubric, {cid: a.value for cid, a in stored.items()}).total
     assert submission.total == pytest.approx(sum(a.points for a in stored.values()))

@@ -19,9 +19,9 @@ from hsdt.scoring import (
     aggregate,
     load_rubric,
 )
-from hsdt.scoring.rubric import default_rubric_path
+from tests.helpers import RUBRIC_2024
 
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(RUBRIC_2024)
 DISTRICTS = [DistrictInput(1, "D1", "Quận Một"), DistrictInput(2, "D2", "Huyện Hai")]
 
 totals = st.one_of(st.none(), st.integers(min_value=0, max_value=10000).map(lambda cents: cents / 100))

@@ -11,14 +11,14 @@ from hsdt.scoring import (
     ANSWER_ERROR_CODES,
     TEXT_MAX_LENGTH,
     InvalidAnswer,
-    default_rubric_path,
     fold_text,
     load_rubric,
     parse_text_answer,
     validate_value,
 )
+from tests.helpers import RUBRIC_2024
 
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(RUBRIC_2024)
 A1 = RUBRIC.criterion("A1")  # multi_choice, 6 categories
 B1 = RUBRIC.criterion("B1")  # count_pair
 C1 = RUBRIC.criterion("C1")  # single_choice Đầy đủ / Một phần / Chưa

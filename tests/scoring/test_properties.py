@@ -14,7 +14,6 @@ from hsdt.scoring import (
     Criterion,
     Rubric,
     band_for,
-    default_rubric_path,
     load_rubric,
     load_rubric_text,
     parse_text_answer,
@@ -22,8 +21,9 @@ from hsdt.scoring import (
     score_school,
     validate_value,
 )
+from tests.helpers import RUBRIC_2024
 
-DEFAULT = load_rubric(default_rubric_path())
+DEFAULT = load_rubric(RUBRIC_2024)
 
 SETTINGS = settings(max_examples=100, deadline=None, database=None)
 

@@ -17,12 +17,12 @@ from hsdt.scoring import (
     ID_PATTERN,
     AnswerType,
     RubricError,
-    default_rubric_path,
     load_rubric,
     load_rubric_text,
 )
+from tests.helpers import RUBRIC_2024
 
-DEFAULT = load_rubric(default_rubric_path())
+DEFAULT = load_rubric(RUBRIC_2024)
 
 # Question texts exactly as in domain.md, "Default rubric".
 EXPECTED_QUESTIONS = {
@@ -153,7 +153,7 @@ def test_default_rubric_bands() -> None:
 
 
 def test_rubric_metadata_and_lookup() -> None:
-    text = default_rubric_path().read_text(encoding="utf-8")
+    text = RUBRIC_2024.read_text(encoding="utf-8")
     assert DEFAULT.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert DEFAULT.source == "hsdt-2024-2025.yaml"
     assert isinstance(DEFAULT.version, str) and DEFAULT.version
@@ -172,7 +172,7 @@ def test_rubric_metadata_and_lookup() -> None:
 
 
 def test_same_text_same_rubric() -> None:
-    text = default_rubric_path().read_text(encoding="utf-8")
+    text = RUBRIC_2024.read_text(encoding="utf-8")
     assert load_rubric_text(text, "hsdt-2024-2025.yaml") == DEFAULT
     other = load_rubric_text(text + "\n# edited\n", "hsdt-2024-2025.yaml")
     assert other.sha256 != DEFAULT.sha256

@@ -8,6 +8,7 @@ import pytest
 
 from hsdt.scoring import (
     ID_PATTERN,
+    RUBRIC_2024_2025,
     AnswerType,
     EvidencePeriod,
     NoneIssued,
@@ -82,14 +83,17 @@ def test_bundled_rubrics_by_name() -> None:
 
 def test_the_2024_2025_rubric_is_byte_for_byte_the_one_its_campaign_was_opened_with() -> None:
     # A stored campaign finds its rubric version by this digest: the file must never change.
-    digest = hashlib.sha256(default_rubric_path().read_bytes()).hexdigest()
+    digest = hashlib.sha256(bundled_rubric_path(RUBRIC_2024_2025).read_bytes()).hexdigest()
     assert digest == "219e99c69638b2ed90ad9a53a09d15fff5af15c7a5cd660e95f69b88d81492c0"
-    assert default_rubric_path() == bundled_rubric_path("hsdt-2024-2025")
-    old = load_rubric(default_rubric_path())
+    old = load_rubric(bundled_rubric_path(RUBRIC_2024_2025))
     assert old.rounding == Rounding(old.rounding.step, RoundingMode.HALF_UP) and str(old.rounding.step) == "0.01"
     assert old.rules == ()
     assert all(c.none_issued is NoneIssued.ZERO for c in old.criteria)
     assert all(c.evidence_period is EvidencePeriod.NOT_CHECKED for c in old.criteria)
+
+
+def test_new_campaigns_get_the_2026_rubric_by_default() -> None:
+    assert default_rubric_path() == bundled_rubric_path("hsdt-2026")
 
 
 def test_structure_follows_the_notice() -> None:

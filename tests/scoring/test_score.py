@@ -9,7 +9,6 @@ import pytest
 from hsdt.scoring import (
     InvalidAnswer,
     band_for,
-    default_rubric_path,
     flags,
     format_points,
     load_rubric,
@@ -17,8 +16,9 @@ from hsdt.scoring import (
     score_criterion,
     score_school,
 )
+from tests.helpers import RUBRIC_2024
 
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(RUBRIC_2024)
 ALL = ["c1", "c2", "c3", "c4", "c5", "c6"]
 
 PERFECT: dict[str, dict[str, Any]] = {

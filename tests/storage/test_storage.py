@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, select
 from hsdt.storage.db import current_revision, make_engine, upgrade
 from hsdt.storage.models import AnswerAudit, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.helpers import RUBRIC_2024
 
 
 def _school_and_user(uow: UnitOfWork) -> tuple[Unit, User]:
@@ -47,9 +48,9 @@ def test_answer_put_keeps_audit_trail(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
         from hsdt.handlers.setup import ensure_campaign, install_rubric
-        from hsdt.scoring import default_rubric_path, load_rubric_text
+        from hsdt.scoring import load_rubric_text
 
-        source = default_rubric_path().read_text(encoding="utf-8")
+        source = RUBRIC_2024.read_text(encoding="utf-8")
         campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, "x"), source), tz="UTC")
         for used in (3, 4):
             uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id="B1",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hsdt.handlers.context import Ctx
+from hsdt.scoring import EvidenceFileCheck, evidence_value
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import Evidence
 
@@ -32,7 +33,7 @@ def storable(ctx: Ctx) -> bool:
 
 
 def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, criterion_id: str) -> dict[str, int]:
-    """Keep the checked file (see `storable`) as evidence; returns {"valid", "total"} for the criterion."""
+    """Keep the checked file (see `storable`) as evidence; returns the criterion's answer value (see `counts`)."""
     checked = ctx.checked
     assert checked is not None and checked.verdict is not None and checked.path is not None
     verdict = checked.verdict
@@ -56,5 +57,15 @@ def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, cri
 
 
 def counts(stored: Sequence[Evidence]) -> dict[str, int]:
-    """The answer an evidence criterion carries: how many files, how many validly signed."""
-    return {"valid": sum(1 for e in stored if e.status == "valid"), "total": len(stored)}
+    """The answer an evidence criterion carries: how many files, how many validly signed, and of those
+    how many were signed inside the record period (and by a trusted timestamp's time)."""
+    return evidence_value(_check(e) for e in stored)
+
+
+def _check(evidence: Evidence) -> EvidenceFileCheck:
+    signatures = [s for s in (evidence.verdict or {}).get("signatures", ()) if isinstance(s, dict)]
+    return EvidenceFileCheck(
+        valid=evidence.status == "valid",
+        in_period=bool(signatures) and all(s.get("in_period") is True for s in signatures),
+        time_proven=bool(signatures) and all(s.get("time_source") == "timestamp" for s in signatures),
+    )
