@@ -57,6 +57,11 @@ class App:
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
+    @property
+    def rubrics(self) -> RubricCache:
+        """The process's one rubric cache (the dispatcher's), also read by the reminders."""
+        return self.dispatcher.rubrics
+
     def outbox_delivery(self) -> OutboxDelivery:
         """A fresh delivery of the outbox through this process's senders (one per leadership term)."""
         from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
@@ -151,13 +156,13 @@ def make_links(settings: Settings) -> UploadLinks | None:
 
 
 def make_dispatcher(settings: Settings, engine: Engine, checker: SignatureChecker | None,
-                    rubrics: RubricCache | None = None) -> Dispatcher:
+                    rubrics: RubricCache) -> Dispatcher:
     from hsdt.handlers.features import build_router
 
     config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
                            max_upload_bytes=settings.max_upload_bytes,
                            dashboard_links=dashboard_links_from_settings(settings))
-    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics or RubricCache())
+    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics)
 
 
 def wire_channels(app: App) -> App:
@@ -227,7 +232,7 @@ def build(
         # Evidence checked under other trust roots is re-verified before anyone sees its points.
         recheck_if_trust_changed(settings, engine, checker)
     private_dir(settings.files_dir)
-    dispatcher = make_dispatcher(settings, engine, checker)
+    dispatcher = make_dispatcher(settings, engine, checker, RubricCache())
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links)

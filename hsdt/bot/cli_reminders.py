@@ -160,6 +160,7 @@ def describe(cal: Calendar, fired: set[str]) -> str:
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reminders.engine import decide, load_calendar
+    from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -180,7 +181,7 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         if reminder is None:
             print(msg.OP_NO_REMINDERS)
             return 0
-        decision = decide(uow, cal, reminder, now)
+        decision = decide(uow, cal, reminder, now, RubricCache())
         already = uow.reminders.was_fired(reminder.id)
         uow.session.rollback()  # a dry run writes nothing
     local_now = now.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
