@@ -45,8 +45,13 @@ class Runtime:
     on_fired: Callable[[], None] | None = None
 
 
-def run_reminder(runtime: Runtime, reminder_id: str) -> None:
-    """The job function (stored as "hsdt.reminders.scheduler:run_reminder" with the reminder id)."""
+def run_reminder(reminder_id: str) -> None:
+    """The job function as stored ("hsdt.reminders.scheduler:run_reminder" with the reminder id).
+    `RuntimeExecutor` runs `fire_reminder` in its place, with the runtime."""
+    raise RuntimeError(f"reminder job {reminder_id} ran outside RuntimeExecutor (no runtime)")
+
+
+def fire_reminder(runtime: Runtime, reminder_id: str) -> None:
     result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz, runtime.rubrics)
     log.info("reminder job %s: %s", reminder_id, result)
     if runtime.on_fired is not None and result.enqueued:
@@ -66,7 +71,7 @@ class RuntimeExecutor(AsyncIOExecutor):  # type: ignore[misc]  # APScheduler 3 s
         # The job was loaded from the store for this run, and the store persists `func_ref` (the
         # name), never `func`: binding the runtime changes nothing that is saved.
         if job.func is run_reminder:
-            job.func = functools.partial(run_reminder, self.runtime)
+            job.func = functools.partial(fire_reminder, self.runtime)
         super()._do_submit_job(job, run_times)
 
 

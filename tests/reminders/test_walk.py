@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from hsdt.reminders.engine import fire, load_calendar
-from hsdt.reminders.scheduler import Runtime, run_reminder
+from hsdt.reminders.scheduler import Runtime, fire_reminder
 from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.rubrics import RubricCache
@@ -42,7 +42,7 @@ def fire_due(runtime: Runtime) -> None:
     assert cal is not None
     for reminder in cal.reminders():
         if reminder.fire_at <= clock() and reminder.id not in fired:
-            run_reminder(runtime, reminder.id)
+            fire_reminder(runtime, reminder.id)
 
 
 def inbox(engine: Engine) -> dict[str, list[OutboxMessage]]:
