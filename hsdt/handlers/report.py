@@ -79,8 +79,8 @@ def on_button(ctx: Ctx) -> list[Reply]:
             if isinstance(action, act.School):
                 return _school(ctx, units, scope, school)
             return [_form1(ctx, units, school, as_pdf=isinstance(action, act.Form1Pdf))]
-        case act.District(district=district) | act.DistrictWorkbook(district=district) | \
-                act.DistrictPdfs(district=district):
+        case (act.District(district=district) | act.DistrictWorkbook(district=district)
+              | act.DistrictPdfs(district=district)):
             # A principal's scope is their school, never a district view (its mean would be theirs alone).
             narrowed = (narrow_to_district(scope, units, district)
                         if district in units.by_id and scope.kind != "school" else None)
