@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 
 class Kind(StrEnum):
@@ -37,6 +37,16 @@ class FileRef:
     size: int | None
     mime_type: str | None
     fetch: FetchFn
+
+
+class Origin(TypedDict):
+    """Who sent an event and under which id: the fields every adapter fills the same way, spread
+    into `Incoming(kind=..., **origin)` once per event kind."""
+
+    channel: str
+    user_ref: str
+    event_id: str
+    display_name: NotRequired[str | None]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from hsdt.dashboard.auth import from_settings as dashboard_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
 from hsdt.scoring import default_rubric_path, read_rubric_file
+from hsdt.signatures.checker import SignatureChecker
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
@@ -45,7 +46,7 @@ class App:
     settings: Settings
     engine: Engine
     dispatcher: Dispatcher
-    checker: object | None
+    checker: SignatureChecker | None
     demo: RosterResult | None = None
     links: UploadLinks | None = None
     # One-time links to files a chat cannot carry (Zalo's documents, Telegram's oversized files).
@@ -55,6 +56,11 @@ class App:
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    @property
+    def rubrics(self) -> RubricCache:
+        """The process's one rubric cache (the dispatcher's), also read by the reminders."""
+        return self.dispatcher.rubrics
 
     def outbox_delivery(self) -> OutboxDelivery:
         """A fresh delivery of the outbox through this process's senders (one per leadership term)."""
@@ -77,7 +83,7 @@ class App:
     def close(self) -> None:
         self.dispatcher.close()
         if self.checker is not None:
-            self.checker.close()  # type: ignore[attr-defined]
+            self.checker.close()
         self.engine.dispose()
 
 
@@ -124,8 +130,8 @@ def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
     return settings.record_period_start, settings.record_period_end
 
 
-def make_checker(settings: Settings, engine: Engine | None = None) -> object | None:
-    from hsdt.signatures import RecordPeriod, SignatureChecker, VerifyLimits
+def make_checker(settings: Settings, engine: Engine | None = None) -> SignatureChecker:
+    from hsdt.signatures import RecordPeriod, VerifyLimits
 
     start, end = (record_period(settings, engine) if engine is not None
                   else (settings.record_period_start, settings.record_period_end))
@@ -149,14 +155,14 @@ def make_links(settings: Settings) -> UploadLinks | None:
     return UploadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), utcnow)
 
 
-def make_dispatcher(settings: Settings, engine: Engine, checker: object | None,
-                    rubrics: RubricCache | None = None) -> Dispatcher:
+def make_dispatcher(settings: Settings, engine: Engine, checker: SignatureChecker | None,
+                    rubrics: RubricCache) -> Dispatcher:
     from hsdt.handlers.features import build_router
 
     config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
                            max_upload_bytes=settings.max_upload_bytes,
                            dashboard_links=dashboard_links_from_settings(settings))
-    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics or RubricCache())
+    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics)
 
 
 def wire_channels(app: App) -> App:
@@ -222,27 +228,12 @@ def build(
     checker = make_checker(settings, engine) if with_checker else None
     if checker is not None:
         from hsdt.bot.evidence_recheck import recheck_if_trust_changed
-        from hsdt.signatures import SignatureChecker
 
-        assert isinstance(checker, SignatureChecker)
         # Evidence checked under other trust roots is re-verified before anyone sees its points.
         recheck_if_trust_changed(settings, engine, checker)
     private_dir(settings.files_dir)
-    dispatcher = make_dispatcher(settings, engine, checker)
+    dispatcher = make_dispatcher(settings, engine, checker, RubricCache())
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links)
     return wire_channels(app)
-    checker = make_checker(settings) if with_checker else None
-    settings.files_dir.mkdir(parents=True, exist_ok=True)
-    dispatcher = Dispatcher(
-        engine,
-        HandlerConfig(
-            files_dir=settings.files_dir,
-            timezone=settings.timezone,
-            max_upload_bytes=settings.max_upload_bytes,
-            dashboard_links=dashboard_links_from_settings(settings),
-        ),
-        checker=checker,
-    )
-    return App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo)

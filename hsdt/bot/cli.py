@@ -14,6 +14,8 @@ from hsdt.bot import cli_campaign, cli_inspection, cli_reminders
 from hsdt.bot.settings import Settings
 
 if TYPE_CHECKING:
+    from hsdt.bot.bootstrap import App
+    from hsdt.storage.models import User
     from hsdt.texts.levels import Levels
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
@@ -21,12 +23,12 @@ if TYPE_CHECKING:
 FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection]
 
 
-def _print_invites(rows: list[tuple[object, str]], title: str, levels: Levels | None = None) -> None:
+def _print_invites(rows: list[tuple[User, str]], title: str, levels: Levels | None = None) -> None:
     from hsdt.texts import role_name
 
     print(title)
     for user, code in rows:
-        print(f"  {code}  {user.full_name} — {role_name(user.role, levels)} ({user.code})")  # type: ignore[attr-defined]
+        print(f"  {code}  {user.full_name} — {role_name(user.role, levels)} ({user.code})")
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,14 +47,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
 
 
-async def _run_terminal(app: object) -> int:
+async def _run_terminal(app: App) -> int:
     from hsdt.bot.terminal import TerminalChat
     from hsdt.handlers.setup import DEMO_USERS, open_invites
     from hsdt.storage.unit_of_work import UnitOfWork
 
-    with UnitOfWork(app.engine) as uow:  # type: ignore[attr-defined]
+    with UnitOfWork(app.engine) as uow:
         invites = open_invites(uow, [u.code for u in DEMO_USERS],
-                               invite_ttl=timedelta(days=app.settings.invite_ttl_days))  # type: ignore[attr-defined]
+                               invite_ttl=timedelta(days=app.settings.invite_ttl_days))
         levels = uow.levels.of_active()
     from hsdt.texts import cli as tc
 
@@ -63,7 +65,7 @@ async def _run_terminal(app: object) -> int:
 
         lines += [f"  {code}  {u.full_name} — {role_name(u.role, levels)}" for u, code in invites]
         greeting = "\n".join(lines)
-    await TerminalChat(app.dispatcher).run(greeting=greeting)  # type: ignore[attr-defined]
+    await TerminalChat(app.dispatcher).run(greeting=greeting)
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hsdt.bot import cli_reminders
@@ -21,7 +21,7 @@ PRESET_2024 = "2024-2025"
 PRESET_CURRENT = "current"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from hsdt.texts.levels import Structure
 
     campaign = sub.add_parser("campaign", help=ct.HELP_CAMPAIGN)
@@ -118,7 +118,7 @@ def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
         raise CampaignError(ct.MISSING_FIELD.format(what="--school-year"))
     if start is not None and plan.school_year != f"{start}-{start + 1}":
         plan = plan_for_school_year(start, tz)
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # field name -> new value, of that field's type
     if args.code:
         changes["code"] = args.code.strip()
     if args.name:
@@ -142,7 +142,7 @@ def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
             changes[flag] = value.strip()
     if args.structure:
         changes["structure"] = Structure(args.structure)
-    plan = replace(plan, **changes)  # type: ignore[arg-type]
+    plan = replace(plan, **changes)
     # The 2024-2025 preset reproduces that campaign exactly, so it takes the rubric it was opened with.
     preset_rubric = bundled_rubric_path(RUBRIC_2024_2025) if args.preset == PRESET_2024 else None
     rubric_path = args.rubric or preset_rubric or settings.rubric or default_rubric_path()

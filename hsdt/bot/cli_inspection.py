@@ -106,6 +106,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reports import text
     from hsdt.reports.dataset import Scope, Units, gather
     from hsdt.scoring import fold_text
+    from hsdt.storage.keys import stored_id
     from hsdt.storage.models import UnitKind
     from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
@@ -120,8 +121,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 print(ct.NO_CAMPAIGN, file=sys.stderr)
                 return 1
             rubric = RubricCache().for_campaign(uow, campaign)
-            units = Units.load(uow, campaign.id)
-            members = uow.units.member_ids(campaign.id)  # type: ignore[arg-type]
+            units = Units.load(uow, stored_id(campaign.id))
+            members = uow.units.member_ids(stored_id(campaign.id))
             schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
             scope = Scope("city", schools, "")
             if args.district:

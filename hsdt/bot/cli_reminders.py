@@ -6,13 +6,19 @@ import argparse
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hsdt.bot.settings import Settings
 from hsdt.texts import reminders as msg
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
-def register_calendar(campaign_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from hsdt.reminders.calendar import Calendar
+
+
+def register_calendar(campaign_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`campaign show` and `campaign set`, under the `campaign` command of `cli_campaign`."""
     from hsdt.texts import campaigns as ct
 
@@ -28,7 +34,7 @@ def register_calendar(campaign_sub: argparse._SubParsersAction) -> None:  # type
     change.add_argument("--by", default=None, help=ct.HELP_BY)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from hsdt.texts import campaigns as ct
 
     remind = sub.add_parser("remind", help=ct.HELP_REMIND)
@@ -65,7 +71,7 @@ def parse_offsets(text: str) -> list[int]:
         raise InputError(msg.OP_BAD_OFFSETS.format(text=text)) from error
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     from hsdt.bot.bootstrap import prepare_database
 
     engine, _ = prepare_database(settings, seed=False)
@@ -96,25 +102,22 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
                 raise InputError(msg.OP_NO_CAMPAIGN)
             extra = uow.reminders.calendar(campaign.id)
             cal = Calendar.of(campaign, extra, tz)
-            changes: dict[str, object] = {}
             if args.self_due:
-                changes["self_assessment_due"] = parse_local(args.self_due, tz)
+                cal = replace(cal, self_assessment_due=parse_local(args.self_due, tz))
             if args.deadline:
-                changes["deadline"] = parse_local(args.deadline, tz)
+                cal = replace(cal, deadline=parse_local(args.deadline, tz))
             if args.inspection:
                 start, sep, end = args.inspection.partition(":")
-                changes["inspection_start"] = parse_day(start)
-                changes["inspection_end"] = parse_day(end if sep else start)
+                cal = replace(cal, inspection_start=parse_day(start), inspection_end=parse_day(end if sep else start))
             if args.offsets:
-                changes["offsets_days"] = tuple(sorted(set(parse_offsets(args.offsets)), reverse=True))
+                cal = replace(cal, offsets_days=tuple(sorted(set(parse_offsets(args.offsets)), reverse=True)))
             if args.quiet:
                 start, sep, end = args.quiet.partition("-")
                 if not sep:
                     raise InputError(msg.OP_BAD_QUIET.format(text=args.quiet))
-                changes["quiet_start"], changes["quiet_end"] = parse_hhmm(start), parse_hhmm(end)
+                cal = replace(cal, quiet_start=parse_hhmm(start), quiet_end=parse_hhmm(end))
             if args.morning:
-                changes["morning_at"] = parse_hhmm(args.morning)
-            cal = replace(cal, **changes)  # type: ignore[arg-type]
+                cal = replace(cal, morning_at=parse_hhmm(args.morning))
             cal.validate()
             if args.rescore_due:
                 campaign.rescore_due = parse_local(args.rescore_due, tz)
@@ -137,7 +140,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def describe(cal, fired: set[str]) -> str:  # type: ignore[no-untyped-def]
+def describe(cal: Calendar, fired: set[str]) -> str:
     def local(moment: datetime) -> str:
         return moment.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")
 
@@ -157,6 +160,7 @@ def describe(cal, fired: set[str]) -> str:  # type: ignore[no-untyped-def]
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reminders.engine import decide, load_calendar
+    from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -177,7 +181,7 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         if reminder is None:
             print(msg.OP_NO_REMINDERS)
             return 0
-        decision = decide(uow, cal, reminder, now)
+        decision = decide(uow, cal, reminder, now, RubricCache())
         already = uow.reminders.was_fired(reminder.id)
         uow.session.rollback()  # a dry run writes nothing
     local_now = now.astimezone(cal.tz).strftime("%d/%m/%Y %H:%M")

@@ -21,14 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import col
 
 from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater, SendRefused
 from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
-from hsdt.storage.models import OutboxMessage
+from hsdt.storage.keys import stored_id
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -186,17 +184,16 @@ class OutboxDelivery:
             identities = uow.reminders.reachable_identities({r.user_id for r in rows})
             jobs = []
             for row in rows:
-                assert row.id is not None
                 later = self.hold(row.kind, now) if self.hold is not None else None
                 if later is not None:
                     row.not_before = later  # quiet hours: leave it for the morning
                     uow.session.add(row)
                     continue
-                targets = [(i.id, i.channel, i.external_id) for i in identities.get(row.user_id, [])
+                targets = [(stored_id(i.id), i.channel, i.external_id) for i in identities.get(row.user_id, [])
                            if i.channel in self.senders]
-                jobs.append(_Job(row.id, row.kind, row.attempts, [Reply.from_json(r) for r in row.replies],
-                                 targets))  # type: ignore[misc]
-            return jobs, rows[-1].id  # type: ignore[return-value]
+                jobs.append(_Job(stored_id(row.id), row.kind, row.attempts,
+                                 [Reply.from_json(r) for r in row.replies], targets))
+            return jobs, stored_id(rows[-1].id)
 
     async def _worker(self, queue: asyncio.Queue[_Job | None]) -> None:
         while True:
@@ -268,29 +265,23 @@ class OutboxDelivery:
                 log.warning("send to %s/%s failed: %r", channel, external_id, error)
                 return f"{type(error).__name__}: {error}"[:500]
 
-    # --- small transactions -----------------------------------------------------------------------
+    # --- the outcome of a row, each in its own transaction ----------------------------------------
 
     def _mark_sent(self, row_id: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
-                .values(sent_at=self.clock(), attempts=OutboxMessage.attempts + 1)
-            )
+        with UnitOfWork(self.engine) as uow:
+            uow.outbox.mark_sent(row_id, self.clock())
 
     def _mark_failed(self, row_id: int, reason: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
-                         .values(failed_at=self.clock(), last_error=reason))
+        with UnitOfWork(self.engine) as uow:
+            uow.outbox.mark_failed(row_id, self.clock(), reason)
 
     def _mark_retry(self, row_id: int, attempts: int, reason: str) -> None:
-        values: dict[str, object] = {"attempts": attempts, "last_error": reason}
-        if attempts >= self.max_attempts:
-            values["failed_at"] = self.clock()
-        else:
-            values["not_before"] = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
-        with self.engine.begin() as conn:
-            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
+        with UnitOfWork(self.engine) as uow:
+            if attempts >= self.max_attempts:
+                uow.outbox.mark_failed(row_id, self.clock(), reason, attempts=attempts)
+            else:
+                later = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
+                uow.outbox.mark_retry(row_id, attempts, reason, later)
 
     def _mark_blocked(self, identity_id: int) -> None:
         with UnitOfWork(self.engine) as uow:

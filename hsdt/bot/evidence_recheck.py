@@ -122,7 +122,6 @@ def run_recheck(settings: Settings) -> int:
     try:
         engine, _ = prepare_database(settings, seed=False)
         checker = make_checker(settings)
-        assert isinstance(checker, SignatureChecker)
         with checker:
             trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
             current = trust_fingerprint(trust_dir)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 from collections import OrderedDict
@@ -239,8 +240,8 @@ class ReplyDelivery(Generic[H]):
         pending = await asyncio.to_thread(self.dispatcher.unsettled, self.channel)
         for item in pending:
             if self.claim(item.event_id):
-                self.queues.submit(item.user_ref, lambda item=item: self.send(  # type: ignore[misc]
-                    item.event_id, item.user_ref, item.replies, item.first, None))
+                self.queues.submit(item.user_ref, functools.partial(
+                    self.send, item.event_id, item.user_ref, item.replies, item.first, None))
         if pending:
             log.info("%s: sending %d turn(s) left unsent by the previous run", self.channel, len(pending))
         return len(pending)
@@ -249,16 +250,16 @@ class ReplyDelivery(Generic[H]):
         """Send one committed turn (in the caller's user queue) and confirm it."""
         done = 0
 
-        def progress(count: int) -> None:
+        def progress(at: int, count: int) -> None:  # `count` replies of the batch that started at `at`
             nonlocal done
-            done = max(done, count)
+            done = max(done, at + count)
 
         error: str | None = None
         unknown = 0
         delays = self.backoff.delays()
         while done < len(replies):
             try:
-                await self.sender.send_turn(user_ref, replies[done:], lambda n, at=done: progress(at + n), hint)
+                await self.sender.send_turn(user_ref, replies[done:], functools.partial(progress, done), hint)
                 done = len(replies)
             except RetryLater as failure:
                 wait = failure.retry_after if failure.retry_after is not None else await anext(delays)

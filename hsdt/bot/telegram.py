@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -44,6 +45,7 @@ from aiogram.methods import (
     SendPhoto,
     SetMyCommands,
 )
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -59,12 +61,14 @@ from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Do
 from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.events import Attachment, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, FileRef, FileTooLarge, Incoming, Kind, Origin, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.texts import channels as channel_texts
 from hsdt.texts import report as report_texts
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
@@ -74,7 +78,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 # aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
 # so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
-_RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]
+_RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
                    for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
                                   SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction)]
 
@@ -97,9 +101,9 @@ def classify(error: BaseException) -> BaseException:
     return error
 
 
-async def call(make: Callable[[], object]) -> object:
+async def call(make: Callable[[], Awaitable[T]]) -> T:
     try:
-        return await make()  # type: ignore[misc]
+        return await make()
     except Exception as error:
         mapped = classify(error)
         if mapped is error:
@@ -125,7 +129,7 @@ def _file_ref(bot: Bot, file_id: str, name: str | None, size: int | None, mime: 
 
 def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
     user = message.from_user
-    base = {
+    base: Origin = {
         "channel": CHANNEL,
         "user_ref": str(user.id if user else message.chat.id),
         "event_id": str(update_id),
@@ -178,7 +182,7 @@ class TelegramTurns:
     """Renders one turn into Bot API calls. The hint is the pressed message, which the first reply
     that replaces the previous screen edits in place."""
 
-    def __init__(self, bot: Bot, links: UploadLinks | None, dispatcher: Dispatcher,
+    def __init__(self, bot: Bot, links: UploadLinks | None, dispatcher: Dispatcher | None,
                  downloads: Downloads | None = None) -> None:
         self.bot = bot
         self.links = links
@@ -186,7 +190,7 @@ class TelegramTurns:
         self.downloads = downloads
 
     async def _upload_url(self, user_ref: str, reply: Reply) -> str | None:
-        if self.links is None or not reply.upload:
+        if self.links is None or self.dispatcher is None or not reply.upload:
             return None
         user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
         return None if user_id is None else self.links.issue(CHANNEL, user_ref, user_id, reply.upload)[0]
@@ -223,8 +227,8 @@ class TelegramTurns:
         chunks = split_text(text, TEXT_LIMIT)
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1
-            await call(lambda chunk=chunk, last=last: self.bot.send_message(  # type: ignore[misc]
-                chat_id, chunk, reply_markup=markup if last else None))
+            await call(functools.partial(self.bot.send_message, chat_id, chunk,
+                                         reply_markup=markup if last else None))
 
     async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None, user_ref: str) -> None:
         attachment = reply.document or reply.image
@@ -260,7 +264,7 @@ class TelegramTurns:
         caption: str | None = reply.text or None
         if caption is not None and len(caption) > CAPTION_LIMIT:
             for chunk in split_text(caption, TEXT_LIMIT):  # too long for a caption: the text goes first
-                await call(lambda chunk=chunk: self.bot.send_message(chat_id, chunk))  # type: ignore[misc]
+                await call(functools.partial(self.bot.send_message, chat_id, chunk))
             caption = None
         file = BufferedInputFile(attachment.content, filename=attachment.file_name)
         if reply.document is not None:
@@ -277,8 +281,7 @@ class TelegramSender:
     def __init__(self, bot: Bot, links: UploadLinks | None = None, dispatcher: Dispatcher | None = None,
                  downloads: Downloads | None = None) -> None:
         self.bot = bot
-        self.turns = TelegramTurns(bot, links if dispatcher is not None else None,
-                                   dispatcher, downloads)  # type: ignore[arg-type]
+        self.turns = TelegramTurns(bot, links, dispatcher, downloads)
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
         await self.turns.send_turn(external_id, replies, lambda _n: None, None)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hsdt.bot.numbered import last_options, render, resolve
-from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Origin, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 
 CHANNEL = "terminal"
@@ -34,7 +34,7 @@ class TerminalChat:
 
     def to_event(self, line: str) -> Incoming:
         text = line.strip()
-        base = {"channel": CHANNEL, "user_ref": self.user_ref, "event_id": uuid.uuid4().hex}
+        base: Origin = {"channel": CHANNEL, "user_ref": self.user_ref, "event_id": uuid.uuid4().hex}
         button = resolve(text, self.buttons)
         if button is not None:
             return Incoming(kind=Kind.BUTTON, payload=button.action, text=text, **base)

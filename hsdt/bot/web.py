@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, ClientError, MultipartReader, web
@@ -46,6 +47,9 @@ from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
 
+if TYPE_CHECKING:
+    from hsdt.bot.zalo import ZaloChannel
+
 log = logging.getLogger(__name__)
 
 MAX_FILES = 10
@@ -58,7 +62,7 @@ JSON_MAX_DEPTH = 32
 class WebConfig:
     links: UploadLinks
     senders: dict[str, ChannelSender] = field(default_factory=dict)
-    zalo: object | None = None  # hsdt.bot.zalo.ZaloAdapter, when the webhook is served
+    zalo: ZaloChannel | None = None  # when the webhook is served
     webhook_secret: str | None = None
     clock: Callable[[], datetime] = utcnow
     max_files: int = MAX_FILES
@@ -414,7 +418,7 @@ async def _zalo_webhook(request: web.Request) -> web.Response:
     update = unwrap(body)
     if update:
         # Answered once the event has committed; its replies follow from the user's queue.
-        await config.zalo.submit(update)  # type: ignore[attr-defined]
+        await config.zalo.submit(update)
     return web.json_response({"ok": True})
 
 

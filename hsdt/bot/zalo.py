@@ -37,7 +37,7 @@ from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import last_options, pack, render, resolve
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.zalo_client import POLL_TIMEOUT_S, TEXT_LIMIT, ZaloApiError, ZaloBotClient, ZaloError
-from hsdt.events import Attachment, Button, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, Button, FileRef, FileTooLarge, Incoming, Kind, Origin, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -335,7 +335,7 @@ class ZaloChannel:
             return None
         name = event_name(update)
         message: dict[str, Any] = update.get("message") or {}
-        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": event_id_of(update),
+        base: Origin = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": event_id_of(update),
                 "display_name": who.display_name}
         file_event = name in FILE_EVENTS or name == "message.unsupported.received"
         if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):

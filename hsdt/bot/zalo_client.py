@@ -90,10 +90,15 @@ class ZaloBotClient:
             raise ZaloApiError(method, int(code) if isinstance(code, int) else status, description)
         return body.get("result")
 
+    async def _object(self, method: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A method whose `result` is a JSON object; anything else (a bare `true`) reads as empty."""
+        result = await self.call(method, payload)
+        return result if isinstance(result, dict) else {}
+
     # --- the methods -----------------------------------------------------------------------------------
 
     async def get_me(self) -> dict[str, Any]:
-        return await self.call("getMe")
+        return await self._object("getMe")
 
     async def get_updates(self, timeout: int = POLL_TIMEOUT_S) -> dict[str, Any] | None:
         """ONE update (the platform returns a single object, not a list), or None when the poll idled."""
@@ -108,22 +113,22 @@ class ZaloBotClient:
         return result or None
 
     async def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
-        return await self.call("setWebhook", {"url": url, "secret_token": secret_token})
+        return await self._object("setWebhook", {"url": url, "secret_token": secret_token})
 
     async def delete_webhook(self) -> dict[str, Any]:
-        return await self.call("deleteWebhook")
+        return await self._object("deleteWebhook")
 
     async def get_webhook_info(self) -> dict[str, Any]:
-        return await self.call("getWebhookInfo")
+        return await self._object("getWebhookInfo")
 
     async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
-        return await self.call("sendMessage", {"chat_id": chat_id, "text": text})
+        return await self._object("sendMessage", {"chat_id": chat_id, "text": text})
 
     async def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             payload["caption"] = caption[:TEXT_LIMIT]
-        return await self.call("sendPhoto", payload)
+        return await self._object("sendPhoto", payload)
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})

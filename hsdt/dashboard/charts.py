@@ -181,7 +181,7 @@ def progress_over_time(label: str, series: Sequence[Series], total: int, empty_t
                      f'stroke="#9aa4af" stroke-dasharray="4 4"/>')
     labels = [first, last] if span else [first]
     if span >= 4:
-        labels.insert(1, first + (last - first) / 2)  # type: ignore[arg-type]
+        labels.insert(1, first + (last - first) / 2)
     for day in labels:
         anchor = "start" if day == first and span else "end" if day == last and span else "middle"
         parts.append(f'<text x="{px(day):.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" font-size="11" '

@@ -46,8 +46,10 @@ from hsdt.dashboard.auth import (
 from hsdt.dashboard.auth import from_settings as links_from_settings
 from hsdt.dashboard.exports import ExportFormat, available_formats, render_appendices
 from hsdt.handlers.self_assessment import summarise
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData, Scope, Units, gather, scope_for
+from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.scoring import Rubric, format_points
+from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, SubmissionStatus, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -102,6 +104,10 @@ class Reading:
     now: datetime
     tz: str
 
+    @property
+    def campaign_id(self) -> int:
+        return stored_id(self.campaign.id)
+
     def gather(self, scope: Scope | None = None, *, details: bool = False) -> ReportData:
         return gather(self.uow, self.campaign, self.rubric, scope or self.scope, self.now, details=details,
                       units=self.units, tz=self.tz)
@@ -112,7 +118,7 @@ class Reading:
     def version(self) -> tuple[str, datetime | None]:
         """(ETag, last change) of everything this viewer's pages show."""
         ids = None if self.scope.kind == "city" else sorted(self.scope.school_ids)
-        last = self.uow.dashboard.last_change(self.campaign.id, ids)  # type: ignore[arg-type]
+        last = self.uow.dashboard.last_change(self.campaign_id, ids)
         units = [(u.id, u.code, u.name, u.kind, u.parent_id, u.uses_erecords) for u in self.units.by_id.values()]
         tag = views.version_tag(self.scope.kind, self.scope.school_ids, units, self.campaign, last, self.now)
         return tag, last
@@ -120,7 +126,7 @@ class Reading:
 
 def _viewer(uow: UnitOfWork, user: User) -> Viewer:
     unit = uow.units.get(user.unit_id)
-    return Viewer(user.id, user.full_name, messages.ROLE_NAMES.get(user.role, user.role),  # type: ignore[arg-type]
+    return Viewer(stored_id(user.id), user.full_name, messages.role_name(user.role),
                   unit.name if unit is not None else "")
 
 
@@ -147,12 +153,12 @@ class Dashboard:
             if campaign is None:
                 raise PageError(503, t.NO_CAMPAIGN)
             rubric = self.app.dispatcher.rubrics.for_campaign(uow, campaign)
-            units = Units.load(uow, campaign.id)
+            units = Units.load(uow, stored_id(campaign.id))
             if user.unit_id not in units.by_id:  # the unit does not take part in the active campaign
                 unit = uow.units.get(user.unit_id)
                 raise PageError(403, campaign_texts.NOT_IN_CAMPAIGN.format(
                     unit=unit.name if unit is not None else "", campaign=campaign.name))
-            scope = scope_for(uow, user, campaign.id, units)  # type: ignore[arg-type]
+            scope = scope_for(uow, user, stored_id(campaign.id), units)
             reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz)
             return work(reading)
 
@@ -264,8 +270,7 @@ class Dashboard:
 
         def work(reading: Reading) -> dict[str, Any]:
             data = reading.gather()
-            campaign_id: int = reading.campaign.id  # type: ignore[assignment]
-            rows = views.school_rows(data, reading.uow.dashboard.evidence_counts(campaign_id, _ids(data)))
+            rows = views.school_rows(data, reading.uow.dashboard.evidence_counts(reading.campaign_id, _ids(data)))
             shown = views.sort_rows(views.filter_rows(rows, query), query, data.city.band_labels)
             statuses = [(views.OVERDUE, t.STATUS_OVERDUE)] if data.overdue else []
             statuses += [(views.NOT_STARTED, t.STATUS_NAMES[""])]
@@ -427,25 +432,25 @@ def messages_more(count: int) -> str:
 
 
 def _school_page(reading: Reading, data: ReportData, school_id: int) -> views.SchoolPage:
-    uow, campaign_id = reading.uow, reading.campaign.id
+    uow, campaign_id = reading.uow, reading.campaign_id
     info = reading.units.by_id[school_id]
     district = reading.units.district_of(school_id)
     report = next(r for d in data.city.districts for r in d.schools if r.school.id == school_id)
-    answers = uow.answers.for_school(campaign_id, school_id, SELF)  # type: ignore[arg-type]
+    answers = uow.answers.for_school(campaign_id, school_id, SELF)
     rubric = reading.rubric
     self_answers = {cid: summarise(rubric.criterion(cid), a.value) for cid, a in answers.items()
                     if _has(rubric, cid)}
     proposal = next((str(a.value.get("text", "")).strip() for cid, a in answers.items()
                      if _has(rubric, cid) and rubric.criterion(cid).max_points <= 0 and a.value.get("text")), "")
-    evidence = uow.dashboard.evidence_of_school(campaign_id, school_id)  # type: ignore[arg-type]
-    audit = uow.dashboard.audit_of_school(campaign_id, school_id, AUDIT_LIMIT)  # type: ignore[arg-type]
-    reopens = uow.dashboard.reopens_of_school(campaign_id, school_id)  # type: ignore[arg-type]
+    evidence = uow.dashboard.evidence_of_school(campaign_id, school_id)
+    audit = uow.dashboard.audit_of_school(campaign_id, school_id, AUDIT_LIMIT)
+    reopens = uow.dashboard.reopens_of_school(campaign_id, school_id)
     people = {a.by for a in data.assessments.values() if a.by is not None}
     people |= {e.uploaded_by for e in evidence} | {a.user_id for a in audit} | {r.user_id for r in reopens}
     names = {uid: name for uid, (_, name, _) in uow.inspection.user_names(people).items()}
     page = views.SchoolPage(
         id=school_id, code=info.code, name=info.name,
-        unit_name=reading.units.by_id[district].name if district in reading.units.by_id else "",  # type: ignore[index]
+        unit_name=reading.units.by_id[district].name if district in reading.units.by_id else "",
         uses_erecords=info.uses_erecords, report=report, scores=views.score_lines(data, school_id, names),
         criteria=views.criterion_rows(data, school_id, self_answers), proposal=proposal,
         audit_limited=len(audit) >= AUDIT_LIMIT,

@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hsdt.reports.dataset import CROSS, DISTRICT, SELF, ReportData
+from hsdt.reports.dataset import SELF, ReportData
 from hsdt.scoring import SchoolReport, band_for, format_points
 from hsdt.scoring.textnorm import fold_text
+from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import SubmissionStatus
 from hsdt.texts import dashboard as t
 

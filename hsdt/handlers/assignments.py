@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hsdt.storage.inspection_models import ASSIGNMENT_KINDS, CROSS, DISTRICT
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, Unit, UnitKind, User
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import assignments as at
@@ -109,19 +110,21 @@ def apply_assignments(
     if problems:
         raise AssignmentError(problems)
     result = AssignmentResult()
+    campaign_id = stored_id(campaign.id)
     keep: set[tuple[int, int, str]] = set()
     for user, school, kind in resolved:
-        key = (user.id, school.id, kind)
+        user_id, school_id = stored_id(user.id), stored_id(school.id)
+        key = (user_id, school_id, kind)
         if key in keep:
             continue
-        keep.add(key)  # type: ignore[arg-type]
-        if uow.inspection.assign(campaign.id, user.id, school.id, kind):  # type: ignore[arg-type]
+        keep.add(key)
+        if uow.inspection.assign(campaign_id, user_id, school_id, kind):
             result.created += 1
         else:
             result.unchanged += 1
     if replace:
         kinds = {kind for _, _, kind in resolved}
-        result.removed = uow.inspection.remove_all_except(campaign.id, keep, kinds)  # type: ignore[arg-type]
+        result.removed = uow.inspection.remove_all_except(campaign_id, keep, kinds)
     uow.flush()
     return result
 
@@ -164,7 +167,7 @@ def propose_cross(
     proposal = Proposal()
     taken: set[int] = set()
     for unit in offices:
-        inspectors = sorted(uow.users.in_unit(unit.id, Role.INSPECTOR), key=lambda u: u.code)  # type: ignore[arg-type]
+        inspectors = sorted(uow.users.in_unit(stored_id(unit.id), Role.INSPECTOR), key=lambda u: u.code)
         if not inspectors:
             proposal.offices_without_inspector.append(unit.code)
             continue
@@ -175,7 +178,7 @@ def propose_cross(
         if len(chosen) < per_office:
             proposal.short_offices.append(unit.code)
         for index, school in enumerate(chosen):
-            taken.add(school.id)  # type: ignore[arg-type]
+            taken.add(stored_id(school.id))
             inspector = inspectors[index % len(inspectors)]
             proposal.rows.append(AssignmentRow(inspector.code, school.code, CROSS))
     return proposal

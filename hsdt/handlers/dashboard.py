@@ -11,6 +11,7 @@ from hsdt import texts as messages
 from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Role
 from hsdt.texts import dashboard as t
 
@@ -21,7 +22,7 @@ COMMAND = "/bangdieukhien"
 def open_dashboard(ctx: Ctx) -> list[Reply]:
     if ctx.dashboard_links is None:
         return [Reply(t.NOT_CONFIGURED)]
-    url, expires = ctx.dashboard_links.issue(ctx.user.id)  # type: ignore[arg-type]
+    url, expires = ctx.dashboard_links.issue(stored_id(ctx.user.id))
     minutes = max(1, round((expires - ctx.now).total_seconds() / 60))
     return [Reply(t.LINK_MESSAGE.format(name=ctx.user.full_name, url=url, expires=ctx.local(expires),
                                         minutes=minutes))]

@@ -28,6 +28,7 @@ from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
+from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.models import UnitKind
 from hsdt.storage.repositories import StoredEvent
@@ -118,7 +119,7 @@ class Dispatcher:
         self,
         engine: Engine,
         config: HandlerConfig,
-        checker: object | None = None,
+        checker: SignatureChecker | None = None,
         clock: Callable[[], datetime] = utcnow,
         *,
         router: Router,
@@ -348,7 +349,7 @@ class Dispatcher:
             return CheckedFile(name=name, path=None, size=0, verdict=None,
                                refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
         school = await self._db(self._school_of, event)
-        verdict = await self.checker.check(path, display_name=name, school=school)  # type: ignore[attr-defined]
+        verdict = await self.checker.check(path, display_name=name, school=school)
         return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
 
     def _school_of(self, event: Incoming) -> SchoolIdentity | None:

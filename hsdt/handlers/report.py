@@ -12,17 +12,19 @@ import logging
 from functools import partial
 
 from hsdt import texts as messages
+from hsdt.actions import report as act
 from hsdt.events import Button, DeferredDocument, Reply, rows
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.reports import exports, pdf, text
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, narrow_to_district, scope_for
-from hsdt.storage.models import Role, SubmissionStatus
+from hsdt.scoring import Rubric
+from hsdt.storage.keys import stored_id
+from hsdt.storage.models import Campaign, Role, SubmissionStatus
 from hsdt.texts import report as m
 
 log = logging.getLogger(__name__)
 
-P = "rp"
 MAX_BUTTONS = 40
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
@@ -40,78 +42,91 @@ def open_(ctx: Ctx) -> list[Reply]:
     data = _gather(ctx, units, scope)
     buttons: list[Button] = []
     if scope.kind in ("city", "district") and len(data.city.districts) > 1:
-        buttons += [Button(m.BUTTON_DISTRICT.format(name=d.district.name), f"{P}:d:{d.district.id}")
+        buttons += [Button(m.BUTTON_DISTRICT.format(name=d.district.name), act.District(d.district.id).pack())
                     for d in data.city.districts[:MAX_BUTTONS]]
         items = [(d.district.name, d.mean) for d in data.city.districts if d.mean is not None]
         caption = m.CHART_CAPTION.format(level=data.levels.managing.short)
     else:
         reports = [r for d in data.city.districts for r in d.schools]
-        buttons += [Button(m.BUTTON_SCHOOL.format(name=r.school.name), f"{P}:s:{r.school.id}")
+        buttons += [Button(m.BUTTON_SCHOOL.format(name=r.school.name), act.School(r.school.id).pack())
                     for r in reports[:MAX_BUTTONS]]
         items = [(r.school.name, r.final) for r in reports if r.final is not None]
         caption = m.CHART_CAPTION_ASSIGNED if scope.kind == "assigned" else \
             m.CHART_CAPTION_SCHOOLS.format(unit=scope.label)
-    buttons += [Button(m.BTN_EXCEL, f"{P}:x"), Button(m.BTN_PDF, f"{P}:p")]
+    buttons += [Button(m.BTN_EXCEL, act.Workbook().pack()), Button(m.BTN_PDF, act.Pdfs().pack())]
     summary = Reply(text.summary(data), buttons=rows(*buttons))
-    return [summary, *_chart(ctx, caption, items)]  # type: ignore[arg-type]
+    return [summary, *_chart(ctx, caption, items)]
 
 
 def on_button(ctx: Ctx) -> list[Reply]:
     if ctx.campaign is None or ctx.rubric is None:
         return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
-    parts = ctx.event.payload.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    argument = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
-    if action in ("open", "c"):
+    action = act.ACTIONS.unpack(ctx.event.payload)
+    if action is None:
+        return [Reply(messages.STALE_BUTTON)]
+    if isinstance(action, act.Open | act.City):
         return open_(ctx)
     units = Units.load(ctx.uow, ctx.campaign.id)
     scope = _scope(ctx, units)
-    if action == "x":
-        return [_workbook(ctx, scope)]
-    if action == "p":
-        return _pdfs(ctx, scope)
-    if argument is None or argument not in units.by_id:
-        return [Reply(m.NOT_IN_SCOPE)]
-    if action in ("s", "f", "fp"):
-        if not scope.allows(argument):
-            return [Reply(m.NOT_IN_SCOPE)]
-        if action == "s":
-            return _school(ctx, units, scope, argument)
-        return [_form1(ctx, units, argument, as_pdf=action == "fp")]
-    if action in ("d", "xd", "pd"):
-        # A principal's scope is their school, never a district view (its mean would be theirs alone).
-        narrowed = narrow_to_district(scope, units, argument) if scope.kind != "school" else None
-        if narrowed is None:
-            return [Reply(m.NOT_IN_SCOPE)]
-        if action == "xd":
-            return [_workbook(ctx, narrowed)]
-        if action == "pd":
-            return _pdfs(ctx, narrowed)
-        return _district(ctx, units, scope, narrowed, argument)
+    match action:
+        case act.Workbook():
+            return [_workbook(ctx, scope)]
+        case act.Pdfs():
+            return _pdfs(ctx, scope)
+        case act.School(school=school) | act.Form1(school=school) | act.Form1Pdf(school=school):
+            if school not in units.by_id or not scope.allows(school):
+                return [Reply(m.NOT_IN_SCOPE)]
+            if isinstance(action, act.School):
+                return _school(ctx, units, scope, school)
+            return [_form1(ctx, units, school, as_pdf=isinstance(action, act.Form1Pdf))]
+        case (act.District(district=district) | act.DistrictWorkbook(district=district)
+              | act.DistrictPdfs(district=district)):
+            # A principal's scope is their school, never a district view (its mean would be theirs alone).
+            narrowed = (narrow_to_district(scope, units, district)
+                        if district in units.by_id and scope.kind != "school" else None)
+            if narrowed is None:
+                return [Reply(m.NOT_IN_SCOPE)]
+            if isinstance(action, act.DistrictWorkbook):
+                return [_workbook(ctx, narrowed)]
+            if isinstance(action, act.DistrictPdfs):
+                return _pdfs(ctx, narrowed)
+            return _district(ctx, units, scope, narrowed, district)
     return [Reply(messages.STALE_BUTTON)]
 
 
+def _campaign(ctx: Ctx) -> Campaign:
+    """The views below run only once `open_` or `on_button` found an active campaign."""
+    assert ctx.campaign is not None
+    return ctx.campaign
+
+
+def _rubric(ctx: Ctx) -> Rubric:
+    assert ctx.rubric is not None
+    return ctx.rubric
+
+
 def _scope(ctx: Ctx, units: Units) -> Scope:
-    return scope_for(ctx.uow, ctx.user, ctx.campaign.id, units)  # type: ignore[union-attr,arg-type]
+    return scope_for(ctx.uow, ctx.user, stored_id(_campaign(ctx).id), units)
 
 
 def _gather(ctx: Ctx, units: Units, scope: Scope, *, details: bool = False) -> ReportData:
-    return gather(ctx.uow, ctx.campaign, ctx.rubric, scope, ctx.now, details=details, units=units,  # type: ignore[arg-type]
+    return gather(ctx.uow, _campaign(ctx), _rubric(ctx), scope, ctx.now, details=details, units=units,
                   tz=str(ctx.tz))
 
 
 def _district(ctx: Ctx, units: Units, scope: Scope, narrowed: Scope, district_id: int) -> list[Reply]:
     data = _gather(ctx, units, narrowed)
     reports = [r for d in data.city.districts for r in d.schools]
-    buttons = [Button(m.BUTTON_SCHOOL.format(name=r.school.name), f"{P}:s:{r.school.id}")
+    buttons = [Button(m.BUTTON_SCHOOL.format(name=r.school.name), act.School(r.school.id).pack())
                for r in reports[:MAX_BUTTONS]]
-    buttons += [Button(m.BTN_EXCEL, f"{P}:xd:{district_id}"), Button(m.BTN_PDF, f"{P}:pd:{district_id}")]
+    buttons += [Button(m.BTN_EXCEL, act.DistrictWorkbook(district_id).pack()),
+                Button(m.BTN_PDF, act.DistrictPdfs(district_id).pack())]
     if scope.kind == "city":
-        buttons.append(Button(m.BTN_CITY, f"{P}:c"))
+        buttons.append(Button(m.BTN_CITY, act.City().pack()))
     items = [(r.school.name, r.final) for r in reports if r.final is not None]
     caption = m.CHART_CAPTION_SCHOOLS.format(unit=units.by_id[district_id].name)
     return [Reply(text.district_detail(data, district_id), buttons=rows(*buttons)),
-            *_chart(ctx, caption, items)]  # type: ignore[arg-type]
+            *_chart(ctx, caption, items)]
 
 
 def _school(ctx: Ctx, units: Units, scope: Scope, school_id: int) -> list[Reply]:
@@ -119,22 +134,24 @@ def _school(ctx: Ctx, units: Units, scope: Scope, school_id: int) -> list[Reply]
     data = _gather(ctx, units, narrowed, details=True)
     buttons: list[Button] = []
     if data.submitted(school_id, SELF):
-        buttons += [Button(m.BTN_FORM1_EXCEL, f"{P}:f:{school_id}"), Button(m.BTN_FORM1_PDF, f"{P}:fp:{school_id}")]
+        buttons += [Button(m.BTN_FORM1_EXCEL, act.Form1(school_id).pack()),
+                    Button(m.BTN_FORM1_PDF, act.Form1Pdf(school_id).pack())]
     district_id = units.district_of(school_id)
     if scope.kind != "school" and district_id is not None and narrow_to_district(scope, units, district_id):
-        buttons.append(Button(m.BUTTON_DISTRICT.format(name=units.by_id[district_id].name), f"{P}:d:{district_id}"))
+        buttons.append(Button(m.BUTTON_DISTRICT.format(name=units.by_id[district_id].name),
+                              act.District(district_id).pack()))
     return [Reply(text.school_detail(data, school_id), buttons=rows(*buttons))]
 
 
 def _chart(ctx: Ctx, caption: str, items: list[tuple[str, float]]) -> list[Reply]:
     if not items:
         return []
-    render = partial(exports.chart_bytes, caption, items, ctx.rubric)
+    render = partial(exports.chart_bytes, caption, items, _rubric(ctx))
     return [Reply(caption, image=DeferredDocument(m.FILE_CHART, render, "image/png"))]
 
 
 def _request(ctx: Ctx, scope: Scope) -> exports.ExportRequest:
-    return exports.ExportRequest(ctx.uow.session.get_bind(), ctx.campaign.id, ctx.rubric, scope, ctx.now,  # type: ignore[arg-type,union-attr]
+    return exports.ExportRequest(ctx.uow.engine, stored_id(_campaign(ctx).id), _rubric(ctx), scope, ctx.now,
                                  str(ctx.tz))
 
 
@@ -175,7 +192,7 @@ def _pdfs(ctx: Ctx, scope: Scope) -> list[Reply]:
 
 
 def _form1(ctx: Ctx, units: Units, school_id: int, *, as_pdf: bool) -> Reply:
-    submission = ctx.uow.submissions.get(ctx.campaign.id, school_id)  # type: ignore[union-attr,arg-type]
+    submission = ctx.uow.submissions.get(stored_id(_campaign(ctx).id), school_id)
     if submission is None or submission.status != SubmissionStatus.SUBMITTED:
         return Reply(m.NO_FORM_YET)
     school = units.by_id[school_id]
@@ -198,8 +215,8 @@ feature = Feature(
     name="report",
     roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF),
     commands={"/report": open_, "/baocao": open_},
-    menu=(MenuEntry(m.BTN_REPORT, f"{P}:open"),),
-    button_prefix=P,
+    menu=(MenuEntry(m.BTN_REPORT, act.Open().pack()),),
+    button_prefix=act.PREFIX,
     on_button=on_button,
     command_help=(("baocao", m.CMD_REPORT), ("report", m.CMD_REPORT)),
     campaign_members_only=True,

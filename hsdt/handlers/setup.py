@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from hsdt.handlers.enrolment import issue_invite
 from hsdt.scoring import Rubric
+from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, RubricVersion, Unit, UnitKind, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -98,7 +99,7 @@ class CampaignPlan:
             (self.self_assessment_due, self.rescore_due, ct.FIELD_SELF_DUE, ct.FIELD_RESCORE_DUE),
         )
         for first, second, first_name, second_name in pairs:
-            if first > second:  # type: ignore[operator]
+            if first > second:
                 raise CampaignError(ct.BAD_ORDER.format(first=first_name, second=second_name))
 
 
@@ -148,7 +149,7 @@ def open_campaign(
             record_start=plan.record_start, record_end=plan.record_end,
             inspection_start=plan.inspection_start, inspection_end=plan.inspection_end,
             self_assessment_due=plan.self_assessment_due, rescore_due=plan.rescore_due, deadline=plan.deadline,
-            rubric_version_id=rubric_version.id,  # type: ignore[arg-type]
+            rubric_version_id=stored_id(rubric_version.id),
             notice_no=plan.notice_no, notice_date=plan.notice_date,
             issuer=plan.issuer, issuer_parent=plan.issuer_parent, place=plan.place,
             active=False,
@@ -287,23 +288,24 @@ def apply_roster(
             progressed = True
         if not progressed:
             raise RosterError([st.UNIT_CYCLE.format(code=r.code) for r in pending])
-    for row in users:
-        unit = by_code.get(row.unit_code) or uow.units.by_code(row.unit_code)
+    for person in users:
+        unit = by_code.get(person.unit_code) or uow.units.by_code(person.unit_code)
         assert unit is not None and unit.id is not None
-        user = uow.users.by_code(row.code)
+        user = uow.users.by_code(person.code)
+        role = Role(person.role)  # validated above
         if user is None:
-            user = uow.users.add(User(code=row.code, full_name=row.full_name, role=row.role, unit_id=unit.id,
-                                      phone=row.phone, email=row.email))
+            user = uow.users.add(User(code=person.code, full_name=person.full_name, role=role,
+                                      unit_id=unit.id, phone=person.phone, email=person.email))
             result.created_users += 1
         elif (user.full_name, user.role, user.unit_id, user.phone, user.email) != (
-            row.full_name, row.role, unit.id, row.phone, row.email
+            person.full_name, role, unit.id, person.phone, person.email
         ):
             user.full_name, user.role, user.unit_id, user.phone, user.email = (
-                row.full_name, row.role, unit.id, row.phone, row.email
+                person.full_name, role, unit.id, person.phone, person.email
             )
             uow.session.add(user)
             result.updated_users += 1
-        if not uow.identities.of_user(user.id):  # type: ignore[arg-type]
+        if not uow.identities.of_user(stored_id(user.id)):
             invite = issue_invite(uow, user, now, invite_ttl)
             result.invites.append((user, invite.code, invite.expires_at))
     if campaign is not None and campaign.id is not None:
@@ -333,24 +335,23 @@ def _validate_roster(uow: UnitOfWork, units: list[UnitRow], users: list[UserRow]
             problems.append(st.UNIT_BAD_TAX_CODE.format(code=row.code, tax_code=row.tax_code))
     seen_users: set[str] = set()
     roles = {r.value for r in Role}
-    for row in users:
-        if row.code in seen_users:
-            problems.append(st.USER_DUPLICATE.format(code=row.code))
-        seen_users.add(row.code)
-        if row.role not in roles:
-            problems.append(st.USER_BAD_ROLE.format(code=row.code, role=row.role))
-        listed = known_units.get(row.unit_code)
-        stored = uow.units.by_code(row.unit_code) if listed is None else None
-        if listed is None and stored is None:
-            problems.append(st.USER_NO_UNIT.format(code=row.code, unit=row.unit_code))
+    for person in users:
+        if person.code in seen_users:
+            problems.append(st.USER_DUPLICATE.format(code=person.code))
+        seen_users.add(person.code)
+        if person.role not in roles:
+            problems.append(st.USER_BAD_ROLE.format(code=person.code, role=person.role))
+        unit: UnitRow | Unit | None = known_units.get(person.unit_code) or uow.units.by_code(person.unit_code)
+        if unit is None:
+            problems.append(st.USER_NO_UNIT.format(code=person.code, unit=person.unit_code))
             continue
-        kind = listed.kind if listed is not None else stored.kind  # type: ignore[union-attr]
-        if row.role in roles and kind in UNIT_KINDS and UnitKind(kind) not in ROLE_LEVELS[Role(row.role)]:
+        kind = unit.kind
+        if person.role in roles and kind in UNIT_KINDS and UnitKind(kind) not in ROLE_LEVELS[Role(person.role)]:
             from hsdt.texts import role_name
 
             named = levels or STRUCTURES[Structure.COMMUNE]
             problems.append(st.USER_WRONG_LEVEL.format(
-                code=row.code, role=role_name(row.role, named), unit=row.unit_code,
+                code=person.code, role=role_name(person.role, named), unit=person.unit_code,
                 level=named.of(kind).singular))
     if problems:
         raise RosterError(problems)
@@ -428,7 +429,7 @@ def open_invites(uow: UnitOfWork, user_codes: list[str], *, invite_ttl: timedelt
     found: list[tuple[User, str]] = []
     for code in user_codes:
         user = uow.users.by_code(code)
-        if user is None or uow.identities.of_user(user.id):  # type: ignore[arg-type]
+        if user is None or uow.identities.of_user(stored_id(user.id)):
             continue
         found.append((user, issue_invite(uow, user, now, invite_ttl).code))
     return found

@@ -22,7 +22,6 @@ from hsdt.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 OUTBOX_KIND = "reminder"
 OUTBOX_KIND_FINAL = "reminder_final"
-_rubrics = RubricCache()
 
 
 def dedupe_key(reminder_id: str, user_id: int) -> str:
@@ -47,10 +46,10 @@ class Decision:
     already_today: list[Notice] = field(default_factory=list)  # one reminder a day is enough
 
 
-def decide(uow: UnitOfWork, cal: Calendar, reminder: Reminder, now: datetime) -> Decision:
+def decide(uow: UnitOfWork, cal: Calendar, reminder: Reminder, now: datetime, rubrics: RubricCache) -> Decision:
     campaign = uow.campaigns.active()
     assert campaign is not None
-    rubric = _rubrics.for_campaign(uow, campaign)
+    rubric = rubrics.for_campaign(uow, campaign)
     progress = load_progress(uow, cal.campaign_id, len(rubric.criteria))
     notices = Audience(uow, cal, progress, now).notices(reminder)
     user_ids = [n.user_id for n in notices]
@@ -80,17 +79,17 @@ class FireResult:
     unreachable: int = 0
 
 
-def fire(engine: Engine, reminder_id: str, now: datetime, tz: str) -> FireResult:
+def fire(engine: Engine, reminder_id: str, now: datetime, tz: str, rubrics: RubricCache) -> FireResult:
     """Decide one reminder now and queue its messages (idempotent)."""
     try:
-        return _fire(engine, reminder_id, now, tz)
+        return _fire(engine, reminder_id, now, tz, rubrics)
     except IntegrityError:
         # Another scheduler decided the same reminder at the same moment and committed first.
         log.info("reminder %s decided concurrently elsewhere", reminder_id)
         return FireResult(reminder_id, "already")
 
 
-def _fire(engine: Engine, reminder_id: str, now: datetime, tz: str) -> FireResult:
+def _fire(engine: Engine, reminder_id: str, now: datetime, tz: str, rubrics: RubricCache) -> FireResult:
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, tz)
         if cal is None:
@@ -102,7 +101,7 @@ def _fire(engine: Engine, reminder_id: str, now: datetime, tz: str) -> FireResul
             return FireResult(reminder_id, "obsolete")
         if uow.reminders.was_fired(reminder_id):
             return FireResult(reminder_id, "already")
-        decision = decide(uow, cal, reminder, now)
+        decision = decide(uow, cal, reminder, now, rubrics)
         not_before = cal.not_before(now)
         kind = OUTBOX_KIND if reminder.mutable else OUTBOX_KIND_FINAL
         enqueued = 0

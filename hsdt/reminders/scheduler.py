@@ -9,11 +9,14 @@ leading still goes out if it is less than `MISFIRE_GRACE` late.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -22,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from hsdt.reminders import engine as reminder_engine
 from hsdt.reminders.calendar import Calendar
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -32,36 +36,49 @@ MISFIRE_GRACE = timedelta(hours=12)
 
 @dataclass
 class Runtime:
-    """What the stored jobs need at fire time (jobs are pickled by reference, so this is module state)."""
+    """What the stored jobs need at fire time; the scheduler's executor hands it to each job."""
 
     engine: Engine
     tz: str
+    rubrics: RubricCache
     clock: Callable[[], datetime] = utcnow
     on_fired: Callable[[], None] | None = None
 
 
-_runtime: Runtime | None = None
-
-
-def set_runtime(runtime: Runtime | None) -> None:
-    global _runtime
-    _runtime = runtime
-
-
 def run_reminder(reminder_id: str) -> None:
-    """The job function (stored as "hsdt.reminders.scheduler:run_reminder")."""
-    runtime = _runtime
-    if runtime is None:
-        raise RuntimeError("reminder job ran without a runtime (set_runtime was not called)")
-    result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz)
+    """The job function as stored ("hsdt.reminders.scheduler:run_reminder" with the reminder id).
+    `RuntimeExecutor` runs `fire_reminder` in its place, with the runtime."""
+    raise RuntimeError(f"reminder job {reminder_id} ran outside RuntimeExecutor (no runtime)")
+
+
+def fire_reminder(runtime: Runtime, reminder_id: str) -> None:
+    result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz, runtime.rubrics)
     log.info("reminder job %s: %s", reminder_id, result)
     if runtime.on_fired is not None and result.enqueued:
         runtime.on_fired()
 
 
-def make_scheduler(engine: Engine, scheduler_cls: type[BaseScheduler] = AsyncIOScheduler) -> BaseScheduler:
-    return scheduler_cls(
+class RuntimeExecutor(AsyncIOExecutor):  # type: ignore[misc]  # APScheduler 3 ships no type information
+    """Runs the stored jobs (in the event loop's thread pool) with this process's runtime. The job
+    store keeps a job's function by name and its arguments pickled, so an engine or a callback cannot
+    be stored with it; they are bound here, when the job runs."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.runtime = runtime
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        # The job was loaded from the store for this run, and the store persists `func_ref` (the
+        # name), never `func`: binding the runtime changes nothing that is saved.
+        if job.func is run_reminder:
+            job.func = functools.partial(fire_reminder, self.runtime)
+        super()._do_submit_job(job, run_times)
+
+
+def make_scheduler(engine: Engine, runtime: Runtime) -> AsyncIOScheduler:
+    return AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        executors={"default": RuntimeExecutor(runtime)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
         timezone=UTC,

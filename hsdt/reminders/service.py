@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 from hsdt.reminders.calendar import Calendar
 from hsdt.reminders.election import LeaderLock, leader_lock_for
 from hsdt.reminders.engine import OUTBOX_KIND, OUTBOX_KIND_FINAL
-from hsdt.reminders.scheduler import Runtime, make_scheduler, set_runtime, sync_jobs
+from hsdt.reminders.scheduler import Runtime, make_scheduler, sync_jobs
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class Delivery(Protocol):
 class Host(Protocol):
     engine: Engine
     settings: Any  # timezone, reminder_sync_s, leader_retry_s, reminders_enabled, can_push
+
+    @property
+    def rubrics(self) -> RubricCache: ...
 
     def outbox_delivery(self) -> Delivery: ...
 
@@ -83,8 +87,7 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     def wake() -> None:
         loop.call_soon_threadsafe(delivery.wake)
 
-    set_runtime(Runtime(app.engine, settings.timezone, on_fired=wake))
-    scheduler = make_scheduler(app.engine)
+    scheduler = make_scheduler(app.engine, Runtime(app.engine, settings.timezone, app.rubrics, on_fired=wake))
     scheduler.start()
     stop_delivery = asyncio.Event()
     delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="outbox-delivery")
@@ -101,5 +104,4 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     finally:
         stop_delivery.set()  # tells the delivery to finish its in-flight sends and return
         scheduler.shutdown(wait=False)
-        set_runtime(None)
         await asyncio.gather(delivery_task, return_exceptions=True)

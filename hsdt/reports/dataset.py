@@ -298,7 +298,8 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
         for inspector, school, kind in uow.inspection.assignment_rows(stored_id(data.campaign.id), school_ids)
         if kind == CROSS and school in allowed
     )
-    for school, criterion, file_name, status in uow.inspection.evidence_rows(data.campaign.id, SELF, school_ids):  # type: ignore[arg-type]
+    evidence = uow.inspection.evidence_rows(stored_id(data.campaign.id), SELF, school_ids)
+    for school, criterion, file_name, status in evidence:
         if school in allowed and data.submitted(school, SELF):
             data.evidence.setdefault(school, {}).setdefault(criterion, []).append(EvidenceItem(file_name, status))
     people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}

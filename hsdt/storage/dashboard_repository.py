@@ -51,7 +51,7 @@ class DashboardRepository(_Repo):
 
     def drop_expired(self, now: datetime) -> int:
         result = self.session.execute(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's Result is a CursorResult
 
     # --- reads for the pages ---------------------------------------------------------------------------
 

@@ -32,6 +32,11 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        """For work done after the commit in transactions of its own (report files)."""
+        return self._engine
+
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.units = UnitRepository(self.session)

@@ -21,6 +21,7 @@ from hsdt.reminders.engine import fire, load_calendar
 from hsdt.reminders.service import quiet_hours_hold
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.reminder_models import BlockedIdentity
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
@@ -65,7 +66,7 @@ def queue_first_reminder(engine: Engine, clock: Clock) -> int:
     clock.now = local(2024, 12, 22, 8, 0)
     with UnitOfWork(engine) as uow:
         reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
-    return fire(engine, reminder.id, clock(), TZ).enqueued
+    return fire(engine, reminder.id, clock(), TZ, RubricCache()).enqueued
 
 
 def pending(engine: Engine) -> list[OutboxMessage]:
@@ -119,7 +120,7 @@ async def test_blocked_users_are_marked_and_skipped(engine: Engine, clock: Clock
     clock.now = local(2024, 12, 26, 8, 0)
     with UnitOfWork(engine) as uow:
         second = load_calendar(uow, TZ).reminders()[1]  # type: ignore[union-attr]
-    result = fire(engine, second.id, clock(), TZ)
+    result = fire(engine, second.id, clock(), TZ, RubricCache())
     assert (result.enqueued, result.unreachable) == (2, 2)  # the blocked one and HT-HOASEN (never enrolled)
     calls_before = len(server.calls_of("sendMessage"))
     await OutboxDelivery(engine, {"telegram": telegram}, clock=clock).drain()

@@ -11,9 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.reminders.election import FileLeaderLock, leader_lock_for
-from hsdt.reminders.scheduler import Runtime, make_scheduler, set_runtime, sync_jobs
+from hsdt.reminders.scheduler import Runtime, make_scheduler, sync_jobs
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.reminder_models import FiredReminder, ReminderCalendar
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
@@ -62,41 +63,38 @@ async def test_jobs_survive_a_restart_and_nothing_fires_twice(sqlite_engine: Eng
     engine = sqlite_engine
     seed(engine, utcnow())
     first_id = calendar_around_now(engine)
-    set_runtime(Runtime(engine, TZ))
-    try:
-        scheduler = make_scheduler(engine)
-        scheduler.start()
-        result = sync_jobs(scheduler, engine, TZ, utcnow())
-        planned = {job.id for job in scheduler.get_jobs()} | {first_id}
-        assert result.added == len(planned) >= 5
-        # The reminder 30 minutes late still goes out (within the misfire grace), once.
-        await wait_for(lambda: counts(engine) == (1, 1))
-        assert first_id not in {job.id for job in scheduler.get_jobs()}
-        scheduler.shutdown(wait=True)
+    runtime = Runtime(engine, TZ, RubricCache())
+    scheduler = make_scheduler(engine, runtime)
+    scheduler.start()
+    result = sync_jobs(scheduler, engine, TZ, utcnow())
+    planned = {job.id for job in scheduler.get_jobs()} | {first_id}
+    assert result.added == len(planned) >= 5
+    # The reminder 30 minutes late still goes out (within the misfire grace), once.
+    await wait_for(lambda: counts(engine) == (1, 1))
+    assert first_id not in {job.id for job in scheduler.get_jobs()}
+    scheduler.shutdown(wait=True)
 
-        # "Restart": a new scheduler on the same database sees the stored jobs, and repeats nothing.
-        restarted = make_scheduler(engine)
-        restarted.start()
-        stored = {job.id for job in restarted.get_jobs()}
-        assert stored == planned - {first_id}
-        again = sync_jobs(restarted, engine, TZ, utcnow())
-        assert (again.added, again.moved, again.removed, again.kept) == (0, 0, 0, len(stored))
-        await asyncio.sleep(0.5)
-        assert counts(engine) == (1, 1)
+    # "Restart": a new scheduler on the same database sees the stored jobs, and repeats nothing.
+    restarted = make_scheduler(engine, runtime)
+    restarted.start()
+    stored = {job.id for job in restarted.get_jobs()}
+    assert stored == planned - {first_id}
+    again = sync_jobs(restarted, engine, TZ, utcnow())
+    assert (again.added, again.moved, again.removed, again.kept) == (0, 0, 0, len(stored))
+    await asyncio.sleep(0.5)
+    assert counts(engine) == (1, 1)
 
-        # Changing the calendar reschedules: 3,1 days before becomes 2 days before.
-        with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            extra = uow.reminders.calendar(campaign.id)  # type: ignore[union-attr, arg-type]
-            extra.offsets_days = [2]
-            uow.reminders.save_calendar(extra, "test")
-        changed = sync_jobs(restarted, engine, TZ, utcnow())
-        assert changed.added == 2 and changed.removed == 3  # sa/dl 2d in; sa 1d and dl 3d/1d out
-        assert {j.id.rsplit(":", 1)[1] for j in restarted.get_jobs()} == {"2d", "morning"}
-        restarted.shutdown(wait=True)
-        assert counts(engine) == (1, 1)
-    finally:
-        set_runtime(None)
+    # Changing the calendar reschedules: 3,1 days before becomes 2 days before.
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        extra = uow.reminders.calendar(campaign.id)  # type: ignore[union-attr, arg-type]
+        extra.offsets_days = [2]
+        uow.reminders.save_calendar(extra, "test")
+    changed = sync_jobs(restarted, engine, TZ, utcnow())
+    assert changed.added == 2 and changed.removed == 3  # sa/dl 2d in; sa 1d and dl 3d/1d out
+    assert {j.id.rsplit(":", 1)[1] for j in restarted.get_jobs()} == {"2d", "morning"}
+    restarted.shutdown(wait=True)
+    assert counts(engine) == (1, 1)
 
 
 def test_only_one_elector_wins_and_another_takes_over(engine: Engine) -> None:

@@ -6,7 +6,6 @@ runs, exactly as APScheduler would run it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from hsdt.reminders.engine import fire, load_calendar
-from hsdt.reminders.scheduler import Runtime, run_reminder, set_runtime
+from hsdt.reminders.scheduler import Runtime, fire_reminder
 from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.models import OutboxMessage
+from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.reminders.conftest import TZ, user_id
@@ -30,21 +30,19 @@ def local(*args: int) -> datetime:
 
 
 @pytest.fixture
-def runtime(engine: Engine, clock: Clock) -> Iterator[Runtime]:
-    rt = Runtime(engine, TZ, clock)
-    set_runtime(rt)
-    yield rt
-    set_runtime(None)
+def runtime(engine: Engine, clock: Clock) -> Runtime:
+    return Runtime(engine, TZ, RubricCache(), clock)
 
 
-def fire_due(engine: Engine, clock: Clock) -> None:
+def fire_due(runtime: Runtime) -> None:
+    engine, clock = runtime.engine, runtime.clock
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, TZ)
         fired = uow.reminders.fired_ids(cal.campaign_id)  # type: ignore[union-attr]
     assert cal is not None
     for reminder in cal.reminders():
         if reminder.fire_at <= clock() and reminder.id not in fired:
-            run_reminder(reminder.id)
+            fire_reminder(runtime, reminder.id)
 
 
 def inbox(engine: Engine) -> dict[str, list[OutboxMessage]]:
@@ -89,7 +87,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
 
     # 22/12 08:00: 7 days before the self-assessment is due: both principals, nobody else.
     clock.now = local(2024, 12, 22, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"HT-HOASEN", "HT-SAOMAI"}
     assert "còn 7 ngày 15 giờ" in got["HT-HOASEN"][0] and "0/12" in got["HT-HOASEN"][0]
@@ -105,7 +103,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
 
     # 26/12: 3 days before: only Hoa Sen, who now sees her progress.
     clock.now = local(2024, 12, 26, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"HT-HOASEN"}
     assert "còn 3 ngày 15 giờ" in got["HT-HOASEN"][0]
@@ -115,13 +113,13 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
         school = uow.units.by_code("MN-HOASEN")
         uow.submissions.mark_submitted(campaign_id, school.id, ids["HT-HOASEN"], 80, "Khá")  # type: ignore[union-attr, arg-type]
     clock.now = local(2024, 12, 28, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     assert new_since(engine, seen) == {}
 
     # 30/12, first inspection day and 7 days before the final deadline. The final-deadline reminder
     # reaches Sao Mai although she muted; the inspector and the district get theirs; the Sở its digest.
     clock.now = local(2024, 12, 30, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"HT-SAOMAI", "CB-HB-01", "PGD-HB-01", "SO-01"}
     assert all(len(texts) == 1 for texts in got.values()), "one reminder a day per person"
@@ -133,7 +131,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
 
     # 31/12: the inspection morning is optional: Sao Mai (muted) is skipped.
     clock.now = local(2024, 12, 31, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"CB-HB-01", "PGD-HB-01", "SO-01"}
 
@@ -141,7 +139,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     with UnitOfWork(engine) as uow:
         uow.submissions.mark_submitted(campaign_id, hoamai_id, ids["CB-HB-01"], 70, "Khá", kind="cross")  # type: ignore[arg-type]
     clock.now = local(2025, 1, 3, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"HT-SAOMAI", "PGD-HB-01"}
     assert "còn 3 ngày 15 giờ" in got["HT-SAOMAI"][0]
@@ -151,13 +149,13 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
         school = uow.units.by_code("MN-SAOMAI")
         uow.submissions.mark_submitted(campaign_id, school.id, ids["HT-SAOMAI"], 60, "Đạt")  # type: ignore[union-attr, arg-type]
     clock.now = local(2025, 1, 5, 8, 0)
-    fire_due(engine, clock)
+    fire_due(runtime)
     assert new_since(engine, seen) == {}
 
     # Firing any reminder again changes nothing: the dedupe keys and the fired log hold.
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, TZ)
-    results = [fire(engine, r.id, clock(), TZ) for r in cal.reminders()]  # type: ignore[union-attr]
+    results = [fire(engine, r.id, clock(), TZ, RubricCache()) for r in cal.reminders()]  # type: ignore[union-attr]
     assert {r.status for r in results} == {"already"}
     assert new_since(engine, seen) == {}
     keys = [r.dedupe_key for rows in inbox(engine).values() for r in rows]
@@ -169,7 +167,7 @@ def test_unenrolled_and_blocked_people_are_not_queued(engine: Engine, clock: Clo
     clock.now = local(2024, 12, 22, 8, 0)
     with UnitOfWork(engine) as uow:
         reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
-    result = fire(engine, reminder.id, clock(), TZ)
+    result = fire(engine, reminder.id, clock(), TZ, RubricCache())
     assert (result.status, result.enqueued, result.unreachable) == ("sent", 0, 1)
 
 
@@ -179,6 +177,6 @@ def test_a_reminder_fired_in_quiet_hours_waits_for_the_morning(engine: Engine, c
     clock.now = local(2024, 12, 22, 22, 30)
     with UnitOfWork(engine) as uow:
         reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
-    assert fire(engine, reminder.id, clock(), TZ).enqueued == 2
+    assert fire(engine, reminder.id, clock(), TZ, RubricCache()).enqueued == 2
     rows = [r for rows in inbox(engine).values() for r in rows]
     assert {r.not_before for r in rows} == {local(2024, 12, 23, 7, 0)}
