@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiogram import Bot
@@ -134,7 +135,7 @@ def stream_of(bot_id: int) -> str:
 
 def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
     user = message.from_user
-    base = {
+    base: dict[str, Any] = {
         "channel": CHANNEL,
         "user_ref": str(user.id if user else message.chat.id),
         "event_id": event_id_for(bot.id, update_id),
