@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import bindparam, case, func, insert, update
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
@@ -526,6 +526,12 @@ class EventRepository(_Repo):
         ).all()
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
+    def unsettled_count(self) -> int:
+        """Turns committed whose replies are not all confirmed sent, every channel (a metric)."""
+        count = self.session.execute(
+            select_core(func.count()).select_from(_PE).where(_PE.c.settled_at.is_(None))).scalar()
+        return int(count or 0)
+
 
 class OutboxRepository(_Repo):
     def enqueue(
@@ -563,6 +569,17 @@ class OutboxRepository(_Repo):
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         ).all()
+
+
+    def depth(self, now: datetime) -> int:
+        """Rows due and neither sent nor given up (a metric)."""
+        count = self.session.execute(
+            select_core(func.count()).select_from(OutboxMessage).where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.failed_at).is_(None),
+                col(OutboxMessage.not_before) <= now,
+            )).scalar()
+        return int(count or 0)
 
 
 def ids(rows: Iterable[Any]) -> list[int]:
