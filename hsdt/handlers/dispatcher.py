@@ -268,6 +268,9 @@ class Dispatcher:
         """Record what the platform confirmed, and the last question each user was actually shown (a typed
         answer means that question); then tell `on_delivered` what each user was shown."""
         shown: list[tuple[int, Reply]] = []
+        # Rows are locked in one order (events by key, users by id): two workers confirming the same
+        # redelivered turn at once wait for each other instead of deadlocking.
+        receipts = sorted(receipts, key=lambda r: (r.channel, r.event_id))
         with UnitOfWork(self.engine) as uow:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
@@ -283,7 +286,7 @@ class Dispatcher:
                 for record in seen.replies[:receipt.sent]:
                     if record.get("screen"):
                         screens[identity.user_id] = record["screen"]
-            for user_id, screen in screens.items():
+            for user_id, screen in sorted(screens.items()):
                 uow.conversations.mark_shown(user_id, screen)
             if self.on_delivered is not None:
                 for receipt in receipts:
