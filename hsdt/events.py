@@ -49,6 +49,10 @@ class Incoming:
     payload: str = ""
     file: FileRef | None = None
     display_name: str | None = None
+    # Where the platform puts this event in its own order (a Telegram bot's update id), so a worker
+    # can tell an event that arrived after a newer one of the same chat; None: no such order.
+    stream: str = ""
+    sequence: int | None = None
 
     @property
     def command(self) -> tuple[str, str]:
@@ -182,6 +186,8 @@ class Handled:
     replies: list[Reply]
     duplicate: bool = False
     first: int = 0
+    # False when the transaction rolled back (the replies say so): the platform should deliver it again.
+    committed: bool = True
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -181,7 +181,8 @@ def wire_channels(app: App) -> App:
 
         bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
         app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
-                                       busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads)
+                                       busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads,
+                                       reply_wait_s=settings.telegram_webhook_reply_wait_s)
         app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher, app.downloads)
         app._closers.append(bot.session.close)
     if settings.zalo_bot_token is not None:
@@ -202,6 +203,7 @@ def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:
         return value.get_secret_value() if value is not None else None
 
     return [plain(settings.telegram_bot_token), plain(settings.zalo_bot_token), plain(settings.zalo_webhook_secret),
+            plain(settings.telegram_webhook_secret),
             plain(settings.upload_secret), links.secret_text if links is not None else None]
 
 

@@ -22,10 +22,13 @@ def web_enabled(settings: Settings) -> bool:
 
 
 async def telegram(app: App, stop: asyncio.Event) -> None:
-    from hsdt.bot.telegram import run_polling
+    from hsdt.bot.telegram import run_polling, run_webhook
 
     assert app.telegram is not None
-    await run_polling(app.telegram, stop)
+    if app.settings.telegram_webhook_enabled:
+        await run_webhook(app.telegram, stop)
+    else:
+        await run_polling(app.telegram, stop)
 
 
 async def zalo(app: App, stop: asyncio.Event) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 from hsdt.events import Reply
@@ -30,3 +31,10 @@ class ChannelSender(Protocol):
     channel: str
 
     async def send(self, external_id: str, replies: list[Reply]) -> None: ...
+
+
+def bot_scope(token: str) -> str:
+    """The namespace of one bot's event ids: the bot id a token starts with ("123456:ABC..."), or a
+    short digest of a token without one (never the token itself: ids are stored and logged)."""
+    head = token.split(":", 1)[0]
+    return head if head.isdigit() else hashlib.sha256(token.encode()).hexdigest()[:12]

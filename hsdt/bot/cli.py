@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from hsdt.bot import cli_campaign, cli_inspection, cli_reminders
+from hsdt.bot import cli_campaign, cli_inspection, cli_reminders, cli_webhook
 from hsdt.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
-FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection]
+FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection, cli_webhook]
 
 
 def _print_invites(rows: list[tuple[object, str]], title: str, levels: Levels | None = None) -> None:
@@ -33,6 +33,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.bot.bootstrap import build
     from hsdt.bot.runner import enabled_services, serve
 
+    if getattr(args, "webhook", False):
+        settings = settings.model_copy(update={"telegram_mode": "webhook"})
+    if not args.terminal and (problems := settings.run_problems()):
+        from hsdt.texts import cli as tc
+
+        print(tc.RUN_REFUSED, file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     terminal = args.terminal or not enabled_services(settings)
     # In the terminal chat, log lines would land in the middle of the conversation.
     app = build(settings, log_to_file=terminal)
@@ -160,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help=tc.HELP_RUN)
     run.add_argument("--terminal", action="store_true", help=tc.HELP_TERMINAL)
+    run.add_argument("--webhook", action="store_true", help=tc.HELP_RUN_WEBHOOK)
     run.set_defaults(handler=cmd_run)
     db = sub.add_parser("db", help=tc.HELP_DB)
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -11,6 +11,11 @@
   therefore resends only rows not marked: the at-least-once window is the sends in flight when the
   process died (at most `concurrency` messages; one with concurrency 1). A graceful stop lets the
   in-flight sends finish and be marked, so only a hard kill can repeat a message.
+- Several deliverers (PostgreSQL): each row is claimed right before its send with
+  `SELECT ... FOR UPDATE SKIP LOCKED` in a transaction that stays open until the row is marked, so a
+  second deliverer skips it instead of sending it again, and the claim of a process that dies goes with
+  its connection (the row is due again at once, as after a restart). SQLite has one writer and one
+  process: an open transaction there would stall every event, so rows are not claimed.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
 from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater, SendRefused
@@ -49,6 +55,7 @@ class DeliveryStats:
     sent: int = 0  # outbox rows marked sent
     messages: int = 0  # successful sends (one per identity)
     retried: int = 0  # 429s honoured
+    skipped: int = 0  # rows another deliverer had claimed (or already sent)
     blocked: int = 0  # identities newly marked blocked
     failed: int = 0  # rows given up (unreachable, or too many errors)
     errors: int = 0  # other send errors (row retried later)
@@ -102,6 +109,7 @@ class OutboxDelivery:
         self._finished: dict[int, int] = {}
         self._page = 0
         self._wake = asyncio.Event()
+        self._claims = engine.dialect.name == "postgresql"
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll (callable from any thread)."""
@@ -217,8 +225,23 @@ class OutboxDelivery:
     # --- one row --------------------------------------------------------------------------------
 
     async def _deliver(self, job: _Job) -> None:
+        claim: Connection | None = None
+        if self._claims:
+            claim = await asyncio.to_thread(self._claim, job.row_id)
+            if claim is None:
+                self.stats.skipped += 1
+                return
+        try:
+            await self._deliver_claimed(job, claim)
+            if claim is not None:
+                await asyncio.to_thread(claim.commit)
+        finally:
+            if claim is not None:
+                claim.close()  # not in a thread: a cancelled delivery must free its row at once
+
+    async def _deliver_claimed(self, job: _Job, claim: Connection | None) -> None:
         if not job.identities:
-            await asyncio.to_thread(self._mark_failed, job.row_id, "no reachable chat identity")
+            await asyncio.to_thread(self._mark_failed, job.row_id, "no reachable chat identity", claim)
             self.stats.failed += 1
             return
         delivered, errors = 0, []
@@ -236,15 +259,15 @@ class OutboxDelivery:
             else:
                 errors.append(outcome)
         if delivered:
-            await asyncio.to_thread(self._mark_sent, job.row_id)
+            await asyncio.to_thread(self._mark_sent, job.row_id, claim)
             self.stats.sent += 1
             if self.on_sent is not None:
                 self.on_sent(job.kind)
         elif errors:
             self.stats.errors += 1
-            await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0])
+            await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0], claim)
         else:
-            await asyncio.to_thread(self._mark_failed, job.row_id, "refused by every chat of the user")
+            await asyncio.to_thread(self._mark_failed, job.row_id, "refused by every chat of the user", claim)
             self.stats.failed += 1
 
     async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str:
@@ -275,27 +298,47 @@ class OutboxDelivery:
 
     # --- small transactions -----------------------------------------------------------------------
 
-    def _mark_sent(self, row_id: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
-                .values(sent_at=self.clock(), attempts=OutboxMessage.attempts + 1)
-            )
+    def _claim(self, row_id: int) -> Connection | None:
+        """The row locked in an open transaction, or None when another deliverer holds it or it is done."""
+        conn = self.engine.connect()
+        try:
+            held = conn.execute(
+                select(OutboxMessage.id)  # type: ignore[call-overload]
+                .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None),
+                       col(OutboxMessage.failed_at).is_(None))
+                .with_for_update(skip_locked=True)
+            ).first()
+        except BaseException:
+            conn.close()
+            raise
+        if held is None:
+            conn.close()
+            return None
+        return conn
 
-    def _mark_failed(self, row_id: int, reason: str) -> None:
+    def _write(self, claim: Connection | None, statement: Executable) -> None:
+        if claim is not None:
+            claim.execute(statement)  # committed with the claim, right after
+            return
         with self.engine.begin() as conn:
-            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
-                         .values(failed_at=self.clock(), last_error=reason))
+            conn.execute(statement)
 
-    def _mark_retry(self, row_id: int, attempts: int, reason: str) -> None:
+    def _mark_sent(self, row_id: int, claim: Connection | None = None) -> None:
+        self._write(claim, update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
+                    .values(sent_at=self.clock(), attempts=OutboxMessage.attempts + 1))
+
+    def _mark_failed(self, row_id: int, reason: str, claim: Connection | None = None) -> None:
+        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+                    .values(failed_at=self.clock(), last_error=reason))
+
+    def _mark_retry(self, row_id: int, attempts: int, reason: str, claim: Connection | None = None) -> None:
         values: dict[str, object] = {"attempts": attempts, "last_error": reason}
         if attempts >= self.max_attempts:
             values["failed_at"] = self.clock()
         else:
             values["not_before"] = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
-        with self.engine.begin() as conn:
-            conn.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
+        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
 
     def _mark_blocked(self, identity_id: int) -> None:
         with UnitOfWork(self.engine) as uow:

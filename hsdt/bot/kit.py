@@ -212,8 +212,12 @@ class ReplyDelivery(Generic[H]):
         backoff: Backoff = Backoff(),
         max_unknown_failures: int = 8,
         remembered: int = 10_000,
+        scope: str | None = None,
     ) -> None:
         self.channel = channel
+        # The bot's namespace of event ids: a recovery sends only this bot's turns (several bots may
+        # share the database).
+        self.scope = scope
         self.dispatcher = dispatcher
         self.sender = sender
         self.backoff = backoff
@@ -237,7 +241,7 @@ class ReplyDelivery(Generic[H]):
 
     async def recover(self) -> int:
         """Queue the replies a previous run committed but did not get confirmed (it died in between)."""
-        pending = await asyncio.to_thread(self.dispatcher.unsettled, self.channel)
+        pending = await asyncio.to_thread(self.dispatcher.unsettled, self.channel, 1000, self.scope)
         for item in pending:
             if self.claim(item.event_id):
                 self.queues.submit(item.user_ref, lambda item=item: self.send(  # type: ignore[misc]

@@ -25,6 +25,19 @@ class Settings(BaseSettings):
         default=0.03, gt=0, le=1.0,
         description="While updates are in flight (not confirmed yet), how often to ask for new ones.",
     )
+    telegram_mode: Literal["polling", "webhook"] = Field(
+        default="polling", description="polling (getUpdates, one process) or webhook (Telegram calls the web server)."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret (1-256 of A-Z a-z 0-9 _ -) Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
+    telegram_webhook_reply_wait_s: float = Field(
+        default=10.0, ge=0, le=50,
+        description="A webhook call is answered once its event committed and, up to this long, its replies went out.",
+    )
+    workers: int = Field(
+        default=1, ge=1, description="How many `hsdt run` processes share the database (more than 1: PostgreSQL)."
+    )
     rubric: Path | None = Field(default=None, description="Rubric YAML; None means the packaged default.")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
@@ -48,7 +61,7 @@ class Settings(BaseSettings):
     invite_ttl_days: int = 60
     seed_demo: bool = Field(default=True, description="Seed the demo campaign on first start if empty.")
 
-    @field_validator("telegram_bot_token", "telegram_api_base", "rubric", mode="before")
+    @field_validator("telegram_bot_token", "telegram_api_base", "telegram_webhook_secret", "rubric", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=`; an empty value means "not set", not "empty token".
@@ -101,7 +114,33 @@ class Settings(BaseSettings):
     @property
     def web_enabled(self) -> bool:
         """The web server runs when there is something to serve: upload links or the Zalo webhook."""
-        return self.upload_base_url is not None or self.zalo_bot_token is not None
+        return (self.upload_base_url is not None or self.zalo_bot_token is not None
+                or self.telegram_webhook_enabled)
+
+    @property
+    def telegram_webhook_enabled(self) -> bool:
+        return self.telegram_bot_token is not None and self.telegram_mode == "webhook"
+
+    def run_problems(self) -> list[str]:
+        """Why `hsdt run` must not start with these settings: what a second worker would need and
+        not find (a shared key, PostgreSQL, webhooks instead of polling)."""
+        from hsdt.texts import cli as tc
+
+        problems = []
+        if self.telegram_webhook_enabled and self.telegram_webhook_secret is None:
+            problems.append(tc.NEED_WEBHOOK_SECRET)
+        if self.telegram_webhook_enabled and self.upload_base_url is None:
+            problems.append(tc.NEED_WEBHOOK_URL)
+        if self.workers > 1:
+            if self.is_sqlite:
+                problems.append(tc.NEED_POSTGRES.format(workers=self.workers))
+            if self.upload_secret is None:
+                problems.append(tc.NEED_UPLOAD_SECRET.format(workers=self.workers))
+            if self.telegram_bot_token is not None and self.telegram_mode != "webhook":
+                problems.append(tc.NEED_TELEGRAM_WEBHOOK.format(workers=self.workers))
+            if self.zalo_bot_token is not None and self.zalo_mode != "webhook":
+                problems.append(tc.NEED_ZALO_WEBHOOK.format(workers=self.workers))
+        return problems
 
     # --- reminders ---
     reminders_enabled: bool = Field(default=True, description="Schedule reminders and deliver the outbox.")

@@ -59,7 +59,7 @@ from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Do
 from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
-from hsdt.events import Attachment, FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import Attachment, FileRef, FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.texts import channels as channel_texts
 from hsdt.texts import report as report_texts
@@ -123,13 +123,24 @@ def _file_ref(bot: Bot, file_id: str, name: str | None, size: int | None, mime: 
     return FileRef(name=name, size=size, mime_type=mime, fetch=fetch)
 
 
+def event_id_for(bot_id: int, update_id: int) -> str:
+    """Update ids count per bot: the bot's id keeps two bots sharing one database apart."""
+    return f"{bot_id}:{update_id}"
+
+
+def stream_of(bot_id: int) -> str:
+    return f"{CHANNEL}:{bot_id}"
+
+
 def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
     user = message.from_user
     base = {
         "channel": CHANNEL,
         "user_ref": str(user.id if user else message.chat.id),
-        "event_id": str(update_id),
+        "event_id": event_id_for(bot.id, update_id),
         "display_name": user.full_name if user else None,
+        "stream": stream_of(bot.id),
+        "sequence": update_id,
     }
     if message.document is not None:
         doc = message.document
@@ -143,15 +154,22 @@ def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
     return Incoming(kind=Kind.OTHER, **base)
 
 
-def callback_event(callback: CallbackQuery, update_id: int) -> Incoming:
+def callback_event(callback: CallbackQuery, update_id: int, bot_id: int) -> Incoming:
     return Incoming(
         channel=CHANNEL,
         user_ref=str(callback.from_user.id),
-        event_id=str(update_id),
+        event_id=event_id_for(bot_id, update_id),
         kind=Kind.BUTTON,
         payload=callback.data or "",
         display_name=callback.from_user.full_name,
+        stream=stream_of(bot_id),
+        sequence=update_id,
     )
+
+
+def parse_update(channel: TelegramChannel, body: object) -> Update:
+    """A webhook body as aiogram's Update (raises pydantic's ValidationError)."""
+    return Update.model_validate(body, context={"bot": channel.bot})
 
 
 def user_key(update: Update) -> str:
@@ -331,6 +349,11 @@ class Offsets:
         return self._floor
 
 
+# Told how an update's transaction ended (the event, None when there was nothing to apply; the result,
+# None when it raised); answers whether to go on and send the replies.
+Settle = Callable[[Incoming | None, Handled | None], bool]
+
+
 @dataclass
 class TelegramChannel:
     bot: Bot
@@ -339,14 +362,26 @@ class TelegramChannel:
     poll_timeout: int = 25
     busy_poll_s: float = 0.03
     downloads: Downloads | None = None
+    # Webhook mode: how long an answer waits for the replies to go out; how often a rolled-back
+    # update is refused before its error reply is sent; how long a duplicate's unsent replies are
+    # left to the worker that applied it.
+    reply_wait_s: float = 10.0
+    max_webhook_failures: int = 3
+    orphan_grace_s: float = 15.0
 
     def __post_init__(self) -> None:
+        self._failures: dict[int, int] = {}
         self.turns = TelegramTurns(self.bot, self.links, self.dispatcher, self.downloads)
-        self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns)
+        self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns,
+                                                          scope=str(self.bot.id))
         self.offsets = Offsets()
 
-    async def setup(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
+    async def setup(self, *, webhook: bool = False) -> None:
+        """Polling removes any webhook (getUpdates is refused while one is set); in webhook mode the
+        webhook is registered once by the operator (`hsdt webhook set`), not by every worker."""
+        if not webhook:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        await asyncio.to_thread(self.dispatcher.adopt_legacy_events, CHANNEL, str(self.bot.id))
         menu = self.dispatcher.router.command_menu()
         await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
 
@@ -356,25 +391,41 @@ class TelegramChannel:
         if self.offsets.take(update.update_id):
             self.delivery.queues.submit(user_key(update), lambda: self.handle(update))
 
-    async def handle(self, update: Update) -> None:
+    def event_of(self, update: Update) -> tuple[Incoming | None, int | None]:
+        """The update as an event, and the pressed message (edited in place by the first reply)."""
+        callback = update.callback_query
+        if update.message is not None:
+            return message_event(update.message, update.update_id, self.bot), None
+        if callback is not None and callback.data:
+            hint = callback.message.message_id if isinstance(callback.message, Message) else None
+            return callback_event(callback, update.update_id, self.bot.id), hint
+        return None, None
+
+    async def handle(self, update: Update, settle: Settle | None = None) -> None:
+        """Apply one update, then send its replies. `settle(event, handled)` is told once the event's
+        transaction has ended (handled None: it raised) and says whether to go on; by default (polling)
+        the update is confirmed to Telegram whatever happened (a rolled-back event has its error reply)."""
         callback = update.callback_query
         answered: asyncio.Task[None] | None = None
+        event: Incoming | None = None
+        handled: Handled | None = None
+        go_on = False
         try:
             try:
-                if update.message is not None:
-                    event = message_event(update.message, update.update_id, self.bot)
-                    hint = None
-                elif callback is not None and callback.data:
-                    event = callback_event(callback, update.update_id)
-                    hint = callback.message.message_id if isinstance(callback.message, Message) else None
-                else:
-                    return
-                handled = await self.dispatcher.process(event)
+                event, hint = self.event_of(update)
+                if event is not None:
+                    handled = await self.dispatcher.process(event)
             finally:
-                self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
-                if callback is not None:
+                go_on = settle(event, handled) if settle is not None else self._confirm(update)
+                if callback is not None and go_on:
                     # Answered alongside the replies: an unanswered press leaves a spinner on the phone.
                     answered = asyncio.create_task(self._answer(callback))
+            if event is None or handled is None or not go_on:
+                return
+            if handled.duplicate and settle is not None:
+                # Another worker may have this turn on its way; the replies go out only if they stay unsent.
+                await self._send_if_orphaned(event)
+                return
             # A redelivered copy whose replies this process already sends gets nothing more.
             if handled.replies and self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
@@ -382,6 +433,49 @@ class TelegramChannel:
         finally:
             if answered is not None:
                 await answered
+
+    def _confirm(self, update: Update) -> bool:
+        self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
+        return True
+
+    async def _send_if_orphaned(self, event: Incoming) -> None:
+        await asyncio.sleep(self.orphan_grace_s)
+        stored = await asyncio.to_thread(self.dispatcher.stored, CHANNEL, event.event_id)
+        if stored is None or stored.settled or not self.delivery.claim(event.event_id):
+            return
+        replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
+        log.info("turn %s still unsent after %.0f s; its worker is gone, sending it here",
+                 event.event_id, self.orphan_grace_s)
+        await self.delivery.send(event.event_id, event.user_ref, replies, stored.sent, None)
+
+    # --- webhook -----------------------------------------------------------------------------
+
+    async def receive(self, update: Update) -> bool:
+        """A webhook update: True once its event has committed (answer 200), False when it rolled
+        back (answer an error: Telegram delivers it again). The replies then go out from the user's
+        queue; the answer waits for them up to `reply_wait_s`, since Telegram sends a chat's next
+        update only after this one's answer, which keeps the replies in order across workers."""
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[bool] = loop.create_future()
+
+        def settle(event: Incoming | None, handled: Handled | None) -> bool:
+            ok = event is None or (handled is not None and handled.committed)
+            if not ok:
+                failures = self._failures[update.update_id] = self._failures.get(update.update_id, 0) + 1
+                # A failure that repeats is not the database being away: give up, send the error reply.
+                ok = failures >= self.max_webhook_failures
+            if ok:
+                self._failures.pop(update.update_id, None)
+            if not committed.done():
+                committed.set_result(ok)
+            return ok
+
+        task = self.delivery.queues.submit(user_key(update), lambda: self.handle(update, settle))
+        done = await asyncio.shield(committed)
+        if done:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), self.reply_wait_s)
+        return done
 
     async def _answer(self, callback: CallbackQuery) -> None:
         try:
@@ -426,6 +520,20 @@ class TelegramChannel:
             await asyncio.wait_for(self.delivery.close(), grace_s)
         except TimeoutError:
             await self.delivery.queues.cancel()
+
+
+async def run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
+    """Updates arrive at the web server (`hsdt.bot.web`); this only recovers and waits."""
+    await channel.setup(webhook=True)
+    info = await channel.bot.get_webhook_info()
+    if not info.url:
+        log.warning("webhook mode, but no webhook is registered: run `hsdt webhook set`")
+    log.info("webhook mode (%s)", info.url or "no webhook registered")
+    try:
+        await channel.delivery.recover()
+        await stop.wait()
+    finally:
+        await channel.close()
 
 
 async def run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:

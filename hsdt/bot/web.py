@@ -1,4 +1,4 @@
-"""The bot's own web server: the one-time upload page (every channel) and the Zalo webhook.
+"""The bot's own web server: the one-time upload page (every channel) and the Zalo and Telegram webhooks.
 
 The upload page is plain server-rendered HTML in Vietnamese, no scripts or external assets, so it
 works on any phone browser. A POST streams the PDFs to temporary files with a hard cap on the whole
@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, ClientError, MultipartReader, web
@@ -46,6 +47,9 @@ from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
 
+if TYPE_CHECKING:
+    from hsdt.bot.telegram import TelegramChannel
+
 log = logging.getLogger(__name__)
 
 MAX_FILES = 10
@@ -60,6 +64,8 @@ class WebConfig:
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     zalo: object | None = None  # hsdt.bot.zalo.ZaloAdapter, when the webhook is served
     webhook_secret: str | None = None
+    telegram: TelegramChannel | None = None  # in Telegram's webhook mode
+    telegram_secret: str | None = None
     clock: Callable[[], datetime] = utcnow
     max_files: int = MAX_FILES
     body_timeout_s: float = 120.0
@@ -384,12 +390,8 @@ def _api_error(status: int, description: str) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
 
 
-async def _zalo_webhook(request: web.Request) -> web.Response:
-    config = request.app[CONFIG]
-    secret = config.webhook_secret
-    given = request.headers.get("X-Bot-Api-Secret-Token", "")
-    if config.zalo is None or not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-        return _api_error(403, "Forbidden")
+async def _read_json(request: web.Request, config: WebConfig) -> Any | web.Response:
+    """A webhook's JSON body, bounded in size, time and depth; or the error answer."""
     if request.content_length is not None and request.content_length > WEBHOOK_MAX_BYTES:
         response = _api_error(413, "Payload Too Large")
         response.force_close()
@@ -407,15 +409,53 @@ async def _zalo_webhook(request: web.Request) -> web.Response:
         text = raw.decode("utf-8")
         if not _json_depth_ok(text, JSON_MAX_DEPTH):
             return _api_error(400, "Bad Request: nested too deeply")
-        body = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return _api_error(400, "Bad Request")
+
+
+def _secret_ok(given: str, secret: str | None) -> bool:
+    return bool(secret) and hmac.compare_digest(given.encode(), (secret or "").encode())
+
+
+async def _zalo_webhook(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    if config.zalo is None or not _secret_ok(request.headers.get("X-Bot-Api-Secret-Token", ""),
+                                             config.webhook_secret):
+        return _api_error(403, "Forbidden")
+    body = await _read_json(request, config)
+    if isinstance(body, web.Response):
+        return body
     from hsdt.bot.zalo import unwrap
 
     update = unwrap(body)
     if update:
         # Answered once the event has committed; its replies follow from the user's queue.
         await config.zalo.submit(update)  # type: ignore[attr-defined]
+    return web.json_response({"ok": True})
+
+
+async def _telegram_webhook(request: web.Request) -> web.Response:
+    """Answered 200 only once the update's event has committed: any other answer (a rolled-back
+    event, a worker killed half-way) makes Telegram deliver it again, to any worker."""
+    config = request.app[CONFIG]
+    channel = config.telegram
+    if channel is None or not _secret_ok(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""),
+                                         config.telegram_secret):
+        return _api_error(403, "Forbidden")
+    body = await _read_json(request, config)
+    if isinstance(body, web.Response):
+        return body
+    from pydantic import ValidationError
+
+    from hsdt.bot.telegram import parse_update
+
+    try:
+        update = parse_update(channel, body)
+    except ValidationError:
+        return _api_error(400, "Bad Request: not an update")
+    if not await channel.receive(update):
+        return _api_error(503, "Service Unavailable: not applied, deliver again")
     return web.json_response({"ok": True})
 
 
@@ -482,6 +522,12 @@ def _zalo_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     web_app.router.add_post("/zalo/webhook", _zalo_webhook)
 
 
+def _telegram_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
+    from hsdt.bot.cli_webhook import WEBHOOK_PATH
+
+    web_app.router.add_post(WEBHOOK_PATH, _telegram_webhook)
+
+
 def _health_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     web_app.router.add_get("/healthz", _health)
     web_app.router.add_get("/readyz", _ready)
@@ -496,6 +542,7 @@ def _download_routes(web_app: web.Application, app: App, config: WebConfig) -> N
 ROUTES: list[Callable[[web.Application, App, WebConfig], None]] = [
     _upload_routes,
     _zalo_routes,
+    _telegram_routes,
     _health_routes,
     _download_routes,
 ]
@@ -526,8 +573,11 @@ def build_config(app: App) -> WebConfig:
     if app.links is None:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
     secret = settings.zalo_webhook_secret
+    telegram_secret = settings.telegram_webhook_secret
     return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
                      webhook_secret=secret.get_secret_value() if secret is not None else None,
+                     telegram=app.telegram if settings.telegram_webhook_enabled else None,
+                     telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,
                      body_timeout_s=settings.web_body_timeout_s)
 
 

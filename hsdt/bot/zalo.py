@@ -10,7 +10,7 @@ message editing, so:
   so does a file the user tries to send (it arrives as `message.unsupported.received`);
 - the replies of one turn are joined into as few messages as the 2,000-character limit allows
   (the free plan counts outbound messages).
-getUpdates answers one update and has no offset: the message id is the event id, and the
+getUpdates answers one update and has no offset: the message id (in the bot's namespace) is the event id, and the
 dispatcher's processed-event marker makes a redelivery harmless. Every event, a file Zalo cannot pass
 on included, goes through the dispatcher, so it is answered once; the replies are committed first
 and sent after (`kit.ReplyDelivery`), refusals such as the monthly quota retried and reported.
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused, bot_scope
 from hsdt.bot.downloads import Downloads
 from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import last_options, pack, render, resolve
@@ -320,7 +320,9 @@ class ZaloChannel:
         self.links = links
         self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s, downloads)
         self.sender = ZaloSender(self.turns)
-        self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns)
+        # Message ids are namespaced by bot, so two Zalo bots can share one database.
+        self.scope = bot_scope(client.token)
+        self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns, scope=self.scope)
         self._downloads: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
@@ -335,7 +337,7 @@ class ZaloChannel:
             return None
         name = event_name(update)
         message: dict[str, Any] = update.get("message") or {}
-        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": event_id_of(update),
+        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": f"{self.scope}:{event_id_of(update)}"[:64],
                 "display_name": who.display_name}
         file_event = name in FILE_EVENTS or name == "message.unsupported.received"
         if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
@@ -396,6 +398,7 @@ class ZaloChannel:
         it; the web server receives the calls."""
         me = await self.client.get_me()
         log.info("zalo bot %s (%s mode)", me.get("account_name") or me.get("id"), mode)
+        await asyncio.to_thread(self.dispatcher.adopt_legacy_events, CHANNEL, self.scope)
         await self.delivery.recover()
         if mode == "webhook":
             if webhook_secret is None or webhook_base is None:

@@ -48,6 +48,10 @@ class ZaloBotClient:
         self._session = session
         self._own_session = session is None
 
+    @property
+    def token(self) -> str:
+        return self._token
+
     async def __aenter__(self) -> ZaloBotClient:
         return self
 

@@ -33,6 +33,7 @@ from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.logcontext import event_scope
 from hsdt.signatures.classify import SchoolIdentity
+from hsdt.storage.locks import lock_chat
 from hsdt.storage.models import UnitKind
 from hsdt.storage.repositories import StoredEvent
 from hsdt.storage.rubrics import RubricCache
@@ -203,22 +204,25 @@ class Dispatcher:
                 log.info("duplicate event %s/%s ignored", event.channel, event.event_id)
                 return Handled([], duplicate=True)
             log.exception("event %s/%s violated a constraint; rolled back", event.channel, event.event_id)
-            return Handled([Reply(messages.INTERNAL_ERROR)])
+            return Handled([Reply(messages.INTERNAL_ERROR)], committed=False)
         except Exception:
             log.exception("event %s/%s failed; transaction rolled back", event.channel, event.event_id)
-            return Handled([Reply(messages.INTERNAL_ERROR)])
+            return Handled([Reply(messages.INTERNAL_ERROR)], committed=False)
 
     def _apply(self, event: Incoming, checked: CheckedFile | None) -> Handled:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
+            # Other workers' events of this chat wait here until this transaction ends (PostgreSQL).
+            lock_chat(uow.session, event.channel, event.user_ref)
             seen = uow.events.stored(event.channel, event.event_id)
             if seen is not None:
                 return _duplicate(seen)
             hooks = self.hooks.get(event.channel)
+            order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
             if isinstance(own, Incoming):
                 event = own
-                replies = self._route(uow, event, checked, now)
+                replies = self._route(uow, event, checked, now, order)
             else:
                 replies = own
             if hooks is not None:
@@ -226,7 +230,8 @@ class Dispatcher:
             uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
             return Handled(replies)
 
-    def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime) -> list[Reply]:
+    def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
+               order: tuple[str, int | None] = ("", None)) -> list[Reply]:
         found = uow.identities.user_of(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
@@ -235,6 +240,13 @@ class Dispatcher:
             return [Reply(messages.USER_INACTIVE)]
         assert user.id is not None
         state = uow.conversations.load_for_update(user.id)
+        if state.is_stale(*order):
+            # Older than an event of this chat already applied (it reached another worker late): read
+            # against today's question it would mean something else, so it is recorded, not applied.
+            log.warning("event %s/%s is older than the last applied one (%s); not applied",
+                        event.channel, event.event_id, state.last_seq)
+            return []
+        state.applied(*order)
         campaign = uow.campaigns.active()
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
@@ -301,14 +313,20 @@ class Dispatcher:
     async def confirm_async(self, receipts: Sequence[Receipt]) -> None:
         await self._db(self.confirm, receipts)
 
-    def unsettled(self, channel: str, limit: int = 1000) -> list[PendingReplies]:
-        """Replies committed but not confirmed sent (the process died in between), oldest first."""
+    def unsettled(self, channel: str, limit: int = 1000, scope: str | None = None) -> list[PendingReplies]:
+        """Replies committed but not confirmed sent (the process died in between), oldest first;
+        `scope`: one bot's (`EventRepository.unsettled`)."""
         with UnitOfWork(self.engine) as uow:
             return [
                 PendingReplies(channel, row.event_id, row.user_ref or "",
                                [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
-                for row in uow.events.unsettled(channel, limit)
+                for row in uow.events.unsettled(channel, limit, scope)
             ]
+
+    def adopt_legacy_events(self, channel: str, scope: str) -> int:
+        """Stored event ids from before they were namespaced by bot become `scope`'s (at a bot's start)."""
+        with UnitOfWork(self.engine) as uow:
+            return uow.events.adopt_legacy(channel, scope)
 
     def notify(self, user_id: int, replies: list[Reply], kind: str, dedupe_key: str) -> None:
         """Queue replies for a user outside a turn (the outbox; once per `dedupe_key`)."""

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel, col
 
 from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
@@ -252,6 +252,10 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = _ts()
     # The screen key (`Reply.screen`) of the last reply the channel delivered to the user.
     shown_screen: str | None = Field(default=None, max_length=64)
+    # The platform's position of the last event applied (a Telegram update id, per bot): with several
+    # workers an older event can arrive after a newer one was applied, and is then recognised as stale.
+    last_event_stream: str | None = Field(default=None, max_length=40)
+    last_event_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class ProcessedEvent(SQLModel, table=True):

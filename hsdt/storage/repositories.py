@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, literal, or_, update
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
@@ -420,7 +420,8 @@ class EvidenceRepository(_Repo):
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen)
+    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.last_event_stream,
+           _STATE.c.last_event_seq)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )
@@ -429,7 +430,8 @@ _STATE_UPDATE = (
     update(_STATE)
     .where(_STATE.c.user_id == bindparam("b_user_id"))
     .values(flow=bindparam("flow"), data=bindparam("data"), version=bindparam("version"),
-            updated_at=bindparam("updated_at"))
+            updated_at=bindparam("updated_at"), last_event_stream=bindparam("last_event_stream"),
+            last_event_seq=bindparam("last_event_seq"))
 )
 
 
@@ -443,6 +445,18 @@ class StoredState:
     version: int
     shown_screen: str | None
     new: bool = False
+    # The last applied event's stream and position (`Incoming.stream`, `Incoming.sequence`).
+    last_stream: str | None = None
+    last_seq: int | None = None
+
+    def is_stale(self, stream: str, sequence: int | None) -> bool:
+        """An event older than the last one applied from the same stream (it arrived late)."""
+        return (sequence is not None and stream == self.last_stream and self.last_seq is not None
+                and sequence < self.last_seq)
+
+    def applied(self, stream: str, sequence: int | None) -> None:
+        if sequence is not None and stream:
+            self.last_stream, self.last_seq = stream[:40], sequence
 
 
 class ConversationRepository(_Repo):
@@ -453,10 +467,12 @@ class ConversationRepository(_Repo):
         row = self.session.connection().execute(_STATE_FOR_UPDATE, {"user_id": user_id}).first()
         if row is None:
             return StoredState(user_id, "idle", {}, 0, None, new=True)
-        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen)
+        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen,
+                           last_stream=row.last_event_stream, last_seq=row.last_event_seq)
 
     def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
-        values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now}
+        values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now,
+                  "last_event_stream": state.last_stream, "last_event_seq": state.last_seq}
         if state.new:
             self.session.connection().execute(_STATE_INSERT, {"user_id": state.user_id, **values})
             state.new = False
@@ -519,11 +535,16 @@ class EventRepository(_Repo):
             .values(**values)
         )
 
-    def unsettled(self, channel: str, limit: int) -> list[StoredEvent]:
-        rows = self.session.execute(
-            _STORED.where(_PE.c.channel == channel, _PE.c.settled_at.is_(None))
-            .order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)
-        ).all()
+    def unsettled(self, channel: str, limit: int, scope: str | None = None,
+                  before: datetime | None = None) -> list[StoredEvent]:
+        """Committed replies not confirmed sent. `scope`: only one bot's events (its namespace) and
+        the upload page's, which any bot of the channel may send; `before`: committed before then."""
+        query = _STORED.where(_PE.c.channel == channel, _PE.c.settled_at.is_(None))
+        if scope is not None:
+            query = query.where(or_(_PE.c.event_id.like(f"{scope}:%"), _PE.c.event_id.like("web:%")))
+        if before is not None:
+            query = query.where(_PE.c.processed_at < before)
+        rows = self.session.execute(query.order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)).all()
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
     def unsettled_count(self) -> int:
@@ -531,6 +552,16 @@ class EventRepository(_Repo):
         count = self.session.execute(
             select_core(func.count()).select_from(_PE).where(_PE.c.settled_at.is_(None))).scalar()
         return int(count or 0)
+
+    def adopt_legacy(self, channel: str, scope: str) -> int:
+        """Ids stored before events were namespaced by bot (a bare update id, a Zalo message id or
+        content hash) move into `scope`, so a late redelivery of one is still recognised."""
+        legacy = or_(~_PE.c.event_id.like("%:%"), _PE.c.event_id.like("h:%"))
+        result = self.session.execute(
+            update(_PE).where(_PE.c.channel == channel, legacy)
+            .values(event_id=func.substr(literal(f"{scope}:") + _PE.c.event_id, 1, 64))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class OutboxRepository(_Repo):

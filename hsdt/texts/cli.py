@@ -27,3 +27,28 @@ HELP_TERMINAL = "trò chuyện trên terminal kể cả khi đã cấu hình kê
 HELP_DB = "cơ sở dữ liệu"
 HELP_DB_UPGRADE = "nâng cấp cấu trúc cơ sở dữ liệu (Alembic)"
 HELP_VERIFY = "kiểm tra chữ ký số của các tệp PDF"
+HELP_RUN_WEBHOOK = "nhận cập nhật Telegram qua webhook (như TELEGRAM_MODE=webhook) thay vì hỏi liên tục"
+HELP_WEBHOOK = "đăng ký hoặc gỡ webhook Telegram của bot"
+HELP_WEBHOOK_SET = "đăng ký UPLOAD_BASE_URL/telegram/webhook với mã bí mật TELEGRAM_WEBHOOK_SECRET"
+HELP_WEBHOOK_DELETE = "gỡ webhook (quay về chế độ hỏi liên tục)"
+HELP_WEBHOOK_INFO = "xem webhook đang đăng ký và số cập nhật đang chờ"
+HELP_WEBHOOK_DROP = "bỏ các cập nhật đang chờ"
+WEBHOOK_SET = "Đã đăng ký webhook {url}."
+WEBHOOK_DELETED = "Đã gỡ webhook; bot có thể chạy ở chế độ hỏi liên tục."
+WEBHOOK_INFO = "Webhook: {url} — {pending} cập nhật đang chờ{error}"
+WEBHOOK_NONE = "(chưa đăng ký)"
+WEBHOOK_LAST_ERROR = "; lỗi gần nhất: {error}"
+WEBHOOK_FAILED = "Telegram từ chối: {error}"
+RUN_REFUSED = "hsdt run: chưa chạy được vì cấu hình chưa đủ:"
+NEED_TELEGRAM_TOKEN = "cần TELEGRAM_BOT_TOKEN"
+NEED_WEBHOOK_SECRET = "TELEGRAM_MODE=webhook cần TELEGRAM_WEBHOOK_SECRET (mã bí mật kiểm tra ở mọi lần gọi)"
+NEED_WEBHOOK_URL = "TELEGRAM_MODE=webhook cần UPLOAD_BASE_URL (địa chỉ HTTPS công khai mà Telegram gọi tới)"
+NEED_POSTGRES = "WORKERS={workers} cần PostgreSQL: SQLite chỉ phục vụ một tiến trình"
+NEED_UPLOAD_SECRET = (
+    "WORKERS={workers} cần UPLOAD_SECRET: liên kết do một tiến trình ký phải mở được ở mọi tiến trình khác "
+    "(khoá ngẫu nhiên riêng của từng tiến trình thì không)"
+)
+NEED_TELEGRAM_WEBHOOK = (
+    "WORKERS={workers} cần TELEGRAM_MODE=webhook: hai tiến trình cùng hỏi một mã bot sẽ giành cập nhật của nhau (409)"
+)
+NEED_ZALO_WEBHOOK = "WORKERS={workers} cần ZALO_MODE=webhook: chế độ hỏi liên tục chỉ giữ thứ tự trong một tiến trình"

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from hsdt.bot.channels import bot_scope
 from hsdt.storage.models import Answer, ChatIdentity, Evidence, ProcessedEvent, Submission
 from tests.bot.test_telegram_e2e import BotProcess, db_rows, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
@@ -136,7 +137,7 @@ async def test_every_zalo_event_gets_an_answer(
     await say(zalo, "/menu", "Bạn muốn làm gì")
     assert sum(1 for m in zalo.messages(USER) if "cong-van.pdf" in m.text) == 1
     events = {e.event_id for e in db_rows(path, ProcessedEvent) if e.channel == "zalo"}
-    assert duplicate["message"]["message_id"] in events
+    assert f"{bot_scope(ZALO_TOKEN)}:{duplicate['message']['message_id']}" in events
 
 
 @pytest.fixture

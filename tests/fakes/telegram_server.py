@@ -18,6 +18,9 @@ Telegram behaviours reproduced on purpose, because a real bot must cope with the
 
 * unconfirmed updates are redelivered by every ``getUpdates`` until an ``offset`` above them confirms them;
 * a second concurrent ``getUpdates`` terminates the first one with 409 Conflict;
+* ``setWebhook`` (secret token checked like Telegram's) makes the server POST the updates to the URL
+  (``tests.fakes.telegram_webhook``: one chat at a time in order, redelivered until answered 200), and
+  ``getUpdates`` answers 409 while a webhook is set;
 * ``parse_mode`` text is parsed (HTML, MarkdownV2, Markdown); malformed markup is rejected with
   400 "can't parse entities" (e.g. ``<br>`` or an unescaped ``<`` in HTML, an unescaped ``.`` in MarkdownV2);
   ``SentMessage.text`` is the text as the user sees it, ``raw_text`` what the bot sent;
@@ -746,6 +749,9 @@ class FakeTelegramServer:
         self.downloads: list[str] = []  # file paths downloaded through /file/
         self.rejected_429 = 0
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_deliveries: list[Any] = []  # telegram_webhook.Delivery: (update_id, HTTP status)
+        self._pusher: Any = None  # telegram_webhook.WebhookPusher while a webhook is set
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}  # (scope json, language_code) -> commands
         self.menu_buttons: dict[int | None, JsonDict] = {}
 
@@ -831,6 +837,7 @@ class FakeTelegramServer:
     async def stop(self) -> None:
         self._closing = True
         self._notify()
+        await self._stop_pusher()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1612,20 +1619,49 @@ class FakeTelegramServer:
         self.webhook_url = ""
         if params.get("drop_pending_updates"):
             self._queue.clear()
+        await self._stop_pusher()
         return True
 
     async def _m_setWebhook(self, params: JsonDict) -> bool:
-        self.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        secret = params.get("secret_token")
+        if url and not url.startswith(("https://", "http://")):  # Telegram wants https; tests serve http
+            raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad_request("bad webhook: Secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = list(allowed) or None
         if params.get("drop_pending_updates"):
             self._queue.clear()
+        await self._stop_pusher()
+        self.webhook_url = url
+        self.webhook_secret = str(secret or "")
+        # A long poll still waiting ends (with 409 at its next look), as on Telegram.
+        self._poll_generation += 1
+        self._notify()
+        if url:
+            from tests.fakes.telegram_webhook import WebhookPusher
+
+            self._pusher = WebhookPusher(self, url, self.webhook_secret, int(params.get("max_connections") or 40))
+            self._pusher.start()
         return True
 
+    async def _stop_pusher(self) -> None:
+        if self._pusher is not None:
+            pusher, self._pusher = self._pusher, None
+            await pusher.stop()
+
     async def _m_getWebhookInfo(self, params: JsonDict) -> JsonDict:
-        return {
+        info: JsonDict = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._queue),
         }
+        if self._pusher is not None and self._pusher.last_error is not None:
+            info["last_error_message"] = self._pusher.last_error
+            info["last_error_date"] = self._pusher.last_error_date
+        return info
 
     @staticmethod
     def _commands_key(params: JsonDict) -> tuple[str, str]:

@@ -1,0 +1,74 @@
+"""Two deliverers on one PostgreSQL outbox (two workers, or a leader handing over while its sends
+finish): SKIP LOCKED claims mean no message goes out twice, and a dead deliverer's claim is freed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
+from hsdt.bot.telegram import TelegramSender
+from tests.fakes.telegram_server import FakeTelegramServer
+from tests.helpers import Clock
+from tests.reminders.test_delivery import (  # noqa: F401
+    CrashingSender,
+    pending,
+    principals_on_telegram,
+    queue_first_reminder,
+    received,
+    server,
+    telegram,
+)
+
+
+@pytest.fixture
+def engine(postgres_engine: Engine) -> Iterator[Engine]:
+    """PostgreSQL only: SQLite has one process and no row locks to skip."""
+    yield postgres_engine
+    with postgres_engine.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
+    with postgres_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+async def test_two_concurrent_deliverers_send_each_message_once(
+    engine: Engine, clock: Clock, codes: dict[str, str], server: FakeTelegramServer,  # noqa: F811
+    telegram: TelegramSender,  # noqa: F811
+) -> None:
+    chats = principals_on_telegram(engine, 30, clock())
+    assert queue_first_reminder(engine, clock) == 30
+    first, second = (OutboxDelivery(engine, {"telegram": telegram}, default_limits=ChannelLimits(200, 50),
+                                    clock=clock, concurrency=4) for _ in range(2))
+    one, two = await asyncio.gather(first.drain(), second.drain())
+    assert received(server, chats) == Counter({chat: 1 for chat in chats})
+    assert one.sent + two.sent == 30 and one.sent and two.sent, "both took part, neither sent a row twice"
+    assert one.skipped + two.skipped > 0, "each loaded rows the other had claimed"
+    assert not pending(engine)
+
+
+async def test_a_deliverer_that_dies_mid_send_frees_its_row_for_the_other(
+    engine: Engine, clock: Clock, codes: dict[str, str], server: FakeTelegramServer,  # noqa: F811
+    telegram: TelegramSender,  # noqa: F811
+) -> None:
+    chats = principals_on_telegram(engine, 4, clock())
+    queue_first_reminder(engine, clock)
+    stuck = CrashingSender(telegram, crash_before=1)  # sends one, then hangs in its second send
+    dying = OutboxDelivery(engine, {"telegram": stuck}, clock=clock, concurrency=1)
+    task = asyncio.create_task(dying.drain())
+    await asyncio.wait_for(stuck.crashed.wait(), timeout=30)
+    # While it hangs, its row stays claimed: the other deliverer sends everything else, not that one.
+    other = await OutboxDelivery(engine, {"telegram": telegram}, clock=clock, concurrency=2).drain()
+    assert other.sent == 2 and len(pending(engine)) == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await OutboxDelivery(engine, {"telegram": telegram}, clock=clock).drain()
+    assert received(server, chats) == Counter({chat: 1 for chat in chats})
+    assert not pending(engine)
