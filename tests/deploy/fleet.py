@@ -184,7 +184,7 @@ class Worker:
     """One `hsdt run` process in Zalo webhook mode behind the proxy."""
 
     def __init__(self, index: int, root: Path, database_url: str, zalo_base: str, proxy_url: str,
-                 trust_dir: Path, files_dir: Path) -> None:
+                 trust_dir: Path, files_dir: Path, workers: int) -> None:
         self.index = index
         self.port = free_port()
         self.workdir = root / f"worker{index}"
@@ -200,6 +200,7 @@ class Worker:
             UPLOAD_SECRET=UPLOAD_SECRET,
             FILES_DIR=str(files_dir),
             VERIFY_WORKERS="1",
+            WORKERS=str(workers),
             REMINDERS_ENABLED="false",
         )
 
@@ -238,7 +239,7 @@ class Fleet:
         self.proxy = Proxy(ports)
         files = root / "files"
         files.mkdir(parents=True, exist_ok=True)
-        self.workers = [Worker(i, root, database_url, zalo_base, self.proxy.base_url, trust_dir, files)
+        self.workers = [Worker(i, root, database_url, zalo_base, self.proxy.base_url, trust_dir, files, workers)
                         for i in range(workers)]
         for worker, port in zip(self.workers, ports, strict=True):
             worker.port = port
