@@ -38,6 +38,7 @@ from tests.deploy.fleet import (  # noqa: E402
     problems,
     repeated_replies,
     seed_principals,
+    zalo_webhook,
 )
 from tests.fakes.zalo_server import FakeZaloServer  # noqa: E402
 from tests.signatures.testpki import build_pki  # noqa: E402
@@ -56,7 +57,7 @@ async def run(workers: int, users: int, twice: float, trust_dir: Path, seed: int
     try:
         with tempfile.TemporaryDirectory(prefix="hsdt-bench-") as root:
             async with FakeZaloServer(ZALO_TOKEN) as zalo:
-                fleet = Fleet(Path(root), url, zalo.base_url, trust_dir, workers)
+                fleet = Fleet(Path(root), url, zalo_webhook(zalo.base_url), trust_dir, workers)
                 try:
                     await fleet.start()
                     traffic = Traffic()

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -35,6 +36,7 @@ from hsdt.scoring import default_rubric_path, load_rubric_text
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.bot.test_telegram_e2e import TOKEN as TELEGRAM_TOKEN
 from tests.bot.test_telegram_e2e import BotProcess
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer
@@ -42,7 +44,7 @@ from tests.fakes.zalo_server import FakeZaloServer
 NGINX = Path("/usr/sbin/nginx")
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "deploy" / "nginx" / "hsdt-locations.conf"
-WEBHOOK_SECRET = "fleet-webhook-secret-0123456789"
+WEBHOOK_SECRET = "fleet-webhook-secret-0123456789"  # valid for both platforms: letters, digits, "-"
 UPLOAD_SECRET = "fleet-upload-secret-0123456789abcdef"
 
 
@@ -180,10 +182,22 @@ http {{
 # --- the workers ----------------------------------------------------------------------------------
 
 
-class Worker:
-    """One `hsdt run` process in Zalo webhook mode behind the proxy."""
+def zalo_webhook(api_base: str) -> dict[str, str]:
+    """A worker's settings for Zalo in webhook mode (each worker registers the proxy's address)."""
+    return {"ZALO_BOT_TOKEN": ZALO_TOKEN, "ZALO_API_BASE": api_base, "ZALO_MODE": "webhook",
+            "ZALO_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
-    def __init__(self, index: int, root: Path, database_url: str, zalo_base: str, proxy_url: str,
+
+def telegram_webhook(api_base: str) -> dict[str, str]:
+    """A worker's settings for Telegram in webhook mode (registered once, by `hsdt webhook set`)."""
+    return {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_BASE": api_base, "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+
+class Worker:
+    """One `hsdt run` process behind the proxy, its channel in webhook mode."""
+
+    def __init__(self, index: int, root: Path, database_url: str, channel: dict[str, str], proxy_url: str,
                  trust_dir: Path, files_dir: Path, workers: int) -> None:
         self.index = index
         self.port = free_port()
@@ -192,16 +206,13 @@ class Worker:
         self.process: BotProcess = channel_bot(
             self.workdir, trust_dir, self.port,
             DATABASE_URL=database_url,
-            ZALO_BOT_TOKEN=ZALO_TOKEN,
-            ZALO_API_BASE=zalo_base,
-            ZALO_MODE="webhook",
-            ZALO_WEBHOOK_SECRET=WEBHOOK_SECRET,
             UPLOAD_BASE_URL=proxy_url,
             UPLOAD_SECRET=UPLOAD_SECRET,
             FILES_DIR=str(files_dir),
             VERIFY_WORKERS="1",
             WORKERS=str(workers),
             REMINDERS_ENABLED="false",
+            **channel,
         )
 
     def start(self) -> None:
@@ -234,16 +245,22 @@ class Worker:
 
 
 class Fleet:
-    def __init__(self, root: Path, database_url: str, zalo_base: str, trust_dir: Path, workers: int) -> None:
+    def __init__(self, root: Path, database_url: str, channel: dict[str, str], trust_dir: Path, workers: int) -> None:
         ports = [free_port() for _ in range(workers)]
         self.proxy = Proxy(ports)
         files = root / "files"
         files.mkdir(parents=True, exist_ok=True)
-        self.workers = [Worker(i, root, database_url, zalo_base, self.proxy.base_url, trust_dir, files, workers)
+        self.workers = [Worker(i, root, database_url, channel, self.proxy.base_url, trust_dir, files, workers)
                         for i in range(workers)]
         for worker, port in zip(self.workers, ports, strict=True):
             worker.port = port
             worker.process.env["WEB_PORT"] = str(port)
+
+    def command(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """An `hsdt` command with a worker's settings (e.g. `webhook set`, run once by the operator)."""
+        worker = self.workers[0].process
+        return subprocess.run([sys.executable, "-m", "hsdt.bot.cli", *args], cwd=worker.workdir, env=worker.env,
+                              capture_output=True, text=True, timeout=120)
 
     async def start(self) -> None:
         self.proxy.start()
@@ -340,6 +357,16 @@ async def drive_user(zalo: FakeZaloServer, engine: Engine, user_ref: str, code: 
 
 def problems(engine: Engine, zalo: FakeZaloServer, users: list[str]) -> list[str]:
     """Every way the run broke "each answer applied once, in its user's order, every reply delivered"."""
+    found = answer_problems(engine, len(users))
+    for ref in users:
+        shown = [m.text for m in zalo.messages(ref)]
+        found.extend(f"{ref}: no reply “{expected}”" for _, expected in STEPS
+                     if not any(expected in message for message in shown))
+    return found
+
+
+def answer_problems(engine: Engine, users: int) -> list[str]:
+    """Every way the answers broke "applied once, each under the question it was typed for"."""
     found: list[str] = []
     with UnitOfWork(engine) as uow:
         answers = list(uow.session.exec(select(Answer)).all())
@@ -347,8 +374,8 @@ def problems(engine: Engine, zalo: FakeZaloServer, users: list[str]) -> list[str
     by_school: dict[int, dict[str, Any]] = {}
     for answer in answers:
         by_school.setdefault(answer.school_id, {})[answer.criterion_id] = answer.value
-    if len(by_school) != len(users):
-        found.append(f"{len(by_school)} schools answered, {len(users)} expected")
+    if len(by_school) != users:
+        found.append(f"{len(by_school)} schools answered, {users} expected")
     for school, values in sorted(by_school.items()):
         if set(values) != ANSWERED or {k: values.get(k) for k in EXPECTED} != EXPECTED:
             found.append(f"school {school}: answers out of order or missing: {values}")
@@ -358,12 +385,8 @@ def problems(engine: Engine, zalo: FakeZaloServer, users: list[str]) -> list[str
         changes[key] = changes.get(key, 0) + 1
     found.extend(f"school {school} {criterion}: applied {n} times" for (school, criterion), n in
                  sorted(changes.items()) if n != 1)
-    if len(changes) != len(users) * len(ANSWERED):
-        found.append(f"{len(changes)} answers applied, {len(users) * len(ANSWERED)} expected")
-    for ref in users:
-        shown = [m.text for m in zalo.messages(ref)]
-        found.extend(f"{ref}: no reply “{expected}”" for _, expected in STEPS
-                     if not any(expected in message for message in shown))
+    if len(changes) != users * len(ANSWERED):
+        found.append(f"{len(changes)} answers applied, {users * len(ANSWERED)} expected")
     return found
 
 

@@ -29,6 +29,7 @@ from tests.deploy.fleet import (
     fresh_database,
     problems,
     seed_principals,
+    zalo_webhook,
 )
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.signatures.testpki import TestPKI, build_pki
@@ -68,7 +69,7 @@ async def test_three_workers_behind_nginx_apply_every_answer_once_in_order(
     tmp_path: Path, database: tuple[str, Engine, dict[str, str]], zalo: FakeZaloServer, pki: TestPKI
 ) -> None:
     url, engine, codes = database
-    fleet = Fleet(tmp_path, url, zalo.base_url, pki.trust_dir, WORKERS)
+    fleet = Fleet(tmp_path, url, zalo_webhook(zalo.base_url), pki.trust_dir, WORKERS)
     traffic = Traffic()
     users = {f"z{i}": codes[f"P{i}"] for i in range(USERS)}
     try:
