@@ -92,8 +92,10 @@ class WebhookPusher:
                 await response.read()
         except (aiohttp.ClientError, TimeoutError) as error:
             self.last_error = f"Connection failed: {type(error).__name__}"
-        finally:
-            self.server.webhook_deliveries.append(Delivery(queued.update_id, status))
+        except asyncio.CancelledError:  # the webhook changed: this attempt never happened
+            self._busy.discard(chat)
+            raise
+        self.server.webhook_deliveries.append(Delivery(queued.update_id, status))
         try:
             if status == 200:
                 queued.delivered = True
