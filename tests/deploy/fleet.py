@@ -227,7 +227,7 @@ class Worker:
     def log(self) -> str:
         return self.process.log.read_text(errors="replace") if self.process.log.exists() else ""
 
-    async def wait_ready(self, http: aiohttp.ClientSession, timeout: float = 90.0) -> None:
+    async def wait_ready(self, http: aiohttp.ClientSession, timeout: float = 240.0) -> None:
         """Until its /readyz says the database is there and migrated (the proxy may then send to it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
