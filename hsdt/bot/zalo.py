@@ -337,8 +337,9 @@ class ZaloChannel:
             return None
         name = event_name(update)
         message: dict[str, Any] = update.get("message") or {}
-        base = {"channel": CHANNEL, "user_ref": who.user_ref, "event_id": f"{self.scope}:{event_id_of(update)}"[:64],
-                "display_name": who.display_name}
+        base: dict[str, Any] = {"channel": CHANNEL, "user_ref": who.user_ref,
+                                "event_id": f"{self.scope}:{event_id_of(update)}"[:64],
+                                "display_name": who.display_name}
         file_event = name in FILE_EVENTS or name == "message.unsupported.received"
         if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
             text = str(message.get("text") or "")

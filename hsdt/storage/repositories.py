@@ -420,8 +420,8 @@ class EvidenceRepository(_Repo):
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.last_event_stream,
-           _STATE.c.last_event_seq)
+    select_core(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.last_event_stream,
+                _STATE.c.last_event_seq)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )

@@ -23,3 +23,15 @@ def test_env_example_values_load(monkeypatch, tmp_path: Path) -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.telegram_bot_token is None and settings.rubric is None
     assert settings.timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_run_refuses_what_a_second_worker_could_not_share() -> None:
+    lone = Settings(_env_file=None, telegram_bot_token="1:x")  # type: ignore[call-arg]
+    assert lone.run_problems() == []
+    crowd = Settings(_env_file=None, telegram_bot_token="1:x", workers=3)  # type: ignore[call-arg]
+    problems = "\n".join(crowd.run_problems())
+    assert "PostgreSQL" in problems and "UPLOAD_SECRET" in problems and "TELEGRAM_MODE=webhook" in problems
+    ready = Settings(_env_file=None, telegram_bot_token="1:x", workers=3,  # type: ignore[call-arg]
+                     database_url="postgresql+psycopg://db/hsdt", upload_secret="s" * 32, telegram_mode="webhook",
+                     telegram_webhook_secret="abc_DEF-123", upload_base_url="https://hsdt.example.gov.vn")
+    assert ready.run_problems() == []

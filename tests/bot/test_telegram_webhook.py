@@ -238,3 +238,27 @@ async def test_two_workers_behind_a_balancer_answer_every_update_once_in_order(
         assert any(d.status == 200 for d in server.webhook_deliveries)
     finally:
         await proxy.stop()
+
+
+async def test_the_operator_registers_and_removes_the_webhook(
+    server: FakeTelegramServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hsdt.bot.cli import build_parser
+    from hsdt.bot.cli_webhook import cmd_webhook
+    from hsdt.bot.settings import Settings
+
+    base = {"telegram_bot_token": TOKEN, "telegram_api_base": server.base_url,
+            "upload_base_url": "https://hsdt.example.gov.vn/"}
+    settings = Settings(_env_file=None, telegram_webhook_secret=SECRET, **base)  # type: ignore[call-arg]
+
+    def run(*argv: str, with_settings: Settings = settings) -> int:
+        return int(cmd_webhook(build_parser().parse_args(["webhook", *argv]), with_settings))
+
+    unsafe = Settings(_env_file=None, **base)  # type: ignore[call-arg]
+    assert await asyncio.to_thread(run, "set", with_settings=unsafe) == 2 and server.webhook_url == ""
+    assert "TELEGRAM_WEBHOOK_SECRET" in capsys.readouterr().err
+    assert await asyncio.to_thread(run, "set") == 0
+    assert server.webhook_url == "https://hsdt.example.gov.vn/telegram/webhook" and server.webhook_secret == SECRET
+    assert await asyncio.to_thread(run, "info") == 0
+    assert "https://hsdt.example.gov.vn/telegram/webhook" in capsys.readouterr().out
+    assert await asyncio.to_thread(run, "delete") == 0 and server.webhook_url == ""
