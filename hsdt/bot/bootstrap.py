@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from hsdt.bot.channels import ChannelSender
+from hsdt.bot.logs import configure as configure_logs
+from hsdt.bot.metrics import MeteredChecker, Metrics
 from hsdt.bot.redaction import redact_secrets
 from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import UploadLinks, load_secret, public_base_url
@@ -52,6 +54,7 @@ class App:
     # One-time links to files a chat cannot carry (Zalo's documents, Telegram's oversized files).
     downloads: Downloads | None = None
     telegram: TelegramChannel | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     zalo: ZaloChannel | None = None
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
     senders: dict[str, ChannelSender] = field(default_factory=dict)
@@ -69,7 +72,8 @@ class App:
         settings = self.settings
         limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
         return OutboxDelivery(self.engine, self.senders, default_limits=limits,
-                              concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s)
+                              concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
+                              on_sent=self.metrics.observe_outbox_sent)
 
     async def aclose(self) -> None:
         """The channel clients' HTTP sessions (inside the event loop)."""
@@ -218,11 +222,8 @@ def build(
 ) -> App:
     settings = settings or Settings()
     private_dir(settings.data_dir)
-    logging.basicConfig(
-        filename=str(settings.data_dir / "hsdt.log") if log_to_file else None,
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logs(settings.log_level, settings.log_format,
+                   settings.data_dir / "hsdt.log" if log_to_file else None)
     # Alembic narrates every plugin it loads at INFO.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     redact_secrets(*_secrets(settings, None))
@@ -234,8 +235,13 @@ def build(
         # Evidence checked under other trust roots is re-verified before anyone sees its points.
         recheck_if_trust_changed(settings, engine, checker)
     private_dir(settings.files_dir)
+    metrics = Metrics()
+    if checker is not None:
+        checker = MeteredChecker(checker, metrics)
     dispatcher = make_dispatcher(settings, engine, checker, RubricCache())
+    dispatcher.on_handled = metrics.observe_event
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))
-    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links)
+    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links,
+              metrics=metrics)
     return wire_channels(app)

@@ -35,6 +35,7 @@ from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater, SendR
 from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
 from hsdt.storage.keys import stored_id
+from hsdt.storage.models import OutboxMessage
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -87,6 +88,7 @@ class OutboxDelivery:
         batch: int = 500,
         max_attempts: int = 5,
         poll_s: float = 2.0,
+        on_sent: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.senders = senders
@@ -97,6 +99,8 @@ class OutboxDelivery:
         self.max_attempts = max_attempts
         self.poll_s = poll_s
         self.stats = DeliveryStats()
+        # Told the kind of each row marked sent (the process's metrics).
+        self.on_sent = on_sent
         limits = limits or {}
         self._global = {ch: RateLimiter(limits.get(ch, default_limits).global_per_s) for ch in senders}
         self._per_chat = {ch: KeyedRateLimiter(limits.get(ch, default_limits).per_chat_per_s) for ch in senders}
@@ -257,6 +261,8 @@ class OutboxDelivery:
         if delivered:
             await asyncio.to_thread(self._mark_sent, job.row_id, claim)
             self.stats.sent += 1
+            if self.on_sent is not None:
+                self.on_sent(job.kind)
         elif errors:
             self.stats.errors += 1
             await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0], claim)

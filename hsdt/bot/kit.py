@@ -24,6 +24,7 @@ from typing import Generic, Protocol, TypeVar
 from hsdt.bot.channels import RetryLater, SendRefused
 from hsdt.events import FileTooLarge, Reply
 from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.logcontext import event_scope
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -252,6 +253,10 @@ class ReplyDelivery(Generic[H]):
 
     async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
         """Send one committed turn (in the caller's user queue) and confirm it."""
+        with event_scope(self.channel, event_id):  # the lines logged while sending name the event
+            await self._send(event_id, user_ref, replies, first, hint)
+
+    async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
         done = 0
 
         def progress(at: int, count: int) -> None:  # `count` replies of the batch that started at `at`

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     rubric: Path | None = Field(default=None, description="Rubric YAML; None means the packaged default.")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line (production); text: plain lines."
+    )
 
     data_dir: Path = Path("data")
     files_dir: Path = Path("data/files")

@@ -73,6 +73,7 @@ class WebConfig:
 
 
 CONFIG = web.AppKey("config", WebConfig)
+APP = web.AppKey("app", App)
 
 
 class PageError(Exception):
@@ -460,7 +461,43 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
 
 
 async def _health(request: web.Request) -> web.Response:
+    """The process is up and its event loop answers (a liveness probe: restart it when this fails)."""
     return web.json_response({"ok": True})
+
+
+READY_TIMEOUT_S = 5.0
+
+
+def _readiness(app: App) -> dict[str, object]:
+    from hsdt.storage.db import current_revision, head_revision
+
+    current, head = current_revision(app.engine), head_revision(app.engine)
+    return {"ok": current == head, "database": "reachable", "migration": current, "head": head}
+
+
+async def _ready(request: web.Request) -> web.Response:
+    """The database answers and its schema is at this code's migration head (a readiness probe: the
+    proxy sends no traffic to a worker that says no). 503 otherwise, with the reason."""
+    app = request.app[APP]
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            state = await asyncio.to_thread(_readiness, app)
+    except Exception as error:  # unreachable, refused, timed out: not ready, whatever the cause
+        log.warning("readiness check failed: %r", error)
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    return web.json_response(state, status=200 if state["ok"] else 503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    app = request.app[APP]
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await asyncio.to_thread(app.metrics.refresh, app.engine)
+    except Exception as error:  # the counters of this process are still worth serving
+        log.warning("metrics: the database gauges could not be read: %r", error)
+    from hsdt.bot.metrics import CONTENT_TYPE
+
+    return web.Response(body=app.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
 
 @web.middleware
@@ -494,6 +531,8 @@ def _telegram_routes(web_app: web.Application, app: App, config: WebConfig) -> N
 
 def _health_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
     web_app.router.add_get("/healthz", _health)
+    web_app.router.add_get("/readyz", _ready)
+    web_app.router.add_get("/metrics", _metrics)
 
 
 def _download_routes(web_app: web.Application, app: App, config: WebConfig) -> None:
@@ -514,6 +553,7 @@ def make_web_app(app: App, config: WebConfig) -> web.Application:
     # The page streams multipart itself with its own caps; client_max_size only bounds other bodies.
     web_app = web.Application(client_max_size=1024 * 1024, middlewares=[_never_500])
     web_app[CONFIG] = config
+    web_app[APP] = app
     for register in ROUTES:
         register(web_app, app, config)
     mount_dashboard(web_app, app, config.clock)

@@ -8,8 +8,11 @@ redelivered event is never applied again: it gets back the stored replies not ye
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
+import functools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +31,7 @@ from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
+from hsdt.logcontext import event_scope
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.locks import lock_chat
@@ -88,6 +92,8 @@ class PendingReplies:
 
 # Told, after the confirmation committed, which reply each user has actually been shown.
 DeliveredFn = Callable[[int, Reply], None]
+# Told what each event came to and how long it took (seconds), for the process's metrics.
+HandledFn = Callable[[Incoming, Handled, float], None]
 
 
 class _UserLocks:
@@ -135,6 +141,7 @@ class Dispatcher:
         self.tz = ZoneInfo(config.timezone)
         self.hooks: dict[str, ChannelHooks] = {}
         self.on_delivered: DeliveredFn | None = None
+        self.on_handled: HandledFn | None = None
         self._locks = _UserLocks()
         # SQLite has one writer: threads queueing on its file lock sleep in its busy handler, so one
         # thread does all transactions. PostgreSQL takes concurrent transactions.
@@ -152,7 +159,10 @@ class Dispatcher:
         return len(self._locks)
 
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        # The executor does not carry the caller's context: hand it over, so the event id reaches
+        # every line logged inside the transaction.
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     # --- events ------------------------------------------------------------------------------------
 
@@ -170,7 +180,15 @@ class Dispatcher:
                 if checked is not None and checked.path is not None:
                     checked.path.unlink(missing_ok=True)
 
-        return await self._locks.run((event.channel, event.user_ref), work)
+        with event_scope(event.channel, event.event_id):
+            started = time.perf_counter()
+            handled = await self._locks.run((event.channel, event.user_ref), work)
+            if self.on_handled is not None:
+                try:
+                    self.on_handled(event, handled, time.perf_counter() - started)
+                except Exception:
+                    log.exception("the handled-event observer failed")
+            return handled
 
     async def handle(self, event: Incoming) -> list[Reply]:
         return (await self.process(event)).replies
@@ -262,6 +280,9 @@ class Dispatcher:
         """Record what the platform confirmed, and the last question each user was actually shown (a typed
         answer means that question); then tell `on_delivered` what each user was shown."""
         shown: list[tuple[int, Reply]] = []
+        # Rows are locked in one order (events by key, users by id): two workers confirming the same
+        # redelivered turn at once wait for each other instead of deadlocking.
+        receipts = sorted(receipts, key=lambda r: (r.channel, r.event_id))
         with UnitOfWork(self.engine) as uow:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
@@ -277,7 +298,7 @@ class Dispatcher:
                 for record in seen.replies[:receipt.sent]:
                     if record.get("screen"):
                         screens[(receipt.channel, seen.user_ref)] = record["screen"]
-            for (channel, user_ref), screen in screens.items():
+            for (channel, user_ref), screen in sorted(screens.items()):  # one lock order on every worker
                 uow.conversations.mark_shown_to(channel, user_ref, screen)
             if self.on_delivered is not None:
                 for receipt in receipts:

@@ -577,6 +577,12 @@ class EventRepository(_Repo):
         rows = self.session.execute(query.order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)).all()
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
+    def unsettled_count(self) -> int:
+        """Turns committed whose replies are not all confirmed sent, every channel (a metric)."""
+        count = self.session.execute(
+            select_core(func.count()).select_from(_PE).where(_PE.c.settled_at.is_(None))).scalar()
+        return int(count or 0)
+
     def adopt_legacy(self, channel: str, scope: str) -> int:
         """Ids stored before events were namespaced by bot (a bare update id, a Zalo message id or
         content hash) move into `scope`, so a late redelivery of one is still recognised."""
@@ -646,6 +652,17 @@ class OutboxRepository(_Repo):
             .where(col(OutboxMessage.id) == row_id)
             .values(attempts=attempts, last_error=reason, not_before=not_before)
         )
+
+
+    def depth(self, now: datetime) -> int:
+        """Rows due and neither sent nor given up (a metric)."""
+        count = self.session.execute(
+            select_core(func.count()).select_from(OutboxMessage).where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.failed_at).is_(None),
+                col(OutboxMessage.not_before) <= now,
+            )).scalar()
+        return int(count or 0)
 
 
 def ids(rows: Iterable[Any]) -> list[int]:
