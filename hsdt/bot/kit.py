@@ -149,12 +149,18 @@ async def stream_to_file(chunks: AsyncIterator[bytes], dest: Path, max_bytes: in
 # --- sending the committed replies ------------------------------------------------------------------
 
 
-class TurnSender(Protocol[H]):
-    """A channel's rendering of one turn. Calls `progress(n)` each time the first `n` replies of the
-    list are on the platform; raises RetryLater or SendRefused. `hint` is what the channel knows about
-    the turn (the pressed message to edit); it is None when the turn is sent again."""
+# progress(n, ref): the first n replies are on the platform, the n-th in the message `ref` (when the
+# channel can address its messages again, to edit them).
+Progress = Callable[..., None]
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
+
+class TurnSender(Protocol[H]):
+    """A channel's rendering of one turn. Calls `progress(n)` (or `progress(n, ref)`) each time the
+    first `n` replies of the list are on the platform; raises RetryLater or SendRefused. `hint` is
+    what the channel knows about the turn (the pressed message to edit); it is None when the turn is
+    sent again."""
+
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
                         hint: H | None) -> None: ...
 
 
@@ -248,17 +254,21 @@ class ReplyDelivery(Generic[H]):
     async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
         """Send one committed turn (in the caller's user queue) and confirm it."""
         done = 0
+        refs: dict[int, str] = {}
 
-        def progress(count: int) -> None:
+        def progress(count: int, ref: str | int | None = None) -> None:
             nonlocal done
             done = max(done, count)
+            if ref is not None and count > 0:
+                refs[first + count - 1] = str(ref)
 
         error: str | None = None
         unknown = 0
         delays = self.backoff.delays()
         while done < len(replies):
             try:
-                await self.sender.send_turn(user_ref, replies[done:], lambda n, at=done: progress(at + n), hint)
+                await self.sender.send_turn(user_ref, replies[done:],
+                                           lambda n, ref=None, at=done: progress(at + n, ref), hint)
                 done = len(replies)
             except RetryLater as failure:
                 wait = failure.retry_after if failure.retry_after is not None else await anext(delays)
@@ -284,7 +294,7 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error)
+        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, refs=refs)
         if any(reply.screen for reply in replies[:done]):
             # The user now sees a question: that must be on record before their next message is
             # handled (this runs in their queue), or a typed answer would be read against the old one.

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +73,9 @@ class Receipt:
     sent: int
     settled: bool
     error: str | None = None
+    # The channel's reference of the message each reply ended in, by its index in the stored list
+    # (what a later reply that `replaces` a screen edits).
+    refs: Mapping[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,8 @@ class Dispatcher:
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
         )
-        replies = self.router.route(ctx)
+        replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
+                   for reply in self.router.route(ctx)]
         ctx.save_assessments()
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
         return replies
@@ -254,7 +258,7 @@ class Dispatcher:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
                                    self.clock() if receipt.settled else None, receipt.error)
-            screens: dict[int, str] = {}
+            screens: dict[int, tuple[str, str | None]] = {}
             for receipt in receipts:
                 if receipt.sent <= 0:
                     continue
@@ -262,11 +266,13 @@ class Dispatcher:
                 identity = uow.identities.find(receipt.channel, seen.user_ref) if seen and seen.user_ref else None
                 if seen is None or identity is None:
                     continue
-                for record in seen.replies[:receipt.sent]:
+                for index, record in enumerate(seen.replies[:receipt.sent]):
                     if record.get("screen"):
-                        screens[identity.user_id] = record["screen"]
-            for user_id, screen in screens.items():
-                uow.conversations.mark_shown(user_id, screen)
+                        ref = receipt.refs.get(index)
+                        screens[identity.user_id] = (record["screen"],
+                                                     f"{receipt.channel}:{ref}" if ref is not None else None)
+            for user_id, (screen, ref) in screens.items():
+                uow.conversations.mark_shown(user_id, screen, ref)
             if self.on_delivered is not None:
                 for receipt in receipts:
                     seen = uow.events.stored(receipt.channel, receipt.event_id)
@@ -368,6 +374,14 @@ class Dispatcher:
             if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
                 return None
             return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
+
+
+def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, channel: str) -> Reply:
+    """The reply with the message it edits, when it replaces the screen this channel last showed."""
+    if reply.replaces is None or reply.replaces != shown_screen or shown_ref is None:
+        return reply
+    where, _, ref = shown_ref.partition(":")
+    return dataclasses.replace(reply, edit_ref=ref) if where == channel and ref else reply
 
 
 def _duplicate(seen: StoredEvent) -> Handled:

@@ -252,6 +252,9 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = _ts()
     # The screen key (`Reply.screen`) of the last reply the channel delivered to the user.
     shown_screen: str | None = Field(default=None, max_length=64)
+    # Where that screen is shown ("telegram:4711"): a channel that edits messages changes it in place
+    # when the screen is answered (`Reply.replaces`).
+    shown_ref: str | None = Field(default=None, max_length=84)
 
 
 class ProcessedEvent(SQLModel, table=True):

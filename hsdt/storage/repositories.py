@@ -420,7 +420,7 @@ class EvidenceRepository(_Repo):
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen)
+    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.shown_ref)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )
@@ -443,6 +443,7 @@ class StoredState:
     version: int
     shown_screen: str | None
     new: bool = False
+    shown_ref: str | None = None
 
 
 class ConversationRepository(_Repo):
@@ -453,7 +454,7 @@ class ConversationRepository(_Repo):
         row = self.session.connection().execute(_STATE_FOR_UPDATE, {"user_id": user_id}).first()
         if row is None:
             return StoredState(user_id, "idle", {}, 0, None, new=True)
-        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen)
+        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen, shown_ref=row.shown_ref)
 
     def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
         values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now}
@@ -464,9 +465,9 @@ class ConversationRepository(_Repo):
             self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
         state.flow, state.data, state.version = flow, data, state.version + 1
 
-    def mark_shown(self, user_id: int, screen: str) -> None:
+    def mark_shown(self, user_id: int, screen: str, ref: str | None = None) -> None:
         self.session.connection().execute(
-            update(_STATE).where(_STATE.c.user_id == user_id).values(shown_screen=screen)
+            update(_STATE).where(_STATE.c.user_id == user_id).values(shown_screen=screen, shown_ref=ref)
         )
 
 
