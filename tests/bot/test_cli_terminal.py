@@ -57,7 +57,7 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.
     assert "[a] ⬅️ Quay lại" in out
-    assert "Đã lưu câu D1: 100%" in out
+    assert "✔️ D1." in out and "100% — 8 điểm" in out
     # Everything at full marks except E1 (no file sent): 100 - 6 = 94.
     assert "Đã nộp bài tự đánh giá của Trường Mầm non Hoa Sen" in out
     assert "Tổng điểm: 94/100 — Xếp loại: Tốt" in out

@@ -73,9 +73,13 @@ def test_evidence_scoring_all_some_none(
     checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
+    question = chat.screen[-1].screen
     chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
-    assert "✅ Hợp lệ" in chat.text and "Đã lưu tệp làm minh chứng cho câu E1" in chat.text
-    assert "Câu 10/12" in chat.text
+    # The question becomes one line pointing below, where one status message lists the files.
+    note, status = chat.replies
+    assert note.replaces == question and not note.buttons and "bên dưới" in note.text
+    assert status.screen == question and status.replaces is None and status.buttons
+    assert "✅ Hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "Đã nhận 1 tệp" in status.text
 
     def e1() -> tuple[dict, float]:
         with UnitOfWork(engine) as uow:
@@ -84,7 +88,11 @@ def test_evidence_scoring_all_some_none(
 
     assert e1() == ({"valid": 1, "total": 1}, 6)
     chat.upload(pdfs["modified"], name="bi-sua.pdf")
-    assert "❌ Không hợp lệ" in chat.text
+    # The next file updates that status message in place.
+    [status] = chat.replies
+    assert status.replaces == question and status.screen == question
+    assert "❌ Không hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "⚠️ bi-sua.pdf" in status.text
+    assert status.text.count("Không hợp lệ") == 1  # the newest verdict once, not the same sentence three times
     assert e1() == ({"valid": 1, "total": 2}, 3)
     with UnitOfWork(engine) as uow:
         rows = uow.session.exec(select(Evidence)).all()
@@ -101,7 +109,7 @@ def test_errors_are_explained_and_not_stored(
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.upload(pdfs["not_pdf"])
-    assert "bang.xlsx" in chat.text and "Câu 10/12" in chat.text
+    assert "bang.xlsx" in chat.text and "Minh chứng câu E1" in chat.text
     big = tmp_path / "lon.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"0" * 300_000)
     chat.upload(big)
