@@ -186,7 +186,8 @@ def _numbered_label(label: str, number: int) -> str:
 
 
 def numbered(text: str, markup: InlineKeyboardMarkup | None) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Buttons whose label a phone would cut become numbers; their full labels go in the text."""
+    """Buttons whose label a phone would cut become numbers, their full labels in the text. A number
+    is the button's place in its list (the options of a question: the number one may type)."""
 
     def cut(button: InlineKeyboardButton) -> bool:
         return len(button.text) > LABEL_VISIBLE and button.callback_data is not None
@@ -194,23 +195,29 @@ def numbered(text: str, markup: InlineKeyboardMarkup | None) -> tuple[str, Inlin
     if markup is None or not any(cut(b) for row in markup.inline_keyboard for b in row):
         return text, markup
     lines: list[str] = []
-
-    def number(button: InlineKeyboardButton) -> InlineKeyboardButton:
-        if not cut(button):
-            return button
-        lines.append(f"{len(lines) + 1}. {button.text}")
-        return button.model_copy(update={"text": _numbered_label(button.text, len(lines))})
-
     rows: list[list[InlineKeyboardButton]] = []
-    run: list[InlineKeyboardButton] = []  # consecutive rows of one long button each share rows of numbers
+    numbers: list[InlineKeyboardButton] = []  # the numbered buttons of one list share rows
+    place = 0  # the button's place in the current list of one-button rows
+
+    def flush() -> None:
+        rows.extend(numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW))
+        numbers.clear()
+
     for row in markup.inline_keyboard:
-        if len(row) == 1 and cut(row[0]):
-            run.append(number(row[0]))
+        if len(row) != 1:
+            flush()
+            place = 0
+            rows.append(row)
             continue
-        rows += [run[i:i + _NUMBERS_PER_ROW] for i in range(0, len(run), _NUMBERS_PER_ROW)]
-        run = []
-        rows.append([number(b) for b in row])
-    rows += [run[i:i + _NUMBERS_PER_ROW] for i in range(0, len(run), _NUMBERS_PER_ROW)]
+        place += 1
+        button = row[0]
+        if cut(button):
+            lines.append(f"{place}. {button.text}")
+            numbers.append(button.model_copy(update={"text": _numbered_label(button.text, place)}))
+        else:
+            flush()
+            rows.append(row)
+    flush()
     return text + "\n\n" + "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -337,7 +337,9 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
-            return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
+            # Within a line that goes on ("… hợp lệ — 6 điểm"): without its closing full stop.
+            return messages.SA_EVIDENCE_SO_FAR.format(
+                total=value.get("total", 0), valid=value.get("valid", 0)).rstrip(".")
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
