@@ -104,6 +104,20 @@ def test_evidence_scoring_all_some_none(
     assert "Câu 11/12" in chat.text
 
 
+def test_a_file_at_a_question_that_takes_none_gets_its_verdict_and_the_question(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine
+) -> None:
+    chat = at_e1(checking_dispatcher, codes)
+    chat.press("Xong")
+    assert "Câu 11/12" in chat.text
+    chat.upload(pdfs["with_seal"], name="cong-van.pdf")
+    [reply] = chat.replies
+    assert "cong-van.pdf" in reply.text and "✅ Hợp lệ" in reply.text and "không lưu làm minh chứng" in reply.text
+    assert "Câu 11/12" in reply.text and reply.buttons and reply.screen is not None
+    with UnitOfWork(engine) as uow:
+        assert uow.session.exec(select(Evidence)).all() == []
+
+
 def test_errors_are_explained_and_not_stored(
     checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
 ) -> None:
