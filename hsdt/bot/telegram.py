@@ -186,38 +186,38 @@ def _numbered_label(label: str, number: int) -> str:
 
 
 def numbered(text: str, markup: InlineKeyboardMarkup | None) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Buttons whose label a phone would cut become numbers, their full labels in the text. A number
-    is the button's place in its list (the options of a question: the number one may type)."""
+    """In a list of buttons (consecutive one-button rows: a question's options), labels a phone would
+    cut become numbers, the button's place in the list (the number one may type), and the full
+    labels go in the text. A button alone in its row keeps its label."""
 
     def cut(button: InlineKeyboardButton) -> bool:
         return len(button.text) > LABEL_VISIBLE and button.callback_data is not None
 
-    if markup is None or not any(cut(b) for row in markup.inline_keyboard for b in row):
+    groups: list[list[list[InlineKeyboardButton]]] = []  # runs of one-button rows; other rows alone
+    for row in markup.inline_keyboard if markup is not None else []:
+        if len(row) == 1 and groups and len(groups[-1][-1]) == 1:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    lists = [g for g in groups if len(g) > 1 and len(g[0]) == 1 and any(cut(r[0]) for r in g)]
+    if markup is None or not lists:
         return text, markup
     lines: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
-    numbers: list[InlineKeyboardButton] = []  # the numbered buttons of one list share rows
-    place = 0  # the button's place in the current list of one-button rows
-
-    def flush() -> None:
-        rows.extend(numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW))
-        numbers.clear()
-
-    for row in markup.inline_keyboard:
-        if len(row) != 1:
-            flush()
-            place = 0
-            rows.append(row)
+    for group in groups:
+        if group not in lists:
+            rows += group
             continue
-        place += 1
-        button = row[0]
-        if cut(button):
-            lines.append(f"{place}. {button.text}")
-            numbers.append(button.model_copy(update={"text": _numbered_label(button.text, place)}))
-        else:
-            flush()
-            rows.append(row)
-    flush()
+        numbers: list[InlineKeyboardButton] = []  # the numbered buttons of the list share rows
+        for place, (button,) in enumerate(group, start=1):
+            if cut(button):
+                lines.append(f"{place}. {button.text}")
+                numbers.append(button.model_copy(update={"text": _numbered_label(button.text, place)}))
+                continue
+            rows += [numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW)]
+            numbers = []
+            rows.append([button])
+        rows += [numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW)]
     return text + "\n\n" + "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -36,3 +36,8 @@ def test_long_labels_become_their_place_in_the_list_with_the_full_text_in_the_me
     assert all(len(label) <= LABEL_VISIBLE for row in _labels(shown) for label in row)
     assert [b.callback_data for b in shown.inline_keyboard[2]] == [b.callback_data for r in markup.inline_keyboard[2:4]
                                                                     for b in r]
+
+
+def test_a_button_alone_in_its_row_keeps_its_label() -> None:
+    markup = _markup(("✅ Đồng ý điểm của trường (6,67) và hơn thế",), ("⬅️ Quay lại", "⏭ Bỏ qua"))
+    assert numbered("Câu 1/11", markup) == ("Câu 1/11", markup)
