@@ -337,7 +337,7 @@ class TelegramSender:
                                    dispatcher, downloads)  # type: ignore[arg-type]
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        await self.turns.send_turn(external_id, replies, lambda _n: None, None)
+        await self.turns.send_turn(external_id, replies, lambda *_: None, None)
 
 
 # --- polling -------------------------------------------------------------------------------------------
