@@ -420,7 +420,7 @@ class EvidenceRepository(_Repo):
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.shown_ref)
+    select_core(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.shown_ref)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )

@@ -183,7 +183,7 @@ class Questionnaire(ABC, Generic[S]):
     def nav_rows(self, help_hidden: bool = False) -> list[tuple[Button, ...]]:
         """Back / skip, then the question list / review: the same four everywhere (and the
         instructions button when they are not on the screen)."""
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(messages.BTN_BACK, self.nav(Step.BACK)), Button(messages.BTN_SKIP, self.nav(Step.SKIP))),
             (Button(messages.BTN_LIST, self.nav(Step.LIST)), Button(messages.BTN_REVIEW, self.nav(Step.REVIEW))),
         ]
