@@ -131,6 +131,12 @@ class Reply:
     upload: str | None = None
     # Which screen this is (e.g. the question shown), for `Dispatcher.mark_shown` once delivered.
     screen: str | None = None
+    # The screen this reply takes the place of (the question just answered): a channel that can edit
+    # messages changes that message into this one instead of sending a new one.
+    replaces: str | None = None
+    # Set by the dispatcher, not by handlers: the channel's own reference of the message showing
+    # `replaces` (stored with the reply, so a redelivery edits the same message).
+    edit_ref: str | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -35,6 +35,8 @@ class ChatDriver:
         self.user_ref = user_ref
         self.channel = channel
         self.replies: list[Reply] = []
+        # The last turn that showed buttons: a short correction leaves that screen usable above it.
+        self.screen: list[Reply] = []
         self.last_event: Incoming | None = None
 
     def _event(self, kind: Kind, **fields: object) -> Incoming:
@@ -49,7 +51,12 @@ class ChatDriver:
     def deliver(self, event: Incoming) -> list[Reply]:
         self.last_event = event
         self.replies = self.dispatcher.handle_sync(event)
+        self._remember()
         return self.replies
+
+    def _remember(self) -> None:
+        if any(reply.buttons for reply in self.replies):
+            self.screen = self.replies
 
     def send(self, text: str) -> list[Reply]:
         kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
@@ -62,11 +69,11 @@ class ChatDriver:
         return self.press_action(self.button(label_part))
 
     def button(self, label_part: str) -> str:
-        for reply in reversed(self.replies):
+        for reply in [*reversed(self.replies), *reversed(self.screen)]:
             for button in reply.flat_buttons:
                 if label_part.lower() in button.label.lower():
                     return button.action
-        shown = [b.label for r in self.replies for b in r.flat_buttons]
+        shown = [b.label for r in [*self.replies, *self.screen] for b in r.flat_buttons]
         raise AssertionError(f"no button with {label_part!r}; buttons shown: {shown}")
 
     def photo(self) -> list[Reply]:
@@ -84,6 +91,7 @@ class ChatDriver:
         event = self._event(Kind.DOCUMENT, file=ref)
         self.last_event = event
         self.replies = asyncio.run(self.dispatcher.handle(event))
+        self._remember()
         return self.replies
 
     @property

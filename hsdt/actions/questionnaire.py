@@ -20,6 +20,7 @@ class Step(StrEnum):
     SUBMIT = "sub"
     CONFIRM = "ok"
     CANCEL_SUBMIT = "no"
+    HELP = "h"
 
 
 @dataclass(frozen=True)

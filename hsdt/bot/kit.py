@@ -151,12 +151,18 @@ async def stream_to_file(chunks: AsyncIterator[bytes], dest: Path, max_bytes: in
 # --- sending the committed replies ------------------------------------------------------------------
 
 
-class TurnSender(Protocol[H]):
-    """A channel's rendering of one turn. Calls `progress(n)` each time the first `n` replies of the
-    list are on the platform; raises RetryLater or SendRefused. `hint` is what the channel knows about
-    the turn (the pressed message to edit); it is None when the turn is sent again."""
+# progress(n, ref): the first n replies are on the platform, the n-th in the message `ref` (when the
+# channel can address its messages again, to edit them).
+Progress = Callable[..., None]
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
+
+class TurnSender(Protocol[H]):
+    """A channel's rendering of one turn. Calls `progress(n)` (or `progress(n, ref)`) each time the
+    first `n` replies of the list are on the platform; raises RetryLater or SendRefused. `hint` is
+    what the channel knows about the turn (the pressed message to edit); it is None when the turn is
+    sent again."""
+
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
                         hint: H | None) -> None: ...
 
 
@@ -258,10 +264,14 @@ class ReplyDelivery(Generic[H]):
 
     async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
         done = 0
+        refs: dict[int, str] = {}
 
-        def progress(at: int, count: int) -> None:  # `count` replies of the batch that started at `at`
+        def progress(at: int, count: int, ref: str | int | None = None) -> None:
+            # `count` replies of the batch that started at `at`; `ref` the message the last one is in
             nonlocal done
             done = max(done, at + count)
+            if ref is not None and count > 0:
+                refs[first + at + count - 1] = str(ref)
 
         error: str | None = None
         unknown = 0
@@ -294,7 +304,7 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error)
+        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, refs=refs)
         if any(reply.screen for reply in replies[:done]):
             # The user now sees a question: that must be on record before their next message is
             # handled (this runs in their queue), or a typed answer would be read against the old one.

@@ -58,7 +58,7 @@ from aiogram.types import (
 
 from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
 from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Downloads
-from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
+from hsdt.bot.kit import Progress, ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.events import Attachment, FileRef, FileTooLarge, Handled, Incoming, Kind, Origin, Reply
@@ -196,6 +196,53 @@ def keyboard(reply: Reply, upload_url: str | None = None) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
+# About this many characters of a button label show on a phone; a longer one is cut mid-word.
+LABEL_VISIBLE = 30
+_NUMBERS_PER_ROW = 4
+
+
+def _numbered_label(label: str, number: int) -> str:
+    """The number, after the label's leading mark ("☑️ …" stays "☑️ 2") so a ticked box still shows."""
+    head, _, rest = label.partition(" ")
+    return f"{head} {number}" if rest and head and not any(ch.isalnum() for ch in head) else str(number)
+
+
+def numbered(text: str, markup: InlineKeyboardMarkup | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """In a list of buttons (consecutive one-button rows: a question's options), labels a phone would
+    cut become numbers, the button's place in the list (the number one may type), and the full
+    labels go in the text. A button alone in its row keeps its label."""
+
+    def cut(button: InlineKeyboardButton) -> bool:
+        return len(button.text) > LABEL_VISIBLE and button.callback_data is not None
+
+    groups: list[list[list[InlineKeyboardButton]]] = []  # runs of one-button rows; other rows alone
+    for row in markup.inline_keyboard if markup is not None else []:
+        if len(row) == 1 and groups and len(groups[-1][-1]) == 1:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    lists = [g for g in groups if len(g) > 1 and len(g[0]) == 1 and any(cut(r[0]) for r in g)]
+    if markup is None or not lists:
+        return text, markup
+    lines: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    for group in groups:
+        if group not in lists:
+            rows += group
+            continue
+        numbers: list[InlineKeyboardButton] = []  # the numbered buttons of the list share rows
+        for place, (button,) in enumerate(group, start=1):
+            if cut(button):
+                lines.append(f"{place}. {button.text}")
+                numbers.append(button.model_copy(update={"text": _numbered_label(button.text, place)}))
+                continue
+            rows += [numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW)]
+            numbers = []
+            rows.append([button])
+        rows += [numbers[i:i + _NUMBERS_PER_ROW] for i in range(0, len(numbers), _NUMBERS_PER_ROW)]
+    return text + "\n\n" + "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 class TelegramTurns:
     """Renders one turn into Bot API calls. The hint is the pressed message, which the first reply
     that replaces the previous screen edits in place."""
@@ -213,24 +260,28 @@ class TelegramTurns:
         user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
         return None if user_id is None else self.links.issue(CHANNEL, user_ref, user_id, reply.upload)[0]
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
                         hint: int | None) -> None:
         chat_id = int(user_ref)
         for index, reply in enumerate(replies):
             markup = keyboard(reply, await self._upload_url(user_ref, reply))
-            if reply.replace_previous and hint is not None and not (reply.document or reply.image):
-                edit_id, hint = hint, None  # only the first such reply takes the pressed message's place
-                if await self._edit(chat_id, edit_id, reply, markup):
-                    progress(index + 1)
-                    continue
-            await self._send(chat_id, reply, markup, user_ref)
-            progress(index + 1)
+            text_only = not (reply.document or reply.image)
+            target: int | None = None
+            if reply.replace_previous and hint is not None and text_only:
+                target, hint = hint, None  # only the first such reply takes the pressed message's place
+            elif reply.edit_ref is not None and text_only and reply.edit_ref.isdigit():
+                target = int(reply.edit_ref)  # the screen this reply answers, shown earlier
+            if target is not None and await self._edit(chat_id, target, reply, markup):
+                progress(index + 1, target)
+                continue
+            progress(index + 1, await self._send(chat_id, reply, markup, user_ref))
 
     async def _edit(self, chat_id: int, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
-        if len(reply.text) > TEXT_LIMIT:
+        text, markup = numbered(reply.text, markup)
+        if len(text) > TEXT_LIMIT:
             return False
         try:
-            await call(lambda: self.bot.edit_message_text(text=reply.text, chat_id=chat_id, message_id=message_id,
+            await call(lambda: self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
                                                           reply_markup=markup))
             return True
         except RecipientBlocked:
@@ -241,30 +292,35 @@ class TelegramTurns:
             log.info("edit refused (%s); sending a new message", refusal)
             return False
 
-    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int | None:
+        text, markup = numbered(text, markup)
         chunks = split_text(text, TEXT_LIMIT)
+        sent: object = None
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1
-            await call(functools.partial(self.bot.send_message, chat_id, chunk,
-                                         reply_markup=markup if last else None))
+            sent = await call(functools.partial(self.bot.send_message, chat_id, chunk,
+                                                reply_markup=markup if last else None))
+        return sent.message_id if isinstance(sent, Message) else None
 
-    async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None, user_ref: str) -> None:
+    async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None,
+                    user_ref: str) -> int | None:
+        """Sends the reply; the id of the message it ends in (what a later edit addresses)."""
         attachment = reply.document or reply.image
         if attachment is None:
-            await self._send_text(chat_id, reply.text, markup)
-            return
+            return await self._send_text(chat_id, reply.text, markup)
         limit = TELEGRAM_DOCUMENT_LIMIT if reply.document is not None else TELEGRAM_PHOTO_LIMIT
         try:
             if len(attachment.content) > limit:
                 raise SendRefused(f"{len(attachment.content)} bytes is over Telegram's limit of {limit}")
             await self._send_file(chat_id, reply, markup)
+            return None  # a file's caption is not edited into an answer
         except RecipientBlocked:
             raise
         except SendRefused as refusal:
             # One refused file never costs the rest of the turn: its text goes out with a download link.
             log.warning("sending %s was refused (%s); offering a download link", attachment.file_name, refusal)
             note = await self._download_note(user_ref, attachment)
-            await self._send_text(chat_id, f"{reply.text}\n\n{note}".strip(), markup)
+            return await self._send_text(chat_id, f"{reply.text}\n\n{note}".strip(), markup)
 
     async def _download_note(self, user_ref: str, attachment: Attachment) -> str:
         if self.downloads is None:
@@ -302,7 +358,7 @@ class TelegramSender:
         self.turns = TelegramTurns(bot, links, dispatcher, downloads)
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        await self.turns.send_turn(external_id, replies, lambda _n: None, None)
+        await self.turns.send_turn(external_id, replies, lambda *_: None, None)
 
 
 # --- polling -------------------------------------------------------------------------------------------

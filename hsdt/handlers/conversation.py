@@ -38,11 +38,17 @@ class QuestionnaireState(_State):
     mode: Mode = Mode.QUESTION
     # answering returns to the review screen (the user came from it)
     to_review: bool = False
+    # kind of question -> the question where its instructions were shown: elsewhere they sit behind
+    # the "ℹ️ Hướng dẫn" button (carried from question to question, see `Questionnaire.carry`)
+    helped: dict[str, str] = {}
+    help_open: bool = False  # the button was pressed: this question shows its instructions
 
 
 class SelfAssessmentState(QuestionnaireState):
     flow: Literal["sa"] = "sa"
     selection: list[str] = []  # the multi-choice options ticked so far
+    # The files sent at this question are listed in a status message below it (updated per file).
+    status_below: bool = False
 
 
 class InspectionState(QuestionnaireState):

@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +79,9 @@ class Receipt:
     sent: int
     settled: bool
     error: str | None = None
+    # The channel's reference of the message each reply ended in, by its index in the stored list
+    # (what a later reply that `replaces` a screen edits).
+    refs: Mapping[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,8 @@ class Dispatcher:
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
         )
-        replies = self.router.route(ctx)
+        replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
+                   for reply in self.router.route(ctx)]
         ctx.save_assessments()
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
         return replies
@@ -287,19 +291,21 @@ class Dispatcher:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
                                    self.clock() if receipt.settled else None, receipt.error)
-            # The last screen each chat was shown; the user behind it is looked up in the update itself.
-            screens: dict[tuple[str, str], str] = {}
+            # The last screen each chat was shown, and where; the user is looked up from the update's chat.
+            screens: dict[tuple[str, str], tuple[str, str | None]] = {}
             for receipt in receipts:
                 if receipt.sent <= 0:
                     continue
                 seen = uow.events.stored(receipt.channel, receipt.event_id)
                 if seen is None or not seen.user_ref:
                     continue
-                for record in seen.replies[:receipt.sent]:
+                for index, record in enumerate(seen.replies[:receipt.sent]):
                     if record.get("screen"):
-                        screens[(receipt.channel, seen.user_ref)] = record["screen"]
-            for (channel, user_ref), screen in sorted(screens.items()):  # one lock order on every worker
-                uow.conversations.mark_shown_to(channel, user_ref, screen)
+                        ref = receipt.refs.get(index)
+                        screens[(receipt.channel, seen.user_ref)] = (
+                            record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None)
+            for (channel, user_ref), (screen, ref) in sorted(screens.items()):  # one lock order on every worker
+                uow.conversations.mark_shown_to(channel, user_ref, screen, ref)
             if self.on_delivered is not None:
                 for receipt in receipts:
                     seen = uow.events.stored(receipt.channel, receipt.event_id)
@@ -407,6 +413,14 @@ class Dispatcher:
             if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
                 return None
             return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
+
+
+def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, channel: str) -> Reply:
+    """The reply with the message it edits, when it replaces the screen this channel last showed."""
+    if reply.replaces is None or reply.replaces != shown_screen or shown_ref is None:
+        return reply
+    where, _, ref = shown_ref.partition(":")
+    return dataclasses.replace(reply, edit_ref=ref) if where == channel and ref else reply
 
 
 def _duplicate(seen: StoredEvent) -> Handled:

@@ -58,7 +58,7 @@ class Inspection(Questionnaire[InspectionState]):
         """Show `criterion`, remembering the version of the points shown for the compare-and-set."""
         mine = self.assessment(ctx, st).answers.get(criterion)
         new = InspectionState(school=st.school, kind=st.kind, criterion=criterion, to_review=to_review,
-                              shown_version=mine.version if mine is not None else 0)
+                              shown_version=mine.version if mine is not None else 0, **self.carry(st))
         ctx.goto(new)
         return new
 
@@ -273,10 +273,13 @@ class Inspection(Questionnaire[InspectionState]):
                 points=format_points(mine.points), max=maximum,
                 comment=m.COMMENT_SUFFIX.format(comment=short(comment, 200)) if comment else "",
                 who=who.full_name if who is not None else "?", when=ctx.local(mine.answered_at)))
-        lines += ["", m.HOW.format(max=maximum)]
+        how = self.how(st, "score", m.HOW.format(max=maximum))
+        if how is not None:
+            lines += ["", how]
         school_points = format_points(self.own(ctx, st).points(criterion.id))
         buttons: list[tuple[Button, ...]] = [
-            (Button(m.BTN_ACCEPT.format(points=school_points), act.Accept(criterion.id).pack()),), *self.nav_rows()]
+            (Button(m.BTN_ACCEPT.format(points=school_points), act.Accept(criterion.id).pack()),),
+            *self.nav_rows(help_hidden=how is None)]
         if st.kind == AssessmentKind.RESCORE:
             buttons.append((Button(m.BTN_REOPEN, act.Reopen().pack()),))
         buttons.append((Button(m.BTN_SCHOOLS, act.Open().pack()),))

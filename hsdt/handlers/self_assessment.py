@@ -3,6 +3,7 @@ is asked and read (choices, multi-choice ticks, numbers, text, evidence files), 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,7 +46,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
     prefix = act.PREFIX
     actions = act.ACTIONS
     wording = Wording(messages.SA_FIRST_QUESTION, messages.SA_SUBMIT_BLOCKED, messages.SA_ALL_ANSWERED,
-                      messages.SA_LIST_TITLE)
+                      messages.SA_LIST_TITLE, all_done_only_when_complete=True)
 
     def state(self, ctx: Ctx) -> SelfAssessmentState | None:
         return ctx.conv if isinstance(ctx.conv, SelfAssessmentState) else None
@@ -61,7 +62,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         """Show question `criterion`; a multi-choice starts from the stored selection."""
         answer = self.assessment(ctx).answers.get(criterion)
         selection = list(answer.value.get("options", [])) if answer is not None and "options" in answer.value else []
-        new = SelfAssessmentState(criterion=criterion, selection=selection, to_review=to_review)
+        new = SelfAssessmentState(criterion=criterion, selection=selection, to_review=to_review, **self.carry(st))
         ctx.goto(new)
         return new
 
@@ -111,18 +112,28 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             if target is not None and (problem := _precondition(ctx)) is not None:
                 return problem
         if target is None:
-            return [verdict_reply(ctx.checked), Reply(messages.CHECK_WHILE_ASSESSING)]
-        return self._store(ctx, target)
+            return self._check_only(ctx)
+        return self._store(ctx, target, by_link=bool(ctx.event.payload))
+
+    def _check_only(self, ctx: Ctx) -> list[Reply]:
+        """A file at a question that takes none: its verdict, and the question again below it."""
+        assert ctx.checked is not None
+        note = f"{verdict_reply(ctx.checked).text}\n{messages.CHECK_ONLY_NOTE}"
+        st = self.state(ctx)
+        if st is None or st.mode is not Mode.QUESTION or st.criterion not in self.ids(ctx, st):
+            return [Reply(note)]
+        question = self.show(ctx, st)
+        return [dataclasses.replace(question, text=f"{note}\n\n{question.text}")]
 
     # --- answers -----------------------------------------------------------------------------------
 
     def answer_text(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, text: str) -> list[Reply]:
         if criterion.type is AnswerType.EVIDENCE:
-            return [Reply(messages.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
+            return [Reply(messages.SA_NEEDS_FILE_SHORT)]
         try:
             value = parse_text_answer(criterion, text)
         except InvalidAnswer as error:
-            return [_invalid(criterion, error, text), self.show(ctx, st)]
+            return [_invalid(criterion, error, text)]
         return self._save(ctx, st, criterion, value)
 
     def _save(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, value: Mapping[str, Any]) -> list[Reply]:
@@ -131,10 +142,9 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         except Locked:
             return self.locked(ctx, st)
         assessment = self.assessment(ctx)
-        text = messages.SA_SAVED.format(criterion=criterion.id, answer=summarise(criterion, value),
-                                        points=format_points(assessment.points(criterion.id)))
+        line = _answered_line(criterion, value, assessment.points(criterion.id))
         broken = [v.message for v in assessment.score().rule_violations if criterion.id in (v.criterion_id, v.of_id)]
-        return self.saved(ctx, st, Reply("\n".join([text, *broken])))
+        return self.saved(ctx, st, Reply("\n".join([line.text, *broken])) if broken else line)
 
     def on_action(self, ctx: Ctx, st: SelfAssessmentState | None, action: Action) -> list[Reply]:
         if isinstance(action, act.Open):
@@ -153,7 +163,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                 try:
                     value = validate_value(current, {"option": option})
                 except InvalidAnswer as error:
-                    return [_invalid(current, error, ""), self.show(ctx, st)]
+                    return [_invalid(current, error, "")]
                 return self._save(ctx, st, current, value)
             case act.Toggle(option=option):
                 if option not in {o.id for o in _offered(self.assessment(ctx), current)}:
@@ -163,31 +173,58 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             case act.MultiDone():
                 return self._save(ctx, st, current, validate_value(current, {"options": list(st.selection)}))
             case act.Keep():
-                return self.advance(ctx, st)
+                kept = self.assessment(ctx).answers.get(current.id)
+                line = Reply(messages.SA_KEPT.format(
+                    criterion=current.id, title=short(current.title, 60),
+                    answer=summarise(current, kept.value) if kept is not None else ""))
+                return [self.answered(st, line), *self.advance(ctx, st)]
             case act.EvidenceDone():
                 # Done with files. With none sent, that is the school's answer: nothing to show, 0 points.
-                if current.id not in self.assessment(ctx).answers:
+                assessment = self.assessment(ctx)
+                stored = assessment.answers.get(current.id)
+                if stored is None:
                     return self._save(ctx, st, current, counts(()))
-                return self.advance(ctx, st)
+                return [self.answered(st, _answered_line(current, stored.value, assessment.points(current.id))),
+                        *self.advance(ctx, st)]
         return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
 
-    def _store(self, ctx: Ctx, criterion: Criterion) -> list[Reply]:
+    def _store(self, ctx: Ctx, criterion: Criterion, *, by_link: bool = False) -> list[Reply]:
         assert ctx.checked is not None
         st = self.state(ctx)
-        on_screen = [self.show(ctx, st)] if st is not None and st.mode is Mode.QUESTION else []
-        if not storable(ctx):
-            return [verdict_reply(ctx.checked), *on_screen]
+        here = st is not None and st.mode is Mode.QUESTION and st.criterion == criterion.id
         assessment = self.assessment(ctx)
-        if assessment.locked:
+        if storable(ctx) and assessment.locked:
             return [verdict_reply(ctx.checked), Reply(messages.SA_LOCKED)]
-        value = store_evidence(ctx, campaign_id=_campaign(ctx), school_id=_school(ctx), kind=KIND,
-                               criterion_id=criterion.id)
-        assessment.answer(criterion.id, value, by=_user(ctx), at=ctx.now)
-        summary = messages.SA_EVIDENCE_SO_FAR.format(**value)
-        # The current question (when the chat is on one), so the new count and the buttons show.
-        on_screen = [self.show(ctx, st)] if st is not None and st.mode is Mode.QUESTION else []
-        return [verdict_reply(ctx.checked),
-                Reply(messages.SA_EVIDENCE_STORED.format(criterion=criterion.id, summary=summary)), *on_screen]
+        note = verdict_reply(ctx.checked).text
+        if storable(ctx):
+            value = store_evidence(ctx, campaign_id=_campaign(ctx), school_id=_school(ctx), kind=KIND,
+                                   criterion_id=criterion.id)
+            assessment.answer(criterion.id, value, by=_user(ctx), at=ctx.now)
+            summary = messages.SA_EVIDENCE_SO_FAR.format(**value)
+            note += "\n" + messages.SA_EVIDENCE_STORED.format(criterion=criterion.id, summary=summary)
+        if st is None or not here or by_link:
+            # Through the upload page (whose page shows the text) or while elsewhere: what became of
+            # the file, and the screen the chat is on.
+            on_screen = [self.show(ctx, st)] if st is not None and st.mode is Mode.QUESTION else []
+            return [Reply(note), *on_screen]
+        return self._status(ctx, st, criterion, verdict_reply(ctx.checked).text)
+
+    def _status(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, latest: str) -> list[Reply]:
+        """The question's files in one message below it, edited in place as more files arrive."""
+        stored = ctx.uow.evidence.for_criterion(_campaign(ctx), _school(ctx), criterion.id, KIND)
+        lines = [messages.SA_FILES_TITLE.format(criterion=criterion.id, title=criterion.title)]
+        lines += [messages.SA_FILE_LINE.format(mark="✅" if e.status == "valid" else "⚠️", name=short(e.file_name, 60))
+                  for e in stored]
+        if stored:
+            lines.append(messages.SA_EVIDENCE_SO_FAR.format(**counts(stored)))
+        lines += ["", messages.SA_FILES_LAST, latest, "", messages.SA_FILES_NEXT]
+        question = self.show(ctx, st)  # its buttons (remove, done, navigation), screen key and upload
+        status = dataclasses.replace(question, text="\n".join(lines))
+        if st.status_below:
+            return [dataclasses.replace(status, replaces=self.screen_key(st))]
+        st.status_below = True
+        below = Reply(messages.SA_FILES_BELOW.format(criterion=criterion.id, title=short(criterion.title, 60)))
+        return [dataclasses.replace(below, replaces=self.screen_key(st)), status]
 
     def _remove(self, ctx: Ctx, st: SelfAssessmentState, action: act.RemoveEvidence) -> list[Reply]:
         """Take a file back before submitting; the criterion's points follow the files that remain."""
@@ -201,7 +238,10 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         assessment.answer(action.criterion, value, by=_user(ctx), at=ctx.now)
         note = messages.SA_EVIDENCE_REMOVED.format(name=short(removed.file_name, 60), criterion=action.criterion,
                                                    summary=messages.SA_EVIDENCE_SO_FAR.format(**value))
-        return [Reply(note), *self.current_screen(ctx)]
+        screen = self.current_screen(ctx)
+        if len(screen) == 1 and st.mode is Mode.QUESTION:  # pressed on that screen: it shows the change
+            return [replace(dataclasses.replace(screen[0], text=f"{note}\n\n{screen[0].text}"))]
+        return [Reply(note), *screen]
 
     def submitted(self, ctx: Ctx, st: SelfAssessmentState, assessment: Assessment) -> list[Reply]:
         ctx.goto(IdleState())
@@ -238,7 +278,9 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             lines.append(messages.SA_CURRENT_ANSWER.format(
                 answer=summarise(criterion, answer.value), points=format_points(answer.points),
                 who=who.full_name if who is not None else "?", when=ctx.local(answer.answered_at)))
-        lines += ["", _how(criterion)]
+        how = self.how(st, criterion.type.value, _how(criterion))
+        if how is not None:
+            lines += ["", how]
         buttons: list[tuple[Button, ...]] = []
         cid = criterion.id
         if criterion.type is AnswerType.SINGLE_CHOICE:
@@ -265,7 +307,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             buttons.append((Button(messages.BTN_DONE, act.EvidenceDone(cid).pack()),))
         if answer is not None and criterion.type not in (AnswerType.MULTI_CHOICE, AnswerType.EVIDENCE):
             buttons.append((Button(messages.BTN_KEEP, act.Keep(cid).pack()),))
-        buttons += self.nav_rows()
+        buttons += self.nav_rows(help_hidden=how is None)
         expects_number = criterion.type in (AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE)
         upload = evidence_purpose(_school(ctx), cid) if criterion.type is AnswerType.EVIDENCE else None
         return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=expects_number, upload=upload)
@@ -324,7 +366,9 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
-            return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
+            # Within a line that goes on ("… hợp lệ — 6 điểm"): without its closing full stop.
+            return messages.SA_EVIDENCE_SO_FAR.format(
+                total=value.get("total", 0), valid=value.get("valid", 0)).rstrip(".")
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
@@ -337,6 +381,15 @@ def _offered(assessment: Assessment, criterion: Criterion) -> tuple[Option, ...]
 def _limited_by(assessment: Assessment, criterion: Criterion) -> str | None:
     """The criterion whose answer limits this one's options (II.2 by I.1), if any."""
     return next((rule.of_id for rule in assessment.rubric.rules if rule.criterion_id == criterion.id), None)
+
+
+def _answered_line(criterion: Criterion, value: Mapping[str, Any], points: float) -> Reply:
+    title = short(criterion.title, 60)
+    if criterion.max_points > 0:
+        return Reply(messages.SA_ANSWERED.format(criterion=criterion.id, title=title,
+                                                 answer=summarise(criterion, value), points=format_points(points)))
+    return Reply(messages.SA_ANSWERED_NO_POINTS.format(criterion=criterion.id, title=title,
+                                                       answer=summarise(criterion, value)))
 
 
 def _how(criterion: Criterion) -> str:
@@ -385,13 +438,18 @@ def _evidence_criterion(ctx: Ctx, criterion_id: str) -> Criterion | None:
 
 
 def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
-    template = messages.INVALID_ANSWER.get(error.code, messages.INVALID_ANSWER_FALLBACK)
-    params = {"text": short(text.strip(), 40), "limit": 2000, **error.params}
-    try:
-        body = template.format(**params)
-    except (KeyError, IndexError):
-        body = messages.INVALID_ANSWER_FALLBACK
-    return Reply(body + "\n" + messages.INVALID_ANSWER_REPEAT.format(criterion=criterion.id))
+    """One short line that says what to type; the question stays on screen above it."""
+    example = messages.EXAMPLE_PERCENT if criterion.type is AnswerType.PERCENTAGE else messages.EXAMPLE_COUNT_PAIR
+    params: dict[str, Any] = {"text": short(text.strip(), 40), "limit": 2000, "example": example,
+                              "issued_label": _issued(criterion), "used_label": _used(criterion),
+                              "used_first": _used(criterion)[:1].upper() + _used(criterion)[1:],
+                              **error.params}
+    if error.code == "used_gt_issued":
+        issued = int(error.params.get("issued", 0))
+        params["fit"] = f"{issued}/{max(issued - 1, 0)}"
+    template = messages.INVALID_ANSWER_SHORT.get(error.code) or messages.INVALID_ANSWER.get(
+        error.code, messages.INVALID_ANSWER_FALLBACK)
+    return Reply(template.format(**params))
 
 
 def _issued(criterion: Criterion) -> str:

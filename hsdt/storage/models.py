@@ -256,6 +256,9 @@ class ConversationState(SQLModel, table=True):
     # workers an older event can arrive after a newer one was applied, and is then recognised as stale.
     last_event_stream: str | None = Field(default=None, max_length=40)
     last_event_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # Where that screen is shown ("telegram:4711"): a channel that edits messages changes it in place
+    # when the screen is answered (`Reply.replaces`).
+    shown_ref: str | None = Field(default=None, max_length=84)
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -439,8 +439,8 @@ class EvidenceRepository(_Repo):
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
-    select_core(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.last_event_stream,
-                _STATE.c.last_event_seq)
+    select_core(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.shown_ref,
+                _STATE.c.last_event_stream, _STATE.c.last_event_seq)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )
@@ -471,6 +471,7 @@ class StoredState:
     version: int
     shown_screen: str | None
     new: bool = False
+    shown_ref: str | None = None
     # The last applied event's stream and position (`Incoming.stream`, `Incoming.sequence`).
     last_stream: str | None = None
     last_seq: int | None = None
@@ -493,7 +494,7 @@ class ConversationRepository(_Repo):
         row = self.session.connection().execute(_STATE_FOR_UPDATE, {"user_id": user_id}).first()
         if row is None:
             return StoredState(user_id, "idle", {}, 0, None, new=True)
-        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen,
+        return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen, shown_ref=row.shown_ref,
                            last_stream=row.last_event_stream, last_seq=row.last_event_seq)
 
     def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
@@ -506,13 +507,15 @@ class ConversationRepository(_Repo):
             self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
         state.flow, state.data, state.version = flow, data, state.version + 1
 
-    def mark_shown(self, user_id: int, screen: str) -> None:
-        self.session.connection().execute(_MARK_SHOWN, {"b_user_id": user_id, "shown_screen": screen})
+    def mark_shown(self, user_id: int, screen: str, ref: str | None = None) -> None:
+        self.session.connection().execute(_MARK_SHOWN, {"b_user_id": user_id, "shown_screen": screen,
+                                                        "shown_ref": ref})
 
-    def mark_shown_to(self, channel: str, external_id: str, screen: str) -> None:
+    def mark_shown_to(self, channel: str, external_id: str, screen: str, ref: str | None = None) -> None:
         """`mark_shown` for the user behind a chat identity (none: nothing to mark)."""
         self.session.connection().execute(
-            _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen})
+            _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen,
+                             "shown_ref": ref})
 
 
 @dataclass(frozen=True)

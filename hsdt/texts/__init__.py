@@ -185,3 +185,36 @@ def role_name(role: str, levels: Levels | None = None) -> str:
 def roles_list(roles: list[str] | tuple[str, ...], levels: Levels | None = None) -> str:
     return ", ".join(role_name(r, levels) for r in roles)
 
+
+
+# --- Fewer messages: one-line confirmations, short corrections, one status per question's files ---
+BTN_INSTRUCTIONS = "ℹ️ Hướng dẫn"
+# What an answered question becomes (its buttons gone); the next question follows.
+SA_ANSWERED = "✔️ {criterion}. {title}: {answer} — {points} điểm"
+SA_ANSWERED_NO_POINTS = "✔️ {criterion}. {title}: {answer}"
+SA_KEPT = "↪️ {criterion}. {title}: giữ nguyên “{answer}”"
+QUESTION_SKIPPED = "⏭ {criterion}. {title}: để trả lời sau"
+# A correction is one short line saying what to type; the question stays on screen above it.
+INVALID_ANSWER_SHORT = {
+    "not_a_number": "“{text}” không phải là số. Thầy/Cô nhập lại, ví dụ {example}.",
+    "negative": "Số không được âm. Thầy/Cô nhập lại, ví dụ {example}.",
+    "used_gt_issued": "{used_first} ({used}) lớn hơn {issued_label} ({issued}). Thầy/Cô nhập lại, ví dụ {fit}.",
+    "count_pair_format": "Cần hai số: {issued_label}/{used_label}. Thầy/Cô nhập lại, ví dụ {example}.",
+    "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100. Thầy/Cô nhập lại, ví dụ {example}.",
+    "unknown_option": "Không có lựa chọn “{text}”. Thầy/Cô chọn một lựa chọn của câu hỏi ở trên.",
+    "expected_choice": "Câu này cần chọn một lựa chọn của câu hỏi ở trên (hoặc nhập số thứ tự của lựa chọn).",
+    "empty_text": "Câu trả lời đang để trống. Thầy/Cô nhập nội dung, hoặc chọn “Bỏ qua” để trả lời sau.",
+    "text_too_long": "Câu trả lời dài quá {limit} ký tự. Thầy/Cô rút gọn rồi gửi lại.",
+    "expected_document": "Câu này cần tệp PDF đã ký số, không nhận tin nhắn chữ.",
+}
+EXAMPLE_COUNT_PAIR = "12/10"
+EXAMPLE_PERCENT = "85"
+SA_NEEDS_FILE_SHORT = "Câu này cần tệp PDF đã ký số. Thầy/Cô gửi tệp, hoặc chọn “Bỏ qua” để làm sau."
+# The question, once files arrive: its status message is below it and is updated with every file.
+SA_FILES_BELOW = "📎 {criterion}. {title}: các tệp minh chứng ở tin nhắn bên dưới"
+SA_FILES_TITLE = "📎 Minh chứng câu {criterion}. {title}"
+SA_FILE_LINE = "{mark} {name}"
+SA_FILES_LAST = "Tệp vừa gửi:"
+SA_FILES_NEXT = "Thầy/Cô gửi thêm tệp nếu cần, rồi chọn “Xong”."
+# A file sent at a question that takes none: its verdict, then the question again.
+CHECK_ONLY_NOTE = "Tệp trên chỉ được kiểm tra, không lưu làm minh chứng vì câu hiện tại không cần tệp."

@@ -150,22 +150,25 @@ def db_rows(workdir: Path, model: type) -> list:
 async def test_principal_from_invite_to_submission(
     server: FakeTelegramServer, bot: BotProcess, workdir: tuple[Path, dict[str, str]], signed_pdf: bytes
 ) -> None:
+    """A newcomer from the invite to the submission: at most one new message per question, plus the
+    review and the confirmation; answered questions are edited into one line without buttons."""
     path, codes = workdir
     await server.wait_for_calls("getUpdates", 1, timeout=60)
     menus = list(server.commands.values())
     assert [c["command"] for c in menus[0]][:2] == ["tudanhgia", "kiemtra"]
     server.push_text(USER, f"/start {codes['HT-HOASEN']}")
     menu = await expect(server, "Bạn muốn làm gì")
+    before = len(server.messages(USER))
     server.press_button(USER, menu, "Tự đánh giá")
     first = await expect(server, "Câu 1/12")
     await answer_until_evidence(server, first)
     signed = signed_pdf
     server.push_document(USER, signed, "ke-hoach-giao-duc.pdf")
-    verdict = await expect(server, "ke-hoach-giao-duc.pdf")
-    assert "Hợp lệ" in verdict.text and "Nguyễn Thị Hồng Nhung" in verdict.text
-    await expect(server, "Đã lưu tệp làm minh chứng cho câu E1")
-    question = await expect(server, "Câu 10/12")
-    server.press_button(USER, question, "Xong")
+    # The question becomes a line pointing below, where one status message lists the files.
+    status = await expect(server, "Minh chứng câu E1")
+    assert "Hợp lệ" in status.text and "Nguyễn Thị Hồng Nhung" in status.text
+    assert "✅ ke-hoach-giao-duc.pdf" in status.text and not status.edited
+    server.press_button(USER, status, "Xong")
     question = await expect(server, "Câu 11/12")
     server.press_button(USER, question, "Đạt")
     await expect(server, "Câu 12/12")
@@ -173,11 +176,21 @@ async def test_principal_from_invite_to_submission(
     review = await expect(server, "Xem lại bài tự đánh giá")
     server.press_button(USER, review, "Nộp bài")
     confirm = await expect(server, "chắc chắn")
+    assert confirm.message_id == review.message_id  # shown in place of the review
     server.press_button(USER, confirm, "Đồng ý nộp")
     done = await expect(server, "Đã nộp bài tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text
     await server.wait_until(lambda: not server.unanswered_callbacks(), timeout=10, what="callbacks answered")
+
+    sent = server.messages(USER)[before:]
+    assert len(sent) <= 12 + 2, "\n".join(m.describe() for m in sent)  # 12 questions, the review, the result
+    answered = [m for m in sent if m.text and m.text.startswith("✔️")]
+    assert len(answered) == 12 and all(m.edited and not m.buttons for m in answered), \
+        "\n".join(m.describe() for m in answered)
+    assert not any("Đã lưu câu" in (m.text or "") for m in sent)
+    # The instructions of a kind of question are shown once, then behind the button.
+    assert sum("ví dụ: 12/10" in (v.text or "") for m in sent for v in m.history[:1]) == 1
     submission = db_rows(path, Submission)[0]
     assert submission.status == "submitted" and submission.total == 75.47
     assert len(db_rows(path, Answer)) == 12

@@ -55,10 +55,10 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     assert zalo.calls_of("deleteWebhook"), "polling starts by removing any webhook"
     welcome = await say(zalo, codes["HT-HOASEN"], "Đăng ký thành công")
     assert "Bạn muốn làm gì" in welcome.text and "[1] 📝 Tự đánh giá" in welcome.text  # one message per turn
+    enrolled = len(zalo.calls_of("sendMessage"))
     await say(zalo, "1", "Câu 1/12")  # the menu's first option, typed
-    await say(zalo, "1", "Đang chọn: Hồ sơ quản lý trẻ em")
-    await say(zalo, "2", "nhân sự")
-    await say(zalo, "Xong", "Câu 2/12")  # a label works as well as its number
+    second = await say(zalo, "1,2", "Câu 2/12")  # several options typed at once: one turn, not three
+    assert "✔️ A1." in second.text and "Hồ sơ quản lý trẻ em; Hồ sơ quản lý nhân sự" in second.text
     count_question = await say(zalo, "12/10", "Câu 3/12")
     assert "[a] ⬅️ Quay lại" in count_question.text  # lettered: a typed number is the answer here
     for typed, following in (("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"), ("1,2,3,4", "Câu 6/12")):
@@ -90,7 +90,7 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
         async with http.post(link.group(0), data=again) as reused:
             assert reused.status == 410 and "đã được sử dụng" in await reused.text()
 
-    await say(zalo, "Xong", "Câu 11/12")
+    await say(zalo, "Xong", "Câu 11/12")  # a label works as well as its number
     await say(zalo, "Đạt", "Câu 12/12")
     review = await say(zalo, "Không có ý kiến.", "Xem lại bài tự đánh giá")
     assert "[1] 📤 Nộp bài" in review.text
@@ -101,6 +101,8 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
 
     user_turns = len(zalo.pushed)
     assert len(zalo.calls_of("sendMessage")) == user_turns + 1  # one message per turn, plus the upload result
+    # The whole self-assessment, from opening it to the result, within the free plan's budget.
+    assert len(zalo.calls_of("sendMessage")) - enrolled <= 16
     assert all(len(params["text"]) <= 2000 for params in zalo.calls_of("sendMessage"))
     submission = db_rows(path, Submission)[0]
     assert submission.status == "submitted" and submission.total == 75.47

@@ -73,9 +73,13 @@ def test_evidence_scoring_all_some_none(
     checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
+    question = chat.screen[-1].screen
     chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
-    assert "✅ Hợp lệ" in chat.text and "Đã lưu tệp làm minh chứng cho câu E1" in chat.text
-    assert "Câu 10/12" in chat.text
+    # The question becomes one line pointing below, where one status message lists the files.
+    note, status = chat.replies
+    assert note.replaces == question and not note.buttons and "bên dưới" in note.text
+    assert status.screen == question and status.replaces is None and status.buttons
+    assert "✅ Hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "Đã nhận 1 tệp" in status.text
 
     def e1() -> tuple[dict, float]:
         with UnitOfWork(engine) as uow:
@@ -87,7 +91,11 @@ def test_evidence_scoring_all_some_none(
 
     assert e1() == ({"valid": 1, "total": 1}, 6)
     chat.upload(pdfs["modified"], name="bi-sua.pdf")
-    assert "❌ Không hợp lệ" in chat.text
+    # The next file updates that status message in place.
+    [status] = chat.replies
+    assert status.replaces == question and status.screen == question
+    assert "❌ Không hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "⚠️ bi-sua.pdf" in status.text
+    assert status.text.count("Không hợp lệ") == 1  # the newest verdict once, not the same sentence three times
     assert e1() == ({"valid": 1, "total": 2}, 3)
     with UnitOfWork(engine) as uow:
         rows = uow.session.exec(select(Evidence)).all()
@@ -99,12 +107,26 @@ def test_evidence_scoring_all_some_none(
     assert "Câu 11/12" in chat.text
 
 
+def test_a_file_at_a_question_that_takes_none_gets_its_verdict_and_the_question(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine
+) -> None:
+    chat = at_e1(checking_dispatcher, codes)
+    chat.press("Xong")
+    assert "Câu 11/12" in chat.text
+    chat.upload(pdfs["with_seal"], name="cong-van.pdf")
+    [reply] = chat.replies
+    assert "cong-van.pdf" in reply.text and "✅ Hợp lệ" in reply.text and "không lưu làm minh chứng" in reply.text
+    assert "Câu 11/12" in reply.text and reply.buttons and reply.screen is not None
+    with UnitOfWork(engine) as uow:
+        assert uow.session.exec(select(Evidence)).all() == []
+
+
 def test_errors_are_explained_and_not_stored(
     checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine, tmp_path: Path
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.upload(pdfs["not_pdf"])
-    assert "bang.xlsx" in chat.text and "Câu 10/12" in chat.text
+    assert "bang.xlsx" in chat.text and "Minh chứng câu E1" in chat.text
     big = tmp_path / "lon.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"0" * 300_000)
     chat.upload(big)

@@ -107,7 +107,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
         for used in range(1, 31):
             writer.press_action("sa:j:B1")
             writer.send(f"30/{used}")
-            if "Đã lưu câu B1" in writer.text:
+            if "✔️ B1." in writer.text:
                 saved.append(used)
 
     def submit() -> None:
@@ -225,13 +225,13 @@ def test_typed_answer_goes_to_the_question_last_shown(
     assert user_id is not None
     dispatcher.mark_shown(user_id, question.screen)
     chat.send("12/10")
-    assert "Đã lưu câu B1" in chat.text and "Câu 3/12" in chat.text
+    assert "✔️ B1." in chat.text and "Câu 3/12" in chat.text
     # The reply showing B2 never reached the user (no mark_shown): they type again, still looking at B1.
     chat.send("12/11")
-    assert "Đã lưu câu B1" in chat.text and "Câu 3/12" in chat.text
+    assert "✔️ B1." in chat.text and "Câu 3/12" in chat.text
     with UnitOfWork(engine) as uow:
         stored = {a.criterion_id: a.value for a in uow.session.exec(select(Answer))}
     assert stored == {"B1": {"issued": 12, "used": 11}}
     dispatcher.mark_shown(user_id, chat.replies[-1].screen or "")
     chat.send("20/18")
-    assert "Đã lưu câu B2" in chat.text and "Câu 4/12" in chat.text
+    assert "✔️ B2." in chat.text and "Câu 4/12" in chat.text

@@ -222,7 +222,7 @@ def test_reopen_notifies_principals_and_unlocks_the_self_assessment(
     principal.press("Danh sách")
     principal.press("B2.")
     principal.send("20/16")
-    assert "Đã lưu câu B2" in principal.text
+    assert "✔️ B2." in principal.text
     principal.press("Xem lại")
     principal.press("Nộp bài")
     principal.press("Đồng ý nộp")

@@ -178,15 +178,36 @@ class Questionnaire(ABC, Generic[S]):
 
     def show(self, ctx: Ctx, st: S) -> Reply:
         """The question screen, keyed so a typed answer can be matched to what the user saw."""
-        key = QuestionScreen(self.prefix, self.scope(st), st.criterion).pack()
-        return dataclasses.replace(self.question(ctx, st), screen=key)
+        return dataclasses.replace(self.question(ctx, st), screen=self.screen_key(st))
 
-    def nav_rows(self) -> list[tuple[Button, ...]]:
-        """Back / skip, then the question list / review: the same four everywhere."""
-        return [
+    def nav_rows(self, help_hidden: bool = False) -> list[tuple[Button, ...]]:
+        """Back / skip, then the question list / review: the same four everywhere (and the
+        instructions button when they are not on the screen)."""
+        rows: list[tuple[Button, ...]] = [
             (Button(messages.BTN_BACK, self.nav(Step.BACK)), Button(messages.BTN_SKIP, self.nav(Step.SKIP))),
             (Button(messages.BTN_LIST, self.nav(Step.LIST)), Button(messages.BTN_REVIEW, self.nav(Step.REVIEW))),
         ]
+        if help_hidden:
+            rows.append((Button(messages.BTN_INSTRUCTIONS, self.nav(Step.HELP)),))
+        return rows
+
+    def how(self, st: S, kind: str, text: str) -> str | None:
+        """The instructions for this kind of question: on the first question of that kind in this
+        flow (and when asked for), otherwise None and they wait behind the instructions button."""
+        first = st.helped.setdefault(kind, st.criterion)
+        return text if first == st.criterion or st.help_open else None
+
+    @staticmethod
+    def carry(st: QuestionnaireState | None) -> dict[str, Any]:
+        """What a question's state passes on to the next question's."""
+        return {"helped": dict(st.helped)} if st is not None else {}
+
+    def screen_key(self, st: S) -> str:
+        return QuestionScreen(self.prefix, self.scope(st), st.criterion).pack()
+
+    def answered(self, st: S, line: Reply) -> Reply:
+        """A one-line note shown in place of the question `st` is on (its buttons gone)."""
+        return dataclasses.replace(line, replace_previous=True, replaces=self.screen_key(st))
 
     def nav(self, step: Step) -> str:
         return Nav(self.prefix, step).pack()
@@ -212,8 +233,8 @@ class Questionnaire(ABC, Generic[S]):
         return next((cid for cid in self.ids(ctx, st) if cid not in answers), st.criterion)
 
     def saved(self, ctx: Ctx, st: S, confirmation: Reply) -> list[Reply]:
-        """After an answer was stored: say so and go on."""
-        return [confirmation, *self.advance(ctx, st)]
+        """After an answer was stored: the question becomes its one-line confirmation, and on."""
+        return [self.answered(st, confirmation), *self.advance(ctx, st)]
 
     def advance(self, ctx: Ctx, st: S) -> list[Reply]:
         if st.to_review:
@@ -225,9 +246,10 @@ class Questionnaire(ABC, Generic[S]):
             return [self.show(ctx, self.enter(ctx, st, ids[index + 1]))]
         st.mode, st.to_review = Mode.REVIEW, True
         complete = not self.assessment(ctx, st).missing()
+        review = self.review(ctx, st)
         if self.wording.all_done_only_when_complete and not complete:
-            return [self.review(ctx, st)]
-        return [Reply(self.wording.all_done), self.review(ctx, st)]
+            return [review]
+        return [dataclasses.replace(review, text=f"{self.wording.all_done}\n\n{review.text}")]
 
     def jump(self, ctx: Ctx, st: S, criterion: str) -> list[Reply]:
         if criterion not in self.ids(ctx, st):
@@ -246,11 +268,13 @@ class Questionnaire(ABC, Generic[S]):
     def _skip(self, ctx: Ctx, st: S) -> list[Reply]:
         if st.mode is not Mode.QUESTION:
             return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
+        criterion = self.criterion(ctx, st)
         try:
             self.assessment(ctx, st).skip(st.criterion)
         except Locked:
             return self.locked(ctx, st)
-        return self.advance(ctx, st)
+        skipped = Reply(messages.QUESTION_SKIPPED.format(criterion=criterion.id, title=short(criterion.title, 60)))
+        return [self.answered(st, skipped), *self.advance(ctx, st)]
 
     def _list(self, ctx: Ctx, st: S) -> list[Reply]:
         st.mode = Mode.LIST
@@ -271,8 +295,8 @@ class Questionnaire(ABC, Generic[S]):
         missing = self.assessment(ctx, st).missing()
         if missing:
             st.mode = Mode.REVIEW
-            blocked = self.wording.submit_blocked.format(count=len(missing), ids=", ".join(missing))
-            return [Reply(blocked), self.review(ctx, st)]
+            # The review with its buttons is still on screen: only what stands in the way.
+            return [Reply(self.wording.submit_blocked.format(count=len(missing), ids=", ".join(missing)))]
         st.mode = Mode.CONFIRM
         return [replace(self.confirm(ctx, st))]
 
@@ -288,6 +312,12 @@ class Questionnaire(ABC, Generic[S]):
             return self.locked(ctx, st)
         return self.submitted(ctx, st, assessment)
 
+    def _help(self, ctx: Ctx, st: S) -> list[Reply]:
+        if st.mode is not Mode.QUESTION:
+            return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
+        st.help_open = True
+        return [replace(self.show(ctx, st))]
+
     def _cancel_submit(self, ctx: Ctx, st: S) -> list[Reply]:
         st.mode = Mode.REVIEW
         return [replace(self.review(ctx, st))]
@@ -302,6 +332,7 @@ class Questionnaire(ABC, Generic[S]):
         Step.SUBMIT: _submit,
         Step.CONFIRM: _confirm,
         Step.CANCEL_SUBMIT: _cancel_submit,
+        Step.HELP: _help,
     }
 
     # --- which question a typed answer means -----------------------------------------------------------
