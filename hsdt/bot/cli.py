@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from hsdt.bot import cli_campaign, cli_inspection, cli_reminders
+from hsdt.bot import cli_campaign, cli_inspection, cli_reminders, cli_usage
 from hsdt.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
-FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection]
+FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection, cli_usage]
 
 
 def _print_invites(rows: list[tuple[object, str]], title: str, levels: Levels | None = None) -> None:

@@ -149,6 +149,23 @@ async def stream_to_file(chunks: AsyncIterator[bytes], dest: Path, max_bytes: in
 # --- sending the committed replies ------------------------------------------------------------------
 
 
+class MessageMeter:
+    """Platform messages a channel sent and the database has not counted yet, per chat. The sender adds
+    as each message goes out; whoever records the send (the turn's confirmation, the outbox row marked
+    sent) takes the chat's count into that same transaction. Sums stay exact when one chat's reply and
+    outbox message overlap; only which of the two carries a message may vary."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, int] = {}
+
+    def add(self, chat: str, messages: int = 1) -> None:
+        self._pending[chat] = self._pending.get(chat, 0) + messages
+
+    def take(self, chat: str) -> int:
+        return self._pending.pop(chat, 0)
+
+
+
 class TurnSender(Protocol[H]):
     """A channel's rendering of one turn. Calls `progress(n)` each time the first `n` replies of the
     list are on the platform; raises RetryLater or SendRefused. `hint` is what the channel knows about
@@ -211,8 +228,10 @@ class ReplyDelivery(Generic[H]):
         backoff: Backoff = Backoff(),
         max_unknown_failures: int = 8,
         remembered: int = 10_000,
+        meter: MessageMeter | None = None,
     ) -> None:
         self.channel = channel
+        self.meter = meter
         self.dispatcher = dispatcher
         self.sender = sender
         self.backoff = backoff
@@ -284,7 +303,8 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error)
+        messages = self.meter.take(user_ref) if self.meter is not None else 0
+        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, messages=messages)
         if any(reply.screen for reply in replies[:done]):
             # The user now sees a question: that must be on record before their next message is
             # handled (this runs in their queue), or a typed answer would be read against the old one.

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
-from hsdt.handlers import conversation, enrolment
+from hsdt.handlers import conversation, enrolment, usage
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
@@ -47,6 +47,8 @@ class HandlerConfig:
     db_workers: int = 8
     # Hands out one-time dashboard sign-in links (hsdt.dashboard.auth.SignInLinks); None: no web server.
     dashboard_links: SignInLinkIssuer | None = None
+    # Messages a month each channel's plan allows (0 or absent: no limit); the operators are warned at 80%.
+    message_quotas: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 class ChannelHooks(Protocol):
@@ -73,6 +75,7 @@ class Receipt:
     sent: int
     settled: bool
     error: str | None = None
+    messages: int = 0  # platform messages those replies took (counted against the channel's plan)
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,8 @@ class Dispatcher:
             conv=conversation.load(state.flow, state.data),
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
+            # A channel with hooks keeps numbered menus: it has no buttons.
+            typed=event.channel in self.hooks,
         )
         replies = self.router.route(ctx)
         ctx.save_assessments()
@@ -254,6 +259,8 @@ class Dispatcher:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
                                    self.clock() if receipt.settled else None, receipt.error)
+                usage.record_sent(uow, receipt.channel, receipt.messages, self.clock(), self.tz,
+                                  self.config.message_quotas)
             screens: dict[int, str] = {}
             for receipt in receipts:
                 if receipt.sent <= 0:

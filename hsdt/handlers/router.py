@@ -11,6 +11,7 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.feature import Feature, FlowHandler
 from hsdt.storage.models import User
+from hsdt.texts import typed as typed_texts
 
 
 class Router:
@@ -70,14 +71,24 @@ class Router:
                 return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
             return self._guarded(ctx, stray, stray.on_document)
         if event.kind is Kind.PHOTO:
-            return [Reply(messages.SEND_PDF_NOT_PHOTO)]
+            # A chat without files (Zalo) adds its upload link to this reply: it must not say "send a file".
+            return [Reply(typed_texts.PHOTO if ctx.typed else messages.SEND_PDF_NOT_PHOTO)]
         if event.kind is Kind.TEXT:
             if flow_owner is not None and flow_owner.on_text is not None:
                 return self._guarded(ctx, flow_owner, flow_owner.on_text)
             if enrolment.looks_like_code(event.text):
                 return enrolment.handle_code_from_enrolled(ctx, self.menu_for, event.text)
             return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
+        if ctx.typed:
+            # A sticker or a voice note: say what to type, under the screen the user is on.
+            return [Reply(typed_texts.OTHER_CONTENT), *self._where(ctx, flow_owner)]
         return [Reply(messages.OTHER_CONTENT)]
+
+    def _where(self, ctx: Ctx, owner: Feature | None) -> list[Reply]:
+        """The screen the user is on: the flow's current question, or the menu."""
+        if owner is not None and owner.current_screen is not None:
+            return list(owner.current_screen(ctx))
+        return [self.menu_for(ctx.user)]
 
     def _command(self, ctx: Ctx) -> list[Reply]:
         command, argument = ctx.event.command

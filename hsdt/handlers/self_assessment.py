@@ -20,6 +20,7 @@ from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import AnswerType, Criterion, InvalidAnswer, flags, format_points, parse_text_answer, validate_value
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
+from hsdt.texts import typed as typed_texts
 
 KIND = AssessmentKind.SELF
 _SUMMARY_LIMIT = 80
@@ -107,7 +108,8 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
 
     def answer_text(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, text: str) -> list[Reply]:
         if criterion.type is AnswerType.EVIDENCE:
-            return [Reply(messages.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
+            needs_file = typed_texts.SA_EVIDENCE_NEEDS_FILE if ctx.typed else messages.SA_EVIDENCE_NEEDS_FILE
+            return [Reply(needs_file), self.show(ctx, st)]
         try:
             value = parse_text_answer(criterion, text)
         except InvalidAnswer as error:
@@ -223,7 +225,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             lines.append(messages.SA_CURRENT_ANSWER.format(
                 answer=summarise(criterion, answer.value), points=format_points(answer.points),
                 who=who.full_name if who is not None else "?", when=ctx.local(answer.answered_at)))
-        lines += ["", _how(criterion)]
+        lines += ["", _how(criterion, ctx.typed)]
         buttons: list[tuple[Button, ...]] = []
         cid = criterion.id
         if criterion.type is AnswerType.SINGLE_CHOICE:
@@ -302,20 +304,20 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
 
-def _how(criterion: Criterion) -> str:
+def _how(criterion: Criterion, typed: bool = False) -> str:
     match criterion.type:
         case AnswerType.SINGLE_CHOICE:
             return messages.SA_HOW_SINGLE
         case AnswerType.MULTI_CHOICE:
-            return messages.SA_HOW_MULTI
+            return typed_texts.SA_HOW_MULTI if typed else messages.SA_HOW_MULTI
         case AnswerType.COUNT_PAIR:
             return messages.SA_HOW_COUNT_PAIR.format(issued=_issued(criterion), used=_used(criterion))
         case AnswerType.PERCENTAGE:
             return messages.SA_HOW_PERCENT
         case AnswerType.EVIDENCE:
-            return messages.SA_HOW_EVIDENCE
+            return typed_texts.SA_HOW_EVIDENCE if typed else messages.SA_HOW_EVIDENCE
         case _:
-            return messages.SA_HOW_TEXT
+            return typed_texts.SA_HOW_TEXT if typed else messages.SA_HOW_TEXT
 
 
 def _total_line(template: str, assessment: Assessment) -> str:
