@@ -182,6 +182,9 @@ class Handled:
     replies: list[Reply]
     duplicate: bool = False
     first: int = 0
+    # The chat's role after this event when the channel should refresh its per-role command menu
+    # (the chat enrolled or changed account, or asked for /start).
+    role: str | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -200,6 +200,7 @@ class Dispatcher:
             if seen is not None:
                 return _duplicate(seen)
             hooks = self.hooks.get(event.channel)
+            role_before = self._role(uow, event)
             own = hooks.before(uow, event) if hooks is not None else event
             if isinstance(own, Incoming):
                 event = own
@@ -209,7 +210,17 @@ class Dispatcher:
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
             uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
-            return Handled(replies)
+            role_after = self._role(uow, event)
+            refresh = role_after is not None and (role_after != role_before or event.command[0] == "/start")
+            return Handled(replies, role=role_after if refresh else None)
+
+    @staticmethod
+    def _role(uow: UnitOfWork, event: Incoming) -> str | None:
+        """The chat's role, read only for typed events (an invite code or /start can change it)."""
+        if event.kind not in (Kind.TEXT, Kind.COMMAND):
+            return None
+        found = uow.identities.user_of(event.channel, event.user_ref)
+        return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime) -> list[Reply]:
         found = uow.identities.user_of(event.channel, event.user_ref)
