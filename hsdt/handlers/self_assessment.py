@@ -20,6 +20,7 @@ from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import AnswerType, Criterion, InvalidAnswer, flags, format_points, parse_text_answer, validate_value
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
+from hsdt.texts import next_steps
 from hsdt.texts import typed as typed_texts
 
 KIND = AssessmentKind.SELF
@@ -197,7 +198,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         text = messages.SA_SUBMITTED.format(
             school=ctx.unit.name, total=format_points(assessment.total or 0),
             max=format_points(assessment.rubric.max_points), band=assessment.band)
-        return [replace(Reply(text))]
+        return [replace(Reply(f"{text}\n{_next_steps(ctx)}" if ctx.campaign is not None else text))]
 
     def locked(self, ctx: Ctx, st: SelfAssessmentState) -> list[Reply]:
         ctx.goto(IdleState())
@@ -318,6 +319,14 @@ def _how(criterion: Criterion, typed: bool = False) -> str:
             return typed_texts.SA_HOW_EVIDENCE if typed else messages.SA_HOW_EVIDENCE
         case _:
             return typed_texts.SA_HOW_TEXT if typed else messages.SA_HOW_TEXT
+
+
+def _next_steps(ctx: Ctx) -> str:
+    """Who re-scores (the inspectors of the unit over the school) and by when (the campaign's date)."""
+    assert ctx.campaign is not None
+    over = ctx.uow.units.get(ctx.unit.parent_id) if ctx.unit.parent_id is not None else None
+    return next_steps.SA_NEXT_STEPS.format(office=over.name if over is not None else ctx.unit.name,
+                                           due=ctx.campaign.rescore_due.astimezone(ctx.tz).strftime("%d/%m/%Y"))
 
 
 def _total_line(template: str, assessment: Assessment) -> str:
