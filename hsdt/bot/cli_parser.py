@@ -33,7 +33,8 @@ class VietnameseParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         add_help = kwargs.pop("add_help", True)
         kwargs.setdefault("formatter_class", VietnameseFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False  # ours, worded in Vietnamese, below
+        super().__init__(*args, **kwargs)
         self._positionals.title = tc.ARGS_POSITIONAL
         self._optionals.title = tc.ARGS_OPTIONS
         if add_help:
