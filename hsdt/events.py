@@ -206,6 +206,9 @@ class Handled:
     first: int = 0
     # False when the transaction rolled back (the replies say so): the platform should deliver it again.
     committed: bool = True
+    # The chat's role after this event when the channel should refresh its per-role command menu
+    # (the chat enrolled or changed account, or asked for /start).
+    role: str | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -71,9 +71,11 @@ class App:
 
         settings = self.settings
         limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
+        meters = {"zalo": self.zalo.meter} if self.zalo is not None else {}
         return OutboxDelivery(self.engine, self.senders, default_limits=limits,
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
-                              on_sent=self.metrics.observe_outbox_sent)
+                              on_sent=self.metrics.observe_outbox_sent,
+                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
 
     async def aclose(self) -> None:
         """The channel clients' HTTP sessions (inside the event loop)."""
@@ -165,7 +167,8 @@ def make_dispatcher(settings: Settings, engine: Engine, checker: SignatureChecke
 
     config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
                            max_upload_bytes=settings.max_upload_bytes,
-                           dashboard_links=dashboard_links_from_settings(settings))
+                           dashboard_links=dashboard_links_from_settings(settings),
+                           message_quotas=settings.message_quotas)
     return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from hsdt.bot import cli_campaign, cli_inspection, cli_reminders, cli_webhook
+from hsdt.bot import cli_campaign, cli_inspection, cli_reminders, cli_usage, cli_webhook
 from hsdt.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`. Keep their top-level imports light: `hsdt verify` must stay fast.
-FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection, cli_webhook]
+FEATURE_COMMANDS: list[ModuleType] = [cli_campaign, cli_reminders, cli_inspection, cli_webhook, cli_usage]
 
 
 def _print_invites(rows: list[tuple[User, str]], title: str, levels: Levels | None = None) -> None:
@@ -131,7 +131,9 @@ def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     try:
         units, users = roster_xlsx.read_roster(Path(args.file), levels)
     except roster_xlsx.RosterFileError as error:
-        print(tc.ROSTER_FILE_ERROR.format(error=error), file=sys.stderr)
+        print(tc.ROSTER_NOT_IMPORTED, file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
         return 1
     try:
         with UnitOfWork(engine) as uow:
@@ -139,7 +141,7 @@ def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     except RosterError as error:
         print(tc.ROSTER_NOT_IMPORTED, file=sys.stderr)
         for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+            print(f"  {args.file}: {problem}", file=sys.stderr)
         return 1
     print(tc.ROSTER_IMPORTED.format(created_units=result.created_units, updated_units=result.updated_units,
                                     created_users=result.created_users, updated_users=result.updated_users))
@@ -190,9 +192,10 @@ def cmd_verify(argv: list[str], settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hsdt.bot.cli_parser import VietnameseParser
     from hsdt.texts import cli as tc
 
-    parser = argparse.ArgumentParser(prog="hsdt", description=tc.HELP_PROG)
+    parser = VietnameseParser(prog="hsdt", description=tc.HELP_PROG)
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help=tc.HELP_RUN)
     run.add_argument("--terminal", action="store_true", help=tc.HELP_TERMINAL)

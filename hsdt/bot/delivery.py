@@ -7,6 +7,11 @@
   retried; other passing failures (5xx, network) retry the row later with a growing delay.
 - A chat that refuses us (`RecipientBlocked`, Telegram 403) is marked and skipped from then on; a
   message the platform refuses for good (`SendRefused`) is marked failed with the reason.
+- On a channel whose plan counts messages (Zalo), the rows due for one user go out together as one
+  digest: the channel packs the turn into as few messages as it can. The reminder engine already
+  sends at most one reminder a user a day, so a day's reminder and the notices waiting with it cost one
+  message. The messages a send took are counted (per channel and month) in the transaction that marks
+  its rows sent.
 - Each row is marked sent in its own small transaction right after its send succeeded. A restart
   therefore resends only rows not marked: the at-least-once window is the sends in flight when the
   process died (at most `concurrency` messages; one with concurrency 1). A graceful stop lets the
@@ -21,10 +26,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -32,8 +39,10 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
 from hsdt.bot.channels import ChannelSender, RecipientBlocked, RetryLater, SendRefused
+from hsdt.bot.kit import MessageMeter
 from hsdt.bot.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
+from hsdt.handlers import usage
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.types import utcnow
@@ -41,6 +50,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+_DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Decides whether a due row must wait longer (quiet hours): returns the new not_before, or None.
 HoldFn = Callable[[str, datetime], datetime | None]
 
@@ -72,6 +82,12 @@ class _Job:
     attempts: int
     replies: list[Reply]
     identities: list[tuple[int, str, str]]  # (identity id, channel, external id)
+    # Further rows of the same user folded into this send (a digest on a channel that counts messages).
+    folded: tuple[int, ...] = ()
+
+    @property
+    def row_ids(self) -> tuple[int, ...]:
+        return (self.row_id, *self.folded)
 
 
 class OutboxDelivery:
@@ -89,8 +105,18 @@ class OutboxDelivery:
         max_attempts: int = 5,
         poll_s: float = 2.0,
         on_sent: Callable[[str], None] | None = None,
+        meters: dict[str, MessageMeter] | None = None,
+        quotas: Mapping[str, int] | None = None,
+        tz: ZoneInfo = _DEFAULT_TZ,
+        digest_channels: frozenset[str] = frozenset({"zalo"}),
     ) -> None:
         self.engine = engine
+        # What each channel sent and the database has not counted yet, and the channels' monthly plans.
+        self.meters = meters or {}
+        self.quotas = quotas or {}
+        self.tz = tz
+        # Channels whose plan counts messages: a user's due rows go out as one digest there.
+        self.digest_channels = digest_channels
         self.senders = senders
         self.clock = clock
         self.hold = hold
@@ -157,7 +183,7 @@ class OutboxDelivery:
         while not queue.empty():
             job = queue.get_nowait()
             if job is not None:
-                self._inflight.discard(job.row_id)
+                self._inflight.difference_update(job.row_ids)
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers, return_exceptions=True)
@@ -181,9 +207,9 @@ class OutboxDelivery:
             if cursor == 0:
                 break
             for job in jobs:
-                if job.row_id in self._inflight or job.row_id in self._finished:
+                if any(row in self._inflight or row in self._finished for row in job.row_ids):
                     continue
-                self._inflight.add(job.row_id)
+                self._inflight.update(job.row_ids)
                 await queue.put(job)
                 queued += 1
         return queued
@@ -196,7 +222,8 @@ class OutboxDelivery:
             if not rows:
                 return [], 0
             identities = uow.reminders.reachable_identities({r.user_id for r in rows})
-            jobs = []
+            jobs: list[_Job] = []
+            digests: dict[int, int] = {}  # user id -> index of their digest job in `jobs`
             for row in rows:
                 later = self.hold(row.kind, now) if self.hold is not None else None
                 if later is not None:
@@ -205,8 +232,15 @@ class OutboxDelivery:
                     continue
                 targets = [(stored_id(i.id), i.channel, i.external_id) for i in identities.get(row.user_id, [])
                            if i.channel in self.senders]
-                jobs.append(_Job(stored_id(row.id), row.kind, row.attempts,
-                                 [Reply.from_json(r) for r in row.replies], targets))
+                replies = [Reply.from_json(r) for r in row.replies]
+                if row.user_id in digests:
+                    first = jobs[digests[row.user_id]]
+                    jobs[digests[row.user_id]] = dataclasses.replace(
+                        first, replies=[*first.replies, *replies], folded=(*first.folded, stored_id(row.id)))
+                    continue
+                if any(channel in self.digest_channels for _, channel, _ in targets):
+                    digests[row.user_id] = len(jobs)
+                jobs.append(_Job(stored_id(row.id), row.kind, row.attempts, replies, targets))
             return jobs, stored_id(rows[-1].id)
 
     async def _worker(self, queue: asyncio.Queue[_Job | None]) -> None:
@@ -219,15 +253,16 @@ class OutboxDelivery:
             except Exception:
                 log.exception("outbox row %s: delivery failed", job.row_id)
             finally:
-                self._finished[job.row_id] = self._page
-                self._inflight.discard(job.row_id)
+                for row in job.row_ids:
+                    self._finished[row] = self._page
+                self._inflight.difference_update(job.row_ids)
 
     # --- one row --------------------------------------------------------------------------------
 
     async def _deliver(self, job: _Job) -> None:
         claim: Connection | None = None
         if self._claims:
-            claim = await asyncio.to_thread(self._claim, job.row_id)
+            claim = await asyncio.to_thread(self._claim, job.row_ids)
             if claim is None:
                 self.stats.skipped += 1
                 return
@@ -241,7 +276,7 @@ class OutboxDelivery:
 
     async def _deliver_claimed(self, job: _Job, claim: Connection | None) -> None:
         if not job.identities:
-            await asyncio.to_thread(self._mark_failed, job.row_id, "no reachable chat identity", claim)
+            await asyncio.to_thread(self._mark_failed, job.row_ids, "no reachable chat identity", claim)
             self.stats.failed += 1
             return
         delivered, errors = 0, []
@@ -250,7 +285,8 @@ class OutboxDelivery:
             if outcome == "sent":
                 delivered += 1
                 self.stats.messages += 1
-                self.stats.per_row_sends[job.row_id] = self.stats.per_row_sends.get(job.row_id, 0) + 1
+                for row in job.row_ids:
+                    self.stats.per_row_sends[row] = self.stats.per_row_sends.get(row, 0) + 1
             elif outcome == "blocked":
                 await asyncio.to_thread(self._mark_blocked, identity_id)
                 self.stats.blocked += 1
@@ -259,15 +295,20 @@ class OutboxDelivery:
             else:
                 errors.append(outcome)
         if delivered:
-            await asyncio.to_thread(self._mark_sent, job.row_id, claim)
-            self.stats.sent += 1
+            counted = {channel: 0 for _, channel, _ in job.identities}
+            for _, channel, external_id in job.identities:
+                if channel in self.meters:
+                    counted[channel] += self.meters[channel].take(external_id)
+            await asyncio.to_thread(self._mark_sent, job.row_ids, claim)
+            await asyncio.to_thread(self._count, counted)
+            self.stats.sent += len(job.row_ids)
             if self.on_sent is not None:
                 self.on_sent(job.kind)
         elif errors:
             self.stats.errors += 1
-            await asyncio.to_thread(self._mark_retry, job.row_id, job.attempts + 1, errors[0], claim)
+            await asyncio.to_thread(self._mark_retry, job.row_ids, job.attempts + 1, errors[0], claim)
         else:
-            await asyncio.to_thread(self._mark_failed, job.row_id, "refused by every chat of the user", claim)
+            await asyncio.to_thread(self._mark_failed, job.row_ids, "refused by every chat of the user", claim)
             self.stats.failed += 1
 
     async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str:
@@ -298,20 +339,21 @@ class OutboxDelivery:
 
     # --- the outcome of a row, each in its own transaction ----------------------------------------
 
-    def _claim(self, row_id: int) -> Connection | None:
-        """The row locked in an open transaction, or None when another deliverer holds it or it is done."""
+    def _claim(self, row_ids: tuple[int, ...]) -> Connection | None:
+        """The job's rows locked in an open transaction, or None when another deliverer holds one of them
+        or they are done (the rows come back on a later poll)."""
         conn = self.engine.connect()
         try:
             held = conn.execute(
                 select(OutboxMessage.id)  # type: ignore[call-overload]
-                .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None),
+                .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.sent_at).is_(None),
                        col(OutboxMessage.failed_at).is_(None))
                 .with_for_update(skip_locked=True)
-            ).first()
+            ).all()
         except BaseException:
             conn.close()
             raise
-        if held is None:
+        if len(held) != len(row_ids):
             conn.close()
             return None
         return conn
@@ -323,22 +365,33 @@ class OutboxDelivery:
         with self.engine.begin() as conn:
             conn.execute(statement)
 
-    def _mark_sent(self, row_id: int, claim: Connection | None = None) -> None:
+    def _count(self, counted: Mapping[str, int]) -> None:
+        """The messages a send took, against their channels' monthly plans (after the rows are marked:
+        a crash in between leaves the month's count short by one send, never a message sent twice)."""
+        if not any(counted.values()):
+            return
+        now = self.clock()
+        with UnitOfWork(self.engine) as uow:
+            for channel, messages in counted.items():
+                usage.record_sent(uow, channel, messages, now, self.tz, self.quotas)
+
+    def _mark_sent(self, row_ids: tuple[int, ...], claim: Connection | None = None) -> None:
         self._write(claim, update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
+                    .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.sent_at).is_(None))
                     .values(sent_at=self.clock(), attempts=OutboxMessage.attempts + 1))
 
-    def _mark_failed(self, row_id: int, reason: str, claim: Connection | None = None) -> None:
-        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+    def _mark_failed(self, row_ids: tuple[int, ...], reason: str, claim: Connection | None = None) -> None:
+        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids))
                     .values(failed_at=self.clock(), last_error=reason))
 
-    def _mark_retry(self, row_id: int, attempts: int, reason: str, claim: Connection | None = None) -> None:
+    def _mark_retry(self, row_ids: tuple[int, ...], attempts: int, reason: str,
+                    claim: Connection | None = None) -> None:
         values: dict[str, object] = {"attempts": attempts, "last_error": reason}
         if attempts >= self.max_attempts:
             values["failed_at"] = self.clock()
         else:
             values["not_before"] = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
-        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
+        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(**values))
 
     def _mark_blocked(self, identity_id: int) -> None:
         with UnitOfWork(self.engine) as uow:

@@ -151,6 +151,22 @@ async def stream_to_file(chunks: AsyncIterator[bytes], dest: Path, max_bytes: in
 # --- sending the committed replies ------------------------------------------------------------------
 
 
+class MessageMeter:
+    """Platform messages a channel sent and the database has not counted yet, per chat. The sender adds
+    as each message goes out; whoever records the send (the turn's confirmation, the outbox row marked
+    sent) takes the chat's count when it records the send. Sums stay exact when one chat's reply and
+    outbox message overlap; only which of the two carries a message may vary."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, int] = {}
+
+    def add(self, chat: str, messages: int = 1) -> None:
+        self._pending[chat] = self._pending.get(chat, 0) + messages
+
+    def take(self, chat: str) -> int:
+        return self._pending.pop(chat, 0)
+
+
 # progress(n, ref): the first n replies are on the platform, the n-th in the message `ref` (when the
 # channel can address its messages again, to edit them).
 Progress = Callable[..., None]
@@ -220,11 +236,13 @@ class ReplyDelivery(Generic[H]):
         max_unknown_failures: int = 8,
         remembered: int = 10_000,
         scope: str | None = None,
+        meter: MessageMeter | None = None,
     ) -> None:
         self.channel = channel
         # The bot's namespace of event ids: a recovery sends only this bot's turns (several bots may
         # share the database).
         self.scope = scope
+        self.meter = meter
         self.dispatcher = dispatcher
         self.sender = sender
         self.backoff = backoff
@@ -304,7 +322,9 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, refs=refs)
+        messages = self.meter.take(user_ref) if self.meter is not None else 0
+        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, refs=refs,
+                          messages=messages)
         if any(reply.screen for reply in replies[:done]):
             # The user now sees a question: that must be on record before their next message is
             # handled (this runs in their queue), or a typed answer would be read against the old one.

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hsdt.handlers.setup import UnitRow, UserRow
 from hsdt.scoring import fold_text
 from hsdt.texts import ROLE_LABELS
+from hsdt.texts import cli as tc
 from hsdt.texts import setup as st
 from hsdt.texts.levels import MANAGING, STRUCTURES, Levels, Structure
 
@@ -30,7 +31,11 @@ _NO = {"khong", "no", "0", "false", "k"}
 
 
 class RosterFileError(ValueError):
-    pass
+    """The workbook cannot be read as a roster: one Vietnamese line per problem, each naming the file."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 def _levels(levels: Levels | None) -> Levels:
@@ -185,7 +190,8 @@ def read_roster(path: Path, levels: Levels | None = None) -> tuple[list[UnitRow]
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several types for a file that is not a workbook
-        raise RosterFileError(st.FILE_UNREADABLE.format(path=path, error=error)) from error
+        # openpyxl's own reason is English: the operator reads ours.
+        raise RosterFileError(tc.ROSTER_UNREADABLE.format(path=path)) from error
     for name in (UNITS_SHEET, USERS_SHEET):
         if name not in workbook.sheetnames:
             raise RosterFileError(st.FILE_MISSING_SHEET.format(path=path, sheet=name))
@@ -198,12 +204,15 @@ def read_roster(path: Path, levels: Levels | None = None) -> tuple[list[UnitRow]
         cells = {key: _text(row[index]) if index < len(row) else "" for key, index in ucols.items()}
         if not any(cells.values()) or not any(v for k, v in cells.items() if k != "position"):
             continue
-        if not cells.get("code") or not cells.get("name"):
-            problems.append(st.ROW_MISSING_UNIT.format(sheet=UNITS_SHEET, row=number))
+        missing = [title for key, title in (("code", st.H_UNIT_CODE), ("name", st.H_UNIT_NAME)) if not cells.get(key)]
+        if missing:
+            problems += [tc.ROSTER_ROW_MISSING.format(path=path, sheet=UNITS_SHEET, row=number, column=column)
+                         for column in missing]
             continue
         position = cells.get("position", "")
         if position and not position.isdigit():
-            problems.append(st.ROW_BAD_POSITION.format(sheet=UNITS_SHEET, row=number, value=position))
+            problems.append(tc.ROSTER_ROW_BAD_POSITION.format(path=path, sheet=UNITS_SHEET, row=number,
+                                                              column=st.H_POSITION, value=position))
             continue
         units.append(UnitRow(
             cells["code"], cells["name"], parse_kind(cells.get("kind", "")), cells.get("parent") or None,
@@ -218,12 +227,15 @@ def read_roster(path: Path, levels: Levels | None = None) -> tuple[list[UnitRow]
         cells = {key: _text(row[index]) if index < len(row) else "" for key, index in pcols.items()}
         if not any(v for k, v in cells.items() if k != "position"):
             continue
-        if not cells.get("code") or not cells.get("full_name") or not cells.get("unit_code"):
-            problems.append(st.ROW_MISSING_USER.format(sheet=USERS_SHEET, row=number))
+        missing = [title for key, title in (("code", st.H_USER_CODE), ("full_name", st.H_FULL_NAME),
+                                            ("unit_code", st.H_USER_UNIT)) if not cells.get(key)]
+        if missing:
+            problems += [tc.ROSTER_ROW_MISSING.format(path=path, sheet=USERS_SHEET, row=number, column=column)
+                         for column in missing]
             continue
         users.append(UserRow(cells["code"], cells["full_name"], parse_role(cells.get("role", "")),
                              cells["unit_code"], cells.get("phone") or None, cells.get("email") or None))
     workbook.close()
     if problems:
-        raise RosterFileError("\n".join(problems))
+        raise RosterFileError(problems)
     return units, users

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     zalo_quota_retry_s: float = Field(
         default=60.0, gt=0, description="When Zalo refuses a send for now (quota, flood), wait this long to retry."
     )
+    zalo_monthly_quota: int = Field(
+        default=3000, ge=0,
+        description="Messages a month the Zalo plan allows (free: 3,000); the Sở staff are warned at 80%. 0: none.",
+    )
     web_host: str = Field(default="127.0.0.1", description="Address the bot's web server (upload page) listens on.")
     web_port: int = 8080
     web_header_timeout_s: float = Field(
@@ -105,6 +109,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset_channels(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def message_quotas(self) -> dict[str, int]:
+        """Each channel's monthly message plan (0: unlimited)."""
+        return {"zalo": self.zalo_monthly_quota}
 
     @property
     def can_push(self) -> bool:

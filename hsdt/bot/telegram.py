@@ -48,6 +48,7 @@ from aiogram.methods import (
 from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
+    BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
@@ -493,6 +494,8 @@ class TelegramChannel:
             if handled.replies and self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
                                          None if handled.duplicate else hint)
+            if handled.role is not None:
+                await self.set_role_menu(event.user_ref, handled.role)
         finally:
             if answered is not None:
                 await answered
@@ -543,6 +546,15 @@ class TelegramChannel:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), self.reply_wait_s)
         return done
+
+    async def set_role_menu(self, chat_id: str, role: str) -> None:
+        """The chat's command menu lists what its role can do (a chat-scoped menu beats the default one)."""
+        menu = self.dispatcher.router.command_menu(role)
+        try:
+            await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu],
+                                           scope=BotCommandScopeChat(chat_id=int(chat_id)))
+        except Exception as error:  # the menu is a convenience: the commands work without it
+            log.warning("telegram: the command menu of chat %s was not set (%r)", chat_id, error)
 
     async def _answer(self, callback: CallbackQuery) -> None:
         try:

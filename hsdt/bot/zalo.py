@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ import aiohttp
 
 from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused, bot_scope
 from hsdt.bot.downloads import Downloads
-from hsdt.bot.kit import ReplyDelivery, poll_forever, stream_to_file
+from hsdt.bot.kit import MessageMeter, ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import last_options, pack, render, resolve
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.zalo_client import POLL_TIMEOUT_S, TEXT_LIMIT, ZaloApiError, ZaloBotClient, ZaloError
@@ -42,6 +43,7 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.signature_check import UPLOAD_PURPOSE as CHECK_ONLY
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
+from hsdt.texts import typed as typed_texts
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +186,12 @@ class ZaloMenus:
 
     def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
         menu = uow.channels.menu(CHANNEL, event.user_ref)
-        if event.kind is Kind.PHOTO and replies and uow.identities.find(CHANNEL, event.user_ref) is not None:
-            # A photo is often a scanned document: offer the upload page for the PDF.
-            replies = [*replies, Reply("", upload=(menu.upload if menu else None) or CHECK_ONLY)]
+        if event.kind is Kind.PHOTO and replies and uow.identities.find(CHANNEL, event.user_ref) is not None \
+                and replies[-1].upload is None:
+            # A photo is often a scanned document: the answer carries the upload page's link for the PDF,
+            # in the same message (a second reply would contradict it).
+            replies = [*replies[:-1], dataclasses.replace(replies[-1],
+                                                          upload=(menu.upload if menu else None) or CHECK_ONLY)]
         options = last_options(replies)
         upload = next((r.upload for r in reversed(replies) if r.upload), None)
         if options is not None:
@@ -212,6 +217,8 @@ class ZaloTurns:
         self.links = links
         self.tz = tz
         self.sent_messages = 0
+        # Every message Zalo accepted, until the delivery that recorded the send counts it (the plan's quota).
+        self.meter = MessageMeter()
 
     def _link(self, user_ref: str, user_id: int | None, purpose: str, template: str) -> str:
         if self.links is None or user_id is None:
@@ -243,6 +250,9 @@ class ZaloTurns:
             shown = Reply(head, reply.buttons, expects_number=reply.expects_number) if index == shows_options \
                 else Reply(head)
             body = render(shown)
+            if shown.buttons:
+                body += "\n" + (typed_texts.OPTIONS_HINT_LETTERS if shown.expects_number
+                                 else typed_texts.OPTIONS_HINT_NUMBERS)
             attachment = reply.document or reply.image
             if attachment is not None:
                 body += "\n" + self._file_link(user_ref, attachment)
@@ -268,6 +278,7 @@ class ZaloTurns:
                 raise
             raise mapped from error
         self.sent_messages += 1
+        self.meter.add(user_ref)
 
     async def _send_picture(self, user_ref: str, caption: str, picture: Attachment) -> None:
         """sendPhoto by URL (a direct one-time link); refused or failed, the caption with a download link."""
@@ -277,6 +288,7 @@ class ZaloTurns:
             if offer is not None:
                 await self.client.send_photo(user_ref, offer.url, caption[:TEXT_LIMIT] or None)
                 self.sent_messages += 1
+                self.meter.add(user_ref)
                 return
         except Exception as error:
             log.warning("zalo: sendPhoto to %s failed (%s); sending a download link instead", user_ref, error)
@@ -322,7 +334,9 @@ class ZaloChannel:
         self.sender = ZaloSender(self.turns)
         # Message ids are namespaced by bot, so two Zalo bots can share one database.
         self.scope = bot_scope(client.token)
-        self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns, scope=self.scope)
+        self.meter = self.turns.meter
+        self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns, scope=self.scope,
+                                                           meter=self.meter)
         self._downloads: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
-from hsdt.handlers import conversation, enrolment
+from hsdt.handlers import conversation, enrolment, usage
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
@@ -53,6 +53,8 @@ class HandlerConfig:
     db_workers: int = 8
     # Hands out one-time dashboard sign-in links (hsdt.dashboard.auth.SignInLinks); None: no web server.
     dashboard_links: SignInLinkIssuer | None = None
+    # Messages a month each channel's plan allows (0 or absent: no limit); the operators are warned at 80%.
+    message_quotas: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 class ChannelHooks(Protocol):
@@ -82,6 +84,7 @@ class Receipt:
     # The channel's reference of the message each reply ended in, by its index in the stored list
     # (what a later reply that `replaces` a screen edits).
     refs: Mapping[int, str] = dataclasses.field(default_factory=dict)
+    messages: int = 0  # platform messages those replies took (counted against the channel's plan)
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ class Dispatcher:
                 return _duplicate(seen)
             hooks = self.hooks.get(event.channel)
             order = (event.stream, event.sequence)
+            role_before = self._role(uow, event)
             own = hooks.before(uow, event) if hooks is not None else event
             if isinstance(own, Incoming):
                 event = own
@@ -232,7 +236,17 @@ class Dispatcher:
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
             uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
-            return Handled(replies)
+            role_after = self._role(uow, event)
+            refresh = role_after is not None and (role_after != role_before or event.command[0] == "/start")
+            return Handled(replies, role=role_after if refresh else None)
+
+    @staticmethod
+    def _role(uow: UnitOfWork, event: Incoming) -> str | None:
+        """The chat's role, read only for typed events (an invite code or /start can change it)."""
+        if event.kind not in (Kind.TEXT, Kind.COMMAND):
+            return None
+        found = uow.identities.user_of(event.channel, event.user_ref)
+        return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
                order: tuple[str, int | None] = ("", None)) -> list[Reply]:
@@ -267,6 +281,8 @@ class Dispatcher:
             conv=conversation.load(state.flow, state.data),
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
+            # A channel with hooks keeps numbered menus: it has no buttons.
+            typed=event.channel in self.hooks,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]
@@ -291,6 +307,8 @@ class Dispatcher:
             for receipt in receipts:
                 uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
                                    self.clock() if receipt.settled else None, receipt.error)
+                usage.record_sent(uow, receipt.channel, receipt.messages, self.clock(), self.tz,
+                                  self.config.message_quotas)
             # The last screen each chat was shown, and where; the user is looked up from the update's chat.
             screens: dict[tuple[str, str], tuple[str, str | None]] = {}
             for receipt in receipts:

@@ -84,7 +84,7 @@ def handle_anonymous(
         text = event.text.strip()
         if looks_like_code(text) or len(normalise_code(text)) == CODE_LENGTH:
             return redeem(uow, event, text, now, tz, menu_for)
-    if command in ("", "/start", "/help", "/menu"):
+    if command in ("", "/start", "/help", "/menu", "/huongdan", "/danhmuc"):
         return [Reply(messages.WELCOME_ANONYMOUS)]
     return [Reply(messages.NEED_INVITE_FIRST), Reply(messages.WELCOME_ANONYMOUS)]
 

@@ -12,6 +12,11 @@ from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.feature import Feature, FlowHandler
 from hsdt.storage.models import User
 from hsdt.texts import campaigns as ct
+from hsdt.texts import commands as command_texts
+from hsdt.texts import typed as typed_texts
+
+# The English commands of the first versions, still understood; menus and help list the Vietnamese ones.
+COMMAND_ALIASES = {"/help": "/huongdan", "/menu": "/danhmuc", "/report": "/baocao"}
 
 
 class Router:
@@ -36,16 +41,18 @@ class Router:
     def help_reply(self, ctx: Ctx) -> Reply:
         lines = [messages.HELP_TITLE]
         for feature in self._for_role(ctx.user.role):
-            lines.extend(f"/{command} — {description}" for command, description in feature.command_help)
-        lines.extend(messages.HELP_COMMON)
+            lines.extend(f"/{command} — {description}" for command, description in feature.command_help
+                         if f"/{command}" not in COMMAND_ALIASES)
+        lines.extend(command_texts.HELP_COMMON)
         return Reply("\n".join(lines))
 
-    def command_menu(self) -> list[tuple[str, str]]:
+    def command_menu(self, role: str | None = None) -> list[tuple[str, str]]:
+        """The commands a chat's menu lists: every feature's, or those of `role`; aliases never."""
         seen: dict[str, str] = {}
-        for feature in self.features:
+        for feature in self.features if role is None else self._for_role(role):
             seen.update(dict(feature.command_help))
-        seen.update(dict(messages.CORE_COMMAND_MENU))
-        return list(seen.items())
+        seen.update(dict(command_texts.CORE_COMMAND_MENU))
+        return [(command, text) for command, text in seen.items() if f"/{command}" not in COMMAND_ALIASES]
 
     def _for_role(self, role: str) -> Iterable[Feature]:
         return (f for f in self.features if role in f.roles)
@@ -71,27 +78,38 @@ class Router:
                 return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
             return self._guarded(ctx, stray, stray.on_document)
         if event.kind is Kind.PHOTO:
-            return [Reply(messages.SEND_PDF_NOT_PHOTO)]
+            # A chat without files (Zalo) adds its upload link to this reply: it must not say "send a file".
+            return [Reply(typed_texts.PHOTO if ctx.typed else messages.SEND_PDF_NOT_PHOTO)]
         if event.kind is Kind.TEXT:
             if flow_owner is not None and flow_owner.on_text is not None:
                 return self._guarded(ctx, flow_owner, flow_owner.on_text)
             if enrolment.looks_like_code(event.text):
                 return enrolment.handle_code_from_enrolled(ctx, self.menu_for, event.text)
             return [Reply(messages.UNEXPECTED_INPUT), self.menu_for(ctx.user)]
+        if ctx.typed:
+            # A sticker or a voice note: say what to type, under the screen the user is on.
+            return [Reply(typed_texts.OTHER_CONTENT), *self._where(ctx, flow_owner)]
         return [Reply(messages.OTHER_CONTENT)]
+
+    def _where(self, ctx: Ctx, owner: Feature | None) -> list[Reply]:
+        """The screen the user is on: the flow's current question, or the menu."""
+        if owner is not None and owner.current_screen is not None:
+            return list(owner.current_screen(ctx))
+        return [self.menu_for(ctx.user)]
 
     def _command(self, ctx: Ctx) -> list[Reply]:
         command, argument = ctx.event.command
+        command = COMMAND_ALIASES.get(command, command)
         if command == "/start" and argument:
             return enrolment.handle_code_from_enrolled(ctx, self.menu_for, argument)
-        if command in ("/start", "/menu"):
+        if command in ("/start", "/danhmuc"):
             return [self.menu_for(ctx.user)]
-        if command == "/help":
+        if command == "/huongdan":
             return [self.help_reply(ctx), self.menu_for(ctx.user)]
         if command == "/huy":
             return self._cancel(ctx)
         for feature in self.features:
-            handler = feature.commands.get(command)
+            handler = feature.commands.get(command) or feature.commands.get(ctx.event.command[0])
             if handler is not None:
                 return self._guarded(ctx, feature, handler)
         return [Reply(messages.UNKNOWN_COMMAND.format(command=command[:32])), self.menu_for(ctx.user)]

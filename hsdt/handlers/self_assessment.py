@@ -31,7 +31,9 @@ from hsdt.scoring import (
 )
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
+from hsdt.texts import next_steps
 from hsdt.texts import rubric as rt
+from hsdt.texts import typed as typed_texts
 
 KIND = AssessmentKind.SELF
 _SUMMARY_LIMIT = 80
@@ -129,6 +131,8 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
 
     def answer_text(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, text: str) -> list[Reply]:
         if criterion.type is AnswerType.EVIDENCE:
+            if ctx.typed:  # no buttons: the question again carries the upload link to use
+                return [Reply(typed_texts.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
             return [Reply(messages.SA_NEEDS_FILE_SHORT)]
         try:
             value = parse_text_answer(criterion, text)
@@ -250,7 +254,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             max=format_points(assessment.rubric.max_points), band=assessment.band)
         if (note := assessment.score().scaling_note()) is not None:
             text += "\n" + note
-        return [replace(Reply(text))]
+        return [replace(Reply(f"{text}\n{_next_steps(ctx)}" if ctx.campaign is not None else text))]
 
     def locked(self, ctx: Ctx, st: SelfAssessmentState) -> list[Reply]:
         ctx.goto(IdleState())
@@ -278,7 +282,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             lines.append(messages.SA_CURRENT_ANSWER.format(
                 answer=summarise(criterion, answer.value), points=format_points(answer.points),
                 who=who.full_name if who is not None else "?", when=ctx.local(answer.answered_at)))
-        how = self.how(st, criterion.type.value, _how(criterion))
+        how = self.how(st, criterion.type.value, _how(criterion, ctx.typed))
         if how is not None:
             lines += ["", how]
         buttons: list[tuple[Button, ...]] = []
@@ -392,20 +396,28 @@ def _answered_line(criterion: Criterion, value: Mapping[str, Any], points: float
                                                        answer=summarise(criterion, value)))
 
 
-def _how(criterion: Criterion) -> str:
+def _how(criterion: Criterion, typed: bool = False) -> str:
     match criterion.type:
         case AnswerType.SINGLE_CHOICE:
             return messages.SA_HOW_SINGLE
         case AnswerType.MULTI_CHOICE:
-            return messages.SA_HOW_MULTI
+            return typed_texts.SA_HOW_MULTI if typed else messages.SA_HOW_MULTI
         case AnswerType.COUNT_PAIR:
             return messages.SA_HOW_COUNT_PAIR.format(issued=_issued(criterion), used=_used(criterion))
         case AnswerType.PERCENTAGE:
             return messages.SA_HOW_PERCENT
         case AnswerType.EVIDENCE:
-            return messages.SA_HOW_EVIDENCE
+            return typed_texts.SA_HOW_EVIDENCE if typed else messages.SA_HOW_EVIDENCE
         case _:
-            return messages.SA_HOW_TEXT
+            return typed_texts.SA_HOW_TEXT if typed else messages.SA_HOW_TEXT
+
+
+def _next_steps(ctx: Ctx) -> str:
+    """Who re-scores (the inspectors of the unit over the school) and by when (the campaign's date)."""
+    assert ctx.campaign is not None
+    over = ctx.uow.units.get(ctx.unit.parent_id) if ctx.unit.parent_id is not None else None
+    return next_steps.SA_NEXT_STEPS.format(office=over.name if over is not None else ctx.unit.name,
+                                           due=ctx.campaign.rescore_due.astimezone(ctx.tz).strftime("%d/%m/%Y"))
 
 
 def _total_line(template: str, assessment: Assessment) -> str:

@@ -310,3 +310,4 @@ from hsdt.storage import inspection_models  # noqa: F401
 from hsdt.storage import reminder_models  # noqa: F401
 from hsdt.storage import channels_models  # noqa: F401
 from hsdt.storage import dashboard_models  # noqa: F401
+from hsdt.storage import usage_models  # noqa: F401

@@ -26,6 +26,7 @@ from hsdt.storage.repositories import (
     UnitRepository,
     UserRepository,
 )
+from hsdt.storage.usage_repository import UsageRepository
 
 
 class UnitOfWork:
@@ -57,6 +58,7 @@ class UnitOfWork:
         self.inspection = InspectionRepository(self.session)
         self.channels = ChannelsRepository(self.session)
         self.dashboard = DashboardRepository(self.session)
+        self.usage = UsageRepository(self.session)
         return self
 
     def __exit__(

@@ -70,3 +70,10 @@ PAGE_FAILED = (
     "Thầy/Cô vui lòng thử lại sau ít phút."
 )
 BACK_TO_FORM = "Chọn tệp khác"
+
+# --- The monthly message plan (to the Sở staff) ----------------------------------------------------
+QUOTA_WARNING = (
+    "⚠️ Hệ thống đã gửi {sent} trên {quota} tin nhắn Zalo của tháng {month} ({percent}% hạn mức của gói). "
+    "Khi hết hạn mức, Zalo ngừng nhận tin nhắn của hệ thống đến hết tháng; "
+    "Thầy/Cô vui lòng nâng gói hoặc đề nghị các trường dùng Telegram."
+)

@@ -52,3 +52,32 @@ NEED_TELEGRAM_WEBHOOK = (
     "WORKERS={workers} cần TELEGRAM_MODE=webhook: hai tiến trình cùng hỏi một mã bot sẽ giành cập nhật của nhau (409)"
 )
 NEED_ZALO_WEBHOOK = "WORKERS={workers} cần ZALO_MODE=webhook: chế độ hỏi liên tục chỉ giữ thứ tự trong một tiến trình"
+HELP_STATUS = "số tin nhắn hệ thống đã gửi trong tháng, theo từng kênh, so với hạn mức của gói"
+HELP_STATUS_MONTH = "tháng cần xem, dạng NNNN-TT (mặc định: tháng này)"
+STATUS_HEADING = "Tin nhắn hệ thống đã gửi trong tháng {month}:"
+STATUS_LINE = "  {channel}: {sent} tin nhắn"
+STATUS_LINE_QUOTA = "  {channel}: {sent}/{quota} tin nhắn ({percent}% hạn mức của gói)"
+STATUS_NEAR_QUOTA = "— sắp hết hạn mức, đã báo cán bộ Sở"
+STATUS_BAD_MONTH = "Tháng “{month}” không đúng dạng NNNN-TT, ví dụ 2026-12."
+CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
+ROSTER_ROW_MISSING = "{path}: trang “{sheet}”, dòng {row}: cột “{column}” đang để trống"
+ROSTER_ROW_BAD_POSITION = "{path}: trang “{sheet}”, dòng {row}: cột “{column}” phải là số nguyên, đang là “{value}”"
+ROSTER_UNREADABLE = "{path}: không đọc được tệp Excel (tệp không phải .xlsx, bị hỏng hoặc đang có mật khẩu)"
+
+# --- argparse's own words ----------------------------------------------------------------------------
+USAGE_PREFIX = "cách dùng: "
+ARGS_POSITIONAL = "tham số"
+ARGS_OPTIONS = "tùy chọn"
+HELP_HELP = "hiện hướng dẫn này rồi thoát"
+ARGS_ERROR = "{prog}: lỗi: {message}"
+# argparse's English error messages (regular expressions) and how an operator reads them.
+ARGS_ERRORS = (
+    (r"the following arguments are required: (?P<names>.+)", "thiếu tham số bắt buộc: {names}"),
+    (r"unrecognized arguments: (?P<names>.+)", "không hiểu tham số: {names}"),
+    (r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+     "tham số {name}: không có lựa chọn {value} (chọn một trong: {choices})"),
+    (r"argument (?P<name>\S+): expected one argument", "tham số {name}: cần một giá trị"),
+    (r"argument (?P<name>\S+): invalid (?P<kind>\S+) value: (?P<value>.+)",
+     "tham số {name}: giá trị {value} không hợp lệ"),
+)
+ARGS_SUBCOMMAND = "lệnh"

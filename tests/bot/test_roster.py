@@ -97,7 +97,7 @@ def test_missing_cells_are_reported_with_row_numbers(tmp_path: Path) -> None:
     workbook = load_workbook(path)
     workbook["Người dùng"].append([3, "U3", "", "Hiệu trưởng", "MN-HH"])
     workbook.save(path)
-    with pytest.raises(roster_xlsx.RosterFileError, match="Người dùng, dòng 4"):
+    with pytest.raises(roster_xlsx.RosterFileError, match="trang “Người dùng”, dòng 4: cột “Họ và tên” đang để trống"):
         roster_xlsx.read_roster(path)
     (tmp_path / "rac.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(roster_xlsx.RosterFileError, match="không đọc được tệp Excel"):

@@ -124,7 +124,8 @@ async def test_every_zalo_event_gets_an_answer(
     assert "chỉ đọc được tin nhắn chữ" in (await zalo.wait_for_message(USER, timeout=30)).text
     zalo.push_image(USER)
     photo = await zalo.wait_for_message(USER, timeout=30)
-    assert "Bạn vừa gửi ảnh" in photo.text and LINK.search(photo.text)
+    assert "Thầy/Cô vừa gửi ảnh" in photo.text and LINK.search(photo.text)
+    assert "chưa nhận được tệp" not in photo.text, "one answer to a photo, not two that disagree"
     zalo.push_unsupported(None)  # no message at all: nobody to answer, nothing breaks
     zalo.push_unsupported(USER)
     unsupported = await zalo.wait_for_message(USER, timeout=30)
