@@ -18,6 +18,7 @@ from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
 from hsdt.handlers.questionnaire.evidence import counts, storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import AnswerType, Criterion, InvalidAnswer, flags, format_points, parse_text_answer, validate_value
+from hsdt.scoring.answers import TEXT_MAX_LENGTH
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
 
@@ -33,8 +34,9 @@ def evidence_purpose(school_id: int, criterion_id: str) -> str:
 class SelfAssessment(Questionnaire[SelfAssessmentState]):
     prefix = act.PREFIX
     actions = act.ACTIONS
+    # "All answered" only when it is true; with a required criterion left, the review names it.
     wording = Wording(messages.SA_FIRST_QUESTION, messages.SA_SUBMIT_BLOCKED, messages.SA_ALL_ANSWERED,
-                      messages.SA_LIST_TITLE)
+                      messages.SA_LIST_TITLE, all_done_only_when_complete=True)
 
     def state(self, ctx: Ctx) -> SelfAssessmentState | None:
         return ctx.conv if isinstance(ctx.conv, SelfAssessmentState) else None
@@ -119,8 +121,12 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             answer = self.assessment(ctx).answer(criterion.id, value, by=_user(ctx), at=ctx.now)
         except Locked:
             return self.locked(ctx, st)
-        saved = Reply(messages.SA_SAVED.format(
-            criterion=criterion.id, answer=summarise(criterion, value), points=format_points(answer.points)))
+        if criterion.max_points > 0:
+            saved = Reply(messages.SA_SAVED.format(
+                criterion=criterion.id, answer=summarise(criterion, value), points=format_points(answer.points)))
+        else:
+            saved = Reply(messages.SA_SAVED_NO_POINTS.format(criterion=criterion.id,
+                                                             answer=summarise(criterion, value)))
         return self.saved(ctx, st, saved)
 
     def on_action(self, ctx: Ctx, st: SelfAssessmentState | None, action: Action) -> list[Reply]:
@@ -220,9 +226,10 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                      if criterion.max_points > 0 else messages.SA_NO_POINTS)
         if answer is not None:
             who = ctx.uow.users.get(answer.answered_by)
-            lines.append(messages.SA_CURRENT_ANSWER.format(
-                answer=summarise(criterion, answer.value), points=format_points(answer.points),
-                who=who.full_name if who is not None else "?", when=ctx.local(answer.answered_at)))
+            shown = {"answer": summarise(criterion, answer.value), "who": who.full_name if who is not None else "?",
+                     "when": ctx.local(answer.answered_at)}
+            lines.append(messages.SA_CURRENT_ANSWER.format(points=format_points(answer.points), **shown)
+                         if criterion.max_points > 0 else messages.SA_CURRENT_ANSWER_NO_POINTS.format(**shown))
         lines += ["", _how(criterion)]
         buttons: list[tuple[Button, ...]] = []
         cid = criterion.id
@@ -297,7 +304,7 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
-            return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
+            return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
@@ -349,11 +356,10 @@ def _evidence_criterion(ctx: Ctx, criterion_id: str) -> Criterion | None:
 
 def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     template = messages.INVALID_ANSWER.get(error.code, messages.INVALID_ANSWER_FALLBACK)
-    params = {"text": short(text.strip(), 40), "limit": 2000, **error.params}
-    try:
-        body = template.format(**params)
-    except (KeyError, IndexError):
-        body = messages.INVALID_ANSWER_FALLBACK
+    example = messages.SA_EXAMPLE_COUNT_PAIR if criterion.type is AnswerType.COUNT_PAIR else messages.SA_EXAMPLE_PERCENT
+    # Every template's placeholders are checked against these names by tests/texts: a mismatch fails there.
+    body = template.format(**{"text": short(text.strip(), 40), "limit": TEXT_MAX_LENGTH, "example": example,
+                              **error.params})
     return Reply(body + "\n" + messages.INVALID_ANSWER_REPEAT.format(criterion=criterion.id))
 
 
