@@ -304,6 +304,8 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
+            if not value.get("total"):
+                return messages.SA_EVIDENCE_ANSWER_NONE
             return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)

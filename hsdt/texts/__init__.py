@@ -138,6 +138,7 @@ SA_HOW_EVIDENCE = (
 SA_EVIDENCE_SO_FAR = "Đã nhận {total} tệp, trong đó {valid} tệp có chữ ký số hợp lệ."
 # The same count as a stored answer, inside a sentence (no full stop of its own).
 SA_EVIDENCE_ANSWER = "{valid}/{total} tệp có chữ ký số hợp lệ"
+SA_EVIDENCE_ANSWER_NONE = "chưa gửi tệp minh chứng"
 SA_EVIDENCE_STORED = "📎 Đã lưu tệp làm minh chứng cho tiêu chí {criterion}. {summary}"
 SA_EVIDENCE_NEEDS_FILE = (
     "Tiêu chí này cần tệp PDF đã ký số. Thầy/Cô vui lòng gửi tệp PDF, hoặc bấm “Bỏ qua” để làm sau."

@@ -60,7 +60,7 @@ NEED_COMMENT = (
 )
 SAVED = "✔️ Đã lưu điểm tiêu chí {criterion}: {points}/{max} điểm (trường tự đánh giá: {school_points}){comment}."
 CONFLICT = (
-    "⚠️ {who} vừa chấm tiêu chí {criterion} lúc {when} ({points} điểm{comment}) trong khi Thầy/Cô đang chấm. "
+    "⚠️ {who} vừa chấm tiêu chí {criterion} lúc {when}: {points} điểm{comment}, trong khi Thầy/Cô đang chấm. "
     "Điểm Thầy/Cô chấm chưa được lưu để không ghi đè lên kết quả của người khác. "
     "Thầy/Cô vui lòng xem lại rồi chấm lại tiêu chí này."
 )

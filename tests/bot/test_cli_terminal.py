@@ -45,7 +45,7 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
         "1",            # E1: Xong without files
         "1",            # E2: Đạt
         "Không có ý kiến",
-        "1",            # review: Nộp bài
+        "1",            # review: Gửi kết quả tự đánh giá
         "1",            # confirm
         "/thoat",
     ]) + "\n"
@@ -57,18 +57,18 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.
     assert "[a] ⬅️ Quay lại" in out
-    assert "Đã lưu câu D1: 100%" in out
+    assert "Đã lưu tiêu chí D1: 100%" in out
     # Everything at full marks except E1 (no file sent): 100 - 6 = 94.
-    assert "Đã nộp bài tự đánh giá của Trường Mầm non Hoa Sen" in out
+    assert "Đã gửi kết quả tự đánh giá của Trường Mầm non Hoa Sen" in out
     assert "Tổng điểm: 94/100 — Xếp loại: Tốt" in out
     assert "Traceback" not in out + result.stderr
 
 
 def test_terminal_resumes_after_restart(tmp_path: Path, demo_codes: dict[str, str]) -> None:
     first = hsdt(["run"], tmp_path, stdin=f"{demo_codes['HT-HOASEN']}\n/tudanhgia\n9\n12/10\n")
-    assert "Câu 3/12" in first.stdout
+    assert "Tiêu chí 3/12" in first.stdout
     second = hsdt(["run"], tmp_path, stdin="/tudanhgia\n")
-    assert "Tiếp tục bài tự đánh giá" in second.stdout and "Câu 3/12" in second.stdout
+    assert "Tiếp tục phiếu tự đánh giá" in second.stdout and "Tiêu chí 3/12" in second.stdout
 
 
 def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:

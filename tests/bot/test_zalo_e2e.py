@@ -53,20 +53,20 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     await zalo.wait_until(lambda: zalo.calls_of("getUpdates"), timeout=60, what="bot polling")
     assert zalo.calls_of("deleteWebhook"), "polling starts by removing any webhook"
     welcome = await say(zalo, codes["HT-HOASEN"], "Đăng ký thành công")
-    assert "Bạn muốn làm gì" in welcome.text and "[1] 📝 Tự đánh giá" in welcome.text  # one message per turn
-    await say(zalo, "1", "Câu 1/12")  # the menu's first option, typed
+    assert "Thầy/Cô chọn một chức năng" in welcome.text and "[1] 📝 Tự đánh giá" in welcome.text  # one message per turn
+    await say(zalo, "1", "Tiêu chí 1/12")  # the menu's first option, typed
     await say(zalo, "1", "Đang chọn: Hồ sơ quản lý trẻ em")
     await say(zalo, "2", "nhân sự")
-    await say(zalo, "Xong", "Câu 2/12")  # a label works as well as its number
-    count_question = await say(zalo, "12/10", "Câu 3/12")
+    await say(zalo, "Xong", "Tiêu chí 2/12")  # a label works as well as its number
+    count_question = await say(zalo, "12/10", "Tiêu chí 3/12")
     assert "[a] ⬅️ Quay lại" in count_question.text  # lettered: a typed number is the answer here
-    for typed, following in (("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"), ("1,2,3,4", "Câu 6/12")):
+    for typed, following in (("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"), ("1,2,3,4", "Tiêu chí 6/12")):
         await say(zalo, typed, following)
-    await say(zalo, "1", "Câu 7/12")  # C1 «Đầy đủ»
-    await say(zalo, "Một phần", "Câu 8/12")
-    percent = await say(zalo, "85", "Câu 9/12")
+    await say(zalo, "1", "Tiêu chí 7/12")  # C1 “Đầy đủ”
+    await say(zalo, "Một phần", "Tiêu chí 8/12")
+    percent = await say(zalo, "85", "Tiêu chí 9/12")
     assert "[1] Có" in percent.text
-    evidence = await say(zalo, "Có", "Câu 10/12")
+    evidence = await say(zalo, "Có", "Tiêu chí 10/12")
     assert "Zalo chưa cho phép gửi tệp PDF" in evidence.text
     link = LINK.search(evidence.text)
     assert link is not None, evidence.text
@@ -74,27 +74,27 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     async with aiohttp.ClientSession() as http:
         async with http.get(link.group(0)) as page:
             form = await page.text()
-        assert page.status == 200 and "Minh chứng cho câu E1 của Trường Mầm non Hoa Sen" in form
+        assert page.status == 200 and "Minh chứng cho tiêu chí E1 của Trường Mầm non Hoa Sen" in form
         data = aiohttp.FormData()
         data.add_field("files", signed_pdf, filename="ke-hoach-giao-duc.pdf", content_type="application/pdf")
         async with http.post(link.group(0), data=data) as result:
             verdict_page = await result.text()
         assert result.status == 200, verdict_page
         assert "Hợp lệ" in verdict_page and "Nguyễn Thị Hồng Nhung" in verdict_page
-        assert "Đã lưu tệp làm minh chứng cho câu E1" in verdict_page
+        assert "Đã lưu tệp làm minh chứng cho tiêu chí E1" in verdict_page
         in_chat = await zalo.wait_for_message(USER, lambda m: "ke-hoach-giao-duc.pdf" in m.text, timeout=30)
-        assert "Hợp lệ" in in_chat.text and "Câu 10/12" in in_chat.text  # verdict and the question: one message
+        assert "Hợp lệ" in in_chat.text and "Tiêu chí 10/12" in in_chat.text  # verdict and the question: one message
         again = aiohttp.FormData()
         again.add_field("files", signed_pdf, filename="lan-hai.pdf", content_type="application/pdf")
         async with http.post(link.group(0), data=again) as reused:
             assert reused.status == 410 and "đã được sử dụng" in await reused.text()
 
-    await say(zalo, "Xong", "Câu 11/12")
-    await say(zalo, "Đạt", "Câu 12/12")
-    review = await say(zalo, "Không có ý kiến.", "Xem lại bài tự đánh giá")
-    assert "[1] 📤 Nộp bài" in review.text
+    await say(zalo, "Xong", "Tiêu chí 11/12")
+    await say(zalo, "Đạt", "Tiêu chí 12/12")
+    review = await say(zalo, "Không có ý kiến.", "Xem lại phiếu tự đánh giá")
+    assert "[1] 📤 Gửi kết quả tự đánh giá" in review.text
     await say(zalo, "1", "chắc chắn")
-    done = await say(zalo, "Đồng ý nộp", "Đã nộp bài tự đánh giá")
+    done = await say(zalo, "Đồng ý gửi", "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text
 
@@ -121,7 +121,7 @@ async def test_every_zalo_event_gets_an_answer(
     assert "chỉ đọc được tin nhắn chữ" in (await zalo.wait_for_message(USER, timeout=30)).text
     zalo.push_image(USER)
     photo = await zalo.wait_for_message(USER, timeout=30)
-    assert "Bạn vừa gửi ảnh" in photo.text and LINK.search(photo.text)
+    assert "Thầy/Cô vừa gửi ảnh" in photo.text and LINK.search(photo.text)
     zalo.push_unsupported(None)  # no message at all: nobody to answer, nothing breaks
     zalo.push_unsupported(USER)
     unsupported = await zalo.wait_for_message(USER, timeout=30)
@@ -133,7 +133,7 @@ async def test_every_zalo_event_gets_an_answer(
     assert "Hợp lệ" in verdict.text
     duplicate = zalo.pushed[-1]
     zalo.push_raw(duplicate)  # redelivered: same message id, applied once
-    await say(zalo, "/menu", "Bạn muốn làm gì")
+    await say(zalo, "/menu", "Thầy/Cô chọn một chức năng")
     assert sum(1 for m in zalo.messages(USER) if "cong-van.pdf" in m.text) == 1
     events = {e.event_id for e in db_rows(path, ProcessedEvent) if e.channel == "zalo"}
     assert duplicate["message"]["message_id"] in events
@@ -167,4 +167,4 @@ async def test_webhook_with_wrong_secret_changes_nothing(
     assert [(i.channel, i.external_id) for i in db_rows(path, ChatIdentity)] == [("zalo", USER)]
     zalo.wrap_webhook = True
     zalo.push_text(USER, "/tudanhgia")
-    assert "Câu 1/12" in (await zalo.wait_for_message(USER, timeout=30)).text
+    assert "Tiêu chí 1/12" in (await zalo.wait_for_message(USER, timeout=30)).text

@@ -65,7 +65,7 @@ def at_e1(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:
     chat.send("/tudanhgia")
     chat.press("Danh sách")
     chat.press("E1.")
-    assert "Câu 10/12" in chat.text
+    assert "Tiêu chí 10/12" in chat.text
     return chat
 
 
@@ -74,8 +74,8 @@ def test_evidence_scoring_all_some_none(
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
-    assert "✅ Hợp lệ" in chat.text and "Đã lưu tệp làm minh chứng cho câu E1" in chat.text
-    assert "Câu 10/12" in chat.text
+    assert "✅ Hợp lệ" in chat.text and "Đã lưu tệp làm minh chứng cho tiêu chí E1" in chat.text
+    assert "Tiêu chí 10/12" in chat.text
 
     def e1() -> tuple[dict, float]:
         with UnitOfWork(engine) as uow:
@@ -93,7 +93,7 @@ def test_evidence_scoring_all_some_none(
     assert stored.read_bytes() == pdfs["with_seal"].read_bytes()
     assert rows[0].verdict["signatures"][1]["kind"] == "organization"
     chat.press("Xong")
-    assert "Câu 11/12" in chat.text
+    assert "Tiêu chí 11/12" in chat.text
 
 
 def test_errors_are_explained_and_not_stored(
@@ -101,7 +101,7 @@ def test_errors_are_explained_and_not_stored(
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.upload(pdfs["not_pdf"])
-    assert "bang.xlsx" in chat.text and "Câu 10/12" in chat.text
+    assert "bang.xlsx" in chat.text and "Tiêu chí 10/12" in chat.text
     big = tmp_path / "lon.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"0" * 300_000)
     chat.upload(big)
@@ -120,7 +120,7 @@ def test_any_role_can_check_a_pdf_outside_the_questionnaire(
     inspector = ChatDriver(checking_dispatcher, "i1")
     inspector.enrol(codes["CB-HB-01"])
     inspector.send("/kiemtra")
-    assert "Gửi tệp PDF" in inspector.text
+    assert "gửi tệp PDF" in inspector.text
     for name, headline in (("valid", "✅ Hợp lệ"), ("modified", "❌ Không hợp lệ"), ("unsigned", "")):
         inspector.upload(pdfs[name])
         assert f"{name}.pdf" in inspector.text
@@ -149,7 +149,7 @@ def test_principal_removes_a_file_and_the_points_follow(
     assert e1() == ({"valid": 1, "total": 2}, 3)
     assert "bi-sua.pdf" in chat.text
     chat.press("Gỡ “bi-sua.pdf”")
-    assert "Đã gỡ tệp “bi-sua.pdf”" in chat.text and "Câu 10/12" in chat.text
+    assert "Đã gỡ tệp “bi-sua.pdf”" in chat.text and "Tiêu chí 10/12" in chat.text
     assert e1() == ({"valid": 1, "total": 1}, 6)
     chat.press("Gỡ “ke-hoach.pdf”")
     assert e1() == ({"valid": 0, "total": 0}, 0)

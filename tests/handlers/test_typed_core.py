@@ -95,7 +95,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
         (_, second_code), = open_invites(uow, ["HT-HOASEN-2"], invite_ttl=timedelta(days=1), now=NOW)
     submitter = principal(dispatcher, codes, "p1")
     answer_all(submitter)
-    assert submitter.button("Nộp bài")
+    assert submitter.button("Gửi kết quả tự đánh giá")
     writer = ChatDriver(dispatcher, "p2")
     writer.enrol(second_code)
     writer.send("/tudanhgia")
@@ -107,20 +107,20 @@ def test_concurrent_answers_and_submit_stay_consistent(
         for used in range(1, 31):
             writer.press_action("sa:j:B1")
             writer.send(f"30/{used}")
-            if "Đã lưu câu B1" in writer.text:
+            if "Đã lưu tiêu chí B1" in writer.text:
                 saved.append(used)
 
     def submit() -> None:
         start.wait()
-        submitter.press("Nộp bài")
-        submitter.press("Đồng ý nộp")
+        submitter.press("Gửi kết quả tự đánh giá")
+        submitter.press("Đồng ý gửi")
 
     threads = [threading.Thread(target=write), threading.Thread(target=submit)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert "Đã nộp bài tự đánh giá" in submitter.text
+    assert "Đã gửi kết quả tự đánh giá" in submitter.text
     with UnitOfWork(engine) as uow:
         submission = uow.session.exec(select(Submission).where(Submission.kind == "self")).one()
         stored = {a.criterion_id: a for a in uow.session.exec(select(Answer).where(Answer.kind == "self"))}
@@ -219,19 +219,19 @@ def test_typed_answer_goes_to_the_question_last_shown(
     chat.send("/tudanhgia")
     chat.press("Bỏ qua")
     question = chat.replies[-1]
-    assert "Câu 2/12" in question.text and question.screen is not None
+    assert "Tiêu chí 2/12" in question.text and question.screen is not None
     with UnitOfWork(engine) as uow:
         user_id = uow.session.exec(select(User).where(User.code == "HT-HOASEN")).one().id
     assert user_id is not None
     dispatcher.mark_shown(user_id, question.screen)
     chat.send("12/10")
-    assert "Đã lưu câu B1" in chat.text and "Câu 3/12" in chat.text
+    assert "Đã lưu tiêu chí B1" in chat.text and "Tiêu chí 3/12" in chat.text
     # The reply showing B2 never reached the user (no mark_shown): they type again, still looking at B1.
     chat.send("12/11")
-    assert "Đã lưu câu B1" in chat.text and "Câu 3/12" in chat.text
+    assert "Đã lưu tiêu chí B1" in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:
         stored = {a.criterion_id: a.value for a in uow.session.exec(select(Answer))}
     assert stored == {"B1": {"issued": 12, "used": 11}}
     dispatcher.mark_shown(user_id, chat.replies[-1].screen or "")
     chat.send("20/18")
-    assert "Đã lưu câu B2" in chat.text and "Câu 4/12" in chat.text
+    assert "Đã lưu tiêu chí B2" in chat.text and "Tiêu chí 4/12" in chat.text
