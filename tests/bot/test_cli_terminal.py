@@ -52,7 +52,7 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     result = hsdt(["run"], tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Mã mời demo" in out
+    assert "Mã mời của dữ liệu mẫu" in out
     assert "Đăng ký thành công" in out
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.

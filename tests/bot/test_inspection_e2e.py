@@ -82,7 +82,7 @@ async def self_assess(principal: Person) -> None:
     principal.say("Không có ý kiến.")
     review = await principal.expect("Xem lại phiếu tự đánh giá")
     principal.press(review, "Gửi kết quả tự đánh giá")
-    principal.press(await principal.expect("chắc chắn"), "Đồng ý gửi")
+    principal.press(await principal.expect("xác nhận gửi"), "Đồng ý gửi")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 0 + E2 4
     assert "69,47/100" in (await principal.expect("Đã gửi kết quả tự đánh giá")).text  # type: ignore[operator]
 
@@ -91,13 +91,13 @@ async def accept_until(inspector: Person, question: SentMessage, first: int, las
     """Accept the school's points on questions first..last; returns the screen after the last one."""
     for number in range(first, last + 1):
         inspector.press(question, "Đồng ý điểm của trường")
-        question = await inspector.expect(f"Câu {number + 1}/11" if number < 11 else "Xem lại kết quả")
+        question = await inspector.expect(f"Tiêu chí {number + 1}/11" if number < 11 else "Xem lại kết quả")
     return question
 
 
 async def submit_review(inspector: Person, review: SentMessage) -> str:
     inspector.press(review, "Gửi kết quả chấm")
-    inspector.press(await inspector.expect("Nộp kết quả"), "Đồng ý gửi")
+    inspector.press(await inspector.expect("xác nhận gửi kết quả"), "Đồng ý gửi")
     return (await inspector.expect("Đã gửi kết quả")).text or ""
 
 
@@ -124,7 +124,7 @@ async def test_rescore_cross_inspection_and_city_report(
     inspector.press(question, "Đồng ý điểm của trường")
     await inspector.expect("Tiêu chí 2/11")
     inspector.say("5,5")
-    await inspector.expect("Vui lòng gõ nhận xét")
+    await inspector.expect("vui lòng gõ nhận xét")
     inspector.say("Chỉ 10 CBQL có văn bản ký số")
     question = await inspector.expect("Tiêu chí 3/11")
     question = await accept_until(inspector, question, 3, 9)

@@ -172,7 +172,7 @@ async def test_principal_from_invite_to_submission(
     server.push_text(USER, "Không có ý kiến.")
     review = await expect(server, "Xem lại phiếu tự đánh giá")
     server.press_button(USER, review, "Gửi kết quả tự đánh giá")
-    confirm = await expect(server, "chắc chắn")
+    confirm = await expect(server, "xác nhận gửi")
     server.press_button(USER, confirm, "Đồng ý gửi")
     done = await expect(server, "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
@@ -257,7 +257,7 @@ async def test_upload_page_button_on_telegram(
     try:
         await at_question_2(server, codes["HT-HOASEN"])
         server.push_text(USER, "/kiemtra")
-        prompt = await expect(server, "Gửi tệp PDF")
+        prompt = await expect(server, "gửi tệp PDF")
         url = button_url(prompt, "trang web")
         assert url.startswith(f"http://127.0.0.1:{port}/u/")
         data = aiohttp.FormData()

@@ -60,13 +60,13 @@ async def test_refusals_are_retried_and_every_event_answered_once(
     await say(zalo, "12/10", "Tiêu chí 3/12")
     # A file Zalo does not pass on, delivered twice (same message id): one upload link.
     unsupported = zalo.push_unsupported(USER)
-    await zalo.wait_for_message(USER, lambda m: "Bot chưa nhận được tệp" in m.text, timeout=30)
+    await zalo.wait_for_message(USER, lambda m: "Hệ thống chưa nhận được tệp" in m.text, timeout=30)
     zalo.redeliver(unsupported)
     text = zalo.push_text(USER, "12/10")
     zalo.redeliver(text)  # a redelivered answer is not applied again
     await zalo.wait_for_message(USER, lambda m: "Tiêu chí 4/12" in m.text, timeout=30)
     await asyncio.sleep(1.0)
-    assert shown(zalo, "Bot chưa nhận được tệp") == 1
+    assert shown(zalo, "Hệ thống chưa nhận được tệp") == 1
     for fragment in ("Đăng ký thành công", "Tiêu chí 1/12", "Tiêu chí 2/12", "Tiêu chí 3/12", "Tiêu chí 4/12"):
         assert shown(zalo, fragment) == 1, fragment
     assert {a.criterion_id: a.value for a in database.rows(Answer)} == {

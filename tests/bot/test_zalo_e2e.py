@@ -93,7 +93,7 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     await say(zalo, "Đạt", "Tiêu chí 12/12")
     review = await say(zalo, "Không có ý kiến.", "Xem lại phiếu tự đánh giá")
     assert "[1] 📤 Gửi kết quả tự đánh giá" in review.text
-    await say(zalo, "1", "chắc chắn")
+    await say(zalo, "1", "xác nhận gửi")
     done = await say(zalo, "Đồng ý gửi", "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text
@@ -125,8 +125,8 @@ async def test_every_zalo_event_gets_an_answer(
     zalo.push_unsupported(None)  # no message at all: nobody to answer, nothing breaks
     zalo.push_unsupported(USER)
     unsupported = await zalo.wait_for_message(USER, timeout=30)
-    assert "Bot chưa nhận được tệp" in unsupported.text and LINK.search(unsupported.text)
-    prompt = await say(zalo, "/kiemtra", "Gửi tệp PDF")
+    assert "Hệ thống chưa nhận được tệp" in unsupported.text and LINK.search(unsupported.text)
+    prompt = await say(zalo, "/kiemtra", "gửi tệp PDF")
     assert LINK.search(prompt.text), "the check command offers the link on a channel without documents"
     zalo.push_file(USER, signed_pdf, "cong-van.pdf")  # a file event with a URL: checked directly
     verdict = await zalo.wait_for_message(USER, lambda m: "cong-van.pdf" in m.text, timeout=30)
