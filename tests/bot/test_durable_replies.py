@@ -131,7 +131,7 @@ async def test_secrets_never_reach_the_log(
     server.inject_error("getUpdates", 502, "Bad Gateway")
     server.fail_downloads(500)  # the download path: aiohttp's error quotes the file URL, token and all
     server.push_document(USER, b"%PDF-1.7 x", "loi.pdf")
-    await expect(server, "Không tải được tệp")
+    await expect(server, "không tải được tệp")
     server.inject_fault("sendMessage", "drop")  # the send path
     server.push_text(USER, "/help")
     await expect(server, "/tudanhgia")
