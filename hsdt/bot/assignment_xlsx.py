@@ -1,4 +1,4 @@
-"""The assignment workbook: one sheet «Phân công», Vietnamese headers, one row per inspector x school."""
+"""The assignment workbook: one sheet “Phân công”, Vietnamese headers, one row per inspector x school."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from hsdt.handlers.assignments import AssignmentRow
 from hsdt.scoring import fold_text
 from hsdt.storage.inspection_models import CROSS, DISTRICT
+from hsdt.texts import assignments as texts
 
 SHEET = "Phân công"
 HEADERS = ["Mã cán bộ kiểm tra", "Mã trường", "Loại (Chấm lại / Kiểm tra chéo)", "Họ tên cán bộ", "Tên trường"]
@@ -58,9 +59,9 @@ def read_table(path: Path) -> list[AssignmentRow]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several types for a file that is not a workbook
-        raise AssignmentFileError(f"{path}: không đọc được tệp Excel ({error})") from error
+        raise AssignmentFileError(texts.FILE_UNREADABLE.format(path=path, error=error)) from error
     if SHEET not in workbook.sheetnames:
-        raise AssignmentFileError(f"{path}: thiếu trang tính «{SHEET}»")
+        raise AssignmentFileError(texts.FILE_MISSING_SHEET.format(path=path, sheet=SHEET))
     problems: list[str] = []
     rows: list[AssignmentRow] = []
     for number, row in enumerate(workbook[SHEET].iter_rows(min_row=2, values_only=True), start=2):

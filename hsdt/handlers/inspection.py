@@ -31,6 +31,8 @@ from hsdt.texts.signatures import HEADLINES
 
 SELF = AssessmentKind.SELF
 COMMENT_LIMIT = 1000
+# A comment that justifies points other than the school's must say something ("x" or "ok" does not).
+COMMENT_MIN_LENGTH = 10
 REASON_LIMIT = 500
 _POINTS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)(?:\s*[-–:;]\s*|\s+|$)(.*)$", re.S)
 
@@ -164,6 +166,9 @@ class Inspection(Questionnaire[InspectionState]):
                 return [self._comment_prompt(ctx, st)]
             if len(text) > COMMENT_LIMIT:
                 return [Reply(m.COMMENT_TOO_LONG.format(limit=COMMENT_LIMIT)), self._comment_prompt(ctx, st)]
+            if _too_short(text):
+                return [Reply(m.COMMENT_TOO_SHORT.format(text=short(text, 40), min=COMMENT_MIN_LENGTH)),
+                        self._comment_prompt(ctx, st)]
             return self._save(ctx, st, self.criterion(ctx, st), st.pending_points or 0.0, text)
         if st.mode is Mode.REASON:
             return self._reopen(ctx, st, text)
@@ -181,9 +186,11 @@ class Inspection(Questionnaire[InspectionState]):
     def _save(self, ctx: Ctx, st: InspectionState, criterion: Criterion, points: float, comment: str, *,
               not_applicable: bool = False) -> list[Reply]:
         school_points = self.own(ctx, st).points(criterion.id)
-        if abs(points - school_points) >= 0.005 and not comment:
+        if abs(points - school_points) >= 0.005 and _too_short(comment):
             st.mode, st.pending_points = Mode.COMMENT, points
-            return [self._comment_prompt(ctx, st)]
+            too_short = [Reply(m.COMMENT_TOO_SHORT.format(text=short(comment, 40), min=COMMENT_MIN_LENGTH))] \
+                if comment else []
+            return [*too_short, self._comment_prompt(ctx, st)]
         assert ctx.user.id is not None
         try:
             self.assessment(ctx, st).rescore(criterion.id, points, comment, expected_version=st.shown_version,
@@ -294,6 +301,7 @@ class Inspection(Questionnaire[InspectionState]):
 
     def _comment_prompt(self, ctx: Ctx, st: InspectionState) -> Reply:
         text = m.NEED_COMMENT.format(points=format_points(st.pending_points or 0.0), criterion=st.criterion,
+                                     min=COMMENT_MIN_LENGTH,
                                      school_points=format_points(self.own(ctx, st).points(st.criterion)))
         return Reply(text, buttons=((Button(m.BTN_CANCEL_COMMENT, act.CancelInput().pack()),),))
 
@@ -326,7 +334,7 @@ class Inspection(Questionnaire[InspectionState]):
         missing = assessment.missing()
         if missing:
             lines.append(m.REVIEW_MISSING.format(count=len(missing), ids=", ".join(missing)))
-        buttons = rows(Button(messages.BTN_SUBMIT, self.nav(Step.SUBMIT)),
+        buttons = rows(Button(m.BTN_SUBMIT, self.nav(Step.SUBMIT)),
                        Button(messages.BTN_EDIT, self.nav(Step.EDIT)),
                        Button(messages.BTN_CONTINUE, self.nav(Step.CONTINUE)), Button(m.BTN_SCHOOLS, act.Open().pack()))
         return Reply("\n".join(lines), buttons=buttons)
@@ -406,6 +414,11 @@ def _parse_points(text: str, criterion: Criterion) -> tuple[float, str] | Reply:
     if points > Decimal(str(criterion.max_points)):
         return Reply(m.POINTS_OUT_OF_RANGE.format(text=short(match.group(1), 20), max=maximum))
     return float(points), match.group(2).strip()
+
+
+def _too_short(comment: str) -> bool:
+    """Too short to say why: fewer than COMMENT_MIN_LENGTH letters and digits (spaces and dots do not count)."""
+    return sum(ch.isalnum() for ch in comment) < COMMENT_MIN_LENGTH
 
 
 def _evidence_line(evidence: Evidence) -> str:

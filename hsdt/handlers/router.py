@@ -131,9 +131,13 @@ class Router:
 
     def _cancel(self, ctx: Ctx) -> list[Reply]:
         was_busy = not isinstance(ctx.conv, IdleState)
+        owner = self._flow_owner(ctx)
+        # The command that opens the stopped flow again: /tudanhgia for a principal, /chamdiem for an inspector.
+        again = next(iter(owner.commands), "") if owner is not None else ""
         # Remember where the user was, so opening the feature again resumes exactly there.
         ctx.goto(IdleState(resume=ctx.conv if not isinstance(ctx.conv, IdleState) else ctx.conv.resume))
-        return [Reply(messages.CANCELLED if was_busy else messages.NOTHING_TO_CANCEL), self.menu_for(ctx.user)]
+        text = messages.CANCELLED.format(command=again) if was_busy and again else messages.NOTHING_TO_CANCEL
+        return [Reply(text), self.menu_for(ctx.user)]
 
     def _by_prefix(self, action: str) -> Feature | None:
         prefix = action.split(":", 1)[0]

@@ -29,6 +29,7 @@ from hsdt.scoring import (
     parse_text_answer,
     validate_value,
 )
+from hsdt.scoring.answers import TEXT_MAX_LENGTH
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
 from hsdt.storage.models import Role, UnitKind
 from hsdt.texts import next_steps
@@ -47,6 +48,7 @@ def evidence_purpose(school_id: int, criterion_id: str) -> str:
 class SelfAssessment(Questionnaire[SelfAssessmentState]):
     prefix = act.PREFIX
     actions = act.ACTIONS
+    # "All answered" only when it is true; with a required criterion left, the review names it.
     wording = Wording(messages.SA_FIRST_QUESTION, messages.SA_SUBMIT_BLOCKED, messages.SA_ALL_ANSWERED,
                       messages.SA_LIST_TITLE, all_done_only_when_complete=True)
 
@@ -279,9 +281,10 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                      if criterion.max_points > 0 else messages.SA_NO_POINTS)
         if answer is not None:
             who = ctx.uow.users.get(answer.answered_by)
-            lines.append(messages.SA_CURRENT_ANSWER.format(
-                answer=summarise(criterion, answer.value), points=format_points(answer.points),
-                who=who.full_name if who is not None else "?", when=ctx.local(answer.answered_at)))
+            shown = {"answer": summarise(criterion, answer.value), "who": who.full_name if who is not None else "?",
+                     "when": ctx.local(answer.answered_at)}
+            lines.append(messages.SA_CURRENT_ANSWER.format(points=format_points(answer.points), **shown)
+                         if criterion.max_points > 0 else messages.SA_CURRENT_ANSWER_NO_POINTS.format(**shown))
         how = self.how(st, criterion.type.value, _how(criterion, ctx.typed))
         if how is not None:
             lines += ["", how]
@@ -370,9 +373,9 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
         case AnswerType.EVIDENCE:
-            # Within a line that goes on ("… hợp lệ — 6 điểm"): without its closing full stop.
-            return messages.SA_EVIDENCE_SO_FAR.format(
-                total=value.get("total", 0), valid=value.get("valid", 0)).rstrip(".")
+            if not value.get("total"):
+                return messages.SA_EVIDENCE_ANSWER_NONE
+            return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
             return short(str(value.get("text", "")), _SUMMARY_LIMIT)
 
@@ -452,7 +455,7 @@ def _evidence_criterion(ctx: Ctx, criterion_id: str) -> Criterion | None:
 def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     """One short line that says what to type; the question stays on screen above it."""
     example = messages.EXAMPLE_PERCENT if criterion.type is AnswerType.PERCENTAGE else messages.EXAMPLE_COUNT_PAIR
-    params: dict[str, Any] = {"text": short(text.strip(), 40), "limit": 2000, "example": example,
+    params: dict[str, Any] = {"text": short(text.strip(), 40), "limit": TEXT_MAX_LENGTH, "example": example,
                               "issued_label": _issued(criterion), "used_label": _used(criterion),
                               "used_first": _used(criterion)[:1].upper() + _used(criterion)[1:],
                               **error.params}

@@ -196,8 +196,7 @@ class Audience:
                                                   remaining=self.until(self.cal.self_assessment_due))
             else:
                 second = msg.PRINCIPAL_OVERDUE.format(due=self.local(self.cal.self_assessment_due),
-                                                      deadline=self.local(self.cal.deadline),
-                                                      remaining=self.until(self.cal.deadline))
+                                                      remaining=self.until(self.cal.self_assessment_due))
             resume = Button(msg.BTN_RESUME_SELF_ASSESSMENT, self_assessment_actions.Open().pack())
             reply = self._wrap(reminder, [first, second], resume)
             notices.append(Notice(stored_id(user.id), user.code, user.role,

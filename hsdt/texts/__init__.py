@@ -1,4 +1,36 @@
-"""Every Vietnamese text the bot shows, in one place. Handlers refer to these names only."""
+"""Every Vietnamese text the system shows, in one place. Handlers refer to these names only.
+
+Style guide (every module of this package follows it; `tests/texts` checks the mechanical part)
+-------------------------------------------------------------------------------------------------
+The voice is that of a Sở writing to the schools it manages: polite, plain, short.
+
+- Address the reader as "Thầy/Cô" ("Thầy/Cô vui lòng …"), never "bạn".
+- The system speaks of itself as "hệ thống" ("Hệ thống đã lưu …"), never "Tôi" nor "bot".
+- Quotation marks are “…” (to quote a button, a file name or what the user typed), never «…».
+- No English words, no setting names (TRUST_DIR, FILES_DIR …) and no technical codes reach a
+  chat user; say what to do instead ("liên hệ bộ phận kỹ thuật của Sở"). Product and format names
+  (Zalo, Telegram, PDF, Excel) are fine.
+- No calques: "Thầy Nguyễn Văn A cập nhật lúc 08:00", not "cập nhật bởi {who}"; one punctuation
+  mark where two sentences meet ("…hợp lệ (3 điểm).", not "…hợp lệ. — 3 điểm").
+- Name a button exactly as it is labelled, in “…”, without its emoji when quoted in a sentence.
+- An error says what is wrong and what to type, with an example of the right shape for that
+  question ("ví dụ: 85" for a percentage, "ví dụ: 12/10" for issued/used).
+- Dates dd/mm/yyyy, times HH:MM, decimal comma (6,5).
+
+The notice's own words (Thông báo of the Sở; Luật Giao dịch điện tử 2023, Nghị định 23/2025/NĐ-CP):
+
+| Use                                      | Not                                   |
+|------------------------------------------|---------------------------------------|
+| tiêu chí (tiêu chí II.1a; Tiêu chí 3/13) | câu, câu hỏi (for a criterion)        |
+| Nội dung I, Nội dung II (the groups)     | Nhóm A, Nhóm I                        |
+| phiếu tự đánh giá                        | bài tự đánh giá, bản tự đánh giá      |
+| "Gửi kết quả tự đánh giá" (the button)   | "Nộp bài"                             |
+| minh chứng                               | bằng chứng                            |
+| chấm lại, kiểm tra chéo                  | chấm điểm lại, kiểm tra vòng          |
+| đánh giá công tác quản lý, chỉ đạo       | điểm lãnh đạo                         |
+| chứng thư chữ ký số                      | chứng thư số                          |
+| chữ ký số chuyên dùng công vụ            | chữ ký số chuyên dùng Chính phủ       |
+"""
 
 from __future__ import annotations
 
@@ -39,7 +71,7 @@ ROLE_LABELS = {
 }
 
 # --- Menu and generic ------------------------------------------------------------------------
-MENU_TITLE = "Bạn muốn làm gì? Chọn một chức năng bên dưới hoặc gõ lệnh."
+MENU_TITLE = "Thầy/Cô chọn một chức năng bên dưới hoặc gõ lệnh."
 BTN_SELF_ASSESS = "📝 Tự đánh giá"
 BTN_CHECK_SIGNATURE = "🔍 Kiểm tra chữ ký số"
 BTN_HELP = "❓ Hướng dẫn"
@@ -56,123 +88,145 @@ CORE_COMMAND_MENU = (
     ("huy", "Dừng việc đang làm"),
     ("help", "Hướng dẫn"),
 )
-UNKNOWN_COMMAND = "Lệnh «{command}» không có. Gõ /help để xem các lệnh."
-NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của bạn là {role}."
+UNKNOWN_COMMAND = "Hệ thống không có lệnh “{command}”. Thầy/Cô gõ /help để xem các lệnh."
+NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của Thầy/Cô là {role}."
 NO_ACTIVE_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở. Vui lòng liên hệ Sở GD&ĐT."
 NOT_A_SCHOOL_USER = "Tài khoản của Thầy/Cô chưa gắn với trường nào. Vui lòng liên hệ đơn vị quản lý."
-CANCELLED = "Đã dừng. Các câu trả lời đã lưu vẫn được giữ; gõ /tudanhgia để tiếp tục bất cứ lúc nào."
+# {command} is the command of the flow that was stopped (/tudanhgia, /chamdiem).
+CANCELLED = "Đã dừng. Các câu trả lời đã lưu vẫn được giữ; Thầy/Cô gõ {command} để tiếp tục bất cứ lúc nào."
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở."
 INTERNAL_ERROR = (
     "Xin lỗi, hệ thống gặp sự cố khi xử lý tin nhắn này và chưa lưu thay đổi. "
     "Vui lòng thử lại sau ít phút; các câu trả lời trước đó vẫn được giữ nguyên."
 )
-STALE_BUTTON = "Nút này thuộc một câu hỏi cũ. Đây là câu hỏi hiện tại:"
-UNEXPECTED_INPUT = "Tôi chưa hiểu tin nhắn này. Chọn một chức năng bên dưới hoặc gõ /help."
-OTHER_CONTENT = "Tôi chỉ đọc được tin nhắn chữ và tệp PDF. Vui lòng gõ câu trả lời hoặc gửi tệp PDF."
+STALE_BUTTON = "Nút này thuộc một tin nhắn cũ. Thầy/Cô tiếp tục tại đây:"
+UNEXPECTED_INPUT = "Hệ thống chưa hiểu tin nhắn này. Thầy/Cô chọn một chức năng bên dưới hoặc gõ /help."
+OTHER_CONTENT = (
+    "Hệ thống chỉ đọc được tin nhắn chữ và tệp PDF. Thầy/Cô vui lòng gõ câu trả lời hoặc gửi tệp PDF."
+)
 SEND_PDF_NOT_PHOTO = (
-    "Bạn vừa gửi ảnh. Để kiểm tra chữ ký số, vui lòng gửi văn bản dưới dạng tệp PDF "
-    "(chọn «Tệp/File» khi đính kèm), không gửi ảnh chụp."
+    "Thầy/Cô vừa gửi ảnh. Để kiểm tra chữ ký số, Thầy/Cô vui lòng gửi văn bản dưới dạng tệp PDF "
+    "(chọn “Tệp” khi đính kèm), không gửi ảnh chụp."
 )
 
 # --- Self-assessment -------------------------------------------------------------------------
-SA_HEADER = "📝 Tự đánh giá — Câu {index}/{count}"
-SA_GROUP = "Nhóm {group_id}. {group_title}"
+SA_HEADER = "📝 Tự đánh giá — Tiêu chí {index}/{count}"
+# The notice names its groups "Nội dung I", "Nội dung II".
+SA_GROUP = "Nội dung {group_id}. {group_title}"
 SA_EVIDENCE_HINT = "Minh chứng: {hint}"
 SA_MAX_POINTS = "Điểm tối đa: {points}"
 SA_NO_POINTS = "(Không tính điểm)"
-SA_CURRENT_ANSWER = "Câu trả lời hiện tại: {answer} — {points} điểm (cập nhật bởi {who} lúc {when})"
-SA_HOW_SINGLE = "Chọn một phương án bên dưới."
+SA_CURRENT_ANSWER = "Câu trả lời hiện tại: {answer} ({points} điểm; {who} cập nhật lúc {when})"
+SA_CURRENT_ANSWER_NO_POINTS = "Câu trả lời hiện tại: {answer} ({who} cập nhật lúc {when})"
+SA_HOW_SINGLE = "Thầy/Cô chọn một phương án bên dưới."
 SA_HOW_MULTI = (
-    "Chọn các phương án đúng (bấm lại để bỏ chọn), rồi bấm «Xong». "
+    "Thầy/Cô chọn các phương án đúng (bấm lại để bỏ chọn), rồi bấm “Xong”. "
     "Có thể gõ các số, ví dụ: 1,3,5; gõ 0 nếu không có mục nào."
 )
-SA_HOW_COUNT_PAIR = "Gõ hai số: {issued} / {used}, ví dụ: 12/10."
+# The example of each numeric answer, shown in its instruction and in its error messages.
+SA_EXAMPLE_COUNT_PAIR = "12/10"
+SA_EXAMPLE_PERCENT = "85"
+SA_HOW_COUNT_PAIR = "Thầy/Cô gõ hai số: {issued} / {used}, ví dụ: 12/10."
 SA_ISSUED_DEFAULT = "số được cấp"
 SA_USED_DEFAULT = "số đã sử dụng"
-SA_HOW_PERCENT = "Gõ tỷ lệ phần trăm từ 0 đến 100, ví dụ: 85."
-SA_HOW_TEXT = "Gõ câu trả lời của bạn (tối đa 2000 ký tự), hoặc bấm «Bỏ qua»."
+SA_HOW_PERCENT = "Thầy/Cô gõ tỷ lệ phần trăm từ 0 đến 100, ví dụ: 85."
+SA_HOW_TEXT = "Thầy/Cô gõ ý kiến của nhà trường (tối đa 2000 ký tự), hoặc bấm “Bỏ qua”."
 SA_HOW_EVIDENCE = (
-    "Gửi một hoặc nhiều tệp PDF đã ký số (dạng tệp, không phải ảnh). Mỗi tệp được kiểm tra ngay. "
-    "Gửi xong bấm «Xong»."
+    "Thầy/Cô gửi một hoặc nhiều tệp PDF đã ký số (dạng tệp, không phải ảnh). Mỗi tệp được kiểm tra ngay. "
+    "Gửi xong, Thầy/Cô bấm “Xong”."
 )
 SA_EVIDENCE_SO_FAR = "Đã nhận {total} tệp, trong đó {valid} tệp có chữ ký số hợp lệ."
-SA_EVIDENCE_STORED = "📎 Đã lưu tệp làm minh chứng cho câu {criterion}. {summary}"
-SA_EVIDENCE_NEEDS_FILE = "Câu này cần tệp PDF đã ký số. Vui lòng gửi tệp PDF, hoặc bấm «Bỏ qua» để làm sau."
-SA_SAVED = "✔️ Đã lưu câu {criterion}: {answer} — {points} điểm."
+# The same count as a stored answer, inside a sentence (no full stop of its own).
+SA_EVIDENCE_ANSWER = "{valid}/{total} tệp có chữ ký số hợp lệ"
+SA_EVIDENCE_ANSWER_NONE = "chưa gửi tệp minh chứng"
+SA_EVIDENCE_STORED = "📎 Đã lưu tệp làm minh chứng cho tiêu chí {criterion}. {summary}"
+SA_EVIDENCE_NEEDS_FILE = (
+    "Tiêu chí này cần tệp PDF đã ký số. Thầy/Cô vui lòng gửi tệp PDF, hoặc bấm “Bỏ qua” để làm sau."
+)
+SA_SAVED = "✔️ Đã lưu tiêu chí {criterion}: {answer} ({points} điểm)."
+# A criterion that carries no points (the school's remarks): no points to confirm, and the answer ends the line.
+SA_SAVED_NO_POINTS = "✔️ Đã lưu tiêu chí {criterion} (không tính điểm): {answer}"
 SA_SELECTED = "Đang chọn: {selected}"
 SA_NONE_SELECTED = "chưa chọn mục nào"
 SA_NONE = "Không có mục nào"
 SA_NOT_ANSWERED = "chưa trả lời"
 SA_FLAG_NO_CERTS = "chưa được cấp chữ ký số"
-SA_ALL_ANSWERED = "Bạn đã trả lời hết các câu hỏi. Đây là bảng tổng hợp:"
-SA_LIST_TITLE = "📋 Danh sách câu hỏi (✅ đã trả lời, ⬜ chưa trả lời). Chọn câu muốn chuyển tới:"
-SA_REVIEW_TITLE = "🧾 Xem lại bài tự đánh giá"
-SA_REVIEW_LINE = "{mark} {criterion}. {title}: {answer} — {points}/{max} điểm"
+# Shown only when no required criterion is left; otherwise the review says which ones are.
+SA_ALL_ANSWERED = "Thầy/Cô đã trả lời đủ các tiêu chí bắt buộc. Đây là bảng tổng hợp:"
+SA_LIST_TITLE = "📋 Danh sách tiêu chí (✅ đã trả lời, ⬜ chưa trả lời). Thầy/Cô chọn tiêu chí muốn chuyển tới:"
+SA_REVIEW_TITLE = "🧾 Xem lại phiếu tự đánh giá"
+SA_REVIEW_LINE = "{mark} {criterion}. {title}: {answer} ({points}/{max} điểm)"
 SA_REVIEW_LINE_NO_POINTS = "{mark} {criterion}. {title}: {answer}"
 SA_REVIEW_TOTAL = "Tổng điểm: {total}/{max} — Xếp loại: {band}"
-SA_REVIEW_MISSING = "Còn {count} câu bắt buộc chưa trả lời: {ids}."
-SA_SUBMIT_BLOCKED = "Chưa thể nộp: còn {count} câu bắt buộc chưa trả lời ({ids}). Vui lòng trả lời hết trước khi nộp."
+SA_REVIEW_MISSING = "Còn {count} tiêu chí bắt buộc chưa trả lời: {ids}."
+SA_SUBMIT_BLOCKED = (
+    "Chưa thể gửi kết quả: còn {count} tiêu chí bắt buộc chưa trả lời ({ids}). "
+    "Thầy/Cô vui lòng trả lời các tiêu chí này trước khi gửi."
+)
 SA_CONFIRM_SUBMIT = (
-    "Bạn chắc chắn muốn nộp bài tự đánh giá?\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
-    "Sau khi nộp, nhà trường không thể sửa câu trả lời (trừ khi cán bộ kiểm tra mở lại)."
+    "Thầy/Cô xác nhận gửi kết quả tự đánh giá?\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
+    "Sau khi gửi, nhà trường không sửa được câu trả lời (trừ khi cán bộ kiểm tra mở lại)."
 )
-SA_SUBMITTED = "🎉 Đã nộp bài tự đánh giá của {school}.\nTổng điểm: {total}/{max} — Xếp loại: {band}."
+SA_SUBMITTED = "🎉 Đã gửi kết quả tự đánh giá của {school}.\nTổng điểm: {total}/{max} — Xếp loại: {band}."
 SA_ALREADY_SUBMITTED = (
-    "Bài tự đánh giá của {school} đã được nộp lúc {when}.\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
-    "Câu trả lời đã được khóa; nếu cần sửa, vui lòng đề nghị cán bộ kiểm tra mở lại."
+    "Phiếu tự đánh giá của {school} đã được gửi lúc {when}.\nTổng điểm: {total}/{max} — Xếp loại: {band}.\n"
+    "Câu trả lời đã được khóa; nếu cần sửa, Thầy/Cô vui lòng đề nghị cán bộ kiểm tra mở lại."
 )
-SA_LOCKED = "Bài tự đánh giá đã nộp nên không thể sửa câu trả lời."
-SA_RESUME = "Tiếp tục bài tự đánh giá của {school}."
-SA_FIRST_QUESTION = "Đây là câu hỏi đầu tiên."
+SA_LOCKED = "Phiếu tự đánh giá đã được gửi nên không sửa được câu trả lời."
+SA_RESUME = "Tiếp tục phiếu tự đánh giá của {school}."
+SA_FIRST_QUESTION = "Đây là tiêu chí đầu tiên."
 SA_EVIDENCE_FILE = "• {name}"
-SA_EVIDENCE_REMOVED = "🗑 Đã gỡ tệp “{name}” khỏi minh chứng câu {criterion}. {summary}"
-SA_EVIDENCE_GONE = "Tệp này không còn trong minh chứng của câu {criterion}."
+SA_EVIDENCE_REMOVED = "🗑 Đã gỡ tệp “{name}” khỏi minh chứng tiêu chí {criterion}. {summary}"
+SA_EVIDENCE_GONE = "Tệp này không còn trong minh chứng của tiêu chí {criterion}."
 BTN_REMOVE_EVIDENCE = "🗑 Gỡ “{name}”"
 
 BTN_BACK = "⬅️ Quay lại"
 BTN_SKIP = "⏭ Bỏ qua"
-BTN_LIST = "📋 Danh sách câu"
-BTN_REVIEW = "🧾 Xem lại & nộp"
+BTN_LIST = "📋 Danh sách tiêu chí"
+BTN_REVIEW = "🧾 Xem lại và gửi"
 BTN_KEEP = "↪️ Giữ nguyên"
 BTN_DONE = "✅ Xong"
-BTN_SUBMIT = "📤 Nộp bài"
-BTN_CONFIRM_SUBMIT = "✅ Đồng ý nộp"
-BTN_CANCEL_SUBMIT = "↩️ Chưa nộp"
+BTN_SUBMIT = "📤 Gửi kết quả tự đánh giá"
+BTN_CONFIRM_SUBMIT = "✅ Đồng ý gửi"
+BTN_CANCEL_SUBMIT = "↩️ Chưa gửi"
 BTN_CONTINUE = "▶️ Tiếp tục trả lời"
 BTN_EDIT = "✏️ Sửa câu trả lời"
 
 # --- Answer validation (codes come from hsdt.scoring.InvalidAnswer) ------------------------------
+# Each template may use the params its code sets (hsdt.scoring.answers.ANSWER_ERROR_CODES) and what the
+# handler adds: {text} (what was typed), {limit} (the text limit), {example} (a right answer for this
+# question's type: SA_EXAMPLE_COUNT_PAIR or SA_EXAMPLE_PERCENT). tests/texts checks them.
 INVALID_ANSWER = {
-    "not_a_number": "«{text}» không phải là số. Vui lòng gõ số nguyên, ví dụ: 12/10.",
-    "negative": "Số không được âm.",
+    "not_a_number": "“{text}” không phải là số. Thầy/Cô vui lòng gõ lại, ví dụ: {example}.",
+    "negative": "Số không được âm. Thầy/Cô vui lòng gõ lại, ví dụ: {example}.",
     "used_gt_issued": (
-        "Số đã sử dụng ({used}) không thể lớn hơn số được cấp ({issued}). Vui lòng gõ lại, ví dụ: 12/10."
+        "Số đã sử dụng ({used}) không thể lớn hơn số được cấp ({issued}). Thầy/Cô vui lòng gõ lại, ví dụ: 12/10."
     ),
-    "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100 (bạn gõ «{text}»).",
-    "unknown_option": "Không có phương án «{text}». Vui lòng chọn một phương án trong danh sách.",
-    "expected_choice": "Câu này cần chọn phương án bằng nút bấm (hoặc gõ số thứ tự của phương án).",
+    "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100 (Thầy/Cô đã gõ “{text}”). Thầy/Cô vui lòng gõ lại, ví dụ: 85.",
+    "unknown_option": "Không có phương án “{text}”. Thầy/Cô vui lòng chọn một phương án trong danh sách.",
+    "expected_choice": "Tiêu chí này cần chọn phương án bằng nút bấm (hoặc gõ số thứ tự của phương án).",
     "count_pair_format": "Cần gõ hai số: số được cấp / số đã sử dụng, ví dụ: 12/10.",
-    "empty_text": "Câu trả lời đang để trống. Vui lòng gõ nội dung hoặc bấm «Bỏ qua».",
+    "empty_text": "Câu trả lời đang để trống. Thầy/Cô vui lòng gõ nội dung hoặc bấm “Bỏ qua”.",
     "text_too_long": "Câu trả lời quá dài (tối đa {limit} ký tự).",
-    "expected_document": "Câu này cần tệp PDF đã ký số, không phải tin nhắn chữ.",
+    "expected_document": "Tiêu chí này cần tệp PDF đã ký số, không phải tin nhắn chữ.",
     "valid_gt_total": "Số tệp hợp lệ không thể lớn hơn tổng số tệp.",
-    "invalid_value": "Câu trả lời không đúng định dạng. Vui lòng trả lời lại.",
+    "invalid_value": "Câu trả lời không đúng định dạng. Thầy/Cô vui lòng trả lời lại.",
 }
-INVALID_ANSWER_FALLBACK = "Câu trả lời chưa hợp lệ. Vui lòng thử lại."
-INVALID_ANSWER_REPEAT = "Vui lòng trả lời lại câu {criterion}:"
+INVALID_ANSWER_FALLBACK = "Câu trả lời chưa hợp lệ. Thầy/Cô vui lòng thử lại."
+INVALID_ANSWER_REPEAT = "Thầy/Cô vui lòng trả lời lại tiêu chí {criterion}:"
 
 # --- Signature check -------------------------------------------------------------------------
 CHECK_PROMPT = (
-    "🔍 Gửi tệp PDF đã ký số (dạng tệp, không phải ảnh) để kiểm tra chữ ký. "
+    "🔍 Thầy/Cô gửi tệp PDF đã ký số (dạng tệp, không phải ảnh) để kiểm tra chữ ký. "
     "Có thể gửi nhiều tệp liên tiếp, mỗi tệp được trả lời riêng."
 )
 CHECK_NOT_PDF = (
-    "Tệp «{name}» không phải PDF. Vui lòng gửi văn bản đã ký số dưới dạng tệp PDF."
+    "Tệp “{name}” không phải PDF. Thầy/Cô vui lòng gửi văn bản đã ký số dưới dạng tệp PDF."
 )
-CHECK_TOO_LARGE = "Tệp «{name}» quá lớn ({size_mb} MB). Chỉ nhận tệp tối đa {limit_mb} MB."
-CHECK_DOWNLOAD_FAILED = "Không tải được tệp «{name}» từ máy chủ tin nhắn. Vui lòng gửi lại."
-CHECK_UNAVAILABLE = "Chức năng kiểm tra chữ ký số tạm thời chưa sẵn sàng. Vui lòng thử lại sau."
-CHECK_WHILE_ASSESSING = "(Tệp này chỉ được kiểm tra, không lưu làm minh chứng vì câu hiện tại không cần tệp.)"
+CHECK_TOO_LARGE = "Tệp “{name}” quá lớn ({size_mb} MB). Chỉ nhận tệp tối đa {limit_mb} MB."
+CHECK_DOWNLOAD_FAILED = "Hệ thống không tải được tệp “{name}” từ máy chủ tin nhắn. Thầy/Cô vui lòng gửi lại."
+CHECK_UNAVAILABLE = "Chức năng kiểm tra chữ ký số tạm thời chưa sẵn sàng. Thầy/Cô vui lòng thử lại sau."
+CHECK_WHILE_ASSESSING = "(Tệp này chỉ được kiểm tra, không lưu làm minh chứng vì tiêu chí hiện tại không cần tệp.)"
 
 
 def role_name(role: str, levels: Levels | None = None) -> str:

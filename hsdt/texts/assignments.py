@@ -10,6 +10,8 @@ BAD_KIND = "{where}: loại “{kind}” không hợp lệ (Chấm lại / Kiể
 RESCORE_NOT_OWN = "{where}: chấm lại chỉ dành cho trường thuộc {level} của “{code}”"
 CROSS_OWN = "{where}: kiểm tra chéo không được kiểm tra trường của chính {level} mình"
 ROW = "dòng {row}"
+FILE_UNREADABLE = "{path}: không đọc được tệp Excel ({error})"
+FILE_MISSING_SHEET = "{path}: thiếu trang tính “{sheet}”"
 
 # --- `hsdt assign ...` (operator output) ---------------------------------------------------------
 TEMPLATE_WRITTEN = "Đã ghi mẫu bảng phân công vào {path}"
@@ -17,7 +19,7 @@ FILE_ERROR = "Lỗi tệp phân công: {error}"
 NOT_IMPORTED = "Không nhập được bảng phân công (chưa thay đổi gì):"
 PER_UNIT_TOO_SMALL = "--per-unit phải từ 1 trở lên."
 PROPOSED = (
-    "Đã đề xuất {count} cặp kiểm tra chéo giữa {plural} (seed {seed}) vào {path}. "
+    "Đã đề xuất {count} cặp kiểm tra chéo giữa {plural} (--seed {seed}) vào {path}. "
     "Sửa nếu cần rồi nhập bằng: hsdt assign import {path}"
 )
 WITHOUT_INSPECTOR = "{level} chưa có cán bộ kiểm tra (bỏ qua): {codes}"

@@ -22,7 +22,10 @@ LIST_ROW = "{code:<17} {school_year:<11} {status:<12} {name}"
 STATUS_ACTIVE = "đang mở"
 STATUS_INACTIVE = "tạm dừng"
 STATUS_CLOSED = "đã đóng"
-USED = "Đã chuyển sang đợt “{code}”; các đợt khác tạm dừng. Bot đang chạy cần khởi động lại để đổi kỳ kiểm tra chữ ký."
+USED = (
+    "Đã chuyển sang đợt “{code}”; các đợt khác tạm dừng. "
+    "Hệ thống đang chạy cần khởi động lại để đổi thời kỳ hồ sơ khi kiểm tra chữ ký."
+)
 CLOSED = "Đã đóng đợt “{code}”. Dữ liệu vẫn được giữ; xem lại bằng: hsdt campaign use {code} --reopen"
 NO_SUCH_CAMPAIGN = "Không có đợt kiểm tra “{code}”."
 CAMPAIGN_EXISTS = "Đã có đợt kiểm tra mã “{code}”; chọn mã khác."

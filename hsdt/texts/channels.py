@@ -4,15 +4,18 @@ from __future__ import annotations
 
 # --- Zalo ------------------------------------------------------------------------------------------
 UPLOAD_LINK = (
-    "📎 Zalo chưa cho phép gửi tệp PDF cho bot. Mở liên kết sau để tải tệp lên "
+    "📎 Zalo chưa cho phép gửi tệp PDF trong cuộc trò chuyện. Thầy/Cô mở liên kết sau để tải tệp lên "
     "(dùng một lần, hết hạn lúc {expires}):\n{url}"
 )
 UNSUPPORTED_FILE = (
-    "Bot chưa nhận được tệp gửi qua Zalo. Vui lòng tải tệp PDF lên qua liên kết sau "
+    "Hệ thống chưa nhận được tệp gửi qua Zalo. Thầy/Cô vui lòng tải tệp PDF lên qua liên kết sau "
     "(dùng một lần, hết hạn lúc {expires}):\n{url}"
 )
-NO_UPLOAD_PAGE = "Zalo chưa cho phép gửi tệp cho bot và máy chủ chưa mở trang tải tệp. Vui lòng liên hệ Sở GD&ĐT."
-ATTACHMENT_LINK = "📄 Tệp «{name}»: tải tại {url} (hết hạn lúc {expires})"
+NO_UPLOAD_PAGE = (
+    "Zalo chưa cho phép gửi tệp trong cuộc trò chuyện và hệ thống chưa mở trang tải tệp. "
+    "Thầy/Cô vui lòng liên hệ Sở GD&ĐT."
+)
+ATTACHMENT_LINK = "📄 Tệp “{name}”: tải tại {url} (hết hạn lúc {expires})"
 # Names no managing level: the Sở is there in every structure, and the adapter reads no campaign.
 ATTACHMENT_UNAVAILABLE = "📄 Tệp “{name}” chưa gửi được qua Zalo; Thầy/Cô vui lòng dùng Telegram hoặc liên hệ Sở."
 OPTIONS_HINT = "(Gõ số hoặc chữ cái của lựa chọn.)"
@@ -25,42 +28,48 @@ BTN_UPLOAD_PAGE = "🌐 Tải tệp lên qua trang web"
 CMD_LINK = "Dùng chung tài khoản trên Zalo và Telegram"
 LINK_CODE = (
     "🔗 Mã liên kết: {code}\n"
-    "Mở bot trên ứng dụng còn lại (Zalo hoặc Telegram) và gõ mã này trong vòng {minutes} phút. "
-    "Hai tài khoản chat sẽ dùng chung tài khoản {name} và tiến độ đang làm. Mã chỉ dùng được một lần."
+    "Thầy/Cô mở cuộc trò chuyện với hệ thống trên ứng dụng còn lại (Zalo hoặc Telegram) "
+    "và gõ mã này trong vòng {minutes} phút. "
+    "Hai tài khoản Zalo và Telegram sẽ dùng chung tài khoản {name} và tiến độ đang làm. Mã chỉ dùng được một lần."
 )
 
 # --- The upload page -----------------------------------------------------------------------------------
-PAGE_TITLE = "Tải tệp PDF lên — hsdt-bot"
+PAGE_TITLE = "Tải tệp PDF lên — Hệ thống kiểm tra hồ sơ điện tử"
 PAGE_HEADING = "Tải văn bản đã ký số (PDF)"
 PURPOSE_CHECK = "Kiểm tra chữ ký số của tệp PDF."
-PURPOSE_EVIDENCE = "Minh chứng cho câu {criterion} của {school}."
+PURPOSE_EVIDENCE = "Minh chứng cho tiêu chí {criterion} của {school}."
 PAGE_FOR = "Người dùng: {name}"
 PAGE_EXPIRES = "Liên kết dùng một lần, hết hạn lúc {expires}."
 PAGE_INSTRUCTIONS = (
     "Chọn một hoặc nhiều tệp PDF (tối đa {max_files} tệp, tổng dung lượng tối đa {limit_mb} MB), "
-    "rồi bấm «Tải lên và kiểm tra»."
+    "rồi bấm “Tải lên và kiểm tra”."
 )
 PAGE_CHOOSE = "Chọn tệp PDF"
 PAGE_SUBMIT = "Tải lên và kiểm tra"
-PAGE_WAIT = "Đang kiểm tra, vui lòng chờ…"
+PAGE_WAIT = "Hệ thống đang kiểm tra, Thầy/Cô vui lòng chờ…"
 PAGE_RESULT_HEADING = "Kết quả kiểm tra"
-PAGE_RESULT_SENT = "Kết quả cũng đã được gửi vào cuộc trò chuyện với bot. Bạn có thể đóng trang này."
-PAGE_RESULT_QUEUED = "Kết quả sẽ được gửi vào cuộc trò chuyện với bot. Bạn có thể đóng trang này."
+PAGE_RESULT_SENT = "Kết quả cũng đã được gửi vào cuộc trò chuyện với hệ thống. Thầy/Cô có thể đóng trang này."
+PAGE_RESULT_QUEUED = "Kết quả sẽ được gửi vào cuộc trò chuyện với hệ thống. Thầy/Cô có thể đóng trang này."
 PAGE_ERROR_HEADING = "Không dùng được liên kết"
-LINK_INVALID = "Liên kết không hợp lệ. Vui lòng mở lại liên kết mà bot đã gửi trong cuộc trò chuyện."
-LINK_EXPIRED = "Liên kết đã hết hạn (lúc {expires}). Vui lòng xin liên kết mới trong cuộc trò chuyện với bot."
+LINK_INVALID = "Liên kết không hợp lệ. Thầy/Cô vui lòng mở lại liên kết mà hệ thống đã gửi trong cuộc trò chuyện."
+LINK_EXPIRED = (
+    "Liên kết đã hết hạn (lúc {expires}). Thầy/Cô vui lòng xin liên kết mới trong cuộc trò chuyện với hệ thống."
+)
 LINK_USED = (
     "Liên kết này đã được sử dụng. Mỗi liên kết chỉ dùng một lần; "
-    "vui lòng xin liên kết mới trong cuộc trò chuyện."
+    "Thầy/Cô vui lòng xin liên kết mới trong cuộc trò chuyện."
 )
-LINK_NOT_ENROLLED = "Tài khoản chat gắn với liên kết này không còn đăng ký. Vui lòng đăng ký lại với bot."
-UPLOAD_NO_FILE = "Chưa chọn tệp nào. Vui lòng chọn ít nhất một tệp PDF."
+LINK_NOT_ENROLLED = (
+    "Tài khoản Zalo/Telegram gắn với liên kết này không còn đăng ký. "
+    "Thầy/Cô vui lòng đăng ký lại trong cuộc trò chuyện với hệ thống."
+)
+UPLOAD_NO_FILE = "Chưa chọn tệp nào. Thầy/Cô vui lòng chọn ít nhất một tệp PDF."
 UPLOAD_TOO_MANY = "Chỉ nhận tối đa {max_files} tệp mỗi lần."
 UPLOAD_TOO_LARGE = (
     "Tệp quá lớn: tổng dung lượng gửi một lần tối đa {limit_mb} MB. "
     "Liên kết vẫn dùng được, Thầy/Cô vui lòng chọn tệp nhỏ hơn hoặc gửi từng tệp."
 )
-UPLOAD_BAD_FORM = "Dữ liệu gửi lên không đúng. Vui lòng tải lại trang và thử lại."
+UPLOAD_BAD_FORM = "Dữ liệu gửi lên không đúng. Thầy/Cô vui lòng tải lại trang và thử lại."
 UPLOAD_TIMEOUT = (
     "Tệp gửi lên quá chậm nên hệ thống đã dừng nhận. Liên kết vẫn dùng được; "
     "Thầy/Cô vui lòng thử lại khi mạng ổn định hơn."

@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+from hsdt.texts import BTN_REVIEW, BTN_SUBMIT
+
+
+def _label(button: str) -> str:
+    """A button as a sentence names it: its label without the leading emoji."""
+    head, _, rest = button.partition(" ")
+    return rest if rest and not any(ch.isalnum() for ch in head) else button
+
+
 REMINDER_HEADER = "⏰ Nhắc việc — {what}"
-WHAT_SELF_ASSESSMENT = "hạn nộp tự đánh giá"
+WHAT_SELF_ASSESSMENT = "hạn nộp phiếu tự đánh giá"
 WHAT_INSPECTION_DAY = "ngày kiểm tra {day}"
 WHAT_FINAL_DEADLINE = "hạn cuối gửi kết quả"
 
 PRINCIPAL_LEFT = (
-    "{school} chưa nộp bản tự đánh giá: đã trả lời {answered}/{total} tiêu chí, còn {left} tiêu chí."
+    "{school} chưa gửi kết quả tự đánh giá: đã trả lời {answered}/{total} tiêu chí, còn {left} tiêu chí."
 )
-PRINCIPAL_ALL_ANSWERED = "{school} đã trả lời đủ {total} tiêu chí nhưng chưa bấm «Nộp bản tự đánh giá»."
-PRINCIPAL_DUE = "Hạn nộp tự đánh giá: {due} ({remaining})."
-PRINCIPAL_OVERDUE = "Hạn tự đánh giá ({due}) đã qua; vui lòng nộp ngay, hạn cuối là {deadline} ({remaining})."
+# The buttons are named from their constants, so the reminder always names buttons that exist.
+PRINCIPAL_ALL_ANSWERED = (
+    "{school} đã trả lời đủ {total} tiêu chí nhưng chưa gửi kết quả tự đánh giá: Thầy/Cô bấm “"
+    + _label(BTN_REVIEW) + "” rồi bấm “" + _label(BTN_SUBMIT) + "”."
+)
+PRINCIPAL_DUE = "Hạn nộp phiếu tự đánh giá: {due} ({remaining})."
+# The school's own deadline only: the final deadline is the managing unit's, to the Sở.
+PRINCIPAL_OVERDUE = (
+    "Hạn nộp phiếu tự đánh giá là {due} ({remaining}). "
+    "Thầy/Cô vui lòng hoàn thành và gửi kết quả ngay để cán bộ kiểm tra kịp chấm lại."
+)
 BTN_RESUME_SELF_ASSESSMENT = "📝 Tiếp tục tự đánh giá"
 
-INSPECTOR_LEFT = "Bạn còn {count} trường chưa chấm lại:"
+INSPECTOR_LEFT = "Thầy/Cô còn {count} trường chưa chấm lại:"
 INSPECTOR_DEADLINE = "Hạn cuối gửi kết quả: {deadline} ({remaining})."
 INSPECTOR_TODAY = "Hôm nay là ngày kiểm tra ({day})."
 BTN_RESUME_INSPECTION = "🔎 Tiếp tục chấm lại"
 
 DISTRICT_DIGEST = "Tổng hợp {district}: {count} trường còn chậm:"
-DISTRICT_SCHOOL_NOT_SUBMITTED = "• {school}: chưa nộp tự đánh giá ({answered}/{total} tiêu chí)"
+DISTRICT_SCHOOL_NOT_SUBMITTED = "• {school}: chưa nộp phiếu tự đánh giá ({answered}/{total} tiêu chí)"
 DISTRICT_SCHOOL_NOT_RESCORED = "• {school}: chưa được chấm lại (cán bộ: {inspectors})"
 
 SO_DIGEST = "📋 Tổng hợp ngày {day}"
-SO_SELF_ASSESSMENT = "Tự đánh giá đã nộp: {submitted}/{total} trường."
+SO_SELF_ASSESSMENT = "Phiếu tự đánh giá đã nộp: {submitted}/{total} trường."
 SO_RESCORING = "Chấm lại đã xong: {done}/{assigned} lượt phân công."
 SO_BY_DISTRICT = "• {district}: nộp {submitted}/{total}, chấm lại {done}/{assigned}"
 SO_DEADLINE = "Hạn cuối gửi kết quả: {deadline} ({remaining})."
@@ -45,21 +62,21 @@ SPAN_HOURS = "{hours} giờ"
 SPAN_MINUTES = "{minutes} phút"
 
 CALENDAR_TITLE = "📅 Lịch đợt kiểm tra"
-CALENDAR_SELF_DUE = "• Hạn nộp tự đánh giá: {due}"
+CALENDAR_SELF_DUE = "• Hạn nộp phiếu tự đánh giá: {due}"
 CALENDAR_INSPECTION = "• Ngày kiểm tra: {start} – {end}"
 CALENDAR_INSPECTION_ONE_DAY = "• Ngày kiểm tra: {start}"
 CALENDAR_DEADLINE = "• Hạn cuối gửi kết quả về Sở: {deadline}"
 CALENDAR_OFFSETS = "• Nhắc trước mỗi hạn {offsets} ngày, lúc {morning}; sáng mỗi ngày kiểm tra"
 CALENDAR_QUIET = "• Không gửi nhắc việc từ {start} đến {end}"
 CALENDAR_NEXT = "Nhắc việc tiếp theo: {at}"
-CALENDAR_MUTED = "Bạn đã tắt nhắc việc (nhắc hạn cuối vẫn được gửi). Gõ /batnhac để bật lại."
-CALENDAR_UNMUTED = "Nhắc việc của bạn đang bật. Gõ /tatnhac để tắt (trừ nhắc hạn cuối)."
+CALENDAR_MUTED = "Thầy/Cô đã tắt nhắc việc (nhắc hạn cuối vẫn được gửi). Gõ /batnhac để bật lại."
+CALENDAR_UNMUTED = "Nhắc việc của Thầy/Cô đang bật. Gõ /tatnhac để tắt (trừ nhắc hạn cuối)."
 NO_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở."
 
-MUTED = "🔕 Đã tắt nhắc việc. Bạn vẫn nhận nhắc hạn cuối ({deadline}). Gõ /batnhac để bật lại."
-ALREADY_MUTED = "Nhắc việc đã tắt từ trước. Bạn vẫn nhận nhắc hạn cuối. Gõ /batnhac để bật lại."
+MUTED = "🔕 Đã tắt nhắc việc. Thầy/Cô vẫn nhận nhắc hạn cuối ({deadline}). Gõ /batnhac để bật lại."
+ALREADY_MUTED = "Nhắc việc đã tắt từ trước. Thầy/Cô vẫn nhận nhắc hạn cuối. Gõ /batnhac để bật lại."
 UNMUTED = "🔔 Đã bật lại nhắc việc."
-ALREADY_UNMUTED = "Nhắc việc của bạn đang bật."
+ALREADY_UNMUTED = "Nhắc việc của Thầy/Cô đang bật."
 
 CMD_CALENDAR = "Xem lịch đợt kiểm tra và các hạn"
 CMD_MUTE = "Tắt nhắc việc (trừ nhắc hạn cuối)"
@@ -87,25 +104,25 @@ OP_BAD_MOMENT = "thời điểm “{text}” không đúng dạng YYYY-MM-DDTHH:
 OP_BAD_DAY = "ngày “{text}” không đúng dạng YYYY-MM-DD"
 OP_BAD_OFFSETS = "số ngày nhắc “{text}” phải là các số nguyên cách nhau bởi dấu phẩy"
 OP_NO_CAMPAIGN = "Chưa có đợt kiểm tra nào đang mở."
-OP_BAD_QUIET = "giờ yên lặng “{text}” phải có dạng HH:MM-HH:MM"
+OP_BAD_QUIET = "khung giờ không gửi nhắc việc “{text}” phải có dạng HH:MM-HH:MM"
 OP_NOT_CHANGED = "Không đổi lịch (chưa thay đổi gì): {error}"
-OP_CHANGED = "Đã cập nhật lịch; bot đang chạy sẽ xếp lại lịch nhắc trong ít phút."
+OP_CHANGED = "Đã cập nhật lịch; hệ thống đang chạy sẽ xếp lại lịch nhắc trong ít phút."
 OP_SELF_DUE = "Hạn nộp tự đánh giá: {at}"
 OP_INSPECTION = "Ngày kiểm tra: {start} – {end}"
 OP_RESCORE_DUE = "Hạn chấm lại: {at}"
 OP_DEADLINE = "Hạn cuối: {at}"
 OP_OFFSETS = "Nhắc trước: {offsets} ngày, lúc {morning}"
-OP_QUIET = "Giờ yên lặng: {start}–{end} (múi giờ {tz})"
+OP_QUIET = "Không gửi nhắc việc: {start}–{end} (múi giờ {tz})"
 OP_PLANNED = "Các lần nhắc:"
 OP_SENT = "đã gửi"
 OP_WAITING = "chờ"
 OP_NO_REMINDERS = "Lịch không có lần nhắc nào."
 OP_DRY_RUN = "Chạy thử lúc {now}: lần nhắc {id} (dự kiến {planned}{sent})"
 OP_DRY_RUN_SENT = ", đã gửi"
-OP_IN_QUIET = "Đang trong giờ yên lặng: tin sẽ gửi lúc {at}"
+OP_IN_QUIET = "Đang trong khung giờ không gửi nhắc việc: tin sẽ gửi lúc {at}"
 OP_WILL_REMIND = "sẽ nhắc"
 OP_MUTED = "đã tắt nhắc"
-OP_UNREACHABLE = "không liên lạc được (chưa đăng ký hoặc đã chặn bot)"
+OP_UNREACHABLE = "không liên lạc được (chưa đăng ký hoặc đã chặn tin nhắn của hệ thống)"
 
 CAL_BAD_TIME = "giờ “{text}” không đúng dạng HH:MM"
 CAL_INVALID_TIME = "giờ “{text}” không hợp lệ"
@@ -113,5 +130,5 @@ CAL_SELF_AFTER_DEADLINE = "hạn tự đánh giá phải trước hạn cuối"
 CAL_INSPECTION_ORDER = "ngày bắt đầu kiểm tra phải trước hoặc bằng ngày kết thúc"
 CAL_TOO_LONG = "đợt kiểm tra dài quá 31 ngày"
 CAL_OFFSETS_RANGE = "số ngày nhắc trước phải từ 1 đến 60"
-CAL_QUIET_SAME = "giờ bắt đầu và kết thúc yên lặng phải khác nhau"
-CAL_MORNING_QUIET = "giờ nhắc buổi sáng nằm trong giờ yên lặng"
+CAL_QUIET_SAME = "giờ bắt đầu và giờ kết thúc của khung giờ không gửi nhắc việc phải khác nhau"
+CAL_MORNING_QUIET = "giờ nhắc buổi sáng nằm trong khung giờ không gửi nhắc việc"

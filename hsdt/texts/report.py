@@ -22,7 +22,7 @@ COMPLETION = (
 CITY_MEAN = "Điểm trung bình: {mean} — {band} ({note})."
 MEAN_RULE = "Cách tính: {rule}"
 NO_MEAN = "Điểm trung bình: chưa có (chưa trường nào có điểm)."
-MEANS_TITLE = "Điểm công tác quản lý, chỉ đạo theo {level} (trung bình điểm các trường dùng HSĐT):"
+MEANS_TITLE = "Đánh giá công tác quản lý, chỉ đạo theo {level} (trung bình điểm các trường dùng HSĐT):"
 MEAN_LINE = "• {district}: {mean} — {band} ({submitted}/{schools} đã nộp)"
 MEAN_LINE_NONE = "• {district}: chưa có điểm ({submitted}/{schools} đã nộp)"
 MORE_DISTRICTS = "… và {count} đơn vị khác (xem tệp Excel)."
@@ -48,7 +48,7 @@ CRITERIA_DRAFT = "Phiếu tự đánh giá chưa nộp: điểm từng tiêu ch�
 NOT_IN_SCOPE = "Thầy/Cô không có quyền xem báo cáo của đơn vị này."
 NOTHING_IN_SCOPE = "Chưa có trường nào trong phạm vi báo cáo của Thầy/Cô."
 NO_SUCH_DISTRICT = "Không tìm thấy {level} “{name}”."
-CHART_CAPTION = "Biểu đồ điểm công tác quản lý, chỉ đạo theo {level}, với các ngưỡng xếp loại."
+CHART_CAPTION = "Biểu đồ đánh giá công tác quản lý, chỉ đạo theo {level}, với các ngưỡng xếp loại."
 CHART_CAPTION_SCHOOLS = "Biểu đồ điểm các trường của {unit}, với các ngưỡng xếp loại."
 CHART_CAPTION_ASSIGNED = "Biểu đồ điểm các trường được phân công, với các ngưỡng xếp loại."
 CHART_AXIS = "Điểm"
@@ -72,11 +72,16 @@ DOWNLOAD_UNAVAILABLE = "📎 {name}: hệ thống chưa gửi được tệp qua
 DOWNLOAD_PAGE_TITLE = "Tải tệp báo cáo"
 DOWNLOAD_BUTTON = "⬇️ Tải tệp về máy"
 DOWNLOAD_ONCE = "Liên kết chỉ dùng được một lần: sau khi tải, tệp được xoá khỏi máy chủ."
-DOWNLOAD_INVALID = "Liên kết tải tệp không hợp lệ. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
-DOWNLOAD_EXPIRED = (
-    "Liên kết tải tệp đã hết hạn lúc {expires}. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
+DOWNLOAD_INVALID = (
+    "Liên kết tải tệp không hợp lệ. Thầy/Cô vui lòng yêu cầu lại báo cáo trong cuộc trò chuyện với hệ thống."
 )
-DOWNLOAD_USED = "Liên kết tải tệp đã được dùng. Thầy/Cô vui lòng yêu cầu lại báo cáo trong ứng dụng chat."
+DOWNLOAD_EXPIRED = (
+    "Liên kết tải tệp đã hết hạn lúc {expires}. "
+    "Thầy/Cô vui lòng yêu cầu lại báo cáo trong cuộc trò chuyện với hệ thống."
+)
+DOWNLOAD_USED = (
+    "Liên kết tải tệp đã được dùng. Thầy/Cô vui lòng yêu cầu lại báo cáo trong cuộc trò chuyện với hệ thống."
+)
 SIZE_KB = "{size} KB"
 SIZE_MB = "{size} MB"
 
@@ -165,7 +170,7 @@ H2_COMMENTS = "Nhận xét của cán bộ kiểm tra; ý kiến của nhà trư
 H2_CONTENT = "{roman}. {title} ({max})"
 USES_NO = "Không dùng HSĐT, CKS: không tính vào điểm trung bình."
 MANAGEMENT_ROW = (
-    "Điểm công tác quản lý, chỉ đạo của {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). {rule}"
+    "Đánh giá công tác quản lý, chỉ đạo của {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). {rule}"
 )
 MANAGEMENT_NONE = "chưa có"
 PAIR = "{issued}/{used}"

@@ -97,9 +97,9 @@ RUBRIC_REASON_FALLBACK = "giá trị không hợp lệ ({detail})"
 
 # --- Cross-criterion rules (shown to users) -------------------------------------------------------
 RULE_SUBSET_VIOLATED = (
-    "Câu {criterion} chọn {labels} nhưng ở câu {other} nhà trường chưa chọn {them} là đã thiết lập. "
-    "Câu {criterion} chỉ tính các danh mục đã chọn ở câu {other}; Thầy/Cô vui lòng sửa câu {criterion} "
-    "hoặc câu {other}."
+    "Tiêu chí {criterion} chọn {labels} nhưng ở tiêu chí {other} nhà trường chưa chọn {them} là đã thiết lập. "
+    "Tiêu chí {criterion} chỉ tính các danh mục đã chọn ở tiêu chí {other}; Thầy/Cô vui lòng sửa tiêu chí "
+    "{criterion} hoặc tiêu chí {other}."
 )
 RULE_SUBSET_ONE = "mục này"
 RULE_SUBSET_MANY = "các mục này"

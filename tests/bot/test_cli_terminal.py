@@ -46,14 +46,14 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
         "1",            # II.5a: Xong without files
         "1",            # II.5b: Đạt
         "Không có ý kiến",
-        "1",            # review: Nộp bài
+        "1",            # review: Gửi kết quả tự đánh giá
         "1",            # confirm
         "/thoat",
     ]) + "\n"
     result = hsdt(["run"], tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Mã mời demo" in out
+    assert "Mã mời của dữ liệu mẫu" in out
     assert "Đăng ký thành công" in out
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.
@@ -67,9 +67,9 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
 
 def test_terminal_resumes_after_restart(tmp_path: Path, demo_codes: dict[str, str]) -> None:
     first = hsdt(["run"], tmp_path, stdin=f"{demo_codes['HT-HOASEN']}\n/tudanhgia\n9\n12/10\n")
-    assert "Câu 3/12" in first.stdout
+    assert "Tiêu chí 3/12" in first.stdout
     second = hsdt(["run"], tmp_path, stdin="/tudanhgia\n")
-    assert "Tiếp tục bài tự đánh giá" in second.stdout and "Câu 3/12" in second.stdout
+    assert "Tiếp tục phiếu tự đánh giá" in second.stdout and "Tiêu chí 3/12" in second.stdout
 
 
 def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:

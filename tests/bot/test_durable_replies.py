@@ -49,22 +49,22 @@ async def test_every_reply_arrives_once_through_errors_drops_and_flood_waits(
     await server.wait_for_calls("getUpdates", 1, timeout=60)
     server.inject_error("sendMessage", 502, "Bad Gateway", times=2)
     server.push_text(USER, f"/start {database.codes['HT-HOASEN']}")
-    await expect(server, "Bạn muốn làm gì")
+    await expect(server, "Thầy/Cô chọn một chức năng")
     server.inject_fault("sendMessage", "drop", times=2)
     server.push_text(USER, "/tudanhgia")
-    question = await expect(server, "Câu 1/12")
+    question = await expect(server, "Tiêu chí 1/12")
     for method in ("sendMessage", "editMessageText"):
         server.inject_error(method, 429, "Too Many Requests: retry after 1", retry_after=1, times=3)
     server.press_button(USER, question, "Bỏ qua")
-    await server.wait_until(lambda: delivered(server, "Câu 2/12") == 1, timeout=30, what="question 2 shown")
+    await server.wait_until(lambda: delivered(server, "Tiêu chí 2/12") == 1, timeout=30, what="question 2 shown")
     server.inject_fault("sendMessage", "delay", seconds=2.0)
     server.inject_error("sendMessage", 500, "Internal Server Error", times=1)
     server.push_text(USER, "12/10")
-    await expect(server, "Câu 3/12")
+    await expect(server, "Tiêu chí 3/12")
     server.push_text(USER, "20/18")
-    await expect(server, "Câu 4/12")
+    await expect(server, "Tiêu chí 4/12")
     await asyncio.sleep(1.0)  # a late duplicate would show here
-    for fragment in ("Bạn muốn làm gì", "Câu 1/12", "Câu 2/12", "Câu 3/12", "Câu 4/12"):
+    for fragment in ("Thầy/Cô chọn một chức năng", "Tiêu chí 1/12", "Tiêu chí 2/12", "Tiêu chí 3/12", "Tiêu chí 4/12"):
         assert delivered(server, fragment) == 1, fragment
     assert server.dropped_calls and server.rejected_429 >= 0
     assert answers(database) == {"B1": {"issued": 12, "used": 10}, "B2": {"issued": 20, "used": 18}}
@@ -85,14 +85,14 @@ async def test_kill_between_commit_and_send_then_the_reply_arrives_once(
     bot.kill()  # SIGKILL while the reply is on its way
     server.release()
     await server.wait_until(lambda: bool(server.abandoned_calls), timeout=10, what="held send abandoned")
-    assert delivered(server, "Câu 3/12") == 0
+    assert delivered(server, "Tiêu chí 3/12") == 0
     bot.start()
-    await expect(server, "Câu 3/12", timeout=60)
+    await expect(server, "Tiêu chí 3/12", timeout=60)
     server.push_text(USER, "20/18")
-    await expect(server, "Câu 4/12")
+    await expect(server, "Tiêu chí 4/12")
     await asyncio.sleep(1.0)
-    assert delivered(server, "Câu 3/12") == 1
-    assert delivered(server, "Câu 4/12") == 1
+    assert delivered(server, "Tiêu chí 3/12") == 1
+    assert delivered(server, "Tiêu chí 4/12") == 1
     # The answer typed after the restart is B2's, the question the user was shown.
     assert answers(database) == {"B1": {"issued": 12, "used": 10}, "B2": {"issued": 20, "used": 18}}
 
@@ -126,12 +126,12 @@ async def test_secrets_never_reach_the_log(
 ) -> None:
     await server.wait_for_calls("getUpdates", 1, timeout=60)
     server.push_text(USER, f"/start {database.codes['HT-HOASEN']}")
-    await expect(server, "Bạn muốn làm gì")
+    await expect(server, "Thầy/Cô chọn một chức năng")
     server.inject_fault("getUpdates", "drop")  # the polling path
     server.inject_error("getUpdates", 502, "Bad Gateway")
     server.fail_downloads(500)  # the download path: aiohttp's error quotes the file URL, token and all
     server.push_document(USER, b"%PDF-1.7 x", "loi.pdf")
-    await expect(server, "Không tải được tệp")
+    await expect(server, "không tải được tệp")
     server.inject_fault("sendMessage", "drop")  # the send path
     server.push_text(USER, "/help")
     await expect(server, "/tudanhgia")

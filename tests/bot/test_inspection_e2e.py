@@ -60,50 +60,50 @@ class Person:
 
     async def enrol(self, code: str) -> None:
         self.say(f"/start {code}")
-        await self.expect("Bạn muốn làm gì")
+        await self.expect("Thầy/Cô chọn một chức năng")
 
 
 async def self_assess(principal: Person) -> None:
     principal.say("/tudanhgia")
-    question = await principal.expect("Câu 1/12")
+    question = await principal.expect("Tiêu chí 1/12")
     principal.press(question, "trẻ em")
     question = await principal.expect("Đang chọn: Hồ sơ quản lý trẻ em")
     principal.press(question, "nhân sự")
     question = await principal.expect("nhân sự")
     principal.press(question, "Xong")
-    await principal.expect("Câu 2/12")
-    for typed, following in (("12/10", "Câu 3/12"), ("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"),
-                             ("1,2,3,4", "Câu 6/12")):
+    await principal.expect("Tiêu chí 2/12")
+    for typed, following in (("12/10", "Tiêu chí 3/12"), ("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"),
+                             ("1,2,3,4", "Tiêu chí 6/12")):
         principal.say(typed)
         question = await principal.expect(following)
-    for label, following in (("Đầy đủ", "Câu 7/12"), ("Một phần", "Câu 8/12")):
+    for label, following in (("Đầy đủ", "Tiêu chí 7/12"), ("Một phần", "Tiêu chí 8/12")):
         principal.press(question, label)
         question = await principal.expect(following)
     principal.say("85")
-    question = await principal.expect("Câu 9/12")
-    for label, following in (("Có", "Câu 10/12"), ("Xong", "Câu 11/12"), ("Đạt", "Câu 12/12")):
+    question = await principal.expect("Tiêu chí 9/12")
+    for label, following in (("Có", "Tiêu chí 10/12"), ("Xong", "Tiêu chí 11/12"), ("Đạt", "Tiêu chí 12/12")):
         principal.press(question, label)
         question = await principal.expect(following)
     principal.say("Không có ý kiến.")
-    review = await principal.expect("Xem lại bài tự đánh giá")
-    principal.press(review, "Nộp bài")
-    principal.press(await principal.expect("chắc chắn"), "Đồng ý nộp")
+    review = await principal.expect("Xem lại phiếu tự đánh giá")
+    principal.press(review, "Gửi kết quả tự đánh giá")
+    principal.press(await principal.expect("xác nhận gửi"), "Đồng ý gửi")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 0 + E2 4
-    assert "69,47/100" in (await principal.expect("Đã nộp bài tự đánh giá")).text  # type: ignore[operator]
+    assert "69,47/100" in (await principal.expect("Đã gửi kết quả tự đánh giá")).text  # type: ignore[operator]
 
 
 async def accept_until(inspector: Person, question: SentMessage, first: int, last: int) -> SentMessage:
     """Accept the school's points on questions first..last; returns the screen after the last one."""
     for number in range(first, last + 1):
         inspector.press(question, "Đồng ý điểm của trường")
-        question = await inspector.expect(f"Câu {number + 1}/11" if number < 11 else "Xem lại kết quả")
+        question = await inspector.expect(f"Tiêu chí {number + 1}/11" if number < 11 else "Xem lại kết quả")
     return question
 
 
 async def submit_review(inspector: Person, review: SentMessage) -> str:
-    inspector.press(review, "Nộp bài")
-    inspector.press(await inspector.expect("Nộp kết quả"), "Đồng ý nộp")
-    return (await inspector.expect("Đã nộp kết quả")).text or ""
+    inspector.press(review, "Gửi kết quả chấm")
+    inspector.press(await inspector.expect("xác nhận gửi kết quả"), "Đồng ý gửi")
+    return (await inspector.expect("Đã gửi kết quả")).text or ""
 
 
 async def test_rescore_cross_inspection_and_city_report(
@@ -127,19 +127,19 @@ async def test_rescore_cross_inspection_and_city_report(
     assert "Hoa Sen — Chấm lại: đã nộp" in (schools.text or "")
     assert all(len(label) <= 30 for label in schools.button_labels)
     inspector.press(schools, "Hoa Sen — Chấm lại")
-    question = await inspector.expect("Câu 1/11")
+    question = await inspector.expect("Tiêu chí 1/11")
     inspector.press(question, "Đồng ý điểm của trường")
-    await inspector.expect("Câu 2/11")
+    await inspector.expect("Tiêu chí 2/11")
     inspector.say("5,5")
-    await inspector.expect("Vui lòng gõ nhận xét")
+    await inspector.expect("vui lòng gõ nhận xét")
     inspector.say("Chỉ 10 CBQL có văn bản ký số")
-    question = await inspector.expect("Câu 3/11")
+    question = await inspector.expect("Tiêu chí 3/11")
     question = await accept_until(inspector, question, 3, 9)
     assert "E1." in (question.text or "")
     server.push_document(INSPECTOR, signed_pdf, "van-ban-mau.pdf")
     await inspector.expect("Hợp lệ")
-    await inspector.expect("Đã lưu tệp làm minh chứng của đoàn kiểm tra cho câu E1")
-    question = await inspector.expect("Câu 10/11")
+    await inspector.expect("Đã lưu tệp làm minh chứng của đoàn kiểm tra cho tiêu chí E1")
+    question = await inspector.expect("Tiêu chí 10/11")
     assert "van-ban-mau.pdf — ✅ Hợp lệ" in (question.text or "")
     review = await accept_until(inspector, question, 10, 11)
     assert "Tổng điểm chấm: 68,3/100 — Xếp loại: Đạt" in (review.text or "")
@@ -148,11 +148,11 @@ async def test_rescore_cross_inspection_and_city_report(
     # An inspector of the other district cross-inspects Sao Mai.
     cross = people["CB-TN-01"]
     cross.say("/chamdiem")
-    schools = await cross.expect("Các trường bạn được phân công")
+    schools = await cross.expect("Các trường Thầy/Cô được phân công")
     cross.press(schools, "Sao Mai — Kiểm tra chéo")
-    await cross.expect("Kiểm tra chéo — Trường Mầm non Sao Mai — Câu 1/11")
+    await cross.expect("Kiểm tra chéo — Trường Mầm non Sao Mai — Tiêu chí 1/11")
     cross.say("3 Danh mục nhân sự chưa đủ hồ sơ")
-    question = await cross.expect("Câu 2/11")
+    question = await cross.expect("Tiêu chí 2/11")
     review = await accept_until(cross, question, 2, 11)
     assert "68,47/100" in await submit_review(cross, review)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hsdt.bot.numbered import last_options, option_keys, pack, render, resolve, split_text
 from hsdt.events import Button, Reply, rows
 
-MENU = Reply("Bạn muốn làm gì?", buttons=rows(Button("📝 Tự đánh giá", "sa:open"), Button("❓ Hướng dẫn", "m:help")))
+MENU = Reply("Thầy/Cô chọn một chức năng",
+             buttons=rows(Button("📝 Tự đánh giá", "sa:open"), Button("❓ Hướng dẫn", "m:help")))
 COUNT = Reply("Gõ hai số", buttons=((Button("⬅️ Quay lại", "sa:b"), Button("⏭ Bỏ qua", "sa:s")),),
               expects_number=True)
 

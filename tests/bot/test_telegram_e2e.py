@@ -112,30 +112,30 @@ async def answer_until_evidence(server: FakeTelegramServer, first: SentMessage) 
         server.press_button(USER, question, label)
         question = await expect(server, "Đang chọn: Hồ sơ quản lý trẻ em" if label == "trẻ em" else "nhân sự")
     server.press_button(USER, question, "Xong")
-    await expect(server, "Câu 2/12")
-    for typed, next_question in (("12/10", "Câu 3/12"), ("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"),
-                                 ("1,2,3,4", "Câu 6/12")):
+    await expect(server, "Tiêu chí 2/12")
+    for typed, next_question in (("12/10", "Tiêu chí 3/12"), ("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"),
+                                 ("1,2,3,4", "Tiêu chí 6/12")):
         server.push_text(USER, typed)
         question = await expect(server, next_question)
     server.press_button(USER, question, "Đầy đủ")
-    question = await expect(server, "Câu 7/12")
+    question = await expect(server, "Tiêu chí 7/12")
     server.press_button(USER, question, "Một phần")
-    await expect(server, "Câu 8/12")
+    await expect(server, "Tiêu chí 8/12")
     server.push_text(USER, "85")
-    question = await expect(server, "Câu 9/12")
+    question = await expect(server, "Tiêu chí 9/12")
     server.press_button(USER, question, "Có")
-    return await expect(server, "Câu 10/12")
+    return await expect(server, "Tiêu chí 10/12")
 
 
 async def at_question_2(server: FakeTelegramServer, code: str) -> None:
     """Enrol, open the questionnaire, skip question 1."""
     await server.wait_for_calls("getUpdates", 1, timeout=60)
     server.push_text(USER, f"/start {code}")
-    await expect(server, "Bạn muốn làm gì")
+    await expect(server, "Thầy/Cô chọn một chức năng")
     server.push_text(USER, "/tudanhgia")
-    question = await expect(server, "Câu 1/12")
+    question = await expect(server, "Tiêu chí 1/12")
     server.press_button(USER, question, "Bỏ qua")
-    await expect(server, "Câu 2/12")
+    await expect(server, "Tiêu chí 2/12")
 
 
 def db_rows(workdir: Path, model: type) -> list:
@@ -160,7 +160,7 @@ async def test_principal_from_invite_to_submission(
     menu = await expect(server, "Bạn muốn làm gì")
     before = len(server.messages(USER))
     server.press_button(USER, menu, "Tự đánh giá")
-    first = await expect(server, "Câu 1/12")
+    first = await expect(server, "Tiêu chí 1/12")
     await answer_until_evidence(server, first)
     signed = signed_pdf
     server.push_document(USER, signed, "ke-hoach-giao-duc.pdf")
@@ -171,7 +171,7 @@ async def test_principal_from_invite_to_submission(
     server.press_button(USER, status, "Xong")
     question = await expect(server, "Câu 11/12")
     server.press_button(USER, question, "Đạt")
-    await expect(server, "Câu 12/12")
+    await expect(server, "Tiêu chí 12/12")
     server.push_text(USER, "Không có ý kiến.")
     review = await expect(server, "Xem lại bài tự đánh giá")
     server.press_button(USER, review, "Nộp bài")
@@ -205,18 +205,18 @@ async def test_kill_mid_questionnaire_and_resume(
     path, codes = workdir
     await at_question_2(server, codes["HT-HOASEN"])
     server.push_text(USER, "12/10")
-    await expect(server, "Câu 3/12")
+    await expect(server, "Tiêu chí 3/12")
     server.push_text(USER, "20/18")
-    await expect(server, "Câu 4/12")
+    await expect(server, "Tiêu chí 4/12")
     bot.kill()
     # Typed while the bot was down: Telegram keeps it until a new process confirms it.
     server.push_text(USER, "5/4")
     bot.start()
-    await expect(server, "Câu 5/12", timeout=60)
+    await expect(server, "Tiêu chí 5/12", timeout=60)
     server.push_text(USER, "/tudanhgia")
-    resumed = await expect(server, "Tiếp tục bài tự đánh giá")
+    resumed = await expect(server, "Tiếp tục phiếu tự đánh giá")
     assert resumed is not None
-    await expect(server, "Câu 5/12")
+    await expect(server, "Tiêu chí 5/12")
     values = {a.criterion_id: a.value for a in db_rows(path, Answer)}
     assert values == {"B1": {"issued": 12, "used": 10}, "B2": {"issued": 20, "used": 18},
                       "B3": {"issued": 5, "used": 4}}
@@ -228,11 +228,11 @@ async def test_duplicate_update_is_applied_once(
     path, codes = workdir
     await at_question_2(server, codes["HT-HOASEN"])
     update_id = server.push_text(USER, "12/10")
-    await expect(server, "Câu 3/12")
+    await expect(server, "Tiêu chí 3/12")
     original = next(u for u in server.pushed_updates if u["update_id"] == update_id)
     server.push_raw(original)
     server.push_text(USER, "20/18")
-    await expect(server, "Câu 4/12")
+    await expect(server, "Tiêu chí 4/12")
     from hsdt.storage.models import AnswerAudit
 
     assert [a.criterion_id for a in db_rows(path, AnswerAudit)] == ["B1", "B2"]
@@ -244,7 +244,7 @@ async def test_photo_and_non_pdf_document_are_explained(
     _, codes = workdir
     await server.wait_for_calls("getUpdates", 1, timeout=60)
     server.push_text(USER, f"/start {codes['CB-HB-01']}")
-    await expect(server, "Bạn muốn làm gì")
+    await expect(server, "Thầy/Cô chọn một chức năng")
     server.push_document(USER, b"PK\x03\x04 not a pdf", "bang-diem.xlsx", mime_type="application/vnd.ms-excel")
     await expect(server, "bang-diem.xlsx")
     server.push_document(USER, b"%PDF-1.7", "lon.pdf", declared_size=30 * 1024 * 1024)
@@ -270,7 +270,7 @@ async def test_upload_page_button_on_telegram(
     try:
         await at_question_2(server, codes["HT-HOASEN"])
         server.push_text(USER, "/kiemtra")
-        prompt = await expect(server, "Gửi tệp PDF")
+        prompt = await expect(server, "gửi tệp PDF")
         url = button_url(prompt, "trang web")
         assert url.startswith(f"http://127.0.0.1:{port}/u/")
         data = aiohttp.FormData()

@@ -40,17 +40,17 @@ async def test_numbered_options_survive_a_restart(
         try:
             for text in (codes["HT-HOASEN"], "/tudanhgia"):
                 await first.handle_update(server.push_text("u1", text))
-            assert "Câu 1/12" in server.messages("u1")[-1].text
+            assert "Tiêu chí 1/12" in server.messages("u1")[-1].text
         finally:
             await first.client.close()
         second = _adapter(engine, dispatcher, tmp_path, server, clock)  # a new process: no memory but the DB
         try:
             await second.handle_update(server.push_text("u1", "9"))  # [9] ⏭ Bỏ qua
-            assert "Câu 2/12" in server.messages("u1")[-1].text
+            assert "Tiêu chí 2/12" in server.messages("u1")[-1].text
             for typed in ("1/1", "1/1", "1/1", "1,2", "1", "1", "50", "Có"):
                 await second.handle_update(server.push_text("u1", typed))
             evidence = server.messages("u1")[-1].text
-            assert "Câu 10/12" in evidence and "http://bot.example/u/" in evidence
+            assert "Tiêu chí 10/12" in evidence and "http://bot.example/u/" in evidence
         finally:
             await second.client.close()
     assert len(server.calls_of("sendMessage")) == 11  # one message per turn

@@ -53,21 +53,21 @@ async def test_refusals_are_retried_and_every_event_answered_once(
     zalo.set_quota(0)  # the plan's monthly messages are used up
     zalo.push_text(USER, "/tudanhgia")
     await zalo.wait_until(lambda: len(zalo.refused) >= 4, timeout=30, what="sends refused by the quota")
-    assert shown(zalo, "Câu 1/12") == 0
+    assert shown(zalo, "Tiêu chí 1/12") == 0
     zalo.set_quota(None)  # the operator upgraded the plan
-    await zalo.wait_for_message(USER, lambda m: "Câu 1/12" in m.text, timeout=30)
-    await say(zalo, "9", "Câu 2/12")  # [9] Bỏ qua
-    await say(zalo, "12/10", "Câu 3/12")
+    await zalo.wait_for_message(USER, lambda m: "Tiêu chí 1/12" in m.text, timeout=30)
+    await say(zalo, "9", "Tiêu chí 2/12")  # [9] Bỏ qua
+    await say(zalo, "12/10", "Tiêu chí 3/12")
     # A file Zalo does not pass on, delivered twice (same message id): one upload link.
     unsupported = zalo.push_unsupported(USER)
-    await zalo.wait_for_message(USER, lambda m: "Bot chưa nhận được tệp" in m.text, timeout=30)
+    await zalo.wait_for_message(USER, lambda m: "Hệ thống chưa nhận được tệp" in m.text, timeout=30)
     zalo.redeliver(unsupported)
     text = zalo.push_text(USER, "12/10")
     zalo.redeliver(text)  # a redelivered answer is not applied again
-    await zalo.wait_for_message(USER, lambda m: "Câu 4/12" in m.text, timeout=30)
+    await zalo.wait_for_message(USER, lambda m: "Tiêu chí 4/12" in m.text, timeout=30)
     await asyncio.sleep(1.0)
-    assert shown(zalo, "Bot chưa nhận được tệp") == 1
-    for fragment in ("Đăng ký thành công", "Câu 1/12", "Câu 2/12", "Câu 3/12", "Câu 4/12"):
+    assert shown(zalo, "Hệ thống chưa nhận được tệp") == 1
+    for fragment in ("Đăng ký thành công", "Tiêu chí 1/12", "Tiêu chí 2/12", "Tiêu chí 3/12", "Tiêu chí 4/12"):
         assert shown(zalo, fragment) == 1, fragment
     assert {a.criterion_id: a.value for a in database.rows(Answer)} == {
         "B1": {"issued": 12, "used": 10}, "B2": {"issued": 12, "used": 10}}
@@ -87,7 +87,7 @@ async def test_kill_between_commit_and_send_on_zalo(
     bot.kill()
     zalo.set_quota(None)
     bot.start()
-    await zalo.wait_for_message(USER, lambda m: "Câu 1/12" in m.text, timeout=60)
-    await say(zalo, "9", "Câu 2/12")
+    await zalo.wait_for_message(USER, lambda m: "Tiêu chí 1/12" in m.text, timeout=60)
+    await say(zalo, "9", "Tiêu chí 2/12")
     await asyncio.sleep(1.0)
-    assert shown(zalo, "Câu 1/12") == 1 and shown(zalo, "Câu 2/12") == 1
+    assert shown(zalo, "Tiêu chí 1/12") == 1 and shown(zalo, "Tiêu chí 2/12") == 1

@@ -61,13 +61,13 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     assert "✔️ A1." in second.text and "Hồ sơ quản lý trẻ em; Hồ sơ quản lý nhân sự" in second.text
     count_question = await say(zalo, "12/10", "Câu 3/12")
     assert "[a] ⬅️ Quay lại" in count_question.text  # lettered: a typed number is the answer here
-    for typed, following in (("20/18", "Câu 4/12"), ("5/5", "Câu 5/12"), ("1,2,3,4", "Câu 6/12")):
+    for typed, following in (("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"), ("1,2,3,4", "Tiêu chí 6/12")):
         await say(zalo, typed, following)
-    await say(zalo, "1", "Câu 7/12")  # C1 «Đầy đủ»
-    await say(zalo, "Một phần", "Câu 8/12")
-    percent = await say(zalo, "85", "Câu 9/12")
+    await say(zalo, "1", "Tiêu chí 7/12")  # C1 “Đầy đủ”
+    await say(zalo, "Một phần", "Tiêu chí 8/12")
+    percent = await say(zalo, "85", "Tiêu chí 9/12")
     assert "[1] Có" in percent.text
-    evidence = await say(zalo, "Có", "Câu 10/12")
+    evidence = await say(zalo, "Có", "Tiêu chí 10/12")
     assert "Zalo chưa cho phép gửi tệp PDF" in evidence.text
     link = LINK.search(evidence.text)
     assert link is not None, evidence.text
@@ -75,16 +75,16 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     async with aiohttp.ClientSession() as http:
         async with http.get(link.group(0)) as page:
             form = await page.text()
-        assert page.status == 200 and "Minh chứng cho câu E1 của Trường Mầm non Hoa Sen" in form
+        assert page.status == 200 and "Minh chứng cho tiêu chí E1 của Trường Mầm non Hoa Sen" in form
         data = aiohttp.FormData()
         data.add_field("files", signed_pdf, filename="ke-hoach-giao-duc.pdf", content_type="application/pdf")
         async with http.post(link.group(0), data=data) as result:
             verdict_page = await result.text()
         assert result.status == 200, verdict_page
         assert "Hợp lệ" in verdict_page and "Nguyễn Thị Hồng Nhung" in verdict_page
-        assert "Đã lưu tệp làm minh chứng cho câu E1" in verdict_page
+        assert "Đã lưu tệp làm minh chứng cho tiêu chí E1" in verdict_page
         in_chat = await zalo.wait_for_message(USER, lambda m: "ke-hoach-giao-duc.pdf" in m.text, timeout=30)
-        assert "Hợp lệ" in in_chat.text and "Câu 10/12" in in_chat.text  # verdict and the question: one message
+        assert "Hợp lệ" in in_chat.text and "Tiêu chí 10/12" in in_chat.text  # verdict and the question: one message
         again = aiohttp.FormData()
         again.add_field("files", signed_pdf, filename="lan-hai.pdf", content_type="application/pdf")
         async with http.post(link.group(0), data=again) as reused:
@@ -129,15 +129,15 @@ async def test_every_zalo_event_gets_an_answer(
     zalo.push_unsupported(None)  # no message at all: nobody to answer, nothing breaks
     zalo.push_unsupported(USER)
     unsupported = await zalo.wait_for_message(USER, timeout=30)
-    assert "Bot chưa nhận được tệp" in unsupported.text and LINK.search(unsupported.text)
-    prompt = await say(zalo, "/kiemtra", "Gửi tệp PDF")
+    assert "Hệ thống chưa nhận được tệp" in unsupported.text and LINK.search(unsupported.text)
+    prompt = await say(zalo, "/kiemtra", "gửi tệp PDF")
     assert LINK.search(prompt.text), "the check command offers the link on a channel without documents"
     zalo.push_file(USER, signed_pdf, "cong-van.pdf")  # a file event with a URL: checked directly
     verdict = await zalo.wait_for_message(USER, lambda m: "cong-van.pdf" in m.text, timeout=30)
     assert "Hợp lệ" in verdict.text
     duplicate = zalo.pushed[-1]
     zalo.push_raw(duplicate)  # redelivered: same message id, applied once
-    await say(zalo, "/menu", "Bạn muốn làm gì")
+    await say(zalo, "/menu", "Thầy/Cô chọn một chức năng")
     assert sum(1 for m in zalo.messages(USER) if "cong-van.pdf" in m.text) == 1
     events = {e.event_id for e in db_rows(path, ProcessedEvent) if e.channel == "zalo"}
     assert f"{bot_scope(ZALO_TOKEN)}:{duplicate['message']['message_id']}" in events
@@ -171,4 +171,4 @@ async def test_webhook_with_wrong_secret_changes_nothing(
     assert [(i.channel, i.external_id) for i in db_rows(path, ChatIdentity)] == [("zalo", USER)]
     zalo.wrap_webhook = True
     zalo.push_text(USER, "/tudanhgia")
-    assert "Câu 1/12" in (await zalo.wait_for_message(USER, timeout=30)).text
+    assert "Tiêu chí 1/12" in (await zalo.wait_for_message(USER, timeout=30)).text

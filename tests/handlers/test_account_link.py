@@ -18,7 +18,7 @@ def test_link_code_binds_a_second_channel_to_the_same_user(
     telegram.enrol(codes["HT-HOASEN"])
     telegram.send("/tudanhgia")
     telegram.press("Bỏ qua")
-    assert "Câu 2/12" in telegram.text
+    assert "Tiêu chí 2/12" in telegram.text
     telegram.send("/lienket")
     code = _code(telegram.text)
     assert "10 phút" in telegram.text and len(code.replace("-", "")) == 10
@@ -29,7 +29,7 @@ def test_link_code_binds_a_second_channel_to_the_same_user(
     zalo.send("12/10")  # the shared state: Zalo answers the question Telegram was on
     assert "✔️ B1." in zalo.text and "Câu 3/12" in zalo.text
     telegram.send("/tudanhgia")
-    assert "Câu 3/12" in telegram.text
+    assert "Tiêu chí 3/12" in telegram.text
 
     stranger = ChatDriver(dispatcher, "z-other", channel="zalo")
     stranger.send(code)

@@ -75,7 +75,7 @@ def test_unknown_command_photo_and_out_of_turn(dispatcher: Dispatcher, codes: di
     chat = ChatDriver(dispatcher, "p")
     chat.enrol(codes["HT-HOASEN"])
     chat.send("/xoahet")
-    assert "Lệnh «/xoahet» không có" in chat.text
+    assert "Hệ thống không có lệnh “/xoahet”" in chat.text
     chat.photo()
     assert "tệp PDF" in chat.text and "không gửi ảnh" in chat.text
     chat.send("12/10")

@@ -65,7 +65,7 @@ def at_e1(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:
     chat.send("/tudanhgia")
     chat.press("Danh sách")
     chat.press("E1.")
-    assert "Câu 10/12" in chat.text
+    assert "Tiêu chí 10/12" in chat.text
     return chat
 
 
@@ -104,7 +104,7 @@ def test_evidence_scoring_all_some_none(
     assert stored.read_bytes() == pdfs["with_seal"].read_bytes()
     assert rows[0].verdict["signatures"][1]["kind"] == "organization"
     chat.press("Xong")
-    assert "Câu 11/12" in chat.text
+    assert "Tiêu chí 11/12" in chat.text
 
 
 def test_a_file_at_a_question_that_takes_none_gets_its_verdict_and_the_question(
@@ -145,7 +145,7 @@ def test_any_role_can_check_a_pdf_outside_the_questionnaire(
     inspector = ChatDriver(checking_dispatcher, "i1")
     inspector.enrol(codes["CB-HB-01"])
     inspector.send("/kiemtra")
-    assert "Gửi tệp PDF" in inspector.text
+    assert "gửi tệp PDF" in inspector.text
     for name, headline in (("valid", "✅ Hợp lệ"), ("modified", "❌ Không hợp lệ"), ("unsigned", "")):
         inspector.upload(pdfs[name])
         assert f"{name}.pdf" in inspector.text
@@ -177,7 +177,7 @@ def test_principal_removes_a_file_and_the_points_follow(
     assert e1() == ({"valid": 1, "total": 2}, 3)
     assert "bi-sua.pdf" in chat.text
     chat.press("Gỡ “bi-sua.pdf”")
-    assert "Đã gỡ tệp “bi-sua.pdf”" in chat.text and "Câu 10/12" in chat.text
+    assert "Đã gỡ tệp “bi-sua.pdf”" in chat.text and "Tiêu chí 10/12" in chat.text
     assert e1() == ({"valid": 1, "total": 1}, 6)
     chat.press("Gỡ “ke-hoach.pdf”")
     assert e1() == ({"valid": 0, "total": 0}, 0)

@@ -29,7 +29,7 @@ def answers(engine: Engine) -> dict[str, dict]:
 def answer_all(chat: ChatDriver) -> None:
     """From question 1, answer the whole default rubric the way a principal would."""
     chat.send("/tudanhgia")
-    assert "Câu 1/12" in chat.text
+    assert "Tiêu chí 1/12" in chat.text
     for label in ("trẻ em", "nhân sự", "chuyên môn"):
         chat.press(label)
     chat.press("Xong")
@@ -38,22 +38,22 @@ def answer_all(chat: ChatDriver) -> None:
     chat.send("20 18")
     chat.send("5/5")
     chat.send("1,2,3,4")
-    assert "Câu 6/12" in chat.text
+    assert "Tiêu chí 6/12" in chat.text
     chat.press("Đầy đủ")
     chat.press("Một phần")
     chat.send("85")
     chat.press("Có")
-    assert "Câu 10/12" in chat.text and "E1" in chat.text
+    assert "Tiêu chí 10/12" in chat.text and "E1" in chat.text
     chat.press("Xong")
     chat.press("Đạt")
-    assert "Câu 12/12" in chat.text
+    assert "Tiêu chí 12/12" in chat.text
     chat.send("Đề nghị Sở tổ chức tập huấn thêm.")
 
 
 def test_principal_completes_and_submits(engine: Engine, dispatcher: Dispatcher, codes: dict[str, str]) -> None:
     chat = principal(dispatcher, codes)
     answer_all(chat)
-    assert "Bạn đã trả lời hết" in chat.text
+    assert "Thầy/Cô đã trả lời đủ" in chat.text
     assert "Tổng điểm:" in chat.text
     assert len(chat.replies) == 2  # the comment's one-line confirmation, then the review
     stored = answers(engine)
@@ -61,10 +61,10 @@ def test_principal_completes_and_submits(engine: Engine, dispatcher: Dispatcher,
     assert stored["A1"] == {"options": ["c1", "c2", "c3"]}
     assert stored["E1"] == {"valid": 0, "total": 0, "in_period": 0, "in_period_proven": 0}
     assert len(stored) == 12
-    chat.press("Nộp bài")
-    assert "chắc chắn" in chat.text
-    chat.press("Đồng ý nộp")
-    assert "Đã nộp bài tự đánh giá" in chat.text
+    chat.press("Gửi kết quả tự đánh giá")
+    assert "xác nhận gửi" in chat.text
+    chat.press("Đồng ý gửi")
+    assert "Đã gửi kết quả tự đánh giá" in chat.text
     # A1 6 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 0 + E2 4 = 71.47 -> Khá
     assert "71,47/100" in chat.text and "Khá" in chat.text
     with UnitOfWork(engine) as uow:
@@ -72,7 +72,7 @@ def test_principal_completes_and_submits(engine: Engine, dispatcher: Dispatcher,
         assert submission.status == "submitted" and submission.total == 71.47 and submission.band == "Khá"
     # Locked for the principal afterwards.
     chat.send("/tudanhgia")
-    assert "đã được nộp" in chat.text
+    assert "đã được gửi" in chat.text
     chat.press_action("sa:o:C1:none")
     assert answers(engine)["C1"] == {"option": "full"}
 
@@ -83,7 +83,7 @@ def test_a_wrong_answer_gets_one_short_line_saying_what_to_type(
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.press("Bỏ qua")
-    assert "Câu 2/12" in chat.text
+    assert "Tiêu chí 2/12" in chat.text
     cases = {
         "abc": "Cần hai số",
         "10/12": "Số CBQL đã sử dụng (12) lớn hơn Số CBQL được cấp chữ ký số (10). Thầy/Cô nhập lại, ví dụ 10/9.",
@@ -121,14 +121,14 @@ def test_navigation_back_skip_jump_cancel_and_resume(
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.press("Quay lại")
-    assert "câu hỏi đầu tiên" in chat.text
+    assert "tiêu chí đầu tiên" in chat.text
     chat.press("Bỏ qua")
     chat.send("8/8")
-    assert "Câu 3/12" in chat.text
+    assert "Tiêu chí 3/12" in chat.text
     chat.press("Quay lại")
-    assert "Câu 2/12" in chat.text and "Câu trả lời hiện tại" in chat.text
+    assert "Tiêu chí 2/12" in chat.text and "Câu trả lời hiện tại" in chat.text
     chat.press("Giữ nguyên")
-    assert "Câu 3/12" in chat.text
+    assert "Tiêu chí 3/12" in chat.text
     chat.send("/huy")
     assert "Đã dừng" in chat.text
     chat.send("xin chào")
@@ -138,27 +138,27 @@ def test_navigation_back_skip_jump_cancel_and_resume(
                            router=dispatcher.router)
     again = ChatDriver(restarted, "p1")
     again.send("/tudanhgia")
-    assert "Câu 3/12" in again.text
+    assert "Tiêu chí 3/12" in again.text
     again.press("Danh sách")
     assert "✅ B1" in " ".join(b.label for r in again.replies for b in r.flat_buttons)
     again.press("C2.")
-    assert "Câu 7/12" in again.text
+    assert "Tiêu chí 7/12" in again.text
     again.press("Chưa")
-    assert "Câu 8/12" in again.text
+    assert "Tiêu chí 8/12" in again.text
 
 
 def test_review_edit_and_submit_blocked_until_complete(dispatcher: Dispatcher, codes: dict[str, str]) -> None:
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.press("Xem lại")
-    assert "Xem lại bài tự đánh giá" in chat.text and "chưa trả lời" in chat.text
-    chat.press("Nộp bài")
-    assert "Chưa thể nộp" in chat.text and "A1" in chat.text
+    assert "Xem lại phiếu tự đánh giá" in chat.text and "chưa trả lời" in chat.text
+    chat.press("Gửi kết quả tự đánh giá")
+    assert "Chưa thể gửi kết quả" in chat.text and "A1" in chat.text
     chat.press("Sửa câu trả lời")
     chat.press("D1.")
     chat.send("50")
     # Answering from the review goes back to the review.
-    assert "Xem lại bài tự đánh giá" in chat.text and "D1. " in chat.text and "50%" in chat.text
+    assert "Xem lại phiếu tự đánh giá" in chat.text and "D1. " in chat.text and "50%" in chat.text
 
 
 def test_two_members_last_write_wins_with_audit(
@@ -218,9 +218,9 @@ def test_stale_button_reshows_current_question(dispatcher: Dispatcher, codes: di
     chat.press("Bỏ qua")
     chat.press("Bỏ qua")
     chat.press("Bỏ qua")
-    assert "Câu 6/12" in chat.text
+    assert "Tiêu chí 6/12" in chat.text
     chat.press_action("sa:t:A1:c1")
-    assert "câu hỏi cũ" in chat.text and "Câu 6/12" in chat.text
+    assert "tin nhắn cũ" in chat.text and "Tiêu chí 6/12" in chat.text
     chat.press_action("zz:unknown")
-    assert "Câu 6/12" in chat.text
+    assert "Tiêu chí 6/12" in chat.text
     assert answers(engine) == {}

@@ -95,7 +95,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
         (_, second_code), = open_invites(uow, ["HT-HOASEN-2"], invite_ttl=timedelta(days=1), now=NOW)
     submitter = principal(dispatcher, codes, "p1")
     answer_all(submitter)
-    assert submitter.button("Nộp bài")
+    assert submitter.button("Gửi kết quả tự đánh giá")
     writer = ChatDriver(dispatcher, "p2")
     writer.enrol(second_code)
     writer.send("/tudanhgia")
@@ -112,15 +112,15 @@ def test_concurrent_answers_and_submit_stay_consistent(
 
     def submit() -> None:
         start.wait()
-        submitter.press("Nộp bài")
-        submitter.press("Đồng ý nộp")
+        submitter.press("Gửi kết quả tự đánh giá")
+        submitter.press("Đồng ý gửi")
 
     threads = [threading.Thread(target=write), threading.Thread(target=submit)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert "Đã nộp bài tự đánh giá" in submitter.text
+    assert "Đã gửi kết quả tự đánh giá" in submitter.text
     with UnitOfWork(engine) as uow:
         submission = uow.session.exec(select(Submission).where(Submission.kind == "self")).one()
         stored = {a.criterion_id: a for a in uow.session.exec(select(Answer).where(Answer.kind == "self"))}
@@ -219,7 +219,7 @@ def test_typed_answer_goes_to_the_question_last_shown(
     chat.send("/tudanhgia")
     chat.press("Bỏ qua")
     question = chat.replies[-1]
-    assert "Câu 2/12" in question.text and question.screen is not None
+    assert "Tiêu chí 2/12" in question.text and question.screen is not None
     with UnitOfWork(engine) as uow:
         user_id = uow.session.exec(select(User).where(User.code == "HT-HOASEN")).one().id
     assert user_id is not None

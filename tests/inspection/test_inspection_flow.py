@@ -45,7 +45,7 @@ def test_list_states_and_unsubmitted_school(engine: Engine, dispatcher: Dispatch
     assert "Hoa Sen — Chấm lại: chưa tự đánh giá" in labels
     assert "Hoa Mai — Kiểm tra chéo: chưa tự đánh giá" in labels
     inspector.press("Hoa Sen")
-    assert "chưa nộp bài tự đánh giá" in inspector.text
+    assert "chưa nộp phiếu tự đánh giá" in inspector.text
     submit_self(engine, "MN-HOASEN")
     inspector.send("/chamdiem")
     assert "Hoa Sen — Chấm lại: đã nộp" in " ".join(b.label for r in inspector.replies for b in r.flat_buttons)
@@ -60,11 +60,11 @@ def test_rescore_walk_comment_required_and_submit(
     inspector.send("/chamdiem")
     inspector.press("Hoa Sen")
     text = inspector.text
-    assert "Chấm lại — Trường Mầm non Hoa Sen — Câu 1/11" in text
+    assert "Chấm lại — Trường Mầm non Hoa Sen — Tiêu chí 1/11" in text
     assert "Trường tự đánh giá:" in text and "6/12 điểm" in text and "Minh chứng của trường" in text
     assert inspector.replies[-1].expects_number
     inspector.press("Đồng ý điểm của trường")
-    assert "Đã lưu điểm câu A1: 6/12" in inspector.text and "Câu 2/11" in inspector.text
+    assert "Đã lưu điểm tiêu chí A1: 6/12" in inspector.text and "Tiêu chí 2/11" in inspector.text
     # Points out of range, and not a number: explained, nothing stored.
     inspector.send("9")
     assert "Điểm phải từ 0 đến 8" in inspector.text
@@ -72,19 +72,27 @@ def test_rescore_walk_comment_required_and_submit(
     assert "không phải là điểm hợp lệ" in inspector.text
     # Different points need a comment; decimal comma accepted.
     inspector.send("5,5")
-    assert "Vui lòng gõ nhận xét" in inspector.text
+    assert "vui lòng gõ nhận xét" in inspector.text and "ít nhất 10 ký tự" in inspector.text
+    # A one-letter comment does not justify other points: asked again, nothing stored.
+    inspector.send("x")
+    assert "Nhận xét “x” quá ngắn" in inspector.text and "ít nhất 10 ký tự" in inspector.text
+    assert "Đã lưu điểm" not in inspector.text
+    # Nor does a short one typed after the points.
+    inspector.press("Hủy, quay lại tiêu chí")
+    inspector.send("5,5 ok")
+    assert "Nhận xét “ok” quá ngắn" in inspector.text and "Đã lưu điểm" not in inspector.text
     inspector.send("Chỉ 7 CBQL có văn bản ký số trong kỳ")
-    assert "Đã lưu điểm câu B1: 5,5/8" in inspector.text and "Câu 3/11" in inspector.text
+    assert "Đã lưu điểm tiêu chí B1: 5,5/8" in inspector.text and "Tiêu chí 3/11" in inspector.text
     # Points and comment in one message.
     inspector.send("8 - Kiểm tra thực tế: 16/20 giáo viên")
-    assert "Đã lưu điểm câu B2: 8/10" in inspector.text
+    assert "Đã lưu điểm tiêu chí B2: 8/10" in inspector.text
     for _ in range(8):
         inspector.press("Đồng ý điểm của trường")
-    assert "chấm hết các câu" in inspector.text
+    assert "chấm hết các tiêu chí" in inspector.text
     assert "Tổng điểm chấm: 69,3/100 — Xếp loại: Đạt" in inspector.text
-    inspector.press("Nộp bài")
-    inspector.press("Đồng ý nộp")
-    assert "Đã nộp kết quả chấm lại của Trường Mầm non Hoa Sen: 69,3/100" in inspector.text
+    inspector.press("Gửi kết quả chấm")
+    inspector.press("Đồng ý gửi")
+    assert "Đã gửi kết quả chấm lại của Trường Mầm non Hoa Sen: 69,3/100" in inspector.text
     hoasen = school_id(engine, "MN-HOASEN")
     [rescore] = rows(engine, Submission, kind="district")
     assert (rescore.school_id, rescore.status, rescore.total, rescore.band) == (hoasen, "submitted", 69.3, "Đạt")
@@ -111,7 +119,7 @@ def test_cross_inspection_is_stored_apart_from_the_rescore(
     district.send("3 Chỉ 3 danh mục")
     cross.send("/chamdiem")
     cross.press("Sao Mai — Kiểm tra chéo")
-    assert "Kiểm tra chéo — Trường Mầm non Sao Mai — Câu 1/11" in cross.text
+    assert "Kiểm tra chéo — Trường Mầm non Sao Mai — Tiêu chí 1/11" in cross.text
     assert "Điểm đã chấm" not in cross.text  # the district's points are not the cross-inspection's
     cross.send("4 Bốn danh mục")
     by_kind = {(a.kind, a.criterion_id): a.points for a in rows(engine, Answer) if a.kind != "self"}
@@ -146,16 +154,16 @@ def test_concurrent_edit_loses_no_update(engine: Engine, dispatcher: Dispatcher,
     first.press("Hoa Sen")
     second.send("/chamdiem")
     second.press("Hoa Sen")
-    assert "Câu 1/11" in first.text and "Câu 1/11" in second.text
+    assert "Tiêu chí 1/11" in first.text and "Tiêu chí 1/11" in second.text
     first.send("5 Thiếu danh mục 4")
     second.send("4 Thiếu danh mục 4 và 5")
-    assert "vừa được Trần Văn Đức cập nhật" in second.text and "chưa được lưu" in second.text
+    assert "Trần Văn Đức vừa chấm tiêu chí A1" in second.text and "chưa được lưu" in second.text
     assert "5 điểm" in second.text and "Điểm đã chấm: 5/12" in second.text
     [a1] = rows(engine, Answer, kind="district")
     assert a1.value == {"points": 5.0, "comment": "Thiếu danh mục 4"} and a1.version == 1
     # Having seen the new points, the second inspector may now change them.
     second.send("4 Thiếu danh mục 4 và 5")
-    assert "Đã lưu điểm câu A1: 4/12" in second.text
+    assert "Đã lưu điểm tiêu chí A1: 4/12" in second.text
     [a1] = rows(engine, Answer, kind="district")
     assert a1.points == 4.0 and a1.version == 2
     audit = rows(engine, AnswerAudit, kind="district")
@@ -168,27 +176,27 @@ def test_resume_after_restart_and_navigation(engine: Engine, dispatcher: Dispatc
     inspector.send("/chamdiem")
     inspector.press("Hoa Sen")
     inspector.press("Quay lại")
-    assert "câu đầu tiên" in inspector.text
+    assert "tiêu chí đầu tiên" in inspector.text
     inspector.press("Bỏ qua")
     inspector.press("Đồng ý điểm")
-    assert "Câu 3/11" in inspector.text
+    assert "Tiêu chí 3/11" in inspector.text
     inspector.send("/huy")
     restarted = Dispatcher(engine, dispatcher.config, checker=None, clock=dispatcher.clock,
                            router=dispatcher.router)
     again = ChatDriver(restarted, inspector.user_ref)
     again.send("/chamdiem")
-    assert "Tiếp tục chấm lại Trường Mầm non Hoa Sen" in again.text and "Câu 3/11" in again.text
-    again.press("Danh sách câu")
+    assert "Tiếp tục chấm lại Trường Mầm non Hoa Sen" in again.text and "Tiêu chí 3/11" in again.text
+    again.press("Danh sách tiêu chí")
     labels = " ".join(b.label for r in again.replies for b in r.flat_buttons)
     assert "✅ B1" in labels and "⬜ A1" in labels
     again.press("E2.")
-    assert "Câu 11/11" in again.text
+    assert "Tiêu chí 11/11" in again.text
     again.press("Xem lại")
-    assert "Còn 10 câu chưa chấm" in again.text
-    again.press("Nộp bài")
-    assert "Chưa thể nộp" in again.text
+    assert "Còn 10 tiêu chí chưa chấm" in again.text
+    again.press("Gửi kết quả chấm")
+    assert "Chưa thể gửi kết quả" in again.text
     again.press_action("ins:a:A1")  # a stale button from an old screen
-    assert "câu hỏi cũ" in again.text
+    assert "tin nhắn cũ" in again.text
 
 
 def test_reopen_notifies_principals_and_unlocks_the_self_assessment(
@@ -197,16 +205,16 @@ def test_reopen_notifies_principals_and_unlocks_the_self_assessment(
     submit_self(engine, "MN-HOASEN")
     principal = chat(dispatcher, people, "HT-HOASEN")
     principal.send("/tudanhgia")
-    assert "đã được nộp" in principal.text
+    assert "đã được gửi" in principal.text
     inspector = chat(dispatcher, people, "CB-HB-01")
     inspector.send("/chamdiem")
     inspector.press("Hoa Sen")
     inspector.press("Mở lại cho trường sửa")
-    assert "Gõ lý do" in inspector.text
+    assert "gõ lý do" in inspector.text
     inspector.send("  ")
-    assert "Gõ lý do" in inspector.text
+    assert "gõ lý do" in inspector.text
     inspector.send("Câu B2 khai số giáo viên chưa khớp danh sách")
-    assert "Đã mở lại bài tự đánh giá của Trường Mầm non Hoa Sen" in inspector.text
+    assert "Đã mở lại phiếu tự đánh giá của Trường Mầm non Hoa Sen" in inspector.text
     assert "trường đang sửa lại" in inspector.text or "trường đang sửa lại" in " ".join(
         b.label for r in inspector.replies for b in r.flat_buttons)
     [own] = rows(engine, Submission, kind="self")
@@ -217,16 +225,16 @@ def test_reopen_notifies_principals_and_unlocks_the_self_assessment(
     assert "Câu B2 khai số giáo viên chưa khớp" in notice.replies[0]["text"]
     # The principal can edit and submit again; the inspector is held back meanwhile.
     inspector.press("Hoa Sen")
-    assert "chưa nộp bài tự đánh giá" in inspector.text
+    assert "chưa nộp phiếu tự đánh giá" in inspector.text
     principal.send("/tudanhgia")
     principal.press("Danh sách")
     principal.press("B2.")
     principal.send("20/16")
     assert "✔️ B2." in principal.text
     principal.press("Xem lại")
-    principal.press("Nộp bài")
-    principal.press("Đồng ý nộp")
-    assert "Đã nộp bài tự đánh giá" in principal.text
+    principal.press("Gửi kết quả tự đánh giá")
+    principal.press("Đồng ý gửi")
+    assert "Đã gửi kết quả tự đánh giá" in principal.text
     assert rows(engine, Submission, kind="self")[0].status == "submitted"
     # A cross-inspector may not reopen.
     cross = chat(dispatcher, people, "CB-TN-01")

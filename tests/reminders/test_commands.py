@@ -25,7 +25,7 @@ def test_everyone_sees_the_calendar_in_local_dates(people: dict[str, ChatDriver]
     for driver in people.values():
         driver.send("/lich")
         text = driver.text
-        assert "Hạn nộp tự đánh giá: 29/12/2024 23:59" in text
+        assert "Hạn nộp phiếu tự đánh giá: 29/12/2024 23:59" in text
         assert "Ngày kiểm tra: 30/12/2024 – 31/12/2024" in text
         assert "Hạn cuối gửi kết quả về Sở: 06/01/2025 23:59" in text
         assert "7, 3, 1 ngày, lúc 08:00" in text and "từ 21:00 đến 07:00" in text
@@ -39,7 +39,7 @@ def test_mute_and_unmute(engine: Engine, people: dict[str, ChatDriver]) -> None:
     principal.send("/tatnhac")
     assert "đã tắt từ trước" in principal.text
     principal.send("/lich")
-    assert "Bạn đã tắt nhắc việc" in principal.text
+    assert "Thầy/Cô đã tắt nhắc việc" in principal.text
     principal.send("/batnhac")
     assert "Đã bật lại" in principal.text
     principal.send("/batnhac")
@@ -76,7 +76,7 @@ def test_campaign_set_changes_the_calendar_and_refuses_bad_input(cli_env: Path, 
                  "--offsets", "5,2", "--quiet", "22:00-06:30", "--morning", "07:30", "--by", "SO-01"]) == 0
     out = capsys.readouterr().out
     assert "Hạn nộp tự đánh giá: 28/12/2024 17:00" in out and "Ngày kiểm tra: 30/12/2024 – 30/12/2024" in out
-    assert "23/12/2024 07:30  c1:sa:202412281700:5d" in out and "Giờ yên lặng: 22:00–06:30" in out
+    assert "23/12/2024 07:30  c1:sa:202412281700:5d" in out and "Không gửi nhắc việc: 22:00–06:30" in out
     for bad in (["--offsets", "7,x"], ["--deadline", "2024-12-01T00:00"], ["--quiet", "21:00"],
                 ["--inspection", "2025-01-02:2024-12-30"], ["--morning", "25:00"], ["--self-due", "mai"]):
         assert main(["campaign", "set", *bad]) == 1
@@ -99,7 +99,7 @@ def test_remind_dry_run_lists_who_and_why_and_writes_nothing(cli_env: Path,
     assert "HT-HOASEN" in out and "self-assessment not submitted (0/12 answered)" in out
     assert "PGD-HB-01" in out and "SO-01" in out
     assert main(["remind", "--dry-run", "--at", "2024-12-22T22:00"]) == 0
-    assert "Đang trong giờ yên lặng: tin sẽ gửi lúc 23/12/2024 07:00" in capsys.readouterr().out
+    assert "Đang trong khung giờ không gửi nhắc việc: tin sẽ gửi lúc 23/12/2024 07:00" in capsys.readouterr().out
     with UnitOfWork(engine) as uow:
         assert uow.session.exec(select(OutboxMessage)).all() == []
         assert uow.session.exec(select(FiredReminder)).all() == []

@@ -91,7 +91,7 @@ async def test_fan_out_honours_429_and_loses_nothing(engine: Engine, clock: Cloc
     assert received(server, chats) == Counter({chat: 1 for chat in chats})
     assert stats.sent == 12 and not pending(engine)
     message = server.messages(chats[0])[0]
-    assert "chưa nộp bản tự đánh giá" in (message.text or "") and ("📝 Tiếp tục tự đánh giá", "sa:open") in \
+    assert "chưa gửi kết quả tự đánh giá" in (message.text or "") and ("📝 Tiếp tục tự đánh giá", "sa:open") in \
         message.buttons[0]
 
 

@@ -54,4 +54,4 @@ async def test_reminder_is_delivered_on_zalo(
     messages = zalo.messages("zalo-user-1")
     assert len(messages) == 1
     # Zalo has no buttons: the resume button becomes a numbered option.
-    assert "chưa nộp bản tự đánh giá" in messages[0].text and "[1]" in messages[0].text
+    assert "chưa gửi kết quả tự đánh giá" in messages[0].text and "[1]" in messages[0].text

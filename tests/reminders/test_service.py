@@ -32,7 +32,7 @@ async def test_two_workers_one_leader_one_message(tmp_path: Path) -> None:
         tasks = [asyncio.create_task(service.run(app, stop)) for app in apps]
         try:
             message = await server.wait_for_message(9001, timeout=20)
-            assert "chưa nộp bản tự đánh giá" in (message.text or "")
+            assert "chưa gửi kết quả tự đánh giá" in (message.text or "")
             await asyncio.sleep(1.0)
         finally:
             stop.set()

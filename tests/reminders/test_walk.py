@@ -123,11 +123,14 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     got = new_since(engine, seen)
     assert set(got) == {"HT-SAOMAI", "CB-HB-01", "PGD-HB-01", "SO-01"}
     assert all(len(texts) == 1 for texts in got.values()), "one reminder a day per person"
-    assert "hạn cuối" in got["HT-SAOMAI"][0] and "Hạn tự đánh giá (29/12/2024 23:59) đã qua" in got["HT-SAOMAI"][0]
+    assert "hạn cuối" in got["HT-SAOMAI"][0]
+    # The principal is told her own deadline, not the managing unit's final one to the Sở (06/01).
+    assert "Hạn nộp phiếu tự đánh giá là 29/12/2024 23:59 (đã quá hạn" in got["HT-SAOMAI"][0]
+    assert "06/01" not in got["HT-SAOMAI"][0]
     assert "1 trường chưa chấm lại" in got["CB-HB-01"][0] and "Trường Mầm non Hoa Mai" in got["CB-HB-01"][0]
     assert actions(inbox(engine)["CB-HB-01"][0])[0] == "ins:open"
-    assert "Sao Mai: chưa nộp tự đánh giá" in got["PGD-HB-01"][0] and "Hoa Sen" not in got["PGD-HB-01"][0]
-    assert "Tự đánh giá đã nộp: 1/4 trường" in got["SO-01"][0] and "30/12/2024" in got["SO-01"][0]
+    assert "Sao Mai: chưa nộp phiếu tự đánh giá" in got["PGD-HB-01"][0] and "Hoa Sen" not in got["PGD-HB-01"][0]
+    assert "Phiếu tự đánh giá đã nộp: 1/4 trường" in got["SO-01"][0] and "30/12/2024" in got["SO-01"][0]
 
     # 31/12: the inspection morning is optional: Sao Mai (muted) is skipped.
     clock.now = local(2024, 12, 31, 8, 0)
@@ -142,7 +145,8 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     fire_due(runtime)
     got = new_since(engine, seen)
     assert set(got) == {"HT-SAOMAI", "PGD-HB-01"}
-    assert "còn 3 ngày 15 giờ" in got["HT-SAOMAI"][0]
+    assert "Hạn nộp phiếu tự đánh giá là 29/12/2024 23:59 (đã quá hạn 4 ngày 8 giờ)" in got["HT-SAOMAI"][0]
+    assert "06/01" not in got["HT-SAOMAI"][0]
 
     # Sao Mai submits: on 05/01 the district has nothing late and nobody is reminded.
     with UnitOfWork(engine) as uow:

@@ -85,7 +85,8 @@ async def test_telegram_refused_photo_falls_back_to_a_link(
             # Summary and its buttons first; the chart's caption and a link where the photo would be.
             assert any("Tải Excel" in label for label in summary.button_labels)
             assert summary.message_id < fallback.message_id
-            assert "Biểu đồ điểm công tác quản lý" in (fallback.text or "") and "bieu-do.png" in (fallback.text or "")
+            assert "Biểu đồ đánh giá công tác quản lý" in (fallback.text or "")
+            assert "bieu-do.png" in (fallback.text or "")
             [url] = LINK.findall(fallback.text or "")
             status, body, _ = await _download(url)
             assert status == 200 and body.startswith(b"\x89PNG")

@@ -128,9 +128,9 @@ def test_ii2_only_counts_categories_set_up_in_i1() -> None:
     (violation,) = result.rule_violations
     assert (violation.criterion_id, violation.of_id, violation.option_ids) == ("II.2", "I.1", ("c4", "c6"))
     assert violation.message == (
-        "Câu II.2 chọn “Hồ sơ phổ cập giáo dục mầm non”, “Hồ sơ quản lý văn bản (đi, đến)” nhưng ở câu I.1 "
-        "nhà trường chưa chọn các mục này là đã thiết lập. Câu II.2 chỉ tính các danh mục đã chọn ở câu I.1; "
-        "Thầy/Cô vui lòng sửa câu II.2 hoặc câu I.1."
+        "Tiêu chí II.2 chọn “Hồ sơ phổ cập giáo dục mầm non”, “Hồ sơ quản lý văn bản (đi, đến)” nhưng ở tiêu chí I.1 "
+        "nhà trường chưa chọn các mục này là đã thiết lập. Tiêu chí II.2 chỉ tính các danh mục đã chọn ở tiêu chí I.1; "
+        "Thầy/Cô vui lòng sửa tiêu chí II.2 hoặc tiêu chí I.1."
     )
     assert [o.id for o in allowed_options(RUBRIC, "II.2", answers)] == ["c1", "c2", "c5"]
     assert [o.id for o in allowed_options(RUBRIC, "I.1", answers)] == ALL
