@@ -28,7 +28,7 @@ from hsdt.dashboard.auth import from_settings as dashboard_links_from_settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.setup import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
 from hsdt.scoring import default_rubric_path, read_rubric_file
-from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.checker import Checker, SignatureChecker
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
@@ -161,7 +161,7 @@ def make_links(settings: Settings) -> UploadLinks | None:
     return UploadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), utcnow)
 
 
-def make_dispatcher(settings: Settings, engine: Engine, checker: SignatureChecker | None,
+def make_dispatcher(settings: Settings, engine: Engine, checker: Checker | None,
                     rubrics: RubricCache) -> Dispatcher:
     from hsdt.handlers.features import build_router
 
@@ -239,9 +239,8 @@ def build(
         recheck_if_trust_changed(settings, engine, checker)
     private_dir(settings.files_dir)
     metrics = Metrics()
-    if checker is not None:
-        checker = MeteredChecker(checker, metrics)
-    dispatcher = make_dispatcher(settings, engine, checker, RubricCache())
+    metered = MeteredChecker(checker, metrics) if checker is not None else None
+    dispatcher = make_dispatcher(settings, engine, metered, RubricCache())
     dispatcher.on_handled = metrics.observe_event
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))

@@ -14,10 +14,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hsdt.bot.settings import Settings
+from hsdt.handlers.questionnaire.evidence import counts
 from hsdt.scoring import score_criterion, score_school
 from hsdt.signatures.checker import SignatureChecker
-from hsdt.signatures.recheck import evidence_value, trust_fingerprint
-from hsdt.storage.models import Campaign, SubmissionStatus
+from hsdt.signatures.recheck import trust_fingerprint
+from hsdt.storage.models import Campaign, Evidence, SubmissionStatus
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -57,19 +58,19 @@ def recheck_evidence(engine: Engine, checker: SignatureChecker, files_dir: Path,
             if verdict.status != row.status:
                 changed += 1
             uow.evidence.set_verdict(row, verdict.status, verdict.to_json())
-        statuses: dict[tuple[int, int, str, str], list[str]] = defaultdict(list)
+        grouped: dict[tuple[int, int, str, str], list[Evidence]] = defaultdict(list)
         for row in rows:
-            statuses[(row.campaign_id, row.school_id, row.kind, row.criterion_id)].append(row.status)
-        schools = _rescore(uow, statuses, event_id)
+            grouped[(row.campaign_id, row.school_id, row.kind, row.criterion_id)].append(row)
+        schools = _rescore(uow, grouped, event_id)
     return RecheckResult(checked=len(present), changed=changed, missing=len(listed) - len(present), schools=schools)
 
 
-def _rescore(uow: UnitOfWork, statuses: dict[tuple[int, int, str, str], list[str]], event_id: str) -> int:
+def _rescore(uow: UnitOfWork, grouped: dict[tuple[int, int, str, str], list[Evidence]], event_id: str) -> int:
     rubrics = RubricCache()
     touched: set[tuple[int, int, str]] = set()
-    for (campaign_id, school_id, kind, criterion_id), listed in statuses.items():
+    for (campaign_id, school_id, kind, criterion_id), files in grouped.items():
         answer = uow.answers.get(campaign_id, school_id, criterion_id, kind)
-        value = evidence_value(listed)
+        value = counts(files)  # the chat's own reckoning: valid, and signed inside the record period
         if answer is None or answer.value == value:
             continue
         campaign = uow.session.get(Campaign, campaign_id)

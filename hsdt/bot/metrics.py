@@ -19,6 +19,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.engine import Engine
 
 from hsdt.events import Handled, Incoming
+from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.classify import SchoolIdentity
+from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -77,14 +80,14 @@ class Metrics:
             self.outbox_depth.set(uow.outbox.depth(utcnow()))
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return bytes(generate_latest(self.registry))
 
 
 class MeteredChecker:
     """The signature checker as the dispatcher sees it, counting what goes through it. It changes no
     verdict: the sandboxed pool and its limits stay the checker's own."""
 
-    def __init__(self, checker: Any, metrics: Metrics) -> None:
+    def __init__(self, checker: SignatureChecker, metrics: Metrics) -> None:
         self.inner = checker
         self.metrics = metrics
         self._in_flight = 0
@@ -95,7 +98,8 @@ class MeteredChecker:
         self.metrics.verifier_in_flight.set(self._in_flight)
         self.metrics.verifier_waiting.set(max(0, self._in_flight - self._workers))
 
-    async def check(self, path: Path, display_name: str | None = None, *, school: Any = None) -> Any:
+    async def check(self, path: Path, display_name: str | None = None, *,
+                    school: SchoolIdentity | None = None) -> FileVerdict:
         started = time.perf_counter()
         self._set(+1)
         try:

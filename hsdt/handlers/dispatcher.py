@@ -32,7 +32,7 @@ from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.logcontext import event_scope
-from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.checker import Checker
 from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.locks import lock_chat
 from hsdt.storage.models import UnitKind
@@ -132,7 +132,7 @@ class Dispatcher:
         self,
         engine: Engine,
         config: HandlerConfig,
-        checker: SignatureChecker | None = None,
+        checker: Checker | None = None,
         clock: Callable[[], datetime] = utcnow,
         *,
         router: Router,
@@ -226,19 +226,20 @@ class Dispatcher:
                 return _duplicate(seen)
             hooks = self.hooks.get(event.channel)
             order = (event.stream, event.sequence)
-            role_before = self._role(uow, event)
             own = hooks.before(uow, event) if hooks is not None else event
+            anonymous = False
             if isinstance(own, Incoming):
                 event = own
-                replies = self._route(uow, event, checked, now, order)
+                replies, anonymous = self._route(uow, event, checked, now, order)
             else:
                 replies = own
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
             uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
-            role_after = self._role(uow, event)
-            refresh = role_after is not None and (role_after != role_before or event.command[0] == "/start")
-            return Handled(replies, role=role_after if refresh else None)
+            # A chat's role changes only when it enrols or links an account (it had no identity before) or
+            # on /start with a code; only then is it read again, so the menu is refreshed.
+            refresh = anonymous or event.command[0] == "/start"
+            return Handled(replies, role=self._role(uow, event) if refresh else None)
 
     @staticmethod
     def _role(uow: UnitOfWork, event: Incoming) -> str | None:
@@ -249,13 +250,14 @@ class Dispatcher:
         return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
-               order: tuple[str, int | None] = ("", None)) -> list[Reply]:
+               order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool]:
+        """The replies, and whether the chat was unknown (an enrolment or account link, perhaps)."""
         found = uow.identities.user_and_campaign(event.channel, event.user_ref)
         if found is None:
-            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for)
+            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True
         user, unit, campaign = found
         if not user.active:
-            return [Reply(messages.USER_INACTIVE)]
+            return [Reply(messages.USER_INACTIVE)], False
         assert user.id is not None
         state = uow.conversations.load_for_update(user.id)
         if state.is_stale(*order):
@@ -263,7 +265,7 @@ class Dispatcher:
             # against today's question it would mean something else, so it is recorded, not applied.
             log.warning("event %s/%s is older than the last applied one (%s); not applied",
                         event.channel, event.event_id, state.last_seq)
-            return []
+            return [], False
         state.applied(*order)
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
@@ -288,7 +290,7 @@ class Dispatcher:
                    for reply in self.router.route(ctx)]
         ctx.save_assessments()
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
-        return replies
+        return replies, False
 
     # --- delivery bookkeeping ------------------------------------------------------------------------
 

@@ -161,6 +161,6 @@ class Router:
             ]
         campaign = ctx.campaign
         if feature.campaign_members_only and campaign is not None and campaign.id is not None \
-                and ctx.user.unit_id not in ctx.uow.units.member_ids(campaign.id):
+                and not ctx.uow.units.is_member(campaign.id, ctx.user.unit_id):
             return [Reply(ct.NOT_IN_CAMPAIGN.format(unit=ctx.unit.name, campaign=campaign.name))]
         return handler(ctx)

@@ -8,7 +8,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from hsdt.signatures import render
 from hsdt.signatures.classify import SchoolIdentity
@@ -38,6 +38,15 @@ def _error(name: str, path: Path, category: ErrorCategory) -> FileVerdict:
 
 def _category(code: str | None) -> ErrorCategory:
     return cast(ErrorCategory, code) if code in ERROR_CATEGORIES else "corrupt"
+
+
+class Checker(Protocol):
+    """What the chat needs of a checker: the sandboxed `SignatureChecker`, or a wrapper around it that
+    observes it (the bot's metrics)."""
+
+    async def check(
+        self, path: Path, display_name: str | None = None, *, school: SchoolIdentity | None = None
+    ) -> FileVerdict: ...
 
 
 class SignatureChecker:

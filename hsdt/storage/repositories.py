@@ -75,6 +75,11 @@ class UnitRepository(_Repo):
             self.session.exec(select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign_id)).all()
         )
 
+    def is_member(self, campaign_id: int, unit_id: int) -> bool:
+        """One unit's membership, without loading the campaign's whole roster."""
+        return self.session.exec(select(CampaignUnit.unit_id).where(
+            CampaignUnit.campaign_id == campaign_id, CampaignUnit.unit_id == unit_id)).first() is not None
+
     def join_campaign(self, campaign_id: int, unit_ids: Iterable[int]) -> int:
         """Add units to a campaign (those already in it are left alone); returns how many were added."""
         new = set(unit_ids) - self.member_ids(campaign_id)

@@ -37,7 +37,7 @@ HELP_WEBHOOK_DELETE = "gỡ webhook (quay về chế độ hỏi liên tục)"
 HELP_WEBHOOK_INFO = "xem webhook đang đăng ký và số cập nhật đang chờ"
 HELP_WEBHOOK_DROP = "bỏ các cập nhật đang chờ"
 WEBHOOK_SET = "Đã đăng ký webhook {url}."
-WEBHOOK_DELETED = "Đã gỡ webhook; bot có thể chạy ở chế độ hỏi liên tục."
+WEBHOOK_DELETED = "Đã gỡ webhook; hệ thống có thể chạy ở chế độ hỏi liên tục."
 WEBHOOK_INFO = "Webhook: {url} — {pending} cập nhật đang chờ{error}"
 WEBHOOK_NONE = "(chưa đăng ký)"
 WEBHOOK_LAST_ERROR = "; lỗi gần nhất: {error}"
@@ -52,7 +52,8 @@ NEED_UPLOAD_SECRET = (
     "(khoá ngẫu nhiên riêng của từng tiến trình thì không)"
 )
 NEED_TELEGRAM_WEBHOOK = (
-    "WORKERS={workers} cần TELEGRAM_MODE=webhook: hai tiến trình cùng hỏi một mã bot sẽ giành cập nhật của nhau (409)"
+    "WORKERS={workers} cần TELEGRAM_MODE=webhook: hai tiến trình cùng hỏi một mã truy cập Telegram "
+    "sẽ giành cập nhật của nhau (409)"
 )
 NEED_ZALO_WEBHOOK = "WORKERS={workers} cần ZALO_MODE=webhook: chế độ hỏi liên tục chỉ giữ thứ tự trong một tiến trình"
 HELP_STATUS = "số tin nhắn hệ thống đã gửi trong tháng, theo từng kênh, so với hạn mức của gói"

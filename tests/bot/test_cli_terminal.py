@@ -60,7 +60,7 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     assert "[a] ⬅️ Quay lại" in out
     assert "✔️ II.4a." in out
     # Everything at full marks except II.5a (no file sent): 100 - 8 = 92.
-    assert "Đã nộp bài tự đánh giá của Trường Mầm non Hoa Sen" in out
+    assert "Đã gửi kết quả tự đánh giá của Trường Mầm non Hoa Sen" in out
     assert "Tổng điểm: 92/100 — Xếp loại: Tốt" in out
     assert "Traceback" not in out + result.stderr
 

@@ -58,7 +58,7 @@ async def test_each_chat_gets_the_command_menu_of_its_role(
             server.push_text(601, f"/start {codes['HT-HOASEN']}")
             server.push_text(602, codes["CB-HB-01"])  # a code typed, not a deep link
             for chat in (601, 602):
-                await server.wait_for_message(chat, lambda m: "muốn làm gì" in (m.text or ""), 30)
+                await server.wait_for_message(chat, lambda m: "chọn một chức năng" in (m.text or ""), 30)
             for _ in range(100):
                 if _chat_menu(server, 601) is not None and _chat_menu(server, 602) is not None:
                     break

@@ -157,7 +157,7 @@ async def test_principal_from_invite_to_submission(
     menus = list(server.commands.values())
     assert [c["command"] for c in menus[0]][:2] == ["tudanhgia", "kiemtra"]
     server.push_text(USER, f"/start {codes['HT-HOASEN']}")
-    menu = await expect(server, "Bạn muốn làm gì")
+    menu = await expect(server, "chọn một chức năng")
     before = len(server.messages(USER))
     server.press_button(USER, menu, "Tự đánh giá")
     first = await expect(server, "Tiêu chí 1/12")
@@ -169,16 +169,16 @@ async def test_principal_from_invite_to_submission(
     assert "Hợp lệ" in status.text and "Nguyễn Thị Hồng Nhung" in status.text
     assert "✅ ke-hoach-giao-duc.pdf" in status.text and not status.edited
     server.press_button(USER, status, "Xong")
-    question = await expect(server, "Câu 11/12")
+    question = await expect(server, "Tiêu chí 11/12")
     server.press_button(USER, question, "Đạt")
     await expect(server, "Tiêu chí 12/12")
     server.push_text(USER, "Không có ý kiến.")
-    review = await expect(server, "Xem lại bài tự đánh giá")
-    server.press_button(USER, review, "Nộp bài")
+    review = await expect(server, "Xem lại phiếu tự đánh giá")
+    server.press_button(USER, review, "Gửi kết quả tự đánh giá")
     confirm = await expect(server, "chắc chắn")
     assert confirm.message_id == review.message_id  # shown in place of the review
-    server.press_button(USER, confirm, "Đồng ý nộp")
-    done = await expect(server, "Đã nộp bài tự đánh giá")
+    server.press_button(USER, confirm, "Đồng ý gửi")
+    done = await expect(server, "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text
     await server.wait_until(lambda: not server.unanswered_callbacks(), timeout=10, what="callbacks answered")

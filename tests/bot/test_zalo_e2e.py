@@ -54,12 +54,12 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     await zalo.wait_until(lambda: zalo.calls_of("getUpdates"), timeout=60, what="bot polling")
     assert zalo.calls_of("deleteWebhook"), "polling starts by removing any webhook"
     welcome = await say(zalo, codes["HT-HOASEN"], "Đăng ký thành công")
-    assert "Bạn muốn làm gì" in welcome.text and "[1] 📝 Tự đánh giá" in welcome.text  # one message per turn
+    assert "chọn một chức năng" in welcome.text and "[1] 📝 Tự đánh giá" in welcome.text  # one message per turn
     enrolled = len(zalo.calls_of("sendMessage"))
-    await say(zalo, "1", "Câu 1/12")  # the menu's first option, typed
-    second = await say(zalo, "1,2", "Câu 2/12")  # several options typed at once: one turn, not three
+    await say(zalo, "1", "Tiêu chí 1/12")  # the menu's first option, typed
+    second = await say(zalo, "1,2", "Tiêu chí 2/12")  # several options typed at once: one turn, not three
     assert "✔️ A1." in second.text and "Hồ sơ quản lý trẻ em; Hồ sơ quản lý nhân sự" in second.text
-    count_question = await say(zalo, "12/10", "Câu 3/12")
+    count_question = await say(zalo, "12/10", "Tiêu chí 3/12")
     assert "[a] ⬅️ Quay lại" in count_question.text  # lettered: a typed number is the answer here
     for typed, following in (("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"), ("1,2,3,4", "Tiêu chí 6/12")):
         await say(zalo, typed, following)
@@ -90,12 +90,12 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
         async with http.post(link.group(0), data=again) as reused:
             assert reused.status == 410 and "đã được sử dụng" in await reused.text()
 
-    await say(zalo, "Xong", "Câu 11/12")  # a label works as well as its number
-    await say(zalo, "Đạt", "Câu 12/12")
-    review = await say(zalo, "Không có ý kiến.", "Xem lại bài tự đánh giá")
-    assert "[1] 📤 Nộp bài" in review.text
+    await say(zalo, "Xong", "Tiêu chí 11/12")  # a label works as well as its number
+    await say(zalo, "Đạt", "Tiêu chí 12/12")
+    review = await say(zalo, "Không có ý kiến.", "Xem lại phiếu tự đánh giá")
+    assert "[1] 📤 Gửi kết quả tự đánh giá" in review.text
     await say(zalo, "1", "chắc chắn")
-    done = await say(zalo, "Đồng ý nộp", "Đã nộp bài tự đánh giá")
+    done = await say(zalo, "Đồng ý gửi", "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text
 

@@ -54,29 +54,29 @@ def _no_pressing(text: str) -> None:
 
 async def test_screens_are_worded_for_typing_and_explain_the_numbers(chat: Chat) -> None:
     [multi] = await chat.say("/tudanhgia")
-    assert "Câu 1/12" in multi and "gõ “Xong”" in multi and typed.OPTIONS_HINT_NUMBERS in multi
+    assert "Tiêu chí 1/12" in multi and "gõ “Xong”" in multi and typed.OPTIONS_HINT_NUMBERS in multi
     _no_pressing(multi)
     [count_pair] = await chat.say("Bỏ qua")
-    assert "Câu 2/12" in count_pair and "[a]" in count_pair and typed.OPTIONS_HINT_LETTERS in count_pair
+    assert "Tiêu chí 2/12" in count_pair and "[a]" in count_pair and typed.OPTIONS_HINT_LETTERS in count_pair
     for _ in range(8):
         [screen] = await chat.say("Bỏ qua")
         _no_pressing(screen)
-    assert "Câu 10/12" in screen and typed.SA_HOW_EVIDENCE in screen and LINK in screen
+    assert "Tiêu chí 10/12" in screen and typed.SA_HOW_EVIDENCE in screen and LINK in screen
     assert "Gửi một hoặc nhiều tệp PDF" not in screen
     [needs_file] = await chat.say("đã có")  # text at a question that takes files
-    assert typed.SA_EVIDENCE_NEEDS_FILE in needs_file and LINK in needs_file and "Câu 10/12" in needs_file
+    assert typed.SA_EVIDENCE_NEEDS_FILE in needs_file and LINK in needs_file and "Tiêu chí 10/12" in needs_file
     _no_pressing(needs_file)
 
 
 async def test_a_sticker_gets_the_question_again_not_a_pdf_request(chat: Chat) -> None:
     await chat.say("/tudanhgia")
     [answer] = await chat.send(chat.server.push_sticker("u1"))
-    assert typed.OTHER_CONTENT in answer and "Câu 1/12" in answer and typed.OPTIONS_HINT_NUMBERS in answer
+    assert typed.OTHER_CONTENT in answer and "Tiêu chí 1/12" in answer and typed.OPTIONS_HINT_NUMBERS in answer
     assert "PDF" not in answer
     for _ in range(9):
         await chat.say("Bỏ qua")
     [at_evidence] = await chat.send(chat.server.push_sticker("u1"))
-    assert typed.OTHER_CONTENT in at_evidence and "Câu 10/12" in at_evidence and LINK in at_evidence
+    assert typed.OTHER_CONTENT in at_evidence and "Tiêu chí 10/12" in at_evidence and LINK in at_evidence
 
 
 async def test_a_sticker_outside_a_flow_gets_the_menu(chat: Chat) -> None:

@@ -22,6 +22,7 @@ from hsdt.handlers.features import build_router
 from hsdt.handlers.setup import UnitRow, UserRow
 from hsdt.storage.inspection_models import DISTRICT
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import inspection as inspection_texts
 from hsdt.texts import report as rm
 from hsdt.texts.levels import STRUCTURES, Structure
 from tests.helpers import ChatDriver, Clock
@@ -105,7 +106,7 @@ def score(driver: ChatDriver, school_button: str) -> str:
     driver.press(school_button)
     for _ in range(11):  # every criterion with points
         driver.press("Đồng ý điểm của trường")
-    driver.press(messages.BTN_SUBMIT)
+    driver.press(inspection_texts.BTN_SUBMIT)
     driver.press(messages.BTN_CONFIRM_SUBMIT)
     return driver.text
 
@@ -143,9 +144,9 @@ def test_a_so_runs_its_2026_2027_campaign_for_communes_and_clusters(
     self_assess(chats["HT-HH"])
     self_assess(chats["HT-SM"])
     clock.advance(days=20)  # the inspection days
-    assert f"Đã nộp kết quả chấm lại của Trường Mầm non Hoa Hồng: {TOTAL}/100" in score(chats["CB-LC"], "Hoa Hồng")
+    assert f"Đã gửi kết quả chấm lại của Trường Mầm non Hoa Hồng: {TOTAL}/100" in score(chats["CB-LC"], "Hoa Hồng")
     assert f"{TOTAL}/100" in score(chats["CB-AD"], "Sen Mai — Chấm lại")
-    assert "Đã nộp kết quả kiểm tra chéo của Trường Mầm non Sen Mai" in score(chats["CB-LC"], "Sen Mai — Kiểm tra chéo")
+    assert "Đã gửi kết quả kiểm tra chéo của Trường Mầm non Sen Mai" in score(chats["CB-LC"], "Sen Mai — Kiểm tra chéo")
     assert "kiểm tra chéo của Trường Mầm non Hoa Hồng" in score(chats["CB-AD"], "Hoa Hồng — Kiểm tra chéo")
 
     # The report says "xã/phường", and how the mean is made.

@@ -281,12 +281,12 @@ class Fleet:
 # (typed, the reply that follows): enrol, open the questionnaire, answer questions 1 to 5.
 STEPS: list[tuple[str, str]] = [
     ("/start {code}", "Đăng ký thành công"),
-    ("/tudanhgia", "Câu 1/12"),
-    ("1,2,3", "Câu 2/12"),
-    ("12/10", "Câu 3/12"),
-    ("20/18", "Câu 4/12"),
-    ("5/5", "Câu 5/12"),
-    ("1,2,3,4", "Câu 6/12"),
+    ("/tudanhgia", "Tiêu chí 1/12"),
+    ("1,2,3", "Tiêu chí 2/12"),
+    ("12/10", "Tiêu chí 3/12"),
+    ("20/18", "Tiêu chí 4/12"),
+    ("5/5", "Tiêu chí 5/12"),
+    ("1,2,3,4", "Tiêu chí 6/12"),
 ]
 # What questions 2 to 4 must hold when each answer went to the question it was typed for.
 EXPECTED = {

@@ -27,7 +27,7 @@ def test_link_code_binds_a_second_channel_to_the_same_user(
     zalo.send(code)
     assert "Đăng ký thành công" in zalo.text and "Hoa Sen" in zalo.text
     zalo.send("12/10")  # the shared state: Zalo answers the question Telegram was on
-    assert "✔️ B1." in zalo.text and "Câu 3/12" in zalo.text
+    assert "✔️ B1." in zalo.text and "Tiêu chí 3/12" in zalo.text
     telegram.send("/tudanhgia")
     assert "Tiêu chí 3/12" in telegram.text
 

@@ -112,11 +112,11 @@ def test_a_file_at_a_question_that_takes_none_gets_its_verdict_and_the_question(
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.press("Xong")
-    assert "Câu 11/12" in chat.text
+    assert "Tiêu chí 11/12" in chat.text
     chat.upload(pdfs["with_seal"], name="cong-van.pdf")
     [reply] = chat.replies
     assert "cong-van.pdf" in reply.text and "✅ Hợp lệ" in reply.text and "không lưu làm minh chứng" in reply.text
-    assert "Câu 11/12" in reply.text and reply.buttons and reply.screen is not None
+    assert "Tiêu chí 11/12" in reply.text and reply.buttons and reply.screen is not None
     with UnitOfWork(engine) as uow:
         assert uow.session.exec(select(Evidence)).all() == []
 

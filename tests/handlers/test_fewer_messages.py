@@ -30,14 +30,14 @@ def test_a_typed_answer_edits_the_question_message_the_channel_reported(
     handled = dispatcher.process_sync(event)
     line, question = handled.replies
     assert line.replace_previous and not line.buttons and "A1." in line.text  # the pressed question, one line
-    assert "Câu 2/12" in question.text and question.screen is not None
+    assert "Tiêu chí 2/12" in question.text and question.screen is not None
     # The channel sent the question as its message 4711 and confirms it.
     dispatcher.confirm([Receipt("test", "skip-1", 2, settled=True, refs={1: "4711"})])
     chat.send("12/10")
     saved, following = chat.replies
     assert saved.replaces == question.screen and saved.edit_ref == "4711" and not saved.buttons
     assert saved.text.startswith("✔️ B1.") and "6,67 điểm" in saved.text and "\n" not in saved.text
-    assert "Câu 3/12" in following.text and following.edit_ref is None
+    assert "Tiêu chí 3/12" in following.text and following.edit_ref is None
     # Stored with the event: a redelivery edits the same message.
     assert dispatcher.stored("test", chat.last_event.event_id).replies[0]["edit_ref"] == "4711"  # type: ignore[union-attr]
     # Another channel's message is never the one edited.
@@ -51,24 +51,24 @@ def test_instructions_once_per_flow_then_behind_a_button(dispatcher: Dispatcher,
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.press("Bỏ qua")
-    assert "Gõ hai số" in chat.text and "Hướng dẫn" not in " ".join(b.label for b in chat.replies[-1].flat_buttons)
+    assert "gõ hai số" in chat.text and "Hướng dẫn" not in " ".join(b.label for b in chat.replies[-1].flat_buttons)
     chat.send("12/10")
     question = chat.replies[-1]
-    assert "Câu 3/12" in question.text and "Gõ hai số" not in question.text
+    assert "Tiêu chí 3/12" in question.text and "gõ hai số" not in question.text
     chat.press("ℹ️ Hướng dẫn")
     [shown] = chat.replies
-    assert shown.replace_previous and "Câu 3/12" in shown.text and "Gõ hai số" in shown.text
+    assert shown.replace_previous and "Tiêu chí 3/12" in shown.text and "gõ hai số" in shown.text
     chat.send("20/18")
-    assert "Câu 4/12" in chat.text and "Gõ hai số" not in chat.text
+    assert "Tiêu chí 4/12" in chat.text and "gõ hai số" not in chat.text
 
 
 def test_a_refused_submit_says_only_why(dispatcher: Dispatcher, codes: dict[str, str]) -> None:
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.press("Xem lại")
-    chat.press("Nộp bài")
+    chat.press("Gửi kết quả tự đánh giá")
     [refusal] = chat.replies
-    assert "Chưa thể nộp" in refusal.text and "Xem lại" not in refusal.text and not refusal.buttons
+    assert "Chưa thể gửi kết quả" in refusal.text and "Xem lại" not in refusal.text and not refusal.buttons
 
 
 def test_skip_and_keep_leave_one_line_in_place(dispatcher: Dispatcher, codes: dict[str, str]) -> None:
@@ -80,4 +80,4 @@ def test_skip_and_keep_leave_one_line_in_place(dispatcher: Dispatcher, codes: di
     chat.press("Giữ nguyên")
     kept, following = chat.replies
     assert kept.replace_previous and "giữ nguyên" in kept.text and "B1." in kept.text and not kept.buttons
-    assert "Câu 3/12" in following.text
+    assert "Tiêu chí 3/12" in following.text

@@ -33,7 +33,7 @@ def answer_all(chat: ChatDriver) -> None:
     for label in ("trẻ em", "nhân sự", "chuyên môn"):
         chat.press(label)
     chat.press("Xong")
-    assert "✔️ A1." in chat.text and "Câu 2/12" in chat.text
+    assert "✔️ A1." in chat.text and "Tiêu chí 2/12" in chat.text
     chat.send("12/10")
     chat.send("20 18")
     chat.send("5/5")
@@ -94,7 +94,7 @@ def test_a_wrong_answer_gets_one_short_line_saying_what_to_type(
         chat.send(typed)
         assert len(chat.replies) == 1 and "\n" not in chat.text, (typed, chat.text)
         assert expected in chat.text, (typed, chat.text)
-        assert "Câu 2/12" not in chat.text  # the question is still on screen above: not repeated
+        assert "Tiêu chí 2/12" not in chat.text  # the question is still on screen above: not repeated
     chat.press("Danh sách")
     chat.press("D1.")
     for typed in ("150", "-1", "tám mươi"):

@@ -14,10 +14,11 @@ from hsdt.handlers.dispatcher import Dispatcher, Receipt
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answers, principal
 
-# One answer: the processed-event lookup, the user with the active campaign, the conversation state,
+# One answer: the processed-event lookup, the user with the active campaign, the unit's membership in it,
+# the conversation state,
 # the submission row (locked), the school's answers; then the answer, its audit row, the new state
 # and the processed-event row with the replies.
-ANSWER_BUDGET = 9
+ANSWER_BUDGET = 10
 # Confirming a sent turn: the sent count, the stored replies, the screen the user now sees.
 CONFIRM_BUDGET = 3
 
@@ -38,6 +39,11 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def answer_budget(engine: Engine) -> int:
+    # On PostgreSQL the event first takes its chat's advisory lock (workers apply a chat's events in turn).
+    return ANSWER_BUDGET + (1 if engine.dialect.name == "postgresql" else 0)
+
+
 def reads_of(table: str, seen: list[str]) -> int:
     return sum(1 for s in seen if s.startswith("SELECT") and f" FROM {table} " in f"{s} ")
 
@@ -47,22 +53,22 @@ def test_an_answer_runs_within_its_statement_budget(engine: Engine, dispatcher: 
     chat = principal(dispatcher, codes)
     chat.send("/tudanhgia")
     chat.send("1,2,3")
-    assert "Câu 2/12" in chat.text
+    assert "Tiêu chí 2/12" in chat.text
 
     with statements(engine) as first:
         chat.send("12/10")
-    assert "Đã lưu câu B1" in chat.text and "Câu 3/12" in chat.text
+    assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     assert answers(engine)["B1"] == {"issued": 12, "used": 10}
-    assert len(first) <= ANSWER_BUDGET, "\n".join(first)
+    assert len(first) <= answer_budget(engine), "\n".join(first)
     assert reads_of("answer", first) == 1  # the school's answers are read once per event
 
     # Changing an answer (an update with its compare-and-set, not an insert) costs the same.
     chat.press("Quay lại")
-    assert "Câu 2/12" in chat.text
+    assert "Tiêu chí 2/12" in chat.text
     with statements(engine) as changed:
         chat.send("12/11")
     assert answers(engine)["B1"] == {"issued": 12, "used": 11}
-    assert len(changed) <= ANSWER_BUDGET, "\n".join(changed)
+    assert len(changed) <= answer_budget(engine), "\n".join(changed)
     assert reads_of("answer", changed) == 1
 
 

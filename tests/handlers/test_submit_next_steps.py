@@ -15,8 +15,8 @@ def test_the_confirmation_says_who_rescores_and_by_when(engine: Engine, dispatch
                                                         codes: dict[str, str]) -> None:
     chat = principal(dispatcher, codes)
     answer_all(chat)
-    chat.press("Nộp bài")
-    chat.press("Đồng ý nộp")
+    chat.press("Gửi kết quả tự đánh giá")
+    chat.press("Đồng ý gửi")
     with UnitOfWork(engine) as uow:
         school = uow.units.by_code("MN-HOASEN")
         assert school is not None and school.parent_id is not None
@@ -24,6 +24,6 @@ def test_the_confirmation_says_who_rescores_and_by_when(engine: Engine, dispatch
         campaign = uow.campaigns.active()
     assert office is not None and campaign is not None
     due = campaign.rescore_due.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
-    assert "Đã nộp bài tự đánh giá" in chat.text
+    assert "Đã gửi kết quả tự đánh giá" in chat.text
     assert f"cán bộ kiểm tra của {office.name} sẽ xem minh chứng và chấm lại" in chat.text
     assert f"chậm nhất ngày {due}" in chat.text

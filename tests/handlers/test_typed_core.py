@@ -225,13 +225,13 @@ def test_typed_answer_goes_to_the_question_last_shown(
     assert user_id is not None
     dispatcher.mark_shown(user_id, question.screen)
     chat.send("12/10")
-    assert "✔️ B1." in chat.text and "Câu 3/12" in chat.text
+    assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     # The reply showing B2 never reached the user (no mark_shown): they type again, still looking at B1.
     chat.send("12/11")
-    assert "✔️ B1." in chat.text and "Câu 3/12" in chat.text
+    assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:
         stored = {a.criterion_id: a.value for a in uow.session.exec(select(Answer))}
     assert stored == {"B1": {"issued": 12, "used": 11}}
     dispatcher.mark_shown(user_id, chat.replies[-1].screen or "")
     chat.send("20/18")
-    assert "✔️ B2." in chat.text and "Câu 4/12" in chat.text
+    assert "✔️ B2." in chat.text and "Tiêu chí 4/12" in chat.text

@@ -77,7 +77,7 @@ async def test_telegram_refused_photo_falls_back_to_a_link(
         polling = asyncio.create_task(channel.run(stop))
         try:
             server.push_text(501, f"/start {city['SO-01']}")
-            await server.wait_for_message(501, lambda m: "muốn làm gì" in (m.text or ""), 30)
+            await server.wait_for_message(501, lambda m: "chọn một chức năng" in (m.text or ""), 30)
             server.inject_error("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED")
             server.push_text(501, "/report")
             summary = await server.wait_for_message(501, lambda m: "Tổng hợp đến" in (m.text or ""), 60)

@@ -165,7 +165,7 @@ def test_every_number_is_the_databases(engine: Engine, dispatcher: Dispatcher, c
                 expected = [district_points[c.id].points for c in group.criteria if c.id in district_points]
                 assert row[header] == (round(sum(expected), 2) if rescore is not None else None), (index, header)
         management = rows[-1]
-        assert management["STT"].startswith(f"Điểm công tác quản lý, chỉ đạo của {district.name}")
+        assert management["STT"].startswith(f"Đánh giá công tác quản lý, chỉ đạo của {district.name}")
         # The mean says how many schools it rests on and which rule it follows (the 2024-2025 one here).
         assert "trung bình cộng" in management["STT"] and "trung bình của " in management["STT"]
         assert "Điểm chấm lại, nếu chưa có thì điểm tự đánh giá." in management["STT"]

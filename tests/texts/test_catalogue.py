@@ -248,9 +248,13 @@ def test_no_forbidden_words() -> None:
     assert found == []
 
 
+# The operators' command line names the settings they are asked to set; no chat user reads it.
+OPERATOR_TEXTS = "hsdt.texts.cli."
+
+
 def test_no_setting_names() -> None:
     found = [f"{name}: {setting}" for name, text in catalogue_texts() for setting in SETTING_NAMES
-             if re.search(rf"(?<![A-Z_]){setting}(?![A-Z_])", text)]
+             if not name.startswith(OPERATOR_TEXTS) and re.search(rf"(?<![A-Z_]){setting}(?![A-Z_])", text)]
     assert found == []
 
 
