@@ -122,7 +122,7 @@ async def test_rescore_cross_inspection_and_city_report(
     # The district inspector re-scores Hoa Sen: B1 lower, with the comment it requires, and a sample PDF.
     inspector = people["CB-HB-01"]
     inspector.say("/chamdiem")
-    schools = await inspector.expect("Các trường bạn được phân công")
+    schools = await inspector.expect("Các trường Thầy/Cô được phân công")
     # The labels are longer than a phone shows: numbered buttons, the full labels in the message.
     assert "Hoa Sen — Chấm lại: đã nộp" in (schools.text or "")
     assert all(len(label) <= 30 for label in schools.button_labels)

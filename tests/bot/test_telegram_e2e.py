@@ -175,7 +175,7 @@ async def test_principal_from_invite_to_submission(
     server.push_text(USER, "Không có ý kiến.")
     review = await expect(server, "Xem lại phiếu tự đánh giá")
     server.press_button(USER, review, "Gửi kết quả tự đánh giá")
-    confirm = await expect(server, "chắc chắn")
+    confirm = await expect(server, "xác nhận gửi kết quả")
     assert confirm.message_id == review.message_id  # shown in place of the review
     server.press_button(USER, confirm, "Đồng ý gửi")
     done = await expect(server, "Đã gửi kết quả tự đánh giá")

@@ -94,7 +94,7 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     await say(zalo, "Đạt", "Tiêu chí 12/12")
     review = await say(zalo, "Không có ý kiến.", "Xem lại phiếu tự đánh giá")
     assert "[1] 📤 Gửi kết quả tự đánh giá" in review.text
-    await say(zalo, "1", "chắc chắn")
+    await say(zalo, "1", "xác nhận gửi kết quả")
     done = await say(zalo, "Đồng ý gửi", "Đã gửi kết quả tự đánh giá")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 6 + E2 4 = 75.47
     assert "75,47/100" in done.text and "Khá" in done.text

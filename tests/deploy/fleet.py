@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import select
 
 from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import load_rubric_text
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -40,6 +40,7 @@ from tests.bot.test_telegram_e2e import TOKEN as TELEGRAM_TOKEN
 from tests.bot.test_telegram_e2e import BotProcess
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer
+from tests.helpers import RUBRIC_2024
 
 NGINX = Path("/usr/sbin/nginx")
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def seed_principals(url: str, count: int) -> tuple[Engine, dict[str, str]]:
     """Migrated, one campaign, `count` schools with one principal each; invite codes by user code."""
     engine = make_engine(url)
     upgrade(engine)
-    source = default_rubric_path().read_text(encoding="utf-8")
+    source = RUBRIC_2024.read_text(encoding="utf-8")  # the users' answers below follow that rubric
     units = [UnitRow("SO", "Sở GD&ĐT", "so"), UnitRow("PGD", "Phòng GD&ĐT", "district", "SO")]
     users = []
     for i in range(count):
