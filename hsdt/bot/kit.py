@@ -254,6 +254,7 @@ class ReplyDelivery(Generic[H]):
         self._mine: OrderedDict[str, None] = OrderedDict()
         self._remembered = remembered
         self.refused = 0
+        self._orphans: set[asyncio.Task[None]] = set()
 
     def claim(self, event_id: str) -> bool:
         """True the first time this process takes on `event_id`'s replies."""
@@ -263,6 +264,29 @@ class ReplyDelivery(Generic[H]):
         while len(self._mine) > self._remembered:
             self._mine.popitem(last=False)
         return True
+
+    def send_if_orphaned(self, event_id: str, user_ref: str, grace_s: float) -> None:
+        """A redelivered copy of a turn that another worker applied: its replies are likely on their way
+        from there. What is still unsent after `grace_s` goes out from here (that worker died). Sending
+        at once would show the user every message twice, and the copy confirmed last would put an older
+        question back on record as the one shown."""
+        waiting = asyncio.create_task(self._send_if_orphaned(event_id, user_ref, grace_s))
+        self._orphans.add(waiting)
+        waiting.add_done_callback(self._orphans.discard)
+
+    async def _send_if_orphaned(self, event_id: str, user_ref: str, grace_s: float) -> None:
+        await asyncio.sleep(grace_s)
+
+        async def send() -> None:
+            stored = await asyncio.to_thread(self.dispatcher.stored, self.channel, event_id)
+            if stored is None or stored.settled or not self.claim(event_id):
+                return
+            replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
+            log.info("%s: turn %s still unsent after %.0f s; its worker is gone, sending it here",
+                     self.channel, event_id, grace_s)
+            await self.send(event_id, user_ref, replies, stored.sent, None)
+
+        await self.queues.submit(user_ref, send)
 
     async def recover(self) -> int:
         """Queue the replies a previous run committed but did not get confirmed (it died in between)."""
@@ -336,5 +360,8 @@ class ReplyDelivery(Generic[H]):
         self.confirmations.add(receipt)
 
     async def close(self) -> None:
+        for waiting in list(self._orphans):
+            waiting.cancel()  # a duplicate's turn still unsent is the next start's (or a peer's) to send
+        await asyncio.gather(*self._orphans, return_exceptions=True)
         await self.queues.drain()
         await self.confirmations.close()

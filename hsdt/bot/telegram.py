@@ -431,7 +431,6 @@ class TelegramChannel:
 
     def __post_init__(self) -> None:
         self._failures: dict[int, int] = {}
-        self._orphans: set[asyncio.Task[None]] = set()
         self.turns = TelegramTurns(self.bot, self.links, self.dispatcher, self.downloads)
         self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns,
                                                           scope=str(self.bot.id))
@@ -486,9 +485,8 @@ class TelegramChannel:
             if handled.duplicate and settle is not None:
                 # Another worker may have this turn on its way; the replies go out only if they stay
                 # unsent. The wait runs beside the user's queue, never in it.
-                waiting = asyncio.create_task(self._send_if_orphaned(event))
-                self._orphans.add(waiting)
-                waiting.add_done_callback(self._orphans.discard)
+                if handled.replies:
+                    self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
                 return
             # A redelivered copy whose replies this process already sends gets nothing more.
             if handled.replies and self.delivery.claim(event.event_id):
@@ -503,20 +501,6 @@ class TelegramChannel:
     def _confirm(self, update: Update) -> bool:
         self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
         return True
-
-    async def _send_if_orphaned(self, event: Incoming) -> None:
-        await asyncio.sleep(self.orphan_grace_s)
-
-        async def send() -> None:
-            stored = await asyncio.to_thread(self.dispatcher.stored, CHANNEL, event.event_id)
-            if stored is None or stored.settled or not self.delivery.claim(event.event_id):
-                return
-            replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
-            log.info("turn %s still unsent after %.0f s; its worker is gone, sending it here",
-                     event.event_id, self.orphan_grace_s)
-            await self.delivery.send(event.event_id, event.user_ref, replies, stored.sent, None)
-
-        await self.delivery.queues.submit(event.user_ref, send)
 
     # --- webhook -----------------------------------------------------------------------------
 
@@ -595,9 +579,6 @@ class TelegramChannel:
 
     async def close(self, grace_s: float = 10.0) -> None:
         """In-flight turns get `grace_s` to finish; what is cut off is sent again at the next start."""
-        for waiting in list(self._orphans):
-            waiting.cancel()  # a duplicate's turn still unsent is the next start's (or a peer's) to send
-        await asyncio.gather(*self._orphans, return_exceptions=True)
         try:
             await asyncio.wait_for(self.delivery.close(), grace_s)
         except TimeoutError:

@@ -326,8 +326,11 @@ class ZaloSender:
 
 class ZaloChannel:
     def __init__(self, client: ZaloBotClient, dispatcher: Dispatcher, links: UploadLinks | None,
-                 tz: ZoneInfo, quota_wait_s: float = 60.0, downloads: Downloads | None = None) -> None:
+                 tz: ZoneInfo, quota_wait_s: float = 60.0, downloads: Downloads | None = None,
+                 orphan_grace_s: float = 15.0) -> None:
         self.client = client
+        # How long a redelivered turn's unsent replies are left to the worker that applied it.
+        self.orphan_grace_s = orphan_grace_s
         self.dispatcher = dispatcher
         self.links = links
         self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s, downloads)
@@ -386,7 +389,12 @@ class ZaloChannel:
             finally:
                 if not committed.done():
                     committed.set_result(None)
-            if handled.replies and self.delivery.claim(event.event_id):
+            if not handled.replies:
+                return
+            if handled.duplicate:
+                # Zalo delivers again when an answer is slow; another worker may be sending this turn.
+                self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
+            elif self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
 
         self.delivery.queues.submit(event.user_ref, work)

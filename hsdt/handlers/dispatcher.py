@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -228,14 +228,15 @@ class Dispatcher:
             order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
             anonymous = False
+            turn: int | None = None
             if isinstance(own, Incoming):
                 event = own
-                replies, anonymous = self._route(uow, event, checked, now, order)
+                replies, anonymous, turn = self._route(uow, event, checked, now, order)
             else:
                 replies = own
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
-            uow.events.record(event.channel, event.event_id, event.user_ref, [r.to_record() for r in replies], now)
+            uow.events.record(event.channel, event.event_id, event.user_ref, _records(replies, turn), now)
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"
@@ -250,14 +251,15 @@ class Dispatcher:
         return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
-               order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool]:
-        """The replies, and whether the chat was unknown (an enrolment or account link, perhaps)."""
+               order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool, int | None]:
+        """The replies, whether the chat was unknown (an enrolment or account link, perhaps), and the
+        conversation's version after this turn (None: no conversation was touched)."""
         found = uow.identities.user_and_campaign(event.channel, event.user_ref)
         if found is None:
-            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True
+            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
         user, unit, campaign = found
         if not user.active:
-            return [Reply(messages.USER_INACTIVE)], False
+            return [Reply(messages.USER_INACTIVE)], False, None
         assert user.id is not None
         state = uow.conversations.load_for_update(user.id)
         if state.is_stale(*order):
@@ -265,7 +267,7 @@ class Dispatcher:
             # against today's question it would mean something else, so it is recorded, not applied.
             log.warning("event %s/%s is older than the last applied one (%s); not applied",
                         event.channel, event.event_id, state.last_seq)
-            return [], False
+            return [], False, None
         state.applied(*order)
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
@@ -290,7 +292,7 @@ class Dispatcher:
                    for reply in self.router.route(ctx)]
         ctx.save_assessments()
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
-        return replies, False
+        return replies, False, state.version
 
     # --- delivery bookkeeping ------------------------------------------------------------------------
 
@@ -312,7 +314,7 @@ class Dispatcher:
                 usage.record_sent(uow, receipt.channel, receipt.messages, self.clock(), self.tz,
                                   self.config.message_quotas)
             # The last screen each chat was shown, and where; the user is looked up from the update's chat.
-            screens: dict[tuple[str, str], tuple[str, str | None]] = {}
+            screens: dict[tuple[str, str], tuple[str, str | None, int | None]] = {}
             for receipt in receipts:
                 if receipt.sent <= 0:
                     continue
@@ -323,9 +325,10 @@ class Dispatcher:
                     if record.get("screen"):
                         ref = receipt.refs.get(index)
                         screens[(receipt.channel, seen.user_ref)] = (
-                            record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None)
-            for (channel, user_ref), (screen, ref) in sorted(screens.items()):  # one lock order on every worker
-                uow.conversations.mark_shown_to(channel, user_ref, screen, ref)
+                            record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None,
+                            record.get(TURN_KEY))
+            for (channel, user_ref), (screen, ref, turn) in sorted(screens.items()):  # one lock order everywhere
+                uow.conversations.mark_shown_to(channel, user_ref, screen, ref, turn)
             if self.on_delivered is not None:
                 for receipt in receipts:
                     seen = uow.events.stored(receipt.channel, receipt.event_id)
@@ -433,6 +436,19 @@ class Dispatcher:
             if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
                 return None
             return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
+
+
+# Stored beside a screen reply's fields: the turn that sent it (`ConversationRepository.mark_shown`).
+TURN_KEY = "turn"
+
+
+def _records(replies: list[Reply], turn: int | None) -> list[dict[str, Any]]:
+    records = [reply.to_record() for reply in replies]
+    if turn is not None:
+        for record in records:
+            if record.get("screen"):
+                record[TURN_KEY] = turn
+    return records
 
 
 def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, channel: str) -> Reply:

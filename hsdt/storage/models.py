@@ -259,6 +259,9 @@ class ConversationState(SQLModel, table=True):
     # Where that screen is shown ("telegram:4711"): a channel that edits messages changes it in place
     # when the screen is answered (`Reply.replaces`).
     shown_ref: str | None = Field(default=None, max_length=84)
+    # The conversation `version` after the turn whose screen that is: a confirmation that arrives late
+    # for an older turn (another worker sent a redelivered copy) leaves a newer screen on record.
+    shown_turn: int | None = None
 
 
 class ProcessedEvent(SQLModel, table=True):

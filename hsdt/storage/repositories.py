@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, literal, or_, update
+from sqlalchemy import Integer, bindparam, case, cast, func, insert, literal, or_, update
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
@@ -458,12 +458,17 @@ _STATE_UPDATE = (
             last_event_seq=bindparam("last_event_seq"))
 )
 
-_MARK_SHOWN = update(_STATE).where(_STATE.c.user_id == bindparam("b_user_id"))
+# Never back to an older turn's screen; a screen sent outside a turn (no turn) is always the newest.
+_TURN = cast(bindparam("b_turn", type_=Integer), Integer)  # typed, so PostgreSQL can read "IS NULL"
+_NOT_OLDER = or_(_STATE.c.shown_turn.is_(None), _TURN.is_(None), _STATE.c.shown_turn <= _TURN)
+_SHOWN_VALUES = {"shown_screen": bindparam("shown_screen"), "shown_ref": bindparam("shown_ref"),
+                 "shown_turn": func.coalesce(_TURN, _STATE.c.shown_turn)}
+_MARK_SHOWN = update(_STATE).where(_STATE.c.user_id == bindparam("b_user_id"), _NOT_OLDER).values(_SHOWN_VALUES)
 _CI = SQLModel.metadata.tables[ChatIdentity.__tablename__]
 _MARK_SHOWN_TO = update(_STATE).where(_STATE.c.user_id == (
     select_core(_CI.c.user_id)
     .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
-    .scalar_subquery()))
+    .scalar_subquery()), _NOT_OLDER).values(_SHOWN_VALUES)
 
 
 @dataclass
@@ -512,15 +517,18 @@ class ConversationRepository(_Repo):
             self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
         state.flow, state.data, state.version = flow, data, state.version + 1
 
-    def mark_shown(self, user_id: int, screen: str, ref: str | None = None) -> None:
+    def mark_shown(self, user_id: int, screen: str, ref: str | None = None, turn: int | None = None) -> None:
+        """The user was shown `screen` (in the message `ref`), sent by the turn that left the conversation
+        at version `turn`; ignored when a newer turn's screen is already on record."""
         self.session.connection().execute(_MARK_SHOWN, {"b_user_id": user_id, "shown_screen": screen,
-                                                        "shown_ref": ref})
+                                                        "shown_ref": ref, "b_turn": turn})
 
-    def mark_shown_to(self, channel: str, external_id: str, screen: str, ref: str | None = None) -> None:
+    def mark_shown_to(self, channel: str, external_id: str, screen: str, ref: str | None = None,
+                      turn: int | None = None) -> None:
         """`mark_shown` for the user behind a chat identity (none: nothing to mark)."""
         self.session.connection().execute(
             _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen,
-                             "shown_ref": ref})
+                             "shown_ref": ref, "b_turn": turn})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ Platform behaviours reproduced on purpose, because a real bot must cope with the
 * the envelope is ``{"ok": true, "result": ...}`` / ``{"ok": false, "error_code": N, "description": ...}``, and
   most errors arrive with HTTP 200 (only a wrong token, an unknown method and the idle poll use HTTP status);
 * ``getUpdates`` takes only ``timeout`` (a string, seconds), answers ONE update (an object, not a list), has
-  no offset (an update is gone once delivered), and answers HTTP 408 when the poll idles;
+  no offset (an update is gone once delivered), and answers HTTP 408 when the poll idles; a poll whose
+  connection closed (the poller was killed) is handed no update, as a server that writes to a closed
+  socket learns it at once;
 * ``getUpdates`` is refused while a webhook is set; with a webhook set, pushed updates are POSTed to it with
   the secret in ``X-Bot-Api-Secret-Token`` (body wrapped in ``{ok, result}`` unless ``wrap_webhook=False``);
 * ``sendMessage`` text must be 1..2,000 characters; ``setWebhook`` needs a secret of 8..256 characters;
@@ -163,6 +165,8 @@ class FakeZaloServer:
                 self.refused.append((method, params))
                 return self._error(429, "Quota exceeded: the monthly message limit of this plan is reached")
             self.quota -= 1
+        if method == "getUpdates":
+            return await self._m_getUpdates(params, request)
         return await handler(params)
 
     # --- faults ---------------------------------------------------------------------------------------------
@@ -183,7 +187,7 @@ class FakeZaloServer:
         return self._ok({"id": "1459232241454765289", "account_name": "bot.HsdtTest", "account_type": "BASIC",
                          "can_join_groups": False})
 
-    async def _m_getUpdates(self, params: JsonDict) -> web.Response:
+    async def _m_getUpdates(self, params: JsonDict, request: web.Request | None = None) -> web.Response:
         if self.webhook_url:
             return self._error(400, "Bad Request: getUpdates is not allowed while a webhook is set")
         try:
@@ -191,9 +195,11 @@ class FakeZaloServer:
         except (TypeError, ValueError):
             return self._error(400, "Bad Request: timeout must be a number")
         deadline = time.monotonic() + min(timeout, self.poll_cap_s)
-        while not self._queue:
+        while not self._queue or _gone(request):
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or _gone(request):
+                # A poller that went away (its process killed) is handed nothing: the update waits for
+                # the next poll instead of vanishing into a closed connection.
                 return self._error(408, "Request timeout", 408)
             changed = self._changed
             with contextlib.suppress(TimeoutError):
@@ -358,3 +364,7 @@ class FakeZaloServer:
             changed = self._changed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
+
+
+def _gone(request: web.Request | None) -> bool:
+    return request is not None and (request.transport is None or request.transport.is_closing())

@@ -15,7 +15,7 @@ from sqlmodel import select
 from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
-from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.dispatcher import Dispatcher, Receipt
 from hsdt.handlers.setup import open_invites
 from hsdt.scoring import load_rubric, score_school
 from hsdt.scoring.assessment import (
@@ -235,3 +235,26 @@ def test_typed_answer_goes_to_the_question_last_shown(
     dispatcher.mark_shown(user_id, chat.replies[-1].screen or "")
     chat.send("20/18")
     assert "✔️ B2." in chat.text and "Tiêu chí 4/12" in chat.text
+
+
+def test_a_late_confirmation_of_an_older_turn_leaves_the_newer_question_on_record(
+    engine: Engine, dispatcher: Dispatcher, codes: dict[str, str]
+) -> None:
+    """Two workers each send a redelivered turn; the copy confirmed last may be the older one. The
+    question on record as shown stays the newest, so the next typed answer lands where it was meant."""
+    chat = principal(dispatcher, codes)
+    chat.send("/tudanhgia")
+    opened = chat.last_event
+    assert opened is not None and "Tiêu chí 1/12" in chat.text
+    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    chat.press("Bỏ qua")
+    skipped = chat.last_event
+    assert skipped is not None and "Tiêu chí 2/12" in chat.text
+    dispatcher.confirm([Receipt("test", skipped.event_id, len(chat.replies), settled=True)])
+    # The other worker's copy of the opening turn reports only now.
+    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    chat.send("12/10")
+    assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
+    with UnitOfWork(engine) as uow:
+        stored = {a.criterion_id: a.value for a in uow.session.exec(select(Answer))}
+    assert stored == {"B1": {"issued": 12, "used": 10}}
