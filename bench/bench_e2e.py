@@ -53,19 +53,19 @@ async def main() -> None:
 asyncio.run(main())
 """
 
-# (typed text or button label, the question shown next) from question 1.
+# (typed text or button label, the question shown next) from question 1 of the default rubric (hsdt-2026).
 SCRIPT: list[tuple[str, str, str]] = [
-    ("type", "1,2,3", "Câu 2/12"),
-    ("type", "12/10", "Câu 3/12"),
-    ("type", "20/18", "Câu 4/12"),
-    ("type", "5/5", "Câu 5/12"),
-    ("type", "1,2,3,4", "Câu 6/12"),
-    ("press", "Đầy đủ", "Câu 7/12"),
-    ("press", "Một phần", "Câu 8/12"),
-    ("type", "85", "Câu 9/12"),
-    ("press", "Có", "Câu 10/12"),
-    ("press", "Xong", "Câu 11/12"),
-    ("press", "Đạt", "Câu 12/12"),
+    ("type", "1,2,3", "Tiêu chí 2/12"),
+    ("type", "12/10", "Tiêu chí 3/12"),
+    ("type", "20/18", "Tiêu chí 4/12"),
+    ("type", "5/5", "Tiêu chí 5/12"),
+    ("type", "1,2", "Tiêu chí 6/12"),
+    ("press", "Đầy đủ", "Tiêu chí 7/12"),
+    ("press", "Một phần", "Tiêu chí 8/12"),
+    ("type", "85", "Tiêu chí 9/12"),
+    ("press", "Có", "Tiêu chí 10/12"),
+    ("press", "Xong", "Tiêu chí 11/12"),
+    ("press", "Đạt", "Tiêu chí 12/12"),
 ]
 
 
@@ -90,9 +90,9 @@ async def bot_phase(server: FakeTelegramServer, users: dict[int, str]) -> tuple[
 
     async def open_questionnaire(user: int, code: str) -> None:
         server.push_text(user, f"/start {code}")
-        await server.wait_for_message(user, predicate=shows("Bạn muốn làm gì"), timeout=120)
+        await server.wait_for_message(user, predicate=shows("Đăng ký thành công"), timeout=120)
         server.push_text(user, "/tudanhgia")
-        first[user] = await server.wait_for_message(user, predicate=shows("Câu 1/12"), timeout=120)
+        first[user] = await server.wait_for_message(user, predicate=shows("Tiêu chí 1/12"), timeout=120)
 
     async def answer_all(user: int) -> None:
         question = first[user]
