@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.channels import ChannelSender
+from hsdt.bot.channels import ChannelSender, bot_scope
 from hsdt.bot.logs import configure as configure_logs
 from hsdt.bot.metrics import MeteredChecker, Metrics
+from hsdt.bot.ratelimit import RateLimiter, SendBudget, SharedRateLimiter
 from hsdt.bot.redaction import redact_secrets
 from hsdt.bot.settings import Settings
 from hsdt.bot.upload_links import UploadLinks, load_secret, public_base_url
@@ -186,9 +187,10 @@ def wire_channels(app: App) -> App:
 
     app.dispatcher.hooks[ZALO] = ZaloMenus()
     if settings.telegram_bot_token is not None:
-        from hsdt.bot.telegram import TelegramChannel, TelegramSender, make_bot
+        from hsdt.bot.telegram import SendBudgetMiddleware, TelegramChannel, TelegramSender, make_bot
 
         bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+        bot.session.middleware(SendBudgetMiddleware(send_budget(settings, app.engine, f"telegram:{bot.id}")))
         app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
                                        busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads,
                                        reply_wait_s=settings.telegram_webhook_reply_wait_s)
@@ -199,12 +201,24 @@ def wire_channels(app: App) -> App:
         from hsdt.bot.zalo_client import ZaloBotClient
 
         client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
+        client.budget = send_budget(settings, app.engine, f"zalo:{bot_scope(client.token)}")
         app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s,
                                downloads=app.downloads)
         app.senders[ZALO] = app.zalo.sender
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)
     return app
+
+
+def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:
+    """The bot's `SEND_RATE_PER_S`: booked in the database when several workers send for it, else kept
+    in memory. A worker that cannot reach the database paces itself at its share."""
+    alone = RateLimiter(settings.send_rate_per_s / settings.workers)
+    if settings.workers == 1 or engine.dialect.name != "postgresql":
+        return alone
+    from hsdt.storage.send_budget import SharedSendBudget
+
+    return SharedRateLimiter(SharedSendBudget(engine, key, settings.send_rate_per_s).reserve, alone)
 
 
 def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:

@@ -8,8 +8,18 @@ by sleep jitter. `pause()` honours a platform's "retry after" for everyone using
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class SendBudget(Protocol):
+    """What a channel waits on before each message it sends (replies and the outbox alike)."""
+
+    async def acquire(self) -> None: ...
 
 
 class RateLimiter:
@@ -67,3 +77,25 @@ class KeyedRateLimiter:
                 self._limiters = {k: v for k, v in self._limiters.items() if not v.idle()}
             limiter = self._limiters[key] = RateLimiter(self.rate_per_s, clock=self._clock, sleep=self._sleep)
         return limiter
+
+
+class SharedRateLimiter:
+    """A bot's rate limit shared by every worker: each slot is booked by `reserve` (in the database,
+    `hsdt.storage.send_budget`). While the database cannot book, `fallback` (this worker's share of
+    the limit) paces the sends: a message is never held back for the limiter's sake."""
+
+    def __init__(self, reserve: Callable[[], float], fallback: RateLimiter, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._reserve = reserve
+        self._fallback = fallback
+        self._sleep = sleep
+
+    async def acquire(self) -> None:
+        try:
+            wait = await asyncio.to_thread(self._reserve)
+        except Exception as error:
+            log.warning("the shared send budget could not be booked (%r); pacing this worker alone", error)
+            await self._fallback.acquire()
+            return
+        if wait > 0:
+            await self._sleep(wait)

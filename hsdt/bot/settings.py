@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, description="How many `hsdt run` processes share the database (more than 1: PostgreSQL)."
     )
+    send_rate_per_s: float = Field(
+        default=30.0, gt=0,
+        description="Messages per second each bot may send, replies and reminders together, over all workers.",
+    )
     rubric: Path | None = Field(default=None, description="Rubric YAML; None means the packaged default.")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"

@@ -24,6 +24,7 @@ from typing import TypeVar
 import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -61,6 +62,7 @@ from hsdt.bot.channels import RecipientBlocked, RetryLater, SendRefused
 from hsdt.bot.downloads import TELEGRAM_DOCUMENT_LIMIT, TELEGRAM_PHOTO_LIMIT, Downloads
 from hsdt.bot.kit import Progress, ReplyDelivery, poll_forever, stream_to_file
 from hsdt.bot.numbered import split_text
+from hsdt.bot.ratelimit import SendBudget
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.events import Attachment, FileRef, FileTooLarge, Handled, Incoming, Kind, Origin, Reply
 from hsdt.handlers.dispatcher import Dispatcher
@@ -104,6 +106,23 @@ class PollingSession(AiohttpSession):
                     if len(fresh) < len(result):
                         content = self.json_dumps({**data, "result": fresh})
         return super().check_response(bot, method, status_code, content)
+
+
+# The methods that put a message on the platform, counted against the bot's rate limit.
+SENDS = (SendMessage, EditMessageText, SendDocument, SendPhoto)
+
+
+class SendBudgetMiddleware(BaseRequestMiddleware):
+    """Every message the bot sends, a reply or a reminder, first waits for a slot of the bot's budget."""
+
+    def __init__(self, budget: SendBudget) -> None:
+        self.budget = budget
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[T], bot: Bot,
+                       method: TelegramMethod[T]) -> Response[T]:
+        if isinstance(method, SENDS):
+            await self.budget.acquire()
+        return await make_request(bot, method)
 
 
 def make_bot(token: str, api_base: str | None) -> Bot:

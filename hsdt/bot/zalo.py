@@ -106,6 +106,17 @@ def event_id_of(update: dict[str, Any]) -> str:
     return "h:" + hashlib.sha256(json.dumps(update, sort_keys=True, default=str).encode()).hexdigest()[:40]
 
 
+def sent_at(message: dict[str, Any]) -> int | None:
+    """The message's `date` (milliseconds since the epoch), when Zalo gave one."""
+    date = message.get("date")
+    if isinstance(date, bool) or not isinstance(date, int | str):
+        return None
+    try:
+        return int(date)
+    except ValueError:
+        return None
+
+
 def file_of(message: dict[str, Any]) -> tuple[str, str | None, int | None, str | None] | None:
     """(url, name, size, mime) of a file event, wherever a client has seen them."""
     for key in ("file", "document", "attachment"):
@@ -356,7 +367,10 @@ class ZaloChannel:
         message: dict[str, Any] = update.get("message") or {}
         base: Origin = {"channel": CHANNEL, "user_ref": who.user_ref,
                 "event_id": f"{self.scope}:{event_id_of(update)}"[:64],
-                "display_name": who.display_name}
+                "display_name": who.display_name,
+                # When the user sent it: with several workers, a message that arrives after a newer one
+                # of the same chat was applied is recognised as stale instead of being read out of turn.
+                "stream": f"{CHANNEL}:{self.scope}", "sequence": sent_at(message)}
         file_event = name in FILE_EVENTS or name == "message.unsupported.received"
         if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
             text = str(message.get("text") or "")

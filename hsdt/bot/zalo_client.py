@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 
+from hsdt.bot.ratelimit import SendBudget
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE = "https://bot-api.zaloplatforms.com"
@@ -47,6 +49,8 @@ class ZaloBotClient:
         self.base_url = base_url.rstrip("/")
         self._session = session
         self._own_session = session is None
+        # Waited on before every message sent (the bot's rate limit, shared by the workers).
+        self.budget: SendBudget | None = None
 
     @property
     def token(self) -> str:
@@ -126,12 +130,16 @@ class ZaloBotClient:
         return await self._object("getWebhookInfo")
 
     async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
+        if self.budget is not None:
+            await self.budget.acquire()
         return await self._object("sendMessage", {"chat_id": chat_id, "text": text})
 
     async def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             payload["caption"] = caption[:TEXT_LIMIT]
+        if self.budget is not None:
+            await self.budget.acquire()
         return await self._object("sendPhoto", payload)
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:

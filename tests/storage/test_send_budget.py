@@ -1,0 +1,81 @@
+"""A bot's rate limit shared by every worker: slots booked in PostgreSQL never overlap, whichever worker
+books them, and together the workers' messages stay under what the platform allows."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+import uuid
+
+from aiogram.methods import SendMessage
+from sqlalchemy.engine import Engine
+
+from hsdt.bot.ratelimit import RateLimiter, SharedRateLimiter
+from hsdt.bot.telegram import SendBudgetMiddleware, make_bot
+from hsdt.storage.send_budget import SharedSendBudget
+from tests.fakes.telegram_server import FakeTelegramServer
+
+TOKEN = "424242:SHARED-BUDGET"
+
+
+def test_slots_booked_by_several_workers_at_once_never_overlap(postgres_engine: Engine) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    workers = [SharedSendBudget(postgres_engine, key, rate_per_s=30) for _ in range(2)]
+    slots: list[float] = []
+    lock = threading.Lock()
+
+    def book(budget: SharedSendBudget) -> None:
+        for _ in range(15):
+            wait = budget.reserve()
+            with lock:
+                slots.append(time.monotonic() + wait)
+
+    threads = [threading.Thread(target=book, args=(workers[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slots.sort()
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    # 60 slots at 30/s: about 2 s from the first to the last, none closer than the interval (less the
+    # few milliseconds a statement's round trip adds to the measurement).
+    assert len(slots) == 60
+    assert min(gaps) > 1 / 30 - 0.012, min(gaps)
+    assert slots[-1] - slots[0] > 59 / 30 - 0.05
+
+
+async def test_two_workers_sending_for_one_bot_are_never_refused_for_flooding(postgres_engine: Engine) -> None:
+    """The fake platform refuses (429) past 30 messages a second per bot, as Telegram does. Two
+    workers, each sending as fast as it is let, with one budget between them: no refusal."""
+    key = f"telegram:{uuid.uuid4().hex}"
+    async with FakeTelegramServer(TOKEN) as server:
+        server.set_rate_limit(30, None)
+        bots = [make_bot(TOKEN, server.base_url) for _ in range(2)]
+        for bot in bots:
+            shared = SharedSendBudget(postgres_engine, key, rate_per_s=30)
+            bot.session.middleware(SendBudgetMiddleware(SharedRateLimiter(shared.reserve, RateLimiter(15))))
+        try:
+            for chat in range(9001, 9011):
+                server.push_text(chat, "xin chào")  # the chats exist
+            started = time.monotonic()
+            await asyncio.gather(*(bots[i % 2](SendMessage(chat_id=9001 + i % 10, text=f"Thông báo {i}"))
+                                   for i in range(90)))
+            elapsed = time.monotonic() - started
+        finally:
+            for bot in bots:
+                await bot.session.close()
+    assert server.rejected_429 == 0
+    assert sum(len(server.messages(chat)) for chat in range(9001, 9011)) == 90
+    assert elapsed > 2.0  # 90 messages at 30 a second, the first second's burst aside
+
+
+def test_the_budget_is_booked_in_the_database_only_when_several_workers_send(postgres_engine: Engine) -> None:
+    from hsdt.bot.bootstrap import send_budget
+    from hsdt.bot.settings import Settings
+
+    alone = send_budget(Settings(_env_file=None, workers=1), postgres_engine, "telegram:1")
+    fleet = send_budget(Settings(_env_file=None, workers=3, send_rate_per_s=30), postgres_engine, "telegram:1")
+    assert isinstance(alone, RateLimiter) and alone.interval == 1 / 30
+    assert isinstance(fleet, SharedRateLimiter)
