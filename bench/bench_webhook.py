@@ -51,13 +51,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, int(len(ordered) * q) - 1)] * 1000 if ordered else float("nan")
 
 
-async def run(workers: int, users: int, twice: float, trust_dir: Path, seed: int) -> None:
+async def run(workers: int, users: int, twice: float, trust_dir: Path, seed: int, send_rate: float) -> None:
     url = fresh_database(PG_URL)
     engine, codes = seed_principals(url, users)
     try:
         with tempfile.TemporaryDirectory(prefix="hsdt-bench-") as root:
             async with FakeZaloServer(ZALO_TOKEN) as zalo:
-                fleet = Fleet(Path(root), url, zalo_webhook(zalo.base_url), trust_dir, workers)
+                channel = {**zalo_webhook(zalo.base_url), "SEND_RATE_PER_S": str(send_rate)}
+                fleet = Fleet(Path(root), url, channel, trust_dir, workers)
                 try:
                     await fleet.start()
                     traffic = Traffic()
@@ -90,15 +91,18 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,3")
     parser.add_argument("--twice", type=float, default=0.1, help="share of updates delivered twice at once")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--send-rate", type=float, default=30.0,
+                        help="SEND_RATE_PER_S, the bot's messages/s over all workers (the platform's limit; "
+                             "raise it to see what the workers alone can do)")
     args = parser.parse_args()
     if not NGINX.exists():
         sys.exit(f"{NGINX} is missing: apt-get install nginx-light")
     print(f"{len(STEPS) - 2} answers per user through nginx; cores={os.cpu_count()} "
-          f"load={os.getloadavg()[0]:.1f}", flush=True)
+          f"load={os.getloadavg()[0]:.1f} send-rate={args.send_rate:g}/s", flush=True)
     with tempfile.TemporaryDirectory(prefix="hsdt-bench-pki-") as pki_dir:
         pki = build_pki(Path(pki_dir))
         for workers in (int(w) for w in args.workers.split(",")):
-            asyncio.run(run(workers, args.users, args.twice, pki.trust_dir, args.seed))
+            asyncio.run(run(workers, args.users, args.twice, pki.trust_dir, args.seed, args.send_rate))
 
 
 if __name__ == "__main__":

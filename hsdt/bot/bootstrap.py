@@ -254,7 +254,12 @@ def build(
     private_dir(settings.files_dir)
     metrics = Metrics()
     metered = MeteredChecker(checker, metrics) if checker is not None else None
-    dispatcher = make_dispatcher(settings, engine, metered, RubricCache())
+    rubrics = RubricCache()
+    with UnitOfWork(engine) as uow:
+        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a second).
+        if (campaign := uow.campaigns.active()) is not None:
+            rubrics.for_campaign(uow, campaign)
+    dispatcher = make_dispatcher(settings, engine, metered, rubrics)
     dispatcher.on_handled = metrics.observe_event
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))
