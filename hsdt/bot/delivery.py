@@ -134,6 +134,10 @@ class OutboxDelivery:
         # Rows finished while a page query may have been running: that query may still return them as
         # pending. Value: the page number current when they finished (see _fill).
         self._finished: dict[int, int] = {}
+        # Rows another deliverer held when claimed. A drain leaves them to it; the running service
+        # comes back to them on a later poll (their holder may have died).
+        self._held_elsewhere: set[int] = set()
+        self._draining = False
         self._page = 0
         self._wake = asyncio.Event()
         self._claims = engine.dialect.name == "postgresql"
@@ -162,12 +166,13 @@ class OutboxDelivery:
         await self._finish(queue, workers)
 
     async def drain(self) -> DeliveryStats:
-        """Deliver everything due now and return (tests, benchmarks)."""
+        """Deliver everything due now that no other deliverer holds, and return (tests, benchmarks)."""
         loop = asyncio.get_running_loop()
         self.stats.started = loop.time()
         queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.concurrency)]
         never = asyncio.Event()
+        self._draining = True
         try:
             while await self._fill(queue, never) or self._inflight:
                 await asyncio.sleep(0.01)
@@ -208,6 +213,8 @@ class OutboxDelivery:
                 break
             for job in jobs:
                 if any(row in self._inflight or row in self._finished for row in job.row_ids):
+                    continue
+                if self._draining and any(row in self._held_elsewhere for row in job.row_ids):
                     continue
                 self._inflight.update(job.row_ids)
                 await queue.put(job)
@@ -265,6 +272,7 @@ class OutboxDelivery:
             claim = await asyncio.to_thread(self._claim, job.row_ids)
             if claim is None:
                 self.stats.skipped += 1
+                self._held_elsewhere.update(job.row_ids)
                 return
         try:
             await self._deliver_claimed(job, claim)

@@ -488,7 +488,7 @@ class StoredState:
 
     def is_stale(self, stream: str, sequence: int | None) -> bool:
         """An event older than the last one applied from the same stream (it arrived late)."""
-        return (sequence is not None and stream == self.last_stream and self.last_seq is not None
+        return (sequence is not None and stream[:40] == self.last_stream and self.last_seq is not None
                 and sequence < self.last_seq)
 
     def applied(self, stream: str, sequence: int | None) -> None:
