@@ -406,7 +406,8 @@ class ZaloChannel:
             if not handled.replies:
                 return
             if handled.duplicate:
-                # Zalo delivers again when an answer is slow; another worker may be sending this turn.
+                # A copy of a turn already applied (delivered again, perhaps to another worker): the
+                # worker that applied it is sending its replies, or died doing so.
                 self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
             elif self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
