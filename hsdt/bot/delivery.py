@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -137,7 +137,6 @@ class OutboxDelivery:
         # Rows another deliverer held when claimed. A drain leaves them to it; the running service
         # comes back to them on a later poll (their holder may have died).
         self._held_elsewhere: set[int] = set()
-        self._draining = False
         self._page = 0
         self._wake = asyncio.Event()
         self._claims = engine.dialect.name == "postgresql"
@@ -172,9 +171,8 @@ class OutboxDelivery:
         queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.concurrency)]
         never = asyncio.Event()
-        self._draining = True
         try:
-            while await self._fill(queue, never) or self._inflight:
+            while await self._fill(queue, never, leave=self._held_elsewhere) or self._inflight:
                 await asyncio.sleep(0.01)
         except asyncio.CancelledError:
             await self._abandon(workers)
@@ -200,8 +198,9 @@ class OutboxDelivery:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _fill(self, queue: asyncio.Queue[_Job | None], stop: asyncio.Event) -> int:
-        """Queue every row due now that is not in flight; returns how many were queued."""
+    async def _fill(self, queue: asyncio.Queue[_Job | None], stop: asyncio.Event,
+                    leave: Collection[int] = ()) -> int:
+        """Queue every row due now that is not in flight nor in `leave`; returns how many were queued."""
         queued, cursor = 0, 0
         while not stop.is_set():
             self._page += 1
@@ -212,9 +211,7 @@ class OutboxDelivery:
             if cursor == 0:
                 break
             for job in jobs:
-                if any(row in self._inflight or row in self._finished for row in job.row_ids):
-                    continue
-                if self._draining and any(row in self._held_elsewhere for row in job.row_ids):
+                if any(row in self._inflight or row in self._finished or row in leave for row in job.row_ids):
                     continue
                 self._inflight.update(job.row_ids)
                 await queue.put(job)

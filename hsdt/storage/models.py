@@ -314,12 +314,5 @@ from hsdt.storage import reminder_models  # noqa: F401
 from hsdt.storage import channels_models  # noqa: F401
 from hsdt.storage import dashboard_models  # noqa: F401
 from hsdt.storage import usage_models  # noqa: F401
+from hsdt.storage import send_budget  # noqa: F401
 
-
-class SendBudget(SQLModel, table=True):
-    """A bot's platform rate limit, shared by every worker: the database clock's time (epoch seconds)
-    of the next free send slot (`hsdt.storage.send_budget`)."""
-
-    __tablename__ = "send_budget"
-    key: str = Field(primary_key=True, max_length=80)
-    next_at: float

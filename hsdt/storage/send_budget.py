@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy import Float, bindparam, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel
+
+
+class SendBudgetRow(SQLModel, table=True):
+    """One bot's budget: the database clock's time (epoch seconds) of its next free send slot."""
+
+    __tablename__ = "send_budget"
+    key: str = Field(primary_key=True, max_length=80)
+    next_at: float
+
 
 _NOW = "extract(epoch from clock_timestamp())::float8"
 _RESERVE = text(f"""
