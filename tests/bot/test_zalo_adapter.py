@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,10 +23,11 @@ TOKEN = "777:adapter-test-token"
 
 
 def _adapter(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, server: FakeZaloServer,
-             clock: Clock) -> ZaloChannel:
+             clock: Clock, orphan_grace_s: float = 15.0) -> ZaloChannel:
     links = UploadLinks(b"adapter-test-secret-0123456789ab", "http://bot.example", timedelta(minutes=30), clock)
     dispatcher.hooks["zalo"] = ZaloMenus()
-    return ZaloChannel(ZaloBotClient(TOKEN, server.base_url), dispatcher, links, ZoneInfo("Asia/Ho_Chi_Minh"))
+    return ZaloChannel(ZaloBotClient(TOKEN, server.base_url), dispatcher, links, ZoneInfo("Asia/Ho_Chi_Minh"),
+                       orphan_grace_s=orphan_grace_s)
 
 
 def test_unwrap_accepts_wrapped_and_bare_bodies() -> None:
@@ -82,3 +84,51 @@ async def test_a_message_older_than_one_applied_is_not_read_out_of_turn(
     with UnitOfWork(engine) as uow:
         assert list(uow.session.exec(select(Answer))) == []
         assert uow.events.stored("zalo", f"{adapter.scope}:{earlier['message']['message_id']}") is not None
+
+
+async def test_a_copy_of_a_turn_whose_worker_died_gets_its_replies_after_the_grace(
+    engine: Engine, dispatcher: Dispatcher, tmp_path: Path, codes: dict[str, str], clock: Clock
+) -> None:
+    """The worker that applied "/tudanhgia" died between commit and send; Zalo's copy of the message
+    reaches this worker, which leaves the turn to the first for a grace period, then sends it itself,
+    once. Nothing is lost and nothing is shown twice."""
+    async with FakeZaloServer(TOKEN) as server:
+        survivor = _adapter(engine, dispatcher, tmp_path, server, clock, orphan_grace_s=0.3)
+        try:
+            await survivor.handle_update(server.push_text("u1", codes["HT-HOASEN"]))
+            update = server.push_text("u1", "/tudanhgia")
+            event = survivor.event_of(update)
+            assert event is not None
+            await dispatcher.process(event)  # the first worker: committed, then killed before sending
+            await survivor.handle_update(update)  # the copy
+            assert not any("Tiêu chí 1/12" in m.text for m in server.messages("u1")), "not before the grace"
+            await server.wait_for_message("u1", lambda m: "Tiêu chí 1/12" in m.text, timeout=10)
+            await asyncio.sleep(0.5)
+            assert sum("Tiêu chí 1/12" in m.text for m in server.messages("u1")) == 1
+            assert (stored := dispatcher.stored("zalo", event.event_id)) is not None and stored.settled
+        finally:
+            await survivor.close()
+            await survivor.client.close()
+
+
+async def test_a_copy_of_a_turn_its_worker_is_sending_adds_no_message(
+    engine: Engine, dispatcher: Dispatcher, tmp_path: Path, codes: dict[str, str], clock: Clock
+) -> None:
+    async with FakeZaloServer(TOKEN) as server:
+        first = _adapter(engine, dispatcher, tmp_path, server, clock)
+        second = _adapter(engine, dispatcher, tmp_path, server, clock, orphan_grace_s=0.3)
+        try:
+            await first.handle_update(server.push_text("u1", codes["HT-HOASEN"]))
+            update = server.push_text("u1", "/tudanhgia")
+            event = first.event_of(update)
+            assert event is not None
+            handled = await dispatcher.process(event)  # the first worker applied it ...
+            await second.handle_update(update)  # ... the copy reached the second ...
+            assert first.delivery.claim(event.event_id)
+            await first.delivery.send(event.event_id, "u1", handled.replies, handled.first, None)  # ... in time
+            await asyncio.sleep(0.8)
+            assert sum("Tiêu chí 1/12" in m.text for m in server.messages("u1")) == 1
+        finally:
+            for adapter in (first, second):
+                await adapter.close()
+                await adapter.client.close()
