@@ -13,6 +13,7 @@ from sqlmodel import select
 from hsdt.bot.upload_links import UploadLinks
 from hsdt.bot.zalo import ZaloChannel, ZaloMenus, unwrap
 from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.events import Handled, Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import Answer
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -86,6 +87,19 @@ async def test_a_message_older_than_one_applied_is_not_read_out_of_turn(
         assert uow.events.stored("zalo", f"{adapter.scope}:{earlier['message']['message_id']}") is not None
 
 
+async def _applied_then_copied(copy_to: ZaloChannel, server: FakeZaloServer, dispatcher: Dispatcher,
+                               codes: dict[str, str]) -> tuple[Incoming, Handled]:
+    """A principal enrols and types "/tudanhgia"; another worker applies it (nothing sent yet), and
+    Zalo's copy of the message reaches `copy_to`."""
+    await copy_to.handle_update(server.push_text("u1", codes["HT-HOASEN"]))
+    update = server.push_text("u1", "/tudanhgia")
+    event = copy_to.event_of(update)
+    assert event is not None
+    handled = await dispatcher.process(event)
+    await copy_to.handle_update(update)
+    return event, handled
+
+
 async def test_a_copy_of_a_turn_whose_worker_died_gets_its_replies_after_the_grace(
     engine: Engine, dispatcher: Dispatcher, tmp_path: Path, codes: dict[str, str], clock: Clock
 ) -> None:
@@ -95,12 +109,8 @@ async def test_a_copy_of_a_turn_whose_worker_died_gets_its_replies_after_the_gra
     async with FakeZaloServer(TOKEN) as server:
         survivor = _adapter(engine, dispatcher, tmp_path, server, clock, orphan_grace_s=0.3)
         try:
-            await survivor.handle_update(server.push_text("u1", codes["HT-HOASEN"]))
-            update = server.push_text("u1", "/tudanhgia")
-            event = survivor.event_of(update)
-            assert event is not None
-            await dispatcher.process(event)  # the first worker: committed, then killed before sending
-            await survivor.handle_update(update)  # the copy
+            # The first worker committed, then was killed before sending; the copy reaches this one.
+            event, _ = await _applied_then_copied(survivor, server, dispatcher, codes)
             assert not any("Tiêu chí 1/12" in m.text for m in server.messages("u1")), "not before the grace"
             await server.wait_for_message("u1", lambda m: "Tiêu chí 1/12" in m.text, timeout=10)
             await asyncio.sleep(0.5)
@@ -118,12 +128,7 @@ async def test_a_copy_of_a_turn_its_worker_is_sending_adds_no_message(
         first = _adapter(engine, dispatcher, tmp_path, server, clock)
         second = _adapter(engine, dispatcher, tmp_path, server, clock, orphan_grace_s=0.3)
         try:
-            await first.handle_update(server.push_text("u1", codes["HT-HOASEN"]))
-            update = server.push_text("u1", "/tudanhgia")
-            event = first.event_of(update)
-            assert event is not None
-            handled = await dispatcher.process(event)  # the first worker applied it ...
-            await second.handle_update(update)  # ... the copy reached the second ...
+            event, handled = await _applied_then_copied(second, server, dispatcher, codes)
             assert first.delivery.claim(event.event_id)
             await first.delivery.send(event.event_id, "u1", handled.replies, handled.first, None)  # ... in time
             await asyncio.sleep(0.8)
