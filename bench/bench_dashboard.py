@@ -27,15 +27,15 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 import bench_report  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
-from hsdt.bot.bootstrap import App  # noqa: E402
-from hsdt.bot.settings import Settings  # noqa: E402
-from hsdt.bot.upload_links import UploadLinks  # noqa: E402
-from hsdt.bot.web import WebConfig, make_web_app  # noqa: E402
-from hsdt.dashboard.auth import SignInLinks  # noqa: E402
+from hsdt.app.bootstrap import App  # noqa: E402
+from hsdt.config import Settings  # noqa: E402
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig  # noqa: E402
+from hsdt.links.tokens import UploadLinks  # noqa: E402
 from hsdt.storage.db import make_engine  # noqa: E402
 from hsdt.storage.models import Role, User  # noqa: E402
 from hsdt.storage.unit_of_work import UnitOfWork  # noqa: E402
+from hsdt.web.dashboard.auth import SignInLinks  # noqa: E402
+from hsdt.web.server import WebConfig, make_web_app  # noqa: E402
 
 SECRET = b"bench-dashboard-secret-0123456789"
 BASE = "http://bench.example"

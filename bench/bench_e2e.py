@@ -123,7 +123,7 @@ def start_bot(workdir: Path, url: str, api_base: str) -> subprocess.Popen[bytes]
            # answer, not Telegram's 30 messages a second (which would hold the bot at ~15 answers/s).
            "SEND_RATE_PER_S": "100000"}
     log = (workdir / "bot.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "hsdt.bot.cli", "run"], cwd=workdir, env=env,
+    return subprocess.Popen([sys.executable, "-m", "hsdt.cli", "run"], cwd=workdir, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
 
 

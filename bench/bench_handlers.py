@@ -34,8 +34,8 @@ from hsdt.actions.self_assessment import Choose, EvidenceDone
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
-from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.services.roster import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 

@@ -15,8 +15,8 @@ from sqlmodel import SQLModel
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
-from hsdt.handlers.setup import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
 from hsdt.scoring import load_rubric_text
+from hsdt.services.roster import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024, Clock

@@ -27,11 +27,12 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
-from hsdt.handlers import conversation, enrolment, usage
+from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
 from hsdt.logcontext import event_scope
+from hsdt.services import usage
 from hsdt.signatures.checker import Checker
 from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.locks import lock_chat
@@ -51,7 +52,7 @@ class HandlerConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     max_upload_bytes: int = 20 * 1024 * 1024
     db_workers: int = 8
-    # Hands out one-time dashboard sign-in links (hsdt.dashboard.auth.SignInLinks); None: no web server.
+    # Hands out one-time dashboard sign-in links (hsdt.web.dashboard.auth.SignInLinks); None: no web server.
     dashboard_links: SignInLinkIssuer | None = None
     # Messages a month each channel's plan allows (0 or absent: no limit); the operators are warned at 80%.
     message_quotas: Mapping[str, int] = dataclasses.field(default_factory=dict)

@@ -1,7 +1,7 @@
 """One platform rate limit shared by every worker, on PostgreSQL.
 
 A bot may send about 30 messages a second, whichever worker sends them. Each message books the next
-free slot in the bot's `send_budget` row (the GCRA form of a token bucket, as `hsdt.bot.ratelimit`
+free slot in the bot's `send_budget` row (the GCRA form of a token bucket, as `hsdt.channels.ratelimit`
 does in memory), in one statement on the database's clock, so the workers' clocks never matter and
 no worker coordinates with another. The row lock is held for that one statement only.
 """

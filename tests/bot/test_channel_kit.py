@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.channels import RecipientBlocked, RetryLater
-from hsdt.bot.kit import Backoff, ReplyDelivery, SerialQueues
-from hsdt.bot.telegram import TEXT_LIMIT, Offsets, TelegramSender, make_bot
+from hsdt.channels.contract import RecipientBlocked, RetryLater
+from hsdt.channels.delivery import Backoff, ReplyDelivery, SerialQueues
+from hsdt.channels.telegram.receive import TEXT_LIMIT, Offsets, TelegramSender, make_bot
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import ProcessedEvent

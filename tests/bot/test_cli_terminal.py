@@ -15,7 +15,7 @@ def hsdt(args: list[str], workdir: Path, stdin: str | None = None, timeout: floa
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL", "ZALO_"))}
     env.update({"DATABASE_URL": f"sqlite:///{workdir / 'hsdt.sqlite3'}", "DATA_DIR": str(workdir / "data"),
                 "FILES_DIR": str(workdir / "data" / "files"), "TRUST_DIR": str(workdir / "trust")})
-    return subprocess.run([sys.executable, "-m", "hsdt.bot.cli", *args], cwd=workdir, env=env, input=stdin,
+    return subprocess.run([sys.executable, "-m", "hsdt.cli", *args], cwd=workdir, env=env, input=stdin,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -83,7 +83,7 @@ def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
     usage = hsdt(["verify", "--period", "bad"], tmp_path)
     assert usage.returncode == 2
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, hsdt.bot.cli, hsdt.signatures.cli; print('aiogram' in sys.modules)"],
+        [sys.executable, "-c", "import sys, hsdt.cli.main, hsdt.signatures.cli; print('aiogram' in sys.modules)"],
         capture_output=True, text=True, check=True,
     )
     assert probe.stdout.strip() == "False"
@@ -95,8 +95,8 @@ def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
 
 def test_roster_template_and_import_twice(tmp_path: Path) -> None:
     assert hsdt(["roster", "template", "mau.xlsx"], tmp_path).returncode == 0
-    from hsdt.bot.roster_xlsx import write_roster
-    from hsdt.handlers.setup import DEMO_UNITS, DEMO_USERS
+    from hsdt.cli.roster_xlsx import write_roster
+    from hsdt.services.roster import DEMO_UNITS, DEMO_USERS
 
     write_roster(tmp_path / "ds.xlsx", DEMO_UNITS, DEMO_USERS)
     first = hsdt(["roster", "import", "ds.xlsx"], tmp_path)

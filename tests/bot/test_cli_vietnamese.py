@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from hsdt.bot import roster_xlsx
-from hsdt.bot.cli import main
+from hsdt.cli import roster_xlsx
+from hsdt.cli.main import main
 
 
 @pytest.fixture

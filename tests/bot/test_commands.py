@@ -9,7 +9,7 @@ from itertools import count
 
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.telegram import TelegramChannel, make_bot
+from hsdt.channels.telegram.receive import TelegramChannel, make_bot
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from tests.fakes.telegram_server import FakeTelegramServer

@@ -12,17 +12,17 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.logs import configure
-from hsdt.bot.metrics import MeteredChecker, Metrics
-from hsdt.bot.redaction import MASK, redact_secrets
-from hsdt.bot.settings import Settings
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.web import WebConfig, make_web_app
+from hsdt.app.bootstrap import App
+from hsdt.app.logs import configure
+from hsdt.app.metrics import MeteredChecker, Metrics
+from hsdt.app.redaction import MASK, redact_secrets
+from hsdt.config import Settings
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import UploadLinks
 from hsdt.logcontext import event_scope
 from hsdt.storage.db import head_revision, make_engine, upgrade
+from hsdt.web.server import WebConfig, make_web_app
 from tests.bot.test_upload_page import SECRET
 from tests.helpers import Clock
 

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot import roster_xlsx
-from hsdt.handlers.setup import RosterError, UnitRow, UserRow, apply_roster
+from hsdt.cli import roster_xlsx
+from hsdt.services.roster import RosterError, UnitRow, UserRow, apply_roster
 from hsdt.storage.models import InviteCode, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hsdt.bot.settings import Settings
+from hsdt.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -46,7 +46,7 @@ class BotProcess:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hsdt.bot.cli", "run"],
+                [sys.executable, "-m", "hsdt.cli", "run"],
                 cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
 

@@ -25,14 +25,14 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from hsdt import texts as messages
-from hsdt.bot.cli_webhook import WEBHOOK_PATH
-from hsdt.bot.telegram import TelegramChannel, make_bot
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.web import CONFIG, WebConfig, _telegram_routes
+from hsdt.channels.telegram.receive import TelegramChannel, make_bot
+from hsdt.cli.webhook import WEBHOOK_PATH
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.models import ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.server import CONFIG, WebConfig, _telegram_routes
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
@@ -243,9 +243,9 @@ async def test_two_workers_behind_a_balancer_answer_every_update_once_in_order(
 async def test_the_operator_registers_and_removes_the_webhook(
     server: FakeTelegramServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from hsdt.bot.cli import build_parser
-    from hsdt.bot.cli_webhook import cmd_webhook
-    from hsdt.bot.settings import Settings
+    from hsdt.cli.main import build_parser
+    from hsdt.cli.webhook import cmd_webhook
+    from hsdt.config import Settings
 
     base = {"telegram_bot_token": TOKEN, "telegram_api_base": server.base_url,
             "upload_base_url": "https://hsdt.example.gov.vn/"}

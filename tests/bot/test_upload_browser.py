@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hsdt.bot.upload_links import UploadLinks
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.db import make_engine
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, pki, signed_pdf, workdir  # noqa: F401

@@ -13,15 +13,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.settings import Settings
-from hsdt.bot.upload_links import LinkExpired, LinkInvalid, UploadLinks
-from hsdt.bot.web import WebConfig, make_web_app
+from hsdt.app.bootstrap import App
+from hsdt.config import Settings
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadLinks
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.models import OutboxMessage, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.server import WebConfig, make_web_app
 from tests.helpers import ChatDriver, Clock
 
 SECRET = b"unit-test-upload-secret-0123456789"

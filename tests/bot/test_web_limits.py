@@ -16,14 +16,14 @@ import pytest
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App, build
-from hsdt.bot.redaction import MASK, RedactSecrets
-from hsdt.bot.settings import Settings
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.web import WebConfig, make_runner, make_web_app
+from hsdt.app.bootstrap import App, build
+from hsdt.app.redaction import MASK, RedactSecrets
+from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.server import WebConfig, make_runner, make_web_app
 from tests.helpers import ChatDriver, Clock
 
 SECRET = b"unit-test-upload-secret-0123456789"

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloChannel, ZaloMenus, unwrap
-from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.channels.zalo_bot.client import ZaloBotClient
+from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus, unwrap
 from hsdt.events import Handled, Incoming
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.models import Answer
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.fakes.zalo_server import FakeZaloServer

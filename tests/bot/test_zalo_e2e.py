@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hsdt.bot.channels import bot_scope
+from hsdt.channels.contract import bot_scope
 from hsdt.storage.models import Answer, ChatIdentity, Evidence, ProcessedEvent, Submission
 from tests.bot.test_telegram_e2e import BotProcess, db_rows, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from hsdt.bot.cli import main
-from hsdt.bot.delivery import OutboxDelivery
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloChannel, ZaloMenus
-from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.channels.outbox import OutboxDelivery
+from hsdt.channels.zalo_bot.client import ZaloBotClient
+from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
+from hsdt.cli.main import main
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloChannel, ZaloMenus
-from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.channels.zalo_bot.client import ZaloBotClient
+from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import UploadLinks
 from hsdt.texts import typed
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import Clock

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot import roster_xlsx
-from hsdt.bot.cli import main
-from hsdt.handlers.setup import UnitRow, UserRow
+from hsdt.cli import roster_xlsx
+from hsdt.cli.main import main
 from hsdt.scoring import default_rubric_path
+from hsdt.services.roster import UnitRow, UserRow
 from hsdt.storage.models import Campaign, UnitKind
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import STRUCTURES, Structure
@@ -141,7 +141,7 @@ def test_bad_input_is_refused_and_changes_nothing(cli: Engine, bad: list[str], m
 
 def test_assign_auto_by_clusters_speaks_of_communes(cli: Engine, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from hsdt.bot.assignment_xlsx import read_table
+    from hsdt.cli.assignment_xlsx import read_table
 
     assert main(["campaign", "new", "--school-year", "2026-2027"]) == 0
     roster = tmp_path / "danh-sach.xlsx"

@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from hsdt import texts as messages
-from hsdt.bot import assignment_xlsx, roster_xlsx
-from hsdt.bot.cli import main
-from hsdt.handlers.assignments import AssignmentRow
+from hsdt.cli import assignment_xlsx, roster_xlsx
+from hsdt.cli.main import main
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
-from hsdt.handlers.setup import UnitRow, UserRow
+from hsdt.services.assignments import AssignmentRow
+from hsdt.services.roster import UnitRow, UserRow
 from hsdt.storage.inspection_models import DISTRICT
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import inspection as inspection_texts
@@ -212,8 +212,8 @@ def test_the_same_code_runs_the_pre_2025_structure(
 def test_verify_takes_the_active_campaigns_record_period(
     cli: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hsdt.bot.cli import _record_period
-    from hsdt.bot.settings import Settings
+    from hsdt.cli.main import _record_period
+    from hsdt.config import Settings
 
     settings_period = (date(2024, 9, 1), date(2024, 12, 31))
     assert _record_period(Settings()) == settings_period  # no campaign open yet

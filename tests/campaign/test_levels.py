@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from hsdt.handlers.assignments import (
+from hsdt.scoring import load_rubric_text
+from hsdt.services.assignments import (
     AssignmentError,
     AssignmentRow,
     ClusterRule,
@@ -20,7 +21,7 @@ from hsdt.handlers.assignments import (
     office_of,
     propose_cross,
 )
-from hsdt.handlers.setup import (
+from hsdt.services.roster import (
     RosterError,
     UnitRow,
     UserRow,
@@ -29,7 +30,6 @@ from hsdt.handlers.setup import (
     open_campaign,
     plan_for_school_year,
 )
-from hsdt.scoring import load_rubric_text
 from hsdt.storage.models import Campaign, UnitKind
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import role_name

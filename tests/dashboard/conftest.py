@@ -7,8 +7,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
-from hsdt.dashboard.auth import SignInLinks
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import build_city, dashboard_dispatcher, web_app
 from tests.helpers import Clock
 

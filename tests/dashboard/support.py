@@ -11,14 +11,14 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App
-from hsdt.bot.settings import Settings
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.web import WebConfig, make_web_app
-from hsdt.dashboard.auth import SignInLinks
+from hsdt.app.bootstrap import App
+from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.dashboard.auth import SignInLinks
+from hsdt.web.server import WebConfig, make_web_app
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
 

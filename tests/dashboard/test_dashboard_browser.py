@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.setup import UnitRow, apply_roster
+from hsdt.services.roster import UnitRow, apply_roster
 from hsdt.storage.models import AnswerAudit, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed

@@ -14,13 +14,13 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.dashboard import exports
-from hsdt.dashboard.auth import SignInLinks
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.reports.dataset import Units, gather, scope_for
 from hsdt.storage.models import Evidence, Submission
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.dashboard import exports
+from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import COOKIE, person, sign_in, unit_id
 from tests.helpers import Clock
 from tests.inspection.fixtures import reopen_self, submit_self
@@ -249,7 +249,7 @@ async def test_names_are_escaped(client: TestClient, wired: tuple[Dispatcher, Si
 async def test_big_tables_are_cut_and_failures_get_a_page(
     client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from hsdt.dashboard import routes, views
+    from hsdt.web.dashboard import routes, views
 
     token = await sign_in(client, person(wired[0], city, "SO-01"))
     monkeypatch.setattr(routes, "TABLE_LIMIT", 2)

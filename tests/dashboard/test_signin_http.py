@@ -9,11 +9,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.dashboard.auth import SignInLinks
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.tokens import UploadLinks
 from hsdt.storage.dashboard_models import DashboardSession, UsedDashboardLink
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import COOKIE, SECRET, path_of, person, sign_in, unit_id
 from tests.helpers import Clock
 

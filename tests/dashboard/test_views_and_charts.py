@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from hsdt.dashboard import charts, views
-from hsdt.dashboard.auth import LinkExpired, LinkInvalid, SignInLinks, cookie_is_secure
+from hsdt.web.dashboard import charts, views
+from hsdt.web.dashboard.auth import LinkExpired, LinkInvalid, SignInLinks, cookie_is_secure
 from tests.helpers import Clock
 
 

@@ -31,8 +31,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import select
 
-from hsdt.handlers.setup import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.scoring import load_rubric_text
+from hsdt.services.roster import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -260,7 +260,7 @@ class Fleet:
     def command(self, *args: str) -> subprocess.CompletedProcess[str]:
         """An `hsdt` command with a worker's settings (e.g. `webhook set`, run once by the operator)."""
         worker = self.workers[0].process
-        return subprocess.run([sys.executable, "-m", "hsdt.bot.cli", *args], cwd=worker.workdir, env=worker.env,
+        return subprocess.run([sys.executable, "-m", "hsdt.cli", *args], cwd=worker.workdir, env=worker.env,
                               capture_output=True, text=True, timeout=120)
 
     async def start(self) -> None:

@@ -16,7 +16,6 @@ from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher, Receipt
-from hsdt.handlers.setup import open_invites
 from hsdt.scoring import load_rubric, score_school
 from hsdt.scoring.assessment import (
     Assessment,
@@ -27,6 +26,7 @@ from hsdt.scoring.assessment import (
     NotReopenable,
     VersionConflict,
 )
+from hsdt.services.roster import open_invites
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -10,9 +10,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.assignment_xlsx import HEADERS, SHEET, read_table
-from hsdt.bot.cli import main
-from hsdt.handlers.assignments import office_of
+from hsdt.cli.assignment_xlsx import HEADERS, SHEET, read_table
+from hsdt.cli.main import main
+from hsdt.services.assignments import office_of
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.unit_of_work import UnitOfWork

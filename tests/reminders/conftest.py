@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
+from hsdt.services.roster import UnitRow, UserRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 

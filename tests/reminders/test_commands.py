@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.bootstrap import prepare_database
-from hsdt.bot.cli import main
-from hsdt.bot.settings import Settings
+from hsdt.app.bootstrap import prepare_database
+from hsdt.cli.main import main
+from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.reminder_models import FiredReminder, ReminderMute

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from hsdt.bot.channels import ChannelSender
-from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
-from hsdt.bot.telegram import TelegramSender, make_bot
+from hsdt.channels.contract import ChannelSender
+from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
+from hsdt.channels.telegram.receive import TelegramSender, make_bot
 from hsdt.events import Reply
-from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
 from hsdt.reminders.engine import fire, load_calendar
 from hsdt.reminders.service import quiet_hours_hold
+from hsdt.services.roster import UnitRow, UserRow, apply_roster
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.reminder_models import BlockedIdentity
 from hsdt.storage.rubrics import RubricCache

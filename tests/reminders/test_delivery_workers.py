@@ -12,8 +12,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from hsdt.bot.delivery import ChannelLimits, OutboxDelivery
-from hsdt.bot.telegram import TelegramSender
+from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
+from hsdt.channels.telegram.receive import TelegramSender
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
 from tests.reminders.test_delivery import (  # noqa: F401

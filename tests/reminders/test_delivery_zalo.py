@@ -10,12 +10,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.bootstrap import App, wire_channels
-from hsdt.bot.delivery import OutboxDelivery
-from hsdt.bot.settings import Settings
+from hsdt.app.bootstrap import App, wire_channels
+from hsdt.channels.outbox import OutboxDelivery
+from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
-from hsdt.handlers.setup import UnitRow, UserRow, apply_roster
+from hsdt.services.roster import UnitRow, UserRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.zalo_support import ZALO_TOKEN
 from tests.fakes.zalo_server import FakeZaloServer

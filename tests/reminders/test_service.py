@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from hsdt.bot.bootstrap import build
-from hsdt.bot.settings import Settings
+from hsdt.app.bootstrap import build
+from hsdt.config import Settings
 from hsdt.reminders import service
 from hsdt.storage.types import utcnow
 from tests.conftest import seed

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.setup import UnitRow, apply_roster
 from hsdt.scoring import score_criterion
+from hsdt.services.roster import UnitRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
 from tests.inspection.fixtures import ANSWERS, _campaign_and_rubric, submit_self

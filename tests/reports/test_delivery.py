@@ -19,12 +19,12 @@ from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.downloads import Downloads, register
-from hsdt.bot.telegram import TelegramChannel, make_bot
-from hsdt.bot.upload_links import UploadLinks
-from hsdt.bot.zalo import ZaloChannel, ZaloMenus
-from hsdt.bot.zalo_client import ZaloBotClient
+from hsdt.channels.telegram.receive import TelegramChannel, make_bot
+from hsdt.channels.zalo_bot.client import ZaloBotClient
+from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.downloads import Downloads, register
+from hsdt.links.tokens import UploadLinks
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import Clock

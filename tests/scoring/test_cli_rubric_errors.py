@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hsdt.bot.cli import main
+from hsdt.cli.main import main
 from hsdt.scoring import bundled_rubric_path
 
 

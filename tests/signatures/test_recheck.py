@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.bot.evidence_recheck import recheck_evidence
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
+from hsdt.services.evidence_recheck import recheck_evidence
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.signatures.recheck import evidence_value, trust_fingerprint
 from hsdt.storage.models import Answer, Evidence

@@ -12,8 +12,8 @@ import uuid
 from aiogram.methods import SendMessage
 from sqlalchemy.engine import Engine
 
-from hsdt.bot.ratelimit import RateLimiter, SharedRateLimiter
-from hsdt.bot.telegram import SendBudgetMiddleware, make_bot
+from hsdt.channels.ratelimit import RateLimiter, SharedRateLimiter
+from hsdt.channels.telegram.receive import SendBudgetMiddleware, make_bot
 from hsdt.storage.send_budget import SharedSendBudget
 from tests.fakes.telegram_server import FakeTelegramServer
 
@@ -72,8 +72,8 @@ async def test_two_workers_sending_for_one_bot_are_never_refused_for_flooding(po
 
 
 def test_the_budget_is_booked_in_the_database_only_when_several_workers_send(postgres_engine: Engine) -> None:
-    from hsdt.bot.bootstrap import send_budget
-    from hsdt.bot.settings import Settings
+    from hsdt.app.bootstrap import send_budget
+    from hsdt.config import Settings
 
     alone = send_budget(Settings(_env_file=None, workers=1), postgres_engine, "telegram:1")
     fleet = send_budget(Settings(_env_file=None, workers=3, send_rate_per_s=30), postgres_engine, "telegram:1")

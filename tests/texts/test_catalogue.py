@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import hsdt.texts
-from hsdt.bot.settings import Settings
+from hsdt.config import Settings
 from hsdt.scoring import ANSWER_ERROR_CODES
 
 ROOT = Path(hsdt.texts.__file__).parent.parent

@@ -1,0 +1,268 @@
+"""The composition root: everything a bot process uses is built here, once, and handed out.
+
+settings -> engine -> rubric cache -> router -> checker -> dispatcher -> upload links -> one client
+per configured channel (Telegram, Zalo) with its reply delivery and its outbound sender. Services
+(`runner.SERVICES`) receive the `App` and only run; they build nothing of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from hsdt.app.logs import configure as configure_logs
+from hsdt.app.metrics import MeteredChecker, Metrics
+from hsdt.app.redaction import redact_secrets
+from hsdt.channels.contract import ChannelSender, bot_scope
+from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter
+from hsdt.config import Settings
+from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.links.tokens import UploadLinks, load_secret, public_base_url
+from hsdt.scoring import default_rubric_path, read_rubric_file
+from hsdt.services.roster import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
+from hsdt.signatures.checker import Checker, SignatureChecker
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.dashboard.auth import from_settings as dashboard_links_from_settings
+
+if TYPE_CHECKING:
+    from hsdt.channels.outbox import OutboxDelivery
+    from hsdt.channels.telegram.receive import TelegramChannel
+    from hsdt.channels.zalo_bot.receive import ZaloChannel
+    from hsdt.links.downloads import Downloads
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    dispatcher: Dispatcher
+    checker: SignatureChecker | None
+    demo: RosterResult | None = None
+    links: UploadLinks | None = None
+    # One-time links to files a chat cannot carry (Zalo's documents, Telegram's oversized files).
+    downloads: Downloads | None = None
+    telegram: TelegramChannel | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    zalo: ZaloChannel | None = None
+    # Outbound messages outside a turn (reminders, upload results), one per configured channel.
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    @property
+    def rubrics(self) -> RubricCache:
+        """The process's one rubric cache (the dispatcher's), also read by the reminders."""
+        return self.dispatcher.rubrics
+
+    def outbox_delivery(self) -> OutboxDelivery:
+        """A fresh delivery of the outbox through this process's senders (one per leadership term)."""
+        from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
+
+        settings = self.settings
+        limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
+        meters = {"zalo": self.zalo.meter} if self.zalo is not None else {}
+        return OutboxDelivery(self.engine, self.senders, default_limits=limits,
+                              concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
+                              on_sent=self.metrics.observe_outbox_sent,
+                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
+
+    async def aclose(self) -> None:
+        """The channel clients' HTTP sessions (inside the event loop)."""
+        for close in self._closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a channel client failed")
+        self._closers.clear()
+
+    def close(self) -> None:
+        self.dispatcher.close()
+        if self.checker is not None:
+            self.checker.close()
+        self.engine.dispose()
+
+
+def private_dir(path: Path) -> Path:
+    """Created readable by the bot's own user only (it holds answers, evidence and the link key)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+    elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
+
+
+def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterResult | None]:
+    """Migrate; with `seed`, an empty database gets the demo: a campaign for the current school year
+    (with the configured rubric) and the demo roster. Campaigns are otherwise opened by the operator
+    (`hsdt campaign new`), and each keeps the rubric it was opened with."""
+    # The rubric first: a broken file (RubricError) stops here, before the database is touched.
+    source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    demo: RosterResult | None = None
+    if not seed:
+        return engine, demo
+    with UnitOfWork(engine) as uow:
+        if is_empty(uow):
+            ensure_campaign(uow, install_rubric(uow, rubric, source), tz=settings.timezone)
+            demo = seed_demo(uow, invite_ttl=timedelta(days=settings.invite_ttl_days))
+            log.info("seeded the demo campaign")
+    return engine, demo
+
+
+def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
+    """The demo's campaign for the current school year, with the configured rubric."""
+    source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
+    ensure_campaign(uow, install_rubric(uow, rubric, source), tz=settings.timezone)
+
+
+def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
+    """The active campaign's record period; the settings' only while no campaign is open."""
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        if campaign is not None:
+            return campaign.record_start, campaign.record_end
+    return settings.record_period_start, settings.record_period_end
+
+
+def make_checker(settings: Settings, engine: Engine | None = None) -> SignatureChecker:
+    from hsdt.signatures import RecordPeriod, VerifyLimits
+
+    start, end = (record_period(settings, engine) if engine is not None
+                  else (settings.record_period_start, settings.record_period_end))
+    return SignatureChecker(
+        trust_dir=settings.trust_dir if settings.trust_dir.exists() else None,
+        period=RecordPeriod(start, end, settings.timezone),
+        limits=VerifyLimits(
+            timeout_s=settings.verify_timeout_s,
+            memory_mb=settings.verify_memory_mb,
+            max_bytes=settings.max_upload_bytes,
+        ),
+        max_workers=settings.verify_workers,
+        online=settings.verify_online,
+    )
+
+
+def make_links(settings: Settings) -> UploadLinks | None:
+    base = public_base_url(settings)
+    if base is None:
+        return None
+    return UploadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), utcnow)
+
+
+def make_dispatcher(settings: Settings, engine: Engine, checker: Checker | None,
+                    rubrics: RubricCache) -> Dispatcher:
+    from hsdt.handlers.features import build_router
+
+    config = HandlerConfig(files_dir=settings.files_dir, timezone=settings.timezone,
+                           max_upload_bytes=settings.max_upload_bytes,
+                           dashboard_links=dashboard_links_from_settings(settings),
+                           message_quotas=settings.message_quotas)
+    return Dispatcher(engine, config, checker=checker, router=build_router(), rubrics=rubrics)
+
+
+def wire_channels(app: App) -> App:
+    """One client per configured channel, its reply delivery and its outbound sender."""
+    settings = app.settings
+    tz = ZoneInfo(settings.timezone)
+    from hsdt.links import downloads
+
+    app.downloads = downloads.from_settings(settings, app.engine)
+    # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
+    # of a Zalo chat handled by a process without the Zalo token.
+    from hsdt.channels.zalo_bot.receive import CHANNEL as ZALO
+    from hsdt.channels.zalo_bot.receive import ZaloMenus
+
+    app.dispatcher.hooks[ZALO] = ZaloMenus()
+    if settings.telegram_bot_token is not None:
+        from hsdt.channels.telegram.receive import SendBudgetMiddleware, TelegramChannel, TelegramSender, make_bot
+
+        bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+        bot.session.middleware(SendBudgetMiddleware(send_budget(settings, app.engine, f"telegram:{bot.id}")))
+        app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
+                                       busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads,
+                                       reply_wait_s=settings.telegram_webhook_reply_wait_s)
+        app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher, app.downloads)
+        app._closers.append(bot.session.close)
+    if settings.zalo_bot_token is not None:
+        from hsdt.channels.zalo_bot.client import ZaloBotClient
+        from hsdt.channels.zalo_bot.receive import ZaloChannel
+
+        client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
+        client.budget = send_budget(settings, app.engine, f"zalo:{bot_scope(client.token)}")
+        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s,
+                               downloads=app.downloads)
+        app.senders[ZALO] = app.zalo.sender
+        app._closers.append(app.zalo.close)
+        app._closers.append(client.close)
+    return app
+
+
+def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:
+    """The bot's `SEND_RATE_PER_S`: booked in the database when several workers send for it, else kept
+    in memory. A worker that cannot reach the database paces itself at its share."""
+    alone = RateLimiter(settings.send_rate_per_s / settings.workers)
+    if settings.workers == 1 or engine.dialect.name != "postgresql":
+        return alone
+    from hsdt.storage.send_budget import SharedSendBudget
+
+    return SharedRateLimiter(SharedSendBudget(engine, key, settings.send_rate_per_s).reserve, alone)
+
+
+def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:
+    def plain(value: Any) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    return [plain(settings.telegram_bot_token), plain(settings.zalo_bot_token), plain(settings.zalo_webhook_secret),
+            plain(settings.telegram_webhook_secret),
+            plain(settings.upload_secret), links.secret_text if links is not None else None]
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    seed: bool | None = None,
+    with_checker: bool = True,
+    log_to_file: bool = False,
+) -> App:
+    settings = settings or Settings()
+    private_dir(settings.data_dir)
+    configure_logs(settings.log_level, settings.log_format,
+                   settings.data_dir / "hsdt.log" if log_to_file else None)
+    # Alembic narrates every plugin it loads at INFO.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    redact_secrets(*_secrets(settings, None))
+    engine, demo = prepare_database(settings, seed=settings.seed_demo if seed is None else seed)
+    checker = make_checker(settings, engine) if with_checker else None
+    if checker is not None:
+        from hsdt.services.evidence_recheck import recheck_if_trust_changed
+
+        # Evidence checked under other trust roots is re-verified before anyone sees its points.
+        recheck_if_trust_changed(settings, engine, checker)
+    private_dir(settings.files_dir)
+    metrics = Metrics()
+    metered = MeteredChecker(checker, metrics) if checker is not None else None
+    rubrics = RubricCache()
+    with UnitOfWork(engine) as uow:
+        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a second).
+        if (campaign := uow.campaigns.active()) is not None:
+            rubrics.for_campaign(uow, campaign)
+    dispatcher = make_dispatcher(settings, engine, metered, rubrics)
+    dispatcher.on_handled = metrics.observe_event
+    links = make_links(settings)
+    redact_secrets(*_secrets(settings, links))
+    app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links,
+              metrics=metrics)
+    return wire_channels(app)

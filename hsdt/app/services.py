@@ -1,0 +1,48 @@
+"""Runner services of the chat channels and the bot's web server. Each only runs what the bootstrap
+built (imported lazily: aiogram and the aiohttp apps load only when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hsdt.app.bootstrap import App
+from hsdt.config import Settings
+
+
+def telegram_enabled(settings: Settings) -> bool:
+    return settings.telegram_bot_token is not None
+
+
+def zalo_enabled(settings: Settings) -> bool:
+    return settings.zalo_bot_token is not None
+
+
+def web_enabled(settings: Settings) -> bool:
+    return settings.web_enabled
+
+
+async def telegram(app: App, stop: asyncio.Event) -> None:
+    from hsdt.channels.telegram.receive import run_polling, run_webhook
+
+    assert app.telegram is not None
+    if app.settings.telegram_webhook_enabled:
+        await run_webhook(app.telegram, stop)
+    else:
+        await run_polling(app.telegram, stop)
+
+
+async def zalo(app: App, stop: asyncio.Event) -> None:
+    assert app.zalo is not None
+    settings = app.settings
+    secret = settings.zalo_webhook_secret
+    try:
+        await app.zalo.run(stop, settings.zalo_mode, app.links.base_url if app.links is not None else None,
+                           secret.get_secret_value() if secret is not None else None)
+    finally:
+        await app.zalo.close()
+
+
+async def web(app: App, stop: asyncio.Event) -> None:
+    from hsdt.web.server import serve
+
+    await serve(app, stop)

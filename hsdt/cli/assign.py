@@ -1,0 +1,157 @@
+"""`hsdt assign ...` (the assignment table) and `hsdt report` (text summary or Excel workbook)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from hsdt.config import Settings
+from hsdt.texts import assignments as at
+
+LEVEL_CHOICES = ("managing", "school")
+
+
+def register(sub: Any) -> None:
+    from hsdt.services.assignments import ClusterRule
+
+    assign = sub.add_parser("assign", help=at.HELP_ASSIGN)
+    assign.set_defaults(handler=cmd_assign)
+    assign_sub = assign.add_subparsers(dest="assign_command", required=True)
+    template = assign_sub.add_parser("template", help=at.HELP_TEMPLATE)
+    template.add_argument("out")
+    imp = assign_sub.add_parser("import", help=at.HELP_IMPORT)
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true", help=at.HELP_REPLACE)
+    auto = assign_sub.add_parser("auto", help=at.HELP_AUTO)
+    auto.add_argument("--per-unit", "--per-office", dest="per_unit", type=int, default=2, help=at.HELP_PER_UNIT)
+    auto.add_argument("--seed", type=int, required=True, help=at.HELP_SEED)
+    auto.add_argument("--out", default="phan-cong-kiem-tra-cheo.xlsx", help=at.HELP_OUT)
+    auto.add_argument("--level", choices=LEVEL_CHOICES, default="managing", help=at.HELP_LEVEL)
+    auto.add_argument("--clusters", choices=[rule.value for rule in ClusterRule], default=ClusterRule.ANY.value,
+                      help=at.HELP_CLUSTERS)
+    report = sub.add_parser("report", help=at.HELP_REPORT)
+    report.add_argument("--xlsx", metavar="OUT", help=at.HELP_XLSX)
+    report.add_argument("--district", metavar="NAME", help=at.HELP_DISTRICT)
+    report.set_defaults(handler=cmd_report)
+
+
+def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.cli import assignment_xlsx
+
+    if args.assign_command == "template":
+        assignment_xlsx.write_table(Path(args.out), [])
+        print(at.TEMPLATE_WRITTEN.format(path=args.out))
+        return 0
+    from hsdt.app.bootstrap import prepare_database
+    from hsdt.services.assignments import AssignmentError, ClusterRule, apply_assignments, propose_cross
+    from hsdt.storage.models import UnitKind
+    from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
+
+    if args.assign_command == "import":
+        try:
+            rows = assignment_xlsx.read_table(Path(args.file))
+        except assignment_xlsx.AssignmentFileError as error:
+            print(at.FILE_ERROR.format(error=error), file=sys.stderr)
+            return 1
+    engine, _ = prepare_database(settings, seed=False)
+    try:
+        with UnitOfWork(engine) as uow:
+            campaign = uow.campaigns.active()
+            if campaign is None:
+                print(ct.NO_CAMPAIGN, file=sys.stderr)
+                return 1
+            if args.assign_command == "auto":
+                if args.per_unit < 1:
+                    print(at.PER_UNIT_TOO_SMALL, file=sys.stderr)
+                    return 2
+                levels = uow.levels.of_campaign(campaign.id)
+                level = UnitKind.MANAGING if args.level == "managing" else UnitKind.SCHOOL
+                if not levels.has(level):
+                    print(at.NO_LEVEL.format(level=levels.managing.singular), file=sys.stderr)
+                    return 1
+                proposal = propose_cross(uow, per_office=args.per_unit, seed=args.seed, campaign=campaign,
+                                         level=level, clusters=ClusterRule(args.clusters))
+                named = []
+                for row in proposal.rows:
+                    user, school = uow.users.by_code(row.inspector_code), uow.units.by_code(row.school_code)
+                    named.append((row, user.full_name if user else "", school.name if school else ""))
+                assignment_xlsx.write_table(Path(args.out), named)
+                print(at.PROPOSED.format(count=len(proposal.rows), plural=levels.of(level).plural,
+                                         seed=args.seed, path=args.out))
+                if proposal.offices_without_inspector:
+                    print(at.WITHOUT_INSPECTOR.format(level=levels.of(level).singular,
+                                                      codes=", ".join(proposal.offices_without_inspector)))
+                if proposal.short_offices:
+                    print(at.TOO_FEW_SCHOOLS.format(codes=", ".join(proposal.short_offices)))
+                return 0
+            result = apply_assignments(uow, campaign, rows, replace=args.replace)
+    except AssignmentError as error:
+        print(at.NOT_IMPORTED, file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(at.APPLIED.format(created=result.created, unchanged=result.unchanged, removed=result.removed))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from hsdt.app.bootstrap import prepare_database
+    from hsdt.reports import text
+    from hsdt.reports.dataset import Scope, Units, gather
+    from hsdt.scoring import fold_text
+    from hsdt.storage.keys import stored_id
+    from hsdt.storage.models import UnitKind
+    from hsdt.storage.rubrics import RubricCache
+    from hsdt.storage.types import utcnow
+    from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import campaigns as ct
+
+    engine, _ = prepare_database(settings, seed=False)
+    try:
+        with UnitOfWork(engine) as uow:
+            campaign = uow.campaigns.active()
+            if campaign is None:
+                print(ct.NO_CAMPAIGN, file=sys.stderr)
+                return 1
+            rubric = RubricCache().for_campaign(uow, campaign)
+            units = Units.load(uow, stored_id(campaign.id))
+            members = uow.units.member_ids(stored_id(campaign.id))
+            schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
+            scope = Scope("city", schools, "")
+            if args.district:
+                wanted = fold_text(args.district).strip()
+                found = [u for u in units.by_id.values() if u.kind == UnitKind.MANAGING
+                         and wanted in (fold_text(u.name).strip(), fold_text(u.code).strip())]
+                if not found:
+                    found = [u for u in units.by_id.values()
+                             if u.kind == UnitKind.MANAGING and wanted in fold_text(u.name)]
+                if len(found) != 1:
+                    from hsdt.texts.report import NO_SUCH_DISTRICT
+
+                    level = uow.levels.of_campaign(campaign.id).managing.singular
+                    print(NO_SUCH_DISTRICT.format(level=level, name=args.district), file=sys.stderr)
+                    return 1
+                district = found[0]
+                scope = Scope("district", frozenset(units.schools_under(district.id)) & schools, district.name,
+                              district.id)
+            now: datetime = utcnow()
+            data = gather(uow, campaign, rubric, scope, now, details=bool(args.xlsx), units=units, tz=settings.timezone)
+    finally:
+        engine.dispose()
+    if not args.xlsx:
+        print(text.summary(data))
+        return 0
+    from hsdt.reports.excel import write_workbook
+
+    out = Path(args.xlsx)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_workbook(data, str(out))
+    print(at.REPORT_WRITTEN.format(path=out, count=data.city.school_count))
+    return 0
