@@ -34,8 +34,9 @@ from hsdt.links.tokens import UploadLinks  # noqa: E402
 from hsdt.storage.db import make_engine  # noqa: E402
 from hsdt.storage.models import Role, User  # noqa: E402
 from hsdt.storage.unit_of_work import UnitOfWork  # noqa: E402
+from hsdt.web.config import WebConfig  # noqa: E402
 from hsdt.web.dashboard.auth import SignInLinks  # noqa: E402
-from hsdt.web.server import WebConfig, make_web_app  # noqa: E402
+from hsdt.web.server import make_web_app  # noqa: E402
 
 SECRET = b"bench-dashboard-secret-0123456789"
 BASE = "http://bench.example"

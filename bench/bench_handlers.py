@@ -35,7 +35,8 @@ from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.scoring import default_rubric_path, load_rubric_text
-from hsdt.services.roster import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
+from hsdt.services.campaigns import ensure_campaign, install_rubric
+from hsdt.services.roster import UnitRow, UserRow, apply_roster
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 

@@ -27,10 +27,13 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import col, func, select  # noqa: E402
 
 from hsdt.channels.outbox import ChannelLimits, OutboxDelivery  # noqa: E402
-from hsdt.channels.telegram.receive import TelegramSender, make_bot  # noqa: E402
+from hsdt.channels.telegram.client import make_bot  # noqa: E402
+from hsdt.channels.telegram.render import TelegramSender  # noqa: E402
 from hsdt.reminders.engine import fire, load_calendar  # noqa: E402
 from hsdt.scoring import default_rubric_path, load_rubric_text  # noqa: E402
-from hsdt.services.roster import DEMO_UNITS, UnitRow, ensure_campaign, install_rubric  # noqa: E402
+from hsdt.services.campaigns import ensure_campaign, install_rubric  # noqa: E402
+from hsdt.services.demo import DEMO_UNITS  # noqa: E402
+from hsdt.services.roster import UnitRow  # noqa: E402
 from hsdt.storage.db import make_engine, upgrade  # noqa: E402
 from hsdt.storage.models import ChatIdentity, OutboxMessage, Unit, User  # noqa: E402
 from hsdt.storage.unit_of_work import UnitOfWork  # noqa: E402

@@ -30,7 +30,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from hsdt.scoring import band_for, default_rubric_path, load_rubric_text, score_criterion  # noqa: E402
-from hsdt.services.roster import ensure_campaign, install_rubric  # noqa: E402
+from hsdt.services.campaigns import ensure_campaign, install_rubric  # noqa: E402
 from hsdt.storage.db import make_engine, upgrade  # noqa: E402
 from hsdt.storage.inspection_models import Assignment  # noqa: E402
 from hsdt.storage.models import Answer, Submission, Unit, User  # noqa: E402

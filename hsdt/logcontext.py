@@ -3,7 +3,7 @@
 The dispatcher sets it for the whole handling of one event (its transaction runs on a worker
 thread, which is handed a copy of the context), so every line logged on the way, by any module,
 carries the event's channel and id without passing them around. Below every other package: the
-log formatter (`hsdt.app.logs`) reads it, handlers never import the bot.
+log formatter (`hsdt.app.logs`) reads it, handlers never import the app.
 """
 
 from __future__ import annotations

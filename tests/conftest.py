@@ -16,7 +16,9 @@ from sqlmodel import SQLModel
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.scoring import load_rubric_text
-from hsdt.services.roster import DEMO_USERS, ensure_campaign, install_rubric, open_invites, seed_demo
+from hsdt.services.campaigns import ensure_campaign, install_rubric
+from hsdt.services.demo import DEMO_USERS, seed_demo
+from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024, Clock

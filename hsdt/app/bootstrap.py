@@ -1,8 +1,9 @@
 """The composition root: everything a bot process uses is built here, once, and handed out.
 
 settings -> engine -> rubric cache -> router -> checker -> dispatcher -> upload links -> one client
-per configured channel (Telegram, Zalo) with its reply delivery and its outbound sender. Services
-(`runner.SERVICES`) receive the `App` and only run; they build nothing of their own.
+per configured channel (Telegram, Zalo) with its reply delivery and its outbound sender; what the web
+server and the dashboard are given (`web_config`, `App.dashboard`). Services (`runner.SERVICES`)
+receive the `App` and only run; they build nothing of their own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,9 @@ from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.links.tokens import UploadLinks, load_secret, public_base_url
 from hsdt.scoring import default_rubric_path, read_rubric_file
-from hsdt.services.roster import RosterResult, ensure_campaign, install_rubric, is_empty, seed_demo
+from hsdt.services.campaigns import ensure_campaign, install_rubric
+from hsdt.services.demo import is_empty, seed_demo
+from hsdt.services.roster import RosterResult
 from hsdt.signatures.checker import Checker, SignatureChecker
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.rubrics import RubricCache
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
     from hsdt.channels.telegram.receive import TelegramChannel
     from hsdt.channels.zalo_bot.receive import ZaloChannel
     from hsdt.links.downloads import Downloads
+    from hsdt.web.config import WebConfig
+    from hsdt.web.dashboard.deps import DashboardDeps
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,20 @@ class App:
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
                               on_sent=self.metrics.observe_outbox_sent,
                               meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
+
+    def dashboard(self, clock: Callable[[], datetime] = utcnow) -> DashboardDeps | None:
+        """What the dashboard reads. Its sign-in links are checked with the issuer the chat handlers were
+        given (same key, same clock), else with one from the settings; None without a public address."""
+        from hsdt.web.dashboard.auth import SignInLinks, cookie_policy
+        from hsdt.web.dashboard.auth import from_settings as sign_in_links
+        from hsdt.web.dashboard.deps import DashboardDeps
+
+        configured = self.dispatcher.config.dashboard_links
+        links = configured if isinstance(configured, SignInLinks) else sign_in_links(self.settings, clock)
+        if links is None:
+            return None
+        return DashboardDeps(engine=self.engine, rubrics=self.rubrics, timezone=self.settings.timezone,
+                             links=links, cookie=cookie_policy(self.settings, links.base_url))
 
     async def aclose(self) -> None:
         """The channel clients' HTTP sessions (inside the event loop)."""
@@ -182,12 +201,14 @@ def wire_channels(app: App) -> App:
     app.downloads = downloads.from_settings(settings, app.engine)
     # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
     # of a Zalo chat handled by a process without the Zalo token.
-    from hsdt.channels.zalo_bot.receive import CHANNEL as ZALO
-    from hsdt.channels.zalo_bot.receive import ZaloMenus
+    from hsdt.channels.zalo_bot.menus import ZaloMenus
+    from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
     app.dispatcher.hooks[ZALO] = ZaloMenus()
     if settings.telegram_bot_token is not None:
-        from hsdt.channels.telegram.receive import SendBudgetMiddleware, TelegramChannel, TelegramSender, make_bot
+        from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
+        from hsdt.channels.telegram.receive import TelegramChannel
+        from hsdt.channels.telegram.render import TelegramSender
 
         bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
         bot.session.middleware(SendBudgetMiddleware(send_budget(settings, app.engine, f"telegram:{bot.id}")))
@@ -208,6 +229,23 @@ def wire_channels(app: App) -> App:
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)
     return app
+
+
+def web_config(app: App) -> WebConfig:
+    """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
+    and the Zalo channel for the webhook."""
+    from hsdt.web.config import WebConfig
+
+    settings = app.settings
+    if app.links is None:
+        raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
+    secret = settings.zalo_webhook_secret
+    telegram_secret = settings.telegram_webhook_secret
+    return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
+                     webhook_secret=secret.get_secret_value() if secret is not None else None,
+                     telegram=app.telegram if settings.telegram_webhook_enabled else None,
+                     telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,
+                     body_timeout_s=settings.web_body_timeout_s)
 
 
 def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:

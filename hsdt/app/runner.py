@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from hsdt.app import services as channel_services
+from hsdt.app import channel_services
 from hsdt.app.bootstrap import App
 from hsdt.config import Settings
 from hsdt.reminders import service as reminders

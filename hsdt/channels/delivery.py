@@ -1,8 +1,7 @@
-"""What the chat channels (Telegram, Zalo) share: per-user serialisation, sending the committed
-replies until the platform takes them, a polling loop with backoff, and a capped streaming download.
+"""Reply delivery: sending the committed replies of a turn until the platform takes them.
 
-Sending: the dispatcher has committed an event's replies before they reach `ReplyDelivery`; each
-turn is sent in its user's queue (so one user's replies keep their order and a slow user delays no
+The dispatcher has committed an event's replies before they reach `ReplyDelivery`; each turn is sent
+in its user's queue (`SerialQueues`: one user's replies keep their order and a slow user delays no
 one else), retried with backoff while the platform fails for now (`RetryLater`: 5xx, network, flood
 control), and given up only when it refuses for good (`SendRefused`: blocked, bad request, message
 gone), which is logged for the operator. What was sent is confirmed to the dispatcher in batches.
@@ -11,160 +10,22 @@ gone), which is logged for the operator. What was sent is confirmed to the dispa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import random
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
+from hsdt.channels.backoff import Backoff
 from hsdt.channels.contract import RetryLater, SendRefused
-from hsdt.events import FileTooLarge, Reply
+from hsdt.channels.meter import MessageMeter
+from hsdt.channels.queues import SerialQueues
+from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher, Receipt
 from hsdt.logcontext import event_scope
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 H = TypeVar("H", contravariant=True)
-
-
-# --- per-user serialisation -----------------------------------------------------------------------
-
-
-class SerialQueues:
-    """Work items run one after another per key and concurrently across keys. A key with nothing
-    queued holds no memory."""
-
-    def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Task[None]] = {}
-
-    def __len__(self) -> int:
-        return len(self._tails)
-
-    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        previous = self._tails.get(key)
-
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.gather(previous, return_exceptions=True)
-            try:
-                await work()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("work for %s failed", key)
-
-        task = asyncio.create_task(run())
-        self._tails[key] = task
-        task.add_done_callback(lambda done: self._forget(key, done))
-        return task
-
-    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
-        if self._tails.get(key) is task:
-            del self._tails[key]
-
-    async def drain(self) -> None:
-        while self._tails:
-            await asyncio.gather(*list(self._tails.values()), return_exceptions=True)
-
-    async def cancel(self) -> None:
-        tasks = list(self._tails.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-# --- backoff --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backoff:
-    first_s: float = 0.5
-    max_s: float = 30.0
-
-    def delays(self) -> AsyncIterator[float]:
-        return _delays(self)
-
-
-async def _delays(policy: Backoff) -> AsyncIterator[float]:
-    delay = policy.first_s
-    while True:
-        # Jitter, so chats that failed together do not all retry in the same instant.
-        yield delay * random.uniform(0.8, 1.2)
-        delay = min(policy.max_s, delay * 2)
-
-
-async def sleep_or_stop(stop: asyncio.Event | None, seconds: float) -> None:
-    if stop is None:
-        await asyncio.sleep(seconds)
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-
-
-async def poll_forever(
-    name: str,
-    fetch: Callable[[], Awaitable[T]],
-    handle: Callable[[T], Awaitable[None]],
-    stop: asyncio.Event,
-    backoff: Backoff = Backoff(1.0, 30.0),
-) -> None:
-    """Fetch and hand over until `stop`; failures wait (the platform's retry_after, or a growing backoff)."""
-    delays = backoff.delays()
-    while not stop.is_set():
-        try:
-            result = await fetch()
-        except RetryLater as error:
-            wait = error.retry_after if error.retry_after is not None else await anext(delays)
-            log.warning("%s: polling failed for now (%s); retrying in %.1f s", name, error, wait)
-            await sleep_or_stop(stop, wait)
-            continue
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            wait = await anext(delays)
-            log.warning("%s: polling failed (%r); retrying in %.1f s", name, error, wait)
-            await sleep_or_stop(stop, wait)
-            continue
-        delays = backoff.delays()
-        await handle(result)
-
-
-# --- downloads ------------------------------------------------------------------------------------
-
-
-async def stream_to_file(chunks: AsyncIterator[bytes], dest: Path, max_bytes: int, name: str) -> int:
-    """Write the chunks to `dest`, refusing (FileTooLarge) as soon as they pass `max_bytes`."""
-    written = 0
-    with dest.open("wb") as out:
-        async for chunk in chunks:
-            written += len(chunk)
-            if written > max_bytes:
-                raise FileTooLarge(name)
-            out.write(chunk)
-    return written
-
-
-# --- sending the committed replies ------------------------------------------------------------------
-
-
-class MessageMeter:
-    """Platform messages a channel sent and the database has not counted yet, per chat. The sender adds
-    as each message goes out; whoever records the send (the turn's confirmation, the outbox row marked
-    sent) takes the chat's count when it records the send. Sums stay exact when one chat's reply and
-    outbox message overlap; only which of the two carries a message may vary."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, int] = {}
-
-    def add(self, chat: str, messages: int = 1) -> None:
-        self._pending[chat] = self._pending.get(chat, 0) + messages
-
-    def take(self, chat: str) -> int:
-        return self._pending.pop(chat, 0)
 
 
 # progress(n, ref): the first n replies are on the platform, the n-th in the message `ref` (when the

@@ -39,7 +39,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
 from hsdt.channels.contract import ChannelSender, RecipientBlocked, RetryLater, SendRefused
-from hsdt.channels.delivery import MessageMeter
+from hsdt.channels.meter import MessageMeter
 from hsdt.channels.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
 from hsdt.services import usage

@@ -1,4 +1,4 @@
-"""`hsdt assign ...` (the assignment table) and `hsdt report` (text summary or Excel workbook)."""
+"""`hsdt assign template|import|auto`: who inspects which school, as a workbook."""
 
 from __future__ import annotations
 
@@ -31,10 +31,6 @@ def register(sub: Any) -> None:
     auto.add_argument("--level", choices=LEVEL_CHOICES, default="managing", help=at.HELP_LEVEL)
     auto.add_argument("--clusters", choices=[rule.value for rule in ClusterRule], default=ClusterRule.ANY.value,
                       help=at.HELP_CLUSTERS)
-    report = sub.add_parser("report", help=at.HELP_REPORT)
-    report.add_argument("--xlsx", metavar="OUT", help=at.HELP_XLSX)
-    report.add_argument("--district", metavar="NAME", help=at.HELP_DISTRICT)
-    report.set_defaults(handler=cmd_report)
 
 
 def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,62 +92,4 @@ def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     print(at.APPLIED.format(created=result.created, unchanged=result.unchanged, removed=result.removed))
-    return 0
-
-
-def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime
-
-    from hsdt.app.bootstrap import prepare_database
-    from hsdt.reports import text
-    from hsdt.reports.dataset import Scope, Units, gather
-    from hsdt.scoring import fold_text
-    from hsdt.storage.keys import stored_id
-    from hsdt.storage.models import UnitKind
-    from hsdt.storage.rubrics import RubricCache
-    from hsdt.storage.types import utcnow
-    from hsdt.storage.unit_of_work import UnitOfWork
-    from hsdt.texts import campaigns as ct
-
-    engine, _ = prepare_database(settings, seed=False)
-    try:
-        with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            if campaign is None:
-                print(ct.NO_CAMPAIGN, file=sys.stderr)
-                return 1
-            rubric = RubricCache().for_campaign(uow, campaign)
-            units = Units.load(uow, stored_id(campaign.id))
-            members = uow.units.member_ids(stored_id(campaign.id))
-            schools = frozenset(u.id for u in units.by_id.values() if u.kind == UnitKind.SCHOOL and u.id in members)
-            scope = Scope("city", schools, "")
-            if args.district:
-                wanted = fold_text(args.district).strip()
-                found = [u for u in units.by_id.values() if u.kind == UnitKind.MANAGING
-                         and wanted in (fold_text(u.name).strip(), fold_text(u.code).strip())]
-                if not found:
-                    found = [u for u in units.by_id.values()
-                             if u.kind == UnitKind.MANAGING and wanted in fold_text(u.name)]
-                if len(found) != 1:
-                    from hsdt.texts.report import NO_SUCH_DISTRICT
-
-                    level = uow.levels.of_campaign(campaign.id).managing.singular
-                    print(NO_SUCH_DISTRICT.format(level=level, name=args.district), file=sys.stderr)
-                    return 1
-                district = found[0]
-                scope = Scope("district", frozenset(units.schools_under(district.id)) & schools, district.name,
-                              district.id)
-            now: datetime = utcnow()
-            data = gather(uow, campaign, rubric, scope, now, details=bool(args.xlsx), units=units, tz=settings.timezone)
-    finally:
-        engine.dispose()
-    if not args.xlsx:
-        print(text.summary(data))
-        return 0
-    from hsdt.reports.excel import write_workbook
-
-    out = Path(args.xlsx)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(data, str(out))
-    print(at.REPORT_WRITTEN.format(path=out, count=data.city.school_count))
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from hsdt.cli import reminders as cli_reminders
+from hsdt.cli import reminders
 from hsdt.config import Settings
 from hsdt.texts import campaigns as ct
 
@@ -51,14 +51,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     use.add_argument("--reopen", action="store_true", help=ct.HELP_REOPEN)
     close = campaign_sub.add_parser("close", help=ct.HELP_CLOSE)
     close.add_argument("code", help=ct.HELP_CODE)
-    cli_reminders.register_calendar(campaign_sub)
+    reminders.register_calendar(campaign_sub)
 
 
 def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     if args.campaign_command in ("show", "set"):
-        return cli_reminders.cmd_campaign(args, settings)
+        return reminders.cmd_campaign(args, settings)
     from hsdt.app.bootstrap import prepare_database
-    from hsdt.services.roster import CampaignError, close_campaign, use_campaign
+    from hsdt.services.campaigns import CampaignError, close_campaign, use_campaign
     from hsdt.storage.unit_of_work import UnitOfWork
 
     engine, _ = prepare_database(settings, seed=False)
@@ -97,7 +97,7 @@ def _new(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from hsdt.scoring import RUBRIC_2024_2025, bundled_rubric_path, default_rubric_path, load_rubric_text
-    from hsdt.services.roster import (
+    from hsdt.services.campaigns import (
         CampaignError,
         install_rubric,
         notice_2024,
@@ -195,7 +195,7 @@ def describe(uow: UnitOfWork, campaign: Campaign, tz: str) -> str:
 
 
 def _day(text: str) -> date:
-    from hsdt.services.roster import CampaignError
+    from hsdt.services.campaigns import CampaignError
 
     try:
         return date.fromisoformat(text.strip())
@@ -204,7 +204,7 @@ def _day(text: str) -> date:
 
 
 def _day_range(text: str) -> tuple[date, date]:
-    from hsdt.services.roster import CampaignError
+    from hsdt.services.campaigns import CampaignError
 
     first, sep, second = text.partition(":")
     if not sep:
@@ -214,7 +214,7 @@ def _day_range(text: str) -> tuple[date, date]:
 
 def _moment(text: str, tz: str) -> datetime:
     """A local moment; a bare date means the end of that day (23:59), as the notice's "trước ngày" reads."""
-    from hsdt.services.roster import CampaignError
+    from hsdt.services.campaigns import CampaignError
 
     value = text.strip()
     try:

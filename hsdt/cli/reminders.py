@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def register_calendar(campaign_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`campaign show` and `campaign set`, under the `campaign` command of `cli_campaign`."""
+    """`campaign show` and `campaign set`, under the `campaign` command of `hsdt.cli.campaign`."""
     from hsdt.texts import campaigns as ct
 
     campaign_sub.add_parser("show", help=ct.HELP_SHOW)

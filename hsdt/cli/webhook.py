@@ -9,8 +9,6 @@ import sys
 
 from hsdt.config import Settings
 
-WEBHOOK_PATH = "/telegram/webhook"
-
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from hsdt.texts import cli as tc
@@ -26,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def webhook_url(settings: Settings) -> str | None:
+    from hsdt.channels.telegram.receive import WEBHOOK_PATH
+
     base = settings.upload_base_url
     return None if base is None else base.rstrip("/") + WEBHOOK_PATH
 
@@ -48,7 +48,8 @@ def cmd_webhook(args: argparse.Namespace, settings: Settings) -> int:
 async def _webhook(args: argparse.Namespace, settings: Settings, url: str | None, secret: str | None) -> int:
     from aiogram.exceptions import TelegramAPIError
 
-    from hsdt.channels.telegram.receive import ALLOWED_UPDATES, make_bot
+    from hsdt.channels.telegram.client import make_bot
+    from hsdt.channels.telegram.receive import ALLOWED_UPDATES
     from hsdt.texts import cli as tc
 
     assert settings.telegram_bot_token is not None

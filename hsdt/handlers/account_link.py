@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
-from hsdt.handlers.enrolment import new_code
 from hsdt.handlers.feature import Feature
+from hsdt.services.invites import new_code
 from hsdt.storage.models import InviteCode, Role
 from hsdt.texts import channels as texts
 

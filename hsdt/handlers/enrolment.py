@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hsdt import texts as messages
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.context import Ctx
-from hsdt.storage.models import InviteCode, User
+from hsdt.services.invites import CODE_ALPHABET, CODE_LENGTH
+from hsdt.storage.models import User
 from hsdt.storage.unit_of_work import UnitOfWork
 
-# No 0/O/1/I/L: codes are read aloud and typed on phones.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 10
 _CODE_SHAPE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def normalise_code(text: str) -> str:
@@ -30,15 +23,6 @@ def normalise_code(text: str) -> str:
 
 def looks_like_code(text: str) -> bool:
     return bool(_CODE_SHAPE.match(normalise_code(text)))
-
-
-def issue_invite(uow: UnitOfWork, user: User, now: datetime, ttl: timedelta) -> InviteCode:
-    """Reuse the user's open code, so re-importing a roster does not mint new ones."""
-    assert user.id is not None
-    existing = uow.invites.open_for_user(user.id, now)
-    if existing is not None:
-        return existing
-    return uow.invites.add(InviteCode(code=new_code(), user_id=user.id, expires_at=now + ttl))
 
 
 def describe(uow: UnitOfWork, user: User) -> dict[str, str]:

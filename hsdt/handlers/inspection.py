@@ -19,11 +19,11 @@ from hsdt.handlers.conversation import IdleState, InspectionState, Mode
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
 from hsdt.handlers.questionnaire.evidence import storable, store_evidence
-from hsdt.handlers.self_assessment import summarise
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import Criterion, format_points
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReopenable, VersionConflict
 from hsdt.scoring.score import quantize_points
+from hsdt.scoring.summary import summarise
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
 from hsdt.texts import rubric as rt

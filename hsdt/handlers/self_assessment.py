@@ -16,7 +16,7 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState, Mode, SelfAssessmentState
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
-from hsdt.handlers.questionnaire.evidence import counts, storable, store_evidence
+from hsdt.handlers.questionnaire.evidence import storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import (
     AnswerType,
@@ -24,20 +24,20 @@ from hsdt.scoring import (
     InvalidAnswer,
     Option,
     allowed_options,
-    flags,
     format_points,
     parse_text_answer,
     validate_value,
 )
 from hsdt.scoring.answers import TEXT_MAX_LENGTH
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
+from hsdt.scoring.summary import issued_label, summarise, used_label
+from hsdt.services.evidence import counts
 from hsdt.storage.models import Role, UnitKind
 from hsdt.texts import next_steps
 from hsdt.texts import rubric as rt
 from hsdt.texts import typed as typed_texts
 
 KIND = AssessmentKind.SELF
-_SUMMARY_LIMIT = 80
 
 
 def evidence_purpose(school_id: int, criterion_id: str) -> str:
@@ -355,31 +355,6 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                                Button(messages.BTN_CANCEL_SUBMIT, self.nav(Step.CANCEL_SUBMIT))),))
 
 
-def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
-    """A short Vietnamese rendering of a stored answer value."""
-    labels = {o.id: o.label for o in criterion.options}
-    match criterion.type:
-        case AnswerType.SINGLE_CHOICE:
-            return labels.get(value.get("option", ""), "?")
-        case AnswerType.MULTI_CHOICE:
-            chosen = [labels.get(o, o) for o in value.get("options", [])]
-            return "; ".join(chosen) if chosen else messages.SA_NONE
-        case AnswerType.COUNT_PAIR:
-            text = f"{_issued(criterion)} {value.get('issued')}, {_used(criterion)} {value.get('used')}"
-            found = flags(criterion, value)
-            if "no_certificates_issued" in found:
-                text += f" ({messages.SA_FLAG_NO_CERTS})"
-            return rt.ANSWER_NOT_APPLICABLE.format(answer=text) if "not_applicable" in found else text
-        case AnswerType.PERCENTAGE:
-            return f"{format_points(float(value.get('percent', 0)))}%"
-        case AnswerType.EVIDENCE:
-            if not value.get("total"):
-                return messages.SA_EVIDENCE_ANSWER_NONE
-            return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
-        case _:
-            return short(str(value.get("text", "")), _SUMMARY_LIMIT)
-
-
 def _offered(assessment: Assessment, criterion: Criterion) -> tuple[Option, ...]:
     """The options to offer: where a rubric rule restricts the criterion, only those it allows."""
     return allowed_options(assessment.rubric, criterion.id, {cid: a.value for cid, a in assessment.answers.items()})
@@ -406,7 +381,7 @@ def _how(criterion: Criterion, typed: bool = False) -> str:
         case AnswerType.MULTI_CHOICE:
             return typed_texts.SA_HOW_MULTI if typed else messages.SA_HOW_MULTI
         case AnswerType.COUNT_PAIR:
-            return messages.SA_HOW_COUNT_PAIR.format(issued=_issued(criterion), used=_used(criterion))
+            return messages.SA_HOW_COUNT_PAIR.format(issued=issued_label(criterion), used=used_label(criterion))
         case AnswerType.PERCENTAGE:
             return messages.SA_HOW_PERCENT
         case AnswerType.EVIDENCE:
@@ -456,8 +431,8 @@ def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     """One short line that says what to type; the question stays on screen above it."""
     example = messages.EXAMPLE_PERCENT if criterion.type is AnswerType.PERCENTAGE else messages.EXAMPLE_COUNT_PAIR
     params: dict[str, Any] = {"text": short(text.strip(), 40), "limit": TEXT_MAX_LENGTH, "example": example,
-                              "issued_label": _issued(criterion), "used_label": _used(criterion),
-                              "used_first": _used(criterion)[:1].upper() + _used(criterion)[1:],
+                              "issued_label": issued_label(criterion), "used_label": used_label(criterion),
+                              "used_first": used_label(criterion)[:1].upper() + used_label(criterion)[1:],
                               **error.params}
     if error.code == "used_gt_issued":
         issued = int(error.params.get("issued", 0))
@@ -465,14 +440,6 @@ def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     template = messages.INVALID_ANSWER_SHORT.get(error.code) or messages.INVALID_ANSWER.get(
         error.code, messages.INVALID_ANSWER_FALLBACK)
     return Reply(template.format(**params))
-
-
-def _issued(criterion: Criterion) -> str:
-    return criterion.issued_label or messages.SA_ISSUED_DEFAULT
-
-
-def _used(criterion: Criterion) -> str:
-    return criterion.used_label or messages.SA_USED_DEFAULT
 
 
 def _school(ctx: Ctx) -> int:

@@ -4,19 +4,13 @@ sendPhoto takes a public URL) and, on Telegram, a file over its limits or one wh
 A link is the upload links' signed token (`UploadLinks`, with a key of its own derived from the same
 secret, so an upload token is never a download token and the other way round): bound to the chat and
 its user, with an expiry, and used once (`used_upload_link`). The file waits in
-`FILES_DIR/downloads/<nonce>` until it is fetched or expires.
-
-- A document link opens a small page (file name and size, one button): a link preview made by the chat
-  app fetches only the page, and the download itself (POST) uses the link up.
-- A picture link (`direct`) serves the bytes on GET, for Zalo's servers fetching a sendPhoto URL.
+`FILES_DIR/downloads/<nonce>` until it is fetched (`hsdt.web.downloads` serves it) or expires.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import html
 import json
 import logging
 import time
@@ -24,16 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hsdt.config import Settings
 from hsdt.events import Attachment
-from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant, UploadLinks, load_secret, public_base_url
+from hsdt.links.tokens import LinkInvalid, UploadGrant, UploadLinks, load_secret, public_base_url
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import report as m
@@ -109,87 +101,34 @@ class Downloads:
             except OSError:
                 continue
 
-    # --- serving ---------------------------------------------------------------------------------------
+    # --- what the download page reads and records -----------------------------------------------------
 
-    def _grant(self, token: str) -> UploadGrant:
+    def grant(self, token: str) -> UploadGrant:
+        """The download link's grant (LinkInvalid, LinkExpired)."""
         grant = self.links.verify(token)
         if grant.purpose not in (FILE_PURPOSE, PICTURE_PURPOSE) or not grant.nonce.isalnum():
             raise LinkInvalid(token[:16])
         return grant
 
-    def _meta(self, grant: UploadGrant) -> tuple[Path, dict[str, object]] | None:
+    def stored(self, grant: UploadGrant) -> tuple[Path, dict[str, object]] | None:
+        """The waiting file and what is known of it (name, type, size); None once fetched or swept."""
         path = self.folder / f"{grant.nonce}.bin"
         meta = path.with_suffix(".json")
         if not path.exists() or not meta.exists():
             return None
         return path, json.loads(meta.read_text(encoding="utf-8"))
 
-    def _use(self, grant: UploadGrant) -> bool:
+    def use(self, grant: UploadGrant) -> bool:
+        """Records the link's one use; False when it was used already."""
         try:
             with UnitOfWork(self.engine) as uow:
                 return uow.channels.use_link(grant.nonce, grant.user_id, grant.purpose)
         except IntegrityError:  # a concurrent use committed first
             return False
 
-    def _used(self, grant: UploadGrant) -> bool:
+    def used(self, grant: UploadGrant) -> bool:
         with UnitOfWork(self.engine) as uow:
             return uow.channels.link_used(grant.nonce)
-
-    async def page(self, request: web.Request) -> web.StreamResponse:
-        token = request.match_info["token"]
-        try:
-            grant = self._grant(token)
-        except LinkInvalid:
-            return _page(m.DOWNLOAD_INVALID, status=403)
-        except LinkExpired as error:
-            return _page(m.DOWNLOAD_EXPIRED.format(expires=error.expires_at.astimezone(self.tz)
-                                                   .strftime("%H:%M %d/%m/%Y")), status=410)
-        found = self._meta(grant)
-        if found is None or await asyncio.to_thread(self._used, grant):
-            return _page(m.DOWNLOAD_USED, status=410)
-        path, meta = found
-        if grant.purpose == PICTURE_PURPOSE or request.method == "POST":
-            if not await asyncio.to_thread(self._use, grant):
-                return _page(m.DOWNLOAD_USED, status=410)
-            return await self._send(request, path, meta)
-        name, size = str(meta["name"]), int(str(meta["size"]))
-        body = (f"<h1>{html.escape(m.DOWNLOAD_PAGE_TITLE)}</h1>"
-                f"<p><strong>{html.escape(name)}</strong> ({html.escape(size_text(size))})</p>"
-                f'<form method="post"><button type="submit">{html.escape(m.DOWNLOAD_BUTTON)}</button></form>'
-                f"<p>{html.escape(m.DOWNLOAD_ONCE)}</p>")
-        return _page(body, raw=True)
-
-    async def _send(self, request: web.Request, path: Path, meta: dict[str, object]) -> web.StreamResponse:
-        name = str(meta["name"])
-        ascii_name = name.encode("ascii", "ignore").decode() or "tep"
-        response = web.StreamResponse(headers={
-            "Content-Type": str(meta.get("mime") or "application/octet-stream"),
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
-            "Content-Length": str(path.stat().st_size),
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        })
-        await response.prepare(request)
-        with path.open("rb") as source:
-            while chunk := source.read(65536):
-                await response.write(chunk)
-        await response.write_eof()
-        path.unlink(missing_ok=True)
-        path.with_suffix(".json").unlink(missing_ok=True)
-        return response
-
-
-def _page(body: str, *, status: int = 200, raw: bool = False) -> web.Response:
-    content = body if raw else f"<p>{html.escape(body)}</p>"
-    document = ('<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(m.DOWNLOAD_PAGE_TITLE)}</title>"
-                "<style>body{font-family:system-ui,Arial,sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem}"
-                "button{width:100%;padding:.9rem;font-size:1.05rem;border:0;border-radius:.5rem;background:#0068ff;"
-                "color:#fff}</style></head>"
-                f"<body>{content}</body></html>")
-    return web.Response(text=document, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
 def from_settings(
@@ -202,11 +141,3 @@ def from_settings(
     key = hmac.new(load_secret(settings), _KEY_CONTEXT, hashlib.sha256).digest()
     links = UploadLinks(key, base, timedelta(minutes=settings.upload_link_ttl_minutes), clock)
     return Downloads(links, settings.files_dir / "downloads", engine, settings.timezone)
-
-
-def register(web_app: web.Application, downloads: Downloads | None) -> None:
-    """The download routes on the bot's web server (nothing when links are not configured)."""
-    if downloads is None:
-        return
-    web_app.router.add_get(PATH, downloads.page)
-    web_app.router.add_post(PATH, downloads.page)

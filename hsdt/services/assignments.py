@@ -1,5 +1,5 @@
 """Who inspects which school: apply an assignment table (all or nothing), propose cross-inspection
-pairs reproducibly, and the demo's assignments. No chat here."""
+pairs reproducibly. No chat here."""
 
 from __future__ import annotations
 
@@ -193,20 +193,3 @@ def _pairable(inspecting: Unit, home: Unit | None, clusters: ClusterRule) -> boo
     if clusters is ClusterRule.OTHER:
         return home.cluster != inspecting.cluster
     return True
-
-
-DEMO_ASSIGNMENTS = [
-    AssignmentRow("CB-HB-01", "MN-HOASEN", DISTRICT),
-    AssignmentRow("CB-HB-01", "MN-SAOMAI", DISTRICT),
-    AssignmentRow("CB-HB-01", "MN-HOAMAI", CROSS),
-]
-
-
-def seed_demo_assignments(uow: UnitOfWork) -> None:
-    """The demo inspector re-scores the schools of their managing unit and cross-inspects one elsewhere
-    (with schools directly under the Sở there is no elsewhere: re-scoring only)."""
-    campaign = uow.campaigns.active()
-    if campaign is None:
-        return
-    rows = DEMO_ASSIGNMENTS if uow.levels.of_campaign(campaign.id).has_managing else DEMO_ASSIGNMENTS[:2]
-    apply_assignments(uow, campaign, rows)

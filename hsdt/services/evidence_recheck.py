@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hsdt.config import Settings
-from hsdt.handlers.questionnaire.evidence import counts
 from hsdt.scoring import score_criterion, score_school
+from hsdt.services.evidence import counts
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.recheck import trust_fingerprint
 from hsdt.storage.models import Campaign, Evidence, SubmissionStatus
@@ -97,8 +97,8 @@ def _rescore(uow: UnitOfWork, grouped: dict[tuple[int, int, str, str], list[Evid
 
 
 def recheck_if_trust_changed(settings: Settings, engine: Engine, checker: SignatureChecker) -> RecheckResult | None:
-    trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
-    current = trust_fingerprint(trust_dir)
+    """On start: when the trust folder's fingerprint differs from the one recorded, everything is re-checked."""
+    current = _fingerprint(settings)
     marker = settings.data_dir / FINGERPRINT_FILE
     try:
         previous = marker.read_text(encoding="ascii").strip()
@@ -107,34 +107,25 @@ def recheck_if_trust_changed(settings: Settings, engine: Engine, checker: Signat
     if previous == current:
         return None
     result = recheck_evidence(engine, checker, settings.files_dir, event_id=f"trust:{current[:16]}")
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(current, encoding="ascii")
+    _record(settings, current)
     log.info("trust roots changed: %d evidence files re-checked, %d changed", result.checked, result.changed)
     return result
 
 
-def run_recheck(settings: Settings) -> int:
-    """``hsdt verify --recheck-evidence``: re-verify every stored evidence file now; exit 0, or 2 on error."""
-    import sys
+def recheck_all(settings: Settings, engine: Engine, checker: SignatureChecker) -> RecheckResult:
+    """``hsdt verify --recheck-evidence``: every stored evidence file re-verified now (OSError when the
+    files or the data folder cannot be read or written)."""
+    current = _fingerprint(settings)
+    result = recheck_evidence(engine, checker, settings.files_dir, event_id=f"recheck:{current[:16]}")
+    _record(settings, current)
+    return result
 
-    from hsdt.app.bootstrap import make_checker, prepare_database
-    from hsdt.texts import signatures as texts
 
-    try:
-        engine, _ = prepare_database(settings, seed=False)
-        checker = make_checker(settings)
-        with checker:
-            trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
-            current = trust_fingerprint(trust_dir)
-            result = recheck_evidence(engine, checker, settings.files_dir, event_id=f"recheck:{current[:16]}")
-        marker = settings.data_dir / FINGERPRINT_FILE
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(current, encoding="ascii")
-        engine.dispose()
-    except OSError as error:
-        print(texts.RECHECK_FAILED.format(error=error), file=sys.stderr)
-        return 2
-    print(texts.RECHECK_DONE.format(count=result.checked, changed=result.changed, schools=result.schools))
-    if result.missing:
-        print(texts.RECHECK_SKIPPED.format(count=result.missing))
-    return 0
+def _fingerprint(settings: Settings) -> str:
+    return trust_fingerprint(settings.trust_dir if settings.trust_dir.exists() else None)
+
+
+def _record(settings: Settings, fingerprint: str) -> None:
+    marker = settings.data_dir / FINGERPRINT_FILE
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint, encoding="ascii")

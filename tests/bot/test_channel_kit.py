@@ -9,9 +9,13 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.engine import Engine
 
+from hsdt.channels.backoff import Backoff
 from hsdt.channels.contract import RecipientBlocked, RetryLater
-from hsdt.channels.delivery import Backoff, ReplyDelivery, SerialQueues
-from hsdt.channels.telegram.receive import TEXT_LIMIT, Offsets, TelegramSender, make_bot
+from hsdt.channels.delivery import ReplyDelivery
+from hsdt.channels.queues import SerialQueues
+from hsdt.channels.telegram.client import make_bot
+from hsdt.channels.telegram.receive import Offsets
+from hsdt.channels.telegram.render import TEXT_LIMIT, TelegramSender
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import ProcessedEvent

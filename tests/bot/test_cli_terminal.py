@@ -96,7 +96,7 @@ def test_verify_command_is_wired_and_light(tmp_path: Path) -> None:
 def test_roster_template_and_import_twice(tmp_path: Path) -> None:
     assert hsdt(["roster", "template", "mau.xlsx"], tmp_path).returncode == 0
     from hsdt.cli.roster_xlsx import write_roster
-    from hsdt.services.roster import DEMO_UNITS, DEMO_USERS
+    from hsdt.services.demo import DEMO_UNITS, DEMO_USERS
 
     write_roster(tmp_path / "ds.xlsx", DEMO_UNITS, DEMO_USERS)
     first = hsdt(["roster", "import", "ds.xlsx"], tmp_path)

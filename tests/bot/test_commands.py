@@ -9,7 +9,8 @@ from itertools import count
 
 from sqlalchemy.engine import Engine
 
-from hsdt.channels.telegram.receive import TelegramChannel, make_bot
+from hsdt.channels.telegram.client import make_bot
+from hsdt.channels.telegram.receive import TelegramChannel
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from tests.fakes.telegram_server import FakeTelegramServer

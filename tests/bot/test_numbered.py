@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hsdt.channels.numbered import last_options, option_keys, pack, render, resolve, split_text
+from hsdt.channels.numbered import last_options, option_keys, render, resolve
+from hsdt.channels.text_split import pack, split_text
 from hsdt.events import Button, Reply, rows
 
 MENU = Reply("Thầy/Cô chọn một chức năng",

@@ -22,7 +22,8 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
 from hsdt.logcontext import event_scope
 from hsdt.storage.db import head_revision, make_engine, upgrade
-from hsdt.web.server import WebConfig, make_web_app
+from hsdt.web.config import WebConfig
+from hsdt.web.server import make_web_app
 from tests.bot.test_upload_page import SECRET
 from tests.helpers import Clock
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.methods import GetUpdates
 
-from hsdt.channels.telegram.receive import PollingSession, make_bot
+from hsdt.channels.telegram.client import PollingSession, make_bot
 from tests.fakes.telegram_server import FakeTelegramServer
 
 TOKEN = "123456:POLLING-SESSION"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from hsdt.channels.telegram.receive import LABEL_VISIBLE, numbered
+from hsdt.channels.telegram.render import LABEL_VISIBLE, numbered
 
 
 def _markup(*rows: tuple[str, ...]) -> InlineKeyboardMarkup:

@@ -25,14 +25,15 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from hsdt import texts as messages
-from hsdt.channels.telegram.receive import TelegramChannel, make_bot
-from hsdt.cli.webhook import WEBHOOK_PATH
+from hsdt.channels.telegram.client import make_bot
+from hsdt.channels.telegram.receive import WEBHOOK_PATH, TelegramChannel
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.links.tokens import UploadLinks
 from hsdt.storage.models import ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
-from hsdt.web.server import CONFIG, WebConfig, _telegram_routes
+from hsdt.web.config import CONFIG, WebConfig
+from hsdt.web.webhooks import telegram_routes
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
@@ -86,7 +87,7 @@ async def start_worker(engine: Engine, clock: Clock, tmp_path: Path, server: Fak
     app = web.Application()
     app[CONFIG] = WebConfig(links=UploadLinks(b"k" * 32, "http://127.0.0.1", timedelta(minutes=5)),
                             telegram=channel, telegram_secret=SECRET)
-    _telegram_routes(app, None, app[CONFIG])  # type: ignore[arg-type]
+    telegram_routes(app, None, app[CONFIG])  # type: ignore[arg-type]
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()

@@ -21,7 +21,8 @@ from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadLinks
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.models import OutboxMessage, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
-from hsdt.web.server import WebConfig, make_web_app
+from hsdt.web.config import WebConfig
+from hsdt.web.server import make_web_app
 from tests.helpers import ChatDriver, Clock
 
 SECRET = b"unit-test-upload-secret-0123456789"

@@ -23,7 +23,8 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.unit_of_work import UnitOfWork
-from hsdt.web.server import WebConfig, make_runner, make_web_app
+from hsdt.web.config import WebConfig
+from hsdt.web.server import make_runner, make_web_app
 from tests.helpers import ChatDriver, Clock
 
 SECRET = b"unit-test-upload-secret-0123456789"

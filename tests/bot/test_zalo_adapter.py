@@ -11,7 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.channels.zalo_bot.client import ZaloBotClient
-from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus, unwrap
+from hsdt.channels.zalo_bot.menus import ZaloMenus
+from hsdt.channels.zalo_bot.receive import ZaloChannel
+from hsdt.channels.zalo_bot.translate import unwrap
 from hsdt.events import Handled, Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks

@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.channels.zalo_bot.client import ZaloBotClient
-from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
+from hsdt.channels.zalo_bot.menus import ZaloMenus
+from hsdt.channels.zalo_bot.receive import ZaloChannel
 from hsdt.cli.main import main
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig

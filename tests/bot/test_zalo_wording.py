@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.zalo_bot.client import ZaloBotClient
-from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
+from hsdt.channels.zalo_bot.menus import ZaloMenus
+from hsdt.channels.zalo_bot.receive import ZaloChannel
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
 from hsdt.texts import typed

@@ -212,7 +212,7 @@ def test_the_same_code_runs_the_pre_2025_structure(
 def test_verify_takes_the_active_campaigns_record_period(
     cli: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hsdt.cli.main import _record_period
+    from hsdt.cli.verify import _record_period
     from hsdt.config import Settings
 
     settings_period = (date(2024, 9, 1), date(2024, 12, 31))

@@ -21,15 +21,8 @@ from hsdt.services.assignments import (
     office_of,
     propose_cross,
 )
-from hsdt.services.roster import (
-    RosterError,
-    UnitRow,
-    UserRow,
-    apply_roster,
-    install_rubric,
-    open_campaign,
-    plan_for_school_year,
-)
+from hsdt.services.campaigns import install_rubric, open_campaign, plan_for_school_year
+from hsdt.services.roster import RosterError, UnitRow, UserRow, apply_roster
 from hsdt.storage.models import Campaign, UnitKind
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import role_name

@@ -14,7 +14,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
 from hsdt.scoring import load_rubric_text
-from hsdt.services.roster import install_rubric, open_campaign, plan_for_school_year
+from hsdt.services.campaigns import install_rubric, open_campaign, plan_for_school_year
 from hsdt.storage.db import current_revision, head_revision, make_engine, upgrade
 from hsdt.storage.models import UnitKind
 from hsdt.storage.types import UTCDateTime

@@ -17,8 +17,9 @@ from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.links.tokens import UploadLinks
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.config import WebConfig
 from hsdt.web.dashboard.auth import SignInLinks
-from hsdt.web.server import WebConfig, make_web_app
+from hsdt.web.server import make_web_app
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
 

@@ -32,7 +32,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import select
 
 from hsdt.scoring import load_rubric_text
-from hsdt.services.roster import UnitRow, UserRow, apply_roster, ensure_campaign, install_rubric
+from hsdt.services.campaigns import ensure_campaign, install_rubric
+from hsdt.services.roster import UnitRow, UserRow, apply_roster
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit
 from hsdt.storage.unit_of_work import UnitOfWork

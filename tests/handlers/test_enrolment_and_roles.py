@@ -98,7 +98,8 @@ def test_principal_sees_only_own_school(engine: Engine, dispatcher: Dispatcher, 
 
 
 def test_invite_reissue_reuses_open_code(engine: Engine, codes: dict[str, str], clock: Clock) -> None:
-    from hsdt.services.roster import DEMO_USERS, open_invites
+    from hsdt.services.demo import DEMO_USERS
+    from hsdt.services.invites import open_invites
 
     with UnitOfWork(engine) as uow:
         again = dict((u.code, c) for u, c in open_invites(

@@ -166,7 +166,7 @@ def test_two_members_last_write_wins_with_audit(
 ) -> None:
     first = principal(dispatcher, codes, "p1")
     with UnitOfWork(engine) as uow:
-        from hsdt.services.roster import issue_invite
+        from hsdt.services.invites import issue_invite
 
         user = uow.users.by_code("HT-HOASEN")
         # A second member of the same school (vice-principal) joins with their own account.

@@ -26,7 +26,7 @@ from hsdt.scoring.assessment import (
     NotReopenable,
     VersionConflict,
 )
-from hsdt.services.roster import open_invites
+from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from hsdt.handlers.enrolment import issue_invite
 from hsdt.scoring import load_rubric_text
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.assignments import AssignmentRow, apply_assignments
+from hsdt.services.invites import issue_invite
 from hsdt.services.roster import UserRow, apply_roster
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import Role

@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from hsdt.channels.contract import ChannelSender
 from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
-from hsdt.channels.telegram.receive import TelegramSender, make_bot
+from hsdt.channels.telegram.client import make_bot
+from hsdt.channels.telegram.render import TelegramSender
 from hsdt.events import Reply
 from hsdt.reminders.engine import fire, load_calendar
 from hsdt.reminders.service import quiet_hours_hold

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
-from hsdt.channels.telegram.receive import TelegramSender
+from hsdt.channels.telegram.render import TelegramSender
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
 from tests.reminders.test_delivery import (  # noqa: F401

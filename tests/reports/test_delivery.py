@@ -19,12 +19,15 @@ from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from hsdt.channels.telegram.receive import TelegramChannel, make_bot
+from hsdt.channels.telegram.client import make_bot
+from hsdt.channels.telegram.receive import TelegramChannel
 from hsdt.channels.zalo_bot.client import ZaloBotClient
-from hsdt.channels.zalo_bot.receive import ZaloChannel, ZaloMenus
+from hsdt.channels.zalo_bot.menus import ZaloMenus
+from hsdt.channels.zalo_bot.receive import ZaloChannel
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.links.downloads import Downloads, register
+from hsdt.links.downloads import Downloads
 from hsdt.links.tokens import UploadLinks
+from hsdt.web.downloads import register
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import Clock

@@ -13,7 +13,7 @@ from aiogram.methods import SendMessage
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.ratelimit import RateLimiter, SharedRateLimiter
-from hsdt.channels.telegram.receive import SendBudgetMiddleware, make_bot
+from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
 from hsdt.storage.send_budget import SharedSendBudget
 from tests.fakes.telegram_server import FakeTelegramServer
 

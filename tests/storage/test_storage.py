@@ -48,7 +48,7 @@ def test_answer_put_keeps_audit_trail(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
         from hsdt.scoring import load_rubric_text
-        from hsdt.services.roster import ensure_campaign, install_rubric
+        from hsdt.services.campaigns import ensure_campaign, install_rubric
 
         source = RUBRIC_2024.read_text(encoding="utf-8")
         campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, "x"), source), tz="UTC")

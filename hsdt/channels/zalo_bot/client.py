@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
 from hsdt.channels.ratelimit import SendBudget
 
 log = logging.getLogger(__name__)
@@ -144,3 +145,22 @@ class ZaloBotClient:
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
+
+
+def classify(error: BaseException, quota_wait_s: float = 60.0) -> BaseException:
+    """A Zalo failure as the channel-neutral outcome. `ok:false` arrives with HTTP 200 too. A quota or
+    flood refusal says "not now", not "never": the reply is kept and tried again."""
+    if isinstance(error, ZaloApiError):
+        text = error.description.lower()
+        if error.error_code == 429 or "quota" in text:
+            log.error("zalo refused a send for now (%s); the reply is kept and retried in %.0f s; "
+                      "check the plan's message quota", error, quota_wait_s)
+            return RetryLater(quota_wait_s, str(error))
+        if error.error_code == 403:
+            return RecipientBlocked(str(error))
+        if error.error_code in (400, 404):
+            return SendRefused(str(error))
+        return RetryLater(None, str(error))
+    if isinstance(error, ZaloError | aiohttp.ClientError | TimeoutError | OSError):
+        return RetryLater(None, str(error))
+    return error

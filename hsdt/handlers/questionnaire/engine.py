@@ -22,6 +22,7 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import Mode, QuestionnaireState
 from hsdt.scoring import Criterion
 from hsdt.scoring.assessment import Assessment, AssessmentError, Locked, MissingRequired
+from hsdt.scoring.summary import short
 
 S = TypeVar("S", bound=QuestionnaireState)
 
@@ -29,10 +30,6 @@ S = TypeVar("S", bound=QuestionnaireState)
 def replace(reply: Reply) -> Reply:
     """The same reply, shown in place of the message whose button was pressed."""
     return dataclasses.replace(reply, replace_previous=True)
-
-
-def short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 from hsdt.handlers.context import Ctx
-from hsdt.scoring import EvidenceFileCheck, evidence_value
 from hsdt.scoring.assessment import AssessmentKind
+from hsdt.services.evidence import counts
 from hsdt.storage.models import Evidence
 
 
@@ -54,18 +53,3 @@ def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, cri
         )
     )
     return counts(ctx.uow.evidence.for_criterion(campaign_id, school_id, criterion_id, kind))
-
-
-def counts(stored: Sequence[Evidence]) -> dict[str, int]:
-    """The answer an evidence criterion carries: how many files, how many validly signed, and of those
-    how many were signed inside the record period (and by a trusted timestamp's time)."""
-    return evidence_value(_check(e) for e in stored)
-
-
-def _check(evidence: Evidence) -> EvidenceFileCheck:
-    signatures = [s for s in (evidence.verdict or {}).get("signatures", ()) if isinstance(s, dict)]
-    return EvidenceFileCheck(
-        valid=evidence.status == "valid",
-        in_period=bool(signatures) and all(s.get("in_period") is True for s in signatures),
-        time_proven=bool(signatures) and all(s.get("time_source") == "timestamp" for s in signatures),
-    )

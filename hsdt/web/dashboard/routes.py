@@ -30,10 +30,9 @@ import jinja2
 from aiohttp import web
 
 from hsdt import texts as messages
-from hsdt.app.bootstrap import App
-from hsdt.handlers.self_assessment import summarise
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.scoring import Rubric, format_points
+from hsdt.scoring.summary import summarise
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, SubmissionStatus, User
@@ -45,16 +44,13 @@ from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
 from hsdt.web.dashboard.auth import (
     PATH_PREFIX,
-    CookiePolicy,
     LinkExpired,
     LinkInvalid,
     SignInGrant,
-    SignInLinks,
-    cookie_policy,
     new_session_token,
     session_digest,
 )
-from hsdt.web.dashboard.auth import from_settings as links_from_settings
+from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
 
 log = logging.getLogger(__name__)
@@ -131,18 +127,18 @@ def _viewer(uow: UnitOfWork, user: User) -> Viewer:
 
 
 class Dashboard:
-    def __init__(self, app: App, links: SignInLinks, cookie: CookiePolicy, clock: Callable[[], datetime]) -> None:
-        self.app = app
-        self.links = links
-        self.cookie = cookie
+    def __init__(self, deps: DashboardDeps, clock: Callable[[], datetime]) -> None:
+        self.deps = deps
+        self.links = deps.links
+        self.cookie = deps.cookie
         self.clock = clock
-        self.tz = app.settings.timezone
+        self.tz = deps.timezone
 
     # --- reading -----------------------------------------------------------------------------------
 
     def _reading(self, token: str | None, work: Callable[[Reading], T]) -> T:
         now = self.clock()
-        with UnitOfWork(self.app.engine) as uow:
+        with UnitOfWork(self.deps.engine) as uow:
             user_id = uow.dashboard.session_user(session_digest(token), now) if token else None
             user = uow.users.get(user_id) if user_id is not None else None
             if user is None:
@@ -152,7 +148,7 @@ class Dashboard:
             campaign = uow.campaigns.active()
             if campaign is None:
                 raise PageError(503, t.NO_CAMPAIGN)
-            rubric = self.app.dispatcher.rubrics.for_campaign(uow, campaign)
+            rubric = self.deps.rubrics.for_campaign(uow, campaign)
             units = Units.load(uow, stored_id(campaign.id))
             if user.unit_id not in units.by_id:  # the unit does not take part in the active campaign
                 unit = uow.units.get(user.unit_id)
@@ -190,7 +186,7 @@ class Dashboard:
         grant = self._grant(request.match_info["token"])
 
         def describe() -> Viewer:
-            with UnitOfWork(self.app.engine) as uow:
+            with UnitOfWork(self.deps.engine) as uow:
                 return _viewer(uow, self._holder(uow, grant))
 
         viewer = await asyncio.to_thread(describe)
@@ -207,7 +203,7 @@ class Dashboard:
         expires = self.clock() + self.cookie.max_age
 
         def use() -> None:
-            with UnitOfWork(self.app.engine) as uow:
+            with UnitOfWork(self.deps.engine) as uow:
                 self._holder(uow, grant)
                 if not uow.dashboard.use_link(grant.nonce, grant.user_id):
                     raise PageError(410, t.LINK_USED, new_link_hint=True)
@@ -226,7 +222,7 @@ class Dashboard:
         token = request.cookies.get(self.cookie.name)
 
         def close() -> None:
-            with UnitOfWork(self.app.engine) as uow:
+            with UnitOfWork(self.deps.engine) as uow:
                 uow.dashboard.close_session(session_digest(token or ""))
 
         if token:
@@ -551,14 +547,8 @@ def _static_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def _links(app: App, clock: Callable[[], datetime]) -> SignInLinks | None:
-    """The issuer the chat handlers use (same key, same clock), else one from the settings."""
-    configured = app.dispatcher.config.dashboard_links
-    return configured if isinstance(configured, SignInLinks) else links_from_settings(app.settings, clock)
-
-
-def make_dashboard_app(app: App, links: SignInLinks, clock: Callable[[], datetime] = utcnow) -> web.Application:
-    dashboard = Dashboard(app, links, cookie_policy(app.settings, links.base_url), clock)
+def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    dashboard = Dashboard(deps, clock)
     sub = web.Application(middlewares=[_guard])
     environment = aiohttp_jinja2.setup(
         sub, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(["html"]),
@@ -579,10 +569,9 @@ def make_dashboard_app(app: App, links: SignInLinks, clock: Callable[[], datetim
     return sub
 
 
-def mount(web_app: web.Application, app: App, clock: Callable[[], datetime] = utcnow) -> None:
+def mount(web_app: web.Application, deps: DashboardDeps | None, clock: Callable[[], datetime] = utcnow) -> None:
     """The web server's one line: serve the dashboard under /bang-dieu-khien/ (when links can be made)."""
-    links = _links(app, clock)
-    if links is None:
+    if deps is None:
         log.info("no public address for the web server: the dashboard is not served")
         return
-    web_app.add_subapp(PATH_PREFIX, make_dashboard_app(app, links, clock))
+    web_app.add_subapp(PATH_PREFIX, make_dashboard_app(deps, clock))

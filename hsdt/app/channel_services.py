@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hsdt.app.bootstrap import App
+from hsdt.app.bootstrap import App, web_config
 from hsdt.config import Settings
 
 
@@ -45,4 +45,4 @@ async def zalo(app: App, stop: asyncio.Event) -> None:
 async def web(app: App, stop: asyncio.Event) -> None:
     from hsdt.web.server import serve
 
-    await serve(app, stop)
+    await serve(app, web_config(app), stop)

@@ -1,0 +1,114 @@
+"""The Bot API client as the bot uses it: aiogram's session (skipping copies of updates in flight),
+every send waiting for the bot's send budget, and Bot API failures as the channel-neutral outcomes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aiohttp
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetFile,
+    GetMe,
+    GetUpdates,
+    SendChatAction,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+)
+from aiogram.methods.base import Response, TelegramMethod
+
+from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
+from hsdt.channels.ratelimit import SendBudget
+
+T = TypeVar("T")
+
+
+# aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
+# so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
+_RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
+                   for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
+                                  SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction)]
+
+
+class PollingSession(AiohttpSession):
+    """aiogram's session, except that a getUpdates answer drops the updates `skip` names before they
+    are parsed. While a chat's update is in flight Telegram sends it again with every poll (it is not
+    confirmed until it commits); parsing each copy into aiogram's models cost more CPU than handling
+    the answers did."""
+
+    skip: Callable[[int], bool] | None = None
+
+    def check_response(self, bot: Bot, method: TelegramMethod[T], status_code: int,
+                       content: str) -> Response[T]:
+        if self.skip is not None and isinstance(method, GetUpdates):
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                data = self.json_loads(content)
+                result = data.get("result") if data.get("ok") else None
+                if isinstance(result, list):
+                    fresh = [u for u in result if not (isinstance(u, dict) and isinstance(u.get("update_id"), int)
+                                                       and self.skip(u["update_id"]))]
+                    if len(fresh) < len(result):
+                        content = self.json_dumps({**data, "result": fresh})
+        return super().check_response(bot, method, status_code, content)
+
+
+# The methods that put a message on the platform, counted against the bot's rate limit.
+SENDS = (SendMessage, EditMessageText, SendDocument, SendPhoto)
+
+
+class SendBudgetMiddleware(BaseRequestMiddleware):
+    """Every message the bot sends, a reply or a reminder, first waits for a slot of the bot's budget."""
+
+    def __init__(self, budget: SendBudget) -> None:
+        self.budget = budget
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[T], bot: Bot,
+                       method: TelegramMethod[T]) -> Response[T]:
+        if isinstance(method, SENDS):
+            await self.budget.acquire()
+        return await make_request(bot, method)
+
+
+def make_bot(token: str, api_base: str | None) -> Bot:
+    session = PollingSession(api=TelegramAPIServer.from_base(api_base)) if api_base else PollingSession()
+    return Bot(token=token, session=session)
+
+
+def classify(error: BaseException) -> BaseException:
+    """A Bot API failure as the channel-neutral outcome: retry (flood control, 5xx, network) or refused."""
+    if isinstance(error, TelegramRetryAfter):
+        return RetryLater(float(error.retry_after), "flood control")
+    if isinstance(error, TelegramForbiddenError):
+        return RecipientBlocked(error.message)
+    if isinstance(error, TelegramBadRequest | TelegramNotFound):
+        return SendRefused(error.message)
+    if isinstance(error, TelegramAPIError | aiohttp.ClientError | TimeoutError | OSError):
+        return RetryLater(None, type(error).__name__)
+    return error
+
+
+async def call(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await make()
+    except Exception as error:
+        mapped = classify(error)
+        if mapped is error:
+            raise
+        raise mapped from error

@@ -1,0 +1,74 @@
+"""What the web server is given: its configuration (links, senders, webhook channels and secrets) and
+the host it serves from (the composition root's `App`, seen through `WebHost`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from hsdt.channels.contract import ChannelSender
+from hsdt.config import Settings
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.downloads import Downloads
+from hsdt.links.tokens import UploadLinks
+from hsdt.storage.types import utcnow
+from hsdt.web.dashboard.deps import DashboardDeps
+
+if TYPE_CHECKING:
+    from hsdt.channels.telegram.receive import TelegramChannel
+    from hsdt.channels.zalo_bot.receive import ZaloChannel
+
+MAX_FILES = 10
+
+
+@dataclass
+class WebConfig:
+    links: UploadLinks
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    zalo: ZaloChannel | None = None  # when the webhook is served
+    webhook_secret: str | None = None
+    telegram: TelegramChannel | None = None  # in Telegram's webhook mode
+    telegram_secret: str | None = None
+    clock: Callable[[], datetime] = utcnow
+    max_files: int = MAX_FILES
+    body_timeout_s: float = 120.0
+
+
+class MetricsSource(Protocol):
+    """The process's counters: refreshed from the database's gauges, rendered as Prometheus text."""
+
+    def refresh(self, engine: Engine) -> None: ...
+
+    def render(self) -> bytes: ...
+
+
+class WebHost(Protocol):
+    """What the routes read from the composition root (its `App` is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+    @property
+    def downloads(self) -> Downloads | None: ...
+
+    @property
+    def metrics(self) -> MetricsSource: ...
+
+    def dashboard(self, clock: Callable[[], datetime]) -> DashboardDeps | None:
+        """What the dashboard reads, with sign-in links checked against `clock`; None: not served."""
+        ...
+
+
+CONFIG = web.AppKey("config", WebConfig)
+HOST: web.AppKey[WebHost] = web.AppKey("host")

@@ -1,0 +1,272 @@
+"""The one-time upload page (every channel): a form for PDFs, their checks, and the result in the chat.
+
+A POST streams the PDFs to temporary files with a hard cap on the whole body (MAX_UPLOAD_MB plus the
+form's overhead, also without Content-Length) and a read deadline, then hands every file to the
+dispatcher exactly as a chat would (`Incoming(kind=DOCUMENT)` with the link's purpose as payload), so
+evidence storage and scoring are the chat's own; the link is spent only when a file was accepted.
+The verdict shows on the page and goes into the user's chat too, through the channel's sender or,
+without one, the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import BodyPartReader, ClientError, MultipartReader, web
+
+from hsdt.actions.self_assessment import EvidenceFor
+from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.dispatcher import Receipt
+from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant
+from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import channels as texts
+from hsdt.web.config import WebConfig, WebHost
+from hsdt.web.pages import PageError, error_page, megabytes, page
+
+log = logging.getLogger(__name__)
+
+_FORM_OVERHEAD = 64 * 1024  # multipart headers and boundaries on top of the files themselves
+
+
+class UploadPage:
+    def __init__(self, host: WebHost, config: WebConfig) -> None:
+        self.host = host
+        self.config = config
+        self.tz = ZoneInfo(host.settings.timezone)
+        self.limit = host.settings.max_upload_bytes
+
+    def _when(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
+
+    def _grant(self, token: str) -> UploadGrant:
+        try:
+            return self.config.links.verify(token)
+        except LinkInvalid:
+            raise PageError(403, texts.LINK_INVALID) from None
+        except LinkExpired as error:
+            raise PageError(410, texts.LINK_EXPIRED.format(expires=self._when(error.expires_at))) from None
+
+    def _describe(self, grant: UploadGrant) -> tuple[str, str]:
+        """(who, purpose) for the form; refuses a used link or a chat no longer bound to the user."""
+        with UnitOfWork(self.host.engine) as uow:
+            if uow.channels.link_used(grant.nonce):
+                raise PageError(410, texts.LINK_USED)
+            identity = uow.identities.find(grant.channel, grant.user_ref)
+            user = uow.users.get(grant.user_id)
+            if identity is None or identity.user_id != grant.user_id or user is None or not user.active:
+                raise PageError(403, texts.LINK_NOT_ENROLLED)
+            evidence = EvidenceFor.unpack(grant.purpose)
+            if evidence is not None:
+                school = uow.units.get(evidence.school)
+                purpose = texts.PURPOSE_EVIDENCE.format(criterion=evidence.criterion,
+                                                        school=school.name if school else "?")
+            else:
+                purpose = texts.PURPOSE_CHECK
+            return user.full_name, purpose
+
+    async def show(self, request: web.Request) -> web.Response:
+        try:
+            grant = self._grant(request.match_info["token"])
+            who, purpose = await asyncio.to_thread(self._describe, grant)
+        except PageError as error:
+            return error_page(error)
+        instructions = texts.PAGE_INSTRUCTIONS.format(max_files=self.config.max_files, limit_mb=megabytes(self.limit))
+        body = (
+            f"<h1>{html.escape(texts.PAGE_HEADING)}</h1>"
+            f'<div class="card"><p><strong>{html.escape(purpose)}</strong></p>'
+            f'<p class="muted">{html.escape(texts.PAGE_FOR.format(name=who))}<br>'
+            f"{html.escape(texts.PAGE_EXPIRES.format(expires=self._when(grant.expires_at)))}</p></div>"
+            f'<form class="card" method="post" enctype="multipart/form-data">'
+            f"<p>{html.escape(instructions)}</p>"
+            f'<label for="files">{html.escape(texts.PAGE_CHOOSE)}</label>'
+            f'<input id="files" name="files" type="file" accept="application/pdf,.pdf" multiple required>'
+            f'<button type="submit">{html.escape(texts.PAGE_SUBMIT)}</button></form>'
+        )
+        return page(texts.PAGE_TITLE, body)
+
+    async def upload(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        tmp_dir = self.host.settings.files_dir / "tmp"
+        received: list[tuple[str, Path]] = []
+        cap = self.limit + _FORM_OVERHEAD
+        body_read = False
+        try:
+            grant = self._grant(token)
+            await asyncio.to_thread(self._describe, grant)
+            if request.content_length is not None and request.content_length > cap:
+                raise PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=megabytes(self.limit)), close=True)
+            body_read = True
+            try:
+                async with asyncio.timeout(self.config.body_timeout_s):
+                    received = await self._receive(request, tmp_dir, cap)
+            except TimeoutError:
+                raise PageError(408, texts.UPLOAD_TIMEOUT, close=True) from None
+            results, chat, events, accepted = await self._check(grant, received)
+            if not events:
+                raise PageError(410, texts.LINK_USED)
+            if accepted and not await asyncio.to_thread(self._use, grant):
+                raise PageError(410, texts.LINK_USED)
+        except PageError as error:
+            if not body_read and not error.close and not await self._discard_body(request, cap):
+                error.close = True
+            return error_page(error, back=str(request.rel_url) if error.status in (400, 408, 413) else None)
+        finally:
+            for _, path in received:
+                path.unlink(missing_ok=True)
+        delivered = await self._tell_chat(grant, chat, events)
+        blocks = "".join(
+            f'<div class="card verdict"><pre>{html.escape(text)}</pre></div>' for text in results
+        )
+        note = texts.PAGE_RESULT_SENT if delivered else texts.PAGE_RESULT_QUEUED
+        body = (f"<h1>{html.escape(texts.PAGE_RESULT_HEADING)}</h1>{blocks}"
+                f'<p class="muted">{html.escape(note)}</p>')
+        return page(texts.PAGE_TITLE, body)
+
+    async def _discard_body(self, request: web.Request, cap: int) -> bool:
+        """Reads a refused upload's body to its end, so a browser shows the refusal page rather than a
+        reset connection (the server does not linger); False when the body is too long or too slow."""
+        read = 0
+        try:
+            async with asyncio.timeout(self.config.body_timeout_s):
+                while chunk := await request.content.read(65536):
+                    read += len(chunk)
+                    if read > cap:
+                        return False
+        except (TimeoutError, ConnectionError, ClientError):
+            return False
+        return True
+
+    async def _receive(self, request: web.Request, tmp_dir: Path, cap: int) -> list[tuple[str, Path]]:
+        """Each file part streamed to disk; the whole body stops at `cap`, each file at the upload limit."""
+        tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        files: list[tuple[str, Path]] = []
+        total = 0
+        too_large = PageError(413, texts.UPLOAD_TOO_LARGE.format(limit_mb=megabytes(self.limit)), close=True)
+        try:
+            try:
+                reader = await request.multipart()
+            except (AssertionError, ValueError, KeyError):
+                raise PageError(400, texts.UPLOAD_BAD_FORM) from None
+            while (part := await _next_part(reader)) is not None:
+                if not isinstance(part, BodyPartReader) or not part.filename:
+                    if isinstance(part, BodyPartReader):
+                        while chunk := await part.read_chunk(65536):
+                            total += len(chunk)
+                            if total > cap:
+                                raise too_large
+                    continue
+                if len(files) >= self.config.max_files:
+                    raise PageError(413, texts.UPLOAD_TOO_MANY.format(max_files=self.config.max_files), close=True)
+                path = tmp_dir / f"web-{uuid.uuid4().hex}.pdf"
+                files.append((Path(part.filename).name[:200] or "tep.pdf", path))
+                written = 0
+                with path.open("wb") as out:
+                    while chunk := await part.read_chunk(65536):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > self.limit or total > cap:
+                            raise too_large
+                        out.write(chunk)
+                if written == 0:
+                    path.unlink(missing_ok=True)
+                    files.pop()
+        except BaseException:
+            for _, path in files:
+                path.unlink(missing_ok=True)
+            raise
+        if not files:
+            raise PageError(400, texts.UPLOAD_NO_FILE)
+        return files
+
+    def _use(self, grant: UploadGrant) -> bool:
+        return self.host.dispatcher.spend_link(grant.nonce, grant.user_id, grant.purpose)
+
+    async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]],
+                     ) -> tuple[list[str], list[Reply], list[str], bool]:
+        """Every file through the dispatcher, as the chat would send it. Returns (page texts, chat replies,
+        the events applied now, whether a file was accepted, i.e. looked like a PDF)."""
+        page: list[str] = []
+        chat: list[Reply] = []
+        events: list[str] = []
+        accepted = False
+        screen: Reply | None = None
+        for index, (name, path) in enumerate(files):
+            event = Incoming(
+                channel=grant.channel,
+                user_ref=grant.user_ref,
+                event_id=f"web:{grant.nonce}:{index}",
+                kind=Kind.DOCUMENT,
+                payload=grant.purpose,
+                file=_copy_ref(name, path),
+            )
+            handled = await self.host.dispatcher.process(event)
+            if handled.duplicate:  # the same link used at the same time from another page
+                continue
+            events.append(event.event_id)
+            accepted = accepted or await asyncio.to_thread(_looks_like_pdf, path)
+            replies = handled.replies
+            # The page shows what was said about the file; the question screen belongs to the chat only.
+            page.append("\n\n".join(r.text for r in replies if not r.buttons))
+            chat.extend(r for r in replies if not r.buttons)
+            screen = next((r for r in reversed(replies) if r.buttons), screen)
+        return page, [*chat, *([screen] if screen is not None else [])], events, accepted
+
+    async def _tell_chat(self, grant: UploadGrant, replies: list[Reply], events: list[str]) -> bool:
+        """True when sent into the chat now; False when queued in the outbox for the delivery service."""
+        delivered = await self._send_or_queue(grant, replies)
+        # The events' own stored replies went out as this one combined turn: nothing left to send.
+        receipts = [Receipt(grant.channel, event_id, 0, settled=True) for event_id in events]
+        with contextlib.suppress(Exception):
+            await self.host.dispatcher.confirm_async(receipts)
+        return delivered
+
+    async def _send_or_queue(self, grant: UploadGrant, replies: list[Reply]) -> bool:
+        if not replies:
+            return True
+        sender = self.config.senders.get(grant.channel)
+        if sender is not None:
+            try:
+                await sender.send(grant.user_ref, replies)
+                return True
+            except Exception:
+                log.exception("upload result to %s could not be sent; queued instead", grant.channel)
+        await asyncio.to_thread(self.host.dispatcher.notify, grant.user_id, replies, "upload_result",
+                                f"upload:{grant.nonce}")
+        return False
+
+
+def _looks_like_pdf(path: Path) -> bool:
+    with path.open("rb") as head:
+        return head.read(1024).lstrip().startswith(b"%PDF")
+
+
+async def _next_part(reader: MultipartReader) -> object | None:
+    try:
+        return await reader.next()
+    except (ValueError, AssertionError, KeyError):  # a malformed part: the form as a whole is bad
+        raise PageError(400, texts.UPLOAD_BAD_FORM) from None
+
+
+def _copy_ref(name: str, path: Path) -> FileRef:
+    size = path.stat().st_size
+
+    async def fetch(dest: Path, max_bytes: int) -> None:
+        if size > max_bytes:
+            raise FileTooLarge(name)
+        await asyncio.to_thread(shutil.copyfile, path, dest)
+
+    return FileRef(name=name, size=size, mime_type="application/pdf", fetch=fetch)
+
+
+def routes(web_app: web.Application, host: WebHost, config: WebConfig) -> None:
+    upload_page = UploadPage(host, config)
+    web_app.router.add_get("/u/{token}", upload_page.show)
+    web_app.router.add_post("/u/{token}", upload_page.upload)
