@@ -172,6 +172,26 @@ async def test_zalo_refusing_the_token_early_refreshes_it(engine: Engine,
     assert [m.text for m in fake.messages(user)] == ["Đã làm mới"]
 
 
+async def test_a_worker_holding_a_replaced_token_takes_the_new_one(
+        engine: Engine, platform: tuple[FakeZaloOAServer, ZaloOAuthClient], clock: Clock) -> None:
+    """Each keeper keeps its token in memory until it is due; if another worker's early refresh ended
+    it (should Zalo end old tokens), Zalo's -216 makes the keeper take the stored one, not refresh."""
+    fake, oauth = platform
+    fake.refresh_ends_old_access_token = True
+    first = await _connected_keeper(engine, platform, clock)
+    second = _keeper(engine, oauth, fake, clock)
+    held = await second.access_token()
+    await first.token_rejected(held)  # Zalo refused it to the first worker: refreshed early
+    assert len(fake.refresh_calls) == 1 and not fake.access_token_is_live(held)
+    user = fake.add_user()
+    fake.user_sends_text(user, "chào")
+    async with ZaloOAClient(second, fake.base_url) as client:
+        await client.send_text(user.user_id, "Vẫn đến nơi")
+    assert fake.refused == [("/v3.0/oa/message/cs", -216)] and len(fake.refresh_calls) == 1
+    assert [m.text for m in fake.messages(user)] == ["Vẫn đến nơi"]
+    assert await second.access_token() == _stored_access_token(engine, fake.oa_id)
+
+
 async def test_periodic_refresh_keeps_a_quiet_oa_fresh(engine: Engine,
                                                        platform: tuple[FakeZaloOAServer, ZaloOAuthClient],
                                                        clock: Clock) -> None:

@@ -174,6 +174,10 @@ class FakeZaloOAServer:
         self.gave_up: list[bytes] = []
         self._access: dict[str, datetime] = {}
         self._refresh: dict[str, _Refresh] = {}
+        self._issued_with: dict[str, str] = {}  # refresh token -> the access token issued with it
+        # Whether a refresh also ends the access token issued with the spent refresh token (Zalo does
+        # not say; off, the old access token lives its 25 hours).
+        self.refresh_ends_old_access_token = False
         self._codes: dict[str, _Code] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # upload token -> (name, bytes)
         self._images: dict[str, bytes] = {}
@@ -512,6 +516,7 @@ class FakeZaloOAServer:
         access, refresh = secrets.token_urlsafe(180), secrets.token_urlsafe(180)
         self._access[access] = now + ACCESS_LIFETIME
         self._refresh[refresh] = _Refresh(now + REFRESH_LIFETIME)
+        self._issued_with[refresh] = access
         # `expires_in` is a string, as Zalo sends it.
         expires_in = str(int(ACCESS_LIFETIME.total_seconds()))
         return {"access_token": access, "refresh_token": refresh, "expires_in": expires_in}
@@ -543,6 +548,8 @@ class FakeZaloOAServer:
                 return self._oauth_error(OAUTH_BAD_REFRESH, "Invalid refresh token",
                                          "the refresh token is invalid, used or expired")
             state.used = True
+            if self.refresh_ends_old_access_token:
+                self._access.pop(self._issued_with.get(presented, ""), None)
             issued = self._issue()
             if self._lose_refresh_answer:
                 self._lose_refresh_answer = False

@@ -103,6 +103,8 @@ class OATokenKeeper:
         self.retry_after = retry_after
         # One refresh at a time in this process; the row lock orders the processes.
         self._lock = asyncio.Lock()
+        # The token this process last read or stored, used without a database read until it is due.
+        self._cached: _Outcome | None = None
 
     @classmethod
     def from_settings(cls, engine: Engine, oauth: ZaloOAuthClient, settings: ZaloOASettings, *,
@@ -132,16 +134,23 @@ class OATokenKeeper:
     # --- what the client calls (hsdt.channels.zalo_oa.client.TokenSource) ---------------------------------
 
     async def access_token(self) -> str:
+        cached = self._cached
+        if (cached is not None and cached.access_token and cached.access_expires_at is not None
+                and cached.access_expires_at - self.clock() > self.refresh_margin):
+            return cached.access_token
         row = await asyncio.to_thread(self._load)
         if row is None:
             raise TokenUnavailable(self.oa_id, None)
         if row.access_expires_at - self.clock() > self.refresh_margin:
+            self._cached = _Outcome(row.access_token, row.access_expires_at, TokenState(row.state))
             return row.access_token
         return await self._refresh(row.generation, force=False)
 
     async def token_rejected(self, token: str) -> None:
-        """Zalo refused `token` before its time (revoked, or the clocks disagree): refresh now,
-        unless another worker already replaced it."""
+        """Zalo refused `token` before its time (revoked, replaced by another worker's refresh, or
+        the clocks disagree): use the stored one if another worker replaced it, else refresh now."""
+        if self._cached is not None and self._cached.access_token == token:
+            self._cached = None
         row = await asyncio.to_thread(self._load)
         if row is None or row.access_token != token:
             return
@@ -164,6 +173,7 @@ class OATokenKeeper:
         grant = await self.oauth.exchange_code(code, code_verifier)
         redact_secrets(grant.access_token, grant.refresh_token)
         await asyncio.to_thread(self._store, grant)
+        self._cached = None
         log.info("zalo oa: OA %s connected", self.oa_id)
         return await asyncio.to_thread(self.status)
 
@@ -180,6 +190,8 @@ class OATokenKeeper:
         async with self._lock:
             loop = asyncio.get_running_loop()
             outcome = await asyncio.to_thread(self._refresh_locked, seen_generation, force, loop)
+        # A failed refresh is not cached: the next call looks at the row (and retries when due).
+        self._cached = outcome if outcome.state is TokenState.OK else None
         if outcome.state is None:
             raise TokenUnavailable(self.oa_id, None)
         if (outcome.access_token is None or outcome.access_expires_at is None
