@@ -97,6 +97,11 @@ async def test_media_and_unknown_events(fake: FakeZaloOAServer, clock: Clock) ->
     assert not unknown.is_interaction and unknown.user_id is None
     nameless = parse_event({"app_id": fake.app_id, "timestamp": 1})
     assert isinstance(nameless, UnknownEvent)
+    seen_one = parse_event({"event_name": "user_seen_message", "timestamp": 5, "message": {"msg_ids": ["1"]}})
+    seen_two = parse_event({"event_name": "user_seen_message", "timestamp": 5, "message": {"msg_ids": ["2"]}})
+    assert seen_one.dedupe_id != seen_two.dedupe_id
+    assert seen_one.dedupe_id == parse_event({"event_name": "user_seen_message", "timestamp": 5,
+                                              "message": {"msg_ids": ["1"]}}).dedupe_id
 
 
 async def test_big_ids_as_bare_numbers_keep_their_digits(fake: FakeZaloOAServer, clock: Clock) -> None:

@@ -14,6 +14,7 @@ channel ignores. Any other event name parses as `UnknownEvent`, never as an erro
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -309,7 +310,8 @@ class UnknownEvent(_Model):
         msg_id = message.get("msg_id") if isinstance(message, dict) else None
         if isinstance(msg_id, str | int) and not isinstance(msg_id, bool) and str(msg_id):
             return str(msg_id)[:64]
-        basis = f"{self.event_name}\x00{self.timestamp}\x00{sorted(extra)}".encode()
+        # The whole event: two different unknown events at the same millisecond stay apart.
+        basis = json.dumps([self.event_name, self.timestamp, extra], sort_keys=True, default=str).encode()
         return "ev-" + hashlib.blake2b(basis, digest_size=16).hexdigest()
 
 

@@ -6,7 +6,9 @@ due (`refresh_margin` before expiry) the keeper refreshes it under the token row
 
 * PostgreSQL: `SELECT ... FOR UPDATE` on the OA's row, held across the OAuth call; SQLite: the
   transaction's `BEGIN IMMEDIATE` (the one writer), held the same way. The OAuth call is bounded by
-  its timeout (`ZALO_OA_OAUTH_TIMEOUT_S`), so is the lock.
+  its timeout (`ZALO_OA_OAUTH_TIMEOUT_S`), so is the lock. The locked transaction runs in a worker
+  thread and the OAuth call on the event loop, so database work elsewhere must stay off the loop (as
+  the app's does): on SQLite a writer blocking the loop would hold the refresh up until its timeout.
 * A worker that waited for the lock finds the row's `generation` moved on and uses the token the
   other worker stored: one refresh for all of them.
 * The new pair is committed BEFORE the new access token is returned to anyone: a crash between
