@@ -15,7 +15,7 @@ ROOT = Path(hsdt.__file__).parent
 # Lowest first. A package may import its own modules and those of packages on a lower line, never
 # those on its own line or above.
 LAYERS: list[set[str]] = [
-    {"texts", "logcontext", "events"},  # the message catalogue, the log context, Incoming/Reply
+    {"texts", "logcontext", "redaction", "events"},  # the catalogue, log context, secret filter, Incoming/Reply
     {"config", "scoring"},  # settings; the pure rubric, answers and scores
     {"actions", "signatures"},  # typed buttons; sandboxed PDF verification
     {"storage"},  # tables, repositories, the unit of work

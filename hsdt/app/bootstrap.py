@@ -21,12 +21,12 @@ from sqlalchemy.engine import Engine
 
 from hsdt.app.logs import configure as configure_logs
 from hsdt.app.metrics import MeteredChecker, Metrics
-from hsdt.app.redaction import redact_secrets
 from hsdt.channels.contract import ChannelSender, bot_scope
 from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.links.tokens import UploadLinks, load_secret, public_base_url
+from hsdt.redaction import redact_secrets
 from hsdt.scoring import default_rubric_path, read_rubric_file
 from hsdt.services.campaigns import ensure_campaign, install_rubric
 from hsdt.services.demo import is_empty, seed_demo

@@ -3,7 +3,7 @@
 Every line carries its time (UTC, ISO 8601), level, logger, message and, while an event is being
 handled, `event` ("channel:event id", from `hsdt.logcontext`), so one answer can be followed across
 the workers behind the proxy with a single filter. A traceback travels in `exc` inside the same line.
-The redaction filter (`hsdt.app.redaction`) runs before this formatter on every handler and rewrites
+The redaction filter (`hsdt.redaction`) runs before this formatter on every handler and rewrites
 the message and the traceback text, so what is formatted here is already scrubbed.
 `LOG_FORMAT=text` gives the same fields as a plain line for a developer's terminal.
 """

@@ -315,4 +315,4 @@ from hsdt.storage import channels_models  # noqa: F401
 from hsdt.storage import dashboard_models  # noqa: F401
 from hsdt.storage import usage_models  # noqa: F401
 from hsdt.storage import send_budget  # noqa: F401
-
+from hsdt.storage import zalo_oa_models  # noqa: F401

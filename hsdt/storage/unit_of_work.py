@@ -27,6 +27,7 @@ from hsdt.storage.repositories import (
     UserRepository,
 )
 from hsdt.storage.usage_repository import UsageRepository
+from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
 
 class UnitOfWork:
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.channels = ChannelsRepository(self.session)
         self.dashboard = DashboardRepository(self.session)
         self.usage = UsageRepository(self.session)
+        self.zalo_oa = ZaloOARepository(self.session)
         return self
 
     def __exit__(

@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 from hsdt.app.bootstrap import App
 from hsdt.app.logs import configure
 from hsdt.app.metrics import MeteredChecker, Metrics
-from hsdt.app.redaction import MASK, redact_secrets
 from hsdt.config import Settings
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
 from hsdt.logcontext import event_scope
+from hsdt.redaction import MASK, redact_secrets
 from hsdt.storage.db import head_revision, make_engine, upgrade
 from hsdt.web.config import WebConfig
 from hsdt.web.server import make_web_app

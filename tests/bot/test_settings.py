@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_env_example_lists_every_setting() -> None:
     lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
     names = {line.split("=", 1)[0].lower() for line in lines if line and not line.startswith("#")}
-    assert names == set(Settings.model_fields)
+    # The Zalo OA channel keeps its settings in its own model (prefix ZALO_OA_).
+    oa_names = {f"zalo_oa_{name}" for name in ZaloOASettings.model_fields}
+    assert names == set(Settings.model_fields) | oa_names
 
 
 def test_env_example_values_load(monkeypatch, tmp_path: Path) -> None:
@@ -23,6 +26,9 @@ def test_env_example_values_load(monkeypatch, tmp_path: Path) -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.telegram_bot_token is None and settings.rubric is None
     assert settings.timezone == "Asia/Ho_Chi_Minh"
+    oa = ZaloOASettings()
+    assert not oa.enabled and oa.app_secret is None and oa.free_messages_per_interaction is None
+    assert oa.api_base == "https://openapi.zalo.me" and oa.consultation_window_days == 7
 
 
 def test_run_refuses_what_a_second_worker_could_not_share() -> None:

@@ -17,10 +17,10 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from hsdt.app.bootstrap import App, build
-from hsdt.app.redaction import MASK, RedactSecrets
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
+from hsdt.redaction import MASK, RedactSecrets
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig

@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from hsdt.app.redaction import MASK, RedactSecrets
 from hsdt.channels.zalo_bot.client import ZaloApiError, ZaloBotClient, ZaloNetworkError
+from hsdt.redaction import MASK, RedactSecrets
 from tests.fakes.zalo_server import FakeZaloServer
 
 TOKEN = "12345:zalo-secret-token"

@@ -3,7 +3,7 @@
 Every call is `POST {base}/bot<TOKEN>/<method>` with a JSON body. Answers are `{ok, result}` or
 `{ok: false, error_code, description}`, and errors can come with HTTP 200: `ok` decides, not the
 status. An idle long poll answers 408. The token is part of the URL, so no URL and no aiohttp error
-text that may contain it ever leaves this module unredacted (and `hsdt.app.redaction` scrubs
+text that may contain it ever leaves this module unredacted (and `hsdt.redaction` scrubs
 every log line besides).
 """
 
