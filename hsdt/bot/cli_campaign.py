@@ -191,6 +191,7 @@ def describe(uow: UnitOfWork, campaign: Campaign, tz: str) -> str:
         issuer_parent=campaign.issuer_parent, issuer=campaign.issuer, place=campaign.place,
         levels=" → ".join(levels.of(kind).singular for kind in levels.kinds()),
         rubric=f"{rubric.name} ({rubric.version})" if rubric is not None else ct.UNSET,
+        confirmed=ct.RUBRIC_CONFIRMED if campaign.rubric_confirmed else ct.RUBRIC_NOT_CONFIRMED,
     )
 
 
