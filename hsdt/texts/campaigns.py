@@ -60,6 +60,7 @@ DETAILS = (
 )
 RUBRIC_CONFIRMED = "đã được Sở xác nhận"
 RUBRIC_NOT_CONFIRMED = "chưa xác nhận: các phụ lục in kèm các giả định của bộ tiêu chí"
+RUBRIC_NO_ASSUMPTIONS = "bộ tiêu chí không ghi giả định nào"
 RUBRIC_NOW_CONFIRMED = "Đã ghi nhận: Sở xác nhận bộ tiêu chí “{name}” ({version}) của đợt “{code}”."
 UNSET = "…"
 

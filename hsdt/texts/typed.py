@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Under a numbered list of options (numbers; letters when the question itself expects a number).
 OPTIONS_HINT_NUMBERS = "(Gõ số của lựa chọn, ví dụ “1”.)"
-OPTIONS_HINT_LETTERS = "(Gõ chữ cái của lựa chọn, ví dụ “a”; gõ số là trả lời câu hỏi.)"
+OPTIONS_HINT_LETTERS = "(Gõ chữ cái của lựa chọn, ví dụ “a”; số Thầy/Cô gõ là câu trả lời.)"
 
 # --- Self-assessment: how to answer ----------------------------------------------------------------
 SA_HOW_MULTI = (

@@ -54,7 +54,7 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["campaign", "new", "--preset", "2024-2025"]) == 0
     out = capsys.readouterr().out
     assert "Đã tạo đợt kiểm tra “HSDT-2024”" in out
-    assert "Thời điểm lưu hồ sơ được kiểm tra: 01/09/2024 – 31/12/2024" in out
+    assert "Thời điểm kiểm tra lưu hồ sơ: 01/09/2024 – 31/12/2024" in out
     assert "Hạn tự đánh giá: 29/12/2024 23:59" in out and "Ngày kiểm tra: 30/12/2024 – 31/12/2024" in out
     assert "Hạn cuối gửi kết quả: 06/01/2025 23:59" in out
     assert "Sở GD&ĐT → Phòng GD&ĐT quận/huyện → Trường mầm non" in out

@@ -22,13 +22,13 @@ _OLD_STAFF = 'Cán bộ quản lý cấp xã'
 _NEW_STAFF = 'Cán bộ Phòng Văn hóa – Xã hội'
 
 
+# Plain ALTER TABLE ADD/DROP COLUMN, not a batch: SQLite (3.35+) does both in place, and rebuilding `unit` or
+# `campaign` (which other tables reference) would fail its foreign keys.
 def upgrade() -> None:
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        for name in _UNIT_TEXTS:
-            batch_op.add_column(sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('place_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('rubric_confirmed', sa.Boolean(), server_default=sa.false(), nullable=False))
+    for name in _UNIT_TEXTS:
+        op.add_column('unit', sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('unit', sa.Column('place_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
+    op.add_column('campaign', sa.Column('rubric_confirmed', sa.Boolean(), server_default=sa.false(), nullable=False))
     level = sa.table('unit_level', sa.column('staff', sa.String))
     op.execute(level.update().where(level.c.staff == _OLD_STAFF).values(staff=_NEW_STAFF))
 
@@ -36,9 +36,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     level = sa.table('unit_level', sa.column('staff', sa.String))
     op.execute(level.update().where(level.c.staff == _NEW_STAFF).values(staff=_OLD_STAFF))
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.drop_column('rubric_confirmed')
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_column('place_name')
-        for name in reversed(_UNIT_TEXTS):
-            batch_op.drop_column(name)
+    op.drop_column('campaign', 'rubric_confirmed')
+    op.drop_column('unit', 'place_name')
+    for name in reversed(_UNIT_TEXTS):
+        op.drop_column('unit', name)
