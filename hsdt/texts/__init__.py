@@ -14,7 +14,7 @@ The voice is that of a Sở writing to the schools it manages: polite, plain, sh
   mark where two sentences meet ("…hợp lệ (3 điểm).", not "…hợp lệ. — 3 điểm").
 - Name a button exactly as it is labelled, in “…”, without its emoji when quoted in a sentence.
 - An error says what is wrong and what to type, with an example of the right shape for that
-  question ("ví dụ: 85" for a percentage, "ví dụ: 12/10" for issued/used).
+  question ("ví dụ: 85" for a percentage, "ví dụ: 3/2" for issued/used).
 - Dates dd/mm/yyyy, times HH:MM, decimal comma (6,5).
 
 The notice's own words (Thông báo of the Sở; Luật Giao dịch điện tử 2023, Nghị định 23/2025/NĐ-CP):
