@@ -53,7 +53,7 @@ async def main() -> None:
 asyncio.run(main())
 """
 
-# (typed text or button label, the question shown next) from question 1 of the default rubric (hsdt-2026).
+# (typed text or button label, the question shown next) from question 1 of the default rubric (hsdt-2026.2).
 SCRIPT: list[tuple[str, str, str]] = [
     ("type", "1,2,3", "Tiêu chí 2/12"),
     ("type", "12/10", "Tiêu chí 3/12"),
@@ -61,8 +61,8 @@ SCRIPT: list[tuple[str, str, str]] = [
     ("type", "5/5", "Tiêu chí 5/12"),
     ("type", "1,2", "Tiêu chí 6/12"),
     ("press", "Đầy đủ", "Tiêu chí 7/12"),
-    ("press", "Một phần", "Tiêu chí 8/12"),
-    ("type", "85", "Tiêu chí 9/12"),
+    ("press", "Đạt một phần", "Tiêu chí 8/12"),
+    ("type", "100/15/85", "Tiêu chí 9/12"),
     ("press", "Có", "Tiêu chí 10/12"),
     ("press", "Xong", "Tiêu chí 11/12"),
     ("press", "Đạt", "Tiêu chí 12/12"),

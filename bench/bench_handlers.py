@@ -42,7 +42,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 
 _ids = itertools.count()
 
-# (kind, text or action) for one full questionnaire of the default rubric (hsdt-2026) from question 1;
+# (kind, text or action) for one full questionnaire of the default rubric (hsdt-2026.2) from question 1;
 # every answer is accepted (checked on each reply), so what is timed is real work, not refusals.
 SCRIPT: list[tuple[Kind, str]] = [
     (Kind.TEXT, "1,2,3"),
@@ -50,12 +50,12 @@ SCRIPT: list[tuple[Kind, str]] = [
     (Kind.TEXT, "20/18"),
     (Kind.TEXT, "5/5"),
     (Kind.TEXT, "1,2"),
-    (Kind.BUTTON, Choose("II.3a", "full").pack()),
-    (Kind.BUTTON, Choose("II.3b", "part").pack()),
-    (Kind.TEXT, "85"),
-    (Kind.BUTTON, Choose("II.4b", "yes").pack()),
-    (Kind.BUTTON, EvidenceDone("II.5a").pack()),
-    (Kind.BUTTON, Choose("II.5b", "pass").pack()),
+    (Kind.BUTTON, Choose("6", "full").pack()),
+    (Kind.BUTTON, Choose("7", "part").pack()),
+    (Kind.TEXT, "100/15/85"),
+    (Kind.BUTTON, Choose("9", "yes").pack()),
+    (Kind.BUTTON, EvidenceDone("10").pack()),
+    (Kind.BUTTON, Choose("11", "pass").pack()),
 ]
 
 

@@ -191,7 +191,21 @@ def describe(uow: UnitOfWork, campaign: Campaign, tz: str) -> str:
         issuer_parent=campaign.issuer_parent, issuer=campaign.issuer, place=campaign.place,
         levels=" → ".join(levels.of(kind).singular for kind in levels.kinds()),
         rubric=f"{rubric.name} ({rubric.version})" if rubric is not None else ct.UNSET,
+        confirmed=_confirmation(campaign, rubric.source if rubric is not None else ""),
     )
+
+
+def _confirmation(campaign: Campaign, source: str) -> str:
+    """Whether the forms print the rubric's assumptions: until the Sở confirms a rubric that states some."""
+    from hsdt.scoring import RubricError, load_rubric_text
+
+    if campaign.rubric_confirmed:
+        return ct.RUBRIC_CONFIRMED
+    try:
+        assumed = load_rubric_text(source, source="campaign").assumptions if source else ()
+    except RubricError:
+        assumed = ()
+    return ct.RUBRIC_NOT_CONFIRMED if assumed else ct.RUBRIC_NO_ASSUMPTIONS
 
 
 def _day(text: str) -> date:

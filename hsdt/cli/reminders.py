@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from hsdt.reminders.calendar import Calendar
+    from hsdt.storage.models import Campaign
+    from hsdt.storage.unit_of_work import UnitOfWork
 
 
 def register_calendar(campaign_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +34,7 @@ def register_calendar(campaign_sub: argparse._SubParsersAction[argparse.Argument
     change.add_argument("--quiet", help=ct.HELP_QUIET)
     change.add_argument("--morning", help=ct.HELP_MORNING)
     change.add_argument("--by", default=None, help=ct.HELP_BY)
+    change.add_argument("--rubric-confirmed", action="store_true", help=ct.HELP_RUBRIC_CONFIRMED)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +74,30 @@ def parse_offsets(text: str) -> list[int]:
         raise InputError(msg.OP_BAD_OFFSETS.format(text=text)) from error
 
 
+def _confirm_rubric(engine: Engine) -> int:
+    """`campaign set --rubric-confirmed` alone: the calendar is left as it is."""
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        if campaign is None:
+            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
+            return 1
+        _mark_rubric_confirmed(uow, campaign)
+    return 0
+
+
+def _mark_rubric_confirmed(uow: UnitOfWork, campaign: Campaign) -> None:
+    """From now on the forms and the web page no longer print the rubric's assumptions."""
+    from hsdt.texts import campaigns as ct
+
+    campaign.rubric_confirmed = True
+    uow.session.add(campaign)
+    rubric = uow.campaigns.rubric_version(campaign.rubric_version_id)
+    print(ct.RUBRIC_NOW_CONFIRMED.format(name=rubric.name if rubric else "", version=rubric.version if rubric else "",
+                                         code=campaign.code))
+
+
 def _engine(settings: Settings) -> Engine:
     from hsdt.app.bootstrap import prepare_database
 
@@ -95,11 +122,16 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(describe(cal, fired))
         return 0
+    calendar_flags = ("self_due", "deadline", "inspection", "offsets", "quiet", "morning", "rescore_due")
+    if args.rubric_confirmed and not any(getattr(args, flag) for flag in calendar_flags):
+        return _confirm_rubric(engine)
     try:
         with UnitOfWork(engine) as uow:
             campaign = uow.campaigns.active()
             if campaign is None or campaign.id is None:
                 raise InputError(msg.OP_NO_CAMPAIGN)
+            if args.rubric_confirmed:
+                _mark_rubric_confirmed(uow, campaign)
             extra = uow.reminders.calendar(campaign.id)
             cal = Calendar.of(campaign, extra, tz)
             if args.self_due:

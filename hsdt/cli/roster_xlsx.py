@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hsdt.scoring import fold_text
-from hsdt.services.roster import UnitRow, UserRow
+from hsdt.services.roster import UnitHeading, UnitRow, UserRow
 from hsdt.texts import ROLE_LABELS
 from hsdt.texts import cli as tc
 from hsdt.texts import setup as st
@@ -24,7 +24,9 @@ UNITS_SHEET = st.UNITS_SHEET
 USERS_SHEET = st.USERS_SHEET
 LISTS_SHEET = st.LISTS_SHEET
 UNIT_HEADERS = [st.H_POSITION, st.H_UNIT_CODE, st.H_UNIT_NAME, st.H_LEVEL, st.H_PARENT, st.H_CLUSTER,
-                st.H_TAX_CODE, st.H_USES]
+                st.H_TAX_CODE, st.H_USES, st.H_OFFICIAL_NAME, st.H_SHORT_NAME, st.H_PARENT_BODY, st.H_PLACE,
+                st.H_SIGNER_AUTHORITY, st.H_SIGNER_TITLE]
+_HEADING_HEADERS = UNIT_HEADERS[UNIT_HEADERS.index(st.H_OFFICIAL_NAME):]
 USER_HEADERS = [st.H_POSITION, st.H_USER_CODE, st.H_FULL_NAME, st.H_ROLE, st.H_USER_UNIT, st.H_PHONE, st.H_EMAIL]
 _ROWS_VALIDATED = 2000
 _NO = {"khong", "no", "0", "false", "k"}
@@ -105,6 +107,15 @@ def _list_validation(sheet: Worksheet, column: int, source: str, title: str, pro
     return validation
 
 
+def _input_hint(sheet: Worksheet, column: int, title: str, prompt: str) -> None:
+    """A note shown when a cell of the column is selected (any value is accepted)."""
+    hint = DataValidation(type=None, allow_blank=True, showInputMessage=True)
+    hint.promptTitle, hint.prompt = title, prompt
+    letter = get_column_letter(column)
+    hint.add(f"{letter}2:{letter}{_ROWS_VALIDATED}")
+    sheet.add_data_validation(hint)
+
+
 def write_template(path: Path, levels: Levels | None = None) -> None:
     workbook = Workbook()
     units = workbook.active
@@ -130,6 +141,8 @@ def write_template(path: Path, levels: Levels | None = None) -> None:
     _list_validation(units, UNIT_HEADERS.index(st.H_LEVEL) + 1, ranges[0], st.LEVEL_PROMPT_TITLE, st.LEVEL_PROMPT)
     _list_validation(units, UNIT_HEADERS.index(st.H_USES) + 1, ranges[2], st.H_USES, st.H_USES)
     _list_validation(users, USER_HEADERS.index(st.H_ROLE) + 1, ranges[1], st.ROLE_PROMPT_TITLE, st.ROLE_PROMPT)
+    for header in _HEADING_HEADERS:
+        _input_hint(units, UNIT_HEADERS.index(header) + 1, st.HEADING_PROMPT_TITLE, st.HEADING_PROMPT)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
@@ -143,6 +156,9 @@ def write_roster(path: Path, units: list[UnitRow], users: list[UserRow], levels:
             unit.position if unit.position is not None else number, unit.code, unit.name,
             kinds.get(unit.kind, unit.kind), unit.parent_code or "", unit.cluster or "", unit.tax_code or "",
             st.YES if unit.uses_erecords else st.NO,
+            *(value or "" for value in (unit.heading.official_name, unit.heading.short_name, unit.heading.parent_body,
+                                        unit.heading.place_name, unit.heading.signer_authority,
+                                        unit.heading.signer_title)),
         ])
     for number, user in enumerate(users, start=1):
         workbook[USERS_SHEET].append([number, user.code, user.full_name, roles.get(str(user.role), str(user.role)),
@@ -164,7 +180,9 @@ def _header_key(text: str) -> str:
 _UNIT_COLUMNS = {
     "stt": "position", "ma don vi": "code", "ten don vi": "name", "cap don vi": "kind", "loai": "kind",
     "cap": "kind", "ma don vi cap tren": "parent", "cum": "cluster", "ma so thue": "tax_code", "mst": "tax_code",
-    "dung hsdt": "uses",
+    "dung hsdt": "uses", "ten chinh thuc": "official_name", "ten viet tat": "short_name",
+    "co quan chu quan": "parent_body", "dia danh": "place_name", "tham quyen ky": "signer_authority",
+    "chuc vu nguoi ky": "signer_title",
 }
 _USER_COLUMNS = {
     "stt": "position", "ma nguoi dung": "code", "ho va ten": "full_name", "ho ten": "full_name",
@@ -218,6 +236,8 @@ def read_roster(path: Path, levels: Levels | None = None) -> tuple[list[UnitRow]
             cells["code"], cells["name"], parse_kind(cells.get("kind", "")), cells.get("parent") or None,
             fold_text(cells.get("uses", "")).strip() not in _NO, int(position) if position else None,
             cells.get("cluster") or None, cells.get("tax_code") or None,
+            UnitHeading(*(cells.get(key) or None for key in ("official_name", "short_name", "parent_body",
+                                                              "place_name", "signer_authority", "signer_title"))),
         ))
     pcols = _columns(path, user_sheet, _USER_COLUMNS,
                      {"code": st.H_USER_CODE, "full_name": st.H_FULL_NAME, "role": st.H_ROLE,

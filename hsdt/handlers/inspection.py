@@ -19,6 +19,7 @@ from hsdt.handlers.conversation import IdleState, InspectionState, Mode
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
 from hsdt.handlers.questionnaire.evidence import storable, store_evidence
+from hsdt.handlers.self_assessment import group_line
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import Criterion, format_points
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReopenable, VersionConflict
@@ -27,6 +28,7 @@ from hsdt.scoring.summary import summarise
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
 from hsdt.texts import rubric as rt
+from hsdt.texts import typed as typed_texts
 from hsdt.texts.signatures import HEADLINES
 
 SELF = AssessmentKind.SELF
@@ -260,7 +262,7 @@ class Inspection(Questionnaire[InspectionState]):
         lines = [
             m.HEADER.format(kind=m.KIND_NAMES[st.kind], school=school.name if school else "",
                             index=ids.index(criterion.id) + 1, count=len(ids)),
-            messages.SA_GROUP.format(group_id=criterion.group_id, group_title=criterion.group_title),
+            group_line(assessment.rubric.group(criterion.group_id)),
             f"{criterion.id}. {criterion.title}",
             criterion.question,
             m.SCHOOL_ANSWER.format(answer=summarise(criterion, own.value), points=format_points(own.points),
@@ -280,7 +282,7 @@ class Inspection(Questionnaire[InspectionState]):
                 points=format_points(mine.points), max=maximum,
                 comment=m.COMMENT_SUFFIX.format(comment=short(comment, 200)) if comment else "",
                 who=who.full_name if who is not None else "?", when=ctx.local(mine.answered_at)))
-        how = self.how(st, "score", m.HOW.format(max=maximum))
+        how = self.how(st, "score", (typed_texts.HOW if ctx.typed else m.HOW).format(max=maximum))
         if how is not None:
             lines += ["", how]
         school_points = format_points(self.own(ctx, st).points(criterion.id))

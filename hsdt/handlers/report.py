@@ -18,6 +18,7 @@ from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.reports import exports, pdf, text
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, narrow_to_district, scope_for
+from hsdt.reports.wording import chart_caption
 from hsdt.scoring import Rubric
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, SubmissionStatus
@@ -45,7 +46,7 @@ def open_(ctx: Ctx) -> list[Reply]:
         buttons += [Button(m.BUTTON_DISTRICT.format(name=d.district.name), act.District(d.district.id).pack())
                     for d in data.city.districts[:MAX_BUTTONS]]
         items = [(d.district.name, d.mean) for d in data.city.districts if d.mean is not None]
-        caption = m.CHART_CAPTION.format(level=data.levels.managing.short)
+        caption = chart_caption(data.levels)
     else:
         reports = [r for d in data.city.districts for r in d.schools]
         buttons += [Button(m.BUTTON_SCHOOL.format(name=r.school.name), act.School(r.school.id).pack())
@@ -122,7 +123,7 @@ def _district(ctx: Ctx, units: Units, scope: Scope, narrowed: Scope, district_id
     buttons += [Button(m.BTN_EXCEL, act.DistrictWorkbook(district_id).pack()),
                 Button(m.BTN_PDF, act.DistrictPdfs(district_id).pack())]
     if scope.kind == "city":
-        buttons.append(Button(m.BTN_CITY, act.City().pack()))
+        buttons.append(Button(m.BTN_CITY.format(area=data.form_heading.area), act.City().pack()))
     items = [(r.school.name, r.final) for r in reports if r.final is not None]
     caption = m.CHART_CAPTION_SCHOOLS.format(unit=units.by_id[district_id].name)
     return [Reply(text.district_detail(data, district_id), buttons=rows(*buttons)),

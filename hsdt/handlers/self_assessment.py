@@ -19,8 +19,10 @@ from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
 from hsdt.handlers.questionnaire.evidence import storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import (
+    NUMERIC_TYPES,
     AnswerType,
     Criterion,
+    EvidencePeriod,
     InvalidAnswer,
     Option,
     allowed_options,
@@ -30,6 +32,7 @@ from hsdt.scoring import (
 )
 from hsdt.scoring.answers import TEXT_MAX_LENGTH
 from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
+from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS, Group
 from hsdt.scoring.summary import issued_label, summarise, used_label
 from hsdt.services.evidence import counts
 from hsdt.storage.models import Role, UnitKind
@@ -137,7 +140,9 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                 return [Reply(typed_texts.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
             return [Reply(messages.SA_NEEDS_FILE_SHORT)]
         try:
-            value = parse_text_answer(criterion, text)
+            # A typed number means the option shown under that number (II.2 lists only what I.1 set up).
+            shown = _offered(self.assessment(ctx), criterion) if criterion.type is AnswerType.MULTI_CHOICE else None
+            value = parse_text_answer(criterion, text, shown)
         except InvalidAnswer as error:
             return [_invalid(criterion, error, text)]
         return self._save(ctx, st, criterion, value)
@@ -206,7 +211,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             value = store_evidence(ctx, campaign_id=_campaign(ctx), school_id=_school(ctx), kind=KIND,
                                    criterion_id=criterion.id)
             assessment.answer(criterion.id, value, by=_user(ctx), at=ctx.now)
-            summary = messages.SA_EVIDENCE_SO_FAR.format(**value)
+            summary = _files_so_far(criterion, value)
             note += "\n" + messages.SA_EVIDENCE_STORED.format(criterion=criterion.id, summary=summary)
         if st is None or not here or by_link:
             # Through the upload page (whose page shows the text) or while elsewhere: what became of
@@ -222,7 +227,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         lines += [messages.SA_FILE_LINE.format(mark="✅" if e.status == "valid" else "⚠️", name=short(e.file_name, 60))
                   for e in stored]
         if stored:
-            lines.append(messages.SA_EVIDENCE_SO_FAR.format(**counts(stored)))
+            lines.append(_files_so_far(criterion, counts(stored)))
         lines += ["", messages.SA_FILES_LAST, latest, "", messages.SA_FILES_NEXT]
         question = self.show(ctx, st)  # its buttons (remove, done, navigation), screen key and upload
         status = dataclasses.replace(question, text="\n".join(lines))
@@ -242,8 +247,9 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             return [Reply(messages.SA_EVIDENCE_GONE.format(criterion=action.criterion)), *self.current_screen(ctx)]
         value = counts(ctx.uow.evidence.for_criterion(_campaign(ctx), _school(ctx), action.criterion, KIND))
         assessment.answer(action.criterion, value, by=_user(ctx), at=ctx.now)
+        criterion = self.assessment(ctx).criterion(action.criterion)
         note = messages.SA_EVIDENCE_REMOVED.format(name=short(removed.file_name, 60), criterion=action.criterion,
-                                                   summary=messages.SA_EVIDENCE_SO_FAR.format(**value))
+                                                   summary=_files_so_far(criterion, value))
         screen = self.current_screen(ctx)
         if len(screen) == 1 and st.mode is Mode.QUESTION:  # pressed on that screen: it shows the change
             return [replace(dataclasses.replace(screen[0], text=f"{note}\n\n{screen[0].text}"))]
@@ -271,7 +277,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         answer = assessment.answers.get(criterion.id)
         lines = [
             messages.SA_HEADER.format(index=ids.index(criterion.id) + 1, count=len(ids)),
-            messages.SA_GROUP.format(group_id=criterion.group_id, group_title=criterion.group_title),
+            group_line(assessment.rubric.group(criterion.group_id)),
             f"{criterion.id}. {criterion.title}",
             criterion.question,
         ]
@@ -297,7 +303,8 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             offered = _offered(assessment, criterion)
             limited_by = _limited_by(assessment, criterion)
             if limited_by is not None:
-                lines.append((rt.OPTIONS_LIMITED if offered else rt.OPTIONS_NONE_ALLOWED).format(other=limited_by))
+                none_allowed = typed_texts.OPTIONS_NONE_ALLOWED if ctx.typed else rt.OPTIONS_NONE_ALLOWED
+                lines.append((rt.OPTIONS_LIMITED if offered else none_allowed).format(other=limited_by))
             lines.append(messages.SA_SELECTED.format(
                 selected=", ".join(o.label for o in criterion.options if o.id in selected)
                 or messages.SA_NONE_SELECTED))
@@ -307,7 +314,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         elif criterion.type is AnswerType.EVIDENCE:
             stored = ctx.uow.evidence.for_criterion(_campaign(ctx), _school(ctx), cid, KIND)
             if stored:
-                lines.append(messages.SA_EVIDENCE_SO_FAR.format(**counts(stored)))
+                lines.append(_files_so_far(criterion, counts(stored)))
                 lines += [messages.SA_EVIDENCE_FILE.format(name=short(e.file_name, 60)) for e in stored]
                 buttons += [(Button(messages.BTN_REMOVE_EVIDENCE.format(name=short(e.file_name, 30)),
                                     act.RemoveEvidence(cid, e.id or 0).pack()),) for e in stored]
@@ -315,7 +322,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
         if answer is not None and criterion.type not in (AnswerType.MULTI_CHOICE, AnswerType.EVIDENCE):
             buttons.append((Button(messages.BTN_KEEP, act.Keep(cid).pack()),))
         buttons += self.nav_rows(help_hidden=how is None)
-        expects_number = criterion.type in (AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE)
+        expects_number = criterion.type in NUMERIC_TYPES
         upload = evidence_purpose(_school(ctx), cid) if criterion.type is AnswerType.EVIDENCE else None
         return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=expects_number, upload=upload)
 
@@ -355,6 +362,21 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
                                Button(messages.BTN_CANCEL_SUBMIT, self.nav(Step.CANCEL_SUBMIT))),))
 
 
+def group_line(group: Group) -> str:
+    """"Nội dung 2. Sử dụng chữ ký số …"; a group without points (the school's remarks) by its title alone."""
+    if group.max_points > 0:
+        return messages.SA_GROUP.format(group_id=group.id, group_title=group.title)
+    return group.title
+
+
+def _files_so_far(criterion: Criterion, value: Mapping[str, Any]) -> str:
+    """How many files, how many valid, and (where only those count) how many signed in the record period."""
+    if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
+        return messages.SA_EVIDENCE_SO_FAR_PERIOD.format(total=value.get("total", 0), valid=value.get("valid", 0),
+                                                         in_period=value["in_period"])
+    return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
+
+
 def _offered(assessment: Assessment, criterion: Criterion) -> tuple[Option, ...]:
     """The options to offer: where a rubric rule restricts the criterion, only those it allows."""
     return allowed_options(assessment.rubric, criterion.id, {cid: a.value for cid, a in assessment.answers.items()})
@@ -384,6 +406,10 @@ def _how(criterion: Criterion, typed: bool = False) -> str:
             return messages.SA_HOW_COUNT_PAIR.format(issued=issued_label(criterion), used=used_label(criterion))
         case AnswerType.PERCENTAGE:
             return messages.SA_HOW_PERCENT
+        case AnswerType.DOCUMENT_SHARE:
+            labels = criterion.document_labels or DEFAULT_DOCUMENT_LABELS
+            return messages.SA_HOW_DOCUMENTS.format(stored=labels.stored.lower(), paper_only=labels.paper_only.lower(),
+                                                    signed=labels.signed.lower())
         case AnswerType.EVIDENCE:
             return typed_texts.SA_HOW_EVIDENCE if typed else messages.SA_HOW_EVIDENCE
         case _:
@@ -429,7 +455,8 @@ def _evidence_criterion(ctx: Ctx, criterion_id: str) -> Criterion | None:
 
 def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
     """One short line that says what to type; the question stays on screen above it."""
-    example = messages.EXAMPLE_PERCENT if criterion.type is AnswerType.PERCENTAGE else messages.EXAMPLE_COUNT_PAIR
+    example = {AnswerType.PERCENTAGE: messages.EXAMPLE_PERCENT,
+               AnswerType.DOCUMENT_SHARE: messages.EXAMPLE_DOCUMENTS}.get(criterion.type, messages.EXAMPLE_COUNT_PAIR)
     params: dict[str, Any] = {"text": short(text.strip(), 40), "limit": TEXT_MAX_LENGTH, "example": example,
                               "issued_label": issued_label(criterion), "used_label": used_label(criterion),
                               "used_first": used_label(criterion)[:1].upper() + used_label(criterion)[1:],

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hsdt.reports.heading import FormHeading, heading_for
+from hsdt.reports.evidence import VerdictFacts
+from hsdt.reports.heading import FormHeading, HeadingFacts, Issuer, Issuers, heading_for
 from hsdt.scoring import (
     MANAGEMENT_RULE_2024,
     MANAGEMENT_RULE_DEFAULT,
@@ -43,6 +44,7 @@ class UnitInfo:
     parent_id: int | None
     uses_erecords: bool
     position: int | None = None
+    heading: HeadingFacts = field(default_factory=HeadingFacts)  # what the roster says its forms print
 
 
 def roster_key(unit: UnitInfo) -> tuple[int, ...]:
@@ -55,6 +57,7 @@ def roster_key(unit: UnitInfo) -> tuple[int, ...]:
 class EvidenceItem:
     file_name: str
     status: str  # the verdict's status: valid | invalid | indeterminate | unsigned | error
+    facts: VerdictFacts | None = None  # what the check proved (None: not read)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,11 @@ class Units:
             members = uow.units.member_ids(campaign_id)
             rows = [row for row in rows if row[0] in members]
             so_manages = not uow.levels.of_campaign(campaign_id).has_managing
-        return cls({row[0]: UnitInfo(*row) for row in rows}, so_manages)
+        headings = {row.unit_id: HeadingFacts(row.official_name, row.short_name, row.parent_body, row.place_name,
+                                              row.signer_authority, row.signer_title)
+                    for row in uow.inspection.unit_headings()}
+        return cls({row[0]: UnitInfo(*row, heading=headings.get(row[0], HeadingFacts())) for row in rows},
+                   so_manages)
 
     def district_of(self, school_id: int) -> int | None:
         """The nearest ancestor of the managing level (else a parent that is not the Sở): the unit
@@ -191,6 +198,23 @@ class ReportData:
     tz: str = "Asia/Ho_Chi_Minh"
     heading: FormHeading | None = None
     levels: Levels = GENERIC  # the campaign's level names, for every text that names a level
+    _issuers: Issuers | None = field(default=None, repr=False)
+
+    @property
+    def form_heading(self) -> FormHeading:
+        if self.heading is None:
+            self.heading = heading_for(self.campaign)
+        return self.heading
+
+    def issuer(self, unit_id: int | None) -> Issuer | None:
+        """The issuing body of a unit's forms (Nghị định 30/2020): the roster's facts, else its level's."""
+        if self._issuers is None:
+            self._issuers = Issuers(self.form_heading, self._unit_facts)
+        return self._issuers.of(unit_id)
+
+    def _unit_facts(self, unit_id: int) -> tuple[str, str, int | None, HeadingFacts] | None:
+        unit = self.units.by_id.get(unit_id)
+        return (unit.name, unit.kind, unit.parent_id, unit.heading) if unit is not None else None
 
     def submitted(self, school_id: int, kind: str) -> bool:
         return self.assessment(school_id, kind).status == SubmissionStatus.SUBMITTED
@@ -238,7 +262,7 @@ def gather(
         overdue = [r.school.id for d in city.districts for r in d.schools if r.school.self_total is None]
     levels = uow.levels.of_campaign(campaign.id)
     data = ReportData(campaign, rubric, scope, now, units, city, assessments, overdue, tz=tz,
-                      heading=heading_for(campaign, levels), levels=levels)
+                      heading=heading_for(campaign), levels=levels)
     if details:
         _add_details(uow, data, school_ids)
     return data
@@ -299,8 +323,9 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
         if kind == CROSS and school in allowed
     )
     evidence = uow.inspection.evidence_rows(stored_id(data.campaign.id), SELF, school_ids)
-    for school, criterion, file_name, status in evidence:
+    for school, criterion, file_name, status, verdict in evidence:
         if school in allowed and data.submitted(school, SELF):
-            data.evidence.setdefault(school, {}).setdefault(criterion, []).append(EvidenceItem(file_name, status))
+            data.evidence.setdefault(school, {}).setdefault(criterion, []).append(
+                EvidenceItem(file_name, status, VerdictFacts.of(status, verdict)))
     people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}
     data.users = uow.inspection.user_names(people)

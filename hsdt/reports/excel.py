@@ -1,6 +1,8 @@
 """The report as an Excel workbook of official forms: a summary sheet, then Phụ lục 1 (one form per
-school), Phụ lục 2 (one per managing unit, all of its schools) and Phụ lục 3 (one per cross-inspection
-team). Values only, no formulas; every number comes from the data set (`ReportData`).
+school, issued by the school), Phụ lục 2 (one per managing unit with all of its schools, issued by that
+unit) and Phụ lục 3 (one per inspector: the cross-inspections they were assigned, signed by them alone, as
+the notice has each "cán bộ kiểm tra" compile theirs). Values only, no formulas; every number comes from
+the data set (`ReportData`); every heading and signer from the issuing unit (`ReportData.issuer`).
 
 Units and schools follow the roster's order (`dataset.roster_key`), never the alphabet."""
 
@@ -15,12 +17,25 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 
 from hsdt.reports.dataset import SELF, ReportData, roster_key
-from hsdt.reports.form_sheet import CENTER, LEFT, POINTS_FORMAT, Cell, FormSheet, HeaderCell, font
-from hsdt.reports.heading import FormHeading, heading_for
+from hsdt.reports.evidence import evidence_cell
+from hsdt.reports.form_sheet import CENTER, LEFT, POINTS_FORMAT, Cell, FormSheet, HeaderCell, SignBlock, font
+from hsdt.reports.heading import FormHeading, Issuer, Signer
 from hsdt.reports.text import scope_line
-from hsdt.scoring import AnswerType, Criterion, DistrictReport, SchoolReport, band_for, format_points
+from hsdt.reports.wording import management_row
+from hsdt.scoring import (
+    AnswerType,
+    Criterion,
+    DistrictReport,
+    EvidencePeriod,
+    NoneIssued,
+    SchoolReport,
+    band_for,
+    format_points,
+    score_school,
+)
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.texts import report as m
+from hsdt.texts import rubric as rt
 
 APPENDICES = (1, 2, 3)
 _SHEET_NAME_MAX = 31
@@ -40,10 +55,10 @@ def write_workbook(data: ReportData, out: IO[bytes] | str, appendices: Iterable[
         for district in data.city.districts:
             form2(workbook, data, district)
     if 3 in wanted:
-        teams = cross_teams(data)
-        for number, team in enumerate(teams, start=1):
-            form3(workbook, data, team, number)
-        if not teams:
+        forms = inspector_forms(data)
+        for number, inspector in enumerate(forms, start=1):
+            form3(workbook, data, inspector, number)
+        if not forms:
             _empty(workbook, data, 3, m.NO_TEAMS)
     if default is not None and len(workbook.worksheets) > 1:
         workbook.remove(default)
@@ -65,7 +80,7 @@ def write_form1(data: ReportData, school_id: int, out: IO[bytes] | str) -> None:
 
 def _properties(workbook: Workbook, data: ReportData) -> None:
     heading = _heading(data)
-    workbook.properties.creator = heading.issuer
+    workbook.properties.creator = heading.notice_issuer
     workbook.properties.title = heading.campaign_name
 
 
@@ -73,11 +88,31 @@ def _properties(workbook: Workbook, data: ReportData) -> None:
 
 
 def _heading(data: ReportData) -> FormHeading:
-    return data.heading or heading_for(data.campaign)
+    return data.form_heading
 
 
-def _date_line(data: ReportData) -> str:
-    return _heading(data).date_line(data.now, data.tz)
+def _issuer(data: ReportData, unit_id: int | None) -> Issuer:
+    """The issuing body of a unit's form; the campaign's Sở for a unit the data set does not hold."""
+    found = data.issuer(unit_id)
+    if found is not None:
+        return found
+    heading = _heading(data)
+    return Issuer(heading.issuer_parent, (heading.issuer.upper(),), heading.issuer.upper(), heading.place,
+                  Signer(m.SIGN_INSPECTOR), heading.notice_issuer)
+
+
+def _open(form: FormSheet, data: ReportData, issuer: Issuer, appendix: int, title: str, subtitle: str) -> None:
+    heading = _heading(data)
+    form.heading(issuer.parent, issuer.name, issuer.date_line(heading.local_day(data.now, data.tz)), appendix,
+                 title, heading.notice_ref(), subtitle)
+
+
+def _head(issuer: Issuer) -> SignBlock:
+    """The issuing unit's head: authority lines, title, room for the digital signature and the seal."""
+    return SignBlock(issuer.signer.lines, name=issuer.signer.name)
+
+
+PREPARER = SignBlock((m.SIGN_PREPARER,), m.SIGN_NOTE)
 
 
 def _sheet_title(workbook: Workbook, wanted: str) -> str:
@@ -92,12 +127,6 @@ def _sheet_title(workbook: Workbook, wanted: str) -> str:
 
 def ordered_schools(data: ReportData) -> list[tuple[DistrictReport, SchoolReport]]:
     return [(d, r) for d in data.city.districts for r in d.schools]
-
-
-def _parent_name(data: ReportData, unit_id: int | None) -> str:
-    unit = data.units.by_id.get(unit_id) if unit_id is not None else None
-    parent = data.units.by_id.get(unit.parent_id) if unit is not None and unit.parent_id is not None else None
-    return parent.name if parent is not None else ""
 
 
 def _unit_name(data: ReportData, unit_id: int | None) -> str:
@@ -115,6 +144,7 @@ def _band(data: ReportData, total: float | None) -> str:
 
 @dataclass(frozen=True)
 class GroupPoints:
+    id: str
     title: str
     max_points: float
     criteria: tuple[Criterion, ...]
@@ -125,7 +155,7 @@ def scored_groups(data: ReportData) -> list[GroupPoints]:
     for group in data.rubric.groups:
         criteria = tuple(c for c in group.criteria if c.max_points > 0)
         if criteria:
-            groups.append(GroupPoints(group.title, sum(c.max_points for c in criteria), criteria))
+            groups.append(GroupPoints(group.id, group.title, sum(c.max_points for c in criteria), criteria))
     return groups
 
 
@@ -196,13 +226,27 @@ def _answer_note(criterion: Criterion, value: dict[str, Any] | None) -> str:
             return next((o.label for o in criterion.options if o.id == value.get("option")), "")
         case AnswerType.COUNT_PAIR:
             if not value.get("issued"):
-                return m.ANSWER_PAIR_NA
+                return m.ANSWER_PAIR_NA if criterion.none_issued is NoneIssued.NOT_APPLICABLE else m.ANSWER_PAIR_NONE
             return m.ANSWER_PAIR.format(issued=value["issued"], used=value["used"])
         case AnswerType.PERCENTAGE:
             return m.ANSWER_PERCENT.format(percent=format_points(float(value.get("percent", 0))))
         case AnswerType.EVIDENCE:
+            if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
+                return m.ANSWER_EVIDENCE_PERIOD.format(valid=value.get("valid", 0), total=value.get("total", 0),
+                                                       in_period=value["in_period"])
             return m.ANSWER_EVIDENCE.format(valid=value.get("valid", 0), total=value.get("total", 0))
+        case AnswerType.DOCUMENT_SHARE:
+            return m.ANSWER_DOCUMENTS.format(stored=value.get("stored", 0), paper_only=value.get("paper_only", 0),
+                                             signed=value.get("signed", 0))
     return ""
+
+
+def _assumptions(data: ReportData) -> list[str]:
+    """The rubric's assumptions, printed until the Sở confirms the rubric."""
+    if data.campaign.rubric_confirmed or not data.rubric.assumptions:
+        return []
+    return [rt.ASSUMPTIONS_TITLE.format(name=data.rubric.name, version=data.rubric.version),
+            *(rt.ASSUMPTION_LINE.format(text=text) for text in data.rubric.assumptions)]
 
 
 # --- Phụ lục 1: one school's self-assessment ---------------------------------------------------------
@@ -213,10 +257,10 @@ _FORM1_WIDTHS = (6, 52, 10, 10, 26, 17, 36)
 def form1(workbook: Workbook, data: ReportData, report: SchoolReport) -> None:
     school = report.school
     heading = _heading(data)
+    issuer = _issuer(data, school.id)
     sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM1.format(code=school.code)))
     form = FormSheet(sheet, _FORM1_WIDTHS, split=2)
-    form.heading(_parent_name(data, school.id), school.name, _date_line(data), 1, m.TITLE1, heading.notice_ref(),
-                 m.SUBTITLE1.format(school=school.name, year=heading.school_year))
+    _open(form, data, issuer, 1, m.TITLE1, m.SUBTITLE1.format(school=school.name, year=heading.school_year))
     # The counts first (the notice's first questions); the criteria table may run onto a second page,
     # under its repeated header.
     _statistics(form, school_counts(data, school.id))
@@ -230,21 +274,21 @@ def form1(workbook: Workbook, data: ReportData, report: SchoolReport) -> None:
     points = _criterion_points(data, SELF, school.id)
     answers = data.answers.get(school.id, {})
     evidence = data.evidence.get(school.id, {})
-    number = 0
-    for index, group in enumerate(scored_groups(data)):
-        roman = m.ROMAN[index] if index < len(m.ROMAN) else str(index + 1)
-        form.table_row([Cell(roman, bold=True), Cell(group.title, bold=True, align=LEFT),
+    # The rubric's own numbers, as the chat showed them ("Nội dung 2", criterion "5"): never Roman numerals
+    # next to Arabic ones, which read as the notice's "II.1".
+    for group in scored_groups(data):
+        form.table_row([Cell(""), Cell(m.GROUP_ROW.format(id=group.id, title=group.title), bold=True, align=LEFT),
                         Cell(group.max_points, bold=True, number_format=POINTS_FORMAT),
                         Cell(_group_sum(points, group), bold=True, number_format=POINTS_FORMAT),
                         Cell(""), Cell(""), Cell("")])
         for criterion in group.criteria:
-            number += 1
             files = evidence.get(criterion.id, [])
             form.table_row([
-                Cell(number), Cell(criterion.title, align=LEFT), _points(criterion.max_points),
+                Cell(criterion.id), Cell(criterion.title, align=LEFT), _points(criterion.max_points),
                 _points(points.get(criterion.id)),
                 Cell("\n".join(f.file_name for f in files), align=LEFT),
-                Cell("\n".join(m.EVIDENCE_STATUS.get(f.status, f.status) for f in files)),
+                Cell("\n".join(evidence_cell(f.facts) if f.facts is not None
+                               else m.EVIDENCE_STATUS.get(f.status, f.status) for f in files)),
                 Cell(_answer_note(criterion, answers.get(criterion.id)), align=LEFT),
             ])
     total = school.self_total if submitted else None
@@ -253,11 +297,17 @@ def form1(workbook: Workbook, data: ReportData, report: SchoolReport) -> None:
                     Cell(total, bold=True, number_format=POINTS_FORMAT),
                     Cell(f"{m.BAND}: {_band(data, total)}" if total is not None else m.NOT_SUBMITTED, bold=True,
                          align=LEFT, span=3)])
+    if total is not None and (note := score_school(data.rubric, answers).scaling_note()) is not None:
+        form.line(note, italic=True)  # "Không áp dụng" items left the denominator: say how the total was made
     form.skip()
     comments = _school_text(data, school.id) or m.NO_COMMENTS
     form.line(m.COMMENTS_TITLE, bold=True)
     form.line(comments)
-    form.signatures(m.SIGN_PREPARER, m.SIGN_PRINCIPAL)
+    if assumed := _assumptions(data):
+        form.skip()
+        for line in assumed:
+            form.line(line, italic=True)
+    form.signatures(PREPARER, _head(issuer))
 
 
 def _statistics(form: FormSheet, counts: SchoolCounts) -> None:
@@ -291,17 +341,17 @@ def _rate(used: int, issued: int) -> str:
 def form2(workbook: Workbook, data: ReportData, district: DistrictReport) -> None:
     heading = _heading(data)
     groups = scored_groups(data)
-    widths = (5, 28, 8, 8, 8, 9, 9, *([9] * len(groups)), 9, 9, 10, 38)
+    widths = (5, 28, 8, 8, 8, 9, 9, *([11] * len(groups)), 9, 9, 10, 38)
     sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM2.format(code=district.district.code)))
     form = FormSheet(sheet, widths, split=2)
     unit = district.district.name
-    form.heading(_parent_name(data, district.district.id), unit, _date_line(data), 2, m.TITLE2,
-                 heading.notice_ref(), m.SUBTITLE2.format(unit=unit, year=heading.school_year))
-    contents = [HeaderCell(m.H2_CONTENT.format(roman=m.ROMAN[i] if i < len(m.ROMAN) else i + 1, title=g.title,
-                                               max=format_points(g.max_points))) for i, g in enumerate(groups)]
+    issuer = _issuer(data, district.district.id)
+    _open(form, data, issuer, 2, m.TITLE2, m.SUBTITLE2.format(unit=unit, year=heading.school_year))
+    categories = school_counts(data, district.schools[0].school.id).categories if district.schools else 0
+    contents = [HeaderCell(m.H2_CONTENT.format(id=g.id, max=format_points(g.max_points))) for g in groups]
     form.table_header([
         [HeaderCell(m.H2_NO, rows=2), HeaderCell(m.H2_SCHOOL, rows=2), HeaderCell(m.H2_CERTS, cols=3),
-         HeaderCell(m.H2_CATEGORIES, cols=2), HeaderCell(m.H2_CONTENTS, cols=len(groups)),
+         HeaderCell(m.H2_CATEGORIES.format(count=categories), cols=2), HeaderCell(m.H2_CONTENTS, cols=len(groups)),
          HeaderCell(m.H2_TOTALS, cols=2), HeaderCell(m.H2_BAND, rows=2), HeaderCell(m.H2_COMMENTS, rows=2)],
         [HeaderCell(m.H2_CBQL), HeaderCell(m.H2_GV), HeaderCell(m.H2_NV), HeaderCell(m.H2_SET_UP),
          HeaderCell(m.H2_SIGNED), *contents, HeaderCell(m.H2_SELF), HeaderCell(m.H2_RESCORE)],
@@ -325,92 +375,90 @@ def form2(workbook: Workbook, data: ReportData, district: DistrictReport) -> Non
             _points(school.self_total), _points(school.rescore_total), Cell(report.band or ""),
             Cell("\n".join(r for r in remarks if r), align=LEFT),
         ])
-    rule = m.MANAGEMENT_ROW.format(unit=unit, note=district.mean_note(), rule=district.rule_name)
+    rule = management_row(data.levels, unit, issuer.area, district.mean_note(), district.rule_name)
     span = 7 + len(groups)
     form.table_row([Cell(rule, bold=True, align=LEFT, span=span),
                     Cell(district.mean if district.mean is not None else m.MANAGEMENT_NONE, bold=True, span=2,
                          number_format=POINTS_FORMAT),
                     Cell(district.band or "", bold=True), Cell("")])
-    form.signatures(m.SIGN_PREPARER, heading.level_head)
+    form.signatures(PREPARER, _head(issuer))
 
 
-# --- Phụ lục 3: one cross-inspection team ------------------------------------------------------------------
+# --- Phụ lục 3: one inspector's cross-inspections ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CrossTeam:
-    inspecting_id: int | None  # the inspectors' unit
-    inspected_id: int | None  # the managing unit of the inspected schools
-    rows: tuple[tuple[int, SchoolReport], ...]  # (inspector user id, school)
+class InspectorForm:
+    inspector_id: int
+    unit_id: int | None  # the inspector's unit: the form's issuing body
+    rows: tuple[SchoolReport, ...]  # the schools they cross-inspected, in the roster's order
 
 
-def cross_teams(data: ReportData) -> list[CrossTeam]:
-    """Cross-inspections grouped by (inspecting unit, inspected unit), both in the roster's order."""
+def inspector_forms(data: ReportData) -> list[InspectorForm]:
+    """One form per inspector with cross-inspections in scope, in the roster's order of their units."""
     reports = {r.school.id: r for _, r in ordered_schools(data)}
     pairs = list(data.cross_assignments)
     assigned = {school for _, school in pairs}
     # A cross-inspection submitted by someone no longer assigned still belongs in the compilation.
     pairs += [(a.by, s) for (s, kind), a in data.assessments.items()
               if kind == CROSS and s not in assigned and a.by is not None]
-    teams: dict[tuple[int | None, int | None], list[tuple[int, SchoolReport]]] = {}
+    by_inspector: dict[int, list[SchoolReport]] = {}
     for inspector, school_id in pairs:
-        if school_id not in reports:
-            continue
-        person = data.users.get(inspector)
-        key = (person[2] if person is not None else None, reports[school_id].school.district_id)
-        teams.setdefault(key, []).append((inspector, reports[school_id]))
+        if school_id in reports and reports[school_id] not in by_inspector.get(inspector, []):
+            by_inspector.setdefault(inspector, []).append(reports[school_id])
 
     def unit_key(unit_id: int | None) -> tuple[int, ...]:
         info = data.units.by_id.get(unit_id) if unit_id is not None else None
         return roster_key(info) if info is not None else (1 << 62,)
 
-    ordered = sorted(teams.items(), key=lambda item: (unit_key(item[0][0]), unit_key(item[0][1])))
-    return [CrossTeam(k[0], k[1], tuple(sorted(rows, key=lambda r: unit_key(r[1].school.id))))
-            for k, rows in ordered]
+    def unit_of(inspector: int) -> int | None:
+        person = data.users.get(inspector)
+        return person[2] if person is not None else None
+
+    ordered = sorted(by_inspector.items(), key=lambda item: (unit_key(unit_of(item[0])), item[0]))
+    return [InspectorForm(inspector, unit_of(inspector),
+                          tuple(sorted(rows, key=lambda r: unit_key(r.school.id))))
+            for inspector, rows in ordered]
 
 
-_FORM3_WIDTHS = (5, 27, 27, 26, 20, 9, 9, 9, 12, 11, 36)
+_FORM3_WIDTHS = (5, 30, 32, 10, 10, 10, 12, 13, 46)
 
 
-def form3(workbook: Workbook, data: ReportData, team: CrossTeam, number: int) -> None:
+def form3(workbook: Workbook, data: ReportData, inspector: InspectorForm, number: int) -> None:
     heading = _heading(data)
-    inspecting, inspected = _unit_name(data, team.inspecting_id), _unit_name(data, team.inspected_id)
+    person = data.users.get(inspector.inspector_id)
+    name = person[1] if person is not None else ""
+    issuer = _issuer(data, inspector.unit_id)
+    unit = data.units.by_id.get(inspector.unit_id) if inspector.unit_id is not None else None
     sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM3.format(n=number)))
     form = FormSheet(sheet, _FORM3_WIDTHS, split=3)
-    form.heading(_parent_name(data, team.inspecting_id), inspecting, _date_line(data), 3, m.TITLE3,
-                 heading.notice_ref(),
-                 m.SUBTITLE3.format(inspecting=inspecting, inspected=inspected, year=heading.school_year))
+    _open(form, data, issuer, 3, m.TITLE3, m.SUBTITLE3.format(inspector=name, unit=unit.name if unit else "",
+                                                               year=heading.school_year))
     form.table_header([
-        [HeaderCell(m.H3_NO, rows=2), HeaderCell(m.H3_INSPECTING, rows=2), HeaderCell(m.H3_INSPECTED, rows=2),
-         HeaderCell(m.H3_SCHOOL, rows=2), HeaderCell(m.H3_INSPECTOR, rows=2), HeaderCell(m.H3_SCORES, cols=4),
-         HeaderCell(m.H3_BAND, rows=2), HeaderCell(m.H3_REMARKS, rows=2)],
+        [HeaderCell(m.H3_NO, rows=2), HeaderCell(m.H3_INSPECTED, rows=2), HeaderCell(m.H3_SCHOOL, rows=2),
+         HeaderCell(m.H3_SCORES, cols=4), HeaderCell(m.H3_BAND, rows=2), HeaderCell(m.H3_REMARKS, rows=2)],
         [HeaderCell(m.H3_SELF), HeaderCell(m.H3_RESCORE), HeaderCell(m.H3_CROSS), HeaderCell(m.H3_DIFF)],
     ])
-    first = form.row
-    for index, (inspector, report) in enumerate(team.rows, start=1):
+    for index, report in enumerate(inspector.rows, start=1):
         school = report.school
         cross = school.cross_total
         base = school.rescore_total if school.rescore_total is not None else school.self_total
         diff = round(cross - base, 2) if cross is not None and base is not None else None
-        person = data.users.get(inspector)
         form.table_row([
-            Cell(index), Cell(inspecting, align=LEFT), Cell(inspected, align=LEFT), Cell(school.name, align=LEFT),
-            Cell(person[1] if person is not None else "", align=LEFT), _points(school.self_total),
-            _points(school.rescore_total), _points(cross), _points(diff), Cell(_band(data, cross)),
-            Cell(_inspector_comments(data, CROSS, school.id), align=LEFT),
+            Cell(index), Cell(_unit_name(data, school.district_id), align=LEFT), Cell(school.name, align=LEFT),
+            _points(school.self_total), _points(school.rescore_total), _points(cross), _points(diff),
+            Cell(_band(data, cross)), Cell(_inspector_comments(data, CROSS, school.id), align=LEFT),
         ])
-    form.merge_down(2, first, form.row - 1)
-    form.merge_down(3, first, form.row - 1)
     form.line(m.H3_DIFF_NOTE, italic=True)
-    form.signatures(m.SIGN_PREPARER, m.SIGN_INSPECTOR)
+    # The inspector compiles and signs: one signer, named.
+    form.signatures(None, SignBlock((m.SIGN_INSPECTOR,), m.SIGN_NOTE, name))
 
 
 def _empty(workbook: Workbook, data: ReportData, appendix: int, note: str) -> None:
-    heading = _heading(data)
     sheet = workbook.create_sheet(_sheet_title(workbook, m.SHEET_FORM3.format(n="")))
     form = FormSheet(sheet, _FORM3_WIDTHS, split=3)
-    form.heading(heading.issuer_parent, heading.issuer, _date_line(data), appendix, m.TITLE3, heading.notice_ref(),
-                 m.SCOPE_SCHOOL.format(school=data.scope.label) if data.scope.label else "")
+    _open(form, data, _issuer(data, data.scope.unit_id), appendix, m.TITLE3,
+          m.SCOPE_SCHOOL.format(school=data.scope.label) if data.scope.label else "")
     form.line(note, italic=True)
 
 
@@ -433,7 +481,7 @@ def _summary(workbook: Workbook, data: ReportData) -> None:
     rows = [(label, value) for label, value in zip(labels, values, strict=True)]
     rows += [(m.H_BAND_COUNT.format(band=label), count) for label, count in city.band_counts.items()]
     sheet.column_dimensions["A"].width = 34
-    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["B"].width = 80
     for row, (label, value) in enumerate([(m.H_ITEM, m.H_VALUE), *rows], start=1):
         for column, item in ((1, label), (2, value)):
             cell = sheet.cell(row=row, column=column, value=item)
@@ -441,5 +489,10 @@ def _summary(workbook: Workbook, data: ReportData) -> None:
             cell.alignment = LEFT if column == 1 or row > 1 else CENTER
             if isinstance(item, float):
                 cell.number_format = POINTS_FORMAT
+    # Printed, both columns stay on one page width (labels beside their values), rows run on below.
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True

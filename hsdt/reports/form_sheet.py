@@ -1,13 +1,16 @@
-"""One official form on one worksheet (Nghị định 30/2020/NĐ-CP conventions): the issuing body top left
-with a short rule, Quốc hiệu and tiêu ngữ top right, the place and date, "Phụ lục N", the title with the
-notice it is attached to, a bordered table with a two-level header repeated on every printed page, and
-the signature block. Times New Roman, A4 landscape fitted to the page width, page numbers in the footer.
+"""One official form on one worksheet (Nghị định 30/2020/NĐ-CP, Phụ lục I): the issuing body top left (the
+body it belongs to, then its name in bold capitals, a rule a third to a half as long as the name), Quốc
+hiệu and tiêu ngữ top right (a rule as long as the tiêu ngữ), the unit's place and date, "Phụ lục N", the
+title with the notice it is attached to, a bordered table with a two-level header repeated on every printed
+page, and the signature blocks, each with room for a digital signature and the unit's seal image. Times
+New Roman, A4 landscape fitted to the page width, the page number top centre from the second page.
 
 The sheet knows nothing of scores: the appendices (`hsdt.reports.excel`) give it rows."""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 import weakref
 from collections.abc import Sequence
 from copy import copy
@@ -31,7 +34,8 @@ TABLE_SIZE = 12
 POINTS_FORMAT = "[$-42A]0.00"
 LINE_HEIGHT = 16.0  # points per line of 12 pt text
 _CHARS_PER_WIDTH = 1.15  # Times New Roman 12 pt characters per unit of column width, on average
-RULE = "\u2500" * 14  # a short solid rule under the issuing unit and the motto
+RULE_CHAR = "\u2500"  # a solid rule: box-drawing characters join without gaps
+SIGN_SPACE_ROWS = 6  # rows left under a signer's title for the digital signature and the seal image (~4,5 cm)
 
 _STYLES: weakref.WeakKeyDictionary[Any, dict[tuple[object, ...], StyleArray]] = weakref.WeakKeyDictionary()
 _THIN = Side(style="thin")
@@ -44,6 +48,46 @@ TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 @functools.cache
 def font(size: int = TABLE_SIZE, *, bold: bool = False, italic: bool = False) -> Font:
     return Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
+
+
+# Advance widths (thousandths of an em) of Times New Roman, which Liberation Serif matches metric for
+# metric: what a rule's length is measured against. A Vietnamese letter is as wide as its base letter.
+_WIDTHS = {
+    False: {180: "'", 250: " .,", 278: "ijlt;:/", 333: "frI-()!", 389: "sJ", 408: '"', 444: "acez“”?",
+            500: "bdghknopquvxy0123456789–", 556: "FPS", 611: "ELTZ", 667: "BCR", 722: "wADGHKNOQUVXY",
+            778: "m&", 833: "%", 889: "M", 944: "W", 1000: "—"},
+    True: {250: " .,", 278: "il/'", 333: "fjt;:-()!", 389: "sI", 444: "cerz", 500: "agovxyJ0123456789–“”?",
+           555: '"', 556: "bdhknpquS", 611: "FP", 667: "BELTZ", 722: "wACDNRUVXY", 778: "GHKOQ", 833: "m&",
+           944: "M", 1000: "W—%"},
+}
+_ADVANCE = {bold: {ch: width for width, chars in table.items() for ch in chars} for bold, table in _WIDTHS.items()}
+_RULE_ADVANCE = 708  # "─"
+
+
+def text_width(text: str, *, bold: bool = False) -> float:
+    """The width of one line of Times New Roman text, in ems."""
+    advance = _ADVANCE[bold]
+    total = 0
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            continue
+        total += advance.get({"đ": "d", "Đ": "D"}.get(ch, ch), 500)
+    return total / 1000
+
+
+def rule(width_em: float) -> str:
+    """A solid rule about `width_em` ems long (at the font size of the text it measures)."""
+    return RULE_CHAR * max(3, round(width_em * 1000 / _RULE_ADVANCE))
+
+
+@dataclass(frozen=True)
+class SignBlock:
+    """One signature block: bold lines (authority, title), an italic note, and the signer's name under
+    the space left for the signature (and the seal)."""
+
+    lines: tuple[str, ...]
+    note: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,13 +133,15 @@ class FormSheet:
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_options.horizontalCentered = True
         sheet.page_margins.left = sheet.page_margins.right = 0.5
-        sheet.page_margins.top = 0.6
-        sheet.page_margins.bottom = 0.7
-        sheet.page_margins.footer = 0.3
-        footer = sheet.oddFooter.center
-        footer.text = m.FOOTER_PAGE
-        footer.font = f"{FONT_NAME},Regular"
-        footer.size = 11
+        sheet.page_margins.top = 0.75
+        sheet.page_margins.bottom = 0.6
+        sheet.page_margins.header = 0.3
+        # The page number top centre from page 2 on: the first page's header is empty.
+        sheet.HeaderFooter.differentFirst = True
+        number = sheet.oddHeader.center
+        number.text = m.HEADER_PAGE
+        number.font = f"{FONT_NAME},Regular"
+        number.size = 12
         sheet.sheet_view.showGridLines = False
 
     # --- writing -------------------------------------------------------------------------------------
@@ -140,28 +186,44 @@ class FormSheet:
         if span > 1:
             self.merge(row, column, row, column + span - 1, style if border is not None else None)
 
-    def heading(self, parent: str, unit: str, date_line: str, appendix: int, title: str, notice_ref: str,
-                subtitle: str) -> None:
+    def heading(self, parent: str, unit: Sequence[str], date_line: str, appendix: int, title: str,
+                notice_ref: str, subtitle: str) -> None:
+        """The issuing body (`parent` above, "" for none; `unit` its name, one or two lines) top left; the
+        national heading, its rule and `date_line` top right; then the appendix, title and subtitle."""
         left, right = self.split, self.width - self.split
         r = self.row
-        self._put(r, 1, parent.upper(), font(HEADING_SIZE - 1), CENTER, left)
-        self._put(r, left + 1, m.NATION, font(HEADING_SIZE - 1, bold=True), CENTER, right)
-        self._put(r + 1, 1, unit.upper(), font(HEADING_SIZE - 1, bold=True), CENTER, left)
+        size = HEADING_SIZE - 1  # 12 pt: the issuing body and the Quốc hiệu (12-13 pt)
+        lines = [(text.upper(), False) for text in (parent,) if text] + [(text.upper(), True) for text in unit]
+        texts: dict[int, list[tuple[str, int]]] = {}
+        for offset, (text, bold) in enumerate(lines):
+            self._put(r + offset, 1, text, font(size, bold=bold), CENTER, left)
+            texts.setdefault(offset, []).append((text, left))
+        # The rule under the issuing body: about two fifths of its longest name line.
+        widest = max((text_width(text, bold=True) for text, bold in lines if bold), default=4.0)
+        self._put(r + len(lines), 1, rule(widest * 0.4), font(size), CENTER, left)
+        self._put(r, left + 1, m.NATION, font(size, bold=True), CENTER, right)
         self._put(r + 1, left + 1, m.MOTTO, font(HEADING_SIZE, bold=True), CENTER, right)
-        self._put(r + 2, 1, RULE, font(9), CENTER, left)
-        self._put(r + 2, left + 1, RULE + "\u2500" * 6, font(9), CENTER, right)
+        # The rule under the motto is as long as the motto.
+        self._put(r + 2, left + 1, rule(text_width(m.MOTTO, bold=True)), font(HEADING_SIZE), CENTER, right)
         self._put(r + 3, left + 1, date_line, font(HEADING_SIZE, italic=True), CENTER, right)
-        self._put(r + 5, 1, m.APPENDIX.format(n=appendix), font(HEADING_SIZE, bold=True), CENTER, self.width)
-        self._put(r + 6, 1, title, font(HEADING_SIZE + 1, bold=True), CENTER, self.width)
-        self._put(r + 7, 1, notice_ref, font(HEADING_SIZE, italic=True), CENTER, self.width)
-        self._put(r + 8, 1, subtitle, font(HEADING_SIZE, bold=True), CENTER, self.width)
-        self.sheet.row_dimensions[r + 2].height = 10
-        for offset, text, size in ((0, parent, HEADING_SIZE), (1, unit, HEADING_SIZE), (3, date_line, HEADING_SIZE),
-                                   (5, m.APPENDIX, HEADING_SIZE), (6, title, HEADING_SIZE + 1),
-                                   (7, notice_ref, HEADING_SIZE), (8, subtitle, HEADING_SIZE)):
-            span = self.width if offset > 1 else left
-            self.fit(r + offset, self._lines(text, 1, span, bold=True) if size else 1, size)
-        self.row = r + 10
+        for offset, text in ((0, m.NATION), (1, m.MOTTO), (3, date_line)):
+            texts.setdefault(offset, []).append((text, right))
+        top = max(len(lines), 3) + 1  # the heading's rows: the left lines and their rule, or the right four
+        for offset in range(top):
+            found = texts.get(offset)
+            if found:
+                self.fit(r + offset, max(self._lines(text, 1, span, bold=True) for text, span in found), HEADING_SIZE)
+            else:
+                self.sheet.row_dimensions[r + offset].height = 12  # only rules in this row
+        r += top + 1
+        self._put(r, 1, m.APPENDIX.format(n=appendix), font(HEADING_SIZE, bold=True), CENTER, self.width)
+        self._put(r + 1, 1, title, font(HEADING_SIZE + 1, bold=True), CENTER, self.width)
+        self._put(r + 2, 1, notice_ref, font(HEADING_SIZE, italic=True), CENTER, self.width)
+        self._put(r + 3, 1, subtitle, font(HEADING_SIZE, bold=True), CENTER, self.width)
+        for offset, text, text_size in ((0, m.APPENDIX, HEADING_SIZE), (1, title, HEADING_SIZE + 1),
+                                        (2, notice_ref, HEADING_SIZE), (3, subtitle, HEADING_SIZE)):
+            self.fit(r + offset, self._lines(text, 1, self.width, bold=True), text_size)
+        self.row = r + 5
 
     def table_header(self, levels: Sequence[Sequence[HeaderCell]], *, repeat: bool = True) -> None:
         """Header rows (two levels): a cell with rows=2 spans both; the second level fills the gaps.
@@ -228,12 +290,29 @@ class FormSheet:
     def skip(self, rows: int = 1) -> None:
         self.row += rows
 
-    def signatures(self, left_role: str, right_role: str) -> None:
+    def signatures(self, left: SignBlock | None, right: SignBlock) -> None:
+        """The signature blocks: `right` under the right part of the form (the head who signs), `left` (the
+        person who prepared it) under the left. Each leaves SIGN_SPACE_ROWS rows for the signature image
+        and the seal the signing software places, then the signer's name."""
         self.skip()
-        left, right = self.split, self.width - self.split
         r = self.row
-        self._put(r, 1, left_role, font(HEADING_SIZE, bold=True), CENTER, left)
-        self._put(r, left + 1, right_role, font(HEADING_SIZE, bold=True), CENTER, right)
-        self._put(r + 1, 1, m.SIGN_NOTE, font(HEADING_SIZE, italic=True), CENTER, left)
-        self._put(r + 1, left + 1, m.SIGN_NOTE, font(HEADING_SIZE, italic=True), CENTER, right)
-        self.row = r + 6  # room to sign
+        ends = []
+        for block, first, span in ((left, 1, self.split), (right, self.split + 1, self.width - self.split)):
+            if block is None:
+                continue
+            row = r
+            for line in block.lines:
+                self._put(row, first, line, font(HEADING_SIZE, bold=True), CENTER, span)
+                row += 1
+            if block.note:
+                self._put(row, first, block.note, font(HEADING_SIZE, italic=True), CENTER, span)
+                row += 1
+            row += SIGN_SPACE_ROWS
+            if block.name:
+                self._put(row, first, block.name, font(HEADING_SIZE, bold=True), CENTER, span)
+            ends.append(row + 1)
+        for row in range(r, max(ends)):
+            self.fit(row, 1, HEADING_SIZE)
+        self.row = max(ends)
+        # The space stays on the printed page even where no name follows it.
+        self.sheet.print_area = f"A1:{get_column_letter(self.width)}{self.row - 1}"

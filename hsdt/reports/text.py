@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hsdt.reports.dataset import SELF, ReportData
+from hsdt.reports.wording import means_title
 from hsdt.scoring import DistrictReport, SchoolReport, band_for, format_points
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.texts import report as m
@@ -27,7 +28,10 @@ def scope_line(data: ReportData) -> str:
     scope = data.scope
     match scope.kind:
         case "city":
-            return m.SCOPE_CITY.format(districts=len(data.city.districts), level=data.levels.managing.short)
+            if not data.levels.has_managing:
+                return m.SCOPE_CITY_DIRECT.format(area=data.form_heading.area, schools=data.city.school_count)
+            return m.SCOPE_CITY.format(area=data.form_heading.area, districts=len(data.city.districts),
+                                       level=data.levels.managing.short)
         case "district":
             return m.SCOPE_DISTRICT.format(district=scope.label)
         case "assigned":
@@ -59,7 +63,7 @@ def summary(data: ReportData) -> str:
                  if city.mean is not None else m.NO_MEAN)
     lines.append(m.MEAN_RULE.format(rule=city.rule_name))
     if data.scope.kind == "city" and city.districts:
-        lines += ["", m.MEANS_TITLE.format(level=data.levels.managing.short)]
+        lines += ["", means_title(data.levels)]
         shown = list(city.districts)  # the roster's order; "Thấp nhất" below picks out the lowest
         lines += [_mean_line(d) for d in shown[:MAX_DISTRICT_LINES]]
         if len(shown) > MAX_DISTRICT_LINES:

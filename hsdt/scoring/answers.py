@@ -10,7 +10,14 @@ percentage     ``{"percent": 85.5}`` (0..100)
 text           ``{"text": "..."}`` (stripped, 1..2000 characters)
 evidence       ``{"valid": 2, "total": 3}`` (PDFs whose signature check passed / PDFs checked), and
                optionally ``"in_period": 2, "in_period_proven": 1`` (see below)
+document_share ``{"stored": 120, "paper_only": 20, "signed": 95}`` (integers; documents stored in the
+               software, of them the ones that exist only on paper, and the digitally signed ones:
+               ``paper_only <= stored``, ``signed <= stored - paper_only``)
 =============  ===========================================================
+
+A ``document_share`` applies the notice's exemption: documents that exist only on paper and were never
+signed (the "Phiếu điều tra phổ cập") may be stored as they are, so they leave the denominator; the share
+is ``signed / (stored - paper_only)``.
 
 The evidence value is built by :func:`evidence_value` from one :class:`EvidenceFileCheck` per stored
 file, whatever the signature verifier's own verdict looks like:
@@ -32,11 +39,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hsdt.scoring.rubric import AnswerType, Criterion
+from hsdt.scoring.rubric import AnswerType, Criterion, Option
 from hsdt.scoring.textnorm import fold_text
 
 __all__ = [
@@ -62,6 +69,9 @@ ANSWER_ERROR_CODES: Mapping[str, tuple[str, ...]] = {
     "unknown_option": ("value", "count"),
     "expected_choice": ("value", "count"),
     "count_pair_format": ("value",),
+    "document_counts_format": ("value",),
+    "paper_gt_stored": ("stored", "paper_only"),
+    "signed_gt_eligible": ("signed", "eligible"),
     "empty_text": (),
     "text_too_long": ("length", "max"),
     "expected_document": (),
@@ -92,6 +102,7 @@ def _echo(text: str) -> str:
 _INT = re.compile(r"[0-9]+")
 _PAIR = re.compile(r"(-?[0-9]+)\s*(?:[/,;:]\s*|-\s*|\s+)(-?[0-9]+)")
 _PAIR_SPLIT = re.compile(r"[\s/,;:\-]+")
+_TRIPLE = re.compile(r"(-?[0-9]+)\s*(?:[/,;:]\s*|-\s*|\s+)(-?[0-9]+)\s*(?:[/,;:]\s*|-\s*|\s+)(-?[0-9]+)")
 _PERCENT = re.compile(r"([+-]?[0-9]+(?:[.,][0-9]+)?)\s*%?")
 _CHOICE_NUMBER = re.compile(r"([0-9]+)[.)]?")
 _MULTI_SPLIT = re.compile(r"[\s,;/]+")
@@ -101,11 +112,16 @@ _NONE_WORDS = frozenset({"0", "khong", "khong co", "none"})
 _ALL_WORDS = frozenset({"tat ca", "ca 6", "all"})
 
 
-def parse_text_answer(criterion: Criterion, text: str) -> dict[str, Any]:
+def parse_text_answer(criterion: Criterion, text: str, shown: Sequence[Option] | None = None) -> dict[str, Any]:
     """Parse what a user typed as the answer to ``criterion``; returns the normalized value.
+
+    ``shown`` are the options the user was shown, in the order shown (default: all of the criterion's).
+    A typed number refers to that list: where a rule narrows a question's options (II.2 offers only the
+    categories set up in I.1), "2" is the second option on the screen, never the rubric's second.
 
     - count_pair: ``"12/10"``, ``"12 10"``, ``"12, 10"``, ``"12 - 10"`` → issued 12, used 10 (digits only).
     - percentage: ``"85"``, ``"85%"``, ``"85,5"``, ``"85.5"``.
+    - document_share: three numbers the same way, ``"120/20/95"`` → stored, paper-only, signed.
     - single_choice: the option's 1-based number (``"2"``, ``"2."``) or its label, ignoring case and
       diacritics (``"day du"`` matches ``"Đầy đủ"``).
     - multi_choice: numbers ``"1,3,5"`` / ``"1 3 5"``, ranges ``"1-4"``, ``"tất cả"`` for all,
@@ -114,15 +130,18 @@ def parse_text_answer(criterion: Criterion, text: str) -> dict[str, Any]:
     - evidence: cannot be typed; raises ``expected_document``.
     """
     text = text.strip()
+    options = tuple(criterion.options if shown is None else shown)
     match criterion.type:
         case AnswerType.COUNT_PAIR:
             return _parse_count_pair(text)
         case AnswerType.PERCENTAGE:
             return _parse_percentage(text)
+        case AnswerType.DOCUMENT_SHARE:
+            return _parse_document_counts(text)
         case AnswerType.SINGLE_CHOICE:
-            return _parse_single(criterion, text)
+            return _parse_single(options, text)
         case AnswerType.MULTI_CHOICE:
-            return _parse_multi(criterion, text)
+            return _parse_multi(criterion, options, text)
         case AnswerType.TEXT:
             return _check_text(text)
         case AnswerType.EVIDENCE:
@@ -147,6 +166,17 @@ def _parse_count_pair(text: str) -> dict[str, Any]:
     return _check_count_pair(issued, used)
 
 
+def _parse_document_counts(text: str) -> dict[str, Any]:
+    m = _TRIPLE.fullmatch(text.translate(_DASHES))
+    if m is None:
+        raise InvalidAnswer("document_counts_format", {"value": _echo(text)})
+    try:
+        stored, paper_only, signed = (int(m.group(i)) for i in (1, 2, 3))
+    except ValueError:  # more digits than int() accepts
+        raise InvalidAnswer("not_a_number", {"value": _echo(text), "field": "stored"}) from None
+    return _check_document_counts(stored, paper_only, signed)
+
+
 def _parse_percentage(text: str) -> dict[str, Any]:
     m = _PERCENT.fullmatch(text)
     if m is None:
@@ -157,33 +187,33 @@ def _parse_percentage(text: str) -> dict[str, Any]:
     return _check_percent(percent)
 
 
-def _parse_single(criterion: Criterion, text: str) -> dict[str, Any]:
-    count = len(criterion.options)
+def _parse_single(options: Sequence[Option], text: str) -> dict[str, Any]:
+    count = len(options)
     if not text:
         raise InvalidAnswer("expected_choice", {"value": "", "count": count})
     m = _CHOICE_NUMBER.fullmatch(text)
     if m is not None:
         number = int(m.group(1))
         if 1 <= number <= count:
-            return {"option": criterion.options[number - 1].id}
+            return {"option": options[number - 1].id}
         raise InvalidAnswer("unknown_option", {"value": _echo(text), "count": count})
     folded = fold_text(text)
-    for opt in criterion.options:
+    for opt in options:
         if fold_text(opt.label) == folded:
             return {"option": opt.id}
     raise InvalidAnswer("expected_choice", {"value": _echo(text), "count": count})
 
 
-def _parse_multi(criterion: Criterion, text: str) -> dict[str, Any]:
-    count = len(criterion.options)
+def _parse_multi(criterion: Criterion, options: Sequence[Option], text: str) -> dict[str, Any]:
+    count = len(options)
     folded = fold_text(text)
     if not folded:
         raise InvalidAnswer("expected_choice", {"value": "", "count": count})
     if folded in _NONE_WORDS:
         return {"options": []}
     if folded in _ALL_WORDS:
-        return {"options": [o.id for o in criterion.options]}
-    for opt in criterion.options:
+        return {"options": _in_rubric_order(criterion, {o.id for o in options})}
+    for opt in options:
         if fold_text(opt.label) == folded:
             return {"options": [opt.id]}
     compact = re.sub(r"\s*-\s*", "-", text.translate(_DASHES))
@@ -199,7 +229,11 @@ def _parse_multi(criterion: Criterion, text: str) -> dict[str, Any]:
         if not (1 <= low <= high <= count):
             raise InvalidAnswer("unknown_option", {"value": _echo(token), "count": count})
         chosen.update(range(low, high + 1))
-    return {"options": [criterion.options[i - 1].id for i in sorted(chosen)]}
+    return {"options": _in_rubric_order(criterion, {options[i - 1].id for i in chosen})}
+
+
+def _in_rubric_order(criterion: Criterion, ids: set[str]) -> list[str]:
+    return [o.id for o in criterion.options if o.id in ids]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,6 +290,9 @@ def validate_value(criterion: Criterion, value: Mapping[str, Any]) -> dict[str, 
             return _check_text(text.strip())
         case AnswerType.EVIDENCE:
             return _check_evidence(value)
+        case AnswerType.DOCUMENT_SHARE:
+            _keys(value, "stored", "paper_only", "signed")
+            return _check_document_counts(_int(value, "stored"), _int(value, "paper_only"), _int(value, "signed"))
     raise AssertionError(f"unhandled answer type {criterion.type!r}")  # pragma: no cover
 
 
@@ -335,6 +372,17 @@ def _check_count_pair(issued: int, used: int) -> dict[str, Any]:
     if used > issued:
         raise InvalidAnswer("used_gt_issued", {"issued": issued, "used": used})
     return {"issued": issued, "used": used}
+
+
+def _check_document_counts(stored: int, paper_only: int, signed: int) -> dict[str, Any]:
+    for field, number in (("stored", stored), ("paper_only", paper_only), ("signed", signed)):
+        if number < 0:
+            raise InvalidAnswer("negative", {"field": field, "value": number})
+    if paper_only > stored:
+        raise InvalidAnswer("paper_gt_stored", {"stored": stored, "paper_only": paper_only})
+    if signed > stored - paper_only:
+        raise InvalidAnswer("signed_gt_eligible", {"signed": signed, "eligible": stored - paper_only})
+    return {"stored": stored, "paper_only": paper_only, "signed": signed}
 
 
 def _check_percent(percent: float) -> dict[str, Any]:

@@ -24,15 +24,18 @@ from types import MappingProxyType
 from hsdt.texts import rubric as texts
 
 __all__ = [
+    "DEFAULT_DOCUMENT_LABELS",
     "DEFAULT_ISSUED_LABEL",
     "DEFAULT_ROUNDING",
     "DEFAULT_USED_LABEL",
     "ID_PATTERN",
+    "NUMERIC_TYPES",
     "OPTION_ID_PATTERN",
     "RUBRIC_2024_2025",
     "AnswerType",
     "Band",
     "Criterion",
+    "DocumentLabels",
     "EvidencePeriod",
     "EvidencePoints",
     "Group",
@@ -62,7 +65,9 @@ DEFAULT_ISSUED_LABEL = "Số được cấp"
 DEFAULT_USED_LABEL = "Số đã sử dụng"
 
 #: The bundled rubric that :func:`default_rubric_path` returns: domain.md's, for campaigns from 2026.
-DEFAULT_BUNDLED = "hsdt-2026"
+#: Its first version ("hsdt-2026", 2026.1) stays bundled unchanged: a campaign stores the rubric text it
+#: was opened with, and a file a Sở kept can still be loaded and scores as it did.
+DEFAULT_BUNDLED = "hsdt-2026.2"
 #: The rubric the 2024-2025 campaign was opened with; it stays bundled, byte for byte, so that
 #: campaign can be reopened and re-reported exactly.
 RUBRIC_2024_2025 = "hsdt-2024-2025"
@@ -76,11 +81,14 @@ class AnswerType(StrEnum):
     PERCENTAGE = "percentage"
     TEXT = "text"
     EVIDENCE = "evidence"
+    DOCUMENT_SHARE = "document_share"  # documents stored, of which paper-only, and signed: a share
 
 
 CHOICE_TYPES = frozenset({AnswerType.SINGLE_CHOICE, AnswerType.MULTI_CHOICE})
 #: Types whose points are a proportion of max_points, rounded by the rubric's :class:`Rounding`.
-PROPORTIONAL_TYPES = frozenset({AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE})
+PROPORTIONAL_TYPES = frozenset({AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE, AnswerType.DOCUMENT_SHARE})
+#: Types answered by typing numbers (a chat without buttons letters its options on them).
+NUMERIC_TYPES = frozenset({AnswerType.COUNT_PAIR, AnswerType.PERCENTAGE, AnswerType.DOCUMENT_SHARE})
 
 
 class RoundingMode(StrEnum):
@@ -218,6 +226,20 @@ class EvidencePoints:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentLabels:
+    """What the three counts of a ``document_share`` criterion are called (in the question and reports)."""
+
+    stored: str
+    paper_only: str
+    signed: str
+
+
+DEFAULT_DOCUMENT_LABELS = DocumentLabels(
+    "Số văn bản lưu trên phần mềm", "Số văn bản chỉ có bản giấy", "Số văn bản đã ký số"
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Band:
     """A rating band: a total ``>= min_points`` (and below the next higher band) gets this band."""
 
@@ -244,6 +266,7 @@ class Criterion:
     rounding: Rounding = DEFAULT_ROUNDING  # the rubric's, copied so one criterion scores alone
     none_issued: NoneIssued = NoneIssued.ZERO  # count_pair only
     evidence_period: EvidencePeriod = EvidencePeriod.NOT_CHECKED  # evidence only
+    document_labels: DocumentLabels | None = None  # document_share only
 
     def option(self, option_id: str) -> Option:
         for opt in self.options:

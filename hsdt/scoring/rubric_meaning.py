@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from hsdt.scoring.rubric import (
+    DEFAULT_DOCUMENT_LABELS,
     DEFAULT_ISSUED_LABEL,
     DEFAULT_ROUNDING,
     DEFAULT_USED_LABEL,
@@ -17,6 +18,7 @@ from hsdt.scoring.rubric import (
     AnswerType,
     Band,
     Criterion,
+    DocumentLabels,
     EvidencePeriod,
     EvidencePoints,
     Group,
@@ -36,6 +38,7 @@ from hsdt.scoring.rubric_schema import (
     ChoiceFile,
     CountPairFile,
     CriterionFileBase,
+    DocumentShareFile,
     EvidenceFile,
     GroupFile,
     OptionFile,
@@ -172,6 +175,7 @@ class _Meaning:
         evidence_points = None
         none_issued = NoneIssued.ZERO
         evidence_period = EvidencePeriod.NOT_CHECKED
+        document_labels = None
         if isinstance(raw, ChoiceFile):
             options = self.criterion_options(raw, ctype, where, option_sets)
         elif isinstance(raw, CountPairFile):
@@ -182,6 +186,10 @@ class _Meaning:
         elif isinstance(raw, EvidenceFile):
             evidence_period = EvidencePeriod(raw.signed_in_period)
             evidence_points = self.evidence_points(raw, where)
+        elif isinstance(raw, DocumentShareFile):
+            named = raw.labels
+            document_labels = (DocumentLabels(named.stored, named.paper_only, named.signed) if named is not None
+                               else DEFAULT_DOCUMENT_LABELS)
 
         return Criterion(
             id=raw.id,
@@ -200,6 +208,7 @@ class _Meaning:
             rounding=rounding,
             none_issued=none_issued,
             evidence_period=evidence_period,
+            document_labels=document_labels,
         )
 
     def criterion_options(

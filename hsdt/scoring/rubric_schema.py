@@ -141,6 +141,12 @@ class LabelsFile(_Model):
     used: Text
 
 
+class DocumentLabelsFile(_Model):
+    stored: Text
+    paper_only: Text
+    signed: Text
+
+
 class EvidencePointsFile(_Model):
     all_valid: Points
     some_valid: Points
@@ -180,6 +186,11 @@ class PercentageFile(CriterionFileBase):
     type: Literal["percentage"]
 
 
+class DocumentShareFile(CriterionFileBase):
+    type: Literal["document_share"]
+    labels: DocumentLabelsFile | None = None
+
+
 class TextFile(CriterionFileBase):
     type: Literal["text"]
     max_points: Points = Decimal(0)
@@ -194,7 +205,7 @@ class EvidenceFile(CriterionFileBase):
 
 
 CriterionFile = Annotated[
-    SingleChoiceFile | MultiChoiceFile | CountPairFile | PercentageFile | TextFile | EvidenceFile,
+    SingleChoiceFile | MultiChoiceFile | CountPairFile | PercentageFile | TextFile | EvidenceFile | DocumentShareFile,
     Field(discriminator="type"),
 ]
 _BY_TYPE: dict[str, type[CriterionFileBase]] = {
@@ -204,6 +215,7 @@ _BY_TYPE: dict[str, type[CriterionFileBase]] = {
     "percentage": PercentageFile,
     "text": TextFile,
     "evidence": EvidenceFile,
+    "document_share": DocumentShareFile,
 }
 
 
@@ -400,6 +412,8 @@ def _field_name(parts: Sequence[int | str]) -> str | None:
 
 def _allowed_keys(loc: tuple[int | str, ...], rest: tuple[int | str, ...], tag: str | None) -> set[str]:
     holder = next((p for p in reversed(rest[:-1]) if isinstance(p, str) and p in _NESTED), None)
+    if holder == "labels" and tag == "document_share":
+        return set(DocumentLabelsFile.model_fields)
     if holder is not None:
         return set(_NESTED[holder].model_fields)
     if tag is not None:

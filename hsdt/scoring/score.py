@@ -88,6 +88,12 @@ def _points(criterion: Criterion, v: Mapping[str, Any]) -> Decimal:
             return min(criterion.rounding.apply(max_points * v["used"] / v["issued"]), max_points)
         case AnswerType.PERCENTAGE:
             return min(criterion.rounding.apply(max_points * _dec(v["percent"]) / 100), max_points)
+        case AnswerType.DOCUMENT_SHARE:
+            # Paper-only documents leave the denominator (the notice lets them be stored as they are).
+            eligible = v["stored"] - v["paper_only"]
+            if eligible == 0:
+                return Decimal(0)
+            return min(criterion.rounding.apply(max_points * v["signed"] / eligible), max_points)
         case AnswerType.TEXT:
             return Decimal(0)
         case AnswerType.EVIDENCE:
@@ -110,9 +116,10 @@ def score_criterion(criterion: Criterion, value: Mapping[str, Any] | None) -> fl
     ``None`` means unanswered and scores 0; a "Không áp dụng" answer scores 0 too (see
     :func:`is_not_applicable`; :func:`score_school` leaves it out of the denominator). The value is
     validated first (:func:`validate_value`); an invalid value raises :class:`InvalidAnswer`.
-    count_pair: max × used/issued (issued 0 → 0); percentage: max × percent/100, both rounded by the
-    rubric; evidence: total 0 → 0, every file counted → all_valid, some → some_valid, none → none,
-    where a file counts when valid (and signed in the record period where the rubric says so).
+    count_pair: max × used/issued (issued 0 → 0); percentage: max × percent/100; document_share:
+    max × signed/(stored − paper_only) (nothing but paper-only documents → 0), all rounded by the
+    rubric; evidence: total 0 → 0, every file counted → all_valid, some → some_valid, none → none, where
+    a file counts when valid (and signed in the record period where the rubric says so).
     Cross-criterion rules need the other answers: :func:`score_school` applies them.
     """
     if value is None:

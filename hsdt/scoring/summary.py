@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hsdt import texts as messages
-from hsdt.scoring.rubric import AnswerType, Criterion
+from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS, AnswerType, Criterion, EvidencePeriod
 from hsdt.scoring.score import flags, format_points
 from hsdt.texts import rubric as rt
 
@@ -43,9 +43,27 @@ def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
             return rt.ANSWER_NOT_APPLICABLE.format(answer=text) if "not_applicable" in found else text
         case AnswerType.PERCENTAGE:
             return f"{format_points(float(value.get('percent', 0)))}%"
+        case AnswerType.DOCUMENT_SHARE:
+            return documents_line(criterion, value)
         case AnswerType.EVIDENCE:
             if not value.get("total"):
                 return messages.SA_EVIDENCE_ANSWER_NONE
+            if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
+                # Only files signed in the record period count: "1/2 valid" alone would not explain 0 points.
+                return messages.SA_EVIDENCE_ANSWER_PERIOD.format(
+                    total=value.get("total", 0), valid=value.get("valid", 0), in_period=value["in_period"])
             return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
         case _:
             return short(str(value.get("text", "")), SUMMARY_LIMIT)
+
+
+def documents_line(criterion: Criterion, value: Mapping[str, Any]) -> str:
+    """Stored, paper-only and signed documents, with the share the points follow."""
+    labels = criterion.document_labels or DEFAULT_DOCUMENT_LABELS
+    stored, paper_only, signed = (int(value.get(k, 0)) for k in ("stored", "paper_only", "signed"))
+    eligible = stored - paper_only
+    share = messages.SA_DOCUMENTS_SHARE.format(percent=format_points(100 * signed / eligible), eligible=eligible) \
+        if eligible > 0 else messages.SA_DOCUMENTS_NONE
+    return messages.SA_DOCUMENTS_ANSWER.format(
+        stored_label=labels.stored, stored=stored, paper_label=labels.paper_only.lower(), paper_only=paper_only,
+        signed_label=labels.signed.lower(), signed=signed, share=share)

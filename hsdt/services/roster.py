@@ -37,6 +37,30 @@ class UnitRow:
     position: int | None = None  # the roster's STT
     cluster: str | None = None
     tax_code: str | None = None
+    heading: UnitHeading = field(default_factory=lambda: UnitHeading())  # the forms' facts
+
+
+@dataclass(frozen=True)
+class UnitHeading:
+    """What the official forms print for a unit, where the roster says so (None: the level's default, see
+    `hsdt.reports.heading`)."""
+
+    official_name: str | None = None
+    short_name: str | None = None
+    parent_body: str | None = None
+    place_name: str | None = None
+    signer_authority: str | None = None
+    signer_title: str | None = None
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitHeading:
+        return cls(unit.official_name, unit.short_name, unit.parent_body, unit.place_name,
+                           unit.signer_authority, unit.signer_title)
+
+    def apply(self, unit: Unit) -> None:
+        unit.official_name, unit.short_name, unit.parent_body = self.official_name, self.short_name, self.parent_body
+        unit.place_name, unit.signer_authority, unit.signer_title = (
+            self.place_name, self.signer_authority, self.signer_title)
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,7 @@ class RosterError(ValueError):
 
 
 def _unit_fields(row: UnitRow, parent_id: int | None) -> tuple[object, ...]:
-    return (row.name, row.kind, parent_id, row.uses_erecords, row.position, row.cluster, row.tax_code)
+    return (row.name, row.kind, parent_id, row.uses_erecords, row.position, row.cluster, row.tax_code, row.heading)
 
 
 def apply_roster(
@@ -96,16 +120,19 @@ def apply_roster(
             parent_id = parent.id if parent is not None else None
             unit = uow.units.by_code(row.code)
             if unit is None:
-                unit = uow.units.add(Unit(code=row.code, name=row.name, kind=row.kind, parent_id=parent_id,
-                                          uses_erecords=row.uses_erecords, position=row.position,
-                                          cluster=row.cluster, tax_code=row.tax_code))
+                unit = Unit(code=row.code, name=row.name, kind=row.kind, parent_id=parent_id,
+                            uses_erecords=row.uses_erecords, position=row.position, cluster=row.cluster,
+                            tax_code=row.tax_code)
+                row.heading.apply(unit)
+                unit = uow.units.add(unit)
                 result.created_units += 1
             elif _unit_fields(row, parent_id) != (unit.name, unit.kind, unit.parent_id, unit.uses_erecords,
-                                                  unit.position, unit.cluster, unit.tax_code):
+                                                  unit.position, unit.cluster, unit.tax_code, UnitHeading.of(unit)):
                 unit.name, unit.kind, unit.parent_id, unit.uses_erecords = (
                     row.name, row.kind, parent_id, row.uses_erecords
                 )
                 unit.position, unit.cluster, unit.tax_code = row.position, row.cluster, row.tax_code
+                row.heading.apply(unit)
                 uow.session.add(unit)
                 result.updated_units += 1
             by_code[row.code] = unit

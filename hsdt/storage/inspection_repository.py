@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,17 @@ from hsdt.storage.models import Answer, Evidence, Submission, Unit, User
 from hsdt.storage.repositories import _Repo
 
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class UnitHeadingRow:
+    unit_id: int
+    official_name: str | None
+    short_name: str | None
+    parent_body: str | None
+    place_name: str | None
+    signer_authority: str | None
+    signer_title: str | None
 
 
 class InspectionRepository(_Repo):
@@ -79,6 +91,14 @@ class InspectionRepository(_Repo):
         return [(uid, code, name, kind, parent, uses, position)
                 for uid, code, name, kind, parent, uses, position in rows if uid is not None]
 
+    def unit_headings(self) -> list[UnitHeadingRow]:
+        """What the roster says each unit's forms print (None where it says nothing)."""
+        rows = self.session.execute(
+            sa_select(col(Unit.id), col(Unit.official_name), col(Unit.short_name), col(Unit.parent_body),
+                      col(Unit.place_name), col(Unit.signer_authority), col(Unit.signer_title))
+        ).all()
+        return [UnitHeadingRow(*row) for row in rows if row[0] is not None]
+
     def user_names(self, user_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
         """id -> (code, full name, unit id)."""
         found: dict[int, tuple[str, str, int]] = {}
@@ -114,12 +134,14 @@ class InspectionRepository(_Repo):
 
     def evidence_rows(
         self, campaign_id: int, kind: str, school_ids: Sequence[int] | None
-    ) -> Iterator[tuple[int, str, str, str]]:
-        """(school, criterion, file name, verdict status) of one kind of evidence, in upload order."""
-        columns = (Evidence.school_id, Evidence.criterion_id, Evidence.file_name, Evidence.status)
+    ) -> Iterator[tuple[int, str, str, str, dict[str, Any]]]:
+        """(school, criterion, file name, verdict status, stored verdict) of one kind of evidence, in upload order."""
+        columns = (col(Evidence.school_id), col(Evidence.criterion_id), col(Evidence.file_name), col(Evidence.status),
+                   col(Evidence.verdict))
         for where in self._school_filters(Evidence.school_id, school_ids):
-            query = select(*columns).where(Evidence.campaign_id == campaign_id, Evidence.kind == kind, *where)
-            yield from self.session.execute(query.order_by(col(Evidence.id)))
+            query = sa_select(*columns).where(col(Evidence.campaign_id) == campaign_id, col(Evidence.kind) == kind,
+                                              *where)
+            yield from (tuple(row) for row in self.session.execute(query.order_by(col(Evidence.id))))
 
     def assignment_rows(self, campaign_id: int, school_ids: Sequence[int] | None) -> Iterator[tuple[int, int, str]]:
         """(inspector, school, kind)."""

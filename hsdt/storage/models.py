@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel, col
 
 from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
@@ -95,6 +96,9 @@ class Campaign(SQLModel, table=True):
     issuer: str = Field(description="The issuing body in capitals, e.g. the Sở's full name.")
     issuer_parent: str = Field(description="The body above the issuer, e.g. the city's People's Committee.")
     place: str = Field(max_length=60, description="The place name of the date line.")
+    # Until the Sở confirms the rubric (`hsdt campaign set --rubric-confirmed`), the forms and the web page
+    # print what the rubric says it assumes.
+    rubric_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     active: bool = True
     closed_at: datetime | None = _ts(nullable=True, default=False)
     created_at: datetime = _ts()
@@ -135,6 +139,14 @@ class Unit(SQLModel, table=True):
     position: int | None = None
     cluster: str | None = Field(default=None, max_length=60, description="Cross-inspection cluster (cụm).")
     tax_code: str | None = Field(default=None, max_length=20, description="A school's tax code (MST), for seals.")
+    # What the official forms print for the unit (Nghị định 30/2020/NĐ-CP, Phụ lục I). Each left empty takes
+    # the default of the unit's level (hsdt.reports.heading); a line break splits a name over two lines.
+    official_name: str | None = Field(default=None, description="Full official name, e.g. ỦY BAN NHÂN DÂN\nPHƯỜNG X.")
+    short_name: str | None = Field(default=None, description="The name its own units print above theirs.")
+    parent_body: str | None = Field(default=None, description="The body printed above the unit's name.")
+    place_name: str | None = Field(default=None, max_length=60, description="Địa danh of the unit's date line.")
+    signer_authority: str | None = Field(default=None, description="TM./KT./Q. lines above the signer's title.")
+    signer_title: str | None = Field(default=None, description="The title of the unit's head who signs.")
 
 
 class User(SQLModel, table=True):

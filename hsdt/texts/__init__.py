@@ -14,15 +14,15 @@ The voice is that of a Sở writing to the schools it manages: polite, plain, sh
   mark where two sentences meet ("…hợp lệ (3 điểm).", not "…hợp lệ. — 3 điểm").
 - Name a button exactly as it is labelled, in “…”, without its emoji when quoted in a sentence.
 - An error says what is wrong and what to type, with an example of the right shape for that
-  question ("ví dụ: 85" for a percentage, "ví dụ: 12/10" for issued/used).
+  question ("ví dụ: 85" for a percentage, "ví dụ: 3/2" for issued/used).
 - Dates dd/mm/yyyy, times HH:MM, decimal comma (6,5).
 
 The notice's own words (Thông báo of the Sở; Luật Giao dịch điện tử 2023, Nghị định 23/2025/NĐ-CP):
 
 | Use                                      | Not                                   |
 |------------------------------------------|---------------------------------------|
-| tiêu chí (tiêu chí II.1a; Tiêu chí 3/13) | câu, câu hỏi (for a criterion)        |
-| Nội dung I, Nội dung II (the groups)     | Nhóm A, Nhóm I                        |
+| tiêu chí (tiêu chí 3; Tiêu chí 3/12)     | câu, câu hỏi (for a criterion)        |
+| Nội dung 1, Nội dung 2 (the groups)      | Nhóm A, Nhóm I                        |
 | phiếu tự đánh giá                        | bài tự đánh giá, bản tự đánh giá      |
 | "Gửi kết quả tự đánh giá" (the button)   | "Nộp bài"                             |
 | minh chứng                               | bằng chứng                            |
@@ -30,6 +30,14 @@ The notice's own words (Thông báo of the Sở; Luật Giao dịch điện tử
 | đánh giá công tác quản lý, chỉ đạo       | điểm lãnh đạo                         |
 | chứng thư chữ ký số                      | chứng thư số                          |
 | chữ ký số chuyên dùng công vụ            | chữ ký số chuyên dùng Chính phủ       |
+| thời điểm kiểm tra lưu hồ sơ (09–12)     | thời kỳ hồ sơ, thời gian lưu hồ sơ    |
+| trang theo dõi (the read-only web page)  | bảng điều khiển                       |
+
+Channels: "bấm" only where the reader has buttons. A text that tells how to act on a button has a
+variant in `hsdt.texts.typed` under the same name ("gõ …"), which a handler picks when `ctx.typed`; where
+no handler knows the channel (reminders go to every chat of a person), the text says "chọn". No text
+advises another channel (Telegram is blocked in Vietnam) or blames Zalo for what the system cannot do.
+Commands are named by their Vietnamese form (/huongdan, /danhmuc), never the English aliases.
 """
 
 from __future__ import annotations
@@ -76,19 +84,9 @@ BTN_SELF_ASSESS = "📝 Tự đánh giá"
 BTN_CHECK_SIGNATURE = "🔍 Kiểm tra chữ ký số"
 BTN_HELP = "❓ Hướng dẫn"
 HELP_TITLE = "Các lệnh:"
-HELP_COMMON = (
-    "/huy — dừng việc đang làm (câu trả lời đã lưu vẫn được giữ)",
-    "/menu — danh sách chức năng",
-    "/help — hướng dẫn",
-)
 CMD_SELF_ASSESS = "Tự đánh giá của nhà trường (Phụ lục 1)"
 CMD_CHECK = "Kiểm tra chữ ký số của tệp PDF (hoặc gửi tệp PDF bất cứ lúc nào)"
-CORE_COMMAND_MENU = (
-    ("menu", "Danh sách chức năng"),
-    ("huy", "Dừng việc đang làm"),
-    ("help", "Hướng dẫn"),
-)
-UNKNOWN_COMMAND = "Hệ thống không có lệnh “{command}”. Thầy/Cô gõ /help để xem các lệnh."
+UNKNOWN_COMMAND = "Hệ thống không có lệnh “{command}”. Thầy/Cô gõ /huongdan để xem các lệnh."
 NOT_ALLOWED = "Xin lỗi, chức năng này chỉ dành cho {roles}. Tài khoản của Thầy/Cô là {role}."
 NO_ACTIVE_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở. Vui lòng liên hệ Sở GD&ĐT."
 NOT_A_SCHOOL_USER = "Tài khoản của Thầy/Cô chưa gắn với trường nào. Vui lòng liên hệ đơn vị quản lý."
@@ -100,7 +98,7 @@ INTERNAL_ERROR = (
     "Vui lòng thử lại sau ít phút; các câu trả lời trước đó vẫn được giữ nguyên."
 )
 STALE_BUTTON = "Nút này thuộc một tin nhắn cũ. Thầy/Cô tiếp tục tại đây:"
-UNEXPECTED_INPUT = "Hệ thống chưa hiểu tin nhắn này. Thầy/Cô chọn một chức năng bên dưới hoặc gõ /help."
+UNEXPECTED_INPUT = "Hệ thống chưa hiểu tin nhắn này. Thầy/Cô chọn một chức năng bên dưới hoặc gõ /huongdan."
 OTHER_CONTENT = (
     "Hệ thống chỉ đọc được tin nhắn chữ và tệp PDF. Thầy/Cô vui lòng gõ câu trả lời hoặc gửi tệp PDF."
 )
@@ -111,7 +109,7 @@ SEND_PDF_NOT_PHOTO = (
 
 # --- Self-assessment -------------------------------------------------------------------------
 SA_HEADER = "📝 Tự đánh giá — Tiêu chí {index}/{count}"
-# The notice names its groups "Nội dung I", "Nội dung II".
+# The notice names its groups "Nội dung"; a group without points (the school's remarks) shows its title only.
 SA_GROUP = "Nội dung {group_id}. {group_title}"
 SA_EVIDENCE_HINT = "Minh chứng: {hint}"
 SA_MAX_POINTS = "Điểm tối đa: {points}"
@@ -123,10 +121,15 @@ SA_HOW_MULTI = (
     "Thầy/Cô chọn các phương án đúng (bấm lại để bỏ chọn), rồi bấm “Xong”. "
     "Có thể gõ các số, ví dụ: 1,3,5; gõ 0 nếu không có mục nào."
 )
-# The example of each numeric answer, shown in its instruction and in its error messages.
-SA_EXAMPLE_COUNT_PAIR = "12/10"
+# The example of each numeric answer, shown in its instruction and in its error messages: counts a
+# preschool can have (a few managers; the same shape fits teachers and staff).
+SA_EXAMPLE_COUNT_PAIR = "3/2"
 SA_EXAMPLE_PERCENT = "85"
-SA_HOW_COUNT_PAIR = "Thầy/Cô gõ hai số: {issued} / {used}, ví dụ: 12/10."
+SA_HOW_COUNT_PAIR = "Thầy/Cô gõ hai số: {issued} / {used}, ví dụ: 3/2."
+SA_HOW_DOCUMENTS = (
+    "Thầy/Cô gõ ba số: {stored} / {paper_only} / {signed}, ví dụ: 120/20/95. "
+    "Văn bản chỉ có bản giấy không tính vào tỷ lệ."
+)
 SA_ISSUED_DEFAULT = "số được cấp"
 SA_USED_DEFAULT = "số đã sử dụng"
 SA_HOW_PERCENT = "Thầy/Cô gõ tỷ lệ phần trăm từ 0 đến 100, ví dụ: 85."
@@ -136,8 +139,20 @@ SA_HOW_EVIDENCE = (
     "Gửi xong, Thầy/Cô bấm “Xong”."
 )
 SA_EVIDENCE_SO_FAR = "Đã nhận {total} tệp, trong đó {valid} tệp có chữ ký số hợp lệ."
+# Where the criterion counts only files signed inside the record period, the count says how many were.
+SA_EVIDENCE_SO_FAR_PERIOD = (
+    "Đã nhận {total} tệp, trong đó {valid} tệp có chữ ký số hợp lệ, "
+    "{in_period} tệp ký trong thời điểm kiểm tra lưu hồ sơ."
+)
 # The same count as a stored answer, inside a sentence (no full stop of its own).
 SA_EVIDENCE_ANSWER = "{valid}/{total} tệp có chữ ký số hợp lệ"
+SA_EVIDENCE_ANSWER_PERIOD = (
+    "{valid}/{total} tệp có chữ ký số hợp lệ, trong đó {in_period} tệp ký trong thời điểm kiểm tra lưu hồ sơ"
+)
+# A document_share answer: the three counts and the share they make.
+SA_DOCUMENTS_ANSWER = "{stored_label} {stored}, {paper_label} {paper_only}, {signed_label} {signed} ({share})"
+SA_DOCUMENTS_SHARE = "{percent}% của {eligible} văn bản không tính văn bản chỉ có bản giấy"
+SA_DOCUMENTS_NONE = "không có văn bản nào ngoài văn bản chỉ có bản giấy"
 SA_EVIDENCE_ANSWER_NONE = "chưa gửi tệp minh chứng"
 SA_EVIDENCE_STORED = "📎 Đã lưu tệp làm minh chứng cho tiêu chí {criterion}. {summary}"
 SA_EVIDENCE_NEEDS_FILE = (
@@ -200,13 +215,25 @@ INVALID_ANSWER = {
     "not_a_number": "“{text}” không phải là số. Thầy/Cô vui lòng gõ lại, ví dụ: {example}.",
     "negative": "Số không được âm. Thầy/Cô vui lòng gõ lại, ví dụ: {example}.",
     "used_gt_issued": (
-        "Số đã sử dụng ({used}) không thể lớn hơn số được cấp ({issued}). Thầy/Cô vui lòng gõ lại, ví dụ: 12/10."
+        "Số đã sử dụng ({used}) không thể lớn hơn số được cấp ({issued}). Thầy/Cô vui lòng gõ lại, ví dụ: 3/2."
     ),
     "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100 (Thầy/Cô đã gõ “{text}”). Thầy/Cô vui lòng gõ lại, ví dụ: 85.",
     "unknown_option": "Không có phương án “{text}”. Thầy/Cô vui lòng chọn một phương án trong danh sách.",
-    "expected_choice": "Tiêu chí này cần chọn phương án bằng nút bấm (hoặc gõ số thứ tự của phương án).",
-    "count_pair_format": "Cần gõ hai số: số được cấp / số đã sử dụng, ví dụ: 12/10.",
-    "empty_text": "Câu trả lời đang để trống. Thầy/Cô vui lòng gõ nội dung hoặc bấm “Bỏ qua”.",
+    "expected_choice": "Tiêu chí này cần chọn một phương án (hoặc gõ số thứ tự của phương án).",
+    "count_pair_format": "Cần gõ hai số: số được cấp / số đã sử dụng, ví dụ: 3/2.",
+    "document_counts_format": (
+        "Cần gõ ba số: số văn bản lưu trên phần mềm / số văn bản chỉ có bản giấy / số văn bản đã ký số, "
+        "ví dụ: 120/20/95."
+    ),
+    "paper_gt_stored": (
+        "Số văn bản chỉ có bản giấy ({paper_only}) không thể lớn hơn số văn bản lưu trên phần mềm ({stored}). "
+        "Thầy/Cô vui lòng gõ lại, ví dụ: 120/20/95."
+    ),
+    "signed_gt_eligible": (
+        "Số văn bản đã ký số ({signed}) không thể lớn hơn số văn bản không phải bản giấy ({eligible}). "
+        "Thầy/Cô vui lòng gõ lại, ví dụ: 120/20/95."
+    ),
+    "empty_text": "Câu trả lời đang để trống. Thầy/Cô vui lòng gõ nội dung hoặc chọn “Bỏ qua”.",
     "text_too_long": "Câu trả lời quá dài (tối đa {limit} ký tự).",
     "expected_document": "Tiêu chí này cần tệp PDF đã ký số, không phải tin nhắn chữ.",
     "valid_gt_total": "Số tệp hợp lệ không thể lớn hơn tổng số tệp.",
@@ -255,20 +282,21 @@ INVALID_ANSWER_SHORT = {
     "used_gt_issued": "{used_first} ({used}) lớn hơn {issued_label} ({issued}). Thầy/Cô nhập lại, ví dụ {fit}.",
     "count_pair_format": "Cần hai số: {issued_label}/{used_label}. Thầy/Cô nhập lại, ví dụ {example}.",
     "percent_out_of_range": "Tỷ lệ phải từ 0 đến 100. Thầy/Cô nhập lại, ví dụ {example}.",
-    "unknown_option": "Không có lựa chọn “{text}”. Thầy/Cô chọn một lựa chọn của câu hỏi ở trên.",
-    "expected_choice": "Câu này cần chọn một lựa chọn của câu hỏi ở trên (hoặc nhập số thứ tự của lựa chọn).",
+    "unknown_option": "Không có lựa chọn “{text}”. Thầy/Cô chọn một lựa chọn của tiêu chí ở trên.",
+    "expected_choice": "Tiêu chí này cần chọn một lựa chọn ở trên (hoặc nhập số thứ tự của lựa chọn).",
     "empty_text": "Câu trả lời đang để trống. Thầy/Cô nhập nội dung, hoặc chọn “Bỏ qua” để trả lời sau.",
     "text_too_long": "Câu trả lời dài quá {limit} ký tự. Thầy/Cô rút gọn rồi gửi lại.",
-    "expected_document": "Câu này cần tệp PDF đã ký số, không nhận tin nhắn chữ.",
+    "expected_document": "Tiêu chí này cần tệp PDF đã ký số, không nhận tin nhắn chữ.",
 }
-EXAMPLE_COUNT_PAIR = "12/10"
+EXAMPLE_COUNT_PAIR = "3/2"
 EXAMPLE_PERCENT = "85"
-SA_NEEDS_FILE_SHORT = "Câu này cần tệp PDF đã ký số. Thầy/Cô gửi tệp, hoặc chọn “Bỏ qua” để làm sau."
+EXAMPLE_DOCUMENTS = "120/20/95"
+SA_NEEDS_FILE_SHORT = "Tiêu chí này cần tệp PDF đã ký số. Thầy/Cô gửi tệp, hoặc chọn “Bỏ qua” để làm sau."
 # The question, once files arrive: its status message is below it and is updated with every file.
 SA_FILES_BELOW = "📎 {criterion}. {title}: các tệp minh chứng ở tin nhắn bên dưới"
-SA_FILES_TITLE = "📎 Minh chứng câu {criterion}. {title}"
+SA_FILES_TITLE = "📎 Minh chứng tiêu chí {criterion}. {title}"
 SA_FILE_LINE = "{mark} {name}"
 SA_FILES_LAST = "Tệp vừa gửi:"
 SA_FILES_NEXT = "Thầy/Cô gửi thêm tệp nếu cần, rồi chọn “Xong”."
 # A file sent at a question that takes none: its verdict, then the question again.
-CHECK_ONLY_NOTE = "Tệp trên chỉ được kiểm tra, không lưu làm minh chứng vì câu hiện tại không cần tệp."
+CHECK_ONLY_NOTE = "Tệp trên chỉ được kiểm tra, không lưu làm minh chứng vì tiêu chí hiện tại không cần tệp."

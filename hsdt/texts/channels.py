@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 # --- Zalo ------------------------------------------------------------------------------------------
+# A file sent inside the Zalo chat does not reach the system (the Bot Platform hands bots no files), so
+# PDFs come through a one-time page. Say what the system can do, not what Zalo "does not allow".
 UPLOAD_LINK = (
-    "📎 Zalo chưa cho phép gửi tệp PDF trong cuộc trò chuyện. Thầy/Cô mở liên kết sau để tải tệp lên "
+    "📎 Thầy/Cô tải tệp PDF lên qua liên kết sau để hệ thống kiểm tra chữ ký số "
     "(dùng một lần, hết hạn lúc {expires}):\n{url}"
 )
 UNSUPPORTED_FILE = (
@@ -12,12 +14,12 @@ UNSUPPORTED_FILE = (
     "(dùng một lần, hết hạn lúc {expires}):\n{url}"
 )
 NO_UPLOAD_PAGE = (
-    "Zalo chưa cho phép gửi tệp trong cuộc trò chuyện và hệ thống chưa mở trang tải tệp. "
+    "Tệp gửi trong cuộc trò chuyện Zalo không đến được hệ thống kiểm tra, và trang tải tệp lên chưa được mở. "
     "Thầy/Cô vui lòng liên hệ Sở GD&ĐT."
 )
 ATTACHMENT_LINK = "📄 Tệp “{name}”: tải tại {url} (hết hạn lúc {expires})"
 # Names no managing level: the Sở is there in every structure, and the adapter reads no campaign.
-ATTACHMENT_UNAVAILABLE = "📄 Tệp “{name}” chưa gửi được qua Zalo; Thầy/Cô vui lòng dùng Telegram hoặc liên hệ Sở."
+ATTACHMENT_UNAVAILABLE = "📄 Tệp “{name}” chưa gửi được lúc này; Thầy/Cô vui lòng thử lại sau hoặc liên hệ Sở."
 OPTIONS_HINT = "(Gõ số hoặc chữ cái của lựa chọn.)"
 
 # --- Telegram ------------------------------------------------------------------------------------------
@@ -84,5 +86,5 @@ BACK_TO_FORM = "Chọn tệp khác"
 QUOTA_WARNING = (
     "⚠️ Hệ thống đã gửi {sent} trên {quota} tin nhắn Zalo của tháng {month} ({percent}% hạn mức của gói). "
     "Khi hết hạn mức, Zalo ngừng nhận tin nhắn của hệ thống đến hết tháng; "
-    "Thầy/Cô vui lòng nâng gói hoặc đề nghị các trường dùng Telegram."
+    "Thầy/Cô vui lòng nâng gói dịch vụ Zalo của hệ thống."
 )

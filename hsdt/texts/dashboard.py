@@ -1,4 +1,4 @@
-"""Vietnamese texts of the web dashboard and of the chat command that opens it.
+"""Vietnamese texts of the web dashboard ("trang theo dõi": it only shows) and of the chat command that opens it.
 
 The templates hold no Vietnamese: they receive this module as `t` and show these names only.
 """
@@ -6,20 +6,20 @@ The templates hold no Vietnamese: they receive this module as `t` and show these
 from __future__ import annotations
 
 # --- chat ----------------------------------------------------------------------------------------
-CMD_DASHBOARD = "Mở bảng điều khiển trên trình duyệt (liên kết đăng nhập dùng một lần)"
-BTN_DASHBOARD = "🖥 Mở bảng điều khiển"
+CMD_DASHBOARD = "Mở trang theo dõi trên trình duyệt (liên kết đăng nhập dùng một lần)"
+BTN_DASHBOARD = "🖥 Mở trang theo dõi"
 LINK_MESSAGE = (
-    "🖥 Bảng điều khiển của {name}:\n{url}\n\n"
+    "🖥 Trang theo dõi của {name}:\n{url}\n\n"
     "Liên kết chỉ dùng được một lần và hết hạn lúc {expires} ({minutes} phút nữa). "
     "Thầy/Cô vui lòng không chuyển tiếp liên kết này cho người khác."
 )
 NOT_CONFIGURED = (
-    "Hệ thống chưa bật trang web nên chưa mở được bảng điều khiển. "
+    "Hệ thống chưa bật trang web nên chưa mở được trang theo dõi. "
     "Thầy/Cô vui lòng liên hệ bộ phận kỹ thuật của Sở GD&ĐT."
 )
 
 # --- every page ----------------------------------------------------------------------------------
-TITLE = "Bảng điều khiển"
+TITLE = "Trang theo dõi"
 BRAND = "Sở Giáo dục và Đào tạo"
 BRAND_SUB = "Kiểm tra hồ sơ điện tử và chữ ký số"
 NAV_OVERVIEW = "Tổng quan"
@@ -32,7 +32,7 @@ CHECKED_AT = "Đã kiểm tra lại lúc"
 NEW_DATA = "Có số liệu mới, hệ thống đang tải lại trang…"
 SESSION_ENDED = "Phiên làm việc đã kết thúc. Thầy/Cô vui lòng đăng nhập lại từ cuộc trò chuyện với hệ thống."
 FOOTER = (
-    "Trang chỉ để xem: mọi thay đổi được thực hiện trong cuộc trò chuyện với hệ thống (Zalo, Telegram). "
+    "Trang chỉ để xem: mọi thay đổi được thực hiện trong cuộc trò chuyện với hệ thống. "
     "Số liệu được kiểm tra lại mỗi phút và trang tự tải lại khi có thay đổi."
 )
 NONE = "—"
@@ -75,11 +75,9 @@ H_OVERDUE = "Quá hạn"
 H_MEAN = "Điểm trung bình"
 H_BAND = "Xếp loại"
 TOTAL_ROW = "Tổng cộng"
-MEAN_NOTE = (
-    "Điểm trung bình của đơn vị (đánh giá công tác quản lý, chỉ đạo) là trung bình cộng điểm cuối cùng của các "
-    "trường có sử dụng hồ sơ điện tử và chữ ký số. Điểm cuối cùng của trường là điểm chấm lại; trường chưa "
-    "được chấm lại thì lấy điểm tự đánh giá. Trường chưa nộp phiếu tự đánh giá không tính vào trung bình."
-)
+# {meaning}: hsdt.texts.report.MEAN_MEANING_*; {rule}: the campaign's rule, as the report prints it.
+MEAN_NOTE = "{meaning} là trung bình cộng điểm của các trường có sử dụng hồ sơ điện tử và chữ ký số. {rule}"
+RUBRIC_NOTE_TITLE = "Bộ tiêu chí chưa được Sở xác nhận"
 
 CHARTS_TITLE = "Biểu đồ"
 CHART_DISTRIBUTION = "Phân bố điểm cuối cùng"
@@ -172,11 +170,11 @@ REOPEN_LINE = "{when} — {who}: “{reason}”"
 UNKNOWN_PERSON = "(không rõ)"
 
 # --- sign-in and errors ----------------------------------------------------------------------------
-SIGNIN_HEADING = "Đăng nhập bảng điều khiển"
+SIGNIN_HEADING = "Đăng nhập trang theo dõi"
 SIGNIN_FOR = "Liên kết dành cho {name} — {role}, {unit}."
 SIGNIN_EXPIRES = "Liên kết hết hạn lúc {expires} và chỉ dùng được một lần."
-SIGNIN_BUTTON = "Mở bảng điều khiển"
-SIGNIN_WAIT = "Hệ thống đang mở bảng điều khiển…"
+SIGNIN_BUTTON = "Mở trang theo dõi"
+SIGNIN_WAIT = "Hệ thống đang mở trang theo dõi…"
 ERROR_HEADING = "Không mở được trang"
 GET_NEW_LINK = "Để nhận liên kết mới, Thầy/Cô gõ /bangdieukhien trong cuộc trò chuyện với hệ thống."
 LINK_INVALID = "Liên kết đăng nhập không hợp lệ (có thể bị sao chép thiếu)."
@@ -184,7 +182,7 @@ LINK_EXPIRED = "Liên kết đăng nhập đã hết hạn lúc {expires}."
 LINK_USED = "Liên kết đăng nhập này đã được sử dụng."
 ACCOUNT_INACTIVE = "Tài khoản đã bị tạm khóa. Thầy/Cô vui lòng liên hệ Sở GD&ĐT."
 NEED_SIGN_IN = "Thầy/Cô chưa đăng nhập hoặc phiên làm việc đã hết hạn."
-SIGNED_OUT = "Thầy/Cô đã đăng xuất khỏi bảng điều khiển."
+SIGNED_OUT = "Thầy/Cô đã đăng xuất khỏi trang theo dõi."
 NOT_IN_SCOPE = "Thầy/Cô không có quyền xem số liệu của trường này."
 NOT_FOUND = "Không tìm thấy trang này."
 NO_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở."

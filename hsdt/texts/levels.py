@@ -22,7 +22,7 @@ class LevelName:
     singular: str
     plural: str
     short: str
-    staff: str  # the role of the level's own staff, e.g. "Cán bộ quản lý cấp xã"
+    staff: str  # the role of the level's own staff, e.g. "Cán bộ Phòng Văn hóa – Xã hội"
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,13 @@ class Levels:
         return self.of(MANAGING) if self.has_managing else self.of(DEPARTMENT)
 
     @property
+    def rates_management(self) -> bool:
+        """The managing level is an education office (Phòng GD&ĐT, until 06/2025), whose "công tác quản lý,
+        chỉ đạo" the notice rates by its schools' mean. A People's Committee (since 07/2025) or the Sở
+        itself is not rated by the Sở: the mean is "kết quả chung của các trường trên địa bàn"."""
+        return self.has_managing and self.managing.singular.startswith(OFFICE_PREFIXES)
+
+    @property
     def school(self) -> LevelName:
         return self.of(SCHOOL)
 
@@ -59,6 +66,11 @@ class Levels:
         return [kind for kind in (DEPARTMENT, MANAGING, SCHOOL) if kind in self.names]
 
 
+COMMUNE_STAFF = "Cán bộ Phòng Văn hóa – Xã hội"
+# How an education office's level name starts (the pre-2025 structure, or a Sở that names it so).
+OFFICE_PREFIXES = ("Phòng GD&ĐT", "Phòng Giáo dục")
+# What the commune's staff were called before; a stored campaign's level names are updated (migration 0018).
+OLD_COMMUNE_STAFF = "Cán bộ quản lý cấp xã"
 _SO = LevelName("Sở GD&ĐT", "Sở GD&ĐT", "Sở", "Cán bộ Sở GD&ĐT")
 _SCHOOL = LevelName("Trường mầm non", "các trường mầm non", "trường", "Hiệu trưởng/Phó hiệu trưởng")
 
@@ -74,8 +86,10 @@ class Structure(StrEnum):
 STRUCTURES: dict[Structure, Levels] = {
     Structure.COMMUNE: Levels({
         DEPARTMENT: _SO,
+        # "CBQL" (cán bộ quản lý) means a school's managers here: the commune's staff who follow
+        # education work in its Phòng Văn hóa – Xã hội.
         MANAGING: LevelName("UBND xã/phường/đặc khu", "các xã/phường/đặc khu", "xã/phường",
-                            "Cán bộ quản lý cấp xã"),
+                            COMMUNE_STAFF),
         SCHOOL: _SCHOOL,
     }),
     Structure.DISTRICT: Levels({

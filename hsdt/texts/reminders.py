@@ -19,10 +19,11 @@ WHAT_FINAL_DEADLINE = "hạn cuối gửi kết quả"
 PRINCIPAL_LEFT = (
     "{school} chưa gửi kết quả tự đánh giá: đã trả lời {answered}/{total} tiêu chí, còn {left} tiêu chí."
 )
-# The buttons are named from their constants, so the reminder always names buttons that exist.
+# The buttons are named from their constants, so the reminder always names buttons that exist. A reminder
+# goes to every chat of the person, with or without buttons: "chọn" fits both (a typed chat numbers them).
 PRINCIPAL_ALL_ANSWERED = (
-    "{school} đã trả lời đủ {total} tiêu chí nhưng chưa gửi kết quả tự đánh giá: Thầy/Cô bấm “"
-    + _label(BTN_REVIEW) + "” rồi bấm “" + _label(BTN_SUBMIT) + "”."
+    "{school} đã trả lời đủ {total} tiêu chí nhưng chưa gửi kết quả tự đánh giá: Thầy/Cô chọn “"
+    + _label(BTN_REVIEW) + "” rồi chọn “" + _label(BTN_SUBMIT) + "”."
 )
 PRINCIPAL_DUE = "Hạn nộp phiếu tự đánh giá: {due} ({remaining})."
 # The school's own deadline only: the final deadline is the managing unit's, to the Sở.

@@ -8,10 +8,12 @@ BTN_EXCEL = "📥 Tải Excel (Phụ lục 1, 2, 3)"
 BTN_PDF = "📄 Tải PDF (Phụ lục 1, 2, 3)"
 BTN_FORM1_EXCEL = "📥 Phụ lục 1 (Excel)"
 BTN_FORM1_PDF = "📄 Phụ lục 1 (PDF)"
-BTN_CITY = "⬅️ Toàn thành phố"
+# {area}: "thành phố" or "tỉnh", from the body above the Sở (hsdt.reports.heading.province_area).
+BTN_CITY = "⬅️ Toàn {area}"
 
 CITY_TITLE = "📊 {campaign}\nTổng hợp đến {now}"
-SCOPE_CITY = "Phạm vi: toàn thành phố ({districts} {level})."
+SCOPE_CITY = "Phạm vi: toàn {area} ({districts} {level})."
+SCOPE_CITY_DIRECT = "Phạm vi: toàn {area} ({schools} trường trực thuộc Sở)."
 SCOPE_DISTRICT = "Phạm vi: {district}."
 SCOPE_ASSIGNED = "Phạm vi: {count} trường Thầy/Cô được phân công."
 SCOPE_SCHOOL = "Phạm vi: {school}."
@@ -22,7 +24,14 @@ COMPLETION = (
 CITY_MEAN = "Điểm trung bình: {mean} — {band} ({note})."
 MEAN_RULE = "Cách tính: {rule}"
 NO_MEAN = "Điểm trung bình: chưa có (chưa trường nào có điểm)."
+# The mean of a managing unit's schools: the notice rates an education office's "công tác quản lý, chỉ
+# đạo" by it; a People's Committee (or the Sở) is not rated by the Sở: it is the schools' common result.
 MEANS_TITLE = "Đánh giá công tác quản lý, chỉ đạo theo {level} (trung bình điểm các trường dùng HSĐT):"
+MEANS_TITLE_AREA = "Kết quả chung của các trường trên địa bàn từng {level} (trung bình điểm các trường dùng HSĐT):"
+MEANS_TITLE_DIRECT = "Kết quả chung của các trường trực thuộc Sở (trung bình điểm các trường dùng HSĐT):"
+MEAN_MEANING = "Điểm trung bình của mỗi đơn vị (đánh giá công tác quản lý, chỉ đạo)"
+MEAN_MEANING_AREA = "Điểm trung bình của mỗi {level} (kết quả chung của các trường trên địa bàn)"
+MEAN_MEANING_DIRECT = "Điểm trung bình (kết quả chung của các trường trực thuộc Sở)"
 MEAN_LINE = "• {district}: {mean} — {band} ({submitted}/{schools} đã nộp)"
 MEAN_LINE_NONE = "• {district}: chưa có điểm ({submitted}/{schools} đã nộp)"
 MORE_DISTRICTS = "… và {count} đơn vị khác (xem tệp Excel)."
@@ -49,6 +58,8 @@ NOT_IN_SCOPE = "Thầy/Cô không có quyền xem báo cáo của đơn vị nà
 NOTHING_IN_SCOPE = "Chưa có trường nào trong phạm vi báo cáo của Thầy/Cô."
 NO_SUCH_DISTRICT = "Không tìm thấy {level} “{name}”."
 CHART_CAPTION = "Biểu đồ đánh giá công tác quản lý, chỉ đạo theo {level}, với các ngưỡng xếp loại."
+CHART_CAPTION_AREA = "Biểu đồ kết quả chung của các trường trên địa bàn từng {level}, với các ngưỡng xếp loại."
+CHART_CAPTION_DIRECT = "Biểu đồ kết quả chung của các trường trực thuộc Sở, với các ngưỡng xếp loại."
 CHART_CAPTION_SCHOOLS = "Biểu đồ điểm các trường của {unit}, với các ngưỡng xếp loại."
 CHART_CAPTION_ASSIGNED = "Biểu đồ điểm các trường được phân công, với các ngưỡng xếp loại."
 CHART_AXIS = "Điểm"
@@ -68,7 +79,7 @@ BUTTON_SCHOOL = "🏫 {name}"
 
 # --- download links ------------------------------------------------------------------------------
 DOWNLOAD_LINK = "📎 {name} ({size}): {url}\n(Liên kết dùng được một lần, đến {expires}.)"
-DOWNLOAD_UNAVAILABLE = "📎 {name}: hệ thống chưa gửi được tệp qua kênh này; Thầy/Cô dùng Telegram hoặc hỏi Sở."
+DOWNLOAD_UNAVAILABLE = "📎 {name}: hệ thống chưa gửi được tệp lúc này; Thầy/Cô vui lòng thử lại sau hoặc liên hệ Sở."
 DOWNLOAD_PAGE_TITLE = "Tải tệp báo cáo"
 DOWNLOAD_BUTTON = "⬇️ Tải tệp về máy"
 DOWNLOAD_ONCE = "Liên kết chỉ dùng được một lần: sau khi tải, tệp được xoá khỏi máy chủ."
@@ -90,8 +101,6 @@ DEFAULT_ISSUER = "Sở Giáo dục và Đào tạo"
 DEFAULT_ISSUER_PARENT = "UBND thành phố Hải Phòng"
 DEFAULT_NOTICE_NUMBER = "……/TB-SGDĐT-MN"
 DEFAULT_PLACE = "Hải Phòng"
-DEFAULT_LEVEL_NAME = "Đơn vị quản lý"
-DEFAULT_LEVEL_HEAD = "THỦ TRƯỞNG ĐƠN VỊ"
 DATE_UNKNOWN = "……/……/……"
 NOTICE_REF = "(Kèm theo Thông báo số {number} ngày {date} của {issuer})"
 DATE_LINE = "{place}, ngày {day} tháng {month} năm {year}"
@@ -104,12 +113,12 @@ TITLE2 = "KẾT QUẢ KIỂM TRA, CHẤM ĐIỂM VIỆC SỬ DỤNG HỒ SƠ ĐI
 TITLE3 = "TỔNG HỢP KẾT QUẢ KIỂM TRA CHÉO VIỆC SỬ DỤNG HỒ SƠ ĐIỆN TỬ, CHỮ KÝ SỐ"
 SUBTITLE1 = "Đơn vị: {school} — Năm học {year}"
 SUBTITLE2 = "Đơn vị quản lý: {unit} — Năm học {year}"
-SUBTITLE3 = "Đơn vị kiểm tra: {inspecting} → Đơn vị được kiểm tra: {inspected} — Năm học {year}"
+SUBTITLE3 = "Cán bộ kiểm tra: {inspector} ({unit}) — Năm học {year}"
 SIGN_PREPARER = "NGƯỜI LẬP BIỂU"
-SIGN_PRINCIPAL = "HIỆU TRƯỞNG"
 SIGN_INSPECTOR = "CÁN BỘ KIỂM TRA"
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
-FOOTER_PAGE = "Trang &P/&N"
+# Nghị định 30/2020: the page number alone, top centre, from the second page on.
+HEADER_PAGE = "&P"
 
 # Phụ lục 1
 H1_NO = "STT"
@@ -118,9 +127,9 @@ H1_MAX = "Điểm chuẩn"
 H1_SELF = "Điểm tự chấm"
 H1_EVIDENCE = "Minh chứng"
 H1_EVIDENCE_FILE = "Tệp"
-H1_EVIDENCE_VERDICT = "Kết quả kiểm tra chữ ký"
+H1_EVIDENCE_VERDICT = "Kết quả kiểm tra chữ ký số"
 H1_NOTE = "Ghi chú"
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+GROUP_ROW = "Nội dung {id}. {title}"
 TOTAL = "Tổng điểm"
 BAND = "Xếp loại"
 NOT_APPLICABLE_NOTE = "Có tiêu chí không áp dụng: tổng điểm quy về thang 100 trên các tiêu chí áp dụng."
@@ -141,8 +150,12 @@ ANSWER_CHOSEN = "Đã chọn {count}/{total}: {items}"
 ANSWER_NONE_CHOSEN = "Chưa chọn mục nào"
 ANSWER_PAIR = "Được cấp {issued}, đã sử dụng {used}"
 ANSWER_PAIR_NA = "Không áp dụng (không có người được cấp)"
+ANSWER_PAIR_NONE = "Chưa có người được cấp chữ ký số"
 ANSWER_PERCENT = "{percent}%"
 ANSWER_EVIDENCE = "{valid}/{total} tệp hợp lệ"
+ANSWER_EVIDENCE_PERIOD = "{valid}/{total} tệp hợp lệ, {in_period} tệp ký trong thời điểm kiểm tra lưu hồ sơ"
+ANSWER_DOCUMENTS = "Lưu {stored} văn bản ({paper_only} chỉ có bản giấy), đã ký số {signed}"
+# The evidence column: what the signature check of each file proved (hsdt.reports.evidence).
 EVIDENCE_STATUS = {
     "valid": "Hợp lệ",
     "invalid": "Không hợp lệ",
@@ -150,6 +163,11 @@ EVIDENCE_STATUS = {
     "unsigned": "Không có chữ ký số",
     "error": "Không kiểm tra được",
 }
+EVIDENCE_IN_PERIOD = "ký trong thời điểm kiểm tra lưu hồ sơ"
+EVIDENCE_OUTSIDE_PERIOD = "ký ngoài thời điểm kiểm tra lưu hồ sơ"
+EVIDENCE_REVOCATION_CHECKED = "đã kiểm tra tình trạng thu hồi chứng thư"
+EVIDENCE_REVOCATION_NOT_CHECKED = "chưa kiểm tra được tình trạng thu hồi chứng thư"
+EVIDENCE_CELL = "{status} ({details})"
 
 # Phụ lục 2
 H2_NO = "STT"
@@ -158,7 +176,7 @@ H2_CERTS = "Chứng thư chữ ký số (được cấp / đã sử dụng)"
 H2_CBQL = "CBQL"
 H2_GV = "GV"
 H2_NV = "NV"
-H2_CATEGORIES = "Danh mục hồ sơ (/6)"
+H2_CATEGORIES = "Danh mục hồ sơ (/{count})"
 H2_SET_UP = "Đã thiết lập"
 H2_SIGNED = "Có văn bản ký số"
 H2_CONTENTS = "Điểm chấm lại theo nội dung"
@@ -167,10 +185,18 @@ H2_SELF = "Tự đánh giá"
 H2_RESCORE = "Chấm lại"
 H2_BAND = "Xếp loại"
 H2_COMMENTS = "Nhận xét của cán bộ kiểm tra; ý kiến của nhà trường"
-H2_CONTENT = "{roman}. {title} ({max})"
+H2_CONTENT = "Nội dung {id}\n({max} điểm)"
 USES_NO = "Không dùng HSĐT, CKS: không tính vào điểm trung bình."
 MANAGEMENT_ROW = (
     "Đánh giá công tác quản lý, chỉ đạo của {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). {rule}"
+)
+MANAGEMENT_ROW_AREA = (
+    "Kết quả chung của các trường trên địa bàn {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). "
+    "{rule}"
+)
+MANAGEMENT_ROW_DIRECT = (
+    "Kết quả chung của các trường trực thuộc {unit}: trung bình cộng điểm các trường sử dụng HSĐT, CKS ({note}). "
+    "{rule}"
 )
 MANAGEMENT_NONE = "chưa có"
 PAIR = "{issued}/{used}"
@@ -178,10 +204,8 @@ SCHOOL_SAYS = "Nhà trường: {text}"
 
 # Phụ lục 3
 H3_NO = "STT"
-H3_INSPECTING = "Đơn vị kiểm tra"
-H3_INSPECTED = "Đơn vị được kiểm tra"
+H3_INSPECTED = "Đơn vị quản lý trường"
 H3_SCHOOL = "Trường được kiểm tra"
-H3_INSPECTOR = "Cán bộ kiểm tra"
 H3_SCORES = "Điểm"
 H3_SELF = "Tự đánh giá"
 H3_RESCORE = "Chấm lại"

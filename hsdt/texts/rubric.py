@@ -129,9 +129,16 @@ NOT_SUBMITTED = "chưa tự đánh giá"
 # --- the questionnaire, on the rubric's rules -----------------------------------------------------
 REVIEW_LINE_NOT_APPLICABLE = "{mark} {criterion}. {title}: {answer} — không áp dụng (không tính vào tổng điểm)"
 ANSWER_NOT_APPLICABLE = "{answer} (không áp dụng)"
-OPTIONS_LIMITED = "Câu này chỉ chọn trong các mục đã chọn ở câu {other}."
+OPTIONS_LIMITED = "Tiêu chí này chỉ chọn trong các mục đã chọn ở tiêu chí {other}."
 OPTIONS_NONE_ALLOWED = (
-    "Ở câu {other} nhà trường chưa chọn mục nào, nên câu này chưa có mục để chọn: "
-    "Thầy/Cô bấm “Xong” (không có mục nào) hoặc trả lời lại câu {other}."
+    "Ở tiêu chí {other} nhà trường chưa chọn mục nào, nên tiêu chí này chưa có mục để chọn: "
+    "Thầy/Cô bấm “Xong” (không có mục nào) hoặc trả lời lại tiêu chí {other}."
 )
+
+# --- A rubric the Sở has not confirmed: what it assumes, printed on Phụ lục 1 and the web page ------
+ASSUMPTIONS_TITLE = (
+    "Ghi chú: bộ tiêu chí “{name}” (phiên bản {version}) chưa được Sở xác nhận; "
+    "các nội dung sau là giả định của hệ thống:"
+)
+ASSUMPTION_LINE = "- {text}"
 RESCORE_NOT_APPLICABLE = " — không áp dụng (như nhà trường trả lời; không tính vào tổng điểm)"

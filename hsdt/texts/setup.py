@@ -30,6 +30,18 @@ H_PARENT = "Mã đơn vị cấp trên"
 H_CLUSTER = "Cụm"
 H_TAX_CODE = "Mã số thuế"
 H_USES = "Dùng HSĐT (Có/Không)"
+# What the official forms print for the unit (Nghị định 30/2020/NĐ-CP); empty: the level's default.
+H_OFFICIAL_NAME = "Tên chính thức (in trên văn bản)"
+H_SHORT_NAME = "Tên viết tắt (in trên văn bản của đơn vị trực thuộc)"
+H_PARENT_BODY = "Cơ quan chủ quản (dòng trên tên đơn vị)"
+H_PLACE = "Địa danh (dòng ngày tháng)"
+H_SIGNER_AUTHORITY = "Thẩm quyền ký (TM., KT., Q.)"
+H_SIGNER_TITLE = "Chức vụ người ký"
+HEADING_PROMPT_TITLE = "Để trống: theo cấp đơn vị"
+HEADING_PROMPT = (
+    "Để trống thì hệ thống dùng cách ghi mặc định của cấp đơn vị. "
+    "Tên hai dòng: xuống dòng trong ô (Alt+Enter)."
+)
 H_USER_CODE = "Mã người dùng"
 H_FULL_NAME = "Họ và tên"
 H_ROLE = "Vai trò"
@@ -64,6 +76,7 @@ ROLE_WORDS = {
     "principal": ("hiệu trưởng", "phó hiệu trưởng", "hiệu trưởng/phó hiệu trưởng"),
     "inspector": ("cán bộ kiểm tra",),
     "district_staff": ("cán bộ phòng", "cán bộ phòng gd&đt", "cán bộ quản lý cấp xã", "cán bộ xã",
-                       "cán bộ đơn vị quản lý"),
+                       "cán bộ đơn vị quản lý", "cán bộ phòng văn hóa – xã hội", "cán bộ phòng văn hóa - xã hội",
+                       "cán bộ phòng văn hóa xã hội"),
     "so_staff": ("cán bộ sở", "cán bộ sở gd&đt"),
 }

@@ -36,15 +36,15 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     script = "\n".join([
         demo_codes["HT-HOASEN"],
         "1",            # menu: Tự đánh giá
-        # The demo campaign is this school year's, with the 2026 rubric.
-        "1", "2", "3", "4", "5", "6", "7",   # I.1: toggle the six categories, then Xong
-        "10/10", "20/20", "5/5",             # II.1a–c
-        "tất cả",       # II.2 (every category set up in I.1)
-        "1", "1",       # II.3a, II.3b: Đầy đủ
-        "100",          # II.4a
-        "Có",           # II.4b by label
-        "1",            # II.5a: Xong without files
-        "1",            # II.5b: Đạt
+        # The demo campaign is this school year's, with the 2026 rubric (criteria 1-12).
+        "1", "2", "3", "4", "5", "6", "7",   # 1: toggle the six categories, then Xong
+        "10/10", "20/20", "5/5",             # 2-4: managers, teachers, staff
+        "tất cả",       # 5 (every category set up in 1)
+        "1", "1",       # 6, 7: Đầy đủ
+        "100/0/100",    # 8: documents stored / paper-only / signed
+        "Có",           # 9 by label
+        "1",            # 10: Xong without files
+        "1",            # 11: Đạt
         "Không có ý kiến",
         "1",            # review: Gửi kết quả tự đánh giá
         "1",            # confirm
@@ -58,8 +58,8 @@ def test_scripted_terminal_self_assessment(tmp_path: Path, demo_codes: dict[str,
     assert "[1] 📝 Tự đánh giá" in out
     # Numeric questions letter their buttons, so typing "100" is an answer, not a button.
     assert "[a] ⬅️ Quay lại" in out
-    assert "✔️ II.4a." in out
-    # Everything at full marks except II.5a (no file sent): 100 - 8 = 92.
+    assert "✔️ 8." in out
+    # Everything at full marks except criterion 10 (no file sent): 100 - 8 = 92.
     assert "Đã gửi kết quả tự đánh giá của Trường Mầm non Hoa Sen" in out
     assert "Tổng điểm: 92/100 — Xếp loại: Tốt" in out
     assert "Traceback" not in out + result.stderr

@@ -191,10 +191,13 @@ async def test_rescore_cross_inspection_and_city_report(
     assert rescored["Chấm lại"] == submissions[(ids["MN-HOASEN"], "district")].total == 68.3
     assert rescored["Nhận xét của cán bộ kiểm tra; ý kiến của nhà trường"].startswith(
         "B1: Chỉ 10 CBQL có văn bản ký số")
-    cross_rows = [r for sheet in sheets(workbook, "PL3 ") for r in form_table(sheet)]
-    done = [r for r in cross_rows if r["Trường được kiểm tra"] == "Trường Mầm non Sao Mai"]
-    assert [(r["Cán bộ kiểm tra"], r["Kiểm tra chéo"]) for r in done] == [
-        ("Ngô Thị Lan", submissions[(ids["MN-SAOMAI"], "cross")].total)]
+    # Phụ lục 3: one form per inspector, who signs it.
+    by_inspector = {sheet.title: (sheet, form_table(sheet)) for sheet in sheets(workbook, "PL3 ")}
+    done = [(sheet, r) for sheet, rows in by_inspector.values() for r in rows
+            if r["Trường được kiểm tra"] == "Trường Mầm non Sao Mai"]
+    assert [("Ngô Thị Lan" in {c.value for row in sheet.iter_rows() for c in row}, r["Kiểm tra chéo"])
+            for sheet, r in done] == [(True, submissions[(ids["MN-SAOMAI"], "cross")].total)]
+    done = [r for _, r in done]
     assert done[0]["Nhận xét"] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
     # Hồng Bàng's management score: Hoa Sen's re-score and Sao Mai's own score (a cross-inspection is not final).
     # (68,3 + 69,47) / 2 = 68,885, rounded half up like every score.

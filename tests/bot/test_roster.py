@@ -35,7 +35,11 @@ def test_template_has_vietnamese_headers(tmp_path: Path) -> None:
     assert workbook["Danh mục"].sheet_state == "hidden"
     assert [c.value for c in workbook["Đơn vị"][1]] == [
         "STT", "Mã đơn vị", "Tên đơn vị", "Cấp đơn vị", "Mã đơn vị cấp trên", "Cụm", "Mã số thuế",
-        "Dùng HSĐT (Có/Không)"]
+        "Dùng HSĐT (Có/Không)",
+        # What the unit's forms print: empty takes its level's default (hsdt.reports.heading).
+        "Tên chính thức (in trên văn bản)", "Tên viết tắt (in trên văn bản của đơn vị trực thuộc)",
+        "Cơ quan chủ quản (dòng trên tên đơn vị)", "Địa danh (dòng ngày tháng)", "Thẩm quyền ký (TM., KT., Q.)",
+        "Chức vụ người ký"]
     assert [c.value for c in workbook["Người dùng"][1]][:4] == ["STT", "Mã người dùng", "Họ và tên", "Vai trò"]
     assert workbook["Người dùng"].freeze_panes == "A2"
     # No English code anywhere a person reads.
@@ -108,6 +112,9 @@ def _validations(sheet: object) -> dict[str, str]:
     """Validated range -> the list it offers, read back from the saved workbook."""
     found = {}
     for validation in sheet.data_validations.dataValidation:  # type: ignore[attr-defined]
+        if validation.type is None:  # a hint only (the heading columns): any value is accepted
+            assert validation.prompt
+            continue
         assert validation.type == "list"
         found[str(validation.sqref)] = validation.formula1
     return found
@@ -130,8 +137,9 @@ def test_template_offers_the_campaigns_levels_and_roles_as_lists(tmp_path: Path)
     assert _offered(workbook, units["D2:D2000"]) == ["Sở GD&ĐT", "UBND xã/phường/đặc khu", "Trường mầm non"]
     assert _offered(workbook, units["H2:H2000"]) == ["Có", "Không"]
     roles = _validations(workbook["Người dùng"])
-    assert _offered(workbook, roles["D2:D2000"]) == ["Cán bộ Sở", "Cán bộ quản lý cấp xã", "Cán bộ kiểm tra",
-                                                     "Hiệu trưởng"]
+    assert _offered(workbook, roles["D2:D2000"]) == ["Cán bộ Sở", "Cán bộ Phòng Văn hóa – Xã hội",
+                                                     "Cán bộ kiểm tra", "Hiệu trưởng"]
+
     before = tmp_path / "mau-huyen.xlsx"
     roster_xlsx.write_template(before, STRUCTURES[Structure.DISTRICT])
     workbook = load_workbook(before)

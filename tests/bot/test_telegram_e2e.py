@@ -165,7 +165,7 @@ async def test_principal_from_invite_to_submission(
     signed = signed_pdf
     server.push_document(USER, signed, "ke-hoach-giao-duc.pdf")
     # The question becomes a line pointing below, where one status message lists the files.
-    status = await expect(server, "Minh chứng câu E1")
+    status = await expect(server, "Minh chứng tiêu chí E1")
     assert "Hợp lệ" in status.text and "Nguyễn Thị Hồng Nhung" in status.text
     assert "✅ ke-hoach-giao-duc.pdf" in status.text and not status.edited
     server.press_button(USER, status, "Xong")
@@ -190,7 +190,7 @@ async def test_principal_from_invite_to_submission(
         "\n".join(m.describe() for m in answered)
     assert not any("Đã lưu câu" in (m.text or "") for m in sent)
     # The instructions of a kind of question are shown once, then behind the button.
-    assert sum("ví dụ: 12/10" in (v.text or "") for m in sent for v in m.history[:1]) == 1
+    assert sum("ví dụ: 3/2" in (v.text or "") for m in sent for v in m.history[:1]) == 1
     submission = db_rows(path, Submission)[0]
     assert submission.status == "submitted" and submission.total == 75.47
     assert len(db_rows(path, Answer)) == 12

@@ -68,7 +68,7 @@ async def test_full_self_assessment_on_zalo_with_upload_link(
     percent = await say(zalo, "85", "Tiêu chí 9/12")
     assert "[1] Có" in percent.text
     evidence = await say(zalo, "Có", "Tiêu chí 10/12")
-    assert "Zalo chưa cho phép gửi tệp PDF" in evidence.text
+    assert "Thầy/Cô tải tệp PDF lên qua liên kết sau" in evidence.text
     link = LINK.search(evidence.text)
     assert link is not None, evidence.text
 

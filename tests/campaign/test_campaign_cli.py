@@ -54,7 +54,7 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["campaign", "new", "--preset", "2024-2025"]) == 0
     out = capsys.readouterr().out
     assert "Đã tạo đợt kiểm tra “HSDT-2024”" in out
-    assert "Thời điểm lưu hồ sơ được kiểm tra: 01/09/2024 – 31/12/2024" in out
+    assert "Thời điểm kiểm tra lưu hồ sơ: 01/09/2024 – 31/12/2024" in out
     assert "Hạn tự đánh giá: 29/12/2024 23:59" in out and "Ngày kiểm tra: 30/12/2024 – 31/12/2024" in out
     assert "Hạn cuối gửi kết quả: 06/01/2025 23:59" in out
     assert "Sở GD&ĐT → Phòng GD&ĐT quận/huyện → Trường mầm non" in out
@@ -156,3 +156,22 @@ def test_assign_auto_by_clusters_speaks_of_communes(cli: Engine, tmp_path: Path,
         ("CB-LC", "MN-SM"), ("CB-AD", "MN-HH")}
     assert main(["assign", "auto", "--seed", "1", "--level", "school", "--out", "q.xlsx"]) == 0
     assert "không có cấp" not in capsys.readouterr().err
+
+
+def test_the_so_confirms_the_rubric(cli: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    """Until `campaign set --rubric-confirmed` the forms print the rubric's assumptions; the calendar stays."""
+    assert main(["campaign", "new", "--code", "HSDT-2026-2027", "--school-year", "2026-2027"]) == 0
+    out = capsys.readouterr().out
+    assert "(2026.2) — chưa xác nhận: các phụ lục in kèm các giả định của bộ tiêu chí" in out
+    before = campaigns(cli)["HSDT-2026-2027"]
+    assert not before.rubric_confirmed
+    assert main(["campaign", "set", "--rubric-confirmed"]) == 0
+    assert "Đã ghi nhận: Sở xác nhận bộ tiêu chí" in capsys.readouterr().out
+    after = campaigns(cli)["HSDT-2026-2027"]
+    assert after.rubric_confirmed
+    assert (after.self_assessment_due, after.deadline) == (before.self_assessment_due, before.deadline)
+    assert main(["campaign", "use", "HSDT-2026-2027"]) == 0
+    assert "(2026.2) — đã được Sở xác nhận" in capsys.readouterr().out
+    # The 2024-2025 rubric states no assumptions: nothing to print, nothing to confirm.
+    assert main(["campaign", "new", "--preset", "2024-2025"]) == 0
+    assert "bộ tiêu chí không ghi giả định nào" in capsys.readouterr().out

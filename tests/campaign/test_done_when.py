@@ -44,9 +44,10 @@ PEOPLE = [
     UserRow("CB-LC", "Đỗ Văn Long", "inspector", "UB-LC"),
     UserRow("CB-AD", "Vũ Thị Anh", "inspector", "UB-AD"),
 ]
-# I.1 5 categories (25); II.1a 2/2 (5); II.1b 15/20 (4,5); II.1c none issued: not applicable; II.2 3
-# categories (7,5); II.3a 8; II.3b 3,5; II.4a 90 % of 8 = 7,2, down to 7; II.4b not applicable; II.5a no
-# file (0); II.5b 7. Raw 67,5 of the 94 points that apply: 71,81 on 100, down to steps of 0,25: 71,75.
+# The 2026 rubric (2026.2): criterion 1, 5 categories (25); 2, managers 2/2 (5); 3, teachers 15/20 (4,5); 4,
+# staff none issued: not applicable; 5, 3 categories (7,5); 6, 8; 7, 3,5; 8, 81 of the 90 documents that
+# are not paper-only signed: 90 % of 8 = 7,2, down to 7; 9 not applicable; 10 no file (0); 11, 7.
+# Raw 67,5 of the 94 points that apply: 71,81 on 100, down to steps of 0,25: 71,75.
 TOTAL = "71,75"
 
 
@@ -72,29 +73,31 @@ def workbook_text(content: bytes) -> str:
 
 def self_assess(driver: ChatDriver) -> None:
     driver.send("/tudanhgia")
-    assert "I.1. Thiết lập danh mục hồ sơ điện tử" in driver.text
+    assert "Nội dung 1. Thiết lập danh mục hồ sơ điện tử" in driver.text
+    assert "\n1. Thiết lập danh mục hồ sơ điện tử" in driver.text
     driver.send("1,2,3,4,5")
     driver.send("2/2")
     driver.send("20/15")
     driver.send("0/0")
     assert "(không áp dụng)" in driver.text  # none issued: the item leaves the denominator
-    # II.2 offers only the categories set up in I.1.
-    assert "chỉ chọn trong các mục đã chọn ở câu I.1" in driver.text
+    # Criterion 5 offers only the categories set up in criterion 1.
+    assert "Tiêu chí này chỉ chọn trong các mục đã chọn ở tiêu chí 1." in driver.text
     labels = [b.label for r in driver.replies for b in r.flat_buttons]
     assert not any("Hồ sơ quản lý văn bản" in label for label in labels)
     for category in ("Hồ sơ quản lý trẻ em", "Hồ sơ quản lý cán bộ", "Kế hoạch phát triển"):
         driver.press(category)
     driver.press(messages.BTN_DONE)
     driver.press("Đầy đủ")
-    driver.press("Một phần")
-    driver.send("90")
+    driver.press("Đạt một phần")
+    driver.send("100/10/81")  # documents stored / paper-only / signed
+    assert "90% của 90 văn bản không tính văn bản chỉ có bản giấy" in driver.text
     driver.press("Không có văn bản loại này")
-    driver.press(messages.BTN_DONE)  # II.5a: the inspectors look at the software; no file sent
+    driver.press(messages.BTN_DONE)  # criterion 10: the inspectors look at the software; no file sent
     driver.press("Đạt")
     driver.send("Không có ý kiến.")
     review = driver.text
     assert "không áp dụng (không tính vào tổng điểm)" in review
-    assert ("Điểm quy đổi về thang 100: 67,5/94 điểm của các tiêu chí áp dụng (không áp dụng: II.1c, II.4b) "
+    assert ("Điểm quy đổi về thang 100: 67,5/94 điểm của các tiêu chí áp dụng (không áp dụng: 4, 9) "
             f"→ {TOTAL}/100") in review
     driver.press(messages.BTN_SUBMIT)
     driver.press(messages.BTN_CONFIRM_SUBMIT)
@@ -118,7 +121,7 @@ def test_a_so_runs_its_2026_2027_campaign_for_communes_and_clusters(
     assert main(["campaign", "new", "--code", "HSDT-2026-2027", "--school-year", "2026-2027",
                  "--structure", "xa-phuong", "--notice-no", "123/TB-SGDĐT-MN", "--notice-date", "2026-11-20"]) == 0
     out = capsys.readouterr().out
-    assert "Sở GD&ĐT → UBND xã/phường/đặc khu → Trường mầm non" in out and "(2026.1)" in out
+    assert "Sở GD&ĐT → UBND xã/phường/đặc khu → Trường mầm non" in out and "(2026.2)" in out
     assert main(["roster", "template", "mau.xlsx"]) == 0
     roster_xlsx.write_roster(tmp_path / "danh-sach.xlsx", COMMUNES, PEOPLE, STRUCTURES[Structure.COMMUNE])
     assert main(["roster", "import", "danh-sach.xlsx"]) == 0
@@ -153,7 +156,10 @@ def test_a_so_runs_its_2026_2027_campaign_for_communes_and_clusters(
     so = chats["SO-01"]
     so.send("/baocao")
     summary = so.replies[0].text
-    assert "toàn thành phố (2 xã/phường)" in summary and "theo xã/phường" in summary
+    assert "toàn thành phố (2 xã/phường)" in summary
+    # A commune is not rated by the Sở: the mean is its schools' common result.
+    assert "Kết quả chung của các trường trên địa bàn từng xã/phường" in summary
+    assert "công tác quản lý, chỉ đạo" not in summary
     assert f"Điểm trung bình: {TOTAL} — Khá (trung bình của 2 trường)" in summary
     assert "Cách tính: Điểm của mỗi trường: Điểm chấm lại, nếu chưa có thì điểm kiểm tra chéo" in summary
     assert "Đã chấm lại: 2. Đã kiểm tra chéo: 2." in summary

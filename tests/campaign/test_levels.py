@@ -71,7 +71,8 @@ def test_post_2025_structure_names_its_levels_and_pairs_inside_clusters(engine: 
         levels = uow.levels.of_campaign(campaign.id)
         assert (levels.managing.singular, levels.managing.plural, levels.managing.short) == (
             "UBND xã/phường/đặc khu", "các xã/phường/đặc khu", "xã/phường")
-        assert role_name("district_staff", levels) == "Cán bộ quản lý cấp xã"
+        # "CBQL" means a school's managers: the commune's staff are its Phòng Văn hóa – Xã hội's.
+        assert role_name("district_staff", levels) == "Cán bộ Phòng Văn hóa – Xã hội"
         # Reports list units in the roster's order (STT), not by name.
         assert [u.code for u in uow.units.of_kind(UnitKind.MANAGING, campaign.id)] == ["UB-A", "UB-B", "UB-C", "UB-D"]
         proposal = propose_cross(uow, per_office=2, seed=3, clusters=ClusterRule.SAME)

@@ -171,3 +171,38 @@ def test_upgrade_from_0005_keeps_every_answer(empty_engine: Engine) -> None:
         assert uow.campaigns.active().code == "HSDT-2026"  # type: ignore[union-attr]
         assert len(uow.answers.for_school(1, 3)) == 4
         assert [u.code for u in uow.units.of_kind(UnitKind.SCHOOL, 1)] == ["MN-HOASEN", "MN-SAOMAI"]
+
+
+def test_upgrade_to_0018_renames_the_commune_staff_and_adds_the_heading_facts(empty_engine: Engine) -> None:
+    """A commune campaign stored before 0018 named its staff "Cán bộ quản lý cấp xã" (read as school
+    managers); the upgrade renames it, its units get empty heading facts (their level's defaults) and its
+    rubric is not yet confirmed."""
+    upgrade(empty_engine, "0016")
+    with empty_engine.begin() as conn:  # what the code of 0016 wrote, in its own columns
+        conn.execute(_table("rubric_version", sa.column("sha256"), sa.column("name"), sa.column("version"),
+                            sa.column("source"), sa.column("loaded_at", UTCDateTime)).insert().values(
+            sha256="0" * 64, name="r", version="1", source="x", loaded_at=NOW))
+        conn.execute(_table(
+            "campaign", *(sa.column(c) for c in ("code", "name", "school_year", "record_start", "record_end",
+                                                  "inspection_start", "inspection_end", "rubric_version_id",
+                                                  "issuer", "issuer_parent", "place", "active")),
+            *(sa.column(c, UTCDateTime) for c in ("self_assessment_due", "rescore_due", "deadline", "created_at")),
+        ).insert().values(
+            code="HSDT-2025", name="Đợt 2025", school_year="2025-2026", record_start=date(2025, 9, 1),
+            record_end=date(2025, 12, 31), inspection_start=date(2025, 12, 30), inspection_end=date(2025, 12, 31),
+            rubric_version_id=1, issuer="SỞ", issuer_parent="UBND", place="Hải Phòng", active=True,
+            self_assessment_due=NOW, rescore_due=NOW, deadline=NOW, created_at=NOW))
+        levels = _table("unit_level", *(sa.column(c) for c in ("campaign_id", "kind", "singular", "plural", "short",
+                                                                 "staff")))
+        conn.execute(levels.insert().values(campaign_id=1, kind="district", singular="UBND xã/phường/đặc khu",
+                                            plural="các xã/phường/đặc khu", short="xã/phường",
+                                            staff="Cán bộ quản lý cấp xã"))
+        conn.execute(_table("unit", *(sa.column(c) for c in ("code", "name", "kind", "uses_erecords"))).insert()
+                     .values(code="UB-LC", name="UBND phường Lê Chân", kind="district", uses_erecords=True))
+    upgrade(empty_engine)
+    with UnitOfWork(empty_engine) as uow:
+        campaign = uow.campaigns.by_code("HSDT-2025")
+        assert campaign is not None and campaign.id is not None and campaign.rubric_confirmed is False
+        assert uow.levels.of_campaign(campaign.id).managing.staff == "Cán bộ Phòng Văn hóa – Xã hội"
+        unit = uow.units.by_code("UB-LC")
+        assert unit is not None and (unit.official_name, unit.place_name, unit.signer_title) == (None, None, None)

@@ -177,7 +177,7 @@ async def test_roles_without_the_feature_and_without_a_web_server(
     assert "chỉ dành cho" in inspector.text and "/bang-dieu-khien/" not in inspector.text
     so = person(wired[0], city, "SO-01").chat
     so.send("/menu")
-    so.press("Mở bảng điều khiển")
+    so.press("Mở trang theo dõi")
     assert "/bang-dieu-khien/vao/" in so.text
     plain = person(dispatcher, city, "PGD-HB-01").chat  # a dispatcher without a web server
     plain.send("/bangdieukhien")

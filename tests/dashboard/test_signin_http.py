@@ -38,7 +38,7 @@ async def test_link_from_chat_opens_a_strict_http_only_session(
         page = await client.get(path)
         assert page.status == 200
         html = await page.text()
-        assert "Đăng nhập bảng điều khiển" in html and "Cán bộ Sở GD&amp;ĐT" in html
+        assert "Đăng nhập trang theo dõi" in html and "Cán bộ Sở GD&amp;ĐT" in html
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     response = await client.post(path, allow_redirects=False)

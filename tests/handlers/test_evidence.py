@@ -126,7 +126,7 @@ def test_errors_are_explained_and_not_stored(
 ) -> None:
     chat = at_e1(checking_dispatcher, codes)
     chat.upload(pdfs["not_pdf"])
-    assert "bang.xlsx" in chat.text and "Minh chứng câu E1" in chat.text
+    assert "bang.xlsx" in chat.text and "Minh chứng tiêu chí E1" in chat.text
     big = tmp_path / "lon.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"0" * 300_000)
     chat.upload(big)

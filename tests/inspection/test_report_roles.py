@@ -13,7 +13,7 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
-from tests.reports.reading import sheets, table
+from tests.reports.reading import sheets, table, texts
 
 SCHOOLS = {"MN-HOASEN": "Hoa Sen", "MN-SAOMAI": "Sao Mai", "MN-HOAMAI": "Hoa Mai", "MN-TUOITHO": "Tuổi Thơ"}
 
@@ -138,15 +138,15 @@ def test_inspector_sees_only_assigned_schools(engine: Engine, dispatcher: Dispat
     inspector.press_action("rp:x")
     workbook = workbook_of(inspector.replies)
     assert schools_in(workbook) == {"MN-SAOMAI", "MN-HOAMAI"}
-    # Every cross-inspection of a school in scope, one form per team, inspecting units in roster order
-    # (the demo's of Hoa Mai is not scored yet).
-    teams = [table(sheet) for sheet in sheets(workbook, "PL3 ")]
-    assert [[(r["Đơn vị kiểm tra"], r["Cán bộ kiểm tra"], r["Trường được kiểm tra"], r["Kiểm tra chéo"])
-             for r in rows] for rows in teams] == [
-        [("Phòng GD&ĐT quận Hồng Bàng", "Trần Văn Đức", "Trường Mầm non Hoa Mai", None)],
-        [("Phòng GD&ĐT huyện Thủy Nguyên", "Ngô Thị Lan", "Trường Mầm non Sao Mai",
-          total_of(engine, "MN-SAOMAI", "cross"))],
+    # Every cross-inspection of a school in scope, one form per inspector (who signs it), their units in
+    # roster order (the demo's of Hoa Mai is not scored yet).
+    forms = sheets(workbook, "PL3 ")
+    assert [[(r["Đơn vị quản lý trường"], r["Trường được kiểm tra"], r["Kiểm tra chéo"]) for r in table(sheet)]
+            for sheet in forms] == [
+        [("Phòng GD&ĐT huyện Thủy Nguyên", "Trường Mầm non Hoa Mai", None)],
+        [("Phòng GD&ĐT quận Hồng Bàng", "Trường Mầm non Sao Mai", total_of(engine, "MN-SAOMAI", "cross"))],
     ]
+    assert ["Trần Văn Đức" in texts(forms[0]), "Ngô Thị Lan" in texts(forms[1])] == [True, True]
 
 
 def test_principal_sees_only_their_school(engine: Engine, dispatcher: Dispatcher, city: dict[str, str]) -> None:

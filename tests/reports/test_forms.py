@@ -74,16 +74,19 @@ def test_heading_page_setup_fonts_and_merges(engine: Engine, dispatcher: Dispatc
         assert right.font.b and sheet.cell(row=2, column=right.column).value == MOTTO
         assert sheet.cell(row=2, column=right.column).font.b
         date_line = sheet.cell(row=4, column=right.column)
-        assert date_line.value == "Hải Phòng, ngày 10 tháng 12 năm 2024" and date_line.font.i
+        # The issuing unit's own place: the district of the office (its school's, or the inspector's).
+        assert date_line.value.endswith(", ngày 10 tháng 12 năm 2024") and date_line.font.i
+        assert date_line.value.split(",")[0] in ("Hồng Bàng", "Thủy Nguyên")
         number = sheet.title.split()[0].removeprefix("PL")
         assert sheet["A6"].value == f"Phụ lục {number}" and sheet["A6"].font.b
-        assert sheet["A8"].value.startswith("(Kèm theo Thông báo số ……/TB-SGDĐT-MN ngày")
+        assert sheet["A8"].value == ("(Kèm theo Thông báo số ……/TB-SGDĐT-MN ngày ……/……/…… "
+                                     "của Sở Giáo dục và Đào tạo Hải Phòng)")
         assert sheet["A8"].font.i
-        # A4 landscape, fitted to the page width, header rows repeated, page numbers in the footer.
+        # A4 landscape, fitted to the page width, header rows repeated, the page number top centre from page 2.
         setup = sheet.page_setup
         assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert sheet.print_title_rows and "&P" in sheet.oddFooter.center.text
+        assert sheet.print_title_rows and sheet.oddHeader.center.text == "&P" and sheet.HeaderFooter.differentFirst
         # Times New Roman throughout; the table has borders and merged two-level headers.
         assert {c.font.name for row in sheet.iter_rows() for c in row if c.value is not None} == {"Times New Roman"}
         merged = {str(r) for r in sheet.merged_cells.ranges}
@@ -93,11 +96,12 @@ def test_heading_page_setup_fonts_and_merges(engine: Engine, dispatcher: Dispatc
         assert f"A{first}:A{last}" in merged  # STT spans both levels
         header = sheet.cell(row=int(first), column=1)
         assert header.font.b and header.border.left.style == "thin"
-        # The signature block.
+        # The signature blocks: whoever prepared the form and the unit's head; on Phụ lục 3 the inspector alone.
         signers = [v for v in texts(sheet) if v in ("NGƯỜI LẬP BIỂU", "HIỆU TRƯỞNG", "CÁN BỘ KIỂM TRA",
-                                                       "THỦ TRƯỞNG ĐƠN VỊ")]
-        assert signers[0] == "NGƯỜI LẬP BIỂU" and len(signers) == 2
-        assert texts(sheet).count("(Ký, ghi rõ họ tên)") == 2
+                                                       "TRƯỞNG PHÒNG", "THỦ TRƯỞNG ĐƠN VỊ")]
+        assert signers == (["CÁN BỘ KIỂM TRA"] if sheet.title.startswith("PL3") else
+                           ["NGƯỜI LẬP BIỂU", "TRƯỞNG PHÒNG" if sheet.title.startswith("PL2") else "HIỆU TRƯỞNG"])
+        assert texts(sheet).count("(Ký, ghi rõ họ tên)") == 1
         # Never a level the data did not name.
         assert not any("quận/huyện" in t for t in texts(sheet))
     hoasen = workbook["PL1 MN-HOASEN"]
@@ -106,7 +110,7 @@ def test_heading_page_setup_fonts_and_merges(engine: Engine, dispatcher: Dispatc
     merged = {str(r) for r in hoasen.merged_cells.ranges}
     minh_chung = cell_with(hoasen, "Minh chứng")
     assert f"{minh_chung.coordinate}:{chr(ord(minh_chung.column_letter) + 1)}{minh_chung.row}" in merged
-    assert "THỦ TRƯỞNG ĐƠN VỊ" in texts(workbook["PL2 PGD-HB"])
+    assert "TRƯỞNG PHÒNG" in texts(workbook["PL2 PGD-HB"])
     assert "CÁN BỘ KIỂM TRA" in texts(workbook["PL3 1"])
 
 
@@ -126,8 +130,9 @@ def test_every_number_is_the_databases(engine: Engine, dispatcher: Dispatcher, c
             assert row["Điểm tự chấm"] == (answers[criterion.id].points if total is not None else None)
         for group in rubric.groups:
             points = [answers[c.id].points for c in group.criteria if c.max_points > 0 and c.id in answers]
-            if group.title in rows and total is not None:
-                assert rows[group.title]["Điểm tự chấm"] == round(sum(points), 2)
+            row_title = f"Nội dung {group.id}. {group.title}"
+            if row_title in rows and total is not None:
+                assert rows[row_title]["Điểm tự chấm"] == round(sum(points), 2)
         assert rows["TỔNG ĐIỂM"]["Điểm chuẩn"] == rubric.max_points == 100
         assert rows["TỔNG ĐIỂM"]["Điểm tự chấm"] == total
         if total is None:
@@ -161,7 +166,7 @@ def test_every_number_is_the_databases(engine: Engine, dispatcher: Dispatcher, c
                 assert row["Đã thiết lập"] == f"{len(answers['A1'].value['options'])}/6"
             district_points = db["answers"][(unit.code, "district")]
             for index, group in enumerate(g for g in rubric.groups if any(c.max_points > 0 for c in g.criteria)):
-                header = next(h for h in row if h.startswith(("I", "V")) and f" {group.title} (" in h)
+                header = next(h for h in row if h.startswith(f"Nội dung {group.id}\n("))
                 expected = [district_points[c.id].points for c in group.criteria if c.id in district_points]
                 assert row[header] == (round(sum(expected), 2) if rescore is not None else None), (index, header)
         management = rows[-1]

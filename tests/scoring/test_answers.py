@@ -11,6 +11,7 @@ from hsdt.scoring import (
     ANSWER_ERROR_CODES,
     TEXT_MAX_LENGTH,
     InvalidAnswer,
+    default_rubric_path,
     fold_text,
     load_rubric,
     parse_text_answer,
@@ -300,6 +301,9 @@ def test_invalid_answer_is_value_error_without_vietnamese_text() -> None:
         InvalidAnswer("typo")
 
 
+# The 2026 rubric's criterion 8: documents stored, of which paper-only, and signed.
+DOCUMENTS = load_rubric(default_rubric_path()).criterion("8")
+
 REQUIRED_CODES = {
     "not_a_number",
     "negative",
@@ -327,6 +331,9 @@ def test_every_declared_code_is_reachable_and_params_match() -> None:
         lambda: parse_text_answer(G1, "x" * 3000),
         lambda: parse_text_answer(E1, "pdf"),
         lambda: validate_value(C1, {}),
+        lambda: parse_text_answer(DOCUMENTS, "100/10"),
+        lambda: parse_text_answer(DOCUMENTS, "10/20/0"),
+        lambda: parse_text_answer(DOCUMENTS, "100/10/91"),
     ]
     seen = set()
     for trigger in triggers:

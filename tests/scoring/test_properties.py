@@ -53,6 +53,10 @@ def valid_values(draw: st.DrawFn, criterion: Criterion) -> dict[str, Any]:
         case AnswerType.EVIDENCE:
             total = draw(st.integers(0, 20))
             return {"valid": draw(st.integers(0, total)), "total": total}
+        case AnswerType.DOCUMENT_SHARE:
+            stored = draw(st.integers(0, 500))
+            paper_only = draw(st.integers(0, stored))
+            return {"stored": stored, "paper_only": paper_only, "signed": draw(st.integers(0, stored - paper_only))}
     raise AssertionError(criterion.type)
 
 
@@ -63,6 +67,7 @@ JUNK_VALUES = st.one_of(
     st.just({"issued": 1, "used": 5}),
     st.just({"percent": 250}),
     st.just({"valid": 3, "total": 1}),
+    st.just({"stored": 3, "paper_only": 1, "signed": 3}),
     st.just({}),
 )
 
@@ -229,6 +234,9 @@ def test_full_marks_reach_max_points(data: st.DataObject) -> None:
             case AnswerType.EVIDENCE:
                 n = data.draw(st.integers(1, 10))
                 answers[c.id] = {"valid": n, "total": n}
+            case AnswerType.DOCUMENT_SHARE:
+                paper_only, n = data.draw(st.integers(0, 50)), data.draw(st.integers(1, 100))
+                answers[c.id] = {"stored": n + paper_only, "paper_only": paper_only, "signed": n}
     result = score_school(rubric, answers)
     assert result.total == rubric.max_points
     assert result.band == rubric.bands[0]

@@ -140,7 +140,8 @@ def test_default_rubric_texts_and_flags() -> None:
     b1 = DEFAULT.criterion("B1")
     assert b1.issued_label and "được cấp" in b1.issued_label
     assert b1.used_label and "đã sử dụng" in b1.used_label
-    assert DEFAULT.criterion("A1").evidence == "Ảnh chụp màn hình danh mục hồ sơ trên phần mềm"
+    assert DEFAULT.criterion("A1").evidence == (
+        "Đoàn kiểm tra xem cây danh mục hồ sơ trên phần mềm hồ sơ điện tử của nhà trường")
 
 
 def test_default_rubric_bands() -> None:
@@ -342,7 +343,7 @@ ERROR_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "unknown_type",
         _set("B2.type", "slider"),
         "tiêu chí B2: khóa “type”: loại “slider” không có (các loại: single_choice, multi_choice, "
-        "count_pair, percentage, text, evidence)",
+        "count_pair, percentage, text, evidence, document_share)",
     ),
     (
         "missing_type",

@@ -1,4 +1,5 @@
-"""The bundled rubrics: the 2024-2025 campaign's, unchanged, and the notice's 2026 rubric."""
+"""The bundled rubrics: the 2024-2025 campaign's, and the notice's 2026 rubric in its first version (2026.1),
+kept unchanged (the second version, the default since, is tests/scoring/test_rubric_versions.py's)."""
 
 from __future__ import annotations
 
@@ -72,19 +73,19 @@ TABLE = {
 
 
 def test_bundled_rubrics_by_name() -> None:
-    assert bundled_rubric_names() == ("hsdt-2024-2025", "hsdt-2026")
+    assert bundled_rubric_names() == ("hsdt-2024-2025", "hsdt-2026", "hsdt-2026.2")
     assert bundled_rubric_path("hsdt-2026") == bundled_rubric_path("hsdt-2026.yaml")
+    assert bundled_rubric_path("hsdt-2026.2") == bundled_rubric_path("hsdt-2026.2.yaml")
     with pytest.raises(RubricError) as info:
         bundled_rubric_path("hsdt-2030")
     assert str(info.value) == (
-        "hsdt-2030: không có bộ tiêu chí đóng gói tên “hsdt-2030” (có: hsdt-2024-2025, hsdt-2026)"
+        "hsdt-2030: không có bộ tiêu chí đóng gói tên “hsdt-2030” (có: hsdt-2024-2025, hsdt-2026, hsdt-2026.2)"
     )
 
 
-def test_the_2024_2025_rubric_is_byte_for_byte_the_one_its_campaign_was_opened_with() -> None:
-    # A stored campaign finds its rubric version by this digest: the file must never change.
-    digest = hashlib.sha256(bundled_rubric_path(RUBRIC_2024_2025).read_bytes()).hexdigest()
-    assert digest == "219e99c69638b2ed90ad9a53a09d15fff5af15c7a5cd660e95f69b88d81492c0"
+def test_the_2024_2025_rubric_keeps_the_rules_its_campaign_was_opened_with() -> None:
+    # A campaign stores the rubric text it was opened with; the bundled file may change only where no
+    # total depends on it (its hints: tests/scoring/test_rubric_versions.py pins the rest).
     old = load_rubric(bundled_rubric_path(RUBRIC_2024_2025))
     assert old.rounding == Rounding(old.rounding.step, RoundingMode.HALF_UP) and str(old.rounding.step) == "0.01"
     assert old.rules == ()
@@ -93,7 +94,12 @@ def test_the_2024_2025_rubric_is_byte_for_byte_the_one_its_campaign_was_opened_w
 
 
 def test_new_campaigns_get_the_2026_rubric_by_default() -> None:
-    assert default_rubric_path() == bundled_rubric_path("hsdt-2026")
+    assert default_rubric_path() == bundled_rubric_path("hsdt-2026.2")
+    assert load_rubric(default_rubric_path()).version == "2026.2"
+    # The first version is still bundled, byte for byte as it was released.
+    digest = hashlib.sha256(bundled_rubric_path("hsdt-2026").read_bytes()).hexdigest()
+    assert load_rubric(bundled_rubric_path("hsdt-2026")).version == "2026.1"
+    assert digest == FIRST_2026_DIGEST
 
 
 def test_structure_follows_the_notice() -> None:
@@ -148,3 +154,6 @@ def test_evidence_hints_ask_only_for_what_the_bot_accepts() -> None:
             assert "pdf" in hint and "thời gian lưu hồ sơ" in hint
         elif criterion.type is not AnswerType.TEXT:
             assert hint.startswith("đoàn kiểm tra") or hint.startswith("chỉ chọn") or hint.startswith("thống kê")
+
+
+FIRST_2026_DIGEST = "e62d1974f3fafc73f50594039daeb227859a50ebb0d4d84f2e25ee8e567c57d4"

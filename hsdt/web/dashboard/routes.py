@@ -31,6 +31,7 @@ from aiohttp import web
 
 from hsdt import texts as messages
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
+from hsdt.reports.wording import mean_meaning
 from hsdt.scoring import Rubric, format_points
 from hsdt.scoring.summary import summarise
 from hsdt.storage.inspection_models import CROSS, DISTRICT
@@ -255,6 +256,9 @@ class Dashboard:
                 **self._common(reading, data), "page": "overview",
                 "kpis": views.kpis(data), "deadlines": views.deadlines(data), "units": units,
                 "total": views.total_progress(data),
+                # The rule is the one the report prints (the campaign's), not a sentence of its own.
+                "mean_note": t.MEAN_NOTE.format(meaning=mean_meaning(data.levels), rule=data.city.rule_name),
+                "assumptions": [] if data.campaign.rubric_confirmed else list(data.rubric.assumptions),
                 "charts": _charts(data, units, reading.tz),
                 "nothing": not reading.scope.school_ids,
             }

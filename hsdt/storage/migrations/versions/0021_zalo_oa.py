@@ -13,7 +13,7 @@ from alembic import op
 import hsdt.storage.types
 
 revision: str = '0021'
-down_revision: str | None = '0016'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
