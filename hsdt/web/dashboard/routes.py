@@ -30,6 +30,7 @@ import jinja2
 from aiohttp import web
 
 from hsdt import texts as messages
+from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.scoring import Rubric, format_points
 from hsdt.scoring.summary import summarise
@@ -42,14 +43,7 @@ from hsdt.texts import campaigns as campaign_texts
 from hsdt.texts import dashboard as t
 from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
-from hsdt.web.dashboard.auth import (
-    PATH_PREFIX,
-    LinkExpired,
-    LinkInvalid,
-    SignInGrant,
-    new_session_token,
-    session_digest,
-)
+from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
 from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
 
