@@ -46,6 +46,7 @@ from hsdt.web.dashboard import charts, views
 from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
 from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
+from hsdt.web.templating import ENVIRONMENT_OPTIONS, secure
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,6 @@ STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
-
-# No inline script or style, nothing from elsewhere: the page works offline and an injected tag runs nothing.
-_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 class PageError(Exception):
@@ -527,11 +524,7 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
     except Exception:
         log.exception("dashboard page %s failed", request.path)
         response = _message_page(request, 500, t.INTERNAL_ERROR)
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+    return secure(response)
 
 
 def _static_version() -> str:
@@ -544,10 +537,7 @@ def _static_version() -> str:
 def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcnow) -> web.Application:
     dashboard = Dashboard(deps, clock)
     sub = web.Application(middlewares=[_guard])
-    environment = aiohttp_jinja2.setup(
-        sub, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
+    environment = aiohttp_jinja2.setup(sub, loader=jinja2.FileSystemLoader(str(TEMPLATES)), **ENVIRONMENT_OPTIONS)
     environment.globals.update(t=t, base=PATH_PREFIX, static=f"{PATH_PREFIX}/tep", version=_static_version(),
                                url=_url)
     environment.filters["points"] = views.points
