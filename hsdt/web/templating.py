@@ -1,6 +1,7 @@
 """What every server-rendered page of the web server shares, the dashboard's and the link pages'
 alike: one Jinja2 configuration (autoescaped, strict about missing names, templates holding no text
-of their own) and one set of security headers, the Content-Security-Policy first."""
+of their own), one set of security headers, the Content-Security-Policy first, and how a failed
+request is named in the log."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ def secure(response: web.StreamResponse) -> web.StreamResponse:
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def route_of(request: web.Request) -> str:
+    """The request as a log line names it: the route's pattern (`/u/{token}`), never the path, which
+    carries a link's token."""
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else "(no route)"

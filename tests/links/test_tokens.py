@@ -12,6 +12,7 @@ import pytest
 
 from hsdt.links.downloads import DownloadLinks
 from hsdt.links.tokens import Grant, LinkExpired, LinkInvalid, UploadLinks
+from hsdt.redaction import MASK, RedactSecrets
 from hsdt.web.dashboard.auth import SignInLinks
 from tests.helpers import Clock
 
@@ -83,3 +84,13 @@ def test_another_key_and_expiry(clock: Clock) -> None:
     assert upload.verify(_token(url), check_expiry=False) == grant
     with pytest.raises(ValueError):
         UploadLinks(b"short", BASE, timedelta(minutes=1), clock)
+
+
+def test_the_log_filter_knows_the_shape_of_every_kind_of_token(clock: Clock) -> None:
+    upload, download, sign_in = _kinds(clock)
+    for url in (upload.issue("zalo", "u1", 7, "sa:ev:3:1.2")[0], download.issue("zalo", "u1", 7, "dl:img")[0],
+                sign_in.issue(7)[0]):
+        token = _token(url)
+        scrubbed = RedactSecrets().scrub(f"GET {url} failed; payload {token.split('.')[0]}")
+        assert token.split(".")[0] not in scrubbed and token.split(".")[1] not in scrubbed
+        assert scrubbed.count(MASK) == 2

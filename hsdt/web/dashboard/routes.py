@@ -46,7 +46,7 @@ from hsdt.web.dashboard import charts, views
 from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
 from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
-from hsdt.web.templating import ENVIRONMENT_OPTIONS, secure
+from hsdt.web.templating import ENVIRONMENT_OPTIONS, route_of, secure
 
 log = logging.getLogger(__name__)
 
@@ -522,7 +522,7 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
             raise
         response = redirect
     except Exception:
-        log.exception("dashboard page %s failed", request.path)
+        log.exception("dashboard page %s failed", route_of(request))
         response = _message_page(request, 500, t.INTERNAL_ERROR)
     return secure(response)
 
