@@ -148,14 +148,14 @@ async def test_no_link_token_reaches_the_log_on_any_error_path(
     issued += [token for tokens in quoted for token in tokens]
     assert any(quoted), "the platform was sent links"
     log = caplog.text + "".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
-    # Every error path was taken and logged…
+    # No token, nor its signature, is in any line…
+    for token in issued:
+        payload, _, signature = token.partition(".")
+        assert payload not in log and (not signature or signature not in log), token
+    # …though every error path was taken and logged.
     for line in ("POST /u/{token} failed", "GET /d/{token} failed",
                  "dashboard page /bang-dieu-khien/vao/{token} failed"):
         assert line in log, line
     for line in ("sendPhoto to zalo-1 failed", "send to zalo/zalo-1 refused for good"):  # quoting a link
         assert any(line in r.getMessage() and "<redacted>" in r.getMessage() for r in caplog.records), line
-    # …and no token, nor its signature, is in any line.
-    for token in issued:
-        payload, _, signature = token.partition(".")
-        assert payload not in log and (not signature or signature not in log), token
     assert "<redacted>" in log
