@@ -37,7 +37,7 @@ _RESERVE = text("""
 INSERT INTO send_budget AS b (key, next_at) VALUES (:key, extract(epoch from clock_timestamp())::float8 + :interval)
 ON CONFLICT (key) DO UPDATE
 SET next_at = greatest(b.next_at, extract(epoch from clock_timestamp())::float8) + :interval
-RETURNING b.next_at - :interval - extract(epoch from clock_timestamp())::float8
+RETURNING b.next_at - :interval, extract(epoch from clock_timestamp())::float8
 """).bindparams(bindparam("interval", type_=Float))
 
 
@@ -54,7 +54,12 @@ class SharedSendBudget:
         # `rate` slots span one second plus the margin a message may leave after its slot.
         self.interval = (1.0 + LATE_MARGIN_S) / rate_per_s
 
-    def reserve(self) -> float:
+    def book(self) -> tuple[float, float]:
+        """(the slot booked, the time it was booked), on the database's clock (epoch seconds)."""
         with self.engine.begin() as conn:
-            wait = conn.execute(_RESERVE, {"key": self.key, "interval": self.interval}).scalar_one()
-        return max(0.0, float(wait))
+            slot, now = conn.execute(_RESERVE, {"key": self.key, "interval": self.interval}).one()
+        return float(slot), float(now)
+
+    def reserve(self) -> float:
+        slot, now = self.book()
+        return max(0.0, slot - now)

@@ -30,9 +30,9 @@ def test_slots_booked_by_several_workers_at_once_never_overlap(postgres_engine: 
 
     def book(budget: SharedSendBudget) -> None:
         for _ in range(15):
-            wait = budget.reserve()
+            slot, _ = budget.book()
             with lock:
-                slots.append(time.monotonic() + wait)
+                slots.append(slot)
 
     threads = [threading.Thread(target=book, args=(workers[i % 2],)) for i in range(4)]
     for thread in threads:
@@ -41,11 +41,11 @@ def test_slots_booked_by_several_workers_at_once_never_overlap(postgres_engine: 
         thread.join()
     slots.sort()
     gaps = [b - a for a, b in itertools.pairwise(slots)]
-    # 60 slots at 30/s: about 2 s from the first to the last, none closer than the interval (less the
-    # few milliseconds a statement's round trip adds to the measurement).
-    assert len(slots) == 60
-    assert min(gaps) > 1 / 30 - 0.012, min(gaps)
-    assert slots[-1] - slots[0] > 59 / 30 - 0.05
+    # 60 slots on the database's clock, one interval apart (30 slots to 1.1 s), none closer.
+    interval = workers[0].interval
+    assert len(slots) == 60 and interval == pytest.approx(1.1 / 30)
+    assert min(gaps) == pytest.approx(interval, abs=1e-4), min(gaps)  # epoch seconds: 0.2 µs steps
+    assert slots[-1] - slots[0] == pytest.approx(59 * interval, abs=1e-4)
 
 
 async def test_two_workers_sending_for_one_bot_are_never_refused_for_flooding(postgres_engine: Engine) -> None:
