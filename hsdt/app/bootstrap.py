@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from hsdt.app.logs import configure as configure_logs
 from hsdt.app.metrics import MeteredChecker, Metrics
 from hsdt.channels.contract import ChannelSender, bot_scope
-from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter
+from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter, window_rate
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.links.tokens import UploadLinks, load_secret, public_base_url
@@ -249,9 +249,9 @@ def web_config(app: App) -> WebConfig:
 
 
 def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:
-    """The bot's `SEND_RATE_PER_S`: booked in the database when several workers send for it, else kept
-    in memory. A worker that cannot reach the database paces itself at its share."""
-    alone = RateLimiter(settings.send_rate_per_s / settings.workers)
+    """The bot's `SEND_RATE_PER_S`, held in every second: booked in the database when several workers
+    send for it, else kept in memory. A worker that cannot reach the database paces itself at its share."""
+    alone = RateLimiter(window_rate(settings.send_rate_per_s) / settings.workers)
     if settings.workers == 1 or engine.dialect.name != "postgresql":
         return alone
     from hsdt.storage.send_budget import SharedSendBudget

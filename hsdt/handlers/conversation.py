@@ -72,9 +72,14 @@ _ADAPTER: TypeAdapter[IdleState | SelfAssessmentState | InspectionState] = TypeA
 
 
 def load(flow: str, data: dict[str, Any]) -> IdleState | SelfAssessmentState | InspectionState:
-    stored = data if data.get("v") == SCHEMA_VERSION else {"v": SCHEMA_VERSION, **from_legacy(flow, data)}
+    if not data:  # a user the bot has not talked to yet
+        return IdleState()
+    # Rows of the first release's shape were rewritten by migration 0006: any other version is unreadable.
+    if data.get("v") != SCHEMA_VERSION:
+        log.warning("conversation state of flow %r has no known version; reset to idle", flow)
+        return IdleState()
     try:
-        return _ADAPTER.validate_python({k: v for k, v in stored.items() if k != "v"})
+        return _ADAPTER.validate_python({k: v for k, v in data.items() if k != "v"})
     except ValidationError:
         log.warning("conversation state of flow %r unreadable; reset to idle", flow)
         return IdleState()
@@ -82,23 +87,3 @@ def load(flow: str, data: dict[str, Any]) -> IdleState | SelfAssessmentState | I
 
 def dump(state: IdleState | SelfAssessmentState | InspectionState) -> dict[str, Any]:
     return {"v": SCHEMA_VERSION, **state.model_dump(mode="json")}
-
-
-def from_legacy(flow: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The first release's keys (cid, mode, sel, ret, sid, k, ver, pend) in today's shape."""
-    if flow == "sa":
-        return {"flow": "sa", "criterion": data.get("cid"), "mode": data.get("mode", "q"),
-                "selection": data.get("sel", []), "to_review": bool(data.get("ret"))}
-    if flow == "insp":
-        return {"flow": "insp", "criterion": data.get("cid"), "mode": data.get("mode", "q"),
-                "to_review": bool(data.get("ret")), "school": data.get("sid"), "kind": data.get("k"),
-                "shown_version": data.get("ver", 0), "pending_points": data.get("pend")}
-    resume = data.get("resume") or {}
-    inner = from_legacy(resume.get("flow", ""), resume.get("data") or {}) if resume.get("flow") in ("sa", "insp") \
-        else None
-    try:
-        if inner is not None:
-            TypeAdapter(Busy).validate_python(inner)
-    except ValidationError:
-        inner = None
-    return {"flow": "idle", **({"resume": inner} if inner is not None else {})}

@@ -173,11 +173,15 @@ class Dispatcher:
 
     # --- events ------------------------------------------------------------------------------------
 
-    async def process(self, event: Incoming) -> Handled:
-        """Apply one event (once) and return its replies. One user's events apply in order."""
+    async def process(self, event: Incoming, checked: CheckedFile | None = None) -> Handled:
+        """Apply one event (once) and return its replies. One user's events apply in order. A document
+        is checked here, unless the caller checked it already (`check_file`: the upload page shows
+        the verdict it gets); its temporary file is removed either way."""
 
         async def work() -> Handled:
-            checked = await self._check_file(event) if event.kind is Kind.DOCUMENT else None
+            nonlocal checked
+            if checked is None and event.kind is Kind.DOCUMENT:
+                checked = await self.check_file(event)
             try:
                 handled = await self._db(self.process_sync, event, checked)
                 # Files made from a data set are rendered now, after the commit, off the database thread.
@@ -383,7 +387,7 @@ class Dispatcher:
         with UnitOfWork(self.engine) as uow:
             uow.conversations.mark_shown(user_id, screen)
 
-    async def _check_file(self, event: Incoming) -> CheckedFile:
+    async def check_file(self, event: Incoming) -> CheckedFile:
         """Fetch and check a document outside the transaction: it may take seconds."""
         ref = event.file
         assert ref is not None

@@ -1,16 +1,14 @@
 """One-time download links for files a chat cannot carry: every file on Zalo (no documents; its
 sendPhoto takes a public URL) and, on Telegram, a file over its limits or one whose sending failed.
 
-A link is the upload links' signed token (`UploadLinks`, with a key of its own derived from the same
-secret, so an upload token is never a download token and the other way round): bound to the chat and
-its user, with an expiry, and used once (`used_upload_link`). The file waits in
+A link is a signed token of its own kind (`hsdt.links.tokens`: an upload token is never a download
+token and the other way round): bound to the chat and its user, with an expiry, and used once
+(`used_upload_link`). The file waits in
 `FILES_DIR/downloads/<nonce>` until it is fetched (`hsdt.web.downloads` serves it) or expires.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -25,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt.config import Settings
 from hsdt.events import Attachment
-from hsdt.links.tokens import LinkInvalid, UploadGrant, UploadLinks, load_secret, public_base_url
+from hsdt.links.tokens import DownloadGrant, LinkInvalid, SignedLinks, load_secret, new_nonce, public_base_url
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import report as m
@@ -37,7 +35,16 @@ FILE_PURPOSE = "dl:file"
 PICTURE_PURPOSE = "dl:img"
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024  # Bot API: sendDocument
 TELEGRAM_PHOTO_LIMIT = 10 * 1024 * 1024  # Bot API: sendPhoto
-_KEY_CONTEXT = b"hsdt download links v1"
+
+
+class DownloadLinks(SignedLinks[DownloadGrant]):
+    def __init__(self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(secret, DownloadGrant, base_url, PATH, ttl, clock)
+
+    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str) -> tuple[str, DownloadGrant]:
+        grant = DownloadGrant(channel=channel, user_ref=user_ref, user_id=user_id, purpose=purpose,
+                              expires_at=self.expiry(), nonce=new_nonce())
+        return self.url(grant), grant
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ def size_text(size: int) -> str:
 
 
 class Downloads:
-    def __init__(self, links: UploadLinks, folder: Path, engine: Engine, tz: str = "Asia/Ho_Chi_Minh") -> None:
+    def __init__(self, links: DownloadLinks, folder: Path, engine: Engine, tz: str = "Asia/Ho_Chi_Minh") -> None:
         self.links = links
         self.folder = folder
         self.engine = engine
@@ -71,8 +78,7 @@ class Downloads:
         if user_id is None:
             return None
         content = attachment.content
-        _, grant = self.links.issue(channel, user_ref, user_id, PICTURE_PURPOSE if direct else FILE_PURPOSE)
-        url = f"{self.links.base_url}{PATH.format(token=self.links.token(grant))}"
+        url, grant = self.links.issue(channel, user_ref, user_id, PICTURE_PURPOSE if direct else FILE_PURPOSE)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
         (self.folder / f"{grant.nonce}.bin").write_bytes(content)
@@ -103,14 +109,14 @@ class Downloads:
 
     # --- what the download page reads and records -----------------------------------------------------
 
-    def grant(self, token: str) -> UploadGrant:
+    def grant(self, token: str) -> DownloadGrant:
         """The download link's grant (LinkInvalid, LinkExpired)."""
         grant = self.links.verify(token)
-        if grant.purpose not in (FILE_PURPOSE, PICTURE_PURPOSE) or not grant.nonce.isalnum():
-            raise LinkInvalid(token[:16])
+        if grant.purpose not in (FILE_PURPOSE, PICTURE_PURPOSE):
+            raise LinkInvalid
         return grant
 
-    def stored(self, grant: UploadGrant) -> tuple[Path, dict[str, object]] | None:
+    def stored(self, grant: DownloadGrant) -> tuple[Path, dict[str, object]] | None:
         """The waiting file and what is known of it (name, type, size); None once fetched or swept."""
         path = self.folder / f"{grant.nonce}.bin"
         meta = path.with_suffix(".json")
@@ -118,7 +124,7 @@ class Downloads:
             return None
         return path, json.loads(meta.read_text(encoding="utf-8"))
 
-    def use(self, grant: UploadGrant) -> bool:
+    def use(self, grant: DownloadGrant) -> bool:
         """Records the link's one use; False when it was used already."""
         try:
             with UnitOfWork(self.engine) as uow:
@@ -126,7 +132,7 @@ class Downloads:
         except IntegrityError:  # a concurrent use committed first
             return False
 
-    def used(self, grant: UploadGrant) -> bool:
+    def used(self, grant: DownloadGrant) -> bool:
         with UnitOfWork(self.engine) as uow:
             return uow.channels.link_used(grant.nonce)
 
@@ -138,6 +144,5 @@ def from_settings(
     base = public_base_url(settings)
     if base is None:
         return None
-    key = hmac.new(load_secret(settings), _KEY_CONTEXT, hashlib.sha256).digest()
-    links = UploadLinks(key, base, timedelta(minutes=settings.upload_link_ttl_minutes), clock)
+    links = DownloadLinks(load_secret(settings), base, timedelta(minutes=settings.upload_link_ttl_minutes), clock)
     return Downloads(links, settings.files_dir / "downloads", engine, settings.timezone)

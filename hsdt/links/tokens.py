@@ -1,8 +1,15 @@
-"""One-time upload links: signed, bound to a chat identity and its user, a purpose and an expiry.
+"""The one signed token behind every link the bot hands out: the upload page (`UploadLinks`), file
+downloads (`hsdt.links.downloads`) and the dashboard sign-in (`hsdt.web.dashboard.auth`).
 
-The token carries everything the page needs (no row is written when a link is handed out); an HMAC
-with UPLOAD_SECRET makes it unforgeable, and the page records its nonce in `used_upload_link` when it
-is used, so a link works once.
+A token is `<payload>.<signature>`: the payload is the link's grant (a pydantic model, one per kind
+of link) as base64url JSON, the signature an HMAC-SHA256 with the bot's link key over the kind of
+link and the payload. The kind is signed, not only stated, so a token of one kind never verifies as
+another; the grant's model forbids unknown fields, so nothing else parses as a grant. Every grant has
+an expiry and a random nonce; no row is written when a link is handed out, and each page records the
+nonce when the link is used, so a link works once.
+
+Every token starts with `eyJ` (base64 of `{"`) and ends with a 43-character signature: the log
+filter (`hsdt.redaction.LINK_TOKEN`) scrubs that shape from every log line.
 """
 
 from __future__ import annotations
@@ -11,22 +18,32 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from hsdt.config import Settings
 from hsdt.storage.types import utcnow
 
-_CONTEXT = b"hsdt upload link v1:"
+_CONTEXT = b"hsdt link v2\n"
+_NONCE = r"^[0-9a-f]{16,32}$"  # hex only: the download page names a file after it
+
+
+class LinkKind(StrEnum):
+    UPLOAD = "upload"
+    DOWNLOAD = "download"
+    SIGN_IN = "sign-in"
 
 
 class LinkInvalid(Exception):
-    """Forged, truncated or otherwise not a link this bot issued."""
+    """Forged, truncated, of another kind, or otherwise not a link this bot issued. Carries no part of
+    the token: it may reach a log line."""
 
 
 class LinkExpired(Exception):
@@ -35,14 +52,51 @@ class LinkExpired(Exception):
         self.expires_at = expires_at
 
 
-@dataclass(frozen=True)
-class UploadGrant:
+class Grant(BaseModel):
+    """What every link carries: when it stops working, and the nonce that makes it one-time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: ClassVar[LinkKind]
+
+    expires_at: AwareDatetime
+    nonce: str = Field(pattern=_NONCE)
+
+
+class UploadGrant(Grant):
+    """The upload page for one chat identity and its user, for one purpose."""
+
+    kind: ClassVar[LinkKind] = LinkKind.UPLOAD
+
     channel: str
     user_ref: str
     user_id: int
     purpose: str  # the payload of the document event: "chk:file", "sa:ev:<school id>:<criterion>"
-    expires_at: datetime
-    nonce: str
+
+
+class DownloadGrant(Grant):
+    """One waiting file (`FILES_DIR/downloads/<nonce>`) for one chat identity and its user."""
+
+    kind: ClassVar[LinkKind] = LinkKind.DOWNLOAD
+
+    channel: str
+    user_ref: str
+    user_id: int
+    purpose: str  # "dl:file" (a page with a button) or "dl:img" (the bytes on GET, for Zalo's sendPhoto)
+
+
+class SignInGrant(Grant):
+    """A dashboard session for one user."""
+
+    kind: ClassVar[LinkKind] = LinkKind.SIGN_IN
+
+    user_id: int
+
+
+G = TypeVar("G", bound=Grant)
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(8)
 
 
 def _b64(data: bytes) -> str:
@@ -53,61 +107,70 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-class UploadLinks:
-    def __init__(
-        self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+class SignedLinks(Generic[G]):
+    """Signs and verifies the grants of one kind of link, and makes them URLs (`base_url` + `path`
+    with `{token}`)."""
+
+    def __init__(self, secret: bytes, grant_type: type[G], base_url: str, path: str, ttl: timedelta,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         if len(secret) < 16:
-            raise ValueError("the upload link secret must be at least 16 bytes")
+            raise ValueError("the link key must be at least 16 bytes")
         self._secret = secret
+        self.grant_type = grant_type
         self.base_url = base_url.rstrip("/")
+        self.path = path
         self.ttl = ttl
         self.clock = clock
-
-    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str) -> tuple[str, UploadGrant]:
-        expires = (self.clock() + self.ttl).replace(microsecond=0)
-        grant = UploadGrant(channel, user_ref, user_id, purpose, expires, secrets.token_hex(8))
-        return f"{self.base_url}/u/{self.token(grant)}", grant
 
     @property
     def secret_text(self) -> str:
         """The key as text, for the log redaction."""
         return self._secret.decode("utf-8", "replace")
 
-    def token(self, grant: UploadGrant) -> str:
-        body = {
-            "c": grant.channel,
-            "u": grant.user_ref,
-            "i": grant.user_id,
-            "p": grant.purpose,
-            "e": int(grant.expires_at.timestamp()),
-            "n": grant.nonce,
-        }
-        payload = _b64(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    def expiry(self) -> datetime:
+        """When a link handed out now stops working (whole seconds: the token stays short)."""
+        return (self.clock() + self.ttl).replace(microsecond=0)
+
+    def url(self, grant: G) -> str:
+        return f"{self.base_url}{self.path.format(token=self.token(grant))}"
+
+    def token(self, grant: G) -> str:
+        if not isinstance(grant, self.grant_type):
+            raise TypeError(f"{type(grant).__name__} is not a {self.grant_type.__name__}")
+        payload = _b64(grant.model_dump_json().encode("utf-8"))
         return f"{payload}.{self._sign(payload)}"
 
-    def verify(self, token: str, *, check_expiry: bool = True) -> UploadGrant:
+    def verify(self, token: str, *, check_expiry: bool = True) -> G:
+        """The grant of a token this bot signed for this kind of link (LinkInvalid, LinkExpired)."""
         payload, dot, signature = token.partition(".")
-        if not dot or not hmac.compare_digest(signature.encode("ascii", "replace"), self._sign(payload).encode()):
-            raise LinkInvalid(token[:16])
+        expected = self._sign(payload).encode("ascii")
+        if not dot or not hmac.compare_digest(signature.encode("ascii", "replace"), expected):
+            raise LinkInvalid
         try:
-            body = json.loads(_unb64(payload))
-            grant = UploadGrant(
-                channel=str(body["c"]),
-                user_ref=str(body["u"]),
-                user_id=int(body["i"]),
-                purpose=str(body["p"]),
-                expires_at=datetime.fromtimestamp(int(body["e"]), UTC),
-                nonce=str(body["n"]),
-            )
-        except (ValueError, KeyError, TypeError, binascii.Error) as error:
-            raise LinkInvalid(token[:16]) from error
+            grant = self.grant_type.model_validate_json(_unb64(payload))
+        except (ValidationError, ValueError, binascii.Error):
+            raise LinkInvalid from None
         if check_expiry and grant.expires_at <= self.clock():
             raise LinkExpired(grant.expires_at)
         return grant
 
     def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, _CONTEXT + payload.encode("ascii", "replace"), hashlib.sha256).digest())
+        message = _CONTEXT + self.grant_type.kind.value.encode("ascii") + b"\n" + payload.encode("ascii", "replace")
+        return _b64(hmac.new(self._secret, message, hashlib.sha256).digest())
+
+
+class UploadLinks(SignedLinks[UploadGrant]):
+    """One-time upload links: bound to a chat identity and its user, a purpose and an expiry."""
+
+    PATH = "/u/{token}"
+
+    def __init__(self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(secret, UploadGrant, base_url, self.PATH, ttl, clock)
+
+    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str) -> tuple[str, UploadGrant]:
+        grant = UploadGrant(channel=channel, user_ref=user_ref, user_id=user_id, purpose=purpose,
+                            expires_at=self.expiry(), nonce=new_nonce())
+        return self.url(grant), grant
 
 
 def load_secret(settings: Settings) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from pathlib import Path
 
 from hsdt.signatures.trust import CERT_SUFFIXES
@@ -23,8 +22,3 @@ def trust_fingerprint(trust_dir: Path | None) -> str:
             digest.update(path.name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
-
-def evidence_value(statuses: Iterable[str]) -> dict[str, int]:
-    """The evidence criterion's answer value from the statuses of its files, as scoring expects."""
-    listed = list(statuses)
-    return {"valid": sum(1 for s in listed if s == "valid"), "total": len(listed)}

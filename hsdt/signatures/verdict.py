@@ -165,10 +165,6 @@ class FileVerdict:
             raise ValueError(f"status {self.status} without signatures")
         return self
 
-    @property
-    def has_seal(self) -> bool:
-        return any(s.kind == "organization" for s in self.signatures)
-
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _adapter(FileVerdict).dump_python(self, mode="json")
         return data

@@ -62,14 +62,6 @@ class UnitRepository(_Repo):
             )
         return self.session.exec(query.order_by(*ROSTER_ORDER)).all()
 
-    def in_campaign(self, campaign_id: int) -> Sequence[Unit]:
-        return self.session.exec(
-            select(Unit)
-            .join(CampaignUnit, col(CampaignUnit.unit_id) == col(Unit.id))
-            .where(CampaignUnit.campaign_id == campaign_id)
-            .order_by(*ROSTER_ORDER)
-        ).all()
-
     def member_ids(self, campaign_id: int) -> set[int]:
         return set(
             self.session.exec(select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign_id)).all()
@@ -646,28 +638,6 @@ class OutboxRepository(_Repo):
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         ).all()
-
-    def mark_sent(self, row_id: int, at: datetime) -> None:
-        """Counts the successful attempt; a row already marked sent keeps its first time."""
-        self.session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.sent_at).is_(None))
-            .values(sent_at=at, attempts=OutboxMessage.attempts + 1)
-        )
-
-    def mark_failed(self, row_id: int, at: datetime, reason: str, *, attempts: int | None = None) -> None:
-        """Given up for good: the row is never picked again."""
-        values: dict[str, object] = {"failed_at": at, "last_error": reason}
-        if attempts is not None:
-            values["attempts"] = attempts
-        self.session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
-
-    def mark_retry(self, row_id: int, attempts: int, reason: str, not_before: datetime) -> None:
-        self.session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == row_id)
-            .values(attempts=attempts, last_error=reason, not_before=not_before)
-        )
 
 
     def depth(self, now: datetime) -> int:

@@ -4,6 +4,12 @@ A bot may send about 30 messages a second, whichever worker sends them. Each mes
 free slot in the bot's `send_budget` row (the GCRA form of a token bucket, as `hsdt.channels.ratelimit`
 does in memory), in one statement on the database's clock, so the workers' clocks never matter and
 no worker coordinates with another. The row lock is held for that one statement only.
+
+The platform counts per second, so the slots hold per second: there is no burst allowance (a bucket
+that saved up slots would let more than the rate through in the second it spends them), and `rate`
+slots span one second plus the margin a message may leave late (`LATE_MARGIN_S`,
+`SharedRateLimiter` re-books a message later than that). Any `rate + 1` booked slots therefore span
+more than a second, and so do the messages sent in them.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ from __future__ import annotations
 from sqlalchemy import Float, bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
+
+# How late after its slot a message may still leave (the event loop wakes late, the answer travels
+# back); `hsdt.channels.ratelimit` re-books a message later than this.
+LATE_MARGIN_S = 0.1
 
 
 class SendBudgetRow(SQLModel, table=True):
@@ -21,30 +31,35 @@ class SendBudgetRow(SQLModel, table=True):
     next_at: float
 
 
-_NOW = "extract(epoch from clock_timestamp())::float8"
-_RESERVE = text(f"""
-INSERT INTO send_budget AS b (key, next_at) VALUES (:key, {_NOW} + :interval)
-ON CONFLICT (key) DO UPDATE SET next_at = greatest(b.next_at, {_NOW} - :slack) + :interval
-RETURNING b.next_at - :interval - {_NOW}
-""").bindparams(bindparam("interval", type_=Float), bindparam("slack", type_=Float))
+# The clock read once, after the row lock is taken: a statement that waited for the lock does not book
+# a slot in the past.
+_RESERVE = text("""
+INSERT INTO send_budget AS b (key, next_at) VALUES (:key, extract(epoch from clock_timestamp())::float8 + :interval)
+ON CONFLICT (key) DO UPDATE
+SET next_at = greatest(b.next_at, extract(epoch from clock_timestamp())::float8) + :interval
+RETURNING b.next_at - :interval, extract(epoch from clock_timestamp())::float8
+""").bindparams(bindparam("interval", type_=Float))
 
 
 class SharedSendBudget:
-    """`reserve()` books one send slot of `key` at `rate_per_s` (bursts of `burst`); returns the seconds
-    to wait before sending."""
+    """`reserve()` books one send slot of `key` at `rate_per_s`; returns the seconds to wait before sending."""
 
-    def __init__(self, engine: Engine, key: str, rate_per_s: float, burst: int = 1) -> None:
+    def __init__(self, engine: Engine, key: str, rate_per_s: float) -> None:
         if rate_per_s <= 0:
             raise ValueError("rate must be positive")
         if engine.dialect.name != "postgresql":
             raise ValueError("a shared send budget needs PostgreSQL (one process needs none)")
         self.engine = engine
         self.key = key[:80]
-        self.interval = 1.0 / rate_per_s
-        self.slack = (max(1, burst) - 1) * self.interval
+        # `rate` slots span one second plus the margin a message may leave after its slot.
+        self.interval = (1.0 + LATE_MARGIN_S) / rate_per_s
+
+    def book(self) -> tuple[float, float]:
+        """(the slot booked, the time it was booked), on the database's clock (epoch seconds)."""
+        with self.engine.begin() as conn:
+            slot, now = conn.execute(_RESERVE, {"key": self.key, "interval": self.interval}).one()
+        return float(slot), float(now)
 
     def reserve(self) -> float:
-        with self.engine.begin() as conn:
-            wait = conn.execute(_RESERVE, {"key": self.key, "interval": self.interval,
-                                           "slack": self.slack}).scalar_one()
-        return max(0.0, float(wait))
+        slot, now = self.book()
+        return max(0.0, slot - now)

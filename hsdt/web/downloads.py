@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from hsdt.links.downloads import PATH, PICTURE_PURPOSE, Downloads, size_text
 from hsdt.links.tokens import LinkExpired, LinkInvalid
 from hsdt.texts import report as m
 from hsdt.web.config import WebConfig, WebHost
+from hsdt.web.pages import PageError, add_assets, error_page, render
 
 
 class DownloadPage:
@@ -29,24 +29,20 @@ class DownloadPage:
         try:
             grant = self.downloads.grant(token)
         except LinkInvalid:
-            return _page(m.DOWNLOAD_INVALID, status=403)
+            return _refusal(m.DOWNLOAD_INVALID, 403)
         except LinkExpired as error:
-            return _page(m.DOWNLOAD_EXPIRED.format(expires=error.expires_at.astimezone(self.downloads.tz)
-                                                   .strftime("%H:%M %d/%m/%Y")), status=410)
+            return _refusal(m.DOWNLOAD_EXPIRED.format(expires=error.expires_at.astimezone(self.downloads.tz)
+                                                      .strftime("%H:%M %d/%m/%Y")), 410)
         found = self.downloads.stored(grant)
         if found is None or await asyncio.to_thread(self.downloads.used, grant):
-            return _page(m.DOWNLOAD_USED, status=410)
+            return _refusal(m.DOWNLOAD_USED, 410)
         path, meta = found
         if grant.purpose == PICTURE_PURPOSE or request.method == "POST":
             if not await asyncio.to_thread(self.downloads.use, grant):
-                return _page(m.DOWNLOAD_USED, status=410)
+                return _refusal(m.DOWNLOAD_USED, 410)
             return await self._send(request, path, meta)
-        name, size = str(meta["name"]), int(str(meta["size"]))
-        body = (f"<h1>{html.escape(m.DOWNLOAD_PAGE_TITLE)}</h1>"
-                f"<p><strong>{html.escape(name)}</strong> ({html.escape(size_text(size))})</p>"
-                f'<form method="post"><button type="submit">{html.escape(m.DOWNLOAD_BUTTON)}</button></form>'
-                f"<p>{html.escape(m.DOWNLOAD_ONCE)}</p>")
-        return _page(body, raw=True)
+        return render("download.html", {"title": m.DOWNLOAD_PAGE_TITLE, "m": m, "name": str(meta["name"]),
+                                        "size": size_text(int(str(meta["size"])))})
 
     async def _send(self, request: web.Request, path: Path, meta: dict[str, object]) -> web.StreamResponse:
         name = str(meta["name"])
@@ -68,17 +64,8 @@ class DownloadPage:
         return response
 
 
-def _page(body: str, *, status: int = 200, raw: bool = False) -> web.Response:
-    content = body if raw else f"<p>{html.escape(body)}</p>"
-    document = ('<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(m.DOWNLOAD_PAGE_TITLE)}</title>"
-                "<style>body{font-family:system-ui,Arial,sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem}"
-                "button{width:100%;padding:.9rem;font-size:1.05rem;border:0;border-radius:.5rem;background:#0068ff;"
-                "color:#fff}</style></head>"
-                f"<body>{content}</body></html>")
-    return web.Response(text=document, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+def _refusal(message: str, status: int) -> web.Response:
+    return error_page(PageError(status, message), title=m.DOWNLOAD_PAGE_TITLE, heading=m.DOWNLOAD_PAGE_TITLE)
 
 
 def register(web_app: web.Application, downloads: Downloads | None) -> None:
@@ -86,6 +73,7 @@ def register(web_app: web.Application, downloads: Downloads | None) -> None:
     if downloads is None:
         return
     download_page = DownloadPage(downloads)
+    add_assets(web_app)
     web_app.router.add_get(PATH, download_page.page)
     web_app.router.add_post(PATH, download_page.page)
 

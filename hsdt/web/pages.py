@@ -1,13 +1,23 @@
-"""The server-rendered pages of the web server's own routes (upload page, errors): plain HTML in
-Vietnamese, no scripts or external assets, so they work on any phone browser."""
+"""The server-rendered pages of the web server's own routes (the upload page, the download page, their
+errors): Jinja templates in `templates/`, one stylesheet in `static/`, in Vietnamese, no script and
+nothing from elsewhere, so they work on any phone browser; the dashboard's headers and
+Content-Security-Policy (`hsdt.web.templating`)."""
 
 from __future__ import annotations
 
-import html
+import hashlib
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from hsdt.texts import channels as texts
+from hsdt.web.templating import environment, secure
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+ASSETS_PATH = "/tep"
+_ASSETS_ROUTE = "page-assets"
 
 
 class PageError(Exception):
@@ -18,43 +28,39 @@ class PageError(Exception):
         self.close = close  # the rest of the body is not read: the connection must go
 
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;background:#f4f6f8;color:#1d2733}
-main{max-width:34rem;margin:0 auto;padding:1rem}
-h1{font-size:1.3rem;margin:.5rem 0 1rem}
-.card{background:#fff;border-radius:.6rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-.muted{color:#5b6775;font-size:.95rem}
-label{display:block;font-weight:600;margin:.5rem 0}
-input[type=file]{display:block;width:100%;padding:.8rem 0;font-size:1rem}
-button,.button{display:block;width:100%;box-sizing:border-box;padding:.9rem;font-size:1.05rem;border:0;
-border-radius:.5rem;background:#0068ff;color:#fff;text-align:center;text-decoration:none;margin-top:.8rem}
-pre{white-space:pre-wrap;word-wrap:break-word;font-family:inherit;margin:0;line-height:1.45}
-.verdict{border-left:.35rem solid #0068ff}
-.error{border-left:.35rem solid #d93025}
-"""
+def _assets_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
-def page(title: str, body: str, status: int = 200) -> web.Response:
-    """A complete page: the shared style, never cached, no referrer."""
-    document = (
-        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
-    )
-    return web.Response(text=document, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                                 "X-Content-Type-Options": "nosniff"})
+_ENVIRONMENT = environment(TEMPLATES)
+_ENVIRONMENT.globals.update(stylesheet=f"{ASSETS_PATH}/trang.css?v={_assets_version()}")
 
 
-def error_page(error: PageError, back: str | None = None) -> web.Response:
-    again = f'<a class="button" href="{html.escape(back)}">{html.escape(texts.BACK_TO_FORM)}</a>' if back else ""
-    body = (f"<h1>{html.escape(texts.PAGE_ERROR_HEADING)}</h1>"
-            f'<div class="card error" role="alert"><pre>{html.escape(error.message)}</pre></div>{again}')
-    response = page(texts.PAGE_TITLE, body, error.status)
+def render(template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    """A complete page: never cached, no referrer, the shared security headers."""
+    document = _ENVIRONMENT.get_template(template).render(context)
+    response = web.Response(text=document, status=status, content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-store"})
+    secure(response)
+    return response
+
+
+def error_page(error: PageError, back: str | None = None, *, title: str = texts.PAGE_TITLE,
+               heading: str = texts.PAGE_ERROR_HEADING) -> web.Response:
+    response = render("message.html", {"title": title, "heading": heading, "message": error.message,
+                                       "back": back, "back_label": texts.BACK_TO_FORM}, error.status)
     if error.close:
         response.force_close()
     return response
+
+
+def add_assets(web_app: web.Application) -> None:
+    """The pages' stylesheet (once per application, whichever route group asks first)."""
+    if _ASSETS_ROUTE not in web_app.router.named_resources():
+        web_app.router.add_static(ASSETS_PATH, STATIC, name=_ASSETS_ROUTE)
 
 
 def megabytes(size: int) -> str:

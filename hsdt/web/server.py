@@ -22,6 +22,7 @@ from hsdt.web import downloads, ops, upload, webhooks
 from hsdt.web.config import CONFIG, HOST, WebConfig, WebHost
 from hsdt.web.dashboard.routes import mount as mount_dashboard
 from hsdt.web.pages import PageError, error_page
+from hsdt.web.templating import route_of
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ async def _never_500(request: web.Request, handler: Callable[[web.Request], Awai
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+        # The route, not the path: a path carries the link's token (the log filter would scrub it too).
+        log.exception("%s %s failed", request.method, route_of(request))
         return error_page(PageError(400, texts.PAGE_FAILED))
 
 

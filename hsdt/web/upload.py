@@ -3,16 +3,19 @@
 A POST streams the PDFs to temporary files with a hard cap on the whole body (MAX_UPLOAD_MB plus the
 form's overhead, also without Content-Length) and a read deadline, then hands every file to the
 dispatcher exactly as a chat would (`Incoming(kind=DOCUMENT)` with the link's purpose as payload), so
-evidence storage and scoring are the chat's own; the link is spent only when a file was accepted.
-The verdict shows on the page and goes into the user's chat too, through the channel's sender or,
-without one, the outbox.
+evidence storage and scoring are the chat's own. The link is spent only when a file was accepted (a
+PDF the checker could read): a file of the wrong type, a corrupt one or one over the limit leaves the
+link usable until it expires. Each file's event is named after the link and the file's content, so
+the same file sent twice (a double tap, two tabs) is applied once, and another file after a refused
+one is a new event. The verdict shows on the page, a row per signature (`hsdt.web.verdicts`), and goes
+into the user's chat too, through the channel's sender or, without one, the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
+import hashlib
 import logging
 import shutil
 import uuid
@@ -24,12 +27,15 @@ from aiohttp import BodyPartReader, ClientError, MultipartReader, web
 
 from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.handlers.context import CheckedFile
 from hsdt.handlers.dispatcher import Receipt
 from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
+from hsdt.texts import pages as page_texts
 from hsdt.web.config import WebConfig, WebHost
-from hsdt.web.pages import PageError, error_page, megabytes, page
+from hsdt.web.pages import PageError, add_assets, error_page, megabytes, render
+from hsdt.web.verdicts import FileResult, file_view
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +84,13 @@ class UploadPage:
             who, purpose = await asyncio.to_thread(self._describe, grant)
         except PageError as error:
             return error_page(error)
-        instructions = texts.PAGE_INSTRUCTIONS.format(max_files=self.config.max_files, limit_mb=megabytes(self.limit))
-        body = (
-            f"<h1>{html.escape(texts.PAGE_HEADING)}</h1>"
-            f'<div class="card"><p><strong>{html.escape(purpose)}</strong></p>'
-            f'<p class="muted">{html.escape(texts.PAGE_FOR.format(name=who))}<br>'
-            f"{html.escape(texts.PAGE_EXPIRES.format(expires=self._when(grant.expires_at)))}</p></div>"
-            f'<form class="card" method="post" enctype="multipart/form-data">'
-            f"<p>{html.escape(instructions)}</p>"
-            f'<label for="files">{html.escape(texts.PAGE_CHOOSE)}</label>'
-            f'<input id="files" name="files" type="file" accept="application/pdf,.pdf" multiple required>'
-            f'<button type="submit">{html.escape(texts.PAGE_SUBMIT)}</button></form>'
-        )
-        return page(texts.PAGE_TITLE, body)
+        return render("upload.html", {
+            "title": texts.PAGE_TITLE, "t": texts, "purpose": purpose,
+            "who": texts.PAGE_FOR.format(name=who),
+            "expires": texts.PAGE_EXPIRES.format(expires=self._when(grant.expires_at)),
+            "instructions": texts.PAGE_INSTRUCTIONS.format(max_files=self.config.max_files,
+                                                           limit_mb=megabytes(self.limit)),
+        })
 
     async def upload(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -110,7 +110,8 @@ class UploadPage:
             except TimeoutError:
                 raise PageError(408, texts.UPLOAD_TIMEOUT, close=True) from None
             results, chat, events, accepted = await self._check(grant, received)
-            if not events:
+            if not events and await asyncio.to_thread(self._used, grant):
+                # Every file was a copy of one a concurrent use of the link applied.
                 raise PageError(410, texts.LINK_USED)
             if accepted and not await asyncio.to_thread(self._use, grant):
                 raise PageError(410, texts.LINK_USED)
@@ -122,13 +123,11 @@ class UploadPage:
             for _, path in received:
                 path.unlink(missing_ok=True)
         delivered = await self._tell_chat(grant, chat, events)
-        blocks = "".join(
-            f'<div class="card verdict"><pre>{html.escape(text)}</pre></div>' for text in results
-        )
-        note = texts.PAGE_RESULT_SENT if delivered else texts.PAGE_RESULT_QUEUED
-        body = (f"<h1>{html.escape(texts.PAGE_RESULT_HEADING)}</h1>{blocks}"
-                f'<p class="muted">{html.escape(note)}</p>')
-        return page(texts.PAGE_TITLE, body)
+        return render("upload_result.html", {
+            "title": texts.PAGE_TITLE, "t": texts, "tp": page_texts,
+            "files": [file_view(result, self.host.settings.timezone) for result in results],
+            "note": texts.PAGE_RESULT_SENT if delivered else texts.PAGE_RESULT_QUEUED,
+        })
 
     async def _discard_body(self, request: web.Request, cap: int) -> bool:
         """Reads a refused upload's body to its end, so a browser shows the refusal page rather than a
@@ -189,32 +188,38 @@ class UploadPage:
     def _use(self, grant: UploadGrant) -> bool:
         return self.host.dispatcher.spend_link(grant.nonce, grant.user_id, grant.purpose)
 
+    def _used(self, grant: UploadGrant) -> bool:
+        with UnitOfWork(self.host.engine) as uow:
+            return uow.channels.link_used(grant.nonce)
+
     async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]],
-                     ) -> tuple[list[str], list[Reply], list[str], bool]:
-        """Every file through the dispatcher, as the chat would send it. Returns (page texts, chat replies,
-        the events applied now, whether a file was accepted, i.e. looked like a PDF)."""
-        page: list[str] = []
+                     ) -> tuple[list[FileResult], list[Reply], list[str], bool]:
+        """Every file through the dispatcher, as the chat would send it. Returns (each file's result for
+        the page, chat replies, the events applied now, whether a file was accepted)."""
+        page: list[FileResult] = []
         chat: list[Reply] = []
         events: list[str] = []
         accepted = False
         screen: Reply | None = None
-        for index, (name, path) in enumerate(files):
+        for name, path in files:
             event = Incoming(
                 channel=grant.channel,
                 user_ref=grant.user_ref,
-                event_id=f"web:{grant.nonce}:{index}",
+                event_id=f"web:{grant.nonce}:{await asyncio.to_thread(_digest, path)}",
                 kind=Kind.DOCUMENT,
                 payload=grant.purpose,
                 file=_copy_ref(name, path),
             )
-            handled = await self.host.dispatcher.process(event)
-            if handled.duplicate:  # the same link used at the same time from another page
+            checked = await self.host.dispatcher.check_file(event)
+            handled = await self.host.dispatcher.process(event, checked)
+            if handled.duplicate:  # this file came through this link before (or at once from another page)
+                page.append(FileResult(name, checked.verdict, _refusal(checked), applied=False))
                 continue
             events.append(event.event_id)
-            accepted = accepted or await asyncio.to_thread(_looks_like_pdf, path)
+            accepted = accepted or _accepted(checked)
             replies = handled.replies
             # The page shows what was said about the file; the question screen belongs to the chat only.
-            page.append("\n\n".join(r.text for r in replies if not r.buttons))
+            page.append(FileResult(name, checked.verdict, tuple(r.text for r in replies if not r.buttons)))
             chat.extend(r for r in replies if not r.buttons)
             screen = next((r for r in reversed(replies) if r.buttons), screen)
         return page, [*chat, *([screen] if screen is not None else [])], events, accepted
@@ -243,9 +248,23 @@ class UploadPage:
         return False
 
 
-def _looks_like_pdf(path: Path) -> bool:
-    with path.open("rb") as head:
-        return head.read(1024).lstrip().startswith(b"%PDF")
+def _accepted(checked: CheckedFile) -> bool:
+    """A file that spends the link: one the checker read. A refused file (over the limit, the checker
+    unavailable) or one it could not read (not a PDF, corrupt, encrypted) leaves the link usable."""
+    return checked.refusal is None and checked.verdict is not None and checked.verdict.status != "error"
+
+
+def _refusal(checked: CheckedFile) -> tuple[str, ...]:
+    return (checked.refusal,) if checked.refusal is not None else ()
+
+
+def _digest(path: Path) -> str:
+    """The file's identity in its event id (`web:<nonce>:<digest>` stays within the 64 characters)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:40]
 
 
 async def _next_part(reader: MultipartReader) -> object | None:
@@ -268,5 +287,6 @@ def _copy_ref(name: str, path: Path) -> FileRef:
 
 def routes(web_app: web.Application, host: WebHost, config: WebConfig) -> None:
     upload_page = UploadPage(host, config)
+    add_assets(web_app)
     web_app.router.add_get("/u/{token}", upload_page.show)
     web_app.router.add_post("/u/{token}", upload_page.upload)

@@ -1,5 +1,6 @@
-"""A real browser (headless Chromium from Debian, driven by Playwright) on a phone-sized screen opens an
-upload link served by the real bot process, uploads a signed PDF and sees the verdict. Screenshots go to
+"""A real browser (headless Chromium from Debian, driven by Playwright) on a phone-sized screen, with
+JavaScript turned off, opens an upload link served by the real bot process, uploads a PDF signed by a
+person and sealed by the school and sees the verdict, a row per signature. Screenshots go to
 test-artifacts/ for review."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hsdt.storage.db import make_engine
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import channel_bot, free_port
-from tests.signatures.testpki import TestPKI
+from tests.signatures.testpki import TestPKI, sign_pdf
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -43,6 +44,12 @@ def web_bot(workdir: tuple[Path, dict[str, str]], pki: TestPKI) -> Iterator[tupl
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def sealed_pdf(signed_pdf: bytes, pki: TestPKI) -> bytes:  # noqa: F811
+    """Signed by a person, then sealed by the school."""
+    return sign_pdf(signed_pdf, pki.seal, "ConDau", signing_time=datetime(2024, 10, 15, 3, 0, tzinfo=UTC))
+
+
 async def _wait_ready(port: int) -> None:
     import asyncio
 
@@ -59,7 +66,7 @@ async def _wait_ready(port: int) -> None:
 
 
 async def test_phone_browser_uploads_a_signed_pdf_and_sees_the_verdict(
-    web_bot: tuple[BotProcess, int], workdir: tuple[Path, dict[str, str]], signed_pdf: bytes,  # noqa: F811
+    web_bot: tuple[BotProcess, int], workdir: tuple[Path, dict[str, str]], sealed_pdf: bytes,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     from playwright.async_api import async_playwright
@@ -75,14 +82,15 @@ async def test_phone_browser_uploads_a_signed_pdf_and_sees_the_verdict(
     links = UploadLinks(SECRET, f"http://127.0.0.1:{port}", timedelta(minutes=30), lambda: datetime.now(UTC))
     url, _ = links.issue("test", "browser-user", user_id, "chk:file")
     pdf = tmp_path / "bien-ban-kiem-tra.pdf"
-    pdf.write_bytes(signed_pdf)
+    pdf.write_bytes(sealed_pdf)
     ARTIFACTS.mkdir(exist_ok=True)
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             context = await browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                                is_mobile=True, has_touch=True, locale="vi-VN")
+                                                is_mobile=True, has_touch=True, locale="vi-VN",
+                                                java_script_enabled=False)
             page = await context.new_page()
             external: list[str] = []
             page.on("request", lambda r: external.append(r.url) if not r.url.startswith(links.base_url) else None)
@@ -96,6 +104,10 @@ async def test_phone_browser_uploads_a_signed_pdf_and_sees_the_verdict(
             verdict = await page.locator("main").inner_text()
             assert "bien-ban-kiem-tra.pdf" in verdict and "Hợp lệ" in verdict
             assert "Nguyễn Thị Hồng Nhung" in verdict
+            rows = page.locator("table.signatures tbody tr")
+            assert await rows.count() == 2
+            seal = await rows.nth(1).inner_text()
+            assert "(con dấu)" in seal and "15/10/2024 10:00" in seal
             await page.screenshot(path=str(ARTIFACTS / "upload-verdict-phone.png"), full_page=True)
             await page.goto(url)  # the same link again: used
             assert "đã được sử dụng" in await page.locator("main").inner_text()

@@ -1,10 +1,13 @@
 """The one-time upload page in process, on SQLite and PostgreSQL: forged, expired, reused and oversized
-uploads are refused, a good one goes through the dispatcher and its result reaches the chat."""
+uploads are refused, a good one goes through the dispatcher (and the real signature checker) and its
+result reaches the chat; only an accepted file spends the link; the verdict is a page, a row per
+signature."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -16,14 +19,19 @@ from sqlmodel import select
 from hsdt.app.bootstrap import App
 from hsdt.config import Settings
 from hsdt.events import Reply
-from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+from hsdt.handlers.features import build_router
 from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadLinks
+from hsdt.signatures import RecordPeriod
+from hsdt.signatures.checker import SignatureChecker
 from hsdt.storage.channels_models import UsedUploadLink
 from hsdt.storage.models import OutboxMessage, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig
 from hsdt.web.server import make_web_app
+from hsdt.web.templating import CSP
 from tests.helpers import ChatDriver, Clock
+from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
 SECRET = b"unit-test-upload-secret-0123456789"
 
@@ -36,6 +44,24 @@ class RecordingSender:
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
         self.sent.append((external_id, replies))
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def checker(pki: TestPKI) -> Iterator[SignatureChecker]:
+    with SignatureChecker(pki.trust_dir, RecordPeriod.default(), max_workers=1) as chk:
+        yield chk
+
+
+@pytest.fixture(scope="module")
+def signed(pki: TestPKI) -> bytes:
+    """A PDF signed by a person and sealed by the school, in the record period."""
+    first = sign_pdf(make_pdf(1), pki.person, "ChuKy", signing_time=datetime(2024, 10, 15, 2, 30, tzinfo=UTC))
+    return sign_pdf(first, pki.seal, "ConDau", signing_time=datetime(2024, 10, 15, 3, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -73,6 +99,17 @@ def sender() -> RecordingSender:
 @pytest.fixture
 async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: UploadLinks,
                  sender: RecordingSender) -> AsyncIterator[TestClient]:
+    """The page without a signature checker: every file is refused before any check."""
+    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
+        yield c
+
+
+@pytest.fixture
+async def checking(engine: Engine, clock: Clock, tmp_path: Path, links: UploadLinks, sender: RecordingSender,
+                   checker: SignatureChecker, codes: dict[str, str]) -> AsyncIterator[TestClient]:
+    """The page with the real (sandboxed) signature checker behind the dispatcher."""
+    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=checker, clock=clock,
+                            router=build_router())
     async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
         yield c
 
@@ -113,33 +150,88 @@ def test_tokens_are_signed_and_expire(links: UploadLinks, clock: Clock) -> None:
 
 
 async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender
+    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    signed: bytes,
 ) -> None:
-    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
-    form = await client.get(_path(links, url))
-    assert form.status == 200
+    url, grant = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    form = await checking.get(_path(links, url))
+    assert form.status == 200 and form.headers["Content-Security-Policy"] == CSP
+    assert form.headers["X-Frame-Options"] == "DENY" and form.headers["Cache-Control"] == "no-store"
     html = await form.text()
     assert '<html lang="vi">' in html and 'name="viewport"' in html and "Kiểm tra chữ ký số" in html
-    assert "<script" not in html and "http" not in html.split("<body>")[1].replace(url, "")  # no external assets
-    result = await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF-1.7 a"), ("b.pdf", b"%PDF-1.7 b")))
+    assert "<script" not in html and "<style" not in html and ' style="' not in html  # the CSP allows neither
+    assert "http" not in html.split("<body>")[1].replace(url, "")  # no external assets
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert stylesheet is not None and (await checking.get(stylesheet.group(1))).status == 200
+    result = await checking.post(_path(links, url), data=_form(("a.pdf", signed), ("b.pdf", make_pdf(2))))
     page = await result.text()
-    assert result.status == 200 and page.count('class="card verdict"') == 2
-    # No checker in this test: the dispatcher's own refusal, shown for each file, proves the path.
-    assert "chưa sẵn sàng" in page
-    assert sorted(_web_events(engine)) == [f"web:{_used(engine)[0].nonce}:0", f"web:{_used(engine)[0].nonce}:1"]
-    assert [(ref, [r.text for r in replies]) for ref, replies in sender.sent] == [
-        ("chat-1", [r.text for r in sender.sent[0][1]])
-    ] and len(sender.sent[0][1]) == 2
+    assert result.status == 200 and result.headers["Content-Security-Policy"] == CSP
+    assert page.count('class="card verdict status-') == 2
+    assert "Hợp lệ" in page and "Không có chữ ký số" in page
+    assert [u.nonce for u in _used(engine)] == [grant.nonce]
+    events = _web_events(engine)
+    assert len(events) == 2 and all(e.startswith(f"web:{grant.nonce}:") for e in events)
+    assert [(ref, len(replies)) for ref, replies in sender.sent] == [("chat-1", 2)]
 
 
-async def test_reused_link_is_refused(client: TestClient, links: UploadLinks, principal: ChatDriver,
-                                      engine: Engine) -> None:
+async def test_the_verdict_is_a_page_with_a_row_per_signature(
+    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
-    assert (await client.post(_path(links, url), data=_form(("a.pdf", b"%PDF a")))).status == 200
-    for again in (client.get(_path(links, url)), client.post(_path(links, url), data=_form(("b.pdf", b"%PDF b")))):
+    page = await (await checking.post(_path(links, url), data=_form(("bien-ban.pdf", signed)))).text()
+    assert "<pre" not in page  # not the chat message pasted in a box
+    rows = re.findall(r"<tr class=\"status-(\w+)\">(.*?)</tr>", page, re.S)
+    assert [status for status, _ in rows] == ["valid", "valid"]
+    person, seal = (re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for _, row in rows)
+    assert "Nguyễn Thị Hồng Nhung" in person and "Trường Mầm non Hoa Sen" in person and "(cá nhân)" in person
+    assert "15/10/2024 09:30" in person and "Hợp lệ" in person
+    assert "chứng thư do tổ chức cung cấp dịch vụ tin cậy cấp" in person and "ký trong thời kỳ hồ sơ" in person
+    assert "(con dấu)" in seal and "15/10/2024 10:00" in seal
+    assert "Tệp “bien-ban.pdf”" in page
+
+
+async def test_reused_link_is_refused(checking: TestClient, links: UploadLinks, principal: ChatDriver,
+                                      engine: Engine, signed: bytes) -> None:
+    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    assert (await checking.post(_path(links, url), data=_form(("a.pdf", signed)))).status == 200
+    for again in (checking.get(_path(links, url)),
+                  checking.post(_path(links, url), data=_form(("b.pdf", make_pdf(1))))):
         response = await again
         assert response.status == 410 and "đã được sử dụng" in await response.text()
     assert len(_web_events(engine)) == 1 and len(_used(engine)) == 1
+
+
+async def test_a_refused_file_leaves_the_link_usable_for_the_right_pdf(
+    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    signed: bytes,
+) -> None:
+    """A file of the wrong type, then a corrupt PDF, then the same wrong file again: each is refused and
+    the link still works; the right PDF is then accepted, and only that spends the link."""
+    url, grant = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    path = _path(links, url)
+    wrong = ("bang-diem.docx", "Đây không phải tệp PDF\n".encode())
+    for attempt in (wrong, ("hong.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"), wrong):
+        refused = await checking.post(path, data=_form(attempt))
+        page = await refused.text()
+        assert refused.status == 200 and "Không kiểm tra được tệp" in page, page
+        assert _used(engine) == []
+    assert "đã được gửi qua liên kết này trước đó" in page  # the same wrong file: shown again, applied once
+    assert len(_web_events(engine)) == 2
+    accepted = await checking.post(path, data=_form(("ke-hoach.pdf", signed)))
+    assert accepted.status == 200 and "Nguyễn Thị Hồng Nhung" in await accepted.text()
+    assert [u.nonce for u in _used(engine)] == [grant.nonce]
+    assert len(_web_events(engine)) == 3
+    assert len(sender.sent) == 3  # the chat heard of each file once
+    after = await checking.post(path, data=_form(("khac.pdf", make_pdf(1))))
+    assert after.status == 410 and "đã được sử dụng" in await after.text()
+
+
+async def test_the_same_file_twice_in_one_upload_is_applied_once(
+    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+) -> None:
+    url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
+    response = await checking.post(_path(links, url), data=_form(("a.pdf", signed), ("a-copy.pdf", signed)))
+    assert response.status == 200 and len(_web_events(engine)) == 1 and len(_used(engine)) == 1
 
 
 async def test_forged_and_expired_links_change_nothing(
@@ -199,7 +291,7 @@ async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_
     assert _used(engine) == [] and _web_events(engine) == []
     assert list((tmp_path / "files" / "tmp").glob("*")) == []  # partial files removed
     ok = await client.post(_path(links, url), data=_form(("small.pdf", b"%PDF small")))
-    assert ok.status == 200
+    assert ok.status == 200 and _used(engine) == []  # no checker: refused before any check, still usable
 
 
 async def test_without_a_sender_the_result_goes_to_the_outbox(

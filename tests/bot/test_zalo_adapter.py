@@ -7,14 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.channels.zalo_bot.client import ZaloBotClient
 from hsdt.channels.zalo_bot.menus import ZaloMenus
 from hsdt.channels.zalo_bot.receive import ZaloChannel
-from hsdt.channels.zalo_bot.translate import unwrap
-from hsdt.events import Handled, Incoming
+from hsdt.channels.zalo_bot.translate import UNSUPPORTED_FILE, to_event, unwrap
+from hsdt.events import Handled, Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.tokens import UploadLinks
 from hsdt.storage.models import Answer
@@ -38,6 +39,45 @@ def test_unwrap_accepts_wrapped_and_bare_bodies() -> None:
     assert unwrap({"ok": True, "result": update}) == update == unwrap(update)
     assert unwrap({"ok": True, "result": [update]}) == update
     assert unwrap({"ok": True, "result": None}) is None and unwrap("nonsense") is None
+
+
+def _session() -> aiohttp.ClientSession:
+    raise AssertionError("nothing is downloaded here")
+
+
+def test_updates_of_every_shape_seen_read_as_typed_events() -> None:
+    def text(body: object) -> Incoming | None:
+        update = unwrap(body)
+        return to_event(update, "777", _session) if update is not None else None
+
+    message = {"message_id": 9001, "date": "1733800000000", "text": 42,
+               "from": {"id": 123, "display_name": "Cô Hoa", "is_bot": False}, "chat": {"id": "c-1"}}
+    bare = {"event_name": "message.text.received", "message": message}
+    for body in (bare, {"ok": True, "result": bare}, {"ok": True, "result": [bare]}, {"result": bare}):
+        event = text(body)
+        assert event is not None and event.kind is Kind.TEXT and event.text == "42"
+        assert (event.user_ref, event.event_id, event.display_name) == ("123", "777:9001", "Cô Hoa")
+        assert event.sequence == 1733800000000
+    unnamed_photo = {"message": {"from": {"id": "u2"}, "photo": "https://x/p.jpg", "caption": "ảnh", "date": True}}
+    photo = text(unnamed_photo)
+    assert photo is not None and photo.kind is Kind.PHOTO and photo.text == "ảnh" and photo.sequence is None
+    flat_file = {"event_name": "message.pdf.received",
+                 "message": {"from": {"id": "u3"}, "file_url": "https://x/a.pdf", "file_name": "a.pdf", "size": "12"}}
+    nested_file = {"event_name": "message.file.received",
+                   "message": {"from": {"id": "u3"}, "file": {"name": "no url"},
+                               "document": {"url": "https://x/b.pdf", "file_name": "b.pdf", "file_size": 7}}}
+    for body, name, size in ((flat_file, "a.pdf", 12), (nested_file, "b.pdf", 7)):
+        event = text(body)
+        assert event is not None and event.kind is Kind.DOCUMENT and event.file is not None
+        assert (event.file.name, event.file.size) == (name, size)
+    no_url = text({"event_name": "message.file.received", "message": {"from": {"id": "u3"}, "file": {"x": 1}}})
+    assert no_url is not None and no_url.kind is Kind.OTHER and no_url.payload == UNSUPPORTED_FILE
+    sticker = text({"event_name": "message.sticker.received", "message": {"from": {"id": "u4"}}})
+    assert sticker is not None and sticker.kind is Kind.OTHER and sticker.event_id.startswith("777:h:")
+    # No sender, a bot, or nothing an update could be: ignored, never an error.
+    for body in ({"message": {"text": "x"}}, {"message": {"from": {"id": "b", "is_bot": True}, "text": "x"}},
+                 {"message": "text"}, {"message": {"from": "someone", "text": "x"}}, {"event_name": 5}, [], "x"):
+        assert text(body) is None, body
 
 
 async def test_numbered_options_survive_a_restart(

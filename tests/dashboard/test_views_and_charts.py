@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from hsdt.links.tokens import LinkExpired, LinkInvalid
 from hsdt.web.dashboard import charts, views
-from hsdt.web.dashboard.auth import LinkExpired, LinkInvalid, SignInLinks, cookie_is_secure
+from hsdt.web.dashboard.auth import SignInLinks, cookie_is_secure
 from tests.helpers import Clock
 
 

@@ -25,8 +25,7 @@ from hsdt.channels.zalo_bot.client import ZaloBotClient
 from hsdt.channels.zalo_bot.menus import ZaloMenus
 from hsdt.channels.zalo_bot.receive import ZaloChannel
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.links.downloads import Downloads
-from hsdt.links.tokens import UploadLinks
+from hsdt.links.downloads import DownloadLinks, Downloads
 from hsdt.web.downloads import register
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.fakes.zalo_server import FakeZaloServer
@@ -47,7 +46,7 @@ def _free_port() -> int:
 async def downloads(engine: Engine, tmp_path: Path, clock: Clock) -> AsyncIterator[Downloads]:
     """The bot's web server with the download routes, on a real port."""
     port = _free_port()
-    links = UploadLinks(b"download-test-secret-0123456789", f"http://127.0.0.1:{port}", timedelta(minutes=30), clock)
+    links = DownloadLinks(b"download-test-secret-0123456789", f"http://127.0.0.1:{port}", timedelta(minutes=30), clock)
     found = Downloads(links, tmp_path / "downloads", engine)
     web_app = web.Application()
     register(web_app, found)

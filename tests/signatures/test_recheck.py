@@ -12,7 +12,7 @@ from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.services.evidence_recheck import recheck_evidence
 from hsdt.signatures import RecordPeriod, SignatureChecker
-from hsdt.signatures.recheck import evidence_value, trust_fingerprint
+from hsdt.signatures.recheck import trust_fingerprint
 from hsdt.storage.models import Answer, Evidence
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
@@ -56,11 +56,6 @@ def test_points_follow_the_trust_roots(
     with SignatureChecker(tmp_path / "trust-again", RecordPeriod.default()) as trusting:
         recheck_evidence(engine, trusting, files, event_id="trust:test-2")
     assert _e1(engine) == ({"valid": 1, "total": 1}, 6, ["valid"])
-
-
-def test_evidence_value_counts_valid_files() -> None:
-    assert evidence_value(["valid", "invalid", "valid", "indeterminate"]) == {"valid": 2, "total": 4}
-    assert evidence_value([]) == {"valid": 0, "total": 0}
 
 
 def test_fingerprint_sees_content_changes(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Zalo updates in: getUpdates answers and webhook bodies as the channel-neutral `Incoming`.
+"""Zalo updates in: getUpdates answers and webhook bodies (read by the models of `updates`) as the
+channel-neutral `Incoming`.
 
 Public clients disagree on the name of a file event and where its URL sits, so every shape seen is read."""
 
@@ -15,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from hsdt.channels.files import stream_to_file
+from hsdt.channels.zalo_bot.updates import ZaloMessage, ZaloUpdate, ZaloUser, parse
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Origin
 
 log = logging.getLogger(__name__)
@@ -35,18 +37,6 @@ def unwrap(body: Any) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def event_name(update: dict[str, Any]) -> str:
-    name = update.get("event_name")
-    if isinstance(name, str) and name:
-        return name
-    message = update.get("message") or {}
-    if "text" in message:
-        return "message.text.received"
-    if "photo" in message:
-        return "message.image.received"
-    return "message.unsupported.received"
-
-
 @dataclass(frozen=True)
 class Sender:
     user_ref: str
@@ -54,58 +44,24 @@ class Sender:
     display_name: str | None
 
 
-def sender_of(update: dict[str, Any]) -> Sender | None:
-    message = update.get("message")
-    if not isinstance(message, dict):
+def sender_of(update: ZaloUpdate) -> Sender | None:
+    message = update.message
+    if message is None:
         return None
-    person = message.get("from") or {}
-    chat = message.get("chat") or {}
-    user_id = person.get("id") or chat.get("id")
-    if not user_id or person.get("is_bot"):
+    person = message.sender or ZaloUser()
+    user_id = person.id or (message.chat.id if message.chat is not None else None)
+    if not user_id or person.is_bot:
         return None
-    name = person.get("display_name") or person.get("first_name") or person.get("name")
-    return Sender(str(user_id), str(chat.get("id") or user_id), name if isinstance(name, str) else None)
+    chat_id = message.chat.id if message.chat is not None and message.chat.id else user_id
+    return Sender(user_id, chat_id, person.shown_name)
 
 
-def event_id_of(update: dict[str, Any]) -> str:
-    message = update.get("message") or {}
-    message_id = message.get("message_id")
+def event_id_of(update: dict[str, Any], parsed: ZaloUpdate) -> str:
+    message_id = parsed.message.message_id if parsed.message is not None else None
     if message_id:
-        return str(message_id)[:64]
+        return message_id[:64]
     # No id (seen on "unsupported" events): the content itself, so a redelivery still deduplicates.
     return "h:" + hashlib.sha256(json.dumps(update, sort_keys=True, default=str).encode()).hexdigest()[:40]
-
-
-def sent_at(message: dict[str, Any]) -> int | None:
-    """The message's `date` (milliseconds since the epoch), when Zalo gave one."""
-    date = message.get("date")
-    if isinstance(date, bool) or not isinstance(date, int | str):
-        return None
-    try:
-        return int(date)
-    except ValueError:
-        return None
-
-
-def file_of(message: dict[str, Any]) -> tuple[str, str | None, int | None, str | None] | None:
-    """(url, name, size, mime) of a file event, wherever a client has seen them."""
-    for key in ("file", "document", "attachment"):
-        nested = message.get(key)
-        if isinstance(nested, dict) and isinstance(nested.get("url"), str):
-            return (nested["url"], nested.get("name") or nested.get("file_name"),
-                    _int(nested.get("size") or nested.get("file_size")), nested.get("mime_type"))
-    for key in ("attachment_url", "file_url", "url"):
-        if isinstance(message.get(key), str):
-            name = message.get("attachment_name") or message.get("file_name") or message.get("name")
-            return message[key], name, _int(message.get("file_size") or message.get("size")), message.get("mime_type")
-    return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def download_ref(session: Callable[[], aiohttp.ClientSession], url: str, name: str | None, size: int | None,
@@ -127,29 +83,29 @@ def download_ref(session: Callable[[], aiohttp.ClientSession], url: str, name: s
 def to_event(update: dict[str, Any], scope: str, http: Callable[[], aiohttp.ClientSession]) -> Incoming | None:
     """The update as an event, its id in the bot's namespace `scope`; None for an update without a sender.
     A file behind a URL is fetched through `http` when the handlers ask for it."""
-    who = sender_of(update)
-    if who is None:
-        log.info("zalo %s without a sender ignored", event_name(update))
+    parsed = parse(update)
+    who = sender_of(parsed) if parsed is not None else None
+    if parsed is None or who is None:
+        log.info("zalo %s without a sender ignored", parsed.kind if parsed is not None else "update")
         return None
-    name = event_name(update)
-    message: dict[str, Any] = update.get("message") or {}
+    name = parsed.kind
+    message = parsed.message or ZaloMessage()
     base: Origin = {"channel": CHANNEL, "user_ref": who.user_ref,
-            "event_id": f"{scope}:{event_id_of(update)}"[:64],
+            "event_id": f"{scope}:{event_id_of(update, parsed)}"[:64],
             "display_name": who.display_name,
             # When the user sent it: with several workers, a message that arrives after a newer one
             # of the same chat was applied is recognised as stale instead of being read out of turn.
-            "stream": f"{CHANNEL}:{scope}", "sequence": sent_at(message)}
+            "stream": f"{CHANNEL}:{scope}", "sequence": message.date}
     file_event = name in FILE_EVENTS or name == "message.unsupported.received"
-    if name == "message.text.received" or (not file_event and isinstance(message.get("text"), str)):
-        text = str(message.get("text") or "")
+    if name == "message.text.received" or (not file_event and message.text is not None):
+        text = message.text or ""
         return Incoming(kind=Kind.COMMAND if text.startswith("/") else Kind.TEXT, text=text, **base)
     if name == "message.image.received":
-        return Incoming(kind=Kind.PHOTO, text=str(message.get("caption") or ""), **base)
-    if name in FILE_EVENTS and (found := file_of(message)) is not None:
-        url, file_name, size, mime = found
-        return Incoming(kind=Kind.DOCUMENT, file=download_ref(http, url, file_name, size, mime),
-                        text=str(message.get("caption") or ""), **base)
+        return Incoming(kind=Kind.PHOTO, text=message.caption or "", **base)
+    if name in FILE_EVENTS and (found := message.file_info) is not None:
+        return Incoming(kind=Kind.DOCUMENT, file=download_ref(http, found.url, found.name, found.size,
+                                                              found.mime_type),
+                        text=message.caption or "", **base)
     if file_event:
         return Incoming(kind=Kind.OTHER, payload=UNSUPPORTED_FILE, **base)
     return Incoming(kind=Kind.OTHER, **base)  # stickers, voice: the handlers explain what they read
-

@@ -30,6 +30,7 @@ import jinja2
 from aiohttp import web
 
 from hsdt import texts as messages
+from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.reports.wording import mean_meaning
 from hsdt.scoring import Rubric, format_points
@@ -43,16 +44,10 @@ from hsdt.texts import campaigns as campaign_texts
 from hsdt.texts import dashboard as t
 from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
-from hsdt.web.dashboard.auth import (
-    PATH_PREFIX,
-    LinkExpired,
-    LinkInvalid,
-    SignInGrant,
-    new_session_token,
-    session_digest,
-)
+from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
 from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
+from hsdt.web.templating import ENVIRONMENT_OPTIONS, route_of, secure
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +56,6 @@ STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
-
-# No inline script or style, nothing from elsewhere: the page works offline and an injected tag runs nothing.
-_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 class PageError(Exception):
@@ -535,13 +526,9 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
             raise
         response = redirect
     except Exception:
-        log.exception("dashboard page %s failed", request.path)
+        log.exception("dashboard page %s failed", route_of(request))
         response = _message_page(request, 500, t.INTERNAL_ERROR)
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+    return secure(response)
 
 
 def _static_version() -> str:
@@ -554,10 +541,7 @@ def _static_version() -> str:
 def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcnow) -> web.Application:
     dashboard = Dashboard(deps, clock)
     sub = web.Application(middlewares=[_guard])
-    environment = aiohttp_jinja2.setup(
-        sub, loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
+    environment = aiohttp_jinja2.setup(sub, loader=jinja2.FileSystemLoader(str(TEMPLATES)), **ENVIRONMENT_OPTIONS)
     environment.globals.update(t=t, base=PATH_PREFIX, static=f"{PATH_PREFIX}/tep", version=_static_version(),
                                url=_url)
     environment.filters["points"] = views.points
