@@ -185,7 +185,7 @@ async def test_the_verdict_is_a_page_with_a_row_per_signature(
     person, seal = (re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for _, row in rows)
     assert "Nguyễn Thị Hồng Nhung" in person and "Trường Mầm non Hoa Sen" in person and "(cá nhân)" in person
     assert "15/10/2024 09:30" in person and "Hợp lệ" in person
-    assert "chứng thư do tổ chức cung cấp dịch vụ tin cậy cấp" in person and "ký trong thời kỳ hồ sơ" in person
+    assert "chứng thư do tổ chức cung cấp dịch vụ tin cậy cấp" in person and "ký trong thời điểm kiểm tra lưu hồ sơ" in person
     assert "(con dấu)" in seal and "15/10/2024 10:00" in seal
     assert "Tệp “bien-ban.pdf”" in page
 
