@@ -1,8 +1,8 @@
-"""Finding signatures by their dictionaries, and reading files whose structure is damaged.
+"""Finding signatures by their dictionaries, and what follows the last %%EOF.
 
 The AcroForm is only one way to a signature: a rewritten file may drop or blank the field while the
-signature dictionary (and its /ByteRange) stays in the file. Readers such as pdfsig find those, and
-rebuild a broken cross-reference table by scanning for objects; so do we.
+signature dictionary (and its /ByteRange) stays in the file. Readers such as pdfsig find those; so
+do we. (Rebuilding broken cross-reference data is in ``structure``.)
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from hsdt.signatures.structure import MAX_SCANNED_OBJECTS, OBJ_HEADER
+
 _BYTE_RANGE = re.compile(rb"/ByteRange\b")
-_OBJ_HEADER = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b")
-_CATALOG = re.compile(rb"/Type\s*/Catalog\b")
+_OBJ_HEADER = OBJ_HEADER
 _EOF = b"%%EOF"
 _STRUCTURE = re.compile(rb"\bobj\b|\bxref\b|\btrailer\b|\bstartxref\b|/ByteRange")
 # Any of these in a file means somebody meant to sign it: such a file is never "unsigned".
 SIGNATURE_MARKERS = re.compile(rb"/ByteRange|/adbe\.pkcs7|/ETSI\.(?:CAdES|RFC3161)|/Type\s*/(?:Sig|DocTimeStamp)\b")
-# Past this many objects a brute-force scan is not worth the time of an honest file.
-MAX_SCANNED_OBJECTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -90,33 +89,3 @@ def all_refs(reader: PdfFileReader) -> Iterator[generic.Reference]:
 
 def is_signature_dict(obj: object) -> bool:
     return isinstance(obj, generic.DictionaryObject) and "/ByteRange" in obj and "/Contents" in obj
-
-
-def rebuild_xref(data: bytes) -> bytes | None:
-    """The file with a fresh cross-reference table appended, built by scanning for objects.
-
-    Returns None when no catalog is found. Later definitions win, as in an incremental update.
-    """
-    offsets: dict[int, tuple[int, int]] = {}
-    catalog: tuple[int, int] | None = None
-    headers = list(_OBJ_HEADER.finditer(data))
-    for index, match in enumerate(headers[:MAX_SCANNED_OBJECTS]):
-        number, generation = int(match.group(1)), int(match.group(2))
-        offsets[number] = (generation, match.start())
-        body_end = headers[index + 1].start() if index + 1 < len(headers) else len(data)
-        if _CATALOG.search(data, match.end(), min(body_end, match.end() + 4096)):
-            catalog = (number, generation)
-    if catalog is None or not offsets:
-        return None
-    size = max(offsets) + 1
-    rows = [b"0000000000 65535 f \n"]
-    for number in range(1, size):
-        if number in offsets:
-            generation, offset = offsets[number]
-            rows.append(b"%010d %05d n \n" % (offset, generation))
-        else:
-            rows.append(b"0000000000 65535 f \n")
-    body = data if data.endswith(b"\n") else data + b"\n"
-    xref_at = len(body)
-    trailer = b"trailer\n<< /Size %d /Root %d %d R >>\nstartxref\n%d\n%%%%EOF\n" % (size, *catalog, xref_at)
-    return body + b"xref\n0 %d\n" % size + b"".join(rows) + trailer
