@@ -173,6 +173,10 @@ class CachedOCSPFetcher(OCSPFetcher):
             except errors.OCSPFetchError:
                 self.cache.note_failure(key)
                 raise
+            except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+                # pyHanko's client lets a timeout through; to the validator it is a failed fetch.
+                self.cache.note_failure(key)
+                raise errors.OCSPFetchError("the OCSP responder did not answer in time") from exc
             until = ocsp_fresh_until(response.dump())
             if until is not None:
                 self.cache.put(key, response.dump(), until)

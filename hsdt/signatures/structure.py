@@ -127,12 +127,15 @@ class _Lexer:
         self.data = data
         self.pos = start
         self.end = end
+        self.last_eof = start  # just after the last %%EOF passed (an update is complete there)
 
     def _skip(self) -> None:
         while self.pos < self.end:
             match = _TOKEN.match(self.data, self.pos)
             if match is None or match.lastgroup not in ("ws", "comment"):
                 return
+            if match.lastgroup == "comment" and match.group().startswith(b"%%EOF"):
+                self.last_eof = match.end()
             self.pos = match.end()
 
     def _peek(self) -> re.Match[bytes] | None:
@@ -295,6 +298,10 @@ def read_updates(data: bytes, start: int) -> Updates:
                 continue
             token = lexer._peek()
             if token is None:
+                rest = data[lexer.last_eof :].lstrip(WHITESPACE)
+                if rest:
+                    # The last update does not end with %%EOF: it was cut short.
+                    found.unreadable_at = len(data) - len(rest)
                 return found
             word = token.group()
             if token.lastgroup != "keyword":

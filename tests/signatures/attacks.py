@@ -20,6 +20,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 FORGED_TEXT = b"BT /F1 14 Tf 72 770 Td (Noi dung gia mao) Tj ET"
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+BYTE_RANGE_TRICKS = (
+    "not_from_zero", "gap_too_small", "gap_too_large", "past_the_end", "short_of_the_end", "six_numbers",
+    "negative", "reals",
+)
+UNIVERSAL_FORGERIES = (
+    "contents_zeroed", "contents_key_renamed", "byte_range_key_renamed", "byte_range_null", "byte_range_zeroes",
+    "filter_removed",
+)
 
 
 def _reader(data: bytes) -> PdfFileReader:
@@ -211,7 +219,8 @@ def update_hiding_overlay(signed: bytes) -> bytes:
     page_ref = writer.root["/Pages"]["/Kids"].raw_get(0)
     page = page_ref.get_object()
     contents = page["/Contents"]
-    page[generic.NameObject("/Contents")] = contents[0] if isinstance(contents, generic.ArrayObject) else contents
+    if isinstance(contents, generic.ArrayObject):
+        page[generic.NameObject("/Contents")] = contents.raw_get(0)
     writer.mark_update(page_ref)
     return _written(writer)
 

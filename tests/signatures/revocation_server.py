@@ -38,6 +38,7 @@ class RevocationServer:
         self._by_serial: dict[int, str] = {}
         self.reasons: dict[int, x509.ReasonFlags] = {}  # revoked or held serials
         self.hits: list[tuple[str, int | str]] = []  # ("ocsp", serial) or ("crl", issuer id)
+        self.requests: list[str] = []  # every path asked for, answered or not
         self.answering = True
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -128,6 +129,7 @@ class RevocationServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                server.requests.append(self.path)
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if not server.answering or self.path != "/ocsp":
                     self._silence()
@@ -135,6 +137,7 @@ class RevocationServer:
                 self._reply(server._ocsp_answer(body), "application/ocsp-response")
 
             def do_GET(self) -> None:
+                server.requests.append(self.path)
                 if not server.answering or not self.path.startswith("/crl/"):
                     self._silence()
                     return

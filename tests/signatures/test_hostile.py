@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from hsdt.signatures.classify import SchoolIdentity, classify_identifiers, seal_belongs_to
 from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.engine import verify_bytes

@@ -396,6 +396,21 @@ def predictor_bomb_pdf(decoded_mb: int = 30) -> bytes:
     return body + b"startxref\n%d\n%%%%EOF\n" % obj_offset
 
 
+def memory_bomb_pdf(decoded_mb: int = 250) -> bytes:
+    """A cross-reference stream that inflates (in zlib, at C speed) to ``decoded_mb`` MiB: inside
+    pyHanko's ratio cap, far past a worker's memory limit. Reaches the limit in well under a second."""
+    decoded = decoded_mb * 1024 * 1024
+    compressed = zlib.compress(bytes(decoded), 9)
+    header = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    # /Size matches the decoded length (5-byte rows), so pyHanko's expected-size cap allows it all.
+    obj = (
+        b"1 0 obj\n<< /Type /XRef /Size %d /W [1 2 2] /Root 2 0 R /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (decoded // 5, len(compressed))
+    )
+    body = header + obj + compressed + b"\nendstream\nendobj\n"
+    return body + b"startxref\n%d\n%%%%EOF\n" % len(header)
+
+
 def deeply_nested_pdf(depth: int = 200_000) -> bytes:
     """An object made of ``depth`` nested arrays, referenced from the catalog."""
     header = b"%PDF-1.7\n"
@@ -433,11 +448,13 @@ def issue(
     not_after: datetime = FAR_AHEAD,
     tsa: bool = False,
     ocsp_url: str | None = None,
+    crl_url: str | None = None,
+    ca_issuers_url: str | None = None,
     key_usage: bool = True,
     revocation: RevocationServer | None = None,
 ) -> Identity:
-    """A certificate with any number of UIDs, an optional OCSP address, optionally no key usage;
-    with ``revocation``, its status is published by that server (OCSP and the issuer's CRL)."""
+    """A certificate with any number of UIDs, optional OCSP, CRL and issuer addresses, optionally no
+    key usage; with ``revocation``, its status is published by that server (OCSP and the issuer's CRL)."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
@@ -467,19 +484,24 @@ def issue(
         )
     if tsa:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    if ocsp_url:
-        builder = builder.add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
-                    )
-                ]
-            ),
-            critical=False,
-        )
     if revocation is not None and issuer is not None:
-        builder = _with_status_addresses(builder, revocation, issuer, ocsp=not ca)
+        ocsp_url = ocsp_url or (None if ca else revocation.ocsp_url)
+        crl_url = crl_url or revocation.crl_url(issuer.cert)
+    access = [
+        x509.AccessDescription(method, x509.UniformResourceIdentifier(url))
+        for method, url in (
+            (AuthorityInformationAccessOID.OCSP, ocsp_url),
+            (AuthorityInformationAccessOID.CA_ISSUERS, ca_issuers_url),
+        )
+        if url
+    ]
+    if access:
+        builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
+    if crl_url:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
     if revocation is not None:
         _register(revocation, cert, key, issuer, ca=ca)
