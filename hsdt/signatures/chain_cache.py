@@ -66,9 +66,11 @@ def digest(parts: Iterable[bytes]) -> bytes:
 
 def _key(cert: x509.Certificate, context: ValidationContext, scope: Scope, key_usage: object) -> bytes:
     available = sorted(hashlib.sha256(c.dump()).digest() for c in context.certificate_registry)
-    timing = b"now" if scope.now else scope.moment.isoformat().encode()
-    best = context.best_signature_time.isoformat().encode()
-    return digest([scope.inputs, cert.dump(), repr(key_usage).encode(), b"".join(available), timing, best])
+    if scope.now:
+        timing = b"now"
+    else:
+        timing = (scope.moment.isoformat() + " " + context.best_signature_time.isoformat()).encode()
+    return digest([scope.inputs, cert.dump(), repr(key_usage).encode(), b"".join(available), timing])
 
 
 def _expiry_of(result: Any, moment: datetime) -> datetime:

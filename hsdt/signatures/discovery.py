@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from hsdt.signatures.structure import MAX_SCANNED_OBJECTS, OBJ_HEADER
+from hsdt.signatures.structure import MAX_SCANNED_OBJECTS
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\b")
-_OBJ_HEADER = OBJ_HEADER
+# "N G obj" at the end of a short window; the window is longer than any header.
+_HEADER_ENDING = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj$")
+_HEADER_REACH = 40
 _EOF = b"%%EOF"
 _STRUCTURE = re.compile(rb"\bobj\b|\bxref\b|\btrailer\b|\bstartxref\b|/ByteRange")
 # Any of these in a file means somebody meant to sign it: such a file is never "unsigned".
@@ -49,20 +51,24 @@ def trim_trailing_junk(data: bytes) -> Trimmed:
 
 def object_header_before(data: bytes, position: int) -> tuple[int, int] | None:
     """The ``N G obj`` whose body contains ``position`` (the nearest header before it)."""
-    # /Contents (tens of KiB of hex) often comes before /ByteRange: widen the window until a header shows.
-    window = 4096
+    # Walk back over the "obj" keywords (a signature's /Contents, tens of KiB of hex, often comes
+    # before its /ByteRange): the first one that ends an "endobj" means no object is open here.
+    end = position
     while True:
-        start = max(0, position - window)
-        last = None
-        for match in _OBJ_HEADER.finditer(data, start, position):
-            last = match
-        if last is not None:
-            if data.find(b"endobj", last.end(), position) >= 0:
-                return None  # the nearest object ended before this point: not inside any object
-            return int(last.group(1)), int(last.group(2))
-        if start == 0:
+        at = data.rfind(b"obj", 0, end)
+        if at < 0:
             return None
-        window *= 4
+        if data[max(0, at - 3) : at] == b"end":
+            return None  # the nearest object ended before this point: not inside any object
+        start = max(0, at - _HEADER_REACH)
+        header = _HEADER_ENDING.search(data[start : at + 3])
+        if header is not None and header.start() == 0 and start > 0:
+            # Padded with whitespace: the number may begin before the window; look further back.
+            start = max(0, at - 4096)
+            header = _HEADER_ENDING.search(data[start : at + 3])
+        if header is not None and (at + 3 == len(data) or not data[at + 3 : at + 4].isalnum()):
+            return int(header.group(1)), int(header.group(2))
+        end = at
 
 
 def raw_signature_refs(data: bytes) -> list[tuple[int, int]]:

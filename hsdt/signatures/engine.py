@@ -389,29 +389,30 @@ def _pades_level(
     return "B-LT"
 
 
-def _base_verdict(emb: EmbeddedPdfSignature, field_name: str) -> SignatureVerdict:
+# A SignatureVerdict is validated on every construction and replace(): the fields are gathered in a
+# dict and the verdict built once.
+_UNPROVEN: dict[str, object] = {
+    "signing_time": None, "time_source": None, "in_period": None, "intact": False, "trusted": False,
+    "cert_valid_at_signing": False, "covers_whole_file": False, "modified_after_signing": False,
+}
+
+
+def _base_fields(emb: EmbeddedPdfSignature, field_name: str) -> dict[str, object]:
     signer = emb.signer_cert
     identifiers = tuple(_name_values(signer, "user_id") + _name_values(signer, "serial_number"))
     organization = next(iter(_name_values(signer, "organization_name")), None)
     uids = _name_values(signer, "user_id")
     kind = classify_identifiers(identifiers, organization or "")
-    return SignatureVerdict(
-        field=field_name,
-        signer=next(iter(_name_values(signer, "common_name")), ""),
-        organization=organization,
-        uid=uids[0] if uids else None,
-        kind=kind,
-        signing_time=None,
-        time_source=None,
-        intact=False,
-        trusted=False,
-        cert_valid_at_signing=False,
-        covers_whole_file=False,
-        modified_after_signing=False,
-        in_period=None,
-        identifiers=identifiers,
-        tax_code=tax_code(identifiers) if kind == "organization" else None,
-    )
+    return {
+        **_UNPROVEN,
+        "field": field_name,
+        "signer": next(iter(_name_values(signer, "common_name")), ""),
+        "organization": organization,
+        "uid": uids[0] if uids else None,
+        "kind": kind,
+        "identifiers": identifiers,
+        "tax_code": tax_code(identifiers) if kind == "organization" else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,7 @@ class _Checked:
 
 def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileContext) -> _Checked:
     tz = ctx.period.tz
-    base = _base_verdict(emb, field_name)
+    base = _base_fields(emb, field_name)
     claimed = _claimed_time(emb, tz)
     token_time = _token_time(emb, tz)
     problems: list[Problem] = []
@@ -486,8 +487,7 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
         unreachable = ctx.online and _declares_revocation(emb.signer_cert) and vc.soft_fail_exceptions
         problems.append(Problem.REVOCATION_UNVERIFIABLE if unreachable else Problem.REVOCATION_NOT_CHECKED)
 
-    verdict = replace(
-        base,
+    base.update(
         cert_valid_at_signing=cert_ok,
         covers_whole_file=judged.whole,
         modified_after_signing=judged.modified,
@@ -497,7 +497,7 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
         pades_level=_pades_level(emb, ctx, token_time is not None, revinfo),
     )
     source = "timestamp" if proven else "signer"
-    finished = _finish(verdict, ctx, when, source, problems, intact=intact, trusted=trusted)
+    finished = _finish(base, ctx, when, source, problems, intact=intact, trusted=trusted)
     return _Checked(finished, _certification(emb))
 
 
@@ -526,7 +526,7 @@ def _declares_revocation(cert: x509.Certificate) -> bool:
 
 
 def _finish(
-    verdict: SignatureVerdict,
+    fields: dict[str, object],
     ctx: _FileContext,
     when: datetime | None,
     source: str,
@@ -535,21 +535,18 @@ def _finish(
     intact: bool,
     trusted: bool = False,
 ) -> SignatureVerdict:
-    if when is None:
+    fields = {**fields, "intact": intact, "trusted": trusted}
+    if when is not None:
         # No time in the file: no period judgement either, and nothing invented in their place.
-        return replace(verdict, intact=intact, trusted=trusted, problems=tuple(dict.fromkeys(problems)))
-    in_period = ctx.period.contains(when)
-    if not in_period:
-        problems.append(Problem.OUTSIDE_PERIOD)
-    return replace(
-        verdict,
-        signing_time=when.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
-        time_source="timestamp" if source == "timestamp" else "signer",
-        intact=intact,
-        trusted=trusted,
-        in_period=in_period,
-        problems=tuple(dict.fromkeys(problems)),
-    )
+        in_period = ctx.period.contains(when)
+        if not in_period:
+            problems.append(Problem.OUTSIDE_PERIOD)
+        fields.update(
+            signing_time=when.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
+            time_source="timestamp" if source == "timestamp" else "signer",
+            in_period=in_period,
+        )
+    return SignatureVerdict(**fields, problems=tuple(dict.fromkeys(problems)))  # type: ignore[arg-type]
 
 
 def _malformed_signature(field_name: str) -> SignatureVerdict:
@@ -705,7 +702,7 @@ def _apply_form_policy(
     last = max(range(len(verdicts)), key=lambda i: revisions[i])
     uncovered = set(verdicts[last].changed_fields)
     if not uncovered:
-        return [replace(v, changed_fields=()) for v in verdicts]
+        return [replace(v, changed_fields=()) if v.changed_fields else v for v in verdicts]
     permitted = certification in FORM_FILLING_CERTIFICATION
     result = []
     for verdict in verdicts:
@@ -718,7 +715,7 @@ def _apply_form_policy(
                 modified_after_signing=verdict.modified_after_signing or not permitted,
                 problems=tuple(dict.fromkeys([*verdict.problems, problem])),
             )
-        else:
+        elif verdict.changed_fields:
             verdict = replace(verdict, changed_fields=())
         result.append(verdict)
     return result
@@ -831,7 +828,7 @@ def verify_bytes(
         checked = _check_all(found, ctx)
     except PdfDecodeLimitError:
         return error_verdict(name, sha256, "too_large")
-    signatures = [replace(c.verdict, message_vi="") for c, _ in checked.signatures]
+    signatures = [c.verdict for c, _ in checked.signatures]
     revisions = [revision for _, revision in checked.signatures]
 
     if not signatures and not checked.timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
