@@ -185,3 +185,14 @@ def test_the_test_pki_never_points_at_the_internet(pki: TestPKI) -> None:
             name.native for point in cert.crl_distribution_points for name in point["distribution_point"].chosen
         ]
         assert urls and {urlsplit(u).hostname for u in urls} == {"127.0.0.1"}
+
+
+def test_a_remembered_chain_result_never_serves_a_file_with_other_certificates(pki: TestPKI, fresh: Path) -> None:
+    signer = _signer(pki, "Ngô Thị Nhớ Chuỗi")
+    whole = verify(pki, sign_pdf(make_pdf(1, text="Mot"), signer, "ChuKy", signing_time=SIGNED))
+    alone = Identity(cert=signer.cert, key=signer.key, chain=[])
+    partial = verify(pki, sign_pdf(make_pdf(1, text="Hai"), alone, "ChuKy", signing_time=SIGNED))
+    again = verify(pki, sign_pdf(make_pdf(1, text="Ba"), signer, "ChuKy", signing_time=SIGNED))
+    assert whole.status == again.status == "valid"
+    assert partial.signatures[0].problems[0] == "chain_incomplete"
+    assert _ocsp_hits(pki, signer) == 1  # the third file reused the first one's result
