@@ -4,6 +4,9 @@
   of hex, which made that loop two thirds of the time to verify a small file. The fast path handles
   the plain case (hex digits and whitespace up to ``>``) and hands anything unusual (comments, bad
   characters, end of file) back to pyHanko's own reader, so results and errors are those of pyHanko.
+- Every file of a batch brings the same few certificates, and asn1crypto parses each one's
+  extensions again for every copy; the parsed extensions depend only on the certificate's DER
+  encoding, so they are remembered per encoding and handed to later copies (read-only values).
 - asn1crypto compares X.509 names (RFC 5280 7.1) by running the LDAP string preparation over every
   attribute on every comparison; certificate matching compares the same few names hundreds of times
   per file, and every file brings the same issuers again. The prepared form depends only on the
@@ -80,7 +83,30 @@ def name_eq(self: x509.Name, other: object) -> bool:
     return self.dump() == other.dump() or _prepared_rdns(self) == _prepared_rdns(other)
 
 
+_extensions: dict[bytes, tuple[dict[str, Any], set[str]]] = {}
+_original_set_extensions = x509.Certificate._set_extensions
+MAX_REMEMBERED_CERTIFICATES = 1024
+
+
+def set_extensions(self: x509.Certificate) -> None:
+    der = self.dump()
+    known = _extensions.get(der)
+    if known is None:
+        _original_set_extensions(self)
+        values = {name: value for name, value in vars(self).items() if name.endswith("_value")}
+        if len(_extensions) >= MAX_REMEMBERED_CERTIFICATES:
+            _extensions.clear()
+        _extensions[der] = (values, set(self._critical_extensions))
+        return
+    values, critical = known
+    for name, value in values.items():
+        setattr(self, name, value)
+    self._critical_extensions = set(critical)
+    self._processed_extensions = True
+
+
 def install() -> None:
     generic.read_hex_string_from_stream = read_hex_string_from_stream
     x509.Name.hashable = property(name_hashable)
     x509.Name.__eq__ = name_eq
+    x509.Certificate._set_extensions = set_extensions

@@ -63,3 +63,21 @@ def test_name_comparison_agrees_with_asn1crypto() -> None:
             assert _speedups.name_eq(left, right) == _speedups._original_name_eq(left, right), (left, right)  # type: ignore[arg-type]
         assert _speedups.name_hashable(left) == _speedups._original_name_hashable.fget(left)  # type: ignore[arg-type,attr-defined]
         assert _speedups.name_eq(left, "not a name") is False  # type: ignore[arg-type]
+
+
+def test_remembered_extensions_are_those_asn1crypto_parses(pki) -> None:  # type: ignore[no-untyped-def]
+    from asn1crypto import x509
+    from cryptography.hazmat.primitives import serialization
+
+    for who in (pki.person, pki.intermediate, pki.tsa):
+        der = who.cert.public_bytes(serialization.Encoding.DER)
+        plain, first, second = (x509.Certificate.load(der) for _ in range(3))
+        _speedups._original_set_extensions(plain)
+        _speedups.set_extensions(first)
+        _speedups.set_extensions(second)  # served from memory
+        for cert in (first, second):
+            assert cert.critical_extensions == plain.critical_extensions
+            for name in ("key_usage_value", "basic_constraints_value", "extended_key_usage_value",
+                         "crl_distribution_points_value", "authority_information_access_value"):
+                mine, theirs = getattr(cert, name), getattr(plain, name)
+                assert (mine.native if mine is not None else None) == (theirs.native if theirs is not None else None)
