@@ -253,6 +253,8 @@ class _Lexer:
         """Skip ``stream ... endstream`` the way a reader does: by /Length, tolerating one byte."""
         data = self.data
         self.pos += len(b"stream")
+        while data[self.pos : self.pos + 1] in (b" ", b"\t"):  # some writers leave spaces before the EOL
+            self.pos += 1
         if data.startswith(b"\r\n", self.pos):
             self.pos += 2
         elif data[self.pos : self.pos + 1] in (b"\n", b"\r"):

@@ -45,9 +45,10 @@ UPDATE = (
 )
 
 
-def test_read_updates_lists_objects_and_trailer_references() -> None:
+@pytest.mark.parametrize("after_keyword", [b"\n", b"\r\n", b"  \r\n"])
+def test_read_updates_lists_objects_and_trailer_references(after_keyword: bytes) -> None:
     head = b"%PDF-1.7\n%%EOF\n"
-    found = structure.read_updates(head + UPDATE, len(head))
+    found = structure.read_updates(head + UPDATE.replace(b"stream\n", b"stream" + after_keyword), len(head))
     assert found.unreadable_at is None
     assert [(o.number, o.generation) for o in found.objects] == [(7, 0), (8, 0), (9, 0)]
     assert [(key, ref) for _offset, key, ref in found.trailer_refs] == [(b"/Root", (1, 0)), (b"/Info", (2, 0))]
