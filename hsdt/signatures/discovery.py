@@ -30,7 +30,8 @@ SIGNATURE_MARKERS = re.compile(rb"/ByteRange|/adbe\.pkcs7|/ETSI\.(?:CAdES|RFC316
 class Trimmed:
     data: bytes
     dropped_junk: bool
-    # Something that looks like the start of an update follows the last %%EOF: readers skip it.
+    # Something that looks like the start of an update follows the last %%EOF: it is kept, and judged
+    # as what came after the signatures.
     unread_update: bool = False
 
 

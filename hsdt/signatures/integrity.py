@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
@@ -204,7 +203,3 @@ def _what_changed(read: ReadFile, emb: EmbeddedPdfSignature, level: Modification
 def timestamp_covered(read: ReadFile, emb: EmbeddedPdfSignature) -> bool:
     """A document timestamp's byte range passes steps 1 and 2."""
     return coverage_proven(read, emb) is not None
-
-
-def is_signature_dict(obj: object) -> bool:
-    return isinstance(obj, generic.DictionaryObject) and "/ByteRange" in obj and "/Contents" in obj
