@@ -59,13 +59,20 @@ class Settings(BaseSettings):
     max_upload_mb: int = 20
     verify_workers: int = 2
     verify_online: bool = Field(
-        default=False, description="Ask the CAs' OCSP/CRL servers about revocation (short timeout)."
+        default=True, description="Ask the CAs' OCSP/CRL servers whether a certificate is suspended or revoked."
+    )
+    verify_revocation_timeout_s: float = Field(default=3.0, gt=0, description="Seconds to wait for OCSP/CRL.")
+    verify_cache_dir: Path | None = Field(
+        default=Path("data/revocation"), description="OCSP/CRL answers kept until nextUpdate; empty: memory only."
     )
 
     invite_ttl_days: int = 60
     seed_demo: bool = Field(default=True, description="Seed the demo campaign on first start if empty.")
 
-    @field_validator("telegram_bot_token", "telegram_api_base", "telegram_webhook_secret", "rubric", mode="before")
+    @field_validator(
+        "telegram_bot_token", "telegram_api_base", "telegram_webhook_secret", "rubric", "verify_cache_dir",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=`; an empty value means "not set", not "empty token".

@@ -158,6 +158,7 @@ def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
 
 def make_checker(settings: Settings, engine: Engine | None = None) -> SignatureChecker:
     from hsdt.signatures import RecordPeriod, VerifyLimits
+    from hsdt.signatures.config import Revocation
 
     start, end = (record_period(settings, engine) if engine is not None
                   else (settings.record_period_start, settings.record_period_end))
@@ -170,7 +171,9 @@ def make_checker(settings: Settings, engine: Engine | None = None) -> SignatureC
             max_bytes=settings.max_upload_bytes,
         ),
         max_workers=settings.verify_workers,
-        online=settings.verify_online,
+        revocation=Revocation(
+            settings.verify_online, settings.verify_revocation_timeout_s, settings.verify_cache_dir
+        ),
     )
 
 

@@ -51,7 +51,8 @@ def cmd_verify(argv: list[str], settings: Settings) -> int:
     start, end = _record_period(settings)
     period = RecordPeriod(start, end, settings.timezone)
     trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
-    return run_verify(argv, default_trust_dir=trust_dir, default_period=period, default_online=settings.verify_online)
+    return run_verify(argv, default_trust_dir=trust_dir, default_period=period, default_online=settings.verify_online,
+                      default_cache_dir=settings.verify_cache_dir)
 
 
 def recheck_evidence(settings: Settings) -> int:

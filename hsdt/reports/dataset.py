@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hsdt.reports.evidence import VerdictFacts
+from hsdt.reports.evidence import stored_verdict
 from hsdt.reports.heading import FormHeading, HeadingFacts, Issuer, Issuers, heading_for
 from hsdt.scoring import (
     MANAGEMENT_RULE_2024,
@@ -25,6 +25,7 @@ from hsdt.scoring import (
     SchoolInput,
     aggregate,
 )
+from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
@@ -57,7 +58,7 @@ def roster_key(unit: UnitInfo) -> tuple[int, ...]:
 class EvidenceItem:
     file_name: str
     status: str  # the verdict's status: valid | invalid | indeterminate | unsigned | error
-    facts: VerdictFacts | None = None  # what the check proved (None: not read)
+    verdict: FileVerdict | None = None  # what the check proved (None: none stored, or unreadable)
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,6 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
     for school, criterion, file_name, status, verdict in evidence:
         if school in allowed and data.submitted(school, SELF):
             data.evidence.setdefault(school, {}).setdefault(criterion, []).append(
-                EvidenceItem(file_name, status, VerdictFacts.of(status, verdict)))
+                EvidenceItem(file_name, status, stored_verdict(verdict)))
     people = {a.by for a in data.assessments.values() if a.by is not None} | {i for i, _ in data.cross_assignments}
     data.users = uow.inspection.user_names(people)

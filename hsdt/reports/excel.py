@@ -287,8 +287,7 @@ def form1(workbook: Workbook, data: ReportData, report: SchoolReport) -> None:
                 Cell(criterion.id), Cell(criterion.title, align=LEFT), _points(criterion.max_points),
                 _points(points.get(criterion.id)),
                 Cell("\n".join(f.file_name for f in files), align=LEFT),
-                Cell("\n".join(evidence_cell(f.facts) if f.facts is not None
-                               else m.EVIDENCE_STATUS.get(f.status, f.status) for f in files)),
+                Cell("\n".join(evidence_cell(f.status, f.verdict) for f in files)),
                 Cell(_answer_note(criterion, answers.get(criterion.id)), align=LEFT),
             ])
     total = school.self_total if submitted else None

@@ -12,7 +12,7 @@ from typing import Protocol, cast
 
 from hsdt.signatures import render
 from hsdt.signatures.classify import SchoolIdentity
-from hsdt.signatures.config import RecordPeriod, VerifyLimits
+from hsdt.signatures.config import RecordPeriod, Revocation, VerifyLimits
 from hsdt.signatures.sandbox import Outcome, WorkerPool
 from hsdt.signatures.verdict import ERROR_CATEGORIES, ErrorCategory, FileVerdict, verdict_from_json
 
@@ -58,20 +58,31 @@ class SignatureChecker:
         max_workers: int = 2,
         *,
         prestart: int = 1,
-        online: bool = False,
+        online: bool | None = None,
+        revocation: Revocation | None = None,
     ) -> None:
+        """``revocation`` says how certificates' status is checked (online by default, see
+        ``Revocation``); ``online`` overrides just its on/off switch."""
         self.trust_dir = trust_dir
         self.period = period
         self.limits = limits
-        self.online = online
+        settings = revocation or Revocation()
+        if online is not None:
+            settings = replace(settings, online=online)
+        self.revocation = settings
+        self.online = settings.online
         self.max_workers = max(1, max_workers)
-        self._pool = WorkerPool(limits, self.max_workers, online=online)
+        self._pool = WorkerPool(limits, self.max_workers, revocation=settings)
         # Threads only wait on pipes; the CPU work happens in the workers.
         self._executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="hsdt-sig")
         self._pool.prestart(prestart)
 
     def _check_sync(
-        self, path: Path, display_name: str | None = None, school: SchoolIdentity | None = None
+        self,
+        path: Path,
+        display_name: str | None = None,
+        school: SchoolIdentity | None = None,
+        school_issued: bool = False,
     ) -> FileVerdict:
         name = display_name if display_name is not None else str(path)
         try:
@@ -81,7 +92,9 @@ class SignatureChecker:
         if size > self.limits.max_bytes:
             return _error(name, path, "too_large")
         try:
-            outcome = self._pool.run(path, name, self.trust_dir, self.period, online=self.online, school=school)
+            outcome = self._pool.run(
+                path, name, self.trust_dir, self.period, school=school, school_issued=school_issued
+            )
         except Exception:  # the caller is promised a verdict, never an exception
             outcome = Outcome(error="unavailable")
         if outcome.verdict is not None:
@@ -92,21 +105,36 @@ class SignatureChecker:
         return _error(name, path, _category(outcome.error))
 
     async def check(
-        self, path: Path, display_name: str | None = None, *, school: SchoolIdentity | None = None
+        self,
+        path: Path,
+        display_name: str | None = None,
+        *,
+        school: SchoolIdentity | None = None,
+        school_issued: bool = False,
     ) -> FileVerdict:
-        """The verdict for one file; ``school`` (from the roster) says whose seal is expected."""
+        """The verdict for one file; ``school`` (from the roster) says whose seal is expected, and
+        ``school_issued`` that the document is one the school issues (so a missing seal is said)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._check_sync, Path(path), display_name, school)
+        return await loop.run_in_executor(
+            self._executor, self._check_sync, Path(path), display_name, school, school_issued
+        )
 
     def check_many(
-        self, paths: list[Path], school: SchoolIdentity | None = None, names: list[str] | None = None
+        self,
+        paths: list[Path],
+        school: SchoolIdentity | None = None,
+        names: list[str] | None = None,
+        *,
+        school_issued: bool = False,
     ) -> list[FileVerdict]:
         """Check files concurrently on the pool; results keep the order of ``paths``."""
         if not paths:
             return []
         self._pool.prestart(min(len(paths), self.max_workers))
         shown: list[str | None] = list(names) if names is not None else [None] * len(paths)
-        return list(self._executor.map(lambda p, n: self._check_sync(Path(p), n, school), paths, shown))
+        return list(
+            self._executor.map(lambda p, n: self._check_sync(Path(p), n, school, school_issued), paths, shown)
+        )
 
     def worker_pids(self) -> list[int]:
         return self._pool.pids()

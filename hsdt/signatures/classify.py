@@ -47,13 +47,20 @@ def classify_uid(uid: str | None) -> SignerKind:
     return classify_identifiers([uid])
 
 
-def tax_code(identifiers: Iterable[str | None]) -> str | None:
-    """The digits of the first MST/MNS identifier."""
+def organization_codes(identifiers: Iterable[str | None]) -> list[str]:
+    """The digits of every MST (tax code) and MNS (budget-unit code) identifier, in order."""
+    codes = []
     for identifier in identifiers:
         parts = _parts(identifier) if identifier else None
         if parts is not None and parts[0] in ORGANIZATION_PREFIXES:
-            return parts[1]
-    return None
+            codes.append(parts[1])
+    return codes
+
+
+def tax_code(identifiers: Iterable[str | None]) -> str | None:
+    """The digits of the first MST/MNS identifier."""
+    codes = organization_codes(identifiers)
+    return codes[0] if codes else None
 
 
 @dataclass(frozen=True)
@@ -74,19 +81,30 @@ def _normal_name(name: str) -> str:
 
 
 def _normal_tax_code(code: str) -> str:
-    # A branch's tax code is the parent's with a "-NNN" suffix; compare the digits as written.
-    return code.replace(" ", "").upper()
+    # A branch's tax code is the parent's with a "-NNN" suffix; compare the digits as written. The
+    # roster may write the code with its kind ("MST: 0101234567"): the kind does not matter.
+    parts = _parts(code)
+    digits = parts[1] if parts is not None and parts[0] in ORGANIZATION_PREFIXES else code
+    return digits.replace(" ", "").upper()
 
 
 def seal_belongs_to(
-    school: SchoolIdentity, *, seal_tax_code: str | None, seal_names: Iterable[str | None]
+    school: SchoolIdentity,
+    *,
+    seal_tax_code: str | None = None,
+    seal_names: Iterable[str | None],
+    seal_codes: Iterable[str] = (),
 ) -> bool | None:
-    """Whether an organisation's seal is the school's: by tax code when both are known, else by name.
+    """Whether an organisation's seal is the school's: by code when both are known, else by name.
 
-    None when the school's identity gives nothing to compare with.
+    The roster holds one code for the school, a tax code (MST) or a budget-unit code (MNS); a seal
+    may carry either or both: it matches when any of them is the roster's. None when the school's
+    identity gives nothing to compare with.
     """
-    if school.tax_code and seal_tax_code:
-        return _normal_tax_code(school.tax_code) == _normal_tax_code(seal_tax_code)
+    codes = [c for c in (seal_tax_code, *seal_codes) if c]
+    if school.tax_code and codes:
+        wanted = _normal_tax_code(school.tax_code)
+        return any(_normal_tax_code(code) == wanted for code in codes)
     if school.name:
         wanted = _normal_name(school.name)
         return any(n and _normal_name(n) == wanted for n in seal_names)

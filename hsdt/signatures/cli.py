@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hsdt.signatures.checker import SignatureChecker
-from hsdt.signatures.config import RecordPeriod, VerifyLimits
+from hsdt.signatures.config import RecordPeriod, Revocation, VerifyLimits
 from hsdt.signatures.verdict import FileVerdict
 
 EXIT_ALL_VALID = 0
@@ -40,7 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--period", type=_period, default=None, help="record period YYYY-MM-DD:YYYY-MM-DD")
     parser.add_argument("--timeout", type=float, default=VerifyLimits.timeout_s, help="seconds per file")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
-    parser.add_argument("--online", action="store_true", default=None, help="fetch OCSP/CRL from the CAs")
+    online = parser.add_mutually_exclusive_group()
+    online.add_argument(
+        "--offline", dest="online", action="store_false", default=None,
+        help="do not ask the CAs' OCSP/CRL servers; verdicts then say the certificate status was not checked",
+    )
+    online.add_argument("--online", dest="online", action="store_true", help="ask the CAs' OCSP/CRL servers (default)")
+    parser.add_argument(
+        "--revocation-timeout", type=float, default=Revocation.timeout_s, metavar="SECONDS",
+        help="seconds to wait for an OCSP/CRL server",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help="keep OCSP/CRL answers here until their nextUpdate"
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
 
@@ -55,15 +67,22 @@ def run_verify(
     argv: list[str],
     default_trust_dir: Path | None = None,
     default_period: RecordPeriod | None = None,
-    default_online: bool = False,
+    default_online: bool = True,
+    default_cache_dir: Path | None = None,
 ) -> int:
     args = build_parser().parse_args(argv)
     trust_dir = args.trust_dir or default_trust_dir
     period = args.period or default_period or RecordPeriod.default()
     limits = VerifyLimits(timeout_s=args.timeout)
     workers = max(1, min(args.workers, len(args.files)))
-    online = default_online if args.online is None else bool(args.online)
-    with SignatureChecker(trust_dir, period, limits, max_workers=workers, prestart=workers, online=online) as checker:
+    revocation = Revocation(
+        online=default_online if args.online is None else bool(args.online),
+        timeout_s=args.revocation_timeout,
+        cache_dir=args.cache_dir or default_cache_dir,
+    )
+    with SignatureChecker(
+        trust_dir, period, limits, max_workers=workers, prestart=workers, revocation=revocation
+    ) as checker:
         verdicts = checker.check_many(list(args.files))
     try:
         if args.json:

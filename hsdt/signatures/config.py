@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -18,6 +19,31 @@ class VerifyLimits:
     cpu_s: int = 30
     # Open files: the PDF, the trust roots one at a time, pipes, and a few sockets when online.
     max_open_files: int = 64
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """How the certificates' status (suspended, revoked) is checked beyond what the file carries.
+
+    ``online``: ask the CA's OCSP responder or CRL server named in the certificate. Answers are kept
+    per certificate until their nextUpdate, in each worker's memory and, when ``cache_dir`` is set,
+    on disk, shared by every worker and by later runs. A server that does not answer within
+    ``timeout_s`` leaves the status unchecked (and is not asked again for a few minutes).
+    """
+
+    online: bool = True
+    timeout_s: float = 3.0
+    cache_dir: Path | None = None
+
+    def to_argv(self) -> list[str]:
+        return ["online" if self.online else "offline", str(self.timeout_s), str(self.cache_dir or "")]
+
+    @classmethod
+    def from_argv(cls, argv: list[str]) -> Revocation:
+        online = (argv[0] if argv else "online") == "online"
+        timeout = float(argv[1]) if len(argv) > 1 else cls.timeout_s
+        cache_dir = Path(argv[2]) if len(argv) > 2 and argv[2] else None
+        return cls(online=online, timeout_s=timeout, cache_dir=cache_dir)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Finding signatures by their dictionaries, and reading files whose structure is damaged.
+"""Finding signatures by their dictionaries, and what follows the last %%EOF.
 
 The AcroForm is only one way to a signature: a rewritten file may drop or blank the field while the
-signature dictionary (and its /ByteRange) stays in the file. Readers such as pdfsig find those, and
-rebuild a broken cross-reference table by scanning for objects; so do we.
+signature dictionary (and its /ByteRange) stays in the file. Readers such as pdfsig find those; so
+do we. (Rebuilding broken cross-reference data is in ``structure``.)
 """
 
 from __future__ import annotations
@@ -14,22 +14,24 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from hsdt.signatures.structure import MAX_SCANNED_OBJECTS
+
 _BYTE_RANGE = re.compile(rb"/ByteRange\b")
-_OBJ_HEADER = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b")
-_CATALOG = re.compile(rb"/Type\s*/Catalog\b")
+# "N G obj" at the end of a short window; the window is longer than any header.
+_HEADER_ENDING = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj$")
+_HEADER_REACH = 40
 _EOF = b"%%EOF"
 _STRUCTURE = re.compile(rb"\bobj\b|\bxref\b|\btrailer\b|\bstartxref\b|/ByteRange")
 # Any of these in a file means somebody meant to sign it: such a file is never "unsigned".
 SIGNATURE_MARKERS = re.compile(rb"/ByteRange|/adbe\.pkcs7|/ETSI\.(?:CAdES|RFC3161)|/Type\s*/(?:Sig|DocTimeStamp)\b")
-# Past this many objects a brute-force scan is not worth the time of an honest file.
-MAX_SCANNED_OBJECTS = 200_000
 
 
 @dataclass(frozen=True)
 class Trimmed:
     data: bytes
     dropped_junk: bool
-    # Something that looks like the start of an update follows the last %%EOF: readers skip it.
+    # Something that looks like the start of an update follows the last %%EOF: it is kept, and judged
+    # as what came after the signatures.
     unread_update: bool = False
 
 
@@ -50,20 +52,24 @@ def trim_trailing_junk(data: bytes) -> Trimmed:
 
 def object_header_before(data: bytes, position: int) -> tuple[int, int] | None:
     """The ``N G obj`` whose body contains ``position`` (the nearest header before it)."""
-    # /Contents (tens of KiB of hex) often comes before /ByteRange: widen the window until a header shows.
-    window = 4096
+    # Walk back over the "obj" keywords (a signature's /Contents, tens of KiB of hex, often comes
+    # before its /ByteRange): the first one that ends an "endobj" means no object is open here.
+    end = position
     while True:
-        start = max(0, position - window)
-        last = None
-        for match in _OBJ_HEADER.finditer(data, start, position):
-            last = match
-        if last is not None:
-            if data.find(b"endobj", last.end(), position) >= 0:
-                return None  # the nearest object ended before this point: not inside any object
-            return int(last.group(1)), int(last.group(2))
-        if start == 0:
+        at = data.rfind(b"obj", 0, end)
+        if at < 0:
             return None
-        window *= 4
+        if data[max(0, at - 3) : at] == b"end":
+            return None  # the nearest object ended before this point: not inside any object
+        start = max(0, at - _HEADER_REACH)
+        header = _HEADER_ENDING.search(data[start : at + 3])
+        if header is not None and header.start() == 0 and start > 0:
+            # Padded with whitespace: the number may begin before the window; look further back.
+            start = max(0, at - 4096)
+            header = _HEADER_ENDING.search(data[start : at + 3])
+        if header is not None and (at + 3 == len(data) or not data[at + 3 : at + 4].isalnum()):
+            return int(header.group(1)), int(header.group(2))
+        end = at
 
 
 def raw_signature_refs(data: bytes) -> list[tuple[int, int]]:
@@ -90,33 +96,3 @@ def all_refs(reader: PdfFileReader) -> Iterator[generic.Reference]:
 
 def is_signature_dict(obj: object) -> bool:
     return isinstance(obj, generic.DictionaryObject) and "/ByteRange" in obj and "/Contents" in obj
-
-
-def rebuild_xref(data: bytes) -> bytes | None:
-    """The file with a fresh cross-reference table appended, built by scanning for objects.
-
-    Returns None when no catalog is found. Later definitions win, as in an incremental update.
-    """
-    offsets: dict[int, tuple[int, int]] = {}
-    catalog: tuple[int, int] | None = None
-    headers = list(_OBJ_HEADER.finditer(data))
-    for index, match in enumerate(headers[:MAX_SCANNED_OBJECTS]):
-        number, generation = int(match.group(1)), int(match.group(2))
-        offsets[number] = (generation, match.start())
-        body_end = headers[index + 1].start() if index + 1 < len(headers) else len(data)
-        if _CATALOG.search(data, match.end(), min(body_end, match.end() + 4096)):
-            catalog = (number, generation)
-    if catalog is None or not offsets:
-        return None
-    size = max(offsets) + 1
-    rows = [b"0000000000 65535 f \n"]
-    for number in range(1, size):
-        if number in offsets:
-            generation, offset = offsets[number]
-            rows.append(b"%010d %05d n \n" % (offset, generation))
-        else:
-            rows.append(b"0000000000 65535 f \n")
-    body = data if data.endswith(b"\n") else data + b"\n"
-    xref_at = len(body)
-    trailer = b"trailer\n<< /Size %d /Root %d %d R >>\nstartxref\n%d\n%%%%EOF\n" % (size, *catalog, xref_at)
-    return body + b"xref\n0 %d\n" % size + b"".join(rows) + trailer

@@ -2,8 +2,10 @@
 
 Validation time: a verified timestamp of a trusted TSA proves when the signature existed; without
 one, the signer's own clock proves nothing, so the certificate must also be valid now. Revocation
-data comes from the file (DSS, the CMS revocation-info attribute) and, only when asked, from the
-CA's OCSP/CRL servers.
+data comes from the file (DSS, the CMS revocation-info attribute) and, unless the worker is offline,
+from the CA's OCSP/CRL servers (``revocation``). What each signature covers, and whether later
+changes are acceptable, is decided in ``integrity``. A time is reported only when it was read from
+the file or a timestamp, never the time of the check.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from asn1crypto import crl as asn1_crl
@@ -24,14 +26,12 @@ from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
-from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
-from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     EmbeddedPdfSignature,
     PdfSignatureStatus,
-    SignatureCoverageLevel,
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
@@ -40,12 +40,12 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from hsdt.signatures import _speedups, discovery, render
-from hsdt.signatures.classify import SchoolIdentity, classify_identifiers, seal_belongs_to, tax_code
+from hsdt.signatures import _speedups, chain_cache, discovery, integrity, render, revocation, structure
+from hsdt.signatures.classify import SchoolIdentity, classify_identifiers, organization_codes, seal_belongs_to, tax_code
 from hsdt.signatures.config import RecordPeriod
-from hsdt.signatures.policy import SIGNED_DOCUMENT_POLICY
+from hsdt.signatures.integrity import ReadFile, open_reader, out_of_memory_is_fatal
 from hsdt.signatures.verdict import (
-    Change,
+    PROBLEM_SEVERITY,
     ErrorCategory,
     FileVerdict,
     PadesLevel,
@@ -58,11 +58,11 @@ from hsdt.signatures.verdict import (
 
 logger = logging.getLogger(__name__)
 _speedups.install()
+chain_cache.install()
 
 PDF_MAGIC = b"%PDF-"
 # Readers accept a header anywhere in the first KiB (some generators prepend junk); so do we.
 HEADER_WINDOW = 1024
-ONLINE_TIMEOUT_S = 5
 
 # Vietnamese signer certificates carry digitalSignature and/or nonRepudiation; either is a signing key.
 KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
@@ -70,15 +70,12 @@ KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation
 NO_KEY_USAGE = KeyUsageConstraints(key_usage=set())
 SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 SUPPORTED_SUBFILTERS = {"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"}
+# A certification that lets the document's forms be filled in (DocMDP P=2 or 3).
+FORM_FILLING_CERTIFICATION = (MDPPerm.FILL_FORMS, MDPPerm.ANNOTATE)
 
 _loop: asyncio.AbstractEventLoop | None = None
+_out_of_memory_is_fatal = out_of_memory_is_fatal
 
-
-def _out_of_memory_is_fatal(error: Exception) -> None:
-    """Broad handlers below tolerate damaged files; running out of memory is not damage: it must reach
-    the worker, which reports the file too large instead of retrying the work under the same limit."""
-    if isinstance(error, MemoryError):
-        raise error
 
 def _event_loop() -> asyncio.AbstractEventLoop:
     # One loop for the worker's lifetime: asyncio.run per file would rebuild it every time.
@@ -102,18 +99,24 @@ class _RevInfo:
     def __bool__(self) -> bool:
         return bool(self.crls or self.ocsps)
 
+    def fingerprint(self) -> bytes:
+        return chain_cache.digest(item.dump() for item in (*self.crls, *self.ocsps))
+
 
 @dataclass
 class _FileContext:
-    reader: PdfFileReader
+    read: ReadFile
     roots: list[x509.Certificate]
+    roots_fingerprint: bytes
     dss: _RevInfo
     period: RecordPeriod
     now: datetime
     online: bool
-    rebuilt: bool
-    file_length: int
     doc_timestamp_revisions: list[int] = field(default_factory=list)
+
+    @property
+    def reader(self) -> PdfFileReader:
+        return self.read.reader
 
 
 def _dss_revinfo(reader: PdfFileReader) -> _RevInfo:
@@ -148,8 +151,24 @@ def _archival_revinfo(emb: EmbeddedPdfSignature) -> _RevInfo:
     return info
 
 
+# Parsing a subject is costly and every file of a batch brings the same few certificates.
+_subjects: dict[bytes, dict[str, object]] = {}
+MAX_REMEMBERED_SUBJECTS = 1024
+
+
+def _subject(cert: x509.Certificate) -> dict[str, object]:
+    der = cert.dump()
+    known = _subjects.get(der)
+    if known is None:
+        if len(_subjects) >= MAX_REMEMBERED_SUBJECTS:
+            _subjects.clear()
+        known = dict(cert.subject.native)
+        _subjects[der] = known
+    return known
+
+
 def _name_values(cert: x509.Certificate, key: str) -> list[str]:
-    value = cert.subject.native.get(key)
+    value = _subject(cert).get(key)
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
@@ -226,6 +245,15 @@ def _expiry_problem(signer: x509.Certificate, claimed: datetime | None, proven: 
     return _validity_problem(signer, claimed) or Problem.CERT_EXPIRED_NO_POE
 
 
+def _revoked_problem(status: PdfSignatureStatus, proven: bool) -> Problem:
+    """Revoked, or only suspended ("certificate hold"), which the law names apart."""
+    details = status.revocation_details
+    held = details is not None and details.revocation_reason.native == "certificate_hold"
+    if held:
+        return Problem.CERT_SUSPENDED if proven else Problem.CERT_SUSPENDED_NO_POE
+    return Problem.CERT_REVOKED if proven else Problem.CERT_REVOKED_NO_POE
+
+
 def _trust_problems(
     status: PdfSignatureStatus,
     signer: x509.Certificate,
@@ -233,6 +261,7 @@ def _trust_problems(
     claimed: datetime | None,
     proven: bool,
     pool_roots: list[x509.Certificate],
+    moment: datetime,
 ) -> tuple[bool, list[Problem]]:
     """(trusted, problems) from pyHanko's AdES sub-indication, read with how the time is known."""
     indic = status.trust_problem_indic
@@ -244,7 +273,7 @@ def _trust_problems(
     if indic == AdESIndeterminate.OUT_OF_BOUNDS_NO_POE:
         return False, [_expiry_problem(signer, claimed, proven)]
     if indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
-        return False, [Problem.CERT_REVOKED if proven else Problem.CERT_REVOKED_NO_POE]
+        return False, [_revoked_problem(status, proven)]
     if signer.self_signed in ("yes", "maybe") and signer not in pool_roots:
         return False, [Problem.UNTRUSTED_ROOT_MISSING]
     if indic == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
@@ -260,7 +289,6 @@ def _trust_problems(
         # Most often a certificate outside its validity at the validation time.
         path = status.validation_path
         chain = list(path.iter_certs(include_root=True)) if path is not None else [signer]
-        moment = status.timestamp_validity.timestamp if proven and status.timestamp_validity else datetime.now(UTC)
         if any(_validity_problem(c, moment) for c in chain):
             return False, [_expiry_problem(signer, claimed, proven)]
         return False, [Problem.CHAIN_INVALID]
@@ -273,74 +301,41 @@ def _trust_problems(
     return False, [Problem.TRUST_CHECK_FAILED]
 
 
-def _page_count(reader: PdfFileReader, revision: int) -> int | None:
-    try:
-        count = reader.get_historical_root(revision)["/Pages"]["/Count"]
-        return int(count)
-    except Exception as exc:  # a damaged page tree: no count to compare
-        _out_of_memory_is_fatal(exc)
-        return None
+# Building a trust manager per file showed up in profiles; the roots change only with TRUST_DIR.
+_trust_managers: dict[bytes, SimpleTrustManager] = {}
 
 
-def _what_changed(ctx: _FileContext, emb: EmbeddedPdfSignature, level: ModificationLevel | None) -> tuple[Change, ...]:
-    if level == ModificationLevel.ANNOTATIONS:
-        return ("annotations",)
-    before = _page_count(ctx.reader, emb.signed_revision)
-    after = _page_count(ctx.reader, ctx.reader.xrefs.total_revisions - 1)
-    return ("pages",) if before != after else ("content",)
-
-
-@dataclass(frozen=True)
-class _Integrity:
-    whole: bool
-    modified: bool
-    changes: tuple[Change, ...]
-    changed_fields: tuple[str, ...]
-    problems: tuple[Problem, ...]
-
-
-def _integrity(ctx: _FileContext, emb: EmbeddedPdfSignature, status: PdfSignatureStatus, diffed: bool) -> _Integrity:
-    if ctx.rebuilt:
-        end = emb.byte_range[2] + emb.byte_range[3] if len(emb.byte_range) == 4 else -1
-        whole = end == ctx.file_length
-        return _Integrity(whole, False, (), (), () if whole else (Problem.CHANGES_UNVERIFIED,))
-    coverage = status.coverage
-    if coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return _Integrity(True, False, (), (), ())
-    if coverage is None or coverage < SignatureCoverageLevel.ENTIRE_REVISION:
-        return _Integrity(False, True, (), (), (Problem.COVERAGE_UNCLEAR,))
-    if not diffed:
-        return _Integrity(False, False, (), (), (Problem.DIFF_ANALYSIS_FAILED,))
-    diff = emb.diff_result
-    if isinstance(diff, SuspiciousModification) or diff is None:
-        changes = _what_changed(ctx, emb, None)
-        return _Integrity(False, True, changes, (), (Problem.MODIFIED_AFTER_SIGNING,))
-    assert isinstance(diff, DiffResult)
-    fields = tuple(sorted(diff.changed_form_fields))
-    if diff.modification_level > ModificationLevel.FORM_FILLING or status.docmdp_ok is False:
-        changes = _what_changed(ctx, emb, diff.modification_level)
-        return _Integrity(False, True, changes, fields, (Problem.MODIFIED_AFTER_SIGNING,))
-    return _Integrity(False, False, (), fields, ())
+def _trust_manager(ctx: _FileContext) -> SimpleTrustManager:
+    manager = _trust_managers.get(ctx.roots_fingerprint)
+    if manager is None:
+        _trust_managers.clear()
+        manager = SimpleTrustManager.build(trust_roots=ctx.roots)
+        _trust_managers[ctx.roots_fingerprint] = manager
+    return manager
 
 
 def _validation_context(
-    ctx: _FileContext, revinfo: _RevInfo, embedded: list[x509.Certificate], moment: datetime
+    ctx: _FileContext,
+    revinfo: _RevInfo,
+    embedded: list[x509.Certificate],
+    moment: datetime,
+    fetchers: revocation.CachedFetcherBackend | None,
 ) -> ValidationContext:
-    fetcher = None
-    if ctx.online:
-        from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
-
-        fetcher = AIOHttpFetcherBackend(per_request_timeout=ONLINE_TIMEOUT_S)
-    return ValidationContext(
-        trust_manager=SimpleTrustManager.build(trust_roots=ctx.roots),
+    context = ValidationContext(
+        trust_manager=_trust_manager(ctx),
         other_certs=[*revinfo.certs, *embedded],
         crls=revinfo.crls,
         ocsps=revinfo.ocsps,
         moment=moment,
-        allow_fetching=ctx.online,
-        fetcher_backend=fetcher,
+        allow_fetching=fetchers is not None,
+        fetcher_backend=fetchers,
         revocation_mode="soft-fail",
+        # Judged at a proven signing time in the past, the only status data is often today's: a
+        # certificate good today, or revoked only after that time, was not revoked when it signed.
+        retroactive_revinfo=moment != ctx.now,
     )
+    inputs = chain_cache.digest([ctx.roots_fingerprint, revinfo.fingerprint(), b"online" if ctx.online else b""])
+    return chain_cache.mark(context, chain_cache.Scope(inputs=inputs, now=moment == ctx.now, moment=moment))
 
 
 def _covers(revinfo: _RevInfo, cert: x509.Certificate) -> bool:
@@ -357,34 +352,28 @@ def _covers(revinfo: _RevInfo, cert: x509.Certificate) -> bool:
 
 
 async def _validate(
-    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, skip_diff: bool
+    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, has_token: bool
 ) -> tuple[PdfSignatureStatus, ValidationContext]:
     embedded = emb.other_embedded_certs
-    vc = _validation_context(ctx, revinfo, embedded, moment)
-    ts_vc = _validation_context(ctx, revinfo, embedded, moment)
+    fetchers = revocation.backend() if ctx.online else None
+    vc = _validation_context(ctx, revinfo, embedded, moment, fetchers)
+    ts_vc = _validation_context(ctx, revinfo, embedded, moment, fetchers) if has_token else vc
     ku = KEY_USAGE if emb.signer_cert.key_usage_value is not None else NO_KEY_USAGE
     try:
+        # What the signature covers and what changed after it is judged in ``integrity``.
         status = await async_validate_pdf_signature(
-            emb,
-            signer_validation_context=vc,
-            ts_validation_context=ts_vc,
-            key_usage_settings=ku,
-            diff_policy=SIGNED_DOCUMENT_POLICY,
-            skip_diff=skip_diff or ctx.rebuilt,
+            emb, signer_validation_context=vc, ts_validation_context=ts_vc, key_usage_settings=ku, skip_diff=True
         )
     finally:
-        if ctx.online:
-            for context in (vc, ts_vc):
-                backend = context.fetcher_backend if hasattr(context, "fetcher_backend") else None
-                if backend is not None:
-                    await backend.close()
+        if fetchers is not None:
+            await fetchers.close()
     return status, vc
 
 
 def _validate_sync(
-    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, *, skip_diff: bool
+    emb: EmbeddedPdfSignature, ctx: _FileContext, revinfo: _RevInfo, moment: datetime, has_token: bool
 ) -> tuple[PdfSignatureStatus, ValidationContext]:
-    return _event_loop().run_until_complete(_validate(emb, ctx, revinfo, moment, skip_diff))
+    return _event_loop().run_until_complete(_validate(emb, ctx, revinfo, moment, has_token))
 
 
 def _pades_level(
@@ -400,76 +389,71 @@ def _pades_level(
     return "B-LT"
 
 
-def _base_verdict(emb: EmbeddedPdfSignature, field_name: str, tz: str) -> SignatureVerdict:
+# A SignatureVerdict is validated on every construction and replace(): the fields are gathered in a
+# dict and the verdict built once.
+_UNPROVEN: dict[str, object] = {
+    "signing_time": None, "time_source": None, "in_period": None, "intact": False, "trusted": False,
+    "cert_valid_at_signing": False, "covers_whole_file": False, "modified_after_signing": False,
+}
+
+
+def _base_fields(emb: EmbeddedPdfSignature, field_name: str) -> dict[str, object]:
     signer = emb.signer_cert
     identifiers = tuple(_name_values(signer, "user_id") + _name_values(signer, "serial_number"))
     organization = next(iter(_name_values(signer, "organization_name")), None)
     uids = _name_values(signer, "user_id")
     kind = classify_identifiers(identifiers, organization or "")
-    return SignatureVerdict(
-        field=field_name,
-        signer=next(iter(_name_values(signer, "common_name")), ""),
-        organization=organization,
-        uid=uids[0] if uids else None,
-        kind=kind,
-        signing_time=datetime.now(ZoneInfo(tz)).isoformat(timespec="seconds"),
-        time_source="signer",
-        intact=False,
-        trusted=False,
-        cert_valid_at_signing=False,
-        covers_whole_file=False,
-        modified_after_signing=False,
-        in_period=False,
-        identifiers=identifiers,
-        tax_code=tax_code(identifiers) if kind == "organization" else None,
-    )
+    return {
+        **_UNPROVEN,
+        "field": field_name,
+        "signer": next(iter(_name_values(signer, "common_name")), ""),
+        "organization": organization,
+        "uid": uids[0] if uids else None,
+        "kind": kind,
+        "identifiers": identifiers,
+        "tax_code": tax_code(identifiers) if kind == "organization" else None,
+    }
 
 
-def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileContext) -> SignatureVerdict:
+@dataclass(frozen=True)
+class _Checked:
+    verdict: SignatureVerdict
+    certification: MDPPerm | None = None
+
+
+def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileContext) -> _Checked:
     tz = ctx.period.tz
-    base = _base_verdict(emb, field_name, tz)
+    base = _base_fields(emb, field_name)
     claimed = _claimed_time(emb, tz)
     token_time = _token_time(emb, tz)
-    shown = claimed or ctx.now
     problems: list[Problem] = []
     if str(emb.sig_object.get("/SubFilter", "")) not in SUPPORTED_SUBFILTERS:
         problems.append(Problem.UNSUPPORTED_FORMAT)
-        return _finish(base, ctx, shown, "signer", problems, intact=False)
+        return _Checked(_finish(base, ctx, claimed, "signer", problems, intact=False))
 
     revinfo = _RevInfo(ctx.dss.certs, [*ctx.dss.crls], [*ctx.dss.ocsps])
     archival = _archival_revinfo(emb)
     revinfo.crls += archival.crls
     revinfo.ocsps += archival.ocsps
 
-    diffed = True
-    first_moment = token_time or ctx.now
-    try:
-        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=False)
-    except (PdfDecodeLimitError, MemoryError):
-        raise
-    except Exception as exc:  # pyHanko's change analysis can raise on files it should accept: judge without it
-        _out_of_memory_is_fatal(exc)
-        logger.debug("validation with change analysis failed", exc_info=True)
-        diffed = False
-        status, vc = _validate_sync(emb, ctx, revinfo, first_moment, skip_diff=True)
-
+    status, vc = _validate_sync(emb, ctx, revinfo, token_time or ctx.now, token_time is not None)
     tst = status.timestamp_validity
     proven = bool(tst is not None and tst.intact and tst.valid and tst.trusted)
     if tst is not None and not proven:
         problems.append(Problem.TIMESTAMP_INVALID if not (tst.intact and tst.valid) else Problem.TIMESTAMP_UNTRUSTED)
     if token_time is not None and not proven:
         # The token's time proves nothing: judge the certificate as of now, like an unstamped signature.
-        trust_status, vc = _validate_sync(emb, ctx, revinfo, ctx.now, skip_diff=True)
+        trust_status, vc = _validate_sync(emb, ctx, revinfo, ctx.now, False)
     else:
         trust_status = status
-    moment = tst.timestamp if proven and tst is not None else claimed
-    if moment is None:
+    when = aware(tst.timestamp, tz) if proven and tst is not None else claimed
+    if when is None:
         problems.append(Problem.SIGNING_TIME_MISSING)
-    moment = aware(moment, tz) or ctx.now
+    validated_at = when if proven and when is not None else ctx.now
 
     intact = bool(status.intact)
     trusted = False
-    cert_ok = _validity_problem(emb.signer_cert, moment) is None
+    cert_ok = _validity_problem(emb.signer_cert, when or ctx.now) is None
     if not intact:
         problems.append(Problem.NOT_INTACT)
     elif not status.valid:
@@ -477,7 +461,7 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
     else:
         pool = [*emb.other_embedded_certs, *ctx.roots, *ctx.dss.certs]
         trusted, trust_problems = _trust_problems(
-            trust_status, emb.signer_cert, pool, claimed, proven, ctx.roots
+            trust_status, emb.signer_cert, pool, claimed, proven, ctx.roots, validated_at
         )
         problems.extend(trust_problems)
         if trusted and not proven and claimed is not None:
@@ -488,32 +472,53 @@ def _check_signature(emb: EmbeddedPdfSignature, field_name: str, ctx: _FileConte
                 trusted = False
         cert_ok = cert_ok and not any(
             p in trust_problems
-            for p in (Problem.CERT_EXPIRED_AT_SIGNING, Problem.CERT_NOT_YET_VALID_AT_SIGNING, Problem.CERT_REVOKED)
+            for p in (
+                Problem.CERT_EXPIRED_AT_SIGNING, Problem.CERT_NOT_YET_VALID_AT_SIGNING,
+                Problem.CERT_REVOKED, Problem.CERT_SUSPENDED,
+            )
         )
 
-    integrity = _integrity(ctx, emb, status, diffed)
-    problems.extend(integrity.problems)
+    judged = integrity.judge(ctx.read, emb)
+    problems.extend(judged.problems)
 
-    revocation: Revocation = "not_checked"
-    if trusted and not vc.soft_fail_exceptions:
-        if _covers(revinfo, emb.signer_cert):
-            revocation = "embedded"
-        elif ctx.online and _declares_revocation(emb.signer_cert):
-            revocation = "online"
-    if intact and revocation == "not_checked":
-        problems.append(Problem.REVOCATION_NOT_CHECKED)
+    revocation_used = _revocation_used(ctx, emb, vc, revinfo, trusted)
+    already_failed = any(PROBLEM_SEVERITY[p] == "fail" for p in problems)
+    if trusted and revocation_used == "not_checked" and not already_failed:
+        unreachable = ctx.online and _declares_revocation(emb.signer_cert) and vc.soft_fail_exceptions
+        problems.append(Problem.REVOCATION_UNVERIFIABLE if unreachable else Problem.REVOCATION_NOT_CHECKED)
 
-    verdict = replace(
-        base,
+    base.update(
         cert_valid_at_signing=cert_ok,
-        covers_whole_file=integrity.whole,
-        modified_after_signing=integrity.modified,
-        changes=integrity.changes,
-        changed_fields=integrity.changed_fields,
-        revocation=revocation,
+        covers_whole_file=judged.whole,
+        modified_after_signing=judged.modified,
+        changes=judged.changes,
+        changed_fields=judged.changed_fields,
+        revocation=revocation_used,
         pades_level=_pades_level(emb, ctx, token_time is not None, revinfo),
     )
-    return _finish(verdict, ctx, moment, "timestamp" if proven else "signer", problems, intact=intact, trusted=trusted)
+    source = "timestamp" if proven else "signer"
+    finished = _finish(base, ctx, when, source, problems, intact=intact, trusted=trusted)
+    return _Checked(finished, _certification(emb))
+
+
+def _certification(emb: EmbeddedPdfSignature) -> MDPPerm | None:
+    try:
+        return emb.docmdp_level
+    except Exception as exc:  # an unreadable /Reference: no certification to rely on
+        _out_of_memory_is_fatal(exc)
+        return None
+
+
+def _revocation_used(
+    ctx: _FileContext, emb: EmbeddedPdfSignature, vc: ValidationContext, revinfo: _RevInfo, trusted: bool
+) -> Revocation:
+    if not trusted or vc.soft_fail_exceptions:
+        return "not_checked"
+    if _covers(revinfo, emb.signer_cert):
+        return "embedded"
+    if ctx.online and _declares_revocation(emb.signer_cert):
+        return "online"
+    return "not_checked"
 
 
 def _declares_revocation(cert: x509.Certificate) -> bool:
@@ -521,54 +526,60 @@ def _declares_revocation(cert: x509.Certificate) -> bool:
 
 
 def _finish(
-    verdict: SignatureVerdict,
+    fields: dict[str, object],
     ctx: _FileContext,
-    moment: datetime,
+    when: datetime | None,
     source: str,
     problems: list[Problem],
     *,
     intact: bool,
     trusted: bool = False,
 ) -> SignatureVerdict:
-    in_period = ctx.period.contains(moment)
-    if not in_period:
-        problems.append(Problem.OUTSIDE_PERIOD)
-    return replace(
-        verdict,
-        signing_time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
-        time_source="timestamp" if source == "timestamp" else "signer",
-        intact=intact,
-        trusted=trusted,
-        in_period=in_period,
-        problems=tuple(dict.fromkeys(problems)),
-    )
+    fields = {**fields, "intact": intact, "trusted": trusted}
+    if when is not None:
+        # No time in the file: no period judgement either, and nothing invented in their place.
+        in_period = ctx.period.contains(when)
+        if not in_period:
+            problems.append(Problem.OUTSIDE_PERIOD)
+        fields.update(
+            signing_time=when.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
+            time_source="timestamp" if source == "timestamp" else "signer",
+            in_period=in_period,
+        )
+    return SignatureVerdict(**fields, problems=tuple(dict.fromkeys(problems)))  # type: ignore[arg-type]
 
 
-def _malformed_signature(field_name: str, ctx: _FileContext) -> SignatureVerdict:
-    now = ctx.now.astimezone(ZoneInfo(ctx.period.tz))
+def _malformed_signature(field_name: str) -> SignatureVerdict:
+    """A signature whose data cannot be read: no signer, no time, nothing proven."""
     return SignatureVerdict(
         field=field_name, signer="", organization=None, uid=None, kind="unknown",
-        signing_time=now.isoformat(timespec="seconds"), time_source="signer", intact=False, trusted=False,
+        signing_time=None, time_source=None, intact=False, trusted=False,
         cert_valid_at_signing=False, covers_whole_file=False, modified_after_signing=False,
-        in_period=False, problems=(Problem.SIGNATURE_MALFORMED,),
+        in_period=None, problems=(Problem.SIGNATURE_MALFORMED,),
     )
 
 
 def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampVerdict:
-    vc = _validation_context(ctx, ctx.dss, emb.other_embedded_certs, ctx.now)
+    fetchers = revocation.backend() if ctx.online else None
+    vc = _validation_context(ctx, ctx.dss, emb.other_embedded_certs, ctx.now, fetchers)
     problems: list[Problem] = []
+    moment: datetime | None = None
     try:
         status = _event_loop().run_until_complete(
             async_validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True)
         )
-        moment = aware(status.timestamp, ctx.period.tz) or ctx.now
-        intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
+        moment = aware(status.timestamp, ctx.period.tz)
+        covered = integrity.timestamp_covered(ctx.read, emb)
+        intact, valid, trusted = bool(status.intact) and covered, bool(status.valid), bool(status.trusted)
     except (PdfDecodeLimitError, MemoryError):
         raise
     except Exception as exc:  # an unreadable token is reported, it does not stop the file
         _out_of_memory_is_fatal(exc)
         logger.debug("document timestamp could not be validated", exc_info=True)
-        moment, intact, valid, trusted = ctx.now, False, False, False
+        intact, valid, trusted = False, False, False
+    finally:
+        if fetchers is not None:
+            _event_loop().run_until_complete(fetchers.close())
     if not (intact and valid):
         problems.append(Problem.TIMESTAMP_INVALID)
     elif not trusted:
@@ -579,7 +590,7 @@ def _check_timestamp(emb: EmbeddedPdfSignature, ctx: _FileContext) -> TimestampV
         _out_of_memory_is_fatal(exc)
         tsa = ""
     return TimestampVerdict(
-        time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds"),
+        time=moment.astimezone(ZoneInfo(ctx.period.tz)).isoformat(timespec="seconds") if moment else None,
         tsa=tsa,
         intact=intact,
         trusted=trusted,
@@ -658,161 +669,19 @@ def _orphaned_signatures(reader: PdfFileReader, data: bytes, linked: set[generic
                     continue
             except Exception as exc:  # unreadable candidates are tried revision by revision below
                 _out_of_memory_is_fatal(exc)
-                pass
         orphan = _orphan(reader, ref)
         if orphan is not None:
             found.append(orphan)
     return found
 
 
+def _all_signatures(reader: PdfFileReader, data: bytes) -> list[_Found]:
+    found, linked = _field_signatures(reader)
+    return found + _orphaned_signatures(reader, data, linked)
+
+
 def _is_doc_timestamp(emb: EmbeddedPdfSignature) -> bool:
     return str(emb.sig_object.get("/Type", "/Sig")) == "/DocTimeStamp"
-
-
-def _apply_form_policy(verdicts: list[SignatureVerdict], revisions: list[int]) -> list[SignatureVerdict]:
-    """Field changes after the last signature are covered by nobody: they make the file invalid."""
-    if not verdicts:
-        return verdicts
-    last = max(range(len(verdicts)), key=lambda i: revisions[i])
-    uncovered = set(verdicts[last].changed_fields)
-    if not uncovered:
-        return [replace(v, changed_fields=()) for v in verdicts]
-    result = []
-    for verdict in verdicts:
-        fields = tuple(sorted(uncovered & set(verdict.changed_fields)))
-        if fields:
-            verdict = replace(
-                verdict,
-                changed_fields=fields,
-                modified_after_signing=True,
-                problems=tuple(dict.fromkeys([*verdict.problems, Problem.FORM_FIELD_CHANGED])),
-            )
-        result.append(verdict)
-    return result
-
-
-def _with_seal_owner(verdict: SignatureVerdict, school: SchoolIdentity | None) -> SignatureVerdict:
-    if school is None or not school.known or verdict.kind != "organization":
-        return verdict
-    own = seal_belongs_to(school, seal_tax_code=verdict.tax_code, seal_names=[verdict.organization, verdict.signer])
-    problems = verdict.problems if own is not False else (*verdict.problems, Problem.SEAL_OF_OTHER_UNIT)
-    return replace(verdict, own_seal=own, problems=problems)
-
-
-def _open(data: bytes) -> PdfFileReader:
-    reader = PdfFileReader(BytesIO(data), strict=False)
-    reader.root  # noqa: B018 -- force the catalog to load so a broken file fails here
-    return reader
-
-
-def verify_bytes(
-    data: bytes,
-    name: str,
-    roots: list[x509.Certificate],
-    period: RecordPeriod,
-    *,
-    online: bool = False,
-    school: SchoolIdentity | None = None,
-    now: datetime | None = None,
-) -> FileVerdict:
-    sha256 = hashlib.sha256(data).hexdigest()
-    if PDF_MAGIC not in data[:HEADER_WINDOW]:
-        return error_verdict(name, sha256, "not_pdf")
-    trimmed = discovery.trim_trailing_junk(data)
-    body = trimmed.data
-    rebuilt = False
-    try:
-        try:
-            reader = _open(body)
-        except (PdfDecodeLimitError, MemoryError):
-            raise
-        except Exception as exc:  # broken cross-reference data: rebuild it by scanning, as pdfsig does
-            _out_of_memory_is_fatal(exc)
-            patched = discovery.rebuild_xref(body)
-            if patched is None:
-                raise
-            reader = _open(patched)
-            rebuilt = True
-        if reader.encrypted:
-            return error_verdict(name, sha256, "encrypted")
-        found, linked = _field_signatures(reader)
-        found += _orphaned_signatures(reader, body, linked)
-        if not found and not rebuilt and discovery.SIGNATURE_MARKERS.search(body):
-            # The reader sees no signature, yet the bytes carry one: read the file as damaged.
-            patched = discovery.rebuild_xref(body)
-            if patched is not None:
-                reader = _open(patched)
-                rebuilt = True
-                found, linked = _field_signatures(reader)
-                found += _orphaned_signatures(reader, body, linked)
-    except PdfDecodeLimitError:
-        # pyHanko's own decompression-bomb guard tripped.
-        return error_verdict(name, sha256, "too_large")
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
-        return error_verdict(name, sha256, "corrupt")
-
-    ctx = _FileContext(
-        reader=reader,
-        roots=roots,
-        dss=_dss_revinfo(reader),
-        period=period,
-        now=now or datetime.now(UTC),
-        online=online,
-        rebuilt=rebuilt,
-        file_length=len(body),
-    )
-    found.sort(key=lambda f: f.revision)
-    ctx.doc_timestamp_revisions = [f.revision for f in found if f.emb is not None and _safe_is_ts(f.emb)]
-
-    signatures: list[SignatureVerdict] = []
-    revisions: list[int] = []
-    timestamps: list[TimestampVerdict] = []
-    for entry in found:
-        try:
-            if entry.emb is None:
-                one = _malformed_signature(entry.name, ctx)
-            elif _is_doc_timestamp(entry.emb):
-                timestamps.append(_check_timestamp(entry.emb, ctx))
-                continue
-            else:
-                one = _check_signature(entry.emb, entry.name, ctx)
-        except PdfDecodeLimitError:
-            return error_verdict(name, sha256, "too_large")
-        except MemoryError:
-            raise
-        except Exception as exc:  # any parser failure inside one signature makes it unverifiable
-            _out_of_memory_is_fatal(exc)
-            logger.debug("signature %s could not be processed", entry.name, exc_info=True)
-            one = _malformed_signature(entry.name, ctx)
-        if entry.detached:
-            one = replace(one, problems=(*one.problems, Problem.SIGNATURE_DETACHED))
-        if trimmed.unread_update and not rebuilt:
-            one = replace(one, problems=tuple(dict.fromkeys([*one.problems, Problem.CHANGES_UNVERIFIED])))
-        signatures.append(_with_seal_owner(one, school))
-        revisions.append(entry.revision)
-
-    if not signatures and not timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
-        # Cut short before any signature: say the file is damaged, not that nobody signed it.
-        return error_verdict(name, sha256, "corrupt")
-    if not signatures and discovery.SIGNATURE_MARKERS.search(body) and not timestamps:
-        signatures.append(_malformed_signature("", ctx))
-        revisions.append(0)
-    signatures = _apply_form_policy(signatures, revisions)
-    if not signatures and timestamps:
-        # A file carrying only a document timestamp has no signer; nobody signed it.
-        timestamps = []
-    signatures = [replace(s, message_vi=render.signature_line(s, period.tz)) for s in signatures]
-    timestamps = [replace(t, message_vi=render.timestamp_line(t, period.tz)) for t in timestamps]
-    sigs = tuple(signatures)
-    verdict = FileVerdict(
-        file=name,
-        sha256=sha256,
-        status=file_status(sigs),
-        signatures=sigs,
-        timestamps=tuple(timestamps),
-        problems=(Problem.TRAILING_DATA_IGNORED,) if trimmed.dropped_junk else (),
-    )
-    return replace(verdict, message_vi=render.render_file(verdict, period))
 
 
 def _safe_is_ts(emb: EmbeddedPdfSignature) -> bool:
@@ -821,3 +690,206 @@ def _safe_is_ts(emb: EmbeddedPdfSignature) -> bool:
     except Exception as exc:  # unreadable /Type: not a timestamp we can use
         _out_of_memory_is_fatal(exc)
         return False
+
+
+def _apply_form_policy(
+    verdicts: list[SignatureVerdict], revisions: list[int], certification: MDPPerm | None
+) -> list[SignatureVerdict]:
+    """Field changes after the last signature are covered by nobody: they make the file invalid,
+    unless the document was certified with form filling allowed; then they are named as filled."""
+    if not verdicts:
+        return verdicts
+    last = max(range(len(verdicts)), key=lambda i: revisions[i])
+    uncovered = set(verdicts[last].changed_fields)
+    if not uncovered:
+        return [replace(v, changed_fields=()) if v.changed_fields else v for v in verdicts]
+    permitted = certification in FORM_FILLING_CERTIFICATION
+    result = []
+    for verdict in verdicts:
+        fields = tuple(sorted(uncovered & set(verdict.changed_fields)))
+        if fields:
+            problem = Problem.FORM_FILLED_AS_PERMITTED if permitted else Problem.FORM_FIELD_CHANGED
+            verdict = replace(
+                verdict,
+                changed_fields=fields,
+                modified_after_signing=verdict.modified_after_signing or not permitted,
+                problems=tuple(dict.fromkeys([*verdict.problems, problem])),
+            )
+        elif verdict.changed_fields:
+            verdict = replace(verdict, changed_fields=())
+        result.append(verdict)
+    return result
+
+
+def _with_seal_owner(verdict: SignatureVerdict, school: SchoolIdentity | None) -> SignatureVerdict:
+    if school is None or not school.known or verdict.kind != "organization":
+        return verdict
+    own = seal_belongs_to(
+        school,
+        seal_names=[verdict.organization, verdict.signer],
+        seal_codes=organization_codes(verdict.identifiers),
+    )
+    if own is not False:
+        return replace(verdict, own_seal=own)
+    return replace(
+        verdict,
+        own_seal=False,
+        roster_tax_code=school.tax_code or None,
+        roster_name=school.name or None,
+        problems=(*verdict.problems, Problem.SEAL_OF_OTHER_UNIT),
+    )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    read: ReadFile
+    found: list[_Found]
+
+
+def _read(body: bytes) -> _Opened:
+    """Open the file; rebuild its cross-reference data by scanning when it is broken, or when the
+    reader sees no signature although the bytes carry one."""
+    start = integrity.earliest_revision_signed(body)
+    try:
+        reader = open_reader(body)
+    except (PdfDecodeLimitError, MemoryError):
+        raise
+    except Exception as exc:  # broken cross-reference data: rebuild it by scanning, as readers do
+        _out_of_memory_is_fatal(exc)
+        return _rebuilt(body, start, exc)
+    read = ReadFile(body, reader)
+    if reader.encrypted:
+        return _Opened(read, [])
+    found = _all_signatures(reader, body)
+    if not found and discovery.SIGNATURE_MARKERS.search(body):
+        try:
+            return _rebuilt(body, start, None)
+        except (PdfDecodeLimitError, MemoryError):
+            raise
+        except Exception as exc:  # the scan cannot read it either: keep what the reader saw
+            _out_of_memory_is_fatal(exc)
+    return _Opened(read, found)
+
+
+def _rebuilt(body: bytes, start: int | None, cause: Exception | None) -> _Opened:
+    updates = structure.read_updates(body, start) if start is not None else None
+    rebuilt = structure.rebuild(body, updates)
+    if rebuilt is None:
+        if cause is not None:
+            raise cause
+        raise PdfError("no catalog found while rebuilding")
+    reader = open_reader(rebuilt.data)
+    read = ReadFile(body, reader, rebuilt)
+    if updates is not None:
+        read._updates[updates.start] = updates
+    return _Opened(read, _all_signatures(reader, body))
+
+
+def verify_bytes(
+    data: bytes,
+    name: str,
+    roots: list[x509.Certificate],
+    period: RecordPeriod,
+    *,
+    online: bool | None = None,
+    school: SchoolIdentity | None = None,
+    school_issued: bool = False,
+    now: datetime | None = None,
+) -> FileVerdict:
+    """The verdict for one file. ``online`` defaults to the worker's revocation settings;
+    ``school_issued`` says the document is one the school issues (so its seal is expected)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if PDF_MAGIC not in data[:HEADER_WINDOW]:
+        return error_verdict(name, sha256, "not_pdf")
+    trimmed = discovery.trim_trailing_junk(data)
+    body = trimmed.data
+    try:
+        opened = _read(body)
+        if opened.read.reader.encrypted:
+            return error_verdict(name, sha256, "encrypted")
+    except PdfDecodeLimitError:
+        # pyHanko's own decompression-bomb guard tripped.
+        return error_verdict(name, sha256, "too_large")
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+        return error_verdict(name, sha256, "corrupt")
+
+    ctx = _FileContext(
+        read=opened.read,
+        roots=roots,
+        roots_fingerprint=chain_cache.digest(root.dump() for root in roots),
+        dss=_dss_revinfo(opened.read.reader),
+        period=period,
+        now=now or datetime.now(UTC),
+        online=revocation.settings().online if online is None else online,
+    )
+    found = sorted(opened.found, key=lambda f: f.revision)
+    ctx.doc_timestamp_revisions = [f.revision for f in found if f.emb is not None and _safe_is_ts(f.emb)]
+    try:
+        checked = _check_all(found, ctx)
+    except PdfDecodeLimitError:
+        return error_verdict(name, sha256, "too_large")
+    signatures = [c.verdict for c, _ in checked.signatures]
+    revisions = [revision for _, revision in checked.signatures]
+
+    if not signatures and not checked.timestamps and not body.rstrip(b" \t\r\n\f\x00").endswith(b"%%EOF"):
+        # Cut short before any signature: say the file is damaged, not that nobody signed it.
+        return error_verdict(name, sha256, "corrupt")
+    timestamps = checked.timestamps
+    if not signatures and discovery.SIGNATURE_MARKERS.search(body) and not timestamps:
+        signatures.append(_malformed_signature(""))
+        revisions.append(0)
+    certification = next((c.certification for c, _ in checked.signatures if c.certification is not None), None)
+    signatures = _apply_form_policy(signatures, revisions, certification)
+    signatures = [_with_seal_owner(s, school) for s in signatures]
+    if not signatures and timestamps:
+        # A file carrying only a document timestamp has no signer; nobody signed it.
+        timestamps = []
+    signatures = [replace(s, message_vi=render.signature_line(s, period.tz)) for s in signatures]
+    timestamps = [replace(t, message_vi=render.timestamp_line(t, period.tz)) for t in timestamps]
+    sigs = tuple(signatures)
+    file_problems: list[Problem] = []
+    if trimmed.dropped_junk:
+        file_problems.append(Problem.TRAILING_DATA_IGNORED)
+    if opened.read.rebuilt is not None and sigs:
+        file_problems.append(Problem.STRUCTURE_REBUILT)
+    verdict = FileVerdict(
+        file=name,
+        sha256=sha256,
+        status=file_status(sigs),
+        signatures=sigs,
+        timestamps=tuple(timestamps),
+        problems=tuple(file_problems),
+    )
+    return replace(verdict, message_vi=render.render_file(verdict, period, school_issued=school_issued))
+
+
+@dataclass
+class _AllChecked:
+    signatures: list[tuple[_Checked, int]]
+    timestamps: list[TimestampVerdict]
+
+
+def _check_all(found: Iterable[_Found], ctx: _FileContext) -> _AllChecked:
+    result = _AllChecked([], [])
+    for entry in found:
+        try:
+            if entry.emb is None:
+                one = _Checked(_malformed_signature(entry.name))
+            elif _is_doc_timestamp(entry.emb):
+                result.timestamps.append(_check_timestamp(entry.emb, ctx))
+                continue
+            else:
+                one = _check_signature(entry.emb, entry.name, ctx)
+        except PdfDecodeLimitError:
+            raise
+        except MemoryError:
+            raise
+        except Exception as exc:  # any parser failure inside one signature makes it unverifiable
+            _out_of_memory_is_fatal(exc)
+            logger.debug("signature %s could not be processed", entry.name, exc_info=True)
+            one = _Checked(_malformed_signature(entry.name))
+        verdict = one.verdict
+        if entry.detached:
+            verdict = replace(verdict, problems=(*verdict.problems, Problem.SIGNATURE_DETACHED))
+        result.signatures.append((replace(one, verdict=verdict), entry.revision))
+    return result

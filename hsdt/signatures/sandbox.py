@@ -23,7 +23,7 @@ from typing import Any
 
 import hsdt
 from hsdt.signatures.classify import SchoolIdentity
-from hsdt.signatures.config import RecordPeriod, VerifyLimits
+from hsdt.signatures.config import RecordPeriod, Revocation, VerifyLimits
 from hsdt.signatures.protocol import FrameTimeout, PeerGone, read_frame, write_frame
 
 # Importing pyHanko and cryptography takes well under a second; this only guards a wedged start.
@@ -62,13 +62,10 @@ class Death:
 
 
 class Worker:
-    def __init__(self, limits: VerifyLimits, online: bool) -> None:
+    def __init__(self, limits: VerifyLimits, revocation: Revocation) -> None:
         self.limits = limits
         self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", WORKER_MODULE,
-                str(limits.memory_mb), str(limits.cpu_s), "online" if online else "offline",
-            ],
+            [sys.executable, "-m", WORKER_MODULE, str(limits.memory_mb), str(limits.cpu_s), *revocation.to_argv()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -151,10 +148,10 @@ class Worker:
 class WorkerPool:
     """At most ``size`` workers; threads borrow one per file."""
 
-    def __init__(self, limits: VerifyLimits, size: int, *, online: bool = False) -> None:
+    def __init__(self, limits: VerifyLimits, size: int, *, revocation: Revocation | None = None) -> None:
         self.limits = limits
         self.size = max(1, size)
-        self.online = online
+        self.revocation = revocation or Revocation()
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._live: set[Worker] = set()
@@ -173,7 +170,7 @@ class WorkerPool:
         with self._lock:
             if self._closed or len(self._live) >= self.size:
                 return None
-            worker = Worker(self.limits, self.online)
+            worker = Worker(self.limits, self.revocation)
             self._live.add(worker)
             return worker
 
@@ -212,8 +209,8 @@ class WorkerPool:
         trust_dir: Path | None,
         period: RecordPeriod,
         *,
-        online: bool = False,
         school: SchoolIdentity | None = None,
+        school_issued: bool = False,
     ) -> Outcome:
         if self._closed:
             raise RuntimeError("the signature checker is closed")
@@ -223,8 +220,8 @@ class WorkerPool:
             "max_bytes": self.limits.max_bytes,
             "trust_dir": str(trust_dir) if trust_dir else None,
             "period": period.to_wire(),
-            "online": online,
             "school": [school.tax_code, school.name] if school else None,
+            "school_issued": school_issued,
         }
         for attempt in range(2):
             worker = self._acquire()

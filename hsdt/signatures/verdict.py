@@ -54,12 +54,18 @@ class Problem(StrEnum):
     SIGNING_TIME_MISSING = "signing_time_missing"
     REVOCATION_UNVERIFIABLE = "revocation_unverifiable"  # revocation data stale, unusable or unreachable
     TRUST_CHECK_FAILED = "trust_check_failed"  # any other reason the chain could not be evaluated
-    CHANGES_UNVERIFIED = "changes_unverified"  # xref rebuilt: what came after the signature is not analysed
+    CHANGES_UNVERIFIED = "changes_unverified"  # earlier versions: xref rebuilt, changes not analysed
     DIFF_ANALYSIS_FAILED = "diff_analysis_failed"  # pyHanko's change analysis raised
     REVOCATION_NOT_CHECKED = "revocation_not_checked"  # no revocation data and nothing fetched
     OUTSIDE_PERIOD = "outside_period"  # signed outside the inspected record period
-    SEAL_OF_OTHER_UNIT = "seal_of_other_unit"  # an organisation's seal, not the school's
+    SEAL_OF_OTHER_UNIT = "seal_of_other_unit"  # a seal whose identifier or name differs from the roster's
     TRAILING_DATA_IGNORED = "trailing_data_ignored"  # bytes after the last %%EOF
+    UNREADABLE_UPDATE = "unreadable_update"  # something was added after signing that cannot be parsed
+    HIDDEN_CHANGE = "hidden_change"  # objects added after signing that no cross-reference section lists
+    CERT_SUSPENDED = "cert_suspended"  # on hold (suspended) before the proven signing time
+    CERT_SUSPENDED_NO_POE = "cert_suspended_no_poe"  # on hold, signing time only claimed
+    FORM_FILLED_AS_PERMITTED = "form_filled_as_permitted"  # fields filled after a certification that allows it
+    STRUCTURE_REBUILT = "structure_rebuilt"  # cross-reference data broken: the file was read by scanning
 
 
 _FAIL = {
@@ -67,10 +73,13 @@ _FAIL = {
     Problem.MODIFIED_AFTER_SIGNING, Problem.FORM_FIELD_CHANGED, Problem.COVERAGE_UNCLEAR,
     Problem.CERT_EXPIRED_AT_SIGNING, Problem.CERT_NOT_YET_VALID_AT_SIGNING, Problem.CERT_REVOKED,
     Problem.KEY_USAGE_NOT_ALLOWED, Problem.CHAIN_INVALID, Problem.TIMESTAMP_INVALID,
+    Problem.UNREADABLE_UPDATE, Problem.HIDDEN_CHANGE, Problem.CERT_SUSPENDED,
 }
+# Not checking the certificate's status leaves the signature undecided: the law's condition is a
+# certificate in force (neither suspended nor revoked) when it signed.
 _WARNING = {
-    Problem.REVOCATION_NOT_CHECKED, Problem.OUTSIDE_PERIOD, Problem.SEAL_OF_OTHER_UNIT,
-    Problem.TRAILING_DATA_IGNORED,
+    Problem.OUTSIDE_PERIOD, Problem.SEAL_OF_OTHER_UNIT, Problem.TRAILING_DATA_IGNORED,
+    Problem.FORM_FILLED_AS_PERMITTED, Problem.STRUCTURE_REBUILT,
 }
 
 # "fail" makes a file invalid, "indeterminate" undecidable; a "warning" is reported but keeps the status.
@@ -87,6 +96,8 @@ def _aware_iso(value: str) -> str:
 
 
 AwareIso = Annotated[StrictStr, AfterValidator(_aware_iso)]
+# Problems that mean the signature's data gave no time; such a signature has no signing time.
+_TIMELESS = {Problem.SIGNATURE_MALFORMED, Problem.SIGNING_TIME_MISSING}
 _CONFIG = ConfigDict(extra="forbid")
 
 
@@ -97,14 +108,16 @@ class SignatureVerdict:
     organization: StrictStr | None
     uid: StrictStr | None
     kind: SignerKind
-    signing_time: AwareIso  # ISO 8601 with offset, local time of the record period's zone
-    time_source: TimeSource  # "timestamp" only for a verified timestamp of a trusted TSA (proven)
+    # ISO 8601 with offset, local time of the record period's zone; None when the file gives no time
+    # (unreadable signature data, or no signing time at all): never the time of the check.
+    signing_time: AwareIso | None
+    time_source: TimeSource | None  # "timestamp" only for a verified timestamp of a trusted TSA (proven)
     intact: StrictBool
     trusted: StrictBool
     cert_valid_at_signing: StrictBool
     covers_whole_file: StrictBool
     modified_after_signing: StrictBool
-    in_period: StrictBool
+    in_period: StrictBool | None  # None: no signing time, so no judgement
     problems: tuple[Problem, ...] = ()
     message_vi: StrictStr = ""
     identifiers: tuple[StrictStr, ...] = ()  # every subject UID / serialNumber, e.g. ("MST:…", "CCCD:…")
@@ -114,6 +127,20 @@ class SignatureVerdict:
     changes: tuple[Change, ...] = ()
     changed_fields: tuple[StrictStr, ...] = ()
     own_seal: StrictBool | None = None  # None: not a seal, or the school's identity was not given
+    # What the roster holds for the school, kept when a seal does not match it (to say what differs).
+    roster_tax_code: StrictStr | None = None
+    roster_name: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _time_read_from_the_file(self) -> SignatureVerdict:
+        known = {self.signing_time is not None, self.time_source is not None, self.in_period is not None}
+        if len(known) != 1:
+            raise ValueError("signing_time, time_source and in_period are set together or not at all")
+        if self.signing_time is not None and _TIMELESS & set(self.problems):
+            raise ValueError("a signature whose data gives no signing time cannot have one")
+        if self.signing_time is None and Problem.OUTSIDE_PERIOD in self.problems:
+            raise ValueError("outside_period without a signing time")
+        return self
 
     @property
     def status(self) -> FileStatus:
@@ -132,7 +159,7 @@ class SignatureVerdict:
 class TimestampVerdict:
     """A document timestamp (/DocTimeStamp): nobody's signature, but proof the file existed then."""
 
-    time: AwareIso
+    time: AwareIso | None  # None when the token cannot be read
     tsa: StrictStr
     intact: StrictBool
     trusted: StrictBool
@@ -199,10 +226,30 @@ def file_status(signatures: tuple[SignatureVerdict, ...]) -> FileStatus:
     return "valid"
 
 
+def upgrade_stored(d: Any) -> Any:
+    """A verdict stored by an earlier version, in today's contract.
+
+    Earlier versions gave an unreadable signature (and one without any time) the time of the check
+    as its signing time, and judged the record period on it: that time was invented, so it is
+    dropped, with the period judgement made on it. Anything else is passed on unchanged.
+    """
+    if not isinstance(d, dict) or not isinstance(d.get("signatures"), list):
+        return d
+    signatures = []
+    for sig in d["signatures"]:
+        problems = sig.get("problems") if isinstance(sig, dict) else None
+        if isinstance(problems, list) and _TIMELESS & set(problems) and sig.get("signing_time") is not None:
+            sig = {**sig, "signing_time": None, "time_source": None, "in_period": None,
+                   "problems": [p for p in problems if p != Problem.OUTSIDE_PERIOD]}
+        signatures.append(sig)
+    return {**d, "signatures": signatures}
+
+
 def verdict_from_json(d: Any) -> FileVerdict:
-    """Rebuild a verdict from its stored JSON; raises ValueError when it breaks the contract."""
+    """Rebuild a verdict from its stored JSON (of this or an earlier version); raises ValueError when
+    it breaks the contract."""
     try:
-        verdict: FileVerdict = _adapter(FileVerdict).validate_python(d)
+        verdict: FileVerdict = _adapter(FileVerdict).validate_python(upgrade_stored(d))
     except ValidationError as exc:
         raise ValueError("verdict JSON does not match the contract: " + "; ".join(_describe(exc))) from exc
     return verdict

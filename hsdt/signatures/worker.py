@@ -1,4 +1,5 @@
-"""Worker process entry point: ``python -m hsdt.signatures.worker MEMORY_MB CPU_S online|offline``.
+"""Worker process entry point:
+``python -m hsdt.signatures.worker MEMORY_MB CPU_S online|offline REVOCATION_TIMEOUT_S [CACHE_DIR]``.
 
 The worker limits itself before importing pyHanko (address space, open files, CPU time per
 file), announces readiness, then answers one request per frame until stdin closes. It
@@ -84,7 +85,7 @@ def _handle(request: dict[str, Any], engine: ModuleType, trust_cache: dict[str, 
     if len(data) > max_bytes:
         return {"error": "too_large"}
     verdict = engine.verify_bytes(
-        data, name, trust_cache["roots"], period, online=bool(request.get("online")), school=school
+        data, name, trust_cache["roots"], period, school=school, school_issued=bool(request.get("school_issued"))
     )
     result: dict[str, Any] = verdict.to_json()
     return {"verdict": result}
@@ -100,8 +101,10 @@ def main(argv: list[str]) -> int:
     limit_self(memory_mb)
     logging.disable(logging.CRITICAL)
 
-    from hsdt.signatures import engine
+    from hsdt.signatures import engine, revocation
+    from hsdt.signatures.config import Revocation
 
+    revocation.configure(Revocation.from_argv(argv[2:]))
     # Move the import-time objects out of the collector's view: a full collection over pyHanko's
     # modules costs tens of milliseconds, more than verifying a small file.
     gc.collect()

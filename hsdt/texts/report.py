@@ -163,11 +163,6 @@ EVIDENCE_STATUS = {
     "unsigned": "Không có chữ ký số",
     "error": "Không kiểm tra được",
 }
-EVIDENCE_IN_PERIOD = "ký trong thời điểm kiểm tra lưu hồ sơ"
-EVIDENCE_OUTSIDE_PERIOD = "ký ngoài thời điểm kiểm tra lưu hồ sơ"
-EVIDENCE_REVOCATION_CHECKED = "đã kiểm tra tình trạng thu hồi chứng thư"
-EVIDENCE_REVOCATION_NOT_CHECKED = "chưa kiểm tra được tình trạng thu hồi chứng thư"
-EVIDENCE_CELL = "{status} ({details})"
 
 # Phụ lục 2
 H2_NO = "STT"

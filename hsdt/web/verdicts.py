@@ -77,8 +77,9 @@ def signature_row(sig: SignatureVerdict, tz: str) -> SignatureRow:
         organisation=sig.organization or t.NO_ORGANISATION,
         kind=words.KIND_TEXT[sig.kind],
         seal=sig.kind == "organization",
-        signed_at=format_local(sig.signing_time, tz),
-        time_source=words.TIME_SOURCE_TEXT[sig.time_source],
+        # An unreadable signature has no signing time: the page says so rather than inventing one.
+        signed_at=format_local(sig.signing_time, tz) if sig.signing_time is not None else words.NO_SIGNING_TIME,
+        time_source=words.TIME_SOURCE_TEXT[sig.time_source] if sig.time_source is not None else "",
         status=status,
         status_text=plain(words.HEADLINES[status]),
         reasons=tuple(problem_text(p, sig) for p in sig.problems if not _warning(p)),

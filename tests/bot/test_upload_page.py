@@ -183,10 +183,11 @@ async def test_the_verdict_is_a_page_with_a_row_per_signature(
     rows = re.findall(r"<tr class=\"status-(\w+)\">(.*?)</tr>", page, re.S)
     assert [status for status, _ in rows] == ["valid", "valid"]
     person, seal = (re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for _, row in rows)
-    assert "Nguyễn Thị Hồng Nhung" in person and "Trường Mầm non Hoa Sen" in person and "(cá nhân)" in person
+    assert "Nguyễn Thị Hồng Nhung" in person and "Trường Mầm non Hoa Sen" in person and "(chữ ký số cá nhân)" in person
     assert "15/10/2024 09:30" in person and "Hợp lệ" in person
-    assert "chứng thư do tổ chức cung cấp dịch vụ tin cậy cấp" in person and "ký trong thời điểm kiểm tra lưu hồ sơ" in person
-    assert "(con dấu)" in seal and "15/10/2024 10:00" in seal
+    assert "chứng thư do tổ chức cung cấp dịch vụ tin cậy cấp" in person
+    assert "ký trong thời điểm kiểm tra lưu hồ sơ" in person
+    assert "(chữ ký số của tổ chức, tức con dấu)" in seal and "15/10/2024 10:00" in seal
     assert "Tệp “bien-ban.pdf”" in page
 
 

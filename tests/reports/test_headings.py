@@ -262,7 +262,8 @@ def test_form_details(engine: Engine, tmp_path: Path) -> None:
     hoasen = {r["STT"]: r for r in rows}
     # The evidence column says what the check proved; the answer says how many files count.
     assert hoasen["10"]["Kết quả kiểm tra chữ ký số"] == (
-        "Hợp lệ (ký ngoài thời điểm kiểm tra lưu hồ sơ; chưa kiểm tra được tình trạng thu hồi chứng thư)")
+        "Chữ ký số đúng, văn bản không bị sửa; chưa kiểm tra được trạng thái tạm dừng, thu hồi của chứng thư "
+        "chữ ký số; ký ngoài thời điểm kiểm tra lưu hồ sơ")
     assert hoasen["10"]["Ghi chú"] == "1/1 tệp hợp lệ, 0 tệp ký trong thời điểm kiểm tra lưu hồ sơ"
     assert hoasen["10"]["Điểm tự chấm"] == 0
     # Criterion numbers as the chat shows them, the contents as "Nội dung 1 / 2".

@@ -182,7 +182,7 @@ def test_the_demo_appendices_of_a_2026_campaign(engine: Engine, tmp_path: Path, 
         assert "Kết quả chung của các trường trực thuộc" in form2
         assert "CÁN BỘ KIỂM TRA" in form3 and "Lý Thị Thu" in form3
     # The evidence column and the rubric's assumptions (not yet confirmed) on Phụ lục 1.
-    assert "Hợp lệ (ký ngoài thời" in form1 and "chưa được Sở xác nhận" in form1  # the cell wraps its text
+    assert "Chữ ký số đúng" in form1 and "chưa được Sở xác nhận" in form1  # the cell wraps its text
     assert "Trang 1/" not in form1 + form2 + form3
 
 

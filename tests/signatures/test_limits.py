@@ -9,6 +9,7 @@ from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from hsdt.signatures.verdict import contract_errors
 from tests.signatures.conftest import Corpus, alive
+from tests.signatures.testpki import memory_bomb_pdf
 
 
 async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
@@ -33,12 +34,14 @@ async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki, corpus:
     assert alive(mine) == []
 
 
-async def test_memory_hungry_file_hits_the_memory_limit(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
-    # The worker idles well under 200 MB of address space (pyHanko, pydantic); the bomb needs several hundred.
+async def test_memory_hungry_file_hits_the_memory_limit(pki, corpus: Corpus, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The worker idles well under 200 MB of address space (pyHanko, pydantic); the bomb needs 250 MB.
+    bomb = tmp_path / "bom-bo-nho.pdf"
+    bomb.write_bytes(memory_bomb_pdf())
     limits = VerifyLimits(timeout_s=60.0, memory_mb=200)
     with SignatureChecker(pki.trust_dir, RecordPeriod.default(), limits, max_workers=1) as chk:
         (first_pid,) = chk.worker_pids()
-        v = await chk.check(corpus["bomb"])
+        v = await chk.check(bomb)
         assert (v.status, v.error) == ("error", "too_large")
         assert alive([first_pid]) == []
         after = await chk.check(corpus["valid"])

@@ -38,3 +38,46 @@ def test_agrees_on_examples(data: bytes) -> None:
 def test_agrees_on_random_input(body: bytes, end: bytes) -> None:
     original, fast = _both(b"<" + body + end)
     assert fast == original
+
+
+def _names() -> list[object]:
+    from asn1crypto import x509
+
+    build = x509.Name.build
+    return [
+        build({"common_name": "Nguyễn Thị Hồng Nhung", "country_name": "VN"}),
+        build({"common_name": "nguyễn  thị hồng nhung", "country_name": "vn"}),  # RFC 5280: case and spaces fold
+        build({"common_name": "Nguyễn Thị Hồng Nhung"}),
+        build({"common_name": "Trường Mầm non Hoa Sen", "organization_name": "Trường Mầm non Hoa Sen"}),
+        build({"common_name": "Test CA Trung gian", "organization_name": "Bo Thu nghiem"}, use_printable=True),
+        build({"common_name": "Test CA Trung gian", "organization_name": "Bo Thu nghiem"}),
+        x509.Name.load(build({"common_name": "Ａ"}).dump()),  # NFKC folds the full-width letter
+        build({"common_name": "A"}),
+    ]
+
+
+def test_name_comparison_agrees_with_asn1crypto() -> None:
+    names = _names()
+    for left in names:
+        for right in names:
+            assert _speedups.name_eq(left, right) == _speedups._original_name_eq(left, right), (left, right)  # type: ignore[arg-type]
+        assert _speedups.name_hashable(left) == _speedups._original_name_hashable.fget(left)  # type: ignore[arg-type,attr-defined]
+        assert _speedups.name_eq(left, "not a name") is False  # type: ignore[arg-type]
+
+
+def test_remembered_extensions_are_those_asn1crypto_parses(pki) -> None:  # type: ignore[no-untyped-def]
+    from asn1crypto import x509
+    from cryptography.hazmat.primitives import serialization
+
+    for who in (pki.person, pki.intermediate, pki.tsa):
+        der = who.cert.public_bytes(serialization.Encoding.DER)
+        plain, first, second = (x509.Certificate.load(der) for _ in range(3))
+        _speedups._original_set_extensions(plain)
+        _speedups.set_extensions(first)
+        _speedups.set_extensions(second)  # served from memory
+        for cert in (first, second):
+            assert cert.critical_extensions == plain.critical_extensions
+            for name in ("key_usage_value", "basic_constraints_value", "extended_key_usage_value",
+                         "crl_distribution_points_value", "authority_information_access_value"):
+                mine, theirs = getattr(cert, name), getattr(plain, name)
+                assert (mine.native if mine is not None else None) == (theirs.native if theirs is not None else None)

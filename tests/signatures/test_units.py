@@ -108,3 +108,78 @@ def test_importing_the_package_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _malformed(**overrides: object) -> dict[str, object]:
+    sig = _sig(signer="", uid=None, kind="unknown", signing_time=None, time_source=None, in_period=None,
+               intact=False, trusted=False, problems=("signature_malformed",)).to_json()
+    sig.update(overrides)
+    return {"file": "a.pdf", "sha256": "00", "status": "invalid", "signatures": [sig]}
+
+
+def test_the_contract_forbids_a_time_the_file_did_not_give() -> None:
+    assert contract_errors(_malformed()) == []
+    invented = _malformed(signing_time="2026-12-03T20:40:00+07:00", time_source="signer", in_period=False)
+    assert any("cannot have one" in e for e in contract_errors(invented))
+    assert contract_errors(_malformed(time_source="signer"))  # half a time is no time either
+    missing = {**_sig().to_json(), "problems": ["signing_time_missing"]}
+    assert contract_errors({"file": "a.pdf", "sha256": "00", "status": "indeterminate", "signatures": [missing]})
+
+
+def test_verdicts_stored_by_earlier_versions_still_load() -> None:
+    # Earlier versions stamped an unreadable signature with the time of the check and judged the period on it.
+    legacy = _malformed(
+        signing_time="2026-12-03T20:40:00+07:00", time_source="signer", in_period=False,
+        problems=["signature_malformed", "outside_period"],
+    )
+    restored = verdict_from_json(legacy)
+    (sig,) = restored.signatures
+    assert (sig.signing_time, sig.time_source, sig.in_period) == (None, None, None)
+    assert sig.problems == ("signature_malformed",)
+    # A valid verdict of an earlier version (revocation unchecked was only a note then) keeps its status.
+    old_valid = FileVerdict(
+        file="a.pdf", sha256="00", status="valid", signatures=(_sig(problems=("revocation_not_checked",)),)
+    ).to_json()
+    old_valid["signatures"][0].pop("roster_tax_code")
+    old_valid["signatures"][0].pop("roster_name")
+    assert verdict_from_json(old_valid).status == "valid"
+    rendered = render_file(verdict_from_json(legacy))
+    assert "ký lúc" not in rendered and "không xác định được thời điểm ký" in rendered
+
+
+def test_no_jargon_in_the_chat() -> None:
+    sig = _sig(pades_level="B-LTA", problems=("unsupported_format",), revocation="embedded")
+    text = render_file(FileVerdict(file="a.pdf", sha256="00", status="indeterminate", signatures=(sig,)))
+    for jargon in ("PAdES", "B-LTA", "adbe", "pkcs7", "sha1", "SHA-1"):
+        assert jargon not in text, jargon
+
+
+def test_proven_summary_says_what_the_check_proved() -> None:
+    from hsdt.signatures.render import proven_summary
+
+    def summary(status: str, *sigs: SignatureVerdict, error: str | None = None) -> str:
+        return proven_summary(FileVerdict(file="a.pdf", sha256="00", status=status, signatures=sigs, error=error))  # type: ignore[arg-type]
+
+    proven = _sig(time_source="timestamp", revocation="online")
+    assert summary("valid", proven) == (
+        "Hợp lệ: chữ ký số đúng, văn bản không bị sửa, chứng thư chữ ký số không bị tạm dừng, thu hồi"
+    )
+    unchecked = _sig(time_source="timestamp", problems=("revocation_not_checked",))
+    assert summary("indeterminate", unchecked).startswith("Chữ ký số đúng, văn bản không bị sửa; chưa kiểm tra được")
+    changed = _sig(problems=("modified_after_signing",), changes=("pages",), modified_after_signing=True)
+    assert summary("invalid", changed).startswith("Không hợp lệ: văn bản bị sửa sau khi ký: thêm, bớt hoặc thay trang")
+    outside = _sig(in_period=False, problems=("outside_period",), revocation="online")
+    assert summary("valid", outside).endswith("; ký ngoài thời điểm kiểm tra lưu hồ sơ")
+    assert summary("unsigned") == "Không có chữ ký số"
+    assert summary("error", error="corrupt") == "Không kiểm tra được tệp"
+    assert max(len(summary("valid", proven)), len(summary("indeterminate", unchecked))) < 160
+
+
+def test_seal_matches_the_roster_by_tax_code_or_budget_unit_code() -> None:
+    from hsdt.signatures.classify import SchoolIdentity, organization_codes, seal_belongs_to
+
+    ids = ["MST:0101234567", "MNS:1234567"]
+    assert organization_codes(ids) == ["0101234567", "1234567"]
+    for roster in ("1234567", "MNS:1234567", "0101234567", "MST: 0101234567"):
+        assert seal_belongs_to(SchoolIdentity(roster), seal_names=[], seal_codes=organization_codes(ids)), roster
+    assert seal_belongs_to(SchoolIdentity("7654321"), seal_names=[], seal_codes=organization_codes(ids)) is False

@@ -1,6 +1,8 @@
 """A throw-away PKI and PDF factory for tests and the benchmark. Never used at run time.
 
-Everything is generated on the fly (EC P-256 keys, so it is fast); nothing binary is committed.
+Everything is generated on the fly (EC P-256 keys, so it is fast); nothing binary is committed. The
+certificates name a local OCSP responder and CRL server (``revocation_server``), started with the
+PKI, so online revocation checking runs in tests without ever reaching the internet.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+
+from tests.signatures.revocation_server import RevocationServer
 
 UID_OID = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -62,6 +66,7 @@ def _issue(
     not_before: datetime = LONG_AGO,
     not_after: datetime = FAR_AHEAD,
     tsa: bool = False,
+    revocation: RevocationServer | None = None,
 ) -> Identity:
     # pyHanko's dummy TSA signs with RSA only; everything else uses fast EC keys.
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
@@ -97,9 +102,39 @@ def _issue(
     )
     if tsa:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if revocation is not None and issuer is not None:
+        builder = _with_status_addresses(builder, revocation, issuer, ocsp=not ca)
     cert = builder.sign(signing_key, hashes.SHA256())
     chain = ([issuer.cert, *issuer.chain]) if issuer else []
+    if revocation is not None:
+        _register(revocation, cert, key, issuer, ca=ca)
     return Identity(cert=cert, key=key, chain=chain)
+
+
+def _with_status_addresses(
+    builder: x509.CertificateBuilder, server: RevocationServer, issuer: Identity, *, ocsp: bool
+) -> x509.CertificateBuilder:
+    """Where the certificate's status is published: its issuer's CRL, and (end entities) OCSP."""
+    crl = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(server.crl_url(issuer.cert))],
+        relative_name=None, reasons=None, crl_issuer=None,
+    )
+    builder = builder.add_extension(x509.CRLDistributionPoints([crl]), critical=False)
+    if ocsp:
+        address = x509.UniformResourceIdentifier(server.ocsp_url)
+        access = x509.AccessDescription(AuthorityInformationAccessOID.OCSP, address)
+        builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+    return builder
+
+
+def _register(
+    server: RevocationServer, cert: x509.Certificate, key: object, issuer: Identity | None, *, ca: bool
+) -> None:
+    if ca:
+        server.add_issuer(cert, key)  # type: ignore[arg-type]
+    if issuer is not None:
+        server.add_issuer(issuer.cert, issuer.key)
+        server.register(cert, issuer.cert)
 
 
 @dataclass
@@ -113,31 +148,43 @@ class TestPKI:
     rogue_root: Identity
     rogue_person: Identity
     trust_dir: Path
+    revocation: RevocationServer
 
     __test__ = False  # not a pytest test class
 
 
 def build_pki(base_dir: Path) -> TestPKI:
-    """Root → intermediate → signers; plus an expired signer, a TSA, and a root nobody trusts."""
-    root = _issue(_name("Test Root CA Việt Nam", "Bộ Thử nghiệm"), None, ca=True)
-    inter = _issue(_name("Test CA Trung gian", "Bộ Thử nghiệm"), root, ca=True)
-    person = _issue(_name("Nguyễn Thị Hồng Nhung", "Trường Mầm non Hoa Sen", "CCCD:001088012345"), inter, ca=False)
-    seal = _issue(_name("Trường Mầm non Hoa Sen", "Trường Mầm non Hoa Sen", "MST:0101234567"), inter, ca=False)
+    """Root → intermediate → signers; plus an expired signer, a TSA, and a root nobody trusts.
+
+    Every certificate under the trusted root names the local revocation server started here.
+    """
+    server = RevocationServer()
+    root = _issue(_name("Test Root CA Việt Nam", "Bộ Thử nghiệm"), None, ca=True, revocation=server)
+    inter = _issue(_name("Test CA Trung gian", "Bộ Thử nghiệm"), root, ca=True, revocation=server)
+    person = _issue(
+        _name("Nguyễn Thị Hồng Nhung", "Trường Mầm non Hoa Sen", "CCCD:001088012345"), inter, ca=False,
+        revocation=server,
+    )
+    seal = _issue(
+        _name("Trường Mầm non Hoa Sen", "Trường Mầm non Hoa Sen", "MST:0101234567"), inter, ca=False,
+        revocation=server,
+    )
     expired = _issue(
         _name("Trần Văn Bình", "Trường Mầm non Hoa Sen", "CMND:012345678"),
         inter,
         ca=False,
         not_before=datetime(2022, 1, 1, tzinfo=UTC),
         not_after=datetime(2023, 1, 1, tzinfo=UTC),
+        revocation=server,
     )
-    tsa = _issue(_name("Test TSA"), inter, ca=False, tsa=True)
+    tsa = _issue(_name("Test TSA"), inter, ca=False, tsa=True, revocation=server)
     rogue_root = _issue(_name("Rogue Root CA"), None, ca=True)
     rogue_person = _issue(_name("Lê Thị Giả Mạo", None, "CCCD:079000000001"), rogue_root, ca=False)
 
     trust_dir = base_dir / "trust"
     trust_dir.mkdir(parents=True, exist_ok=True)
     (trust_dir / "root.pem").write_bytes(root.cert.public_bytes(serialization.Encoding.PEM))
-    return TestPKI(root, inter, person, seal, expired, tsa, rogue_root, rogue_person, trust_dir)
+    return TestPKI(root, inter, person, seal, expired, tsa, rogue_root, rogue_person, trust_dir, server)
 
 
 def make_pdf(pages: int = 1, text: str = "Ke hoach giao duc") -> bytes:
@@ -189,14 +236,19 @@ def sign_pdf(
     timestamp_by: Identity | None = None,
     timestamp_time: datetime | None = None,
     tag_widget: bool = False,
+    certify: int | None = None,
+    ignore_certification: bool = False,
 ) -> bytes:
     """Append a signature in an incremental update; ``signing_time`` fixes the signer-reported time.
 
     ``tag_widget`` also adds a structure element to the document's structure tree in the same update,
-    as signing software for tagged PDFs does.
+    as signing software for tagged PDFs does. ``certify`` makes it a certification signature with
+    that DocMDP permission level (1 no changes, 2 form filling, 3 also annotations);
+    ``ignore_certification`` signs even where an earlier certification forbids it (as a forger would).
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
+    from pyhanko.sign.fields import MDPPerm
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -206,6 +258,10 @@ def sign_pdf(
             if signing_time is not None:
                 session.system_time = signing_time
             return session
+
+        def _enforce_certification_constraints(self, reader):  # type: ignore[no-untyped-def]
+            if not ignore_certification:
+                super()._enforce_certification_constraints(reader)
 
     signer = signers.SimpleSigner(
         signing_cert=who.asn1_cert,
@@ -220,8 +276,13 @@ def sign_pdf(
             certs_to_embed=SimpleCertificateStore.from_certs(timestamp_by.asn1_chain),
             fixed_dt=timestamp_time,
         )
+    metadata = signers.PdfSignatureMetadata(field_name=field_name, md_algorithm="sha256")
+    if certify is not None:
+        metadata = signers.PdfSignatureMetadata(
+            field_name=field_name, md_algorithm="sha256", certify=True, docmdp_permissions=MDPPerm(certify)
+        )
     pdf_signer = FixedTimeSigner(
-        signers.PdfSignatureMetadata(field_name=field_name, md_algorithm="sha256"),
+        metadata,
         signer=signer,
         timestamper=timestamper,
     )
@@ -335,6 +396,21 @@ def predictor_bomb_pdf(decoded_mb: int = 30) -> bytes:
     return body + b"startxref\n%d\n%%%%EOF\n" % obj_offset
 
 
+def memory_bomb_pdf(decoded_mb: int = 250) -> bytes:
+    """A cross-reference stream that inflates (in zlib, at C speed) to ``decoded_mb`` MiB: inside
+    pyHanko's ratio cap, far past a worker's memory limit. Reaches the limit in well under a second."""
+    decoded = decoded_mb * 1024 * 1024
+    compressed = zlib.compress(bytes(decoded), 9)
+    header = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    # /Size matches the decoded length (5-byte rows), so pyHanko's expected-size cap allows it all.
+    obj = (
+        b"1 0 obj\n<< /Type /XRef /Size %d /W [1 2 2] /Root 2 0 R /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (decoded // 5, len(compressed))
+    )
+    body = header + obj + compressed + b"\nendstream\nendobj\n"
+    return body + b"startxref\n%d\n%%%%EOF\n" % len(header)
+
+
 def deeply_nested_pdf(depth: int = 200_000) -> bytes:
     """An object made of ``depth`` nested arrays, referenced from the catalog."""
     header = b"%PDF-1.7\n"
@@ -372,9 +448,13 @@ def issue(
     not_after: datetime = FAR_AHEAD,
     tsa: bool = False,
     ocsp_url: str | None = None,
+    crl_url: str | None = None,
+    ca_issuers_url: str | None = None,
     key_usage: bool = True,
+    revocation: RevocationServer | None = None,
 ) -> Identity:
-    """A certificate with any number of UIDs, an optional OCSP address, optionally no key usage."""
+    """A certificate with any number of UIDs, optional OCSP, CRL and issuer addresses, optionally no
+    key usage; with ``revocation``, its status is published by that server (OCSP and the issuer's CRL)."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
@@ -404,18 +484,27 @@ def issue(
         )
     if tsa:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    if ocsp_url:
-        builder = builder.add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
-                    )
-                ]
-            ),
-            critical=False,
+    if revocation is not None and issuer is not None:
+        ocsp_url = ocsp_url or (None if ca else revocation.ocsp_url)
+        crl_url = crl_url or revocation.crl_url(issuer.cert)
+    access = [
+        x509.AccessDescription(method, x509.UniformResourceIdentifier(url))
+        for method, url in (
+            (AuthorityInformationAccessOID.OCSP, ocsp_url),
+            (AuthorityInformationAccessOID.CA_ISSUERS, ca_issuers_url),
         )
+        if url
+    ]
+    if access:
+        builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
+    if crl_url:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
+    if revocation is not None:
+        _register(revocation, cert, key, issuer, ca=ca)
     return Identity(cert=cert, key=key, chain=[issuer.cert, *issuer.chain] if issuer else [])
 
 
