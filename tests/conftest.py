@@ -22,9 +22,23 @@ from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024, Clock
+from tests.required_tools import switch_on, unavailable
 
 POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("HSDT_REQUIRE_POSTGRES", "") not in ("", "0", "false")
+REQUIRE_POSTGRES = switch_on("HSDT_REQUIRE_POSTGRES")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.needs("chromium")`: skipped where the program is missing, failed if its switch is on."""
+    for mark in item.iter_markers("needs"):
+        for name in mark.args:
+            problem = unavailable(name)
+            if problem is None:
+                continue
+            reason, required = problem
+            if required:
+                pytest.fail(reason, pytrace=False)
+            pytest.skip(reason)
 
 
 def _postgres_engine(schema: str) -> Engine:
@@ -35,7 +49,8 @@ def _postgres_engine(schema: str) -> Engine:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES) but {POSTGRES_URL} failed: {error}")
+            pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES or HSDT_REQUIRE_ALL) but {POSTGRES_URL} "
+                        f"failed: {error}")
         pytest.skip(f"no PostgreSQL server at {POSTGRES_URL} ({type(error).__name__}); set HSDT_TEST_POSTGRES_URL")
     finally:
         admin.dispose()

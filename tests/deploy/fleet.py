@@ -42,8 +42,8 @@ from tests.bot.test_telegram_e2e import BotProcess
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import RUBRIC_2024
+from tests.required_tools import NGINX
 
-NGINX = Path("/usr/sbin/nginx")
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "deploy" / "nginx" / "hsdt-locations.conf"
 WEBHOOK_SECRET = "fleet-webhook-secret-0123456789"  # valid for both platforms: letters, digits, "-"

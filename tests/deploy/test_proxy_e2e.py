@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from tests.bot.zalo_support import ZALO_TOKEN
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.deploy.fleet import (
-    NGINX,
     STEPS,
     WEBHOOK_SECRET,
     Fleet,
@@ -37,7 +36,7 @@ from tests.signatures.testpki import TestPKI, build_pki
 USERS = 50
 WORKERS = 3
 
-pytestmark = pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed (apt-get install nginx-light)")
+pytestmark = pytest.mark.needs("nginx")
 
 
 @pytest.fixture(scope="module")

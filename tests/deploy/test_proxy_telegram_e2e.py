@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.deploy.fleet import (
-    NGINX,
     STEPS,
     TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
@@ -39,7 +38,7 @@ USERS = 20
 WORKERS = 3
 FIRST_USER = 7000
 
-pytestmark = pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed (apt-get install nginx-light)")
+pytestmark = pytest.mark.needs("nginx")
 
 
 @pytest.fixture(scope="module")
