@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +27,14 @@ from tests.required_tools import switch_on, unavailable
 
 POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = switch_on("HSDT_REQUIRE_POSTGRES")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Bots are forked from a server that imports them once (tests/bot/launcher.py): started here, its
+    imports overlap the first tests, and only where a collected test module uses it."""
+    launcher = sys.modules.get("tests.bot.launcher")
+    if launcher is not None and session.items and not session.config.option.collectonly:
+        launcher.warm()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

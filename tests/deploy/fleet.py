@@ -226,6 +226,9 @@ class Worker:
     def stop(self) -> None:
         self.process.stop()
 
+    async def stop_async(self) -> None:
+        await self.process.stop_async()
+
     def log(self) -> str:
         return self.process.log.read_text(errors="replace") if self.process.log.exists() else ""
 
@@ -275,6 +278,12 @@ class Fleet:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+        self.proxy.stop()
+
+    async def stop_async(self) -> None:
+        """The workers side by side, while the test's event loop goes on serving the fake platform
+        their last sends go to; then the proxy."""
+        await asyncio.gather(*(worker.stop_async() for worker in self.workers))
         self.proxy.stop()
 
 

@@ -88,7 +88,7 @@ async def test_three_workers_behind_nginx_apply_every_answer_once_in_order(
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
     finally:
         logs = {w.index: w.log() for w in fleet.workers}
-        fleet.stop()
+        await fleet.stop_async()
     assert traffic.twice, "some updates were delivered twice"
     assert set(traffic.statuses) == {200}, f"webhook answers: {sorted(set(traffic.statuses))}"
     assert problems(engine, zalo, list(users)) == []
