@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import inspect, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -27,6 +29,12 @@ from tests.required_tools import switch_on, unavailable
 
 POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = switch_on("HSDT_REQUIRE_POSTGRES")
+
+# Property tests keep their example counts; what goes is hypothesis's per-example deadline (200 ms):
+# tests never assert timings, and on a loaded 2-core machine running four test workers an example may
+# take longer without anything being wrong. `print_blob` lets a failure found in CI be replayed.
+settings.register_profile("hsdt", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hsdt"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -81,11 +89,29 @@ def postgres_engine() -> Iterator[Engine]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file brought to the head revision once per test process; each test gets a copy (the
+    same file `upgrade` would leave, without running the migrations hundreds of times)."""
+    path = tmp_path_factory.mktemp("migrated") / "head.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    return path
+
+
+def fresh_sqlite(migrated: Path, path: Path) -> Engine:
+    shutil.copyfile(migrated, path)
+    wal = migrated.with_name(f"{migrated.name}-wal")
+    if wal.exists():  # not expected after dispose(); copied with the file if SQLite left it
+        shutil.copyfile(wal, path.with_name(f"{path.name}-wal"))
+    return make_engine(f"sqlite:///{path}")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        upgrade(engine)
+        engine = fresh_sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path / "test.sqlite3")
         yield engine
         engine.dispose()
         return
@@ -99,9 +125,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    upgrade(engine)
+def sqlite_engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
+    engine = fresh_sqlite(migrated_sqlite, tmp_path / "test.sqlite3")
     yield engine
     engine.dispose()
 
