@@ -126,9 +126,10 @@ class Forked:
 
 
 def start_hsdt(argv: list[str], env: dict[str, str], cwd: Path, log: Path, *, fork: bool = True) -> Child:
-    """`python -m hsdt.cli <argv>` with stdout and stderr appended to `log`: forked from the preloaded
-    server, or (`fork=False`, or HSDT_TEST_EXEC_BOTS=1) a new interpreter."""
-    if fork and not _exec_everywhere():
+    """`python -m hsdt.cli <argv>` with stdout and stderr appended to `log`: in a test, forked from the
+    preloaded server; a new interpreter with `fork=False`, under HSDT_TEST_EXEC_BOTS=1, and outside pytest
+    (the benchmarks in bench/ start their bots as an operator does)."""
+    if fork and not _exec_everywhere() and "PYTEST_CURRENT_TEST" in os.environ:
         return Forked(argv, env, cwd, log)
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "hsdt.cli", *argv], cwd=cwd, env=env, stdout=out,
