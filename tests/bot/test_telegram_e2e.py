@@ -185,7 +185,9 @@ async def test_principal_from_invite_to_submission(
     """A newcomer from the invite to the submission: at most one new message per question, plus the
     review and the confirmation; answered questions are edited into one line without buttons."""
     path, codes = workdir
-    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    # This bot is a new interpreter (see the `bot` fixture): importing aiogram alone takes ~9 s of CPU,
+    # minutes on a machine loaded by other test processes.
+    await server.wait_for_calls("getUpdates", 1, timeout=240)
     menus = list(server.commands.values())
     assert [c["command"] for c in menus[0]][:2] == ["tudanhgia", "kiemtra"]
     server.push_text(USER, f"/start {codes['HT-HOASEN']}")

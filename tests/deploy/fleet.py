@@ -265,7 +265,7 @@ class Fleet:
         """An `hsdt` command with a worker's settings (e.g. `webhook set`, run once by the operator)."""
         worker = self.workers[0].process
         return subprocess.run([sys.executable, "-m", "hsdt.cli", *args], cwd=worker.workdir, env=worker.env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=300)  # a new interpreter: aiogram's import
 
     async def start(self) -> None:
         self.proxy.start()
