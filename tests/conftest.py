@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import inspect, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -22,9 +25,37 @@ from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024, Clock
+from tests.required_tools import switch_on, unavailable
 
 POSTGRES_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("HSDT_REQUIRE_POSTGRES", "") not in ("", "0", "false")
+REQUIRE_POSTGRES = switch_on("HSDT_REQUIRE_POSTGRES")
+
+# Property tests keep their example counts; what goes is hypothesis's per-example deadline (200 ms):
+# tests never assert timings, and on a loaded 2-core machine running four test workers an example may
+# take longer without anything being wrong. `print_blob` lets a failure found in CI be replayed.
+settings.register_profile("hsdt", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hsdt"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Bots are forked from a server that imports them once (tests/bot/launcher.py): started here, its
+    imports overlap the first tests, and only where a collected test module uses it."""
+    launcher = sys.modules.get("tests.bot.launcher")
+    if launcher is not None and session.items and not session.config.option.collectonly:
+        launcher.warm()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.needs("chromium")`: skipped where the program is missing, failed if its switch is on."""
+    for mark in item.iter_markers("needs"):
+        for name in mark.args:
+            problem = unavailable(name)
+            if problem is None:
+                continue
+            reason, required = problem
+            if required:
+                pytest.fail(reason, pytrace=False)
+            pytest.skip(reason)
 
 
 def _postgres_engine(schema: str) -> Engine:
@@ -35,7 +66,8 @@ def _postgres_engine(schema: str) -> Engine:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES) but {POSTGRES_URL} failed: {error}")
+            pytest.fail(f"PostgreSQL is required (HSDT_REQUIRE_POSTGRES or HSDT_REQUIRE_ALL) but {POSTGRES_URL} "
+                        f"failed: {error}")
         pytest.skip(f"no PostgreSQL server at {POSTGRES_URL} ({type(error).__name__}); set HSDT_TEST_POSTGRES_URL")
     finally:
         admin.dispose()
@@ -57,11 +89,29 @@ def postgres_engine() -> Iterator[Engine]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file brought to the head revision once per test process; each test gets a copy (the
+    same file `upgrade` would leave, without running the migrations hundreds of times)."""
+    path = tmp_path_factory.mktemp("migrated") / "head.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    return path
+
+
+def fresh_sqlite(migrated: Path, path: Path) -> Engine:
+    shutil.copyfile(migrated, path)
+    wal = migrated.with_name(f"{migrated.name}-wal")
+    if wal.exists():  # not expected after dispose(); copied with the file if SQLite left it
+        shutil.copyfile(wal, path.with_name(f"{path.name}-wal"))
+    return make_engine(f"sqlite:///{path}")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        upgrade(engine)
+        engine = fresh_sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path / "test.sqlite3")
         yield engine
         engine.dispose()
         return
@@ -75,9 +125,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    upgrade(engine)
+def sqlite_engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
+    engine = fresh_sqlite(migrated_sqlite, tmp_path / "test.sqlite3")
     yield engine
     engine.dispose()
 

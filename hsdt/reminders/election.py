@@ -1,14 +1,17 @@
 """Electing the one process that schedules and sends, when several bot workers run.
 
 PostgreSQL: a session advisory lock held on a dedicated connection (it dies with the connection, so a
-crashed leader frees it at once). SQLite: an exclusive `flock` on a file next to the database (freed
-by the kernel when the process dies).
+crashed leader frees it at once). Advisory locks belong to the database, not to a schema, so the key is
+derived from the schema the application's tables live in: two deployments (or test runs) sharing one
+database in schemas of their own each elect their own leader. SQLite: an exclusive `flock` on a file
+next to the database (freed by the kernel when the process dies).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -19,8 +22,18 @@ from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
 
-# "HSDT" and the feature number: one lock for the scheduler/sender of this application.
+# "HSDT" and the feature number: one lock for the scheduler/sender of this application (schema "public").
 ADVISORY_KEY = 0x48534454_0005
+
+
+def advisory_key(schema: str) -> int:
+    """The leader key of the application whose tables are in `schema`: "HSDT" in the high half, so it
+    stays positive and apart from the chat locks' two-key form; "public" keeps the historical key, so a
+    rolling upgrade never has two leaders."""
+    if schema == "public":
+        return ADVISORY_KEY
+    low = int.from_bytes(hashlib.blake2b(schema.encode(), digest_size=4).digest(), "big")
+    return (ADVISORY_KEY >> 32 << 32) | low
 
 
 class LeaderLock(Protocol):
@@ -30,7 +43,8 @@ class LeaderLock(Protocol):
 
 
 class PostgresLeaderLock:
-    def __init__(self, engine: Engine, key: int = ADVISORY_KEY) -> None:
+    def __init__(self, engine: Engine, key: int | None = None) -> None:
+        """`key` None: the key of the schema the engine's connections work in (`advisory_key`)."""
         self.engine = engine
         self.key = key
         self._conn: Connection | None = None
@@ -40,6 +54,8 @@ class PostgresLeaderLock:
             return True
         conn = self.engine.connect()
         try:
+            if self.key is None:
+                self.key = advisory_key(str(conn.execute(text("SELECT current_schema()")).scalar_one()))
             won = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
             conn.commit()  # session-level lock: it outlives the transaction
         except Exception:

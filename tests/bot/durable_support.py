@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import signal
+import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
-from tests.bot.test_telegram_e2e import BotProcess
+from tests.bot.test_telegram_e2e import BotProcess, running
 from tests.conftest import POSTGRES_URL, _postgres_engine, seed
 
 
@@ -52,10 +52,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         admin.dispose()
 
 
-def run_bot(process: BotProcess, database: Database, **env: str) -> Iterator[BotProcess]:
+@contextlib.asynccontextmanager
+async def run_bot(process: BotProcess, database: Database, **env: str) -> AsyncIterator[BotProcess]:
     process.env.update({"DATABASE_URL": database.url, **env})
-    process.start()
-    yield process
-    process.stop()
-    if process.proc is not None and process.proc.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-        print(process.log.read_text(errors="replace"))
+    async with running(process):
+        yield process

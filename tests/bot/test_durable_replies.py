@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,10 @@ async def server() -> AsyncIterator[FakeTelegramServer]:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, server: FakeTelegramServer, pki: TestPKI, database: Database) -> Iterator[BotProcess]:  # noqa: F811
-    yield from run_bot(BotProcess(tmp_path, server.base_url, pki.trust_dir), database)
+async def bot(tmp_path: Path, server: FakeTelegramServer, pki: TestPKI, database: Database  # noqa: F811
+              ) -> AsyncIterator[BotProcess]:
+    async with run_bot(BotProcess(tmp_path, server.base_url, pki.trust_dir), database) as process:
+        yield process
 
 
 def delivered(server: FakeTelegramServer, fragment: str, chat_id: int = USER) -> int:
@@ -135,7 +137,7 @@ async def test_secrets_never_reach_the_log(
     server.inject_fault("sendMessage", "drop")  # the send path
     server.push_text(USER, "/help")
     await expect(server, "/tudanhgia")
-    bot.stop()
+    await bot.stop_async()
     log = bot.log.read_text(errors="replace")
     assert "download of loi.pdf failed" in log and "getUpdates" in log and "sending to" in log
     assert "<redacted>" in log  # a line carried the token and was scrubbed

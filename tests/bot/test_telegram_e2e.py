@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sqlmodel import select
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import Answer, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.bot.launcher import Child, start_hsdt
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
@@ -27,8 +30,10 @@ USER = 5001
 class BotProcess:
     """`hsdt run` in a child process, configured only through its environment."""
 
-    def __init__(self, workdir: Path, api_base: str, trust_dir: Path) -> None:
+    def __init__(self, workdir: Path, api_base: str, trust_dir: Path, *, fork: bool = True) -> None:
+        """`fork`: start it from the preloaded server (tests/bot/launcher.py) instead of a new interpreter."""
         self.workdir = workdir
+        self.fork = fork
         self.log = workdir / "bot.log"
         self.env = {
             **os.environ,
@@ -41,14 +46,10 @@ class BotProcess:
             "SEED_DEMO": "false",
             "LOG_LEVEL": "INFO",
         }
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Child | None = None
 
     def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hsdt.cli", "run"],
-                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
+        self.proc = start_hsdt(["run"], self.env, self.workdir, self.log, fork=self.fork)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -56,12 +57,42 @@ class BotProcess:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s. Blocks: from an async test use `stop_async`, or a fake
+        platform served by the test's event loop cannot answer the sends the bot finishes on its way out,
+        and the bot waits its whole grace period for them."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    async def stop_async(self, grace_s: float = 10.0) -> None:
+        """`stop` while the event loop goes on serving the fake platform."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        deadline = time.monotonic() + grace_s
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.proc.poll() is None:
+            self.kill()
+
+    def print_log_if_failed(self) -> None:
+        if self.proc is not None and self.proc.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+            print(self.log.read_text(errors="replace"))
+
+
+@contextlib.asynccontextmanager
+async def running(process: BotProcess) -> AsyncIterator[BotProcess]:
+    """The bot for the length of a fixture: stopped while the fake platform still answers; its log
+    printed if it ended badly."""
+    process.start()
+    try:
+        yield process
+    finally:
+        await process.stop_async()
+        process.print_log_if_failed()
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +123,14 @@ def workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.fixture
-def bot(workdir: tuple[Path, dict[str, str]], server: FakeTelegramServer, pki: TestPKI) -> Iterator[BotProcess]:
-    process = BotProcess(workdir[0], server.base_url, pki.trust_dir)
-    process.start()
-    yield process
-    process.stop()
-    if process.proc is not None and process.proc.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-        print(process.log.read_text(errors="replace"))
+async def bot(workdir: tuple[Path, dict[str, str]], server: FakeTelegramServer, pki: TestPKI,
+              request: pytest.FixtureRequest) -> AsyncIterator[BotProcess]:
+    # The newcomer's journey starts the bot as an operator does, `python -m hsdt.cli run`; the others
+    # fork it from the preloaded server (tests/bot/launcher.py).
+    process = BotProcess(workdir[0], server.base_url, pki.trust_dir,
+                         fork=request.node.name != "test_principal_from_invite_to_submission")
+    async with running(process):
+        yield process
 
 
 async def expect(server: FakeTelegramServer, fragment: str, timeout: float = 30.0) -> SentMessage:
@@ -153,7 +185,9 @@ async def test_principal_from_invite_to_submission(
     """A newcomer from the invite to the submission: at most one new message per question, plus the
     review and the confirmation; answered questions are edited into one line without buttons."""
     path, codes = workdir
-    await server.wait_for_calls("getUpdates", 1, timeout=60)
+    # This bot is a new interpreter (see the `bot` fixture): importing aiogram alone takes ~9 s of CPU,
+    # minutes on a machine loaded by other test processes.
+    await server.wait_for_calls("getUpdates", 1, timeout=240)
     menus = list(server.commands.values())
     assert [c["command"] for c in menus[0]][:2] == ["tudanhgia", "kiemtra"]
     server.push_text(USER, f"/start {codes['HT-HOASEN']}")
@@ -281,4 +315,4 @@ async def test_upload_page_button_on_telegram(
         in_chat = await expect(server, "qua-trang-web.pdf")
         assert "Hợp lệ" in in_chat.text
     finally:
-        process.stop()
+        await process.stop_async()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +36,7 @@ from hsdt.web.webhooks import telegram_routes
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
+from tests.ports import free_port
 
 TOKEN = "424242:WEBHOOK-TEST-TOKEN"
 SECRET = "webhook_Secret-0123"
@@ -58,12 +58,6 @@ async def server() -> AsyncIterator[FakeTelegramServer]:
     await server.start()
     yield server
     await server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

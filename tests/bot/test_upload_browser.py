@@ -5,7 +5,6 @@ test-artifacts/ for review."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,15 +17,14 @@ from hsdt.storage.db import make_engine
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, pki, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import channel_bot, free_port
+from tests.required_tools import chromium
 from tests.signatures.testpki import TestPKI, sign_pdf
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECRET = b"test-upload-secret-0123456789abcdef"  # as channel_bot sets UPLOAD_SECRET
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium; .ci/run does it)"
-)
+pytestmark = pytest.mark.needs("chromium")
 
 
 @pytest.fixture

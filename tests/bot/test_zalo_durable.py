@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,10 +29,12 @@ async def zalo() -> AsyncIterator[FakeZaloServer]:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, zalo: FakeZaloServer, pki: TestPKI, database: Database) -> Iterator[BotProcess]:  # noqa: F811
+async def bot(tmp_path: Path, zalo: FakeZaloServer, pki: TestPKI, database: Database  # noqa: F811
+              ) -> AsyncIterator[BotProcess]:
     process = channel_bot(tmp_path, pki.trust_dir, free_port(), ZALO_BOT_TOKEN=ZALO_TOKEN,
                           ZALO_API_BASE=zalo.base_url, ZALO_QUOTA_RETRY_S="0.5")
-    yield from run_bot(process, database)
+    async with run_bot(process, database) as started:
+        yield started
 
 
 def shown(zalo: FakeZaloServer, fragment: str) -> int:

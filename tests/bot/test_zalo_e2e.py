@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -12,7 +11,7 @@ import pytest
 
 from hsdt.channels.contract import bot_scope
 from hsdt.storage.models import Answer, ChatIdentity, Evidence, ProcessedEvent, Submission
-from tests.bot.test_telegram_e2e import BotProcess, db_rows, pki, signed_pdf, workdir  # noqa: F401
+from tests.bot.test_telegram_e2e import BotProcess, db_rows, pki, running, signed_pdf, workdir  # noqa: F401
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer, SentMessage
 from tests.signatures.testpki import TestPKI
@@ -27,18 +26,12 @@ async def zalo() -> AsyncIterator[FakeZaloServer]:
         yield server
 
 
-def _start(process: BotProcess) -> Iterator[BotProcess]:
-    process.start()
-    yield process
-    process.stop()
-    if process.proc is not None and process.proc.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-        print(process.log.read_text(errors="replace"))
-
-
 @pytest.fixture
-def polling_bot(workdir: tuple[Path, dict[str, str]], zalo: FakeZaloServer, pki: TestPKI) -> Iterator[BotProcess]:  # noqa: F811
-    yield from _start(channel_bot(workdir[0], pki.trust_dir, free_port(),
-                                  ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_BASE=zalo.base_url))
+async def polling_bot(workdir: tuple[Path, dict[str, str]], zalo: FakeZaloServer, pki: TestPKI  # noqa: F811
+                      ) -> AsyncIterator[BotProcess]:
+    async with running(channel_bot(workdir[0], pki.trust_dir, free_port(),
+                                   ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_BASE=zalo.base_url)) as process:
+        yield process
 
 
 async def say(zalo: FakeZaloServer, text: str, expect: str, timeout: float = 30.0) -> SentMessage:
@@ -144,10 +137,12 @@ async def test_every_zalo_event_gets_an_answer(
 
 
 @pytest.fixture
-def webhook_bot(workdir: tuple[Path, dict[str, str]], zalo: FakeZaloServer, pki: TestPKI) -> Iterator[BotProcess]:  # noqa: F811
-    yield from _start(channel_bot(workdir[0], pki.trust_dir, free_port(), ZALO_BOT_TOKEN=ZALO_TOKEN,
-                                  ZALO_API_BASE=zalo.base_url, ZALO_MODE="webhook",
-                                  ZALO_WEBHOOK_SECRET="webhook-secret-123"))
+async def webhook_bot(workdir: tuple[Path, dict[str, str]], zalo: FakeZaloServer, pki: TestPKI  # noqa: F811
+                      ) -> AsyncIterator[BotProcess]:
+    async with running(channel_bot(workdir[0], pki.trust_dir, free_port(), ZALO_BOT_TOKEN=ZALO_TOKEN,
+                                   ZALO_API_BASE=zalo.base_url, ZALO_MODE="webhook",
+                                   ZALO_WEBHOOK_SECRET="webhook-secret-123")) as process:
+        yield process
 
 
 async def test_webhook_with_wrong_secret_changes_nothing(

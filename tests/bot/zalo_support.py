@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from tests.bot.test_telegram_e2e import BotProcess
+from tests.ports import free_port
+
+__all__ = ["ZALO_TOKEN", "channel_bot", "free_port"]
 
 ZALO_TOKEN = "3210987654:zalo-TEST-token-abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def channel_bot(workdir: Path, trust_dir: Path, port: int, **env: str) -> BotProcess:

@@ -6,8 +6,6 @@ Desktop and phone screenshots go to test-artifacts/ for review."""
 from __future__ import annotations
 
 import io
-import shutil
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,17 +25,17 @@ from tests.conftest import seed
 from tests.dashboard.support import Person, build_city, dashboard_dispatcher, person, web_app
 from tests.helpers import Clock
 from tests.inspection.fixtures import submit_self
+from tests.ports import free_port
 from tests.reports.reading import sheets, table
+from tests.required_tools import chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}, "locale": "vi-VN"}
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
                          "has_touch": True, "locale": "vi-VN"}
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium; .ci/run does it)"
-)
+pytestmark = pytest.mark.needs("chromium")
 
 LE_CHAN = [
     ("MN-HOAHONG", "Trường Mầm non Hoa Hồng", {"D1": {"percent": 95}, "C2": {"option": "full"}}, 9),
@@ -49,12 +47,6 @@ LE_CHAN = [
     ("MN-SONCA", "Trường Mầm non Sơn Ca", None, 0),
     ("MN-VANGANH", "Trường Mầm non Vàng Anh", None, 0),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _richer_city(engine: Engine, clock: Clock) -> None:
@@ -105,7 +97,7 @@ async def served(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[tuple[D
     codes = build_city(sqlite_engine, seed(sqlite_engine, clock()), clock)
     _richer_city(sqlite_engine, clock)
     clock.advance(days=20)  # 30/12/2024, 09:00 in Hải Phòng: an inspection day, self-assessment overdue
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     dispatcher, _ = dashboard_dispatcher(sqlite_engine, clock, tmp_path, base)
     runner = web.AppRunner(web_app(sqlite_engine, dispatcher, tmp_path, clock, base))

@@ -42,8 +42,8 @@ from tests.bot.test_telegram_e2e import BotProcess
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import RUBRIC_2024
+from tests.required_tools import NGINX
 
-NGINX = Path("/usr/sbin/nginx")
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "deploy" / "nginx" / "hsdt-locations.conf"
 WEBHOOK_SECRET = "fleet-webhook-secret-0123456789"  # valid for both platforms: letters, digits, "-"
@@ -226,6 +226,9 @@ class Worker:
     def stop(self) -> None:
         self.process.stop()
 
+    async def stop_async(self) -> None:
+        await self.process.stop_async()
+
     def log(self) -> str:
         return self.process.log.read_text(errors="replace") if self.process.log.exists() else ""
 
@@ -262,7 +265,7 @@ class Fleet:
         """An `hsdt` command with a worker's settings (e.g. `webhook set`, run once by the operator)."""
         worker = self.workers[0].process
         return subprocess.run([sys.executable, "-m", "hsdt.cli", *args], cwd=worker.workdir, env=worker.env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=300)  # a new interpreter: aiogram's import
 
     async def start(self) -> None:
         self.proxy.start()
@@ -275,6 +278,12 @@ class Fleet:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+        self.proxy.stop()
+
+    async def stop_async(self) -> None:
+        """The workers side by side, while the test's event loop goes on serving the fake platform
+        their last sends go to; then the proxy."""
+        await asyncio.gather(*(worker.stop_async() for worker in self.workers))
         self.proxy.stop()
 
 

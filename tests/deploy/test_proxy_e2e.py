@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from tests.bot.zalo_support import ZALO_TOKEN
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.deploy.fleet import (
-    NGINX,
     STEPS,
     WEBHOOK_SECRET,
     Fleet,
@@ -37,7 +36,7 @@ from tests.signatures.testpki import TestPKI, build_pki
 USERS = 50
 WORKERS = 3
 
-pytestmark = pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed (apt-get install nginx-light)")
+pytestmark = pytest.mark.needs("nginx")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +88,7 @@ async def test_three_workers_behind_nginx_apply_every_answer_once_in_order(
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
     finally:
         logs = {w.index: w.log() for w in fleet.workers}
-        fleet.stop()
+        await fleet.stop_async()
     assert traffic.twice, "some updates were delivered twice"
     assert set(traffic.statuses) == {200}, f"webhook answers: {sorted(set(traffic.statuses))}"
     assert problems(engine, zalo, list(users)) == []

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.deploy.fleet import (
-    NGINX,
     STEPS,
     TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
@@ -39,7 +38,7 @@ USERS = 20
 WORKERS = 3
 FIRST_USER = 7000
 
-pytestmark = pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed (apt-get install nginx-light)")
+pytestmark = pytest.mark.needs("nginx")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,7 @@ async def test_telegram_webhook_through_nginx_on_three_workers(
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
     finally:
         logs = {w.index: w.log() for w in fleet.workers}
-        fleet.stop()
+        await fleet.stop_async()
     assert traffic.twice and set(traffic.statuses) <= {200, 503}, sorted(set(traffic.statuses))
     for index, log in logs.items():
         assert TELEGRAM_TOKEN not in log and WEBHOOK_SECRET not in log, f"worker {index} logged a secret"

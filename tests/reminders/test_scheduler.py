@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from hsdt.reminders.election import FileLeaderLock, leader_lock_for
+from hsdt.reminders.election import ADVISORY_KEY, FileLeaderLock, PostgresLeaderLock, advisory_key, leader_lock_for
 from hsdt.reminders.scheduler import Runtime, make_scheduler, sync_jobs
+from hsdt.storage.db import make_engine
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.reminder_models import FiredReminder, ReminderCalendar
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
-from tests.conftest import seed
+from tests.conftest import POSTGRES_URL, seed
 from tests.reminders.conftest import TZ
 
 ZONE = ZoneInfo(TZ)
@@ -110,6 +113,32 @@ def test_only_one_elector_wins_and_another_takes_over(engine: Engine) -> None:
     finally:
         first.release()
         second.release()
+
+
+def test_applications_in_schemas_of_one_database_elect_their_own_leaders(postgres_engine: Engine) -> None:
+    """Advisory locks are the database's: the key follows the schema, so a second application (or a
+    parallel test run) in its own schema is not kept from leading by the first one's leader."""
+    schema = f"hsdt_leader_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    other = make_engine(make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+                        .render_as_string(hide_password=False))
+    here, there, rival = leader_lock_for(postgres_engine), leader_lock_for(other), leader_lock_for(postgres_engine)
+    try:
+        assert here.try_acquire() and there.try_acquire()
+        assert here.still_held() and there.still_held()
+        assert not rival.try_acquire()  # one leader per schema still
+        assert isinstance(here, PostgresLeaderLock) and isinstance(there, PostgresLeaderLock)
+        assert here.key != there.key == advisory_key(schema)
+    finally:
+        for lock in (here, there, rival):
+            lock.release()
+        other.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    assert advisory_key("public") == ADVISORY_KEY and 0 < advisory_key(schema) < 2**63
 
 
 def test_the_sqlite_lock_file_lies_next_to_the_database(sqlite_engine: Engine) -> None:

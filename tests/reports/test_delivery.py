@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -30,22 +29,17 @@ from hsdt.web.downloads import register
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import Clock
+from tests.ports import free_port
 
 ZALO_TOKEN = "888:report-test-token"
 TELEGRAM_TOKEN = "123456:report-test-token"
 LINK = re.compile(r"https?://\S+/d/[\w.-]+")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def downloads(engine: Engine, tmp_path: Path, clock: Clock) -> AsyncIterator[Downloads]:
     """The bot's web server with the download routes, on a real port."""
-    port = _free_port()
+    port = free_port()
     links = DownloadLinks(b"download-test-secret-0123456789", f"http://127.0.0.1:{port}", timedelta(minutes=30), clock)
     found = Downloads(links, tmp_path / "downloads", engine)
     web_app = web.Application()
