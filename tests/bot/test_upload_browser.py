@@ -105,7 +105,7 @@ async def test_phone_browser_uploads_a_signed_pdf_and_sees_the_verdict(
             rows = page.locator("table.signatures tbody tr")
             assert await rows.count() == 2
             seal = await rows.nth(1).inner_text()
-            assert "(con dấu)" in seal and "15/10/2024 10:00" in seal
+            assert "(chữ ký số của tổ chức, tức con dấu)" in seal and "15/10/2024 10:00" in seal
             await page.screenshot(path=str(ARTIFACTS / "upload-verdict-phone.png"), full_page=True)
             await page.goto(url)  # the same link again: used
             assert "đã được sử dụng" in await page.locator("main").inner_text()
