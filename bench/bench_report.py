@@ -29,7 +29,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from hsdt.scoring import band_for, default_rubric_path, load_rubric_text, score_criterion  # noqa: E402
+from hsdt.scoring import band_for, default_rubric_path, load_rubric_text, read_value, score_criterion  # noqa: E402
 from hsdt.services.campaigns import ensure_campaign, install_rubric  # noqa: E402
 from hsdt.storage.db import make_engine, upgrade  # noqa: E402
 from hsdt.storage.inspection_models import Assignment  # noqa: E402
@@ -108,7 +108,7 @@ def generate(url: str, schools: int, districts: int, rescored: float, crossed: f
             own_points = {}
             for criterion in SCORED:
                 value = _value(criterion, rng)
-                points = score_criterion(criterion, value)
+                points = score_criterion(criterion, read_value(value))
                 own_points[criterion.id] = points
                 answers.append({"campaign_id": campaign_id, "school_id": school_id, "kind": "self",
                                 "criterion_id": criterion.id, "value": value, "points": points,

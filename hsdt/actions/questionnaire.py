@@ -3,11 +3,16 @@ questionnaire's own prefix: `Nav("sa", Step.BACK).pack() == "sa:b"`, `Jump("ins"
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
 
-from hsdt.actions import SEP
+from hsdt.actions import pack_fields
+
+_NAV = re.compile(r"([^:]+):([a-z]+)")
+_JUMP = re.compile(r"([^:]+):j:([^:]+)")
+_SCREEN = re.compile(r"([^:]+):q:([^:]+):([^:]+)")
 
 
 class Step(StrEnum):
@@ -29,14 +34,14 @@ class Nav:
     step: Step
 
     def pack(self) -> str:
-        return f"{self.flow}{SEP}{self.step}"
+        return pack_fields(self.flow, self.step)
 
     @classmethod
     def unpack(cls, flow: str, data: str) -> Self | None:
-        head, _, code = data.partition(SEP)
-        if head != flow or code not in Step._value2member_map_:
+        found = _NAV.fullmatch(data)
+        if found is None or found.group(1) != flow or found.group(2) not in Step._value2member_map_:
             return None
-        return cls(flow, Step(code))
+        return cls(flow, Step(found.group(2)))
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,14 @@ class Jump:
     criterion: str
 
     def pack(self) -> str:
-        return f"{self.flow}{SEP}j{SEP}{self.criterion}"
+        return pack_fields(self.flow, "j", self.criterion)
 
     @classmethod
     def unpack(cls, flow: str, data: str) -> Self | None:
-        parts = data.split(SEP)
-        if len(parts) != 3 or parts[0] != flow or parts[1] != "j" or not parts[2]:
+        found = _JUMP.fullmatch(data)
+        if found is None or found.group(1) != flow:
             return None
-        return cls(flow, parts[2])
+        return cls(flow, found.group(2))
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,11 @@ class QuestionScreen:
     criterion: str
 
     def pack(self) -> str:
-        return f"{self.flow}{SEP}q{SEP}{self.scope}{SEP}{self.criterion}"
+        return pack_fields(self.flow, "q", self.scope, self.criterion)
 
     @classmethod
     def unpack(cls, flow: str, data: str | None) -> Self | None:
-        parts = (data or "").split(SEP)
-        if len(parts) != 4 or parts[0] != flow or parts[1] != "q":
+        found = _SCREEN.fullmatch(data or "")
+        if found is None or found.group(1) != flow:
             return None
-        return cls(flow, parts[2], parts[3])
+        return cls(flow, found.group(2), found.group(3))

@@ -8,6 +8,7 @@ written: the link is signed, and the web server records its one use.
 from __future__ import annotations
 
 from hsdt import texts as messages
+from hsdt.actions import dashboard as act
 from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
@@ -15,7 +16,6 @@ from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Role
 from hsdt.texts import dashboard as t
 
-P = "bdk"
 COMMAND = "/bangdieukhien"
 
 
@@ -29,7 +29,7 @@ def open_dashboard(ctx: Ctx) -> list[Reply]:
 
 
 def on_button(ctx: Ctx) -> list[Reply]:
-    if ctx.event.payload == f"{P}:open":
+    if act.Open.unpack(ctx.event.payload) is not None:
         return open_dashboard(ctx)
     return [Reply(messages.STALE_BUTTON)]
 
@@ -38,8 +38,8 @@ feature = Feature(
     name="dashboard",
     roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF),
     commands={COMMAND: open_dashboard},
-    menu=(MenuEntry(t.BTN_DASHBOARD, f"{P}:open"),),
-    button_prefix=P,
+    menu=(MenuEntry(t.BTN_DASHBOARD, act.Open().pack()),),
+    button_prefix=act.PREFIX,
     on_button=on_button,
     command_help=((COMMAND.removeprefix("/"), t.CMD_DASHBOARD),),
 )

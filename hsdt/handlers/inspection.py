@@ -5,25 +5,50 @@ the school's self-assessment for correction."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from hsdt import texts as messages
 from hsdt.actions import Action
 from hsdt.actions import inspection as act
 from hsdt.actions import self_assessment as sa_act
-from hsdt.actions.questionnaire import Step
 from hsdt.events import Button, Reply, rows
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode
 from hsdt.handlers.feature import Feature, MenuEntry
-from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
+from hsdt.handlers.questionnaire import (
+    Conflict,
+    Invalid,
+    Locked,
+    NeedsComment,
+    Outcome,
+    QuestionBody,
+    Questionnaire,
+    Saved,
+    Wording,
+    replace,
+    short,
+)
 from hsdt.handlers.questionnaire.evidence import storable, store_evidence
-from hsdt.handlers.self_assessment import group_line
 from hsdt.handlers.signature_check import verdict_reply
-from hsdt.scoring import Criterion, format_points
-from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked, NotReopenable, VersionConflict
-from hsdt.scoring.score import quantize_points
+from hsdt.scoring import (
+    COMMENT_LIMIT,
+    COMMENT_MIN_LENGTH,
+    AnswerValue,
+    Criterion,
+    InvalidAnswer,
+    Rescore,
+    comment_too_short,
+    format_points,
+    needs_comment,
+    parse_rescore,
+)
+from hsdt.scoring.assessment import (
+    Assessment,
+    AssessmentKind,
+    NotReopenable,
+    PointsOutOfRange,
+    StoredAnswer,
+    VersionConflict,
+)
+from hsdt.scoring.assessment import Locked as AssessmentLocked
 from hsdt.scoring.summary import summarise
 from hsdt.storage.models import Evidence, Role, SubmissionStatus, Unit
 from hsdt.texts import inspection as m
@@ -32,18 +57,16 @@ from hsdt.texts import typed as typed_texts
 from hsdt.texts.signatures import HEADLINES
 
 SELF = AssessmentKind.SELF
-COMMENT_LIMIT = 1000
-# A comment that justifies points other than the school's must say something ("x" or "ok" does not).
-COMMENT_MIN_LENGTH = 10
 REASON_LIMIT = 500
-_POINTS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)(?:\s*[-–:;]\s*|\s+|$)(.*)$", re.S)
+# What an inspector typed that is not points, in the inspectors' words.
+_REFUSALS = {"points_format": m.BAD_POINTS, "points_out_of_range": m.POINTS_OUT_OF_RANGE}
 
 
 class Inspection(Questionnaire[InspectionState]):
     prefix = act.PREFIX
     actions = act.ACTIONS
-    wording = Wording(m.FIRST_QUESTION, m.SUBMIT_BLOCKED, m.ALL_SCORED, m.LIST_TITLE,
-                      all_done_only_when_complete=True)
+    wording = Wording(m.FIRST_QUESTION, m.SUBMIT_BLOCKED, m.ALL_SCORED, m.LIST_TITLE, m.REVIEW_MISSING,
+                      m.BTN_SUBMIT, all_done_only_when_complete=True)
 
     def state(self, ctx: Ctx) -> InspectionState | None:
         return ctx.conv if isinstance(ctx.conv, InspectionState) else None
@@ -58,38 +81,36 @@ class Inspection(Questionnaire[InspectionState]):
     def scope(self, st: InspectionState) -> str:
         return f"{st.school}{act.CODE_OF_KIND[st.kind]}"
 
-    def enter(self, ctx: Ctx, st: InspectionState, criterion: str, *, to_review: bool = False) -> InspectionState:
+    def enter(self, ctx: Ctx, st: InspectionState | None, criterion: str, *,
+              to_review: bool = False) -> InspectionState:
         """Show `criterion`, remembering the version of the points shown for the compare-and-set."""
+        assert st is not None  # an inspection state always knows its school
         mine = self.assessment(ctx, st).answers.get(criterion)
         new = InspectionState(school=st.school, kind=st.kind, criterion=criterion, to_review=to_review,
                               shown_version=mine.version if mine is not None else 0, **self.carry(st))
         ctx.goto(new)
         return new
 
-    # --- entry points and access -----------------------------------------------------------------
+    # --- opening and access ----------------------------------------------------------------------
 
-    def open(self, ctx: Ctx) -> list[Reply]:
+    def precondition(self, ctx: Ctx) -> list[Reply] | None:
         if ctx.campaign is None or ctx.rubric is None:
             return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
-        st = self.state(ctx)
-        if st is None and isinstance(ctx.conv, IdleState) and isinstance(ctx.conv.resume, InspectionState):
-            st = ctx.conv.resume
-            ctx.goto(st)
-        if st is not None and (blocked := self.guard(ctx, st)) is not None:
-            return blocked
-        if st is not None and st.criterion in self.ids(ctx, st):
-            school = ctx.uow.units.get(st.school)
-            intro = Reply(m.RESUME.format(kind=m.KIND_NAMES[st.kind].lower(), school=school.name if school else ""))
-            if st.mode in (Mode.QUESTION, Mode.COMMENT, Mode.REASON):
-                self.enter(ctx, st, st.criterion, to_review=st.to_review)
-            return [intro, *self.current_screen(ctx)]
+        return None
+
+    def resumed(self, ctx: Ctx) -> InspectionState | None:
+        if isinstance(ctx.conv, IdleState) and isinstance(ctx.conv.resume, InspectionState):
+            left = ctx.conv.resume
+            ctx.goto(left)
+            return left
+        return None
+
+    def resume_note(self, ctx: Ctx, st: InspectionState) -> Reply:
+        return Reply(m.RESUME.format(kind=m.KIND_NAMES[st.kind].lower(), school=_school_name(ctx, st.school)))
+
+    def start(self, ctx: Ctx) -> list[Reply]:
         ctx.goto(IdleState())
         return [_schools(ctx)]
-
-    def on_button(self, ctx: Ctx) -> list[Reply]:
-        if ctx.campaign is None or ctx.rubric is None:
-            return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
-        return super().on_button(ctx)
 
     def outside_flow(self, ctx: Ctx) -> list[Reply]:
         return [Reply(messages.STALE_BUTTON), *self.open(ctx)]
@@ -114,10 +135,10 @@ class Inspection(Questionnaire[InspectionState]):
         assert ctx.campaign is not None and ctx.campaign.id is not None
         value = store_evidence(ctx, campaign_id=ctx.campaign.id, school_id=st.school, kind=st.kind,
                                criterion_id=st.criterion)
-        return [verdict_reply(ctx.checked), Reply(m.EVIDENCE_STORED.format(criterion=st.criterion, **value)),
-                self.show(ctx, st)]
+        stored = Reply(m.EVIDENCE_STORED.format(criterion=st.criterion, total=value.total, valid=value.valid))
+        return [verdict_reply(ctx.checked), stored, self.show(ctx, st)]
 
-    # --- buttons and answers ---------------------------------------------------------------------
+    # --- buttons ---------------------------------------------------------------------------------
 
     def on_action(self, ctx: Ctx, st: InspectionState | None, action: Action) -> list[Reply]:
         if isinstance(action, act.Open):
@@ -134,8 +155,9 @@ class Inspection(Questionnaire[InspectionState]):
                 if (stale := self.stale(ctx, st, criterion)) is not None:
                     return stale
                 own = self.own(ctx, st)
-                return self._save(ctx, st, self.criterion(ctx, st), own.points(criterion), "",
-                                  not_applicable=criterion in own.score().not_applicable)
+                accepted = Rescore(points=own.points(criterion), not_applicable=criterion in own.score().not_applicable)
+                current = self.criterion(ctx, st)
+                return self.respond(ctx, st, current, self.save(ctx, st, current, accepted))
             case act.CancelInput():
                 return [replace(self.show(ctx, self.enter(ctx, st, st.criterion, to_review=st.to_review)))]
             case act.Reopen():
@@ -168,48 +190,68 @@ class Inspection(Questionnaire[InspectionState]):
                 return [self._comment_prompt(ctx, st)]
             if len(text) > COMMENT_LIMIT:
                 return [Reply(m.COMMENT_TOO_LONG.format(limit=COMMENT_LIMIT)), self._comment_prompt(ctx, st)]
-            if _too_short(text):
+            if comment_too_short(text):
                 return [Reply(m.COMMENT_TOO_SHORT.format(text=short(text, 40), min=COMMENT_MIN_LENGTH)),
                         self._comment_prompt(ctx, st)]
-            return self._save(ctx, st, self.criterion(ctx, st), st.pending_points or 0.0, text)
+            criterion = self.criterion(ctx, st)
+            value = Rescore(points=st.pending_points or 0.0, comment=text)
+            return self.respond(ctx, st, criterion, self.save(ctx, st, criterion, value))
         if st.mode is Mode.REASON:
             return self._reopen(ctx, st, text)
         return None
 
-    def answer_text(self, ctx: Ctx, st: InspectionState, criterion: Criterion, text: str) -> list[Reply]:
-        parsed = _parse_points(text.strip(), criterion)
-        if isinstance(parsed, Reply):
-            return [parsed, self.show(ctx, st)]
-        points, comment = parsed
-        if len(comment) > COMMENT_LIMIT:
-            return [Reply(m.COMMENT_TOO_LONG.format(limit=COMMENT_LIMIT)), self.show(ctx, st)]
-        return self._save(ctx, st, criterion, points, comment)
+    # --- answers ---------------------------------------------------------------------------------
 
-    def _save(self, ctx: Ctx, st: InspectionState, criterion: Criterion, points: float, comment: str, *,
-              not_applicable: bool = False) -> list[Reply]:
-        school_points = self.own(ctx, st).points(criterion.id)
-        if abs(points - school_points) >= 0.005 and _too_short(comment):
-            st.mode, st.pending_points = Mode.COMMENT, points
-            too_short = [Reply(m.COMMENT_TOO_SHORT.format(text=short(comment, 40), min=COMMENT_MIN_LENGTH))] \
-                if comment else []
-            return [*too_short, self._comment_prompt(ctx, st)]
+    def read(self, ctx: Ctx, st: InspectionState, criterion: Criterion, text: str) -> AnswerValue | Invalid:
+        try:
+            return parse_rescore(criterion, text)
+        except InvalidAnswer as error:
+            return Invalid.of(error)
+
+    def save(self, ctx: Ctx, st: InspectionState, criterion: Criterion, value: AnswerValue) -> Outcome:
+        assert isinstance(value, Rescore)  # what `read` and the buttons give
+        if needs_comment(value, self.own(ctx, st).points(criterion.id)):
+            return NeedsComment(value)
         assert ctx.user.id is not None
         try:
-            self.assessment(ctx, st).rescore(criterion.id, points, comment, expected_version=st.shown_version,
-                                             by=ctx.user.id, at=ctx.now, not_applicable=not_applicable)
+            stored = self.assessment(ctx, st).rescore(criterion.id, value, expected_version=st.shown_version,
+                                                      by=ctx.user.id, at=ctx.now)
         except VersionConflict as conflict:
-            return self._conflict(ctx, st, criterion, conflict)
-        except Locked:
-            return self.locked(ctx, st)
-        note = m.COMMENT_SUFFIX.format(comment=short(comment, 80)) if comment else ""
-        return self.saved(ctx, st, Reply(m.SAVED.format(
-            criterion=criterion.id, points=format_points(points), max=format_points(criterion.max_points),
-            school_points=format_points(school_points), comment=note)))
+            return Conflict(conflict.current)
+        except AssessmentLocked as locked:
+            return Locked(locked.submitted_at)
+        except PointsOutOfRange:
+            return Invalid("points_out_of_range", {"value": format_points(value.points), "max": criterion.max_points})
+        return Saved(stored)
 
-    def _conflict(self, ctx: Ctx, st: InspectionState, criterion: Criterion, conflict: VersionConflict) -> list[Reply]:
-        current = conflict.current
+    def confirmation(self, ctx: Ctx, st: InspectionState, criterion: Criterion, saved: Saved) -> Reply:
+        comment = _comment(saved.answer)
+        return Reply(m.SAVED.format(
+            criterion=criterion.id, points=format_points(saved.answer.points), max=format_points(criterion.max_points),
+            school_points=format_points(self.own(ctx, st).points(criterion.id)),
+            comment=m.COMMENT_SUFFIX.format(comment=short(comment, 80)) if comment else ""))
+
+    def refusal(self, ctx: Ctx, st: InspectionState, criterion: Criterion, invalid: Invalid,
+                text: str) -> list[Reply]:
+        if invalid.code == "comment_too_long":
+            return [Reply(m.COMMENT_TOO_LONG.format(limit=invalid.params["max"])), self.show(ctx, st)]
+        template = _REFUSALS.get(invalid.code, m.BAD_POINTS)
+        typed = str(invalid.params.get("value", text.strip()))
+        shown = short(typed, 20 if invalid.code == "points_out_of_range" else 40)
+        return [Reply(template.format(text=shown, max=format_points(criterion.max_points))), self.show(ctx, st)]
+
+    def needs_comment(self, ctx: Ctx, st: InspectionState, criterion: Criterion,
+                      outcome: NeedsComment) -> list[Reply]:
+        st.mode, st.pending_points = Mode.COMMENT, outcome.value.points
+        given = outcome.value.comment
+        too_short = [Reply(m.COMMENT_TOO_SHORT.format(text=short(given, 40), min=COMMENT_MIN_LENGTH))] \
+            if given else []
+        return [*too_short, self._comment_prompt(ctx, st)]
+
+    def conflict(self, ctx: Ctx, st: InspectionState, criterion: Criterion, outcome: Conflict) -> list[Reply]:
+        current = outcome.current
         who = ctx.uow.users.get(current.answered_by) if current is not None else None
-        comment = str(current.value.get("comment") or "") if current is not None else ""
+        comment = _comment(current)
         text = m.CONFLICT.format(
             criterion=criterion.id, who=who.full_name if who is not None else "?",
             when=ctx.local(current.answered_at) if current is not None else "",
@@ -226,8 +268,7 @@ class Inspection(Questionnaire[InspectionState]):
             ctx.assessment(st.school, SELF).reopen(at=ctx.now)
         except NotReopenable:
             return self.open(ctx)
-        school = ctx.uow.units.get(st.school)
-        name = school.name if school else ""
+        name = _school_name(ctx, st.school)
         record = ctx.uow.inspection.add_reopen(ctx.campaign.id, st.school, ctx.user.id, reason)
         notice = Reply(m.REOPEN_NOTICE.format(school=name, who=ctx.user.full_name, reason=reason),
                        buttons=((Button(m.BTN_OPEN_SELF, sa_act.Open().pack()),),))
@@ -241,8 +282,7 @@ class Inspection(Questionnaire[InspectionState]):
 
     def submitted(self, ctx: Ctx, st: InspectionState, assessment: Assessment) -> list[Reply]:
         ctx.goto(IdleState())
-        school = ctx.uow.units.get(st.school)
-        text = m.SUBMITTED.format(kind=m.KIND_NAMES[st.kind].lower(), school=school.name if school else "",
+        text = m.SUBMITTED.format(kind=m.KIND_NAMES[st.kind].lower(), school=_school_name(ctx, st.school),
                                   total=format_points(assessment.total or 0),
                                   max=format_points(assessment.rubric.max_points), band=assessment.band)
         return [replace(Reply(text)), _schools(ctx)]
@@ -252,47 +292,38 @@ class Inspection(Questionnaire[InspectionState]):
 
     # --- screens ---------------------------------------------------------------------------------
 
-    def question(self, ctx: Ctx, st: InspectionState) -> Reply:
-        assessment = self.assessment(ctx, st)
-        criterion = assessment.criterion(st.criterion)
-        ids = self.ids(ctx, st)
-        school = ctx.uow.units.get(st.school)
-        own = self.own(ctx, st).answers.get(criterion.id)
+    def question_title(self, ctx: Ctx, st: InspectionState, index: int, count: int) -> str:
+        return m.HEADER.format(kind=m.KIND_NAMES[st.kind], school=_school_name(ctx, st.school), index=index,
+                               count=count)
+
+    def question_body(self, ctx: Ctx, st: InspectionState, criterion: Criterion) -> QuestionBody:
+        own = self.own(ctx, st)
+        theirs = own.answers.get(criterion.id)
         maximum = format_points(criterion.max_points)
-        lines = [
-            m.HEADER.format(kind=m.KIND_NAMES[st.kind], school=school.name if school else "",
-                            index=ids.index(criterion.id) + 1, count=len(ids)),
-            group_line(assessment.rubric.group(criterion.group_id)),
-            f"{criterion.id}. {criterion.title}",
-            criterion.question,
-            m.SCHOOL_ANSWER.format(answer=summarise(criterion, own.value), points=format_points(own.points),
-                                   max=maximum) if own is not None else m.SCHOOL_NO_ANSWER.format(max=maximum),
-        ]
+        details = [m.SCHOOL_NO_ANSWER.format(max=maximum) if theirs is None else m.SCHOOL_ANSWER.format(
+            answer=summarise(criterion, theirs.value), points=format_points(theirs.points), max=maximum)]
         assert ctx.campaign is not None and ctx.campaign.id is not None
         for title, kind in ((m.SCHOOL_EVIDENCE_TITLE, str(SELF)), (m.INSPECTOR_EVIDENCE_TITLE, st.kind)):
             stored = ctx.uow.evidence.for_criterion(ctx.campaign.id, st.school, criterion.id, kind)
             if stored or kind == SELF:
-                lines.append(title)
-                lines += [_evidence_line(e) for e in stored] or [m.NO_EVIDENCE]
-        mine = assessment.answers.get(criterion.id)
+                details.append(title)
+                details += [_evidence_line(e) for e in stored] or [m.NO_EVIDENCE]
+        mine = self.assessment(ctx, st).answers.get(criterion.id)
         if mine is not None:
             who = ctx.uow.users.get(mine.answered_by)
-            comment = str(mine.value.get("comment") or "")
-            lines.append(m.CURRENT_SCORE.format(
+            comment = _comment(mine)
+            details.append(m.CURRENT_SCORE.format(
                 points=format_points(mine.points), max=maximum,
                 comment=m.COMMENT_SUFFIX.format(comment=short(comment, 200)) if comment else "",
                 who=who.full_name if who is not None else "?", when=ctx.local(mine.answered_at)))
-        how = self.how(st, "score", (typed_texts.HOW if ctx.typed else m.HOW).format(max=maximum))
-        if how is not None:
-            lines += ["", how]
-        school_points = format_points(self.own(ctx, st).points(criterion.id))
-        buttons: list[tuple[Button, ...]] = [
-            (Button(m.BTN_ACCEPT.format(points=school_points), act.Accept(criterion.id).pack()),),
-            *self.nav_rows(help_hidden=how is None)]
-        if st.kind == AssessmentKind.RESCORE:
-            buttons.append((Button(m.BTN_REOPEN, act.Reopen().pack()),))
-        buttons.append((Button(m.BTN_SCHOOLS, act.Open().pack()),))
-        return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=True)
+        school_points = format_points(own.points(criterion.id))
+        after_nav: list[tuple[Button, ...]] = [(Button(m.BTN_REOPEN, act.Reopen().pack()),)] \
+            if st.kind == AssessmentKind.RESCORE else []
+        after_nav.append((Button(m.BTN_SCHOOLS, act.Open().pack()),))
+        return QuestionBody(
+            details, "score", (typed_texts.HOW if ctx.typed else m.HOW).format(max=maximum),
+            buttons=[(Button(m.BTN_ACCEPT.format(points=school_points), act.Accept(criterion.id).pack()),)],
+            after_nav=after_nav, expects_number=True)
 
     def other_screen(self, ctx: Ctx, st: InspectionState) -> Reply | None:
         if st.mode is Mode.COMMENT:
@@ -308,47 +339,50 @@ class Inspection(Questionnaire[InspectionState]):
         return Reply(text, buttons=((Button(m.BTN_CANCEL_COMMENT, act.CancelInput().pack()),),))
 
     def _reason_prompt(self, ctx: Ctx, st: InspectionState) -> Reply:
-        school = ctx.uow.units.get(st.school)
-        return Reply(m.REOPEN_ASK_REASON.format(school=school.name if school else ""),
+        return Reply(m.REOPEN_ASK_REASON.format(school=_school_name(ctx, st.school)),
                      buttons=((Button(m.BTN_CANCEL_COMMENT, act.CancelInput().pack()),),))
 
-    def review(self, ctx: Ctx, st: InspectionState) -> Reply:
-        school = ctx.uow.units.get(st.school)
-        assessment, own = self.assessment(ctx, st), self.own(ctx, st)
-        lines = [m.REVIEW_TITLE.format(kind=m.KIND_NAMES[st.kind], school=school.name if school else ""), ""]
-        for criterion in assessment.criteria:
-            answer = assessment.answers.get(criterion.id)
-            school_points = format_points(own.points(criterion.id))
-            maximum = format_points(criterion.max_points)
-            if answer is None:
-                lines.append(m.REVIEW_LINE_MISSING.format(mark="⬜", criterion=criterion.id, title=criterion.title,
-                                                          school_points=school_points, max=maximum))
-                continue
-            comment = str(answer.value.get("comment") or "")
-            lines.append(m.REVIEW_LINE.format(
-                mark="✅", criterion=criterion.id, title=criterion.title, school_points=school_points,
-                points=format_points(answer.points), max=maximum,
-                comment=m.COMMENT_SUFFIX.format(comment=short(comment, 120)) if comment else "")
-                + (rt.RESCORE_NOT_APPLICABLE if answer.value.get("not_applicable") is True else ""))
-        lines += ["", m.REVIEW_TOTAL.format(
-            total=format_points(assessment.current_total()), max=format_points(assessment.rubric.max_points),
-            band=assessment.current_band(), self_total=format_points(own.total or 0))]
-        missing = assessment.missing()
-        if missing:
-            lines.append(m.REVIEW_MISSING.format(count=len(missing), ids=", ".join(missing)))
-        buttons = rows(Button(m.BTN_SUBMIT, self.nav(Step.SUBMIT)),
-                       Button(messages.BTN_EDIT, self.nav(Step.EDIT)),
-                       Button(messages.BTN_CONTINUE, self.nav(Step.CONTINUE)), Button(m.BTN_SCHOOLS, act.Open().pack()))
-        return Reply("\n".join(lines), buttons=buttons)
+    def review_title(self, ctx: Ctx, st: InspectionState) -> str:
+        return m.REVIEW_TITLE.format(kind=m.KIND_NAMES[st.kind], school=_school_name(ctx, st.school))
 
-    def confirm(self, ctx: Ctx, st: InspectionState) -> Reply:
-        school = ctx.uow.units.get(st.school)
+    def review_line(self, ctx: Ctx, st: InspectionState, criterion: Criterion, answer: StoredAnswer | None) -> str:
+        school_points = format_points(self.own(ctx, st).points(criterion.id))
+        maximum = format_points(criterion.max_points)
+        if answer is None:
+            return m.REVIEW_LINE_MISSING.format(mark="⬜", criterion=criterion.id, title=criterion.title,
+                                                school_points=school_points, max=maximum)
+        comment = _comment(answer)
+        not_applicable = isinstance(answer.value, Rescore) and answer.value.not_applicable
+        return m.REVIEW_LINE.format(
+            mark="✅", criterion=criterion.id, title=criterion.title, school_points=school_points,
+            points=format_points(answer.points), max=maximum,
+            comment=m.COMMENT_SUFFIX.format(comment=short(comment, 120)) if comment else "") \
+            + (rt.RESCORE_NOT_APPLICABLE if not_applicable else "")
+
+    def review_footer(self, ctx: Ctx, st: InspectionState) -> list[str]:
         assessment = self.assessment(ctx, st)
-        text = m.CONFIRM.format(kind=m.KIND_NAMES[st.kind].lower(), school=school.name if school else "",
+        return [m.REVIEW_TOTAL.format(
+            total=format_points(assessment.current_total()), max=format_points(assessment.rubric.max_points),
+            band=assessment.current_band(), self_total=format_points(self.own(ctx, st).total or 0))]
+
+    def review_buttons(self, ctx: Ctx, st: InspectionState) -> list[Button]:
+        return [Button(m.BTN_SCHOOLS, act.Open().pack())]
+
+    def confirm_text(self, ctx: Ctx, st: InspectionState) -> str:
+        assessment = self.assessment(ctx, st)
+        return m.CONFIRM.format(kind=m.KIND_NAMES[st.kind].lower(), school=_school_name(ctx, st.school),
                                 total=format_points(assessment.current_total()),
                                 max=format_points(assessment.rubric.max_points), band=assessment.current_band())
-        return Reply(text, buttons=((Button(messages.BTN_CONFIRM_SUBMIT, self.nav(Step.CONFIRM)),
-                                     Button(messages.BTN_CANCEL_SUBMIT, self.nav(Step.CANCEL_SUBMIT))),))
+
+
+def _comment(answer: StoredAnswer | None) -> str:
+    """The inspector's comment on their points ("" for none)."""
+    return answer.value.comment if answer is not None and isinstance(answer.value, Rescore) else ""
+
+
+def _school_name(ctx: Ctx, school_id: int) -> str:
+    school = ctx.uow.units.get(school_id)
+    return school.name if school is not None else ""
 
 
 # --- the school list and who may score what ------------------------------------------------------
@@ -404,27 +438,9 @@ def _schools(ctx: Ctx) -> Reply:
     return Reply(m.SCHOOL_LIST_TITLE.format(count=len(assignments)), buttons=rows(*buttons))
 
 
-def _parse_points(text: str, criterion: Criterion) -> tuple[float, str] | Reply:
-    maximum = format_points(criterion.max_points)
-    match = _POINTS.match(text)
-    if match is None:
-        return Reply(m.BAD_POINTS.format(text=short(text, 40), max=maximum))
-    try:
-        points = quantize_points(Decimal(match.group(1).replace(",", ".")))
-    except InvalidOperation:
-        return Reply(m.BAD_POINTS.format(text=short(text, 40), max=maximum))
-    if points > Decimal(str(criterion.max_points)):
-        return Reply(m.POINTS_OUT_OF_RANGE.format(text=short(match.group(1), 20), max=maximum))
-    return float(points), match.group(2).strip()
-
-
-def _too_short(comment: str) -> bool:
-    """Too short to say why: fewer than COMMENT_MIN_LENGTH letters and digits (spaces and dots do not count)."""
-    return sum(ch.isalnum() for ch in comment) < COMMENT_MIN_LENGTH
-
-
 def _evidence_line(evidence: Evidence) -> str:
-    signers = [s.get("signer") for s in evidence.verdict.get("signatures", []) if s.get("signer")]
+    verdict = evidence.read_verdict()
+    signers = [s.signer for s in verdict.signatures if s.signer] if verdict is not None else []
     status = HEADLINES.get(evidence.status, evidence.status)
     return m.EVIDENCE_LINE.format(name=short(evidence.file_name, 60), status=status,
                                   signers=f" ({', '.join(signers[:3])})" if signers else "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from hsdt import texts as messages
+from hsdt.actions import reminders as act
 from hsdt.events import Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature
@@ -64,6 +66,8 @@ def unmute(ctx: Ctx) -> list[Reply]:
 
 
 def on_button(ctx: Ctx) -> list[Reply]:
+    if act.Calendar.unpack(ctx.event.payload) is None:
+        return [Reply(messages.STALE_BUTTON)]
     return show_calendar(ctx)
 
 
@@ -71,7 +75,7 @@ feature = Feature(
     name="reminders",
     roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF),
     commands={"/lich": show_calendar, "/tatnhac": mute, "/batnhac": unmute},
-    button_prefix="rem",
+    button_prefix=act.PREFIX,
     on_button=on_button,
     command_help=(("lich", msg.CMD_CALENDAR), ("tatnhac", msg.CMD_MUTE), ("batnhac", msg.CMD_UNMUTE)),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hsdt import texts as messages
+from hsdt.actions import menu as menu_actions
+from hsdt.actions import prefix_of
 from hsdt.events import Button, Kind, Reply, rows
 from hsdt.handlers import enrolment
 from hsdt.handlers.context import Ctx
@@ -22,20 +24,25 @@ COMMAND_ALIASES = {"/help": "/huongdan", "/menu": "/danhmuc", "/report": "/baoca
 class Router:
     def __init__(self) -> None:
         self.features: list[Feature] = []
+        # A button belongs to the feature whose actions carry its prefix ("sa" of "sa:o:C1:full").
+        self._by_prefix: dict[str, Feature] = {}
 
     def include(self, *features: Feature) -> Router:
         for feature in features:
-            clash = [f.name for f in self.features if f.button_prefix and f.button_prefix == feature.button_prefix]
-            if clash:
-                raise ValueError(f"button prefix {feature.button_prefix!r} of {feature.name} already used by {clash}")
+            prefix = feature.button_prefix
+            if prefix is not None and (prefix == menu_actions.PREFIX or prefix in self._by_prefix):
+                owner = self._by_prefix[prefix].name if prefix in self._by_prefix else "the menu"
+                raise ValueError(f"button prefix {prefix!r} of {feature.name} already used by {owner}")
             self.features.append(feature)
+            if prefix is not None:
+                self._by_prefix[prefix] = feature
         return self
 
     # --- the main menu and help -----------------------------------------------------------------
 
     def menu_for(self, user: User) -> Reply:
         buttons = [Button(entry.label, entry.action) for feature in self._for_role(user.role) for entry in feature.menu]
-        buttons.append(Button(messages.BTN_HELP, "m:help"))
+        buttons.append(Button(messages.BTN_HELP, menu_actions.Help().pack()))
         return Reply(messages.MENU_TITLE, buttons=rows(*buttons))
 
     def help_reply(self, ctx: Ctx) -> Reply:
@@ -68,7 +75,7 @@ class Router:
         flow_owner = self._flow_owner(ctx)
         if event.kind is Kind.DOCUMENT:
             # A file sent for a stated purpose (an upload link's "chk:file", "sa:ev:..."): its feature decides.
-            addressed = self._by_prefix(event.payload) if event.payload else None
+            addressed = self._owner(event.payload)
             if addressed is not None and addressed.on_document is not None:
                 return self._guarded(ctx, addressed, addressed.on_document)
             if flow_owner is not None and flow_owner.on_document is not None:
@@ -115,15 +122,14 @@ class Router:
         return [Reply(messages.UNKNOWN_COMMAND.format(command=command[:32])), self.menu_for(ctx.user)]
 
     def _button(self, ctx: Ctx) -> list[Reply]:
-        action = ctx.event.payload
-        if action == "m:help":
-            return [self.help_reply(ctx), self.menu_for(ctx.user)]
-        if action == "m:menu":
-            return [self.menu_for(ctx.user)]
-        prefix = action.split(":", 1)[0]
-        for feature in self.features:
-            if feature.button_prefix == prefix and feature.on_button is not None:
-                return self._guarded(ctx, feature, feature.on_button)
+        match menu_actions.ACTIONS.unpack(ctx.event.payload):
+            case menu_actions.Help():
+                return [self.help_reply(ctx), self.menu_for(ctx.user)]
+            case menu_actions.Menu():
+                return [self.menu_for(ctx.user)]
+        feature = self._owner(ctx.event.payload)
+        if feature is not None and feature.on_button is not None:
+            return self._guarded(ctx, feature, feature.on_button)
         owner = self._flow_owner(ctx)
         if owner is not None and owner.current_screen is not None:
             return [Reply(messages.STALE_BUTTON), *owner.current_screen(ctx)]
@@ -139,9 +145,10 @@ class Router:
         text = messages.CANCELLED.format(command=again) if was_busy and again else messages.NOTHING_TO_CANCEL
         return [Reply(text), self.menu_for(ctx.user)]
 
-    def _by_prefix(self, action: str) -> Feature | None:
-        prefix = action.split(":", 1)[0]
-        return next((f for f in self.features if f.button_prefix == prefix), None)
+    def _owner(self, action: str | None) -> Feature | None:
+        """The feature whose buttons (or upload purposes) carry the action's prefix."""
+        prefix = prefix_of(action)
+        return self._by_prefix.get(prefix) if prefix is not None else None
 
     def _flow_owner(self, ctx: Ctx) -> Feature | None:
         if ctx.flow == "idle":

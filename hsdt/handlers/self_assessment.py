@@ -4,36 +4,49 @@ is asked and read (choices, multi-choice ticks, numbers, text, evidence files), 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
 from hsdt import texts as messages
 from hsdt.actions import Action
 from hsdt.actions import self_assessment as act
-from hsdt.actions.questionnaire import Step
-from hsdt.events import Button, Reply, rows
+from hsdt.events import Button, Reply
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState, Mode, SelfAssessmentState
 from hsdt.handlers.feature import Feature, MenuEntry
-from hsdt.handlers.questionnaire import Questionnaire, Wording, replace, short
+from hsdt.handlers.questionnaire import (
+    Invalid,
+    Locked,
+    Outcome,
+    QuestionBody,
+    Questionnaire,
+    Saved,
+    Wording,
+    replace,
+    short,
+)
 from hsdt.handlers.questionnaire.evidence import storable, store_evidence
 from hsdt.handlers.signature_check import verdict_reply
 from hsdt.scoring import (
     NUMERIC_TYPES,
     AnswerType,
+    AnswerValue,
     Criterion,
+    EvidenceCount,
     EvidencePeriod,
     InvalidAnswer,
+    MultiChoice,
     Option,
+    SingleChoice,
+    StoredValue,
     allowed_options,
     format_points,
     parse_text_answer,
-    validate_value,
 )
-from hsdt.scoring.answers import TEXT_MAX_LENGTH
-from hsdt.scoring.assessment import Assessment, AssessmentKind, Locked
-from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS, Group
+from hsdt.scoring.assessment import Assessment, AssessmentKind, StoredAnswer
+from hsdt.scoring.assessment import Locked as AssessmentLocked
+from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS
 from hsdt.scoring.summary import issued_label, summarise, used_label
+from hsdt.scoring.values import TEXT_MAX_LENGTH
 from hsdt.services.evidence import counts
 from hsdt.storage.models import Role, UnitKind
 from hsdt.texts import next_steps
@@ -41,6 +54,8 @@ from hsdt.texts import rubric as rt
 from hsdt.texts import typed as typed_texts
 
 KIND = AssessmentKind.SELF
+
+__all__ = ["FLOW", "SelfAssessment", "evidence_purpose", "feature"]
 
 
 def evidence_purpose(school_id: int, criterion_id: str) -> str:
@@ -53,7 +68,8 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
     actions = act.ACTIONS
     # "All answered" only when it is true; with a required criterion left, the review names it.
     wording = Wording(messages.SA_FIRST_QUESTION, messages.SA_SUBMIT_BLOCKED, messages.SA_ALL_ANSWERED,
-                      messages.SA_LIST_TITLE, all_done_only_when_complete=True)
+                      messages.SA_LIST_TITLE, messages.SA_REVIEW_MISSING, messages.BTN_SUBMIT,
+                      all_done_only_when_complete=True)
 
     def state(self, ctx: Ctx) -> SelfAssessmentState | None:
         return ctx.conv if isinstance(ctx.conv, SelfAssessmentState) else None
@@ -68,47 +84,46 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
               to_review: bool = False) -> SelfAssessmentState:
         """Show question `criterion`; a multi-choice starts from the stored selection."""
         answer = self.assessment(ctx).answers.get(criterion)
-        selection = list(answer.value.get("options", [])) if answer is not None and "options" in answer.value else []
+        selection = list(answer.value.options) if answer is not None and isinstance(answer.value, MultiChoice) \
+            else []
         new = SelfAssessmentState(criterion=criterion, selection=selection, to_review=to_review, **self.carry(st))
         ctx.goto(new)
         return new
 
-    # --- entry points ------------------------------------------------------------------------------
+    # --- opening -----------------------------------------------------------------------------------
 
-    def open(self, ctx: Ctx) -> list[Reply]:
-        if (problem := _precondition(ctx)) is not None:
-            return problem
-        if (done := _submitted_reply(ctx)) is not None:
+    def precondition(self, ctx: Ctx) -> list[Reply] | None:
+        if ctx.campaign is None or ctx.rubric is None:
+            return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
+        if ctx.unit.kind != UnitKind.SCHOOL:
+            return [Reply(messages.NOT_A_SCHOOL_USER)]
+        return None
+
+    def closed(self, ctx: Ctx) -> list[Reply] | None:
+        done = _submitted_reply(ctx)
+        if done is not None:
             ctx.goto(IdleState())
-            return done
-        ids = [c.id for c in self.assessment(ctx).criteria]
-        st = self.state(ctx)
-        resume = Reply(messages.SA_RESUME.format(school=ctx.unit.name))
-        if st is not None and st.criterion in ids:
-            if st.mode is Mode.QUESTION:
-                self.enter(ctx, st, st.criterion, to_review=st.to_review)
-            return [resume, *self.current_screen(ctx)]
+        return done
+
+    def resumed(self, ctx: Ctx) -> SelfAssessmentState | None:
         left = ctx.conv.resume if isinstance(ctx.conv, IdleState) else None
-        if isinstance(left, SelfAssessmentState) and left.criterion in ids:
-            return [resume, self.show(ctx, self.enter(ctx, None, left.criterion))]
+        return self.enter(ctx, None, left.criterion) if isinstance(left, SelfAssessmentState) else None
+
+    def resume_note(self, ctx: Ctx, st: SelfAssessmentState) -> Reply:
+        return Reply(messages.SA_RESUME.format(school=ctx.unit.name))
+
+    def start(self, ctx: Ctx) -> list[Reply]:
+        ids = [c.id for c in self.assessment(ctx).criteria]
         answers = self.assessment(ctx).answers
         return [self.show(ctx, self.enter(ctx, None, next((c for c in ids if c not in answers), ids[0])))]
 
-    def on_button(self, ctx: Ctx) -> list[Reply]:
-        if (problem := _precondition(ctx)) is not None:
-            return problem
-        return super().on_button(ctx)
-
-    def on_text(self, ctx: Ctx) -> list[Reply]:
-        if (problem := _precondition(ctx)) is not None:
-            return problem
-        return super().on_text(ctx)
+    # --- files -------------------------------------------------------------------------------------
 
     def on_document(self, ctx: Ctx) -> list[Reply]:
         assert ctx.checked is not None
         addressed = act.EvidenceFor.unpack(ctx.event.payload) if ctx.event.payload else None
         if ctx.event.payload:
-            if (problem := _precondition(ctx)) is not None:
+            if (problem := self.precondition(ctx)) is not None:
                 return problem
             ok = addressed is not None and addressed.school == ctx.unit.id
             target = _evidence_criterion(ctx, addressed.criterion) if ok and addressed is not None else None
@@ -116,7 +131,7 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             st = self.state(ctx)
             on_question = st is not None and st.mode is Mode.QUESTION and ctx.rubric is not None
             target = _evidence_criterion(ctx, st.criterion) if on_question and st is not None else None
-            if target is not None and (problem := _precondition(ctx)) is not None:
+            if target is not None and (problem := self.precondition(ctx)) is not None:
                 return problem
         if target is None:
             return self._check_only(ctx)
@@ -131,73 +146,6 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             return [Reply(note)]
         question = self.show(ctx, st)
         return [dataclasses.replace(question, text=f"{note}\n\n{question.text}")]
-
-    # --- answers -----------------------------------------------------------------------------------
-
-    def answer_text(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, text: str) -> list[Reply]:
-        if criterion.type is AnswerType.EVIDENCE:
-            if ctx.typed:  # no buttons: the question again carries the upload link to use
-                return [Reply(typed_texts.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
-            return [Reply(messages.SA_NEEDS_FILE_SHORT)]
-        try:
-            # A typed number means the option shown under that number (II.2 lists only what I.1 set up).
-            shown = _offered(self.assessment(ctx), criterion) if criterion.type is AnswerType.MULTI_CHOICE else None
-            value = parse_text_answer(criterion, text, shown)
-        except InvalidAnswer as error:
-            return [_invalid(criterion, error, text)]
-        return self._save(ctx, st, criterion, value)
-
-    def _save(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, value: Mapping[str, Any]) -> list[Reply]:
-        try:
-            self.assessment(ctx).answer(criterion.id, value, by=_user(ctx), at=ctx.now)
-        except Locked:
-            return self.locked(ctx, st)
-        assessment = self.assessment(ctx)
-        line = _answered_line(criterion, value, assessment.points(criterion.id))
-        broken = [v.message for v in assessment.score().rule_violations if criterion.id in (v.criterion_id, v.of_id)]
-        return self.saved(ctx, st, Reply("\n".join([line.text, *broken])) if broken else line)
-
-    def on_action(self, ctx: Ctx, st: SelfAssessmentState | None, action: Action) -> list[Reply]:
-        if isinstance(action, act.Open):
-            return self.open(ctx)
-        if st is None:
-            # A button from an old screen after /huy or a restart of the flow: resume where they are.
-            return self.open(ctx)
-        criterion = getattr(action, "criterion", "")
-        if isinstance(action, act.RemoveEvidence):
-            return self._remove(ctx, st, action)
-        if (stale := self.stale(ctx, st, criterion)) is not None:
-            return stale
-        current = self.criterion(ctx, st)
-        match action:
-            case act.Choose(option=option):
-                try:
-                    value = validate_value(current, {"option": option})
-                except InvalidAnswer as error:
-                    return [_invalid(current, error, "")]
-                return self._save(ctx, st, current, value)
-            case act.Toggle(option=option):
-                if option not in {o.id for o in _offered(self.assessment(ctx), current)}:
-                    return [Reply(messages.STALE_BUTTON), self.show(ctx, st)]
-                st.selection = sorted(set(st.selection) ^ {option})
-                return [replace(self.show(ctx, st))]
-            case act.MultiDone():
-                return self._save(ctx, st, current, validate_value(current, {"options": list(st.selection)}))
-            case act.Keep():
-                kept = self.assessment(ctx).answers.get(current.id)
-                line = Reply(messages.SA_KEPT.format(
-                    criterion=current.id, title=short(current.title, 60),
-                    answer=summarise(current, kept.value) if kept is not None else ""))
-                return [self.answered(st, line), *self.advance(ctx, st)]
-            case act.EvidenceDone():
-                # Done with files. With none sent, that is the school's answer: nothing to show, 0 points.
-                assessment = self.assessment(ctx)
-                stored = assessment.answers.get(current.id)
-                if stored is None:
-                    return self._save(ctx, st, current, counts(()))
-                return [self.answered(st, _answered_line(current, stored.value, assessment.points(current.id))),
-                        *self.advance(ctx, st)]
-        return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
 
     def _store(self, ctx: Ctx, criterion: Criterion, *, by_link: bool = False) -> list[Reply]:
         assert ctx.checked is not None
@@ -255,6 +203,79 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
             return [replace(dataclasses.replace(screen[0], text=f"{note}\n\n{screen[0].text}"))]
         return [Reply(note), *screen]
 
+    # --- answers -----------------------------------------------------------------------------------
+
+    def read(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, text: str) -> AnswerValue | Invalid:
+        if criterion.type is AnswerType.EVIDENCE:
+            return Invalid("expected_document")
+        try:
+            # A typed number means the option shown under that number (II.2 lists only what I.1 set up).
+            shown = _offered(self.assessment(ctx), criterion) if criterion.type is AnswerType.MULTI_CHOICE else None
+            return parse_text_answer(criterion, text, shown)
+        except InvalidAnswer as error:
+            return Invalid.of(error)
+
+    def save(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, value: AnswerValue) -> Outcome:
+        try:
+            return Saved(self.assessment(ctx).answer(criterion.id, value, by=_user(ctx), at=ctx.now))
+        except AssessmentLocked as locked:
+            return Locked(locked.submitted_at)
+        except InvalidAnswer as error:
+            return Invalid.of(error)
+
+    def confirmation(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, saved: Saved) -> Reply:
+        assessment = self.assessment(ctx)
+        line = _answered_line(criterion, saved.answer.value, assessment.points(criterion.id))
+        broken = [v.message for v in assessment.score().rule_violations if criterion.id in (v.criterion_id, v.of_id)]
+        return Reply("\n".join([line.text, *broken])) if broken else line
+
+    def refusal(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion, invalid: Invalid,
+                text: str) -> list[Reply]:
+        if invalid.code == "expected_document":
+            if ctx.typed:  # no buttons: the question again carries the upload link to use
+                return [Reply(typed_texts.SA_EVIDENCE_NEEDS_FILE), self.show(ctx, st)]
+            return [Reply(messages.SA_NEEDS_FILE_SHORT)]
+        return [_invalid(criterion, invalid, text)]
+
+    def on_action(self, ctx: Ctx, st: SelfAssessmentState | None, action: Action) -> list[Reply]:
+        if isinstance(action, act.Open):
+            return self.open(ctx)
+        if st is None:
+            # A button from an old screen after /huy or a restart of the flow: resume where they are.
+            return self.open(ctx)
+        criterion = getattr(action, "criterion", "")
+        if isinstance(action, act.RemoveEvidence):
+            return self._remove(ctx, st, action)
+        if (stale := self.stale(ctx, st, criterion)) is not None:
+            return stale
+        current = self.criterion(ctx, st)
+        match action:
+            case act.Choose(option=option):
+                return self.respond(ctx, st, current, self.save(ctx, st, current, SingleChoice(option=option)))
+            case act.Toggle(option=option):
+                if option not in {o.id for o in _offered(self.assessment(ctx), current)}:
+                    return [Reply(messages.STALE_BUTTON), self.show(ctx, st)]
+                st.selection = sorted(set(st.selection) ^ {option})
+                return [replace(self.show(ctx, st))]
+            case act.MultiDone():
+                chosen = MultiChoice(options=tuple(st.selection))
+                return self.respond(ctx, st, current, self.save(ctx, st, current, chosen))
+            case act.Keep():
+                kept = self.assessment(ctx).answers.get(current.id)
+                line = Reply(messages.SA_KEPT.format(
+                    criterion=current.id, title=short(current.title, 60),
+                    answer=summarise(current, kept.value) if kept is not None else ""))
+                return [self.answered(st, line), *self.advance(ctx, st)]
+            case act.EvidenceDone():
+                # Done with files. With none sent, that is the school's answer: nothing to show, 0 points.
+                assessment = self.assessment(ctx)
+                stored = assessment.answers.get(current.id)
+                if stored is None:
+                    return self.respond(ctx, st, current, self.save(ctx, st, current, counts(())))
+                return [self.answered(st, _answered_line(current, stored.value, assessment.points(current.id))),
+                        *self.advance(ctx, st)]
+        return [Reply(messages.STALE_BUTTON), *self.current_screen(ctx)]
+
     def submitted(self, ctx: Ctx, st: SelfAssessmentState, assessment: Assessment) -> list[Reply]:
         ctx.goto(IdleState())
         text = messages.SA_SUBMITTED.format(
@@ -270,111 +291,94 @@ class SelfAssessment(Questionnaire[SelfAssessmentState]):
 
     # --- screens -----------------------------------------------------------------------------------
 
-    def question(self, ctx: Ctx, st: SelfAssessmentState) -> Reply:
+    def question_title(self, ctx: Ctx, st: SelfAssessmentState, index: int, count: int) -> str:
+        return messages.SA_HEADER.format(index=index, count=count)
+
+    def question_body(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion) -> QuestionBody:
         assessment = self.assessment(ctx)
-        criterion = assessment.criterion(st.criterion)
-        ids = [c.id for c in assessment.criteria]
         answer = assessment.answers.get(criterion.id)
-        lines = [
-            messages.SA_HEADER.format(index=ids.index(criterion.id) + 1, count=len(ids)),
-            group_line(assessment.rubric.group(criterion.group_id)),
-            f"{criterion.id}. {criterion.title}",
-            criterion.question,
-        ]
-        if criterion.evidence:
-            lines.append(messages.SA_EVIDENCE_HINT.format(hint=criterion.evidence))
-        lines.append(messages.SA_MAX_POINTS.format(points=format_points(criterion.max_points))
-                     if criterion.max_points > 0 else messages.SA_NO_POINTS)
+        details = [messages.SA_EVIDENCE_HINT.format(hint=criterion.evidence)] if criterion.evidence else []
+        details.append(messages.SA_MAX_POINTS.format(points=format_points(criterion.max_points))
+                       if criterion.max_points > 0 else messages.SA_NO_POINTS)
         if answer is not None:
-            who = ctx.uow.users.get(answer.answered_by)
-            shown = {"answer": summarise(criterion, answer.value), "who": who.full_name if who is not None else "?",
-                     "when": ctx.local(answer.answered_at)}
-            lines.append(messages.SA_CURRENT_ANSWER.format(points=format_points(answer.points), **shown)
-                         if criterion.max_points > 0 else messages.SA_CURRENT_ANSWER_NO_POINTS.format(**shown))
-        how = self.how(st, criterion.type.value, _how(criterion, ctx.typed))
-        if how is not None:
-            lines += ["", how]
-        buttons: list[tuple[Button, ...]] = []
+            details.append(_current_answer(ctx, criterion, answer))
+        body = QuestionBody(details, criterion.type.value, _how(criterion, ctx.typed),
+                            expects_number=criterion.type in NUMERIC_TYPES)
         cid = criterion.id
         if criterion.type is AnswerType.SINGLE_CHOICE:
-            buttons += [(Button(o.label, act.Choose(cid, o.id).pack()),) for o in criterion.options]
+            body.buttons += [(Button(o.label, act.Choose(cid, o.id).pack()),) for o in criterion.options]
         elif criterion.type is AnswerType.MULTI_CHOICE:
             selected = set(st.selection)
             offered = _offered(assessment, criterion)
             limited_by = _limited_by(assessment, criterion)
             if limited_by is not None:
                 none_allowed = typed_texts.OPTIONS_NONE_ALLOWED if ctx.typed else rt.OPTIONS_NONE_ALLOWED
-                lines.append((rt.OPTIONS_LIMITED if offered else none_allowed).format(other=limited_by))
-            lines.append(messages.SA_SELECTED.format(
+                body.below.append((rt.OPTIONS_LIMITED if offered else none_allowed).format(other=limited_by))
+            body.below.append(messages.SA_SELECTED.format(
                 selected=", ".join(o.label for o in criterion.options if o.id in selected)
                 or messages.SA_NONE_SELECTED))
-            buttons += [(Button(("☑️ " if o.id in selected else "⬜ ") + o.label, act.Toggle(cid, o.id).pack()),)
-                        for o in offered]
-            buttons.append((Button(messages.BTN_DONE, act.MultiDone(cid).pack()),))
+            body.buttons += [(Button(("☑️ " if o.id in selected else "⬜ ") + o.label, act.Toggle(cid, o.id).pack()),)
+                             for o in offered]
+            body.buttons.append((Button(messages.BTN_DONE, act.MultiDone(cid).pack()),))
         elif criterion.type is AnswerType.EVIDENCE:
             stored = ctx.uow.evidence.for_criterion(_campaign(ctx), _school(ctx), cid, KIND)
             if stored:
-                lines.append(_files_so_far(criterion, counts(stored)))
-                lines += [messages.SA_EVIDENCE_FILE.format(name=short(e.file_name, 60)) for e in stored]
-                buttons += [(Button(messages.BTN_REMOVE_EVIDENCE.format(name=short(e.file_name, 30)),
-                                    act.RemoveEvidence(cid, e.id or 0).pack()),) for e in stored]
-            buttons.append((Button(messages.BTN_DONE, act.EvidenceDone(cid).pack()),))
+                body.below.append(_files_so_far(criterion, counts(stored)))
+                body.below += [messages.SA_EVIDENCE_FILE.format(name=short(e.file_name, 60)) for e in stored]
+                body.buttons += [(Button(messages.BTN_REMOVE_EVIDENCE.format(name=short(e.file_name, 30)),
+                                         act.RemoveEvidence(cid, e.id or 0).pack()),) for e in stored]
+            body.buttons.append((Button(messages.BTN_DONE, act.EvidenceDone(cid).pack()),))
+            body.upload = evidence_purpose(_school(ctx), cid)
         if answer is not None and criterion.type not in (AnswerType.MULTI_CHOICE, AnswerType.EVIDENCE):
-            buttons.append((Button(messages.BTN_KEEP, act.Keep(cid).pack()),))
-        buttons += self.nav_rows(help_hidden=how is None)
-        expects_number = criterion.type in NUMERIC_TYPES
-        upload = evidence_purpose(_school(ctx), cid) if criterion.type is AnswerType.EVIDENCE else None
-        return Reply("\n".join(lines), buttons=tuple(buttons), expects_number=expects_number, upload=upload)
+            body.buttons.append((Button(messages.BTN_KEEP, act.Keep(cid).pack()),))
+        return body
 
-    def review(self, ctx: Ctx, st: SelfAssessmentState) -> Reply:
+    def review_title(self, ctx: Ctx, st: SelfAssessmentState) -> str:
+        return messages.SA_REVIEW_TITLE
+
+    def review_line(self, ctx: Ctx, st: SelfAssessmentState, criterion: Criterion,
+                    answer: StoredAnswer | None) -> str:
+        assessment = self.assessment(ctx)
+        mark = "✅" if answer is not None else "⬜"
+        shown = summarise(criterion, answer.value) if answer is not None else messages.SA_NOT_ANSWERED
+        if criterion.id in assessment.score().not_applicable:
+            return rt.REVIEW_LINE_NOT_APPLICABLE.format(mark=mark, criterion=criterion.id, title=criterion.title,
+                                                        answer=shown)
+        if criterion.max_points > 0:
+            return messages.SA_REVIEW_LINE.format(
+                mark=mark, criterion=criterion.id, title=criterion.title, answer=shown,
+                points=format_points(assessment.points(criterion.id)), max=format_points(criterion.max_points))
+        return messages.SA_REVIEW_LINE_NO_POINTS.format(mark=mark, criterion=criterion.id, title=criterion.title,
+                                                        answer=shown)
+
+    def review_footer(self, ctx: Ctx, st: SelfAssessmentState) -> list[str]:
         assessment = self.assessment(ctx)
         score = assessment.score()
-        lines = [messages.SA_REVIEW_TITLE, ""]
-        for criterion in assessment.criteria:
-            answer = assessment.answers.get(criterion.id)
-            mark = "✅" if answer is not None else "⬜"
-            shown = summarise(criterion, answer.value) if answer is not None else messages.SA_NOT_ANSWERED
-            if criterion.id in score.not_applicable:
-                lines.append(rt.REVIEW_LINE_NOT_APPLICABLE.format(
-                    mark=mark, criterion=criterion.id, title=criterion.title, answer=shown))
-            elif criterion.max_points > 0:
-                lines.append(messages.SA_REVIEW_LINE.format(
-                    mark=mark, criterion=criterion.id, title=criterion.title, answer=shown,
-                    points=format_points(assessment.points(criterion.id)), max=format_points(criterion.max_points)))
-            else:
-                lines.append(messages.SA_REVIEW_LINE_NO_POINTS.format(
-                    mark=mark, criterion=criterion.id, title=criterion.title, answer=shown))
-        lines += ["", _total_line(messages.SA_REVIEW_TOTAL, assessment)]
+        lines = [_total_line(messages.SA_REVIEW_TOTAL, assessment)]
         if (note := score.scaling_note()) is not None:
             lines.append(note)
-        lines += [v.message for v in score.rule_violations]
-        missing = assessment.missing()
-        if missing:
-            lines.append(messages.SA_REVIEW_MISSING.format(count=len(missing), ids=", ".join(missing)))
-        buttons = rows(Button(messages.BTN_SUBMIT, self.nav(Step.SUBMIT)),
-                       Button(messages.BTN_EDIT, self.nav(Step.EDIT)),
-                       Button(messages.BTN_CONTINUE, self.nav(Step.CONTINUE)))
-        return Reply("\n".join(lines), buttons=buttons)
+        return lines + [v.message for v in score.rule_violations]
 
-    def confirm(self, ctx: Ctx, st: SelfAssessmentState) -> Reply:
-        return Reply(_total_line(messages.SA_CONFIRM_SUBMIT, self.assessment(ctx)),
-                     buttons=((Button(messages.BTN_CONFIRM_SUBMIT, self.nav(Step.CONFIRM)),
-                               Button(messages.BTN_CANCEL_SUBMIT, self.nav(Step.CANCEL_SUBMIT))),))
+    def confirm_text(self, ctx: Ctx, st: SelfAssessmentState) -> str:
+        return _total_line(messages.SA_CONFIRM_SUBMIT, self.assessment(ctx))
 
 
-def group_line(group: Group) -> str:
-    """"Nội dung 2. Sử dụng chữ ký số …"; a group without points (the school's remarks) by its title alone."""
-    if group.max_points > 0:
-        return messages.SA_GROUP.format(group_id=group.id, group_title=group.title)
-    return group.title
+def _current_answer(ctx: Ctx, criterion: Criterion, answer: StoredAnswer) -> str:
+    """"Câu trả lời hiện tại: … (… điểm) — who, when"."""
+    who = ctx.uow.users.get(answer.answered_by)
+    shown = {"answer": summarise(criterion, answer.value), "who": who.full_name if who is not None else "?",
+             "when": ctx.local(answer.answered_at)}
+    if criterion.max_points > 0:
+        return messages.SA_CURRENT_ANSWER.format(points=format_points(answer.points), **shown)
+    return messages.SA_CURRENT_ANSWER_NO_POINTS.format(**shown)
 
 
-def _files_so_far(criterion: Criterion, value: Mapping[str, Any]) -> str:
+def _files_so_far(criterion: Criterion, value: EvidenceCount) -> str:
     """How many files, how many valid, and (where only those count) how many signed in the record period."""
-    if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
-        return messages.SA_EVIDENCE_SO_FAR_PERIOD.format(total=value.get("total", 0), valid=value.get("valid", 0),
-                                                         in_period=value["in_period"])
-    return messages.SA_EVIDENCE_SO_FAR.format(total=value.get("total", 0), valid=value.get("valid", 0))
+    if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and value.in_period is not None:
+        return messages.SA_EVIDENCE_SO_FAR_PERIOD.format(total=value.total, valid=value.valid,
+                                                         in_period=value.in_period)
+    return messages.SA_EVIDENCE_SO_FAR.format(total=value.total, valid=value.valid)
 
 
 def _offered(assessment: Assessment, criterion: Criterion) -> tuple[Option, ...]:
@@ -387,7 +391,7 @@ def _limited_by(assessment: Assessment, criterion: Criterion) -> str | None:
     return next((rule.of_id for rule in assessment.rubric.rules if rule.criterion_id == criterion.id), None)
 
 
-def _answered_line(criterion: Criterion, value: Mapping[str, Any], points: float) -> Reply:
+def _answered_line(criterion: Criterion, value: StoredValue, points: float) -> Reply:
     title = short(criterion.title, 60)
     if criterion.max_points > 0:
         return Reply(messages.SA_ANSWERED.format(criterion=criterion.id, title=title,
@@ -429,14 +433,6 @@ def _total_line(template: str, assessment: Assessment) -> str:
                            max=format_points(assessment.rubric.max_points), band=assessment.current_band())
 
 
-def _precondition(ctx: Ctx) -> list[Reply] | None:
-    if ctx.campaign is None or ctx.rubric is None:
-        return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
-    if ctx.unit.kind != UnitKind.SCHOOL:
-        return [Reply(messages.NOT_A_SCHOOL_USER)]
-    return None
-
-
 def _submitted_reply(ctx: Ctx) -> list[Reply] | None:
     assessment = ctx.assessment(_school(ctx), KIND)
     if not assessment.locked:
@@ -453,7 +449,7 @@ def _evidence_criterion(ctx: Ctx, criterion_id: str) -> Criterion | None:
     return found if found is not None and found.type is AnswerType.EVIDENCE else None
 
 
-def _invalid(criterion: Criterion, error: InvalidAnswer, text: str) -> Reply:
+def _invalid(criterion: Criterion, error: Invalid, text: str) -> Reply:
     """One short line that says what to type; the question stays on screen above it."""
     example = {AnswerType.PERCENTAGE: messages.EXAMPLE_PERCENT,
                AnswerType.DOCUMENT_SHARE: messages.EXAMPLE_DOCUMENTS}.get(criterion.type, messages.EXAMPLE_COUNT_PAIR)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from hsdt import texts as messages
+from hsdt.actions import signature_check as act
 from hsdt.events import Reply
 from hsdt.handlers.context import CheckedFile, Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
 from hsdt.storage.models import Role
 
-UPLOAD_PURPOSE = "chk:file"  # a file sent through an upload link only to be checked
+UPLOAD_PURPOSE = act.CheckOnly().pack()  # a file sent through an upload link only to be checked
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
@@ -31,8 +32,8 @@ feature = Feature(
     name="signature_check",
     roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF),
     commands={"/kiemtra": prompt},
-    menu=(MenuEntry(messages.BTN_CHECK_SIGNATURE, "chk:open"),),
-    button_prefix="chk",
+    menu=(MenuEntry(messages.BTN_CHECK_SIGNATURE, act.Open().pack()),),
+    button_prefix=act.PREFIX,
     on_button=prompt,
     on_document=on_document,
     command_help=(("kiemtra", messages.CMD_CHECK),),

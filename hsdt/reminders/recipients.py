@@ -14,6 +14,8 @@ from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
 from hsdt.actions import inspection as inspection_actions
+from hsdt.actions import menu as menu_actions
+from hsdt.actions import reminders as reminder_actions
 from hsdt.actions import self_assessment as self_assessment_actions
 from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
@@ -25,7 +27,8 @@ from hsdt.texts import reminders as msg
 
 SELF_KIND = "self"
 INSPECTOR_RESUME_ACTION = inspection_actions.Open().pack()
-MENU_ACTION = "m:menu"
+MENU_ACTION = menu_actions.Menu().pack()
+CALENDAR_ACTION = reminder_actions.Calendar().pack()
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class Audience:
         }[reminder.kind]
         footer = msg.FOOTER_MUTABLE if reminder.mutable else msg.FOOTER_FINAL
         text = "\n".join([msg.REMINDER_HEADER.format(what=what), *lines, "", footer])
-        return Reply(text, buttons=rows(button, Button(msg.BTN_CALENDAR, "rem:lich")))
+        return Reply(text, buttons=rows(button, Button(msg.BTN_CALENDAR, CALENDAR_ACTION)))
 
     def principals(self, reminder: Reminder) -> list[Notice]:
         progress, notices = self.progress, []

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hsdt.reports.evidence import stored_verdict
 from hsdt.reports.heading import FormHeading, HeadingFacts, Issuer, Issuers, heading_for
 from hsdt.scoring import (
     MANAGEMENT_RULE_2024,
@@ -21,14 +20,17 @@ from hsdt.scoring import (
     DistrictInput,
     DistrictReport,
     ManagementRule,
+    Rescore,
     Rubric,
     SchoolInput,
+    StoredValue,
     aggregate,
+    read_stored,
 )
 from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
+from hsdt.storage.models import Campaign, Role, SubmissionStatus, User, stored_verdict
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import GENERIC, Levels
 
@@ -194,7 +196,7 @@ class ReportData:
     users: dict[int, tuple[str, str, int]] = field(default_factory=dict)
     cross_assignments: list[tuple[int, int]] = field(default_factory=list)  # (inspector, school)
     # The school's own submitted answers (school -> criterion -> value) and evidence files (self kind).
-    answers: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    answers: dict[int, dict[str, StoredValue]] = field(default_factory=dict)
     evidence: dict[int, dict[str, list[EvidenceItem]]] = field(default_factory=dict)
     tz: str = "Asia/Ho_Chi_Minh"
     heading: FormHeading | None = None
@@ -308,13 +310,14 @@ def _add_details(uow: UnitOfWork, data: ReportData, school_ids: Sequence[int] | 
             # A draft's points are partial: only submitted assessments are reported, point by point.
             if school not in allowed or not data.submitted(school, kind):
                 continue
+            value = read_stored(row[3])
             if kind == SELF:
-                data.answers.setdefault(school, {})[criterion] = row[3]
+                data.answers.setdefault(school, {})[criterion] = value
             position = index.get(criterion)
             if position is None:
                 continue
             points.setdefault(school, [None] * width)[position] = row[2]
-            if kind != SELF and (comment := str(row[3].get("comment") or "").strip()):
+            if isinstance(value, Rescore) and (comment := value.comment.strip()):
                 comments.setdefault(school, {})[criterion] = comment
         data.points[kind] = points
         data.comments[kind] = comments

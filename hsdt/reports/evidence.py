@@ -8,24 +8,9 @@ The cell is the signature package's own phrase for what its verdict proved
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from pydantic import ValidationError
-
 from hsdt.signatures.render import proven_summary
-from hsdt.signatures.verdict import FileVerdict, verdict_from_json
+from hsdt.signatures.verdict import FileVerdict
 from hsdt.texts import report as m
-
-
-def stored_verdict(verdict: Mapping[str, Any] | None) -> FileVerdict | None:
-    """The typed verdict of an evidence row; None where none was stored or it no longer reads."""
-    if verdict is None:
-        return None
-    try:
-        return verdict_from_json(verdict)
-    except (ValidationError, ValueError, TypeError):
-        return None
 
 
 def evidence_cell(status: str, verdict: FileVerdict | None) -> str:

@@ -24,12 +24,22 @@ from hsdt.reports.text import scope_line
 from hsdt.reports.wording import management_row
 from hsdt.scoring import (
     AnswerType,
+    CountPair,
     Criterion,
     DistrictReport,
+    DocumentShare,
+    EvidenceCount,
     EvidencePeriod,
+    InvalidAnswer,
+    MultiChoice,
     NoneIssued,
+    Percentage,
     SchoolReport,
+    SingleChoice,
+    StoredValue,
+    Text,
     band_for,
+    check_value,
     format_points,
     score_school,
 )
@@ -187,14 +197,14 @@ def school_counts(data: ReportData, school_id: int) -> SchoolCounts:
     names = m.STAFF_NAMES if len(pair_criteria) == len(m.STAFF_NAMES) else tuple(c.title for c in pair_criteria)
     pairs: list[tuple[str, int, int] | None] = []
     for name, criterion in zip(names, pair_criteria, strict=True):
-        value = answers.get(criterion.id)
-        pairs.append((name, int(value["issued"]), int(value["used"])) if value else None)
+        pair = answers.get(criterion.id)
+        pairs.append((name, pair.issued, pair.used) if isinstance(pair, CountPair) else None)
     # The rubric's multiple-choice lists of record categories: the first is "set up", the second "signed".
     multi = [c for c in data.rubric.criteria if c.type is AnswerType.MULTI_CHOICE]
     counts: list[int | None] = []
     for criterion in multi[:2]:
-        value = answers.get(criterion.id)
-        counts.append(len(value.get("options", [])) if value else None)
+        chosen = answers.get(criterion.id)
+        counts.append(len(chosen.options) if isinstance(chosen, MultiChoice) else None)
     counts += [None] * (2 - len(counts))
     total = len(multi[0].options) if multi else 0
     return SchoolCounts(tuple(pairs), total, counts[0], counts[1])
@@ -203,8 +213,7 @@ def school_counts(data: ReportData, school_id: int) -> SchoolCounts:
 def _school_text(data: ReportData, school_id: int) -> str:
     """The school's own "ý kiến, đề xuất" (the rubric's text criteria)."""
     answers = data.answers.get(school_id, {})
-    texts = [str(answers[c.id].get("text", "")).strip() for c in data.rubric.criteria
-             if c.type is AnswerType.TEXT and c.id in answers]
+    texts = [value.text for c in data.rubric.criteria if isinstance(value := answers.get(c.id), Text)]
     return "\n".join(t for t in texts if t)
 
 
@@ -213,31 +222,32 @@ def _inspector_comments(data: ReportData, kind: str, school_id: int) -> str:
     return "\n".join(f"{c.id}: {found[c.id]}" for c in data.scored_criteria if c.id in found)
 
 
-def _answer_note(criterion: Criterion, value: dict[str, Any] | None) -> str:
-    if value is None:
+def _answer_note(criterion: Criterion, value: StoredValue | None) -> str:
+    try:
+        answer = check_value(criterion, value) if value is not None else None
+    except InvalidAnswer:
         return ""
-    match criterion.type:
-        case AnswerType.MULTI_CHOICE:
-            chosen = [o.label for o in criterion.options if o.id in value.get("options", [])]
+    match answer:
+        case MultiChoice():
+            chosen = [o.label for o in criterion.options if o.id in answer.options]
             if not chosen:
                 return m.ANSWER_NONE_CHOSEN
             return m.ANSWER_CHOSEN.format(count=len(chosen), total=len(criterion.options), items="; ".join(chosen))
-        case AnswerType.SINGLE_CHOICE:
-            return next((o.label for o in criterion.options if o.id == value.get("option")), "")
-        case AnswerType.COUNT_PAIR:
-            if not value.get("issued"):
+        case SingleChoice():
+            return criterion.option(answer.option).label
+        case CountPair():
+            if not answer.issued:
                 return m.ANSWER_PAIR_NA if criterion.none_issued is NoneIssued.NOT_APPLICABLE else m.ANSWER_PAIR_NONE
-            return m.ANSWER_PAIR.format(issued=value["issued"], used=value["used"])
-        case AnswerType.PERCENTAGE:
-            return m.ANSWER_PERCENT.format(percent=format_points(float(value.get("percent", 0))))
-        case AnswerType.EVIDENCE:
-            if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
-                return m.ANSWER_EVIDENCE_PERIOD.format(valid=value.get("valid", 0), total=value.get("total", 0),
-                                                       in_period=value["in_period"])
-            return m.ANSWER_EVIDENCE.format(valid=value.get("valid", 0), total=value.get("total", 0))
-        case AnswerType.DOCUMENT_SHARE:
-            return m.ANSWER_DOCUMENTS.format(stored=value.get("stored", 0), paper_only=value.get("paper_only", 0),
-                                             signed=value.get("signed", 0))
+            return m.ANSWER_PAIR.format(issued=answer.issued, used=answer.used)
+        case Percentage():
+            return m.ANSWER_PERCENT.format(percent=format_points(answer.percent))
+        case EvidenceCount():
+            if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and answer.in_period is not None:
+                return m.ANSWER_EVIDENCE_PERIOD.format(valid=answer.valid, total=answer.total,
+                                                       in_period=answer.in_period)
+            return m.ANSWER_EVIDENCE.format(valid=answer.valid, total=answer.total)
+        case DocumentShare():
+            return m.ANSWER_DOCUMENTS.format(stored=answer.stored, paper_only=answer.paper_only, signed=answer.signed)
     return ""
 
 

@@ -5,7 +5,9 @@ file) and :func:`bundled_rubric_names` / :func:`bundled_rubric_path` (find the b
 
 - rubric files: :mod:`~hsdt.scoring.rubric` (the domain objects) and
   :mod:`~hsdt.scoring.rubric_schema` (the file format, pydantic);
-- answers: :mod:`~hsdt.scoring.answers` (typed text, structured values, the evidence value);
+- answers: :mod:`~hsdt.scoring.values` (the answer values as types, read from and written as JSON),
+  :mod:`~hsdt.scoring.answers` (what users type, the evidence value) and
+  :mod:`~hsdt.scoring.rescore` (an inspector's typed points and comment);
 - one school: :mod:`~hsdt.scoring.score` ("Không áp dụng", rounding) and
   :mod:`~hsdt.scoring.rules` (cross-criterion rules);
 - many schools: :mod:`~hsdt.scoring.aggregate` (the management score and its rule).
@@ -26,15 +28,12 @@ from hsdt.scoring.aggregate import (
     mean_score,
 )
 from hsdt.scoring.answers import (
-    ANSWER_ERROR_CODES,
     EVIDENCE_PERIOD_KEYS,
-    TEXT_MAX_LENGTH,
     EvidenceFileCheck,
-    InvalidAnswer,
     evidence_value,
     parse_text_answer,
-    validate_value,
 )
+from hsdt.scoring.rescore import COMMENT_LIMIT, COMMENT_MIN_LENGTH, comment_too_short, needs_comment, parse_rescore
 from hsdt.scoring.rubric import (
     ID_PATTERN,
     NUMERIC_TYPES,
@@ -75,25 +74,53 @@ from hsdt.scoring.score import (
     score_school,
 )
 from hsdt.scoring.textnorm import fold_text
+from hsdt.scoring.values import (
+    ANSWER_ERROR_CODES,
+    RESCORE_ERROR_CODES,
+    TEXT_MAX_LENGTH,
+    AnswerValue,
+    CountPair,
+    DocumentShare,
+    EvidenceCount,
+    InvalidAnswer,
+    MultiChoice,
+    Percentage,
+    Rescore,
+    SingleChoice,
+    StoredValue,
+    Text,
+    Unreadable,
+    check_value,
+    read_stored,
+    read_value,
+    validate_value,
+)
 
 __all__ = [
     "ANSWER_ERROR_CODES",
+    "COMMENT_LIMIT",
+    "COMMENT_MIN_LENGTH",
     "EVIDENCE_PERIOD_KEYS",
     "ID_PATTERN",
     "MANAGEMENT_RULE_2024",
     "MANAGEMENT_RULE_DEFAULT",
     "NUMERIC_TYPES",
     "OPTION_ID_PATTERN",
+    "RESCORE_ERROR_CODES",
     "RUBRIC_2024_2025",
     "TEXT_MAX_LENGTH",
     "AnswerType",
+    "AnswerValue",
     "Band",
     "CityReport",
+    "CountPair",
     "Criterion",
     "CriterionScore",
     "DistrictInput",
     "DistrictReport",
     "DocumentLabels",
+    "DocumentShare",
+    "EvidenceCount",
     "EvidenceFileCheck",
     "EvidencePeriod",
     "EvidencePoints",
@@ -101,8 +128,11 @@ __all__ = [
     "GroupScore",
     "InvalidAnswer",
     "ManagementRule",
+    "MultiChoice",
     "NoneIssued",
     "Option",
+    "Percentage",
+    "Rescore",
     "Rounding",
     "RoundingMode",
     "Rubric",
@@ -113,7 +143,11 @@ __all__ = [
     "SchoolReport",
     "SchoolScore",
     "ScoreSource",
+    "SingleChoice",
+    "StoredValue",
     "SubsetRule",
+    "Text",
+    "Unreadable",
     "Unscored",
     "aggregate",
     "allowed_options",
@@ -121,6 +155,8 @@ __all__ = [
     "bundled_rubric_names",
     "bundled_rubric_path",
     "check_rules",
+    "check_value",
+    "comment_too_short",
     "default_rubric_path",
     "evidence_value",
     "flags",
@@ -130,8 +166,12 @@ __all__ = [
     "load_rubric",
     "load_rubric_text",
     "mean_score",
+    "needs_comment",
+    "parse_rescore",
     "parse_text_answer",
     "read_rubric_file",
+    "read_stored",
+    "read_value",
     "score_criterion",
     "score_school",
     "validate_value",

@@ -2,20 +2,24 @@
 domain object: the rules of answering, submitting and reopening live here, and nowhere else.
 
 Pure: no I/O, no clock of its own (every change is told when it happens). Storage loads an
-`Assessment` under a row lock and saves `changes` and the new status in the event's transaction.
+`Assessment` under a row lock and saves `changes` and the new submission (status, total, band) in the
+event's transaction. Nothing else writes answers or totals: the chat's flows, and the evidence re-check
+when the trust roots change (`refresh_evidence`), all go through here.
+
+A school's answers are scored once per change: `score()` is kept until an answer changes, so a review
+screen that asks every criterion's points scores the school once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
-from hsdt.scoring.rubric import Criterion, Rubric
+from hsdt.scoring.rubric import AnswerType, Criterion, Rubric
 from hsdt.scoring.score import SchoolScore, band_for, score_criterion, score_school
+from hsdt.scoring.values import AnswerValue, EvidenceCount, Rescore, StoredValue, check_value
 
 
 class AssessmentKind(StrEnum):
@@ -35,7 +39,7 @@ class AssessmentStatus(StrEnum):
 @dataclass(frozen=True)
 class StoredAnswer:
     criterion_id: str
-    value: Mapping[str, Any]
+    value: StoredValue
     points: float
     answered_by: int
     answered_at: datetime
@@ -108,7 +112,9 @@ class Assessment:
     submitted_by: int | None = None
     updated_at: datetime | None = None
     changes: list[Change] = field(default_factory=list)
-    status_changed: bool = False
+    # The submission (status, total, band) changed: storage writes it and its version goes up by one.
+    submission_changed: bool = False
+    _score: SchoolScore | None = field(default=None, init=False, repr=False, compare=False)
 
     # --- what it is ----------------------------------------------------------------------------
 
@@ -138,22 +144,25 @@ class Assessment:
         return answer.points if answer is not None else 0.0
 
     def score(self) -> SchoolScore:
-        """The school's answers scored as a whole ("Không áp dụng", rules, rounding)."""
-        return score_school(self.rubric, self._values())
+        """The school's answers scored as a whole ("Không áp dụng", rules, rounding); once per change."""
+        if self._score is None:
+            self._score = score_school(self.rubric, {cid: a.value for cid, a in self.answers.items()})
+        return self._score
 
     def missing(self) -> tuple[str, ...]:
         """What must be answered before submitting, in rubric order."""
         if self.kind is AssessmentKind.SELF:
-            return score_school(self.rubric, self._values()).missing_required
+            return self.score().missing_required
         return tuple(c.id for c in self.criteria if c.id not in self.answers)
 
     def current_total(self) -> float:
         if self.kind is AssessmentKind.SELF:
-            return score_school(self.rubric, self._values()).total
+            return self.score().total
         ids = {c.id for c in self.criteria}
         exact = sum((Decimal(str(a.points)) for a in self.answers.values() if a.criterion_id in ids), Decimal(0))
         # As for the school's own total: criteria accepted as "Không áp dụng" leave the denominator.
-        left_out = {cid for cid, a in self.answers.items() if cid in ids and a.value.get("not_applicable") is True}
+        left_out = {cid for cid, a in self.answers.items()
+                    if cid in ids and isinstance(a.value, Rescore) and a.value.not_applicable}
         if not left_out:
             return float(exact)
         applicable = sum((Decimal(str(c.max_points)) for c in self.criteria if c.id not in left_out), Decimal(0))
@@ -167,40 +176,57 @@ class Assessment:
 
     # --- what may be done ----------------------------------------------------------------------
 
-    def answer(self, criterion_id: str, value: Mapping[str, Any], *, by: int, at: datetime) -> StoredAnswer:
-        """The school's own answer (already validated); its points follow from the rubric."""
+    def answer(self, criterion_id: str, value: AnswerValue, *, by: int, at: datetime) -> StoredAnswer:
+        """The school's own answer; its points follow from the rubric. Raises `InvalidAnswer` for a value
+        that does not answer the criterion (another type, an option it does not have)."""
         if self.kind is not AssessmentKind.SELF:
             raise WrongKind(self.kind)
         self._ensure_open()
         criterion = self.criterion(criterion_id)
-        return self._put(criterion_id, dict(value), score_criterion(criterion, value), by, at)
+        checked = check_value(criterion, value)
+        return self._put(criterion_id, checked, score_criterion(criterion, checked), by, at)
 
     def skip(self, criterion_id: str) -> None:
         """Leaving a criterion for later changes nothing, but only while the assessment is open."""
         self._ensure_open()
         self.criterion(criterion_id)
 
-    def rescore(
-        self, criterion_id: str, points: float, comment: str, *, expected_version: int, by: int, at: datetime,
-        not_applicable: bool = False,
-    ) -> StoredAnswer:
+    def rescore(self, criterion_id: str, value: Rescore, *, expected_version: int, by: int,
+                at: datetime) -> StoredAnswer:
         """An inspector's points; refused if the points changed since `expected_version` was shown.
-        `not_applicable`: the inspector agrees the criterion does not apply to the school (0 points,
-        left out of the denominator like the school's "Không áp dụng")."""
+        A value `not_applicable` (the inspector agrees the criterion does not apply to the school) counts
+        0 points and leaves the denominator like the school's "Không áp dụng"."""
         if self.kind is AssessmentKind.SELF:
             raise WrongKind(self.kind)
         self._ensure_open()
         criterion = self.criterion(criterion_id)
-        if not 0 <= points <= criterion.max_points:
-            raise PointsOutOfRange(criterion_id, points, criterion.max_points)
+        if not value.points <= criterion.max_points:
+            raise PointsOutOfRange(criterion_id, value.points, criterion.max_points)
         current = self.answers.get(criterion_id)
         if (current.version if current is not None else 0) != expected_version:
             raise VersionConflict(criterion_id, current)
-        value: dict[str, Any] = {"points": points, "comment": comment}
-        if not_applicable:
-            value = {"points": 0.0, "comment": comment, "not_applicable": True}
-            points = 0.0
-        return self._put(criterion_id, value, points, by, at)
+        if value.not_applicable and value.points != 0:
+            value = value.model_copy(update={"points": 0.0})
+        return self._put(criterion_id, value, value.points, by, at)
+
+    def refresh_evidence(self, criterion_id: str, value: EvidenceCount, *, at: datetime) -> StoredAnswer | None:
+        """The school's evidence answer reckoned again from its files' new verdicts (the trust roots
+        changed): its points follow, and so does the total of a submitted self-assessment (a new version of
+        the submission). Allowed while submitted, as no one's answer changes; the answer keeps who gave it.
+        None when the criterion has no answer to refresh, or the count did not change."""
+        if self.kind is not AssessmentKind.SELF:
+            raise WrongKind(self.kind)
+        criterion = self.criterion(criterion_id)
+        current = self.answers.get(criterion_id)
+        if criterion.type is not AnswerType.EVIDENCE or current is None or current.value == value:
+            return None
+        checked = check_value(criterion, value)
+        refreshed = self._put(criterion_id, checked, score_criterion(criterion, checked), current.answered_by, at)
+        if self.status is AssessmentStatus.SUBMITTED:
+            self.total = self.current_total()
+            self.band = self.current_band()
+            self.submission_changed = True
+        return refreshed
 
     def submit(self, *, by: int, at: datetime) -> None:
         self._ensure_open()
@@ -213,14 +239,14 @@ class Assessment:
         self.submitted_at = at
         self.submitted_by = by
         self.updated_at = at
-        self.status_changed = True
+        self.submission_changed = True
 
     def reopen(self, *, at: datetime) -> None:
         if self.kind is not AssessmentKind.SELF or self.status is not AssessmentStatus.SUBMITTED:
             raise NotReopenable(f"a {self.kind} assessment in status {self.status} cannot be reopened")
         self.status = AssessmentStatus.REOPENED
         self.updated_at = at
-        self.status_changed = True
+        self.submission_changed = True
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -228,13 +254,11 @@ class Assessment:
         if self.locked:
             raise Locked(self.submitted_at)
 
-    def _put(self, criterion_id: str, value: dict[str, Any], points: float, by: int, at: datetime) -> StoredAnswer:
+    def _put(self, criterion_id: str, value: AnswerValue, points: float, by: int, at: datetime) -> StoredAnswer:
         old = self.answers.get(criterion_id)
         new = StoredAnswer(criterion_id, value, points, by, at, (old.version if old is not None else 0) + 1)
         self.answers[criterion_id] = new
         self.updated_at = at
         self.changes.append(Change(old, new))
+        self._score = None
         return new
-
-    def _values(self) -> dict[str, Mapping[str, Any] | None]:
-        return {cid: a.value for cid, a in self.answers.items()}

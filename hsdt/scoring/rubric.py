@@ -287,10 +287,11 @@ class Group:
     id: str
     title: str
     criteria: tuple[Criterion, ...]
+    max_points: float = field(init=False)  # the criteria's, summed once (every screen and score asks)
 
-    @property
-    def max_points(self) -> float:
-        return float(sum((Decimal(str(c.max_points)) for c in self.criteria), Decimal(0)))
+    def __post_init__(self) -> None:
+        total = sum((Decimal(str(c.max_points)) for c in self.criteria), Decimal(0))
+        object.__setattr__(self, "max_points", float(total))
 
 
 @dataclass(frozen=True, slots=True)

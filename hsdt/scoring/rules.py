@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from hsdt.scoring.answers import InvalidAnswer, validate_value
 from hsdt.scoring.rubric import Option, Rubric, SubsetRule
+from hsdt.scoring.values import InvalidAnswer, MultiChoice, StoredValue, check_value
 from hsdt.texts import rubric as texts
 
 __all__ = ["RuleViolation", "allowed_options", "check_rules", "subset_allowed"]
@@ -33,25 +32,25 @@ class RuleViolation:
         )
 
 
-def _chosen(rubric: Rubric, criterion_id: str, answers: Mapping[str, Mapping[str, Any] | None]) -> list[str] | None:
+def _chosen(rubric: Rubric, criterion_id: str, answers: Mapping[str, StoredValue | None]) -> tuple[str, ...] | None:
     value = answers.get(criterion_id)
     if value is None:
         return None
     try:
-        options: list[str] = validate_value(rubric.criterion(criterion_id), value)["options"]
+        checked = check_value(rubric.criterion(criterion_id), value)
     except InvalidAnswer:
         return None
-    return options
+    return checked.options if isinstance(checked, MultiChoice) else None
 
 
 def subset_allowed(
-    rubric: Rubric, rule: SubsetRule, answers: Mapping[str, Mapping[str, Any] | None]
+    rubric: Rubric, rule: SubsetRule, answers: Mapping[str, StoredValue | None]
 ) -> frozenset[str]:
     """Option ids the rule allows for ``rule.criterion_id``: those chosen for ``rule.of_id``."""
     return frozenset(_chosen(rubric, rule.of_id, answers) or ())
 
 
-def check_rules(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]) -> tuple[RuleViolation, ...]:
+def check_rules(rubric: Rubric, answers: Mapping[str, StoredValue | None]) -> tuple[RuleViolation, ...]:
     """Every rule the answers break, in the rubric's rule order. Unanswered criteria break none."""
     violations: list[RuleViolation] = []
     for rule in rubric.rules:
@@ -74,7 +73,7 @@ def check_rules(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None])
 
 
 def allowed_options(
-    rubric: Rubric, criterion_id: str, answers: Mapping[str, Mapping[str, Any] | None]
+    rubric: Rubric, criterion_id: str, answers: Mapping[str, StoredValue | None]
 ) -> tuple[Option, ...]:
     """The options a questionnaire should offer for ``criterion_id`` given the other answers
     (for II.2: only the categories chosen in I.1). All options where no rule restricts it."""

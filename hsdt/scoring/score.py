@@ -18,15 +18,28 @@ Results are returned as floats.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from hsdt.scoring.answers import InvalidAnswer, validate_value
-from hsdt.scoring.rubric import AnswerType, Band, Criterion, EvidencePeriod, NoneIssued, Rubric
+from hsdt.scoring.rubric import Band, Criterion, EvidencePeriod, NoneIssued, Rubric
 from hsdt.scoring.rules import RuleViolation, check_rules, subset_allowed
+from hsdt.scoring.values import (
+    AnswerValue,
+    CountPair,
+    DocumentShare,
+    EvidenceCount,
+    InvalidAnswer,
+    MultiChoice,
+    Percentage,
+    Rescore,
+    SingleChoice,
+    StoredValue,
+    Text,
+    check_value,
+)
 from hsdt.texts import rubric as texts
 
 __all__ = [
@@ -50,72 +63,75 @@ def quantize_points(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+@functools.lru_cache(maxsize=4096)
 def _dec(x: float) -> Decimal:
+    """The decimal a float's text says (a rubric's points and weights: a few hundred values in all)."""
     return Decimal(str(x))
 
 
-def _not_applicable(criterion: Criterion, v: Mapping[str, Any]) -> bool:
-    """For an already validated value."""
-    if criterion.type is AnswerType.COUNT_PAIR:
-        return criterion.none_issued is NoneIssued.NOT_APPLICABLE and v["issued"] == 0
-    if criterion.type is AnswerType.SINGLE_CHOICE:
-        return criterion.option(v["option"]).not_applicable
+def _not_applicable(criterion: Criterion, v: AnswerValue) -> bool:
+    """For a value already checked against the criterion."""
+    if isinstance(v, CountPair):
+        return criterion.none_issued is NoneIssued.NOT_APPLICABLE and v.issued == 0
+    if isinstance(v, SingleChoice):
+        return criterion.option(v.option).not_applicable
     return False
 
 
-def _evidence_counted(criterion: Criterion, v: Mapping[str, Any]) -> int:
+def _evidence_counted(criterion: Criterion, v: EvidenceCount) -> int:
     match criterion.evidence_period:
         case EvidencePeriod.NOT_CHECKED:
-            return int(v["valid"])
+            return v.valid
         case EvidencePeriod.SIGNING_TIME:
-            return int(v.get("in_period", 0))
+            return v.in_period or 0
         case EvidencePeriod.TRUSTED_TIMESTAMP:
-            return int(v.get("in_period_proven", 0))
+            return v.in_period_proven or 0
     raise AssertionError(f"unhandled evidence period {criterion.evidence_period!r}")  # pragma: no cover
 
 
-def _points(criterion: Criterion, v: Mapping[str, Any]) -> Decimal:
-    """Points of an already validated value that applies."""
+def _points(criterion: Criterion, v: AnswerValue) -> Decimal:
+    """Points of a value already checked against the criterion, that applies."""
     max_points = _dec(criterion.max_points)
-    match criterion.type:
-        case AnswerType.SINGLE_CHOICE:
-            return quantize_points(_dec(criterion.option(v["option"]).points))
-        case AnswerType.MULTI_CHOICE:
-            return quantize_points(sum((_dec(criterion.option(o).points) for o in v["options"]), Decimal(0)))
-        case AnswerType.COUNT_PAIR:
-            if v["issued"] == 0:
+    match v:
+        case SingleChoice():
+            return quantize_points(_dec(criterion.option(v.option).points))
+        case MultiChoice():
+            return quantize_points(sum((_dec(criterion.option(o).points) for o in v.options), Decimal(0)))
+        case CountPair():
+            if v.issued == 0:
                 return Decimal(0)
-            return min(criterion.rounding.apply(max_points * v["used"] / v["issued"]), max_points)
-        case AnswerType.PERCENTAGE:
-            return min(criterion.rounding.apply(max_points * _dec(v["percent"]) / 100), max_points)
-        case AnswerType.DOCUMENT_SHARE:
+            return min(criterion.rounding.apply(max_points * v.used / v.issued), max_points)
+        case Percentage():
+            return min(criterion.rounding.apply(max_points * _dec(v.percent) / 100), max_points)
+        case DocumentShare():
             # Paper-only documents leave the denominator (the notice lets them be stored as they are).
-            eligible = v["stored"] - v["paper_only"]
-            if eligible == 0:
+            if v.eligible == 0:
                 return Decimal(0)
-            return min(criterion.rounding.apply(max_points * v["signed"] / eligible), max_points)
-        case AnswerType.TEXT:
+            return min(criterion.rounding.apply(max_points * v.signed / v.eligible), max_points)
+        case Text():
             return Decimal(0)
-        case AnswerType.EVIDENCE:
+        case EvidenceCount():
             ep = criterion.evidence_points
             assert ep is not None  # guaranteed by the rubric loader
             counted = _evidence_counted(criterion, v)
-            if v["total"] == 0:
+            if v.total == 0:
                 return Decimal(0)
-            if counted == v["total"]:
+            if counted == v.total:
                 return quantize_points(_dec(ep.all_valid))
             if counted > 0:
                 return quantize_points(_dec(ep.some_valid))
             return quantize_points(_dec(ep.none))
-    raise AssertionError(f"unhandled answer type {criterion.type!r}")  # pragma: no cover
+        case Rescore():  # pragma: no cover - check_value lets no re-score answer a rubric's type
+            raise AssertionError("a re-score is not a school's answer")
+    raise AssertionError(f"unhandled answer value {v!r}")  # pragma: no cover
 
 
-def score_criterion(criterion: Criterion, value: Mapping[str, Any] | None) -> float:
+def score_criterion(criterion: Criterion, value: StoredValue | None) -> float:
     """Points for one answer, 0..criterion.max_points.
 
     ``None`` means unanswered and scores 0; a "Không áp dụng" answer scores 0 too (see
     :func:`is_not_applicable`; :func:`score_school` leaves it out of the denominator). The value is
-    validated first (:func:`validate_value`); an invalid value raises :class:`InvalidAnswer`.
+    checked first (:func:`~hsdt.scoring.values.check_value`); an invalid value raises :class:`InvalidAnswer`.
     count_pair: max × used/issued (issued 0 → 0); percentage: max × percent/100; document_share:
     max × signed/(stored − paper_only) (nothing but paper-only documents → 0), all rounded by the
     rubric; evidence: total 0 → 0, every file counted → all_valid, some → some_valid, none → none, where
@@ -124,23 +140,23 @@ def score_criterion(criterion: Criterion, value: Mapping[str, Any] | None) -> fl
     """
     if value is None:
         return 0.0
-    v = validate_value(criterion, value)
+    v = check_value(criterion, value)
     if _not_applicable(criterion, v):
         return 0.0
     return float(_points(criterion, v))
 
 
-def is_not_applicable(criterion: Criterion, value: Mapping[str, Any] | None) -> bool:
+def is_not_applicable(criterion: Criterion, value: StoredValue | None) -> bool:
     """The answer is "Không áp dụng" for this criterion. Never raises (invalid values: False)."""
     if value is None:
         return False
     try:
-        return _not_applicable(criterion, validate_value(criterion, value))
+        return _not_applicable(criterion, check_value(criterion, value))
     except InvalidAnswer:
         return False
 
 
-def flags(criterion: Criterion, value: Mapping[str, Any] | None) -> tuple[str, ...]:
+def flags(criterion: Criterion, value: StoredValue | None) -> tuple[str, ...]:
     """Remarks about an answer that the bot renders (codes only, no text). Never raises.
 
     - ``no_certificates_issued``: count_pair with issued = 0 ("chưa được cấp chữ ký số").
@@ -153,18 +169,22 @@ def flags(criterion: Criterion, value: Mapping[str, Any] | None) -> tuple[str, .
     if value is None:
         return ()
     try:
-        v = validate_value(criterion, value)
+        v = check_value(criterion, value)
     except InvalidAnswer:
         return ("invalid_value",)
+    return _flags(criterion, v, _not_applicable(criterion, v))
+
+
+def _flags(criterion: Criterion, v: AnswerValue, not_applicable: bool) -> tuple[str, ...]:
     found: list[str] = []
-    if criterion.type is AnswerType.COUNT_PAIR and v["issued"] == 0:
+    if isinstance(v, CountPair) and v.issued == 0:
         found.append("no_certificates_issued")
-    if _not_applicable(criterion, v):
+    if not_applicable:
         found.append("not_applicable")
-    if criterion.type is AnswerType.EVIDENCE:
-        if v["total"] == 0:
+    if isinstance(v, EvidenceCount):
+        if v.total == 0:
             found.append("no_documents_checked")
-        elif criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" not in v:
+        elif criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and not v.period_checked:
             found.append("period_not_checked")
     return tuple(found)
 
@@ -235,7 +255,7 @@ class SchoolScore:
         raise KeyError(f"unknown group id '{group_id}'")
 
 
-def score_school(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]) -> SchoolScore:
+def score_school(rubric: Rubric, answers: Mapping[str, StoredValue | None]) -> SchoolScore:
     """Score one school's answers (criterion id → value) against ``rubric``.
 
     Answers for ids the rubric does not have are skipped and listed in ``ignored``; stored values
@@ -261,19 +281,20 @@ def score_school(rubric: Rubric, answers: Mapping[str, Mapping[str, Any] | None]
             is_answered = is_na = False
             if value is not None:
                 try:
-                    v = validate_value(criterion, value)
+                    v = check_value(criterion, value)
                     is_answered = True
                 except InvalidAnswer:
                     invalid.append(criterion.id)
+                    criterion_flags = ("invalid_value",)
                 else:
                     is_na = _not_applicable(criterion, v)
+                    criterion_flags = _flags(criterion, v, is_na)
                     if not is_na:
                         rule = restricted.get(criterion.id)
-                        if rule is not None:
+                        if rule is not None and isinstance(v, MultiChoice):
                             allowed = subset_allowed(rubric, rule, answers)
-                            v = {"options": [o for o in v["options"] if o in allowed]}
+                            v = v.model_copy(update={"options": tuple(o for o in v.options if o in allowed)})
                         points = _points(criterion, v)
-                criterion_flags = flags(criterion, value)
             if is_answered:
                 answered += 1
             elif criterion.required:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from hsdt import texts as messages
-from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS, AnswerType, Criterion, EvidencePeriod
+from hsdt.scoring.rubric import DEFAULT_DOCUMENT_LABELS, Criterion, EvidencePeriod
 from hsdt.scoring.score import flags, format_points
+from hsdt.scoring.values import (
+    CountPair,
+    DocumentShare,
+    EvidenceCount,
+    MultiChoice,
+    Percentage,
+    Rescore,
+    SingleChoice,
+    StoredValue,
+    Text,
+    Unreadable,
+)
 from hsdt.texts import rubric as rt
 
 SUMMARY_LIMIT = 80
@@ -26,44 +35,53 @@ def used_label(criterion: Criterion) -> str:
     return criterion.used_label or messages.SA_USED_DEFAULT
 
 
-def summarise(criterion: Criterion, value: Mapping[str, Any]) -> str:
+def summarise(criterion: Criterion, value: StoredValue) -> str:
     """A short Vietnamese rendering of a stored answer value."""
     labels = {o.id: o.label for o in criterion.options}
-    match criterion.type:
-        case AnswerType.SINGLE_CHOICE:
-            return labels.get(value.get("option", ""), "?")
-        case AnswerType.MULTI_CHOICE:
-            chosen = [labels.get(o, o) for o in value.get("options", [])]
+    match value:
+        case SingleChoice():
+            return labels.get(value.option, "?")
+        case MultiChoice():
+            chosen = [labels.get(o, o) for o in value.options]
             return "; ".join(chosen) if chosen else messages.SA_NONE
-        case AnswerType.COUNT_PAIR:
-            text = f"{issued_label(criterion)} {value.get('issued')}, {used_label(criterion)} {value.get('used')}"
+        case CountPair():
+            text = f"{issued_label(criterion)} {value.issued}, {used_label(criterion)} {value.used}"
             found = flags(criterion, value)
             if "no_certificates_issued" in found:
                 text += f" ({messages.SA_FLAG_NO_CERTS})"
             return rt.ANSWER_NOT_APPLICABLE.format(answer=text) if "not_applicable" in found else text
-        case AnswerType.PERCENTAGE:
-            return f"{format_points(float(value.get('percent', 0)))}%"
-        case AnswerType.DOCUMENT_SHARE:
+        case Percentage():
+            return f"{format_points(value.percent)}%"
+        case DocumentShare():
             return documents_line(criterion, value)
-        case AnswerType.EVIDENCE:
-            if not value.get("total"):
-                return messages.SA_EVIDENCE_ANSWER_NONE
-            if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and "in_period" in value:
-                # Only files signed in the record period count: "1/2 valid" alone would not explain 0 points.
-                return messages.SA_EVIDENCE_ANSWER_PERIOD.format(
-                    total=value.get("total", 0), valid=value.get("valid", 0), in_period=value["in_period"])
-            return messages.SA_EVIDENCE_ANSWER.format(total=value.get("total", 0), valid=value.get("valid", 0))
-        case _:
-            return short(str(value.get("text", "")), SUMMARY_LIMIT)
+        case EvidenceCount():
+            return evidence_line(criterion, value)
+        case Text():
+            return short(value.text, SUMMARY_LIMIT)
+        case Rescore():
+            return format_points(value.points)
+        case Unreadable():
+            return "?"
+    raise AssertionError(f"unhandled answer value {value!r}")  # pragma: no cover
 
 
-def documents_line(criterion: Criterion, value: Mapping[str, Any]) -> str:
+def evidence_line(criterion: Criterion, value: EvidenceCount) -> str:
+    """How many files, how many valid, and (where only those count) how many signed in the record period."""
+    if not value.total:
+        return messages.SA_EVIDENCE_ANSWER_NONE
+    if criterion.evidence_period is not EvidencePeriod.NOT_CHECKED and value.in_period is not None:
+        # Only files signed in the record period count: "1/2 valid" alone would not explain 0 points.
+        return messages.SA_EVIDENCE_ANSWER_PERIOD.format(total=value.total, valid=value.valid,
+                                                         in_period=value.in_period)
+    return messages.SA_EVIDENCE_ANSWER.format(total=value.total, valid=value.valid)
+
+
+def documents_line(criterion: Criterion, value: DocumentShare) -> str:
     """Stored, paper-only and signed documents, with the share the points follow."""
     labels = criterion.document_labels or DEFAULT_DOCUMENT_LABELS
-    stored, paper_only, signed = (int(value.get(k, 0)) for k in ("stored", "paper_only", "signed"))
-    eligible = stored - paper_only
-    share = messages.SA_DOCUMENTS_SHARE.format(percent=format_points(100 * signed / eligible), eligible=eligible) \
-        if eligible > 0 else messages.SA_DOCUMENTS_NONE
+    eligible = value.eligible
+    share = messages.SA_DOCUMENTS_NONE if eligible <= 0 else messages.SA_DOCUMENTS_SHARE.format(
+        percent=format_points(100 * value.signed / eligible), eligible=eligible)
     return messages.SA_DOCUMENTS_ANSWER.format(
-        stored_label=labels.stored, stored=stored, paper_label=labels.paper_only.lower(), paper_only=paper_only,
-        signed_label=labels.signed.lower(), signed=signed, share=share)
+        stored_label=labels.stored, stored=value.stored, paper_label=labels.paper_only.lower(),
+        paper_only=value.paper_only, signed_label=labels.signed.lower(), signed=value.signed, share=share)

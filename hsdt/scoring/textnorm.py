@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -10,6 +11,7 @@ __all__ = ["fold_text"]
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=2048)  # a rubric's labels are folded for every answer typed
 def fold_text(text: str) -> str:
     """Lower-case, strip Vietnamese diacritics (đ → d), collapse whitespace, drop trailing punctuation.
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hsdt.scoring import EvidenceFileCheck, evidence_value
+from hsdt.scoring import EvidenceCount, EvidenceFileCheck, evidence_value
 from hsdt.storage.models import Evidence
 
 
-def counts(stored: Sequence[Evidence]) -> dict[str, int]:
+def counts(stored: Sequence[Evidence]) -> EvidenceCount:
     """The answer an evidence criterion carries: how many files, how many validly signed, and of those
     how many were signed inside the record period (and by a trusted timestamp's time)."""
     return evidence_value(_check(e) for e in stored)
 
 
 def _check(evidence: Evidence) -> EvidenceFileCheck:
-    signatures = [s for s in (evidence.verdict or {}).get("signatures", ()) if isinstance(s, dict)]
+    verdict = evidence.read_verdict()
+    signatures = verdict.signatures if verdict is not None else ()
     return EvidenceFileCheck(
         valid=evidence.status == "valid",
-        in_period=bool(signatures) and all(s.get("in_period") is True for s in signatures),
-        time_proven=bool(signatures) and all(s.get("time_source") == "timestamp" for s in signatures),
+        in_period=bool(signatures) and all(s.in_period for s in signatures),
+        time_proven=bool(signatures) and all(s.time_proven for s in signatures),
     )

@@ -1,7 +1,11 @@
-"""Re-verify stored evidence after the trust roots changed, and let the schools' points follow.
+"""Re-verify stored evidence after the trust roots changed, and let the schools' own points follow.
 
 Runs on start when the trust folder's fingerprint differs from the one recorded in DATA_DIR, and on
-``hsdt verify --recheck-evidence``. Answers change in one transaction with an audit row each.
+``hsdt verify --recheck-evidence``. Every evidence file gets its new verdict; a school's own answers
+change through its assessment (`Assessment.refresh_evidence`: the evidence points, and the total of a
+submitted self-assessment, a new version of it), in one transaction with an audit row each. An
+inspector's re-score or cross-inspection is the inspector's judgement, not a count of files: the
+re-check never touches it, whatever files the inspector attached.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hsdt.config import Settings
-from hsdt.scoring import score_criterion, score_school
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.evidence import counts
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.recheck import trust_fingerprint
-from hsdt.storage.models import Campaign, Evidence, SubmissionStatus
+from hsdt.storage.models import Evidence
 from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,42 +63,32 @@ def recheck_evidence(engine: Engine, checker: SignatureChecker, files_dir: Path,
             if verdict.status != row.status:
                 changed += 1
             uow.evidence.set_verdict(row, verdict.status, verdict.to_json())
-        grouped: dict[tuple[int, int, str, str], list[Evidence]] = defaultdict(list)
-        for row in rows:
-            grouped[(row.campaign_id, row.school_id, row.kind, row.criterion_id)].append(row)
-        schools = _rescore(uow, grouped, event_id)
+        schools = _refresh_own_assessments(uow, rows, event_id)
     return RecheckResult(checked=len(present), changed=changed, missing=len(listed) - len(present), schools=schools)
 
 
-def _rescore(uow: UnitOfWork, grouped: dict[tuple[int, int, str, str], list[Evidence]], event_id: str) -> int:
+def _refresh_own_assessments(uow: UnitOfWork, rows: list[Evidence], event_id: str) -> int:
+    """Each school's own evidence answers reckoned again from their files; returns how many schools changed."""
+    files: dict[tuple[int, int], dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if row.kind is AssessmentKind.SELF:
+            files[(row.campaign_id, row.school_id)][row.criterion_id].append(row)
     rubrics = RubricCache()
-    touched: set[tuple[int, int, str]] = set()
-    for (campaign_id, school_id, kind, criterion_id), files in grouped.items():
-        answer = uow.answers.get(campaign_id, school_id, criterion_id, kind)
-        value = counts(files)  # the chat's own reckoning: valid, and signed inside the record period
-        if answer is None or answer.value == value:
+    now = utcnow()
+    schools = 0
+    for (campaign_id, school_id), by_criterion in sorted(files.items()):
+        campaign = uow.campaigns.get(campaign_id)
+        if campaign is None:
             continue
-        campaign = uow.session.get(Campaign, campaign_id)
-        criterion = rubrics.for_campaign(uow, campaign).criterion(criterion_id) if campaign else None
-        if criterion is None:
-            continue
-        uow.answers.put(
-            campaign_id=campaign_id, school_id=school_id, criterion_id=criterion_id, value=value,
-            points=score_criterion(criterion, value), user_id=answer.answered_by,
-            channel=RECHECK_CHANNEL, event_id=event_id, kind=kind,
-        )
-        touched.add((campaign_id, school_id, kind))
-    for campaign_id, school_id, kind in touched:
-        submission = uow.submissions.get(campaign_id, school_id, kind)
-        campaign = uow.session.get(Campaign, campaign_id)
-        if submission is None or campaign is None or submission.status != SubmissionStatus.SUBMITTED:
-            continue
-        answers = uow.answers.for_school(campaign_id, school_id, kind)
-        score = score_school(rubrics.for_campaign(uow, campaign), {cid: a.value for cid, a in answers.items()})
-        submission.total = score.total
-        submission.band = score.band.label
-        uow.session.add(submission)
-    return len({(c, s) for c, s, _ in touched})
+        rubric = rubrics.for_campaign(uow, campaign)
+        assessment = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=now)
+        for criterion_id, stored in by_criterion.items():
+            if criterion_id in rubric:  # a criterion the campaign's rubric no longer has keeps its answer
+                assessment.refresh_evidence(criterion_id, counts(stored), at=now)
+        if assessment.changes:
+            schools += 1
+            uow.assessments.save(assessment, channel=RECHECK_CHANNEL, event_id=event_id)
+    return schools
 
 
 def recheck_if_trust_changed(settings: Settings, engine: Engine, checker: SignatureChecker) -> RecheckResult | None:

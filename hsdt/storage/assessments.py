@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 
 from hsdt.scoring.assessment import Assessment, AssessmentKind, AssessmentStatus, StoredAnswer
 from hsdt.scoring.rubric import Rubric
+from hsdt.scoring.values import read_stored
 from hsdt.storage.models import Answer, AnswerAudit, Submission
 
 _S = SQLModel.metadata.tables[Submission.__tablename__]
@@ -72,8 +73,10 @@ class AssessmentRepository:
         if row is None and lock:
             self._create_submission(params, now)
             row = self._submission(params, lock)
+        # Each value read as its type from the JSON stored since the first release (see hsdt.scoring.values).
         answers = {
-            r.criterion_id: StoredAnswer(r.criterion_id, r.value, r.points, r.answered_by, r.answered_at, r.version)
+            r.criterion_id: StoredAnswer(r.criterion_id, read_stored(r.value), r.points, r.answered_by,
+                                         r.answered_at, r.version)
             for r in self._conn().execute(_ANSWERS, params)
         }
         assessment = Assessment(rubric=rubric, kind=AssessmentKind(str(kind)), answers=answers)
@@ -87,8 +90,8 @@ class AssessmentRepository:
         return assessment
 
     def save(self, assessment: Assessment, *, channel: str, event_id: str) -> None:
-        """Write the answers this event changed (each with its audit row) and the new status."""
-        if not assessment.changes and not assessment.status_changed:
+        """Write the answers this event changed (each with its audit row) and the new submission."""
+        if not assessment.changes and not assessment.submission_changed:
             return
         submission_id = self._ids.get(id(assessment))
         if submission_id is None:
@@ -98,7 +101,7 @@ class AssessmentRepository:
         audits: list[dict[str, Any]] = []
         for change in assessment.changes:
             new = change.new
-            values = {"value": dict(new.value), "points": new.points, "answered_by": new.answered_by,
+            values = {"value": new.value.to_json(), "points": new.points, "answered_by": new.answered_by,
                       "answered_at": new.answered_at, "version": new.version}
             if change.old is None:
                 self._conn().execute(_INSERT_ANSWER, [{**scope, "criterion_id": new.criterion_id, **values}])
@@ -109,12 +112,12 @@ class AssessmentRepository:
                 if result.rowcount != 1:
                     raise ConcurrentChange(new.criterion_id)
             audits.append({**scope, "criterion_id": new.criterion_id,
-                           "old_value": dict(change.old.value) if change.old is not None else None,
-                           "new_value": dict(new.value), "user_id": new.answered_by, "channel": channel,
+                           "old_value": change.old.value.to_json() if change.old is not None else None,
+                           "new_value": values["value"], "user_id": new.answered_by, "channel": channel,
                            "event_id": event_id, "at": new.answered_at})
         if audits:
             self._conn().execute(_INSERT_AUDIT, audits)
-        if assessment.status_changed:
+        if assessment.submission_changed:
             # The row lock already serialises writers; the version check guards callers that skipped it.
             result = self._conn().execute(_UPDATE_SUBMISSION, {
                 "b_id": submission_id, "b_version": assessment.version, "status": str(assessment.status),
@@ -125,7 +128,7 @@ class AssessmentRepository:
                 raise ConcurrentChange("submission")
             assessment.version += 1
         assessment.changes.clear()
-        assessment.status_changed = False
+        assessment.submission_changed = False
         # ORM reads later in this unit of work (reports, reminders) must not see stale rows.
         self.session.info.get("answers_memo", {}).pop((campaign_id, school_id, kind), None)
 

@@ -11,6 +11,7 @@ from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel, col
 
 from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
+from hsdt.signatures.verdict import FileVerdict, verdict_from_json
 from hsdt.storage.types import UTCDateTime, utcnow
 
 
@@ -251,6 +252,19 @@ class Evidence(SQLModel, table=True):
     verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     uploaded_by: int = Field(foreign_key="app_user.id")
     uploaded_at: datetime = _ts()
+
+    def read_verdict(self) -> FileVerdict | None:
+        """The stored verdict as its type (see `stored_verdict`)."""
+        return stored_verdict(self.verdict)
+
+
+def stored_verdict(data: Any) -> FileVerdict | None:
+    """A verdict read back from its stored JSON (`verdict_from_json`); None for one that breaks today's
+    contract (damaged, or written by a release before it): the row's status still says what the check found."""
+    try:
+        return verdict_from_json(data)
+    except ValueError:
+        return None
 
 
 class ConversationState(SQLModel, table=True):

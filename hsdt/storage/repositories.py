@@ -11,10 +11,8 @@ from sqlalchemy import Integer, bindparam, case, cast, func, insert, literal, or
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
-from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import (
     Answer,
-    AnswerAudit,
     Campaign,
     CampaignUnit,
     ChatIdentity,
@@ -25,7 +23,6 @@ from hsdt.storage.models import (
     ProcessedEvent,
     RubricVersion,
     Submission,
-    SubmissionStatus,
     Unit,
     UnitLevel,
     User,
@@ -38,6 +35,11 @@ class _Repo:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+
+_CU = SQLModel.metadata.tables[CampaignUnit.__tablename__]
+# Built once: a statement made per call pays SQLAlchemy's construction and cache-key walk every time.
+_IS_MEMBER = select_core(_CU.c.unit_id).where(_CU.c.campaign_id == bindparam("campaign_id"),
+                                              _CU.c.unit_id == bindparam("unit_id"))
 
 # The roster's order (STT), then the name for units imported before there was one.
 ROSTER_ORDER = (case((col(Unit.position).is_(None), 1), else_=0), col(Unit.position), col(Unit.name))
@@ -68,9 +70,9 @@ class UnitRepository(_Repo):
         )
 
     def is_member(self, campaign_id: int, unit_id: int) -> bool:
-        """One unit's membership, without loading the campaign's whole roster."""
-        return self.session.exec(select(CampaignUnit.unit_id).where(
-            CampaignUnit.campaign_id == campaign_id, CampaignUnit.unit_id == unit_id)).first() is not None
+        """One unit's membership, without loading the campaign's whole roster (asked on every event)."""
+        found = self.session.connection().execute(_IS_MEMBER, {"campaign_id": campaign_id, "unit_id": unit_id})
+        return found.first() is not None
 
     def join_campaign(self, campaign_id: int, unit_ids: Iterable[int]) -> int:
         """Add units to a campaign (those already in it are left alone); returns how many were added."""
@@ -271,8 +273,8 @@ _ANSWERS_OF_SCHOOL = select(Answer).where(
 
 
 class AnswerRepository(_Repo):
-    """A school's answers are read several times per event (question, review, score): load them once
-    per unit of work and keep the memo in step with `put`."""
+    """Reading stored answers (the dashboard's school page, the CLI). Only the assessment writes them
+    (`AssessmentRepository.save`), which drops this memo of the school it changed."""
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -291,62 +293,6 @@ class AnswerRepository(_Repo):
 
     def get(self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self") -> Answer | None:
         return self.for_school(campaign_id, school_id, kind).get(criterion_id)
-
-    def put(
-        self,
-        *,
-        campaign_id: int,
-        school_id: int,
-        criterion_id: str,
-        value: dict[str, Any],
-        points: float,
-        user_id: int,
-        channel: str,
-        event_id: str,
-        kind: str = "self",
-    ) -> Answer:
-        """Last write wins per criterion; every change leaves an audit row."""
-        answer = self.get(campaign_id, school_id, criterion_id, kind)
-        old_value = answer.value if answer is not None else None
-        if answer is None:
-            answer = Answer(
-                campaign_id=campaign_id,
-                school_id=school_id,
-                kind=AssessmentKind(kind),
-                criterion_id=criterion_id,
-                value=value,
-                points=points,
-                answered_by=user_id,
-            )
-        else:
-            answer.value = value
-            answer.points = points
-            answer.answered_by = user_id
-            answer.answered_at = utcnow()
-            answer.version += 1
-        self.session.add(answer)
-        self.audit_change(answer, old_value, user_id=user_id, channel=channel, event_id=event_id)
-        self._memo.setdefault((campaign_id, school_id, kind), {})[criterion_id] = answer
-        return answer
-
-    def audit_change(
-        self, answer: Answer, old_value: dict[str, Any] | None, *, user_id: int, channel: str, event_id: str
-    ) -> None:
-        # Append-only and never read back in the same event: a Core insert skips model construction.
-        self.session.execute(
-            insert(AnswerAudit).values(
-                campaign_id=answer.campaign_id,
-                school_id=answer.school_id,
-                kind=answer.kind,
-                criterion_id=answer.criterion_id,
-                old_value=old_value,
-                new_value=answer.value,
-                user_id=user_id,
-                channel=channel,
-                event_id=event_id,
-                at=utcnow(),
-            )
-        )
 
 
 _SUBMISSION = select(Submission).where(
@@ -369,27 +315,14 @@ class SubmissionRepository(_Repo):
             ).first()
         return self._memo[key]
 
-    def get_or_create(self, campaign_id: int, school_id: int, kind: str = "self") -> Submission:
-        submission = self.get(campaign_id, school_id, kind)
-        if submission is None:
-            submission = Submission(campaign_id=campaign_id, school_id=school_id, kind=AssessmentKind(kind))
-            self.session.add(submission)
-            self._memo[(campaign_id, school_id, kind)] = submission
-        return submission
 
-    def mark_submitted(
-        self, campaign_id: int, school_id: int, user_id: int, total: float, band: str, kind: str = "self"
-    ) -> Submission:
-        submission = self.get_or_create(campaign_id, school_id, kind)
-        submission.status = SubmissionStatus.SUBMITTED
-        submission.total = total
-        submission.band = band
-        submission.submitted_at = utcnow()
-        submission.submitted_by = user_id
-        submission.updated_at = utcnow()
-        self.session.add(submission)
-        self.session.flush()
-        return submission
+# Built once: asked whenever an evidence question is drawn.
+_EVIDENCE_OF_CRITERION = select(Evidence).where(
+    Evidence.campaign_id == bindparam("campaign_id"),
+    Evidence.school_id == bindparam("school_id"),
+    Evidence.kind == bindparam("kind"),
+    Evidence.criterion_id == bindparam("criterion_id"),
+).order_by(col(Evidence.id))
 
 
 class EvidenceRepository(_Repo):
@@ -422,16 +355,8 @@ class EvidenceRepository(_Repo):
     def for_criterion(
         self, campaign_id: int, school_id: int, criterion_id: str, kind: str = "self"
     ) -> Sequence[Evidence]:
-        return self.session.exec(
-            select(Evidence)
-            .where(
-                Evidence.campaign_id == campaign_id,
-                Evidence.school_id == school_id,
-                Evidence.kind == kind,
-                Evidence.criterion_id == criterion_id,
-            )
-            .order_by(col(Evidence.id))
-        ).all()
+        return self.session.exec(_EVIDENCE_OF_CRITERION, params={
+            "campaign_id": campaign_id, "school_id": school_id, "kind": kind, "criterion_id": criterion_id}).all()
 
 
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]

@@ -6,17 +6,20 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from hsdt.actions import dashboard, menu, prefix_of, reminders, signature_check
+from hsdt.actions.questionnaire import Jump, Nav, QuestionScreen, Step
 from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher, Receipt
-from hsdt.scoring import load_rubric, score_school
+from hsdt.scoring import AnswerType, CountPair, Criterion, Rescore, load_rubric, read_stored, read_value, score_school
 from hsdt.scoring.assessment import (
     Assessment,
     AssessmentKind,
@@ -47,27 +50,25 @@ def test_assessment_rules() -> None:
     for criterion in rubric.criteria:
         if criterion.required:
             value = {"B1": {"issued": 10, "used": 5}}.get(criterion.id)
-            own.answer(criterion.id, value or _any_value(criterion), by=1, at=NOW)
+            own.answer(criterion.id, read_value(value or _any_value(criterion)), by=1, at=NOW)
     own.submit(by=1, at=NOW)
     assert own.status is AssessmentStatus.SUBMITTED and own.total == own.current_total()
     with pytest.raises(Locked):
-        own.answer("B1", {"issued": 10, "used": 10}, by=1, at=NOW)
+        own.answer("B1", CountPair(issued=10, used=10), by=1, at=NOW)
     own.reopen(at=NOW)
-    own.answer("B1", {"issued": 10, "used": 10}, by=1, at=NOW)
+    own.answer("B1", CountPair(issued=10, used=10), by=1, at=NOW)
     with pytest.raises(NotReopenable):
         own.reopen(at=NOW)
     rescore = Assessment(rubric=rubric, kind=AssessmentKind.RESCORE)
-    first = rescore.rescore("B1", 5, "", expected_version=0, by=2, at=NOW)
+    first = rescore.rescore("B1", Rescore(points=5), expected_version=0, by=2, at=NOW)
     with pytest.raises(VersionConflict) as conflict:
-        rescore.rescore("B1", 6, "khác", expected_version=0, by=3, at=NOW)
+        rescore.rescore("B1", Rescore(points=6, comment="khác"), expected_version=0, by=3, at=NOW)
     assert conflict.value.current == first
-    rescore.rescore("B1", 6, "khác", expected_version=1, by=3, at=NOW)
+    rescore.rescore("B1", Rescore(points=6, comment="khác"), expected_version=1, by=3, at=NOW)
     assert [c.new.version for c in rescore.changes] == [1, 2]
 
 
-def _any_value(criterion):
-    from hsdt.scoring import AnswerType
-
+def _any_value(criterion: Criterion) -> dict[str, Any]:
     match criterion.type:
         case AnswerType.SINGLE_CHOICE:
             return {"option": criterion.options[0].id}
@@ -127,7 +128,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
         audit = uow.session.exec(select(AnswerAudit).where(AnswerAudit.criterion_id == "B1")).all()
     rubric = load_rubric(RUBRIC_2024)
     assert submission.status == "submitted"
-    assert submission.total == score_school(rubric, {cid: a.value for cid, a in stored.items()}).total
+    assert submission.total == score_school(rubric, {cid: read_stored(a.value) for cid, a in stored.items()}).total
     assert submission.total == pytest.approx(sum(a.points for a in stored.values()))
     # Every answer the second member was told is saved is in the history, and nothing else after it.
     assert [a.new_value["used"] for a in audit[1:]] == saved
@@ -152,6 +153,19 @@ def test_actions_pack_within_the_callback_limit() -> None:
     assert Choose.unpack("sa:o:C1") is None and EvidenceFor.unpack("sa:ev:x:E1") is None
     with pytest.raises(ValueError):
         Choose("C1", "x" * 64).pack()
+
+
+def test_every_button_is_a_typed_action_read_by_its_prefix() -> None:
+    # The buttons reminders and menus carry are packed from types, as they always read.
+    assert (menu.Menu().pack(), menu.Help().pack(), reminders.Calendar().pack()) == ("m:menu", "m:help", "rem:lich")
+    assert (signature_check.CheckOnly().pack(), dashboard.Open().pack()) == ("chk:file", "bdk:open")
+    assert [prefix_of(data) for data in ("sa:o:C1:full", "m:menu", "rp", "", None)] == ["sa", "m", "rp", None, None]
+    assert menu.ACTIONS.unpack("m:help") == menu.Help() and menu.ACTIONS.unpack("m:helpx") is None
+    assert EvidenceFor.unpack("sa:ev:12:E1") == EvidenceFor(12, "E1")
+    assert Nav.unpack("sa", "sa:b") == Nav("sa", Step.BACK) and Nav.unpack("sa", "sa:zz") is None
+    assert Jump.unpack("ins", Jump("ins", "II.1a").pack()) == Jump("ins", "II.1a")
+    screen = QuestionScreen("ins", "12d", "B1")
+    assert QuestionScreen.unpack("ins", screen.pack()) == screen and QuestionScreen.unpack("sa", screen.pack()) is None
 
 
 def _legacy_engine(kind: str, tmp_path: Path) -> Engine:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from hsdt.channels.zalo_bot.menus import ZaloMenus
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
-from hsdt.scoring import default_rubric_path, load_rubric, score_criterion
+from hsdt.scoring import EvidenceCount, default_rubric_path, load_rubric, score_criterion
 from hsdt.scoring.summary import summarise
 from hsdt.services.invites import issue_invite
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -78,10 +78,10 @@ def _fresh_invite(engine: Engine, user_code: str) -> str:
 
 def test_the_evidence_line_says_how_many_valid_files_were_signed_in_the_period() -> None:
     criterion = load_rubric(default_rubric_path()).criterion("10")
-    outside = {"valid": 1, "total": 2, "in_period": 0, "in_period_proven": 0}
+    outside = EvidenceCount(valid=1, total=2, in_period=0, in_period_proven=0)
     assert summarise(criterion, outside) == (
         "1/2 tệp có chữ ký số hợp lệ, trong đó 0 tệp ký trong thời điểm kiểm tra lưu hồ sơ")
     assert score_criterion(criterion, outside) == 0
-    inside = {"valid": 1, "total": 2, "in_period": 1, "in_period_proven": 0}
+    inside = EvidenceCount(valid=1, total=2, in_period=1, in_period_proven=0)
     assert summarise(criterion, inside).endswith("trong đó 1 tệp ký trong thời điểm kiểm tra lưu hồ sơ")
     assert score_criterion(criterion, inside) == 4

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from hsdt.scoring import load_rubric_text
+from hsdt.scoring import Rescore, load_rubric_text, read_value
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.assignments import AssignmentRow, apply_assignments
 from hsdt.services.invites import issue_invite
@@ -81,7 +81,7 @@ def submit_self(engine: Engine, school_code: str, changes: dict[str, dict[str, A
         now = datetime.now(UTC)
         assessment = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=now)
         for cid, value in answers.items():
-            assessment.answer(cid, value, by=principal.id, at=now)
+            assessment.answer(cid, read_value(value), by=principal.id, at=now)
         assessment.submit(by=principal.id, at=now)
         uow.assessments.save(assessment, channel="test", event_id=f"seed-{school_code}")
     assert assessment.total is not None
@@ -114,7 +114,8 @@ def rescore(engine: Engine, school_code: str, kind: str, inspector_code: str, ch
         for criterion in assessment.criteria:
             points = changes.get(criterion.id, own.points(criterion.id))
             comment = f"Nhận xét {criterion.id}" if criterion.id in changes else ""
-            assessment.rescore(criterion.id, points, comment, expected_version=0, by=inspector.id, at=now)
+            assessment.rescore(criterion.id, Rescore(points=points, comment=comment), expected_version=0,
+                               by=inspector.id, at=now)
         assessment.submit(by=inspector.id, at=now)
         uow.assessments.save(assessment, channel="test", event_id=f"rescore-{school_code}-{kind}")
     assert assessment.total is not None

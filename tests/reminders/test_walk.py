@@ -20,6 +20,7 @@ from hsdt.storage.models import OutboxMessage
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
+from tests.inspection.fixtures import rescore, submit_self
 from tests.reminders.conftest import TZ, user_id
 
 ZONE = ZoneInfo(TZ)
@@ -82,7 +83,6 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
         uow.session.flush()
         uow.session.add(Assignment(campaign_id=campaign.id, inspector_id=ids["CB-HB-01"],  # type: ignore[arg-type, union-attr]
                                    school_id=hoamai.id, kind="cross"))  # type: ignore[union-attr, arg-type]
-        campaign_id, hoamai_id = campaign.id, hoamai.id  # type: ignore[union-attr]
     seen: dict[str, int] = {}
 
     # 22/12 08:00: 7 days before the self-assessment is due: both principals, nobody else.
@@ -109,9 +109,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     assert "còn 3 ngày 15 giờ" in got["HT-HOASEN"][0]
 
     # Hoa Sen submits: she is done, and is never reminded again.
-    with UnitOfWork(engine) as uow:
-        school = uow.units.by_code("MN-HOASEN")
-        uow.submissions.mark_submitted(campaign_id, school.id, ids["HT-HOASEN"], 80, "Khá")  # type: ignore[union-attr, arg-type]
+    submit_self(engine, "MN-HOASEN")
     clock.now = local(2024, 12, 28, 8, 0)
     fire_due(runtime)
     assert new_since(engine, seen) == {}
@@ -139,8 +137,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     assert set(got) == {"CB-HB-01", "PGD-HB-01", "SO-01"}
 
     # The inspector re-scores Hoa Mai: no longer reminded; the district still has Sao Mai late.
-    with UnitOfWork(engine) as uow:
-        uow.submissions.mark_submitted(campaign_id, hoamai_id, ids["CB-HB-01"], 70, "Khá", kind="cross")  # type: ignore[arg-type]
+    rescore(engine, "MN-HOAMAI", "cross", "CB-HB-01", {})
     clock.now = local(2025, 1, 3, 8, 0)
     fire_due(runtime)
     got = new_since(engine, seen)
@@ -149,9 +146,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     assert "06/01" not in got["HT-SAOMAI"][0]
 
     # Sao Mai submits: on 05/01 the district has nothing late and nobody is reminded.
-    with UnitOfWork(engine) as uow:
-        school = uow.units.by_code("MN-SAOMAI")
-        uow.submissions.mark_submitted(campaign_id, school.id, ids["HT-SAOMAI"], 60, "Đạt")  # type: ignore[union-attr, arg-type]
+    submit_self(engine, "MN-SAOMAI")
     clock.now = local(2025, 1, 5, 8, 0)
     fire_due(runtime)
     assert new_since(engine, seen) == {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from hsdt.scoring import default_rubric_path, load_rubric_text
+from hsdt.scoring import default_rubric_path, load_rubric_text, read_value
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.assignments import AssignmentRow, apply_assignments
 from hsdt.services.campaigns import install_rubric, open_campaign, plan_for_school_year
@@ -77,7 +77,7 @@ def submit(engine: Engine, school_code: str, *, evidence: bool = False) -> float
             answers["10"] = {"valid": 1, "total": 1, "in_period": 0, "in_period_proven": 0}
         assessment = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=now)
         for cid, value in answers.items():
-            assessment.answer(cid, value, by=principal.id, at=now)
+            assessment.answer(cid, read_value(value), by=principal.id, at=now)
         assessment.submit(by=principal.id, at=now)
         uow.assessments.save(assessment, channel="test", event_id=f"seed-{school_code}")
     assert assessment.total is not None

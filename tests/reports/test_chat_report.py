@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.scoring import score_criterion
+from hsdt.scoring import read_value
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.roster import UnitRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
@@ -51,11 +52,11 @@ def test_a_draft_school_shows_no_partial_points(engine: Engine, dispatcher: Disp
         campaign, rubric = _campaign_and_rubric(uow)
         school = uow.units.by_code("MN-SAOMAI")
         principal = uow.users.by_code("HT-HOASEN")
+        assert school is not None and school.id is not None and principal is not None and principal.id is not None
+        draft = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=dispatcher.clock())
         for cid in ("A1", "B1"):
-            uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id=cid,  # type: ignore[union-attr]
-                            value=ANSWERS[cid], points=score_criterion(rubric.criterion(cid), ANSWERS[cid]),
-                            user_id=principal.id, channel="test", event_id=f"draft-{cid}")  # type: ignore[union-attr]
-        uow.submissions.get_or_create(campaign.id, school.id)  # type: ignore[union-attr]
+            draft.answer(cid, read_value(ANSWERS[cid]), by=principal.id, at=dispatcher.clock())
+        uow.assessments.save(draft, channel="test", event_id="draft")
     so = so_chat(dispatcher, codes)
     so.send("/report")
     so.press("Hồng Bàng")

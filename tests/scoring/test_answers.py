@@ -14,10 +14,9 @@ from hsdt.scoring import (
     default_rubric_path,
     fold_text,
     load_rubric,
-    parse_text_answer,
-    validate_value,
 )
 from tests.helpers import RUBRIC_2024
+from tests.scoring.stored import parse_text_answer, validate_value
 
 RUBRIC = load_rubric(RUBRIC_2024)
 A1 = RUBRIC.criterion("A1")  # multi_choice, 6 categories

@@ -16,12 +16,9 @@ from hsdt.scoring import (
     band_for,
     load_rubric,
     load_rubric_text,
-    parse_text_answer,
-    score_criterion,
-    score_school,
-    validate_value,
 )
 from tests.helpers import RUBRIC_2024
+from tests.scoring.stored import parse_text_answer, score_criterion, score_school, validate_value
 
 DEFAULT = load_rubric(RUBRIC_2024)
 

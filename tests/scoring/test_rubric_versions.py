@@ -17,9 +17,8 @@ from hsdt.scoring import (
     bundled_rubric_path,
     default_rubric_path,
     load_rubric,
-    parse_text_answer,
-    score_school,
 )
+from tests.scoring.stored import parse_text_answer, score_school
 
 
 def scoring_fingerprint(rubric: Rubric) -> str:

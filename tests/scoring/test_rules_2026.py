@@ -13,14 +13,16 @@ from hypothesis import strategies as st
 from hsdt.scoring import (
     EvidenceFileCheck,
     InvalidAnswer,
-    allowed_options,
     bundled_rubric_path,
-    check_rules,
     evidence_value,
-    flags,
-    is_not_applicable,
     load_rubric,
     load_rubric_text,
+)
+from tests.scoring.stored import (
+    allowed_options,
+    check_rules,
+    flags,
+    is_not_applicable,
     parse_text_answer,
     score_criterion,
     score_school,
@@ -166,10 +168,10 @@ def test_evidence_value_from_file_checks() -> None:
         EvidenceFileCheck(valid=True, in_period=False, time_proven=True),
         EvidenceFileCheck(valid=False, in_period=True, time_proven=True),  # invalid: counts nowhere
     ]
-    value = evidence_value(files)
+    value = evidence_value(files).to_json()
     assert value == {"valid": 3, "total": 4, "in_period": 2, "in_period_proven": 1}
     assert validate_value(RUBRIC.criterion("II.5a"), value) == value
-    assert evidence_value([]) == {"valid": 0, "total": 0, "in_period": 0, "in_period_proven": 0}
+    assert evidence_value([]).to_json() == {"valid": 0, "total": 0, "in_period": 0, "in_period_proven": 0}
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,12 @@ import pytest
 from hsdt.scoring import (
     InvalidAnswer,
     band_for,
-    flags,
     format_points,
     load_rubric,
     mean_score,
-    score_criterion,
-    score_school,
 )
 from tests.helpers import RUBRIC_2024
+from tests.scoring.stored import flags, score_criterion, score_school
 
 RUBRIC = load_rubric(RUBRIC_2024)
 ALL = ["c1", "c2", "c3", "c4", "c5", "c6"]

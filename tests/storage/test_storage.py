@@ -44,18 +44,22 @@ def test_sqlite_pragmas(tmp_path) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_answer_put_keeps_audit_trail(engine: Engine) -> None:
+def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
+    from hsdt.scoring import CountPair, load_rubric_text
+    from hsdt.scoring.assessment import AssessmentKind
+    from hsdt.services.campaigns import ensure_campaign, install_rubric
+    from hsdt.storage.types import utcnow
+
+    source = RUBRIC_2024.read_text(encoding="utf-8")
+    rubric = load_rubric_text(source, "x")
     with UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
-        from hsdt.scoring import load_rubric_text
-        from hsdt.services.campaigns import ensure_campaign, install_rubric
-
-        source = RUBRIC_2024.read_text(encoding="utf-8")
-        campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, "x"), source), tz="UTC")
-        for used in (3, 4):
-            uow.answers.put(campaign_id=campaign.id, school_id=school.id, criterion_id="B1",
-                            value={"issued": 5, "used": used}, points=used, user_id=user.id,
-                            channel="test", event_id=f"e{used}")
+        campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="UTC")
+    for used in (3, 4):
+        with UnitOfWork(engine) as uow:
+            own = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=utcnow())
+            own.answer("B1", CountPair(issued=5, used=used), by=user.id, at=utcnow())
+            uow.assessments.save(own, channel="test", event_id=f"e{used}")
     with UnitOfWork(engine) as uow:
         answer = uow.answers.get(campaign.id, school.id, "B1")
         assert answer.value == {"issued": 5, "used": 4} and answer.version == 2

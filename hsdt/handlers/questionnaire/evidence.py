@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from hsdt.handlers.context import Ctx
+from hsdt.scoring import EvidenceCount
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.evidence import counts
 from hsdt.storage.models import Evidence
@@ -31,7 +32,7 @@ def storable(ctx: Ctx) -> bool:
     )
 
 
-def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, criterion_id: str) -> dict[str, int]:
+def store_evidence(ctx: Ctx, *, campaign_id: int, school_id: int, kind: str, criterion_id: str) -> EvidenceCount:
     """Keep the checked file (see `storable`) as evidence; returns the criterion's answer value (see `counts`)."""
     checked = ctx.checked
     assert checked is not None and checked.verdict is not None and checked.path is not None

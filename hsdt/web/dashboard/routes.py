@@ -33,7 +33,7 @@ from hsdt import texts as messages
 from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.reports.wording import mean_meaning
-from hsdt.scoring import Rubric, format_points
+from hsdt.scoring import Rescore, Rubric, Text, format_points, read_stored
 from hsdt.scoring.summary import summarise
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
@@ -429,10 +429,10 @@ def _school_page(reading: Reading, data: ReportData, school_id: int) -> views.Sc
     report = next(r for d in data.city.districts for r in d.schools if r.school.id == school_id)
     answers = uow.answers.for_school(campaign_id, school_id, SELF)
     rubric = reading.rubric
-    self_answers = {cid: summarise(rubric.criterion(cid), a.value) for cid, a in answers.items()
-                    if _has(rubric, cid)}
-    proposal = next((str(a.value.get("text", "")).strip() for cid, a in answers.items()
-                     if _has(rubric, cid) and rubric.criterion(cid).max_points <= 0 and a.value.get("text")), "")
+    values = {cid: read_stored(a.value) for cid, a in answers.items() if _has(rubric, cid)}
+    self_answers = {cid: summarise(rubric.criterion(cid), value) for cid, value in values.items()}
+    proposal = next((value.text for cid, value in values.items()
+                     if rubric.criterion(cid).max_points <= 0 and isinstance(value, Text)), "")
     evidence = uow.dashboard.evidence_of_school(campaign_id, school_id)
     audit = uow.dashboard.audit_of_school(campaign_id, school_id, AUDIT_LIMIT)
     reopens = uow.dashboard.reopens_of_school(campaign_id, school_id)
@@ -450,7 +450,7 @@ def _school_page(reading: Reading, data: ReportData, school_id: int) -> views.Sc
         page.evidence.append(views.EvidenceRow(
             file_name=item.file_name, criterion=item.criterion_id, kind=t.KIND_NAMES.get(item.kind, item.kind),
             status=item.status, verdict=_plain(HEADLINES.get(item.status, item.status)),
-            signers=views.signers_of(item.verdict), uploaded=reading.local(item.uploaded_at)))
+            signers=views.signers_of(item.read_verdict()), uploaded=reading.local(item.uploaded_at)))
     for row in audit:
         page.audit.append(views.AuditRow(
             when=reading.local(row.at), who=names.get(row.user_id, t.UNKNOWN_PERSON),
@@ -476,12 +476,12 @@ def _has(rubric: Rubric, criterion_id: str) -> bool:
     return True
 
 
-def _describe(rubric: Rubric, kind: str, criterion_id: str, value: dict[str, Any] | None) -> str:
-    if value is None:
+def _describe(rubric: Rubric, kind: str, criterion_id: str, stored: dict[str, Any] | None) -> str:
+    if stored is None:
         return t.NONE
+    value = read_stored(stored)
     if kind != SELF:
-        found = value.get("points")
-        return t.AUDIT_POINTS.format(points=format_points(float(found))) if isinstance(found, int | float) else t.NONE
+        return t.AUDIT_POINTS.format(points=format_points(value.points)) if isinstance(value, Rescore) else t.NONE
     if not _has(rubric, criterion_id):
         return t.NONE
     return summarise(rubric.criterion(criterion_id), value)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from hsdt.reports.dataset import SELF, ReportData
 from hsdt.scoring import SchoolReport, band_for, format_points
 from hsdt.scoring.textnorm import fold_text
+from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import SubmissionStatus
 from hsdt.texts import dashboard as t
@@ -440,11 +441,12 @@ def criterion_rows(data: ReportData, school_id: int, self_answers: Mapping[str, 
     return rows
 
 
-def signers_of(verdict: Mapping[str, Any]) -> str:
+def signers_of(verdict: FileVerdict | None) -> str:
+    """Who signed, from the stored verdict read back as its type (None: it could not be read)."""
     people = []
-    for signature in verdict.get("signatures") or []:
-        name = str(signature.get("signer") or "").strip()
-        organization = str(signature.get("organization") or "").strip()
+    for signature in verdict.signatures if verdict is not None else ():
+        name = signature.signer.strip()
+        organization = (signature.organization or "").strip()
         if name and organization and organization != name:
             people.append(f"{name} ({organization})")
         elif name or organization:
