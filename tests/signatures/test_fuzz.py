@@ -138,9 +138,16 @@ def earlier_revision(mutated: bytes, original: bytes) -> bool:
 
 def still_covered(mutated: bytes, original: bytes) -> bool:
     """Every signature's signed bytes and value are where they were, and nothing after the last
-    signed byte defines an object: the only mutants a verifier may call valid."""
+    signed byte defines an object: the only mutants a verifier may call valid. A mutant that is the
+    original cut at the end of a signed revision holds only that revision's signatures, and is that
+    revision, as valid as it was when it was signed."""
+    ranges = _ranges(original)
+    if earlier_revision(mutated, original):
+        ranges = [(a, b, c) for a, b, c in ranges if b + c <= len(mutated)]
+    if not ranges:
+        return False
     ends = []
-    for a, b, c in _ranges(original):
+    for a, b, c in ranges:
         value = bytes.fromhex(original[a + 1 : b - 1].decode())
         value_end = a + 1 + 2 * len(core.Asn1Value.load(value, strict=False).dump())
         if mutated[:value_end] != original[:value_end] or mutated[b : b + c] != original[b : b + c]:
@@ -182,6 +189,22 @@ def test_a_signed_file_cut_short_is_damaged_unless_cut_at_an_unsigned_revision(
         verdict = _check(fuzz_checker, tmp_path, original[:cut])
         assert verdict.status == status, (cut, verdict.to_json())
         assert earlier_revision(original[:cut], original) is (status == "unsigned")
+
+
+def test_a_signed_file_cut_at_a_signed_revision_is_that_revision(
+    corpus: Corpus, fuzz_checker: SignatureChecker, tmp_path: Path
+) -> None:
+    """Cut where the person's signed revision ends (before the seal was added), the file is that
+    revision: valid with the one signature it holds, and the oracle accepts it (the case the
+    fuzzer found)."""
+    original = corpus["person_and_seal"].read_bytes()
+    _, b, c = _ranges(original)[0]
+    cut = original[: original.index(b"%%EOF", b + c - 8) + len(b"%%EOF\n")]
+    verdict = _check(fuzz_checker, tmp_path, cut)
+    assert verdict.status == "valid", verdict.to_json()
+    assert len(verdict.signatures) == 1
+    assert earlier_revision(cut, original) and still_covered(cut, original)
+    judge("person_and_seal", original, cut, verdict)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
