@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, description="How many `hsdt run` processes share the database (more than 1: PostgreSQL)."
     )
+    worker_lease_s: float = Field(
+        default=15.0, gt=0,
+        description="A worker unheard of this long is taken for dead: a live one takes over its unsent replies.",
+    )
+    stop_grace_s: float = Field(
+        default=10.0, ge=0,
+        description="On SIGTERM, how long the webhook calls in flight, then the unsent replies, may take.",
+    )
     send_rate_per_s: float = Field(
         default=30.0, gt=0,
         description="Messages per second each bot may send, replies and reminders together, over all workers.",

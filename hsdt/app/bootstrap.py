@@ -33,6 +33,7 @@ from hsdt.services.demo import is_empty, seed_demo
 from hsdt.services.roster import RosterResult
 from hsdt.signatures.checker import Checker, SignatureChecker
 from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.leases import Lease
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -64,6 +65,8 @@ class App:
     zalo: ZaloChannel | None = None
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
     senders: dict[str, ChannelSender] = field(default_factory=dict)
+    # This process's lease among the workers: which unsent turns are its own (`hsdt.storage.leases`).
+    lease: Lease | None = None
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @property
@@ -231,6 +234,11 @@ def wire_channels(app: App) -> App:
         app.senders[ZALO] = app.zalo.sender
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)
+    if app.lease is not None:
+        for delivery in (channel.delivery for channel in (app.telegram, app.zalo) if channel is not None):
+            delivery.owner = app.lease.worker_id
+            delivery.alone = settings.workers == 1 or app.engine.dialect.name != "postgresql"
+            delivery.sweep_s = app.lease.renew_every_s
     return app
 
 
@@ -305,5 +313,5 @@ def build(
     links = make_links(settings)
     redact_secrets(*_secrets(settings, links))
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=checker, demo=demo, links=links,
-              metrics=metrics)
+              metrics=metrics, lease=Lease(engine, ttl_s=settings.worker_lease_s))
     return wire_channels(app)

@@ -2,6 +2,12 @@
 
 A service is enabled by its settings (a token, a port), so adding a channel or the scheduler is one
 entry in SERVICES. Without any, `hsdt run` opens the terminal chat instead.
+
+A stop (SIGTERM, SIGINT) ends the services stage by stage, each stage on its own (never cancelled
+while it keeps within its bound): first the web server stops taking connections and answers the
+webhook calls in flight; then the channels stop fetching, send every committed reply and close;
+only then the rest (the reminders). Last, the process gives up its worker lease, so what it could
+not send in time is another worker's to send at once.
 """
 
 from __future__ import annotations
@@ -18,26 +24,45 @@ from hsdt.app import channel_services
 from hsdt.app.bootstrap import App
 from hsdt.config import Settings
 from hsdt.reminders import service as reminders
+from hsdt.storage.leases import OWNER, Lease
 
 log = logging.getLogger(__name__)
+
+# The order services stop in.
+INTAKE, CHANNELS, REST = 0, 1, 2
+
 
 @dataclass(frozen=True)
 class Service:
     name: str
     enabled: Callable[[Settings], bool]
     run: Callable[[App, asyncio.Event], Coroutine[Any, Any, None]]
+    stage: int = REST
 
 
 SERVICES: list[Service] = [
-    Service("telegram", channel_services.telegram_enabled, channel_services.telegram),
-    Service("reminders", reminders.enabled, reminders.run),
-    Service("zalo", channel_services.zalo_enabled, channel_services.zalo),
-    Service("web", channel_services.web_enabled, channel_services.web),
+    Service("telegram", channel_services.telegram_enabled, channel_services.telegram, CHANNELS),
+    Service("reminders", reminders.enabled, reminders.run, REST),
+    Service("zalo", channel_services.zalo_enabled, channel_services.zalo, CHANNELS),
+    Service("web", channel_services.web_enabled, channel_services.web, INTAKE),
 ]
 
 
 def enabled_services(settings: Settings) -> list[Service]:
     return [service for service in SERVICES if service.enabled(settings)]
+
+
+async def keep_lease(lease: Lease, stop: asyncio.Event) -> None:
+    """Renewed until `stop`; a failed renewal is retried at the next turn (the lease outlives two)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), lease.renew_every_s)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(lease.renew)
+        except Exception:
+            log.exception("renewing this worker's lease failed")
 
 
 async def serve(app: App, stop: asyncio.Event | None = None) -> None:
@@ -49,18 +74,45 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     services = enabled_services(app.settings)
     if not services:
         raise RuntimeError("no service configured: set TELEGRAM_BOT_TOKEN (see .env.example)")
+    lease = app.lease
+    leased = asyncio.Event()
+    keeper: asyncio.Task[None] | None = None
+    if lease is not None:
+        await asyncio.to_thread(lease.renew)
+        # Every task started below, and every database thread they hand work to, inherits it: the
+        # events this process commits name it as the one sending their replies.
+        OWNER.set(lease.worker_id)
+        keeper = asyncio.create_task(keep_lease(lease, leased), name="lease")
     log.info("starting: %s", ", ".join(s.name for s in services))
-    tasks = [asyncio.create_task(s.run(app, stop), name=s.name) for s in services]
+    stops = {INTAKE: stop, CHANNELS: asyncio.Event(), REST: asyncio.Event()}
+    tasks = [asyncio.create_task(s.run(app, stops[s.stage]), name=s.name) for s in services]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    stop.set()
-    for task in tasks:
-        if not task.done():
-            task.cancel()
-    results = await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
+    # Each stage gets the drain time it promises plus a margin before it is cut short.
+    bound = app.settings.stop_grace_s + max(app.settings.telegram_webhook_reply_wait_s, 5.0)
+    results: list[BaseException | None] = []
+    for stage in (INTAKE, CHANNELS, REST):
+        stops[stage].set()
+        running = [task for s, task in zip(services, tasks, strict=True) if s.stage == stage]
+        if not running:
+            continue
+        _, late = await asyncio.wait(running, timeout=bound)
+        for task in late:
+            log.warning("%s did not stop within %.0f s; cut short", task.get_name(), bound)
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        results.extend(task.exception() if not task.cancelled() else None for task in running)
+    leased.set()
+    if keeper is not None:
+        await keeper
+    if lease is not None:
+        try:
+            await asyncio.to_thread(lease.release)
+        except Exception:
+            log.exception("releasing this worker's lease failed; it expires on its own")
     await app.aclose()
     for result in results:
-        if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
+        if isinstance(result, Exception):
             log.error("service failed: %r", result)
             raise result

@@ -10,6 +10,7 @@ gone), which is logged for the operator. What was sent is confirmed to the dispa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections import OrderedDict
@@ -21,8 +22,9 @@ from hsdt.channels.contract import RetryLater, SendRefused
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.queues import SerialQueues
 from hsdt.events import Reply
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher, PendingReplies, Receipt
 from hsdt.logcontext import event_scope
+from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 H = TypeVar("H", contravariant=True)
@@ -98,8 +100,19 @@ class ReplyDelivery(Generic[H]):
         remembered: int = 10_000,
         scope: str | None = None,
         meter: MessageMeter | None = None,
+        owner: str | None = None,
+        alone: bool = True,
     ) -> None:
         self.channel = channel
+        # This worker's lease name (`hsdt.storage.leases`): it sends only the turns it committed and
+        # those it took over from a worker whose lease is gone; None (a process outside the fleet):
+        # every unsent turn of the bot at its start, as one process alone on its database does.
+        self.owner = owner
+        # One process on the database (WORKERS=1): whatever is unsent at its start is a previous
+        # run's, even while that run's lease has not expired yet (it was killed a moment ago).
+        self.alone = alone
+        # How often a worker in a fleet looks for turns whose worker is gone (`watch`).
+        self.sweep_s = 5.0
         # The bot's namespace of event ids: a recovery sends only this bot's turns (several bots may
         # share the database).
         self.scope = scope
@@ -136,29 +149,69 @@ class ReplyDelivery(Generic[H]):
         waiting.add_done_callback(self._orphans.discard)
 
     async def _send_if_orphaned(self, event_id: str, user_ref: str, grace_s: float) -> None:
-        await asyncio.sleep(grace_s)
+        if self.owner is None:
+            # No leases to tell a live worker from a dead one: wait, then send what is still unsent.
+            await asyncio.sleep(grace_s)
 
         async def send() -> None:
-            stored = await asyncio.to_thread(self.dispatcher.stored, self.channel, event_id)
-            if stored is None or stored.settled or not self.claim(event_id):
-                return
-            replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
-            log.info("%s: turn %s still unsent after %.0f s; its worker is gone, sending it here",
-                     self.channel, event_id, grace_s)
-            await self.send(event_id, user_ref, replies, stored.sent, None)
+            if self.owner is None:
+                stored = await asyncio.to_thread(self.dispatcher.stored, self.channel, event_id)
+                if stored is None or stored.settled or not self.claim(event_id):
+                    return
+                replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
+                first = stored.sent
+            else:
+                # Taken only when the worker that applied it is gone; while it lives, it sends it
+                # (and should it die first, a live worker's sweep takes the turn then).
+                taken = await self._take(event_id)
+                if not taken or not self.claim(event_id):
+                    return
+                replies, first = taken[0].replies, taken[0].first
+            log.info("%s: turn %s is unsent and its worker is gone; sending it here", self.channel, event_id)
+            await self.send(event_id, user_ref, replies, first, None)
 
         await self.queues.submit(user_ref, send)
 
+    def _take_sync(self, event_id: str | None, limit: int) -> list[PendingReplies]:
+        assert self.owner is not None
+        with UnitOfWork(self.dispatcher.engine) as uow:
+            return [
+                PendingReplies(self.channel, row.event_id, row.user_ref or "",
+                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
+                for row in uow.events.take_orphaned(self.channel, self.owner, limit, self.scope,
+                                                    alone=self.alone, event_id=event_id)
+            ]
+
+    async def _take(self, event_id: str | None = None, limit: int = 1000) -> list[PendingReplies]:
+        return await asyncio.to_thread(self._take_sync, event_id, limit)
+
     async def recover(self) -> int:
-        """Queue the replies a previous run committed but did not get confirmed (it died in between)."""
-        pending = await asyncio.to_thread(self.dispatcher.unsettled, self.channel, 1000, self.scope)
+        """Queue the replies committed but not confirmed sent whose worker is gone (this process's
+        previous run, or another worker that died or stopped): never a live worker's turns."""
+        if self.owner is None:
+            pending = await asyncio.to_thread(self.dispatcher.unsettled, self.channel, 1000, self.scope)
+        else:
+            pending = await self._take()
         for item in pending:
             if self.claim(item.event_id):
                 self.queues.submit(item.user_ref, functools.partial(
                     self.send, item.event_id, item.user_ref, item.replies, item.first, None))
         if pending:
-            log.info("%s: sending %d turn(s) left unsent by the previous run", self.channel, len(pending))
+            log.info("%s: sending %d turn(s) left unsent by a worker that is gone", self.channel, len(pending))
         return len(pending)
+
+    async def watch(self, stop: asyncio.Event, every_s: float | None = None) -> None:
+        """Until `stop`: every `every_s`, take over the turns of workers that died meanwhile (their
+        lease expired) or stopped with replies unsent. One process alone has nobody to take over from."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_s or self.sweep_s)
+            if stop.is_set() or self.alone or self.owner is None:
+                continue
+            try:
+                await self.recover()
+            except Exception:
+                log.exception("%s: looking for turns of workers that are gone failed", self.channel)
 
     async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
         """Send one committed turn (in the caller's user queue) and confirm it."""

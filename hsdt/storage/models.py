@@ -304,6 +304,9 @@ class ProcessedEvent(SQLModel, table=True):
     sent: int = 0
     settled_at: datetime | None = _ts(nullable=True, default=False)
     last_error: str | None = Field(default=None, max_length=300)
+    # The worker that committed the event and sends its replies (`hsdt.storage.leases`); another
+    # worker sends them only once that one's lease is gone. None: committed outside the fleet.
+    owner: str | None = Field(default=None, max_length=64)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -341,4 +344,5 @@ from hsdt.storage import channels_models  # noqa: F401
 from hsdt.storage import dashboard_models  # noqa: F401
 from hsdt.storage import usage_models  # noqa: F401
 from hsdt.storage import send_budget  # noqa: F401
+from hsdt.storage import leases  # noqa: F401
 from hsdt.storage import zalo_oa_models  # noqa: F401

@@ -11,6 +11,7 @@ from sqlalchemy import Integer, bindparam, case, cast, func, insert, literal, or
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
+from hsdt.storage.leases import OWNER, live
 from hsdt.storage.models import (
     Answer,
     Campaign,
@@ -482,7 +483,7 @@ class EventRepository(_Repo):
         another transaction fails here or at commit (primary key), rolling back its effects."""
         self.session.connection().execute(_RECORD, {
             "channel": channel, "event_id": event_id, "processed_at": now, "user_ref": user_ref[:64],
-            "replies": replies, "sent": 0, "settled_at": now if not replies else None})
+            "replies": replies, "sent": 0, "settled_at": now if not replies else None, "owner": OWNER.get()})
 
     def mark(self, channel: str, event_id: str) -> None:
         now = utcnow()
@@ -508,6 +509,30 @@ class EventRepository(_Repo):
         if before is not None:
             query = query.where(_PE.c.processed_at < before)
         rows = self.session.execute(query.order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)).all()
+        return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
+
+    def take_orphaned(self, channel: str, owner: str, limit: int, scope: str | None = None, *,
+                      alone: bool = False, event_id: str | None = None) -> list[StoredEvent]:
+        """Unsent turns no live worker sends, now `owner`'s to send, oldest first: their worker's lease
+        expired or was released, or they were committed outside the fleet. `alone` (one process on
+        the database): every turn not already `owner`'s. `event_id`: only that one. Rows another
+        worker is taking right now are skipped, so a turn is taken once."""
+        conn = self.session.connection()
+        query = select_core(*_STORED.selected_columns, _PE.c.processed_at).where(
+            _PE.c.channel == channel, _PE.c.settled_at.is_(None))
+        if scope is not None:
+            query = query.where(or_(_PE.c.event_id.like(f"{scope}:%"), _PE.c.event_id.like("web:%")))
+        if event_id is not None:
+            query = query.where(_PE.c.event_id == event_id)
+        if alone:
+            query = query.where(or_(_PE.c.owner.is_(None), _PE.c.owner != owner))
+        else:
+            query = query.where(or_(_PE.c.owner.is_(None), ~live(conn, _PE.c.owner)))
+        rows = conn.execute(query.order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)
+                            .with_for_update(skip_locked=True, of=_PE)).all()
+        if rows:
+            conn.execute(update(_PE).where(_PE.c.channel == channel, _PE.c.event_id.in_([r[0] for r in rows]))
+                         .values(owner=owner))
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
     def unsettled_count(self) -> int:

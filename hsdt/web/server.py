@@ -62,15 +62,20 @@ def make_web_app(host: WebHost, config: WebConfig) -> web.Application:
     return web_app
 
 
-def make_runner(web_app: web.Application, header_timeout_s: float) -> web.AppRunner:
+def make_runner(web_app: web.Application, header_timeout_s: float, shutdown_timeout_s: float = 60.0) -> web.AppRunner:
     """The keep-alive timer also runs before the first request, so headers that do not arrive in
     time close the connection. No lingering: a body refused half-way is not read on, the connection
-    closes right after the answer."""
-    return web.AppRunner(web_app, access_log=None, keepalive_timeout=header_timeout_s, lingering_time=0)
+    closes right after the answer. At a stop, the calls in flight get `shutdown_timeout_s` to be
+    answered (the listening socket is closed first: no new call is taken)."""
+    return web.AppRunner(web_app, access_log=None, keepalive_timeout=header_timeout_s, lingering_time=0,
+                         shutdown_timeout=shutdown_timeout_s)
 
 
 async def serve(host: WebHost, config: WebConfig, stop: asyncio.Event) -> None:
-    runner = make_runner(make_web_app(host, config), host.settings.web_header_timeout_s)
+    settings = host.settings
+    # A webhook call in flight waits for its commit and (Telegram) up to the reply wait for its replies.
+    runner = make_runner(make_web_app(host, config), settings.web_header_timeout_s,
+                         settings.stop_grace_s + settings.telegram_webhook_reply_wait_s)
     await runner.setup()
     site = web.TCPSite(runner, host.settings.web_host, host.settings.web_port)
     await site.start()

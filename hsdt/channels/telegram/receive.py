@@ -277,7 +277,7 @@ async def run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
     log.info("webhook mode (%s)", info.url or "no webhook registered")
     try:
         await channel.delivery.recover()
-        await stop.wait()
+        await channel.delivery.watch(stop)  # until stop: the turns of workers that die meanwhile
     finally:
         await channel.close()
 

@@ -111,7 +111,7 @@ class ZaloChannel:
             if webhook_secret is None or webhook_base is None:
                 raise RuntimeError("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET and UPLOAD_BASE_URL")
             await self.client.set_webhook(webhook_base + WEBHOOK_PATH, webhook_secret)
-            await stop.wait()
+            await self.delivery.watch(stop)  # until stop: the turns of workers that die meanwhile
             return
         await self.client.delete_webhook()
         await self.poll(stop)
