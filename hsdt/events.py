@@ -12,6 +12,17 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show, declared by the channel itself (never inferred from what it installs):
+    the handlers word their screens from it ("gõ" where there is nothing to press)."""
+
+    has_buttons: bool = True  # inline buttons; without them options are numbered and the user types
+    can_edit: bool = False  # a sent message can be edited in place (a screen replaces the one pressed)
+    can_send_files: bool = False  # documents travel in the chat; otherwise as one-time download links
+    max_text: int | None = None  # characters in one message (None: no limit)
+
+
 class Kind(StrEnum):
     TEXT = "text"
     COMMAND = "command"

@@ -205,12 +205,14 @@ def wire_channels(app: App) -> App:
     from hsdt.links import downloads
 
     app.downloads = downloads.from_settings(settings, app.engine)
-    # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
-    # of a Zalo chat handled by a process without the Zalo token.
+    # Zalo declares what it can show, and its hooks keep its numbered menus in the event's transaction,
+    # also for an upload-page event of a Zalo chat handled by a process without the Zalo token (the
+    # Telegram channel declares itself when it is built; an undeclared channel has buttons).
     from hsdt.channels.zalo_bot.menus import ZaloMenus
+    from hsdt.channels.zalo_bot.translate import CAPABILITIES as ZALO_CAPABILITIES
     from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
-    app.dispatcher.hooks[ZALO] = ZaloMenus()
+    app.dispatcher.declare(ZALO, ZALO_CAPABILITIES, ZaloMenus())
     if settings.telegram_bot_token is not None:
         from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
         from hsdt.channels.telegram.receive import TelegramChannel

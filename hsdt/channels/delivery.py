@@ -22,9 +22,9 @@ from hsdt.channels.contract import RetryLater, SendRefused
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.queues import SerialQueues
 from hsdt.events import Reply
-from hsdt.handlers.dispatcher import Dispatcher, PendingReplies, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import PendingReplies, Receipt
 from hsdt.logcontext import event_scope
-from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 H = TypeVar("H", contravariant=True)
@@ -172,18 +172,10 @@ class ReplyDelivery(Generic[H]):
 
         await self.queues.submit(user_ref, send)
 
-    def _take_sync(self, event_id: str | None, limit: int) -> list[PendingReplies]:
-        assert self.owner is not None
-        with UnitOfWork(self.dispatcher.engine) as uow:
-            return [
-                PendingReplies(self.channel, row.event_id, row.user_ref or "",
-                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
-                for row in uow.events.take_orphaned(self.channel, self.owner, limit, self.scope,
-                                                    alone=self.alone, event_id=event_id)
-            ]
-
     async def _take(self, event_id: str | None = None, limit: int = 1000) -> list[PendingReplies]:
-        return await asyncio.to_thread(self._take_sync, event_id, limit)
+        assert self.owner is not None
+        return await asyncio.to_thread(self.dispatcher.ledger.take_orphaned, self.channel, self.owner, limit,
+                                       self.scope, self.alone, event_id)
 
     async def recover(self) -> int:
         """Queue the replies committed but not confirmed sent whose worker is gone (this process's

@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import TextIO
 
 from hsdt.channels.numbered import last_options, render, resolve
-from hsdt.events import Button, FileRef, FileTooLarge, Incoming, Kind, Origin, Reply
+from hsdt.events import Button, Capabilities, FileRef, FileTooLarge, Incoming, Kind, Origin, Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.texts import channels as texts
+from hsdt.texts import typed as typed_texts
 
 CHANNEL = "terminal"
+# Nothing to press: options are numbered and typed; a file is sent by typing its path.
+CAPABILITIES = Capabilities(has_buttons=False, can_edit=False, can_send_files=False, max_text=None)
 
 
 def _local_file(path: Path) -> FileRef:
@@ -29,6 +33,7 @@ def _local_file(path: Path) -> FileRef:
 class TerminalChat:
     def __init__(self, dispatcher: Dispatcher, user_ref: str | None = None) -> None:
         self.dispatcher = dispatcher
+        dispatcher.declare(CHANNEL, CAPABILITIES)
         self.user_ref = user_ref or getpass.getuser()
         self.buttons: dict[str, Button] = {}
 
@@ -48,8 +53,9 @@ class TerminalChat:
 
     def show(self, replies: list[Reply], out: TextIO) -> None:
         self.buttons = last_options(replies) or self.buttons
-        for reply in replies:
-            out.write(render(reply) + "\n\n")
+        options_at = max((i for i, reply in enumerate(replies) if reply.buttons), default=None)
+        for index, reply in enumerate(replies):
+            out.write(text_of(reply, hint=index == options_at) + "\n\n")
         out.flush()
 
     async def run(self, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, greeting: str = "") -> None:
@@ -68,3 +74,14 @@ class TerminalChat:
             if line.strip() in ("/thoat", "/quit", "/exit"):
                 break
             self.show(await self.dispatcher.handle(self.to_event(line)), out)
+
+
+def text_of(reply: Reply, *, hint: bool = True) -> str:
+    """A reply as the terminal prints it: options numbered (with the hint to type one under the turn's
+    last options), and how to send the PDF a screen asks for."""
+    body = render(reply)
+    if reply.buttons and hint:
+        body += "\n" + (typed_texts.OPTIONS_HINT_LETTERS if reply.expects_number else typed_texts.OPTIONS_HINT_NUMBERS)
+    if reply.upload:
+        body += "\n" + texts.TERMINAL_SEND_FILE
+    return body

@@ -18,7 +18,7 @@ from aiogram.types import (
 from hsdt.channels.contract import RecipientBlocked, SendRefused
 from hsdt.channels.delivery import Progress
 from hsdt.channels.telegram.client import call
-from hsdt.channels.telegram.translate import CHANNEL
+from hsdt.channels.telegram.translate import CHANNEL, TEXT_LIMIT
 from hsdt.channels.text_split import split_text
 from hsdt.events import Attachment, Reply
 from hsdt.handlers.dispatcher import Dispatcher
@@ -29,7 +29,6 @@ from hsdt.texts import report as report_texts
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 
