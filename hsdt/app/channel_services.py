@@ -17,6 +17,18 @@ def zalo_enabled(settings: Settings) -> bool:
     return settings.zalo_bot_token is not None
 
 
+def pollers(settings: Settings) -> list[tuple[str, str]]:
+    """(channel, bot scope) of every channel this process would poll: one process per token may."""
+    from hsdt.channels.contract import bot_scope
+
+    found = []
+    if settings.telegram_bot_token is not None and not settings.telegram_webhook_enabled:
+        found.append(("telegram", bot_scope(settings.telegram_bot_token.get_secret_value())))
+    if settings.zalo_bot_token is not None and settings.zalo_mode == "polling":
+        found.append(("zalo", bot_scope(settings.zalo_bot_token.get_secret_value())))
+    return found
+
+
 def web_enabled(settings: Settings) -> bool:
     return settings.web_enabled
 

@@ -25,6 +25,7 @@ from hsdt.app.bootstrap import App
 from hsdt.config import Settings
 from hsdt.reminders import service as reminders
 from hsdt.storage.leases import OWNER, Lease
+from hsdt.storage.locks import SoleLock
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,31 @@ def enabled_services(settings: Settings) -> list[Service]:
     return [service for service in SERVICES if service.enabled(settings)]
 
 
+class PollerBusy(RuntimeError):
+    """Another live process polls a bot token this one would poll: it refuses to start."""
+
+    def __init__(self, channel: str) -> None:
+        from hsdt.texts import cli as tc
+
+        super().__init__(tc.POLLER_BUSY.format(channel=channel.capitalize()))
+        self.channel = channel
+
+
+async def sole_pollers(app: App) -> list[SoleLock]:
+    """One poller per bot token across processes: two would take each other's updates and repeat
+    each other's replies. The locks are held until the process stops (a killed one frees them)."""
+    held: list[SoleLock] = []
+    for channel, scope in channel_services.pollers(app.settings):
+        lock = SoleLock(app.engine, f"poll:{channel}:{scope}")
+        if not await asyncio.to_thread(lock.try_acquire):
+            for other in held:
+                other.release()
+            log.error("another process polls %s bot %s; this one does not start", channel, scope)
+            raise PollerBusy(channel)
+        held.append(lock)
+    return held
+
+
 async def keep_lease(lease: Lease, stop: asyncio.Event) -> None:
     """Renewed until `stop`; a failed renewal is retried at the next turn (the lease outlives two)."""
     while not stop.is_set():
@@ -74,6 +100,19 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     services = enabled_services(app.settings)
     if not services:
         raise RuntimeError("no service configured: set TELEGRAM_BOT_TOKEN (see .env.example)")
+    try:
+        polling = await sole_pollers(app)
+    except PollerBusy:
+        await app.aclose()
+        raise
+    try:
+        await _serve(app, services, stop)
+    finally:
+        for lock in polling:
+            lock.release()
+
+
+async def _serve(app: App, services: list[Service], stop: asyncio.Event) -> None:
     lease = app.lease
     leased = asyncio.Event()
     keeper: asyncio.Task[None] | None = None

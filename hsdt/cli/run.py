@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.app.bootstrap import build
-    from hsdt.app.runner import enabled_services, serve
+    from hsdt.app.runner import PollerBusy, enabled_services, serve
 
     if getattr(args, "webhook", False):
         settings = settings.model_copy(update={"telegram_mode": "webhook"})
@@ -44,6 +44,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_run_terminal(app))
         asyncio.run(serve(app))
         return 0
+    except PollerBusy as busy:
+        print(busy, file=sys.stderr)
+        return 3
     finally:
         app.close()
 

@@ -3,13 +3,19 @@
 Taken first in an event's transaction and released by its commit or rollback, so two workers that
 get events of one chat apply them one after the other (and a redelivered copy waits, then finds the
 first copy's marker). SQLite has one writer and one bot process: nothing to take there.
+
+`SoleLock`: what only one process may do at a time for as long as it runs (polling one bot token).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import os
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 # "HSDT". The two-key form never meets the leader lock's single 64-bit key (PostgreSQL tells them apart).
@@ -26,3 +32,67 @@ def lock_chat(session: Session, channel: str, user_ref: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(_LOCK, {"space": _NAMESPACE, "key": chat_key(channel, user_ref)})
+
+
+# "POLL": the sole-poller locks' space, apart from the chat locks' and the leader's keys.
+_POLL_SPACE = 0x504F4C4C
+
+
+class SoleLock:
+    """Held by one process for as long as it runs (one poller per bot token): on PostgreSQL a session
+    advisory lock on a connection of its own, keyed by the schema and `name` (advisory locks belong to
+    the database, so two deployments in two schemas do not exclude each other); on SQLite an exclusive
+    `flock` on a file beside the database. Both end with the process, so a killed holder frees it."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+        self._conn: Connection | None = None
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            return self._try_postgres()
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True  # a database in memory belongs to this process alone
+        digest = hashlib.blake2b(self.name.encode(), digest_size=6).hexdigest()
+        fd = os.open(f"{database}.{digest}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def _try_postgres(self) -> bool:
+        conn = self.engine.connect()
+        try:
+            schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
+            digest = hashlib.blake2b(f"{schema}\x00{self.name}".encode(), digest_size=4).digest()
+            won = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"),
+                                    {"space": _POLL_SPACE, "key": int.from_bytes(digest, "big", signed=True)}
+                                    ).scalar())
+            conn.commit()  # a session lock: it outlives the transaction
+        except Exception:
+            conn.close()
+            raise
+        if not won:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                # The DBAPI connection itself is closed: back in the pool it would keep the lock.
+                conn.invalidate()
+                conn.close()
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)

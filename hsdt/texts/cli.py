@@ -56,6 +56,11 @@ NEED_TELEGRAM_WEBHOOK = (
     "sẽ giành cập nhật của nhau (409)"
 )
 NEED_ZALO_WEBHOOK = "WORKERS={workers} cần ZALO_MODE=webhook: chế độ hỏi liên tục chỉ giữ thứ tự trong một tiến trình"
+POLLER_BUSY = (
+    "Một tiến trình khác đang hỏi cập nhật của bot {channel} này (cùng mã truy cập), nên tiến trình này "
+    "không chạy: hai tiến trình cùng hỏi sẽ giành cập nhật của nhau và gửi trùng tin nhắn. Hãy dừng "
+    "tiến trình kia, hoặc chạy nhiều tiến trình bằng webhook (WORKERS, TELEGRAM_MODE=webhook, ZALO_MODE=webhook)."
+)
 HELP_STATUS = "số tin nhắn hệ thống đã gửi trong tháng, theo từng kênh, so với hạn mức của gói"
 HELP_STATUS_MONTH = "tháng cần xem, dạng NNNN-TT (mặc định: tháng này)"
 STATUS_HEADING = "Tin nhắn hệ thống đã gửi trong tháng {month}:"

@@ -33,13 +33,13 @@ async def telegram() -> AsyncIterator[FakeTelegramServer]:
     await server.stop()
 
 
-def _unsent(database: Database) -> int:
-    with database.engine.connect() as conn:
+def _unsent(db: Database) -> int:
+    with db.engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM processed_event WHERE settled_at IS NULL")).scalar() or 0)
 
 
-def _committed(database: Database, update_id: int) -> bool:
-    with database.engine.connect() as conn:
+def _committed(db: Database, update_id: int) -> bool:
+    with db.engine.connect() as conn:
         return conn.execute(text("SELECT 1 FROM processed_event WHERE event_id LIKE :id"),
                             {"id": f"%:{update_id}"}).first() is not None
 
