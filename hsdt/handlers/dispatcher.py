@@ -228,10 +228,11 @@ class Dispatcher:
         state = uow.conversations.load_for_update(user.id)
         if state.is_stale(*order):
             # Older than an event of this chat already applied (it reached another worker late): read
-            # against today's question it would mean something else, so it is recorded, not applied.
+            # against today's question it would mean something else, so it is recorded, not applied,
+            # and the user is told so and shown what is on screen now.
             log.warning("event %s/%s is older than the last applied one (%s); not applied",
                         event.channel, event.event_id, state.last_seq)
-            return [], False, None
+            return _late(uow, event), False, state.version
         state.applied(*order)
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
@@ -247,13 +248,16 @@ class Dispatcher:
             files_dir=self.config.files_dir,
             checked=checked,
             conv=conversation.load(state.flow, state.data),
-            shown_screen=state.shown_screen,
+            # The screen the last committed turn put up: one chat's events apply one after another on
+            # any worker, so the next message answers it even before its sender confirmed the send.
+            shown_screen=state.on_screen,
             dashboard_links=self.config.dashboard_links,
             typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]
         ctx.save_assessments()
+        state.put_up(next((reply.screen for reply in reversed(replies) if reply.screen), None))
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
         return replies, False, state.version
 
@@ -290,6 +294,17 @@ class Dispatcher:
         with UnitOfWork(self.engine) as uow:
             identity = uow.identities.find(channel, user_ref)
             return identity.user_id if identity is not None else None
+
+
+def _late(uow: UnitOfWork, event: Incoming) -> list[Reply]:
+    """The answer to an event that arrived after a later one was applied: it came late, and the
+    screen the chat shows now (sent again, as a new message)."""
+    typed = event.text.strip()
+    said = messages.LATE_MESSAGE.format(text=typed[:60]) if typed else messages.LATE_EVENT
+    screen = uow.events.last_screen(event.channel, event.user_ref)
+    if screen is None:
+        return [Reply(said)]
+    return [Reply(said), dataclasses.replace(Reply.from_record(screen), edit_ref=None, replaces=None)]
 
 
 def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, channel: str) -> Reply:

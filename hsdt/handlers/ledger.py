@@ -92,8 +92,23 @@ class ReplyLedger:
                         screens[(receipt.channel, seen.user_ref)] = (
                             record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None,
                             record.get(TURN_KEY))
-            for (channel, user_ref), (screen, ref, turn) in sorted(screens.items()):  # one lock order everywhere
-                uow.conversations.mark_shown_to(channel, user_ref, screen, ref, turn)
+            # A screen the platform refused for good was never shown: the chat still sees the one before.
+            refused: dict[tuple[str, str], int] = {}
+            for receipt in receipts:
+                if receipt.error is None:
+                    continue
+                seen = uow.events.stored(receipt.channel, receipt.event_id)
+                if seen is None or not seen.user_ref:
+                    continue
+                for record in seen.replies[receipt.sent:]:
+                    if record.get("screen") and record.get(TURN_KEY) is not None:
+                        refused[(receipt.channel, seen.user_ref)] = int(record[TURN_KEY])
+            for chat in sorted(screens.keys() | refused.keys()):  # one lock order everywhere
+                if chat in screens:
+                    screen, ref, turn = screens[chat]
+                    uow.conversations.mark_shown_to(*chat, screen, ref, turn)
+                if chat in refused:
+                    uow.conversations.drop_pending_to(*chat, refused[chat])
 
     def unsettled(self, channel: str, limit: int = 1000, scope: str | None = None) -> list[PendingReplies]:
         """Replies committed but not confirmed sent (the process died in between), oldest first;

@@ -288,6 +288,11 @@ class ConversationState(SQLModel, table=True):
     # The conversation `version` after the turn whose screen that is: a confirmation that arrives late
     # for an older turn (another worker sent a redelivered copy) leaves a newer screen on record.
     shown_turn: int | None = None
+    # The screen the last committed turn put up, and that turn (the conversation's version after it):
+    # the user's next message means that screen even before its sending worker confirmed it, since a
+    # chat's events apply one after another on any worker. Cleared when the platform refused it for good.
+    pending_screen: str | None = Field(default=None, max_length=64)
+    pending_turn: int | None = None
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -331,6 +336,9 @@ class OutboxMessage(SQLModel, table=True):
 
 
 Index("ix_processed_event_unsettled", col(ProcessedEvent.channel), col(ProcessedEvent.settled_at))
+# A chat's latest turns (the screen re-shown to a message that arrived late).
+Index("ix_processed_event_chat", col(ProcessedEvent.channel), col(ProcessedEvent.user_ref),
+      col(ProcessedEvent.processed_at))
 Index("ix_outbox_pending", col(OutboxMessage.sent_at), col(OutboxMessage.failed_at), col(OutboxMessage.not_before))
 Index("ix_answer_audit_scope", col(AnswerAudit.campaign_id), col(AnswerAudit.school_id), col(AnswerAudit.criterion_id))
 Index("ix_evidence_scope", col(Evidence.campaign_id), col(Evidence.school_id), col(Evidence.criterion_id))

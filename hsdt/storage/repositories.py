@@ -363,7 +363,8 @@ class EvidenceRepository(_Repo):
 _STATE = SQLModel.metadata.tables[ConversationState.__tablename__]
 _STATE_FOR_UPDATE = (
     select_core(_STATE.c.flow, _STATE.c.data, _STATE.c.version, _STATE.c.shown_screen, _STATE.c.shown_ref,
-                _STATE.c.last_event_stream, _STATE.c.last_event_seq)
+                _STATE.c.last_event_stream, _STATE.c.last_event_seq, _STATE.c.shown_turn,
+                _STATE.c.pending_screen, _STATE.c.pending_turn)
     .where(_STATE.c.user_id == bindparam("user_id"))
     .with_for_update()
 )
@@ -373,20 +374,29 @@ _STATE_UPDATE = (
     .where(_STATE.c.user_id == bindparam("b_user_id"))
     .values(flow=bindparam("flow"), data=bindparam("data"), version=bindparam("version"),
             updated_at=bindparam("updated_at"), last_event_stream=bindparam("last_event_stream"),
-            last_event_seq=bindparam("last_event_seq"))
+            last_event_seq=bindparam("last_event_seq"), pending_screen=bindparam("pending_screen"),
+            pending_turn=bindparam("pending_turn"))
 )
 
 # Never back to an older turn's screen; a screen sent outside a turn (no turn) is always the newest.
 _TURN = cast(bindparam("b_turn", type_=Integer), Integer)  # typed, so PostgreSQL can read "IS NULL"
 _NOT_OLDER = or_(_STATE.c.shown_turn.is_(None), _TURN.is_(None), _STATE.c.shown_turn <= _TURN)
+# A screen sent outside a turn is newer than any turn's screen not yet confirmed, too.
 _SHOWN_VALUES = {"shown_screen": bindparam("shown_screen"), "shown_ref": bindparam("shown_ref"),
-                 "shown_turn": func.coalesce(_TURN, _STATE.c.shown_turn)}
+                 "shown_turn": func.coalesce(_TURN, _STATE.c.shown_turn),
+                 "pending_screen": case((_TURN.is_(None), None), else_=_STATE.c.pending_screen),
+                 "pending_turn": case((_TURN.is_(None), None), else_=_STATE.c.pending_turn)}
 _MARK_SHOWN = update(_STATE).where(_STATE.c.user_id == bindparam("b_user_id"), _NOT_OLDER).values(_SHOWN_VALUES)
 _CI = SQLModel.metadata.tables[ChatIdentity.__tablename__]
 _MARK_SHOWN_TO = update(_STATE).where(_STATE.c.user_id == (
     select_core(_CI.c.user_id)
     .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
     .scalar_subquery()), _NOT_OLDER).values(_SHOWN_VALUES)
+# A turn whose screen the platform refused for good: the user still sees the screen before it.
+_DROP_PENDING = update(_STATE).where(_STATE.c.user_id == (
+    select_core(_CI.c.user_id)
+    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
+    .scalar_subquery()), _STATE.c.pending_turn == bindparam("b_turn")).values(pending_screen=None, pending_turn=None)
 
 
 @dataclass
@@ -403,6 +413,22 @@ class StoredState:
     # The last applied event's stream and position (`Incoming.stream`, `Incoming.sequence`).
     last_stream: str | None = None
     last_seq: int | None = None
+    shown_turn: int | None = None
+    pending_screen: str | None = None
+    pending_turn: int | None = None
+
+    @property
+    def on_screen(self) -> str | None:
+        """The screen the user's next message answers: the last committed turn's, unless a newer one
+        is confirmed shown (or that turn's screen was refused for good and dropped)."""
+        if self.pending_turn is not None and (self.shown_turn is None or self.pending_turn > self.shown_turn):
+            return self.pending_screen
+        return self.shown_screen
+
+    def put_up(self, screen: str | None) -> None:
+        """The turn being saved shows `screen` (None: it shows none, the screen on record stays)."""
+        if screen is not None:
+            self.pending_screen, self.pending_turn = screen, self.version + 1
 
     def is_stale(self, stream: str, sequence: int | None) -> bool:
         """An event older than the last one applied from the same stream (it arrived late)."""
@@ -423,11 +449,14 @@ class ConversationRepository(_Repo):
         if row is None:
             return StoredState(user_id, "idle", {}, 0, None, new=True)
         return StoredState(user_id, row.flow, row.data, row.version, row.shown_screen, shown_ref=row.shown_ref,
-                           last_stream=row.last_event_stream, last_seq=row.last_event_seq)
+                           last_stream=row.last_event_stream, last_seq=row.last_event_seq,
+                           shown_turn=row.shown_turn, pending_screen=row.pending_screen,
+                           pending_turn=row.pending_turn)
 
     def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
         values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now,
-                  "last_event_stream": state.last_stream, "last_event_seq": state.last_seq}
+                  "last_event_stream": state.last_stream, "last_event_seq": state.last_seq,
+                  "pending_screen": state.pending_screen, "pending_turn": state.pending_turn}
         if state.new:
             self.session.connection().execute(_STATE_INSERT, {"user_id": state.user_id, **values})
             state.new = False
@@ -440,6 +469,11 @@ class ConversationRepository(_Repo):
         at version `turn`; ignored when a newer turn's screen is already on record."""
         self.session.connection().execute(_MARK_SHOWN, {"b_user_id": user_id, "shown_screen": screen,
                                                         "shown_ref": ref, "b_turn": turn})
+
+    def drop_pending_to(self, channel: str, external_id: str, turn: int) -> None:
+        """The screen of turn `turn` never reached the chat (refused for good): it is not on screen."""
+        self.session.connection().execute(
+            _DROP_PENDING, {"b_channel": channel, "b_external_id": external_id, "b_turn": turn})
 
     def mark_shown_to(self, channel: str, external_id: str, screen: str, ref: str | None = None,
                       turn: int | None = None) -> None:
@@ -534,6 +568,17 @@ class EventRepository(_Repo):
             conn.execute(update(_PE).where(_PE.c.channel == channel, _PE.c.event_id.in_([r[0] for r in rows]))
                          .values(owner=owner))
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
+
+    def last_screen(self, channel: str, user_ref: str, within: int = 20) -> dict[str, Any] | None:
+        """The last screen reply stored for the chat (among its `within` latest turns)."""
+        rows = self.session.connection().execute(
+            select_core(_PE.c.replies).where(_PE.c.channel == channel, _PE.c.user_ref == user_ref[:64])
+            .order_by(_PE.c.processed_at.desc()).limit(within)).all()
+        for (replies,) in rows:
+            for record in reversed(replies or []):
+                if record.get("screen"):
+                    return dict(record)
+        return None
 
     def unsettled_count(self) -> int:
         """Turns committed whose replies are not all confirmed sent, every channel (a metric)."""

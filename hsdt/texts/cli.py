@@ -57,7 +57,7 @@ NEED_TELEGRAM_WEBHOOK = (
 )
 NEED_ZALO_WEBHOOK = "WORKERS={workers} cần ZALO_MODE=webhook: chế độ hỏi liên tục chỉ giữ thứ tự trong một tiến trình"
 POLLER_BUSY = (
-    "Một tiến trình khác đang hỏi cập nhật của bot {channel} này (cùng mã truy cập), nên tiến trình này "
+    "Một tiến trình khác đang hỏi cập nhật {channel} bằng cùng mã truy cập này, nên tiến trình này "
     "không chạy: hai tiến trình cùng hỏi sẽ giành cập nhật của nhau và gửi trùng tin nhắn. Hãy dừng "
     "tiến trình kia, hoặc chạy nhiều tiến trình bằng webhook (WORKERS, TELEGRAM_MODE=webhook, ZALO_MODE=webhook)."
 )

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from hsdt import texts as messages
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
@@ -33,10 +34,13 @@ def pg(postgres_engine: Engine) -> Iterator[Engine]:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+LATE = messages.LATE_MESSAGE.split("“")[0]
+
+
 class AppliedLog:
     """Channel hooks that note, inside each event's transaction, the events that were applied (the
-    stale ones get no replies); the list's order is the order of the commits (the chat lock is held
-    until then)."""
+    stale ones get only the notice that they came late); the list's order is the order of the commits
+    (the chat lock is held until then)."""
 
     def __init__(self) -> None:
         self.applied: list[str] = []
@@ -46,7 +50,7 @@ class AppliedLog:
         return event
 
     def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
-        if replies:
+        if replies and not replies[0].text.startswith(LATE):
             with self._lock:
                 self.applied.append(event.event_id)
         return replies
@@ -111,8 +115,10 @@ async def test_an_update_older_than_the_last_applied_is_recorded_not_applied(
     newer = await second.process(text_event("tg", "601", 42, 2001))
     late = await first.process(text_event("tg", "601", 42, 2000))  # reached its worker after 2001 applied
     again = await second.process(text_event("tg", "601", 42, 2000))  # and Telegram sends it once more
-    assert newer.replies and late.replies == [] and late.committed and not late.duplicate
-    assert again.duplicate and again.replies == []
+    assert newer.replies and late.committed and not late.duplicate
+    # Never silence: the user is told it came late (and shown the screen now up, when there is one).
+    assert late.replies[0].text == messages.LATE_MESSAGE.format(text="/menu")
+    assert again.duplicate and again.replies == late.replies  # its notice, still unsent, as for any copy
     assert log.applied == ["42:2001"]
     # Another bot's update ids are their own sequence: a low one is not stale for this chat.
     other_bot = await first.process(text_event("tg", "601", 77, 5))

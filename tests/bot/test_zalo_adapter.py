@@ -11,6 +11,7 @@ import aiohttp
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from hsdt import texts as messages
 from hsdt.channels.zalo_bot.client import ZaloBotClient
 from hsdt.channels.zalo_bot.menus import ZaloMenus
 from hsdt.channels.zalo_bot.receive import ZaloChannel
@@ -108,7 +109,8 @@ async def test_a_message_older_than_one_applied_is_not_read_out_of_turn(
     engine: Engine, dispatcher: Dispatcher, tmp_path: Path, codes: dict[str, str], clock: Clock
 ) -> None:
     """Two workers: the user's "9" (skip) reached one and was applied; their earlier "1,2,3" reaches
-    the other only now. Read against today's question it would answer the wrong one: it is kept out."""
+    the other only now. Read against today's question it would answer the wrong one: it is kept out,
+    and the user is told it came late and shown the question now on screen (never silence)."""
     async with FakeZaloServer(TOKEN) as server:
         adapter = _adapter(engine, dispatcher, tmp_path, server, clock)
         try:
@@ -119,9 +121,10 @@ async def test_a_message_older_than_one_applied_is_not_read_out_of_turn(
             earlier["message"]["date"] = later["message"]["date"] - 1500
             await adapter.handle_update(later)
             assert "Tiêu chí 2/12" in server.messages("u1")[-1].text
-            sent = len(server.calls_of("sendMessage"))
             await adapter.handle_update(earlier)
-            assert len(server.calls_of("sendMessage")) == sent
+            late = "\n".join(m.text for m in server.messages("u1")[-2:])
+            assert messages.LATE_MESSAGE.format(text="1,2,3") in late
+            assert "Tiêu chí 2/12" in server.messages("u1")[-1].text
         finally:
             await adapter.client.close()
     with UnitOfWork(engine) as uow:

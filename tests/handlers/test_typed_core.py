@@ -241,7 +241,12 @@ def test_typed_answer_goes_to_the_question_last_shown(
     dispatcher.mark_shown(user_id, question.screen)
     chat.send("12/10")
     assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
-    # The reply showing B2 never reached the user (no mark_shown): they type again, still looking at B1.
+    # The reply showing B2 never reached the user (the platform refused it for good, after the line
+    # confirming B1): they type again, still looking at B1.
+    lost = chat.last_event
+    assert lost is not None
+    screen_at = next(i for i, reply in enumerate(chat.replies) if reply.screen)
+    dispatcher.confirm([Receipt("test", lost.event_id, screen_at, settled=True, error="SendRefused: gone")])
     chat.send("12/11")
     assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:
@@ -250,6 +255,24 @@ def test_typed_answer_goes_to_the_question_last_shown(
     dispatcher.mark_shown(user_id, chat.replies[-1].screen or "")
     chat.send("20/18")
     assert "✔️ B2." in chat.text and "Tiêu chí 4/12" in chat.text
+
+
+def test_a_typed_answer_goes_to_the_question_the_last_turn_put_up_before_its_send_is_confirmed(
+    dispatcher: Dispatcher, codes: dict[str, str], engine: Engine
+) -> None:
+    """Answers typed back to back reach several workers: the next one is applied (after the chat
+    lock) before the worker that sent the previous question confirmed it. It still answers that
+    question: the committed state says which screen is up, not a send receipt."""
+    chat = principal(dispatcher, codes)
+    chat.send("/tudanhgia")
+    assert "Tiêu chí 1/12" in chat.text
+    for typed, answered, shown in (("1,2,3", "A1.", "Tiêu chí 2/12"), ("12/10", "B1.", "Tiêu chí 3/12"),
+                                   ("20/18", "B2.", "Tiêu chí 4/12")):
+        chat.send(typed)  # no confirmation of any send in between
+        assert f"✔️ {answered}" in chat.text and shown in chat.text
+    with UnitOfWork(engine) as uow:
+        stored = {a.criterion_id: a.value for a in uow.session.exec(select(Answer))}
+    assert stored["B1"] == {"issued": 12, "used": 10} and stored["B2"] == {"issued": 20, "used": 18}
 
 
 def test_a_late_confirmation_of_an_older_turn_leaves_the_newer_question_on_record(

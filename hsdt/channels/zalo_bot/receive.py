@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ class ZaloChannel:
         self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns, scope=self.scope,
                                                            meter=self.meter)
         self._downloads: aiohttp.ClientSession | None = None
+        self._applying: set[asyncio.Task[None]] = set()
 
     def _http(self) -> aiohttp.ClientSession:
         if self._downloads is None:
@@ -57,19 +59,24 @@ class ZaloChannel:
         return to_event(update, self.scope, self._http)
 
     def submit(self, update: dict[str, Any]) -> asyncio.Future[None]:
-        """Queue in the user's order; the future resolves once the event has committed."""
+        """Apply in the user's order; the future resolves once the event has committed. Only the
+        sending waits in the user's queue: a user's next message is applied as soon as it arrives,
+        even while this worker still sends the previous turn (it answers the screen that turn put up,
+        which is on record at its commit), so messages sent back to back and spread over several
+        workers keep their order instead of the later one overtaking an earlier one stuck here."""
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         event = self.event_of(update)
         if event is None:
             committed.set_result(None)
             return committed
 
-        async def work() -> None:
+        async def apply() -> None:
             try:
                 if event.kind is Kind.DOCUMENT:
                     # Downloading and checking takes seconds: show "typing" (not a counted message).
                     with contextlib.suppress(ZaloError):
                         await self.client.send_chat_action(event.user_ref, "typing")
+                # The dispatcher applies one user's events in the order they reach it.
                 handled = await self.dispatcher.process(event)
             finally:
                 if not committed.done():
@@ -81,14 +88,31 @@ class ZaloChannel:
                 # worker that applied it is sending its replies, or died doing so.
                 self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
             elif self.delivery.claim(event.event_id):
-                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
+                # Queued at once (no await since the commit): the user's turns go out in their order.
+                self.delivery.queues.submit(event.user_ref, functools.partial(
+                    self.delivery.send, event.event_id, event.user_ref, handled.replies, handled.first, None))
 
-        self.delivery.queues.submit(event.user_ref, work)
+        async def run() -> None:
+            try:
+                await apply()
+            except Exception:
+                log.exception("zalo: event %s failed", event.event_id)
+
+        task = asyncio.create_task(run())
+        self._applying.add(task)
+        task.add_done_callback(self._applying.discard)
         return committed
+
+    async def settled(self) -> None:
+        """Until every event taken is applied and its replies are sent."""
+        while self._applying:
+            await asyncio.gather(*list(self._applying), return_exceptions=True)
+        await self.delivery.queues.drain()
 
     async def handle_update(self, update: dict[str, Any]) -> None:
         """Handle one update and wait until its replies are out (tests; the webhook waits for the commit)."""
         await self.submit(update)
+        await self.settled()
         await self.delivery.queues.drain()
 
     async def poll(self, stop: asyncio.Event, timeout: int = POLL_TIMEOUT_S) -> None:
@@ -119,8 +143,13 @@ class ZaloChannel:
         await self.poll(stop)
 
     async def close(self, grace_s: float = 10.0) -> None:
+        async def drain() -> None:
+            while self._applying:  # events taken are applied, and their turns queued, before the drain
+                await asyncio.gather(*list(self._applying), return_exceptions=True)
+            await self.delivery.close()
+
         try:
-            await asyncio.wait_for(self.delivery.close(), grace_s)
+            await asyncio.wait_for(drain(), grace_s)
         except TimeoutError:
             await self.delivery.queues.cancel()
         if self._downloads is not None:
