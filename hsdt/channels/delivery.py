@@ -111,8 +111,10 @@ class ReplyDelivery(Generic[H]):
         # One process on the database (WORKERS=1): whatever is unsent at its start is a previous
         # run's, even while that run's lease has not expired yet (it was killed a moment ago).
         self.alone = alone
-        # How often a worker in a fleet looks for turns whose worker is gone (`watch`).
+        # How often a worker in a fleet looks for turns whose worker is gone (`watch`), and how long a
+        # turn waits for the chat's earlier turns that other workers send.
         self.sweep_s = 5.0
+        self.order_wait_s = 5.0
         # The bot's namespace of event ids: a recovery sends only this bot's turns (several bots may
         # share the database).
         self.scope = scope
@@ -210,7 +212,25 @@ class ReplyDelivery(Generic[H]):
         with event_scope(self.channel, event_id):  # the lines logged while sending name the event
             await self._send(event_id, user_ref, replies, first, hint)
 
+    async def _after_earlier_turns(self, event_id: str) -> None:
+        """With several workers, one chat's turns may be sent by different ones: this turn waits (up to
+        `order_wait_s`) until the earlier turns other live workers send are out, so the phone shows
+        them in the order they applied (the last screen shown is the one the next message answers)."""
+        deadline = asyncio.get_running_loop().time() + self.order_wait_s
+        assert self.owner is not None
+        while await asyncio.to_thread(self.dispatcher.ledger.earlier_unsent, self.channel, event_id, self.owner):
+            if asyncio.get_running_loop().time() >= deadline:
+                log.warning("%s: an earlier turn of %s is still unsent after %.0f s; sending this one anyway",
+                            self.channel, event_id, self.order_wait_s)
+                return
+            await asyncio.sleep(0.05)
+
     async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
+        if not self.alone and self.owner is not None:
+            try:
+                await self._after_earlier_turns(event_id)
+            except Exception:
+                log.exception("%s: could not tell whether earlier turns are out; sending", self.channel)
         done = 0
         refs: dict[int, str] = {}
 

@@ -200,7 +200,7 @@ class Dispatcher:
                 replies = own
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
-            uow.events.record(event.channel, event.event_id, event.user_ref, records(replies, turn), now)
+            uow.events.record(event.channel, event.event_id, event.user_ref, records(replies, turn), now, turn)
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"

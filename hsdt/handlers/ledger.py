@@ -130,6 +130,11 @@ class ReplyLedger:
                 for row in uow.events.take_orphaned(channel, owner, limit, scope, alone=alone, event_id=event_id)
             ]
 
+    def earlier_unsent(self, channel: str, event_id: str, owner: str) -> bool:
+        """Another live worker still sends an earlier turn of this event's chat."""
+        with UnitOfWork(self.engine) as uow:
+            return uow.events.earlier_unsent(channel, event_id, owner)
+
     def adopt_legacy_events(self, channel: str, scope: str) -> int:
         """Stored event ids from before they were namespaced by bot become `scope`'s (at a bot's start)."""
         with UnitOfWork(self.engine) as uow:

@@ -312,6 +312,9 @@ class ProcessedEvent(SQLModel, table=True):
     # The worker that committed the event and sends its replies (`hsdt.storage.leases`); another
     # worker sends them only once that one's lease is gone. None: committed outside the fleet.
     owner: str | None = Field(default=None, max_length=64)
+    # The conversation's version after this turn (None: no conversation touched): one chat's turns in
+    # the order they applied, whichever worker applied them, so they are also sent in that order.
+    turn: int | None = None
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, cast, func, insert, literal, or_, update
+from sqlalchemy import Integer, and_, bindparam, case, cast, func, insert, literal, or_, update
 from sqlalchemy import select as select_core
 from sqlmodel import Session, SQLModel, col, select
 
@@ -512,12 +512,13 @@ class EventRepository(_Repo):
         return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
 
     def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
-               now: datetime) -> None:
+               now: datetime, turn: int | None = None) -> None:
         """The event's marker with its replies, in the event's transaction. A racing duplicate in
         another transaction fails here or at commit (primary key), rolling back its effects."""
         self.session.connection().execute(_RECORD, {
             "channel": channel, "event_id": event_id, "processed_at": now, "user_ref": user_ref[:64],
-            "replies": replies, "sent": 0, "settled_at": now if not replies else None, "owner": OWNER.get()})
+            "replies": replies, "sent": 0, "settled_at": now if not replies else None, "owner": OWNER.get(),
+            "turn": turn})
 
     def mark(self, channel: str, event_id: str) -> None:
         now = utcnow()
@@ -568,6 +569,18 @@ class EventRepository(_Repo):
             conn.execute(update(_PE).where(_PE.c.channel == channel, _PE.c.event_id.in_([r[0] for r in rows]))
                          .values(owner=owner))
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
+
+    def earlier_unsent(self, channel: str, event_id: str, owner: str) -> bool:
+        """An earlier turn of the same chat is still being sent by another live worker."""
+        conn = self.session.connection()
+        mine = _PE.alias("mine")
+        query = (select_core(literal(1)).select_from(_PE).join(mine, and_(
+            mine.c.channel == channel, mine.c.event_id == event_id, mine.c.turn.is_not(None),
+            _PE.c.user_ref == mine.c.user_ref))
+            .where(_PE.c.channel == channel, _PE.c.settled_at.is_(None), _PE.c.turn < mine.c.turn,
+                   _PE.c.owner.is_not(None), _PE.c.owner != owner, live(conn, _PE.c.owner))
+            .limit(1))
+        return conn.execute(query).first() is not None
 
     def last_screen(self, channel: str, user_ref: str, within: int = 20) -> dict[str, Any] | None:
         """The last screen reply stored for the chat (among its `within` latest turns)."""

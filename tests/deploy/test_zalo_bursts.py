@@ -2,7 +2,7 @@
 workers behind nginx on PostgreSQL: 20 users each send three answers 100 ms apart, which the proxy
 spreads over the workers. A chat's events apply one after another on any worker, and each is read
 against the screen the previous one put up (the committed state, not a send receipt), so every
-answer lands on the question it answers and every message gets its reply."""
+answer lands on the question it answers and every message gets its reply, shown in that order."""
 
 from __future__ import annotations
 
@@ -42,8 +42,7 @@ async def _user(platform: FakeZaloServer, engine: Engine, ref: str, code: str, r
         calls.append(asyncio.create_task(platform.deliver_webhook(text_update(ref, typed))))
         await asyncio.sleep(0.1)
     statuses.extend(result.status for result in await asyncio.gather(*calls))
-    # Each message's reply (each worker sends the turns it applied: their order on the phone is not
-    # what is checked here, what they answer is).
+    # Each message's reply (each worker sends the turns it applied, after the chat's earlier ones).
     await platform.wait_until(lambda: all(any(e in m.text for m in platform.messages(ref)) for _, e in BURST),
                               timeout=120, what=f"the replies to {ref}'s burst")
     await on_record(engine, ref)
@@ -81,3 +80,6 @@ async def test_bursts_through_three_webhook_workers_land_on_the_questions_they_a
         late = [text for text in shown if text.startswith("⏱")]
         assert late == [], f"{ref}: a message was taken for late: {late}"
         assert all(sum(expected in text for text in shown) == 1 for _, expected in BURST), f"{ref}: {shown}"
+        # In the order they applied: the last question on the phone is the one the next message answers.
+        positions = [next(i for i, text in enumerate(shown) if expected in text) for _, expected in BURST]
+        assert positions == sorted(positions), f"{ref}: replies out of order"

@@ -1,5 +1,6 @@
 """worker_lease: one row per live worker, renewed while it runs; processed_event.owner: the worker
-that sends a turn's replies (another takes them only once that worker's lease is gone);
+that sends a turn's replies (another takes them only once that worker's lease is gone), and .turn
+(a chat's turns sent in the order they applied);
 conversation_state.pending_screen/pending_turn: the screen the last committed turn put up
 
 Revision ID: 0022
@@ -30,6 +31,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('processed_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column('turn', sa.Integer(), nullable=True))
         batch_op.create_index('ix_processed_event_chat', ['channel', 'user_ref', 'processed_at'], unique=False)
     with op.batch_alter_table('conversation_state', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pending_screen', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
@@ -42,5 +44,6 @@ def downgrade() -> None:
         batch_op.drop_column('pending_screen')
     with op.batch_alter_table('processed_event', schema=None) as batch_op:
         batch_op.drop_index('ix_processed_event_chat')
+        batch_op.drop_column('turn')
         batch_op.drop_column('owner')
     op.drop_table('worker_lease')
