@@ -5,9 +5,9 @@ entry in SERVICES. Without any, `hsdt run` opens the terminal chat instead.
 
 A stop (SIGTERM, SIGINT) ends the services stage by stage, each stage on its own (never cancelled
 while it keeps within its bound): first the web server stops taking connections and answers the
-webhook calls in flight; then the channels stop fetching, send every committed reply and close;
-only then the rest (the reminders). Last, the process gives up its worker lease, so what it could
-not send in time is another worker's to send at once.
+webhook calls in flight (polling channels stop fetching at once too); then the channels send every
+committed reply and close; only then the rest (the reminders). Last, the process gives up its
+worker lease, so what it could not send in time is another worker's to send at once.
 """
 
 from __future__ import annotations
@@ -124,7 +124,11 @@ async def _serve(app: App, services: list[Service], stop: asyncio.Event) -> None
         keeper = asyncio.create_task(keep_lease(lease, leased), name="lease")
     log.info("starting: %s", ", ".join(s.name for s in services))
     stops = {INTAKE: stop, CHANNELS: asyncio.Event(), REST: asyncio.Event()}
-    tasks = [asyncio.create_task(s.run(app, stops[s.stage]), name=s.name) for s in services]
+    # A polling channel takes updates itself: it stops fetching at the signal (and drains then), not
+    # after the web server's calls in flight (in polling mode those never feed its queues).
+    polling = {channel for channel, _ in channel_services.pollers(app.settings)}
+    tasks = [asyncio.create_task(s.run(app, stop if s.name in polling else stops[s.stage]), name=s.name)
+             for s in services]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
