@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.deploy.fleet import (
@@ -83,5 +84,8 @@ async def test_a_rolling_restart_with_sigterm_repeats_nothing_and_keeps_no_reply
     waited = sorted(traffic.latencies)[-3:]
     assert waited and waited[-1] < GRACE_S, f"a reply waited for a grace period: the longest took {waited} s"
     assert len(traffic.latencies) == USERS * (len(STEPS) - 2)
+    with engine.connect() as conn:  # every turn names the worker that sent it (none left to anyone)
+        unowned = conn.execute(text("SELECT count(*) FROM processed_event WHERE owner IS NULL")).scalar()
+    assert unowned == 0
     for index, log in logs.items():
         assert "Traceback" not in log, f"worker {index} logged an error:\n{log[-3000:]}"
