@@ -38,9 +38,9 @@ async def telegram(app: App, stop: asyncio.Event) -> None:
 
     assert app.telegram is not None
     if app.settings.telegram_webhook_enabled:
-        await run_webhook(app.telegram, stop)
+        await run_webhook(app.telegram, stop, app.settings.stop_grace_s)
     else:
-        await run_polling(app.telegram, stop)
+        await run_polling(app.telegram, stop, app.settings.stop_grace_s)
 
 
 async def zalo(app: App, stop: asyncio.Event) -> None:
@@ -51,7 +51,7 @@ async def zalo(app: App, stop: asyncio.Event) -> None:
         await app.zalo.run(stop, settings.zalo_mode, app.links.base_url if app.links is not None else None,
                            secret.get_secret_value() if secret is not None else None)
     finally:
-        await app.zalo.close()
+        await app.zalo.close(settings.stop_grace_s)
 
 
 async def web(app: App, stop: asyncio.Event) -> None:

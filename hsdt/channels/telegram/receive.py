@@ -269,7 +269,7 @@ class TelegramChannel:
             await self.delivery.queues.cancel()
 
 
-async def run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
+async def run_webhook(channel: TelegramChannel, stop: asyncio.Event, grace_s: float = 10.0) -> None:
     """Updates arrive at the web server (`hsdt.web.server`); this only recovers and waits."""
     await channel.setup(webhook=True)
     info = await channel.bot.get_webhook_info()
@@ -280,14 +280,14 @@ async def run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
         await channel.delivery.recover()
         await channel.delivery.watch(stop)  # until stop: the turns of workers that die meanwhile
     finally:
-        await channel.close()
+        await channel.close(grace_s)
 
 
-async def run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
+async def run_polling(channel: TelegramChannel, stop: asyncio.Event, grace_s: float = 10.0) -> None:
     await channel.setup()
     me = await channel.bot.get_me()
     log.info("polling as @%s", me.username)
     try:
         await channel.run(stop)
     finally:
-        await channel.close()
+        await channel.close(grace_s)
