@@ -21,7 +21,8 @@ from hsdt.channels.contract import RetryLater, SendRefused
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.queues import SerialQueues
 from hsdt.events import Reply
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt
 from hsdt.logcontext import event_scope
 
 log = logging.getLogger(__name__)

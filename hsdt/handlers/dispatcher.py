@@ -1,8 +1,9 @@
 """Turns one incoming event into replies: resolve the user, route to the flow, commit once.
 
-The replies are committed with the event's effects and its processed-event marker, and sent by the
-adapter after the commit; the adapter reports back what the platform confirmed (`confirm`). A
-redelivered event is never applied again: it gets back the stored replies not yet confirmed.
+What applies events lives here; the replies are kept by the ledger (`handlers/ledger.py`: stored with
+the event's marker, settled by the channel's receipts) and files are taken in by the intake
+(`handlers/intake.py`). A redelivered event is never applied again: it gets back the stored replies
+not yet confirmed.
 """
 
 from __future__ import annotations
@@ -13,30 +14,29 @@ import dataclasses
 import functools
 import logging
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
-from hsdt.events import FileTooLarge, Handled, Incoming, Kind, Reply
+from hsdt.events import Handled, Incoming, Kind, Reply
 from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
+from hsdt.handlers.intake import FileIntake
+from hsdt.handlers.ledger import PendingReplies, Receipt, ReplyLedger, duplicate, records
 from hsdt.handlers.router import Router
+from hsdt.handlers.user_locks import UserLocks
 from hsdt.logcontext import event_scope
-from hsdt.services import usage
 from hsdt.signatures.checker import Checker
-from hsdt.signatures.classify import SchoolIdentity
 from hsdt.storage.locks import lock_chat
-from hsdt.storage.models import UnitKind
 from hsdt.storage.repositories import StoredEvent
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
@@ -72,58 +72,8 @@ class ChannelHooks(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """What the platform confirmed of one event's stored replies: `sent` of them in order; `settled`
-    when nothing more will be tried (all sent, or refused for good with `error`)."""
-
-    channel: str
-    event_id: str
-    sent: int
-    settled: bool
-    error: str | None = None
-    # The channel's reference of the message each reply ended in, by its index in the stored list
-    # (what a later reply that `replaces` a screen edits).
-    refs: Mapping[int, str] = dataclasses.field(default_factory=dict)
-    messages: int = 0  # platform messages those replies took (counted against the channel's plan)
-
-
-@dataclass(frozen=True)
-class PendingReplies:
-    channel: str
-    event_id: str
-    user_ref: str
-    replies: list[Reply]
-    first: int
-
-
-# Told, after the confirmation committed, which reply each user has actually been shown.
-DeliveredFn = Callable[[int, Reply], None]
 # Told what each event came to and how long it took (seconds), for the process's metrics.
 HandledFn = Callable[[Incoming, Handled, float], None]
-
-
-class _UserLocks:
-    """One lock per (channel, user) while that user has events in flight; dropped when the last one ends."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-    async def run(self, key: tuple[str, str], work: Callable[[], Awaitable[T]]) -> T:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                return await work()
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class Dispatcher:
@@ -147,15 +97,16 @@ class Dispatcher:
         self.rubrics = rubrics or RubricCache()
         self.tz = ZoneInfo(config.timezone)
         self.hooks: dict[str, ChannelHooks] = {}
-        self.on_delivered: DeliveredFn | None = None
         self.on_handled: HandledFn | None = None
-        self._locks = _UserLocks()
+        self._locks = UserLocks()
         # SQLite has one writer: threads queueing on its file lock sleep in its busy handler, so one
         # thread does all transactions. PostgreSQL takes concurrent transactions.
         workers = 1 if engine.dialect.name == "sqlite" else config.db_workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hsdt-db")
         # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
+        self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
+        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -228,7 +179,7 @@ class Dispatcher:
             lock_chat(uow.session, event.channel, event.user_ref)
             seen = uow.events.stored(event.channel, event.event_id)
             if seen is not None:
-                return _duplicate(seen)
+                return duplicate(seen)
             hooks = self.hooks.get(event.channel)
             order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
@@ -241,7 +192,7 @@ class Dispatcher:
                 replies = own
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
-            uow.events.record(event.channel, event.event_id, event.user_ref, _records(replies, turn), now)
+            uow.events.record(event.channel, event.event_id, event.user_ref, records(replies, turn), now)
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"
@@ -299,161 +250,39 @@ class Dispatcher:
         uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
         return replies, False, state.version
 
-    # --- delivery bookkeeping ------------------------------------------------------------------------
+    # --- the ledger and the intake, for the channels ---------------------------------------------------
 
     def stored(self, channel: str, event_id: str) -> StoredEvent | None:
-        with UnitOfWork(self.engine) as uow:
-            return uow.events.stored(channel, event_id)
+        return self.ledger.stored(channel, event_id)
 
     def confirm(self, receipts: Sequence[Receipt]) -> None:
-        """Record what the platform confirmed, and the last question each user was actually shown (a typed
-        answer means that question); then tell `on_delivered` what each user was shown."""
-        shown: list[tuple[int, Reply]] = []
-        # Rows are locked in one order (events by key, users by id): two workers confirming the same
-        # redelivered turn at once wait for each other instead of deadlocking.
-        receipts = sorted(receipts, key=lambda r: (r.channel, r.event_id))
-        with UnitOfWork(self.engine) as uow:
-            for receipt in receipts:
-                uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
-                                   self.clock() if receipt.settled else None, receipt.error)
-                usage.record_sent(uow, receipt.channel, receipt.messages, self.clock(), self.tz,
-                                  self.config.message_quotas)
-            # The last screen each chat was shown, and where; the user is looked up from the update's chat.
-            screens: dict[tuple[str, str], tuple[str, str | None, int | None]] = {}
-            for receipt in receipts:
-                if receipt.sent <= 0:
-                    continue
-                seen = uow.events.stored(receipt.channel, receipt.event_id)
-                if seen is None or not seen.user_ref:
-                    continue
-                for index, record in enumerate(seen.replies[:receipt.sent]):
-                    if record.get("screen"):
-                        ref = receipt.refs.get(index)
-                        screens[(receipt.channel, seen.user_ref)] = (
-                            record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None,
-                            record.get(TURN_KEY))
-            for (channel, user_ref), (screen, ref, turn) in sorted(screens.items()):  # one lock order everywhere
-                uow.conversations.mark_shown_to(channel, user_ref, screen, ref, turn)
-            if self.on_delivered is not None:
-                for receipt in receipts:
-                    seen = uow.events.stored(receipt.channel, receipt.event_id)
-                    identity = uow.identities.find(receipt.channel, seen.user_ref) if seen and seen.user_ref else None
-                    if seen is not None and identity is not None and receipt.sent > 0:
-                        shown.extend((identity.user_id, Reply.from_record(r)) for r in seen.replies[:receipt.sent])
-        if self.on_delivered is not None:
-            for user_id, reply in shown:
-                self.on_delivered(user_id, reply)
+        self.ledger.confirm(receipts)
 
     async def confirm_async(self, receipts: Sequence[Receipt]) -> None:
-        await self._db(self.confirm, receipts)
+        await self._db(self.ledger.confirm, receipts)
 
     def unsettled(self, channel: str, limit: int = 1000, scope: str | None = None) -> list[PendingReplies]:
-        """Replies committed but not confirmed sent (the process died in between), oldest first;
-        `scope`: one bot's (`EventRepository.unsettled`)."""
-        with UnitOfWork(self.engine) as uow:
-            return [
-                PendingReplies(channel, row.event_id, row.user_ref or "",
-                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
-                for row in uow.events.unsettled(channel, limit, scope)
-            ]
+        return self.ledger.unsettled(channel, limit, scope)
 
     def adopt_legacy_events(self, channel: str, scope: str) -> int:
-        """Stored event ids from before they were namespaced by bot become `scope`'s (at a bot's start)."""
-        with UnitOfWork(self.engine) as uow:
-            return uow.events.adopt_legacy(channel, scope)
+        return self.ledger.adopt_legacy_events(channel, scope)
 
     def notify(self, user_id: int, replies: list[Reply], kind: str, dedupe_key: str) -> None:
-        """Queue replies for a user outside a turn (the outbox; once per `dedupe_key`)."""
-        with UnitOfWork(self.engine) as uow:
-            uow.outbox.enqueue(user_id, [r.to_json() for r in replies], kind=kind, dedupe_key=dedupe_key)
+        self.ledger.notify(user_id, replies, kind, dedupe_key)
+
+    def mark_shown(self, user_id: int, screen: str) -> None:
+        self.ledger.mark_shown(user_id, screen)
 
     def spend_link(self, nonce: str, user_id: int, purpose: str) -> bool:
-        """Marks a one-time upload link used; False when it already was (also by a concurrent use)."""
-        try:
-            with UnitOfWork(self.engine) as uow:
-                return uow.channels.use_link(nonce, user_id, purpose)
-        except IntegrityError:
-            return False
+        return self.intake.spend_link(nonce, user_id, purpose)
+
+    async def check_file(self, event: Incoming) -> CheckedFile:
+        return await self.intake.check_file(event)
 
     def user_id_of(self, channel: str, user_ref: str) -> int | None:
         with UnitOfWork(self.engine) as uow:
             identity = uow.identities.find(channel, user_ref)
             return identity.user_id if identity is not None else None
-
-    # --- files ---------------------------------------------------------------------------------------
-
-    def mark_shown(self, user_id: int, screen: str) -> None:
-        """A channel delivered a reply carrying `screen` to the user: typed answers now mean that screen."""
-        with UnitOfWork(self.engine) as uow:
-            uow.conversations.mark_shown(user_id, screen)
-
-    async def check_file(self, event: Incoming) -> CheckedFile:
-        """Fetch and check a document outside the transaction: it may take seconds."""
-        ref = event.file
-        assert ref is not None
-        name = ref.name or "tep.pdf"
-        limit = self.config.max_upload_bytes
-        if ref.size is not None and ref.size > limit:
-            return CheckedFile(
-                name=name,
-                path=None,
-                size=ref.size,
-                verdict=None,
-                refusal=messages.CHECK_TOO_LARGE.format(
-                    name=name, size_mb=_mb(ref.size), limit_mb=_mb(limit)
-                ),
-            )
-        if self.checker is None:
-            return CheckedFile(name=name, path=None, size=ref.size or 0, verdict=None,
-                               refusal=messages.CHECK_UNAVAILABLE)
-        tmp_dir = self.config.files_dir / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = tmp_dir / f"{uuid.uuid4().hex}.pdf"
-        try:
-            await ref.fetch(path, limit)
-        except FileTooLarge:
-            path.unlink(missing_ok=True)
-            return CheckedFile(name=name, path=None, size=limit + 1, verdict=None,
-                               refusal=messages.CHECK_TOO_LARGE.format(
-                                   name=name, size_mb=f"> {_mb(limit)}", limit_mb=_mb(limit)))
-        except Exception:
-            log.exception("download of %s failed", name)
-            path.unlink(missing_ok=True)
-            return CheckedFile(name=name, path=None, size=0, verdict=None,
-                               refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
-        school = await self._db(self._school_of, event)
-        verdict = await self.checker.check(path, display_name=name, school=school)
-        return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
-
-    def _school_of(self, event: Incoming) -> SchoolIdentity | None:
-        """Whose seal a file should carry: the sender's school, or the school an inspector is scoring.
-        Only a tax code from the roster is compared: names are written too many ways to judge by."""
-        with UnitOfWork(self.engine) as uow:
-            found = uow.identities.user_of(event.channel, event.user_ref)
-            if found is None:
-                return None
-            user, unit = found
-            if unit.kind != UnitKind.SCHOOL and user.id is not None:
-                state = uow.conversations.load_for_update(user.id)
-                conv = conversation.load(state.flow, state.data)
-                school = uow.units.get(conv.school) if isinstance(conv, conversation.InspectionState) else None
-                unit = school if school is not None else unit
-            if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
-                return None
-            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
-
-
-# Stored beside a screen reply's fields: the turn that sent it (`ConversationRepository.mark_shown`).
-TURN_KEY = "turn"
-
-
-def _records(replies: list[Reply], turn: int | None) -> list[dict[str, Any]]:
-    records = [reply.to_record() for reply in replies]
-    if turn is not None:
-        for record in records:
-            if record.get("screen"):
-                record[TURN_KEY] = turn
-    return records
 
 
 def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, channel: str) -> Reply:
@@ -462,13 +291,3 @@ def _target(reply: Reply, shown_screen: str | None, shown_ref: str | None, chann
         return reply
     where, _, ref = shown_ref.partition(":")
     return dataclasses.replace(reply, edit_ref=ref) if where == channel and ref else reply
-
-
-def _duplicate(seen: StoredEvent) -> Handled:
-    if seen.settled:
-        return Handled([], duplicate=True, first=seen.sent)
-    return Handled([Reply.from_record(r) for r in seen.replies[seen.sent:]], duplicate=True, first=seen.sent)
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",")

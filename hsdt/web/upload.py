@@ -28,7 +28,7 @@ from aiohttp import BodyPartReader, ClientError, MultipartReader, web
 from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.context import CheckedFile
-from hsdt.handlers.dispatcher import Receipt
+from hsdt.handlers.ledger import Receipt
 from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts

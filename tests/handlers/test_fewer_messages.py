@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.events import Incoming, Kind
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt
 from hsdt.storage.models import User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import principal

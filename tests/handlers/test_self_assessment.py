@@ -8,7 +8,8 @@ from sqlmodel import select
 from hsdt.events import Handled, Incoming, Kind
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import SelfAssessmentState
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver

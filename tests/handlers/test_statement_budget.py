@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answers, principal
 

@@ -18,7 +18,8 @@ from hsdt.actions.questionnaire import Jump, Nav, QuestionScreen, Step
 from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
-from hsdt.handlers.dispatcher import Dispatcher, Receipt
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt
 from hsdt.scoring import AnswerType, CountPair, Criterion, Rescore, load_rubric, read_stored, read_value, score_school
 from hsdt.scoring.assessment import (
     Assessment,
