@@ -31,6 +31,7 @@ from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
 from hsdt.handlers.router import Router
+from hsdt.handlers.seal import expects_school_seal
 from hsdt.logcontext import event_scope
 from hsdt.services import usage
 from hsdt.signatures.checker import Checker
@@ -421,26 +422,31 @@ class Dispatcher:
             path.unlink(missing_ok=True)
             return CheckedFile(name=name, path=None, size=0, verdict=None,
                                refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
-        school = await self._db(self._school_of, event)
-        verdict = await self.checker.check(path, display_name=name, school=school)
+        school, school_issued = await self._db(self._seal_of, event)
+        verdict = await self.checker.check(path, display_name=name, school=school, school_issued=school_issued)
         return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
 
-    def _school_of(self, event: Incoming) -> SchoolIdentity | None:
-        """Whose seal a file should carry: the sender's school, or the school an inspector is scoring.
+    def _seal_of(self, event: Incoming) -> tuple[SchoolIdentity | None, bool]:
+        """Whose seal a file should carry (the sender's school, or the school an inspector is scoring),
+        and whether the file is one that school issues, so a missing seal is said (`expects_school_seal`).
         Only a tax code from the roster is compared: names are written too many ways to judge by."""
         with UnitOfWork(self.engine) as uow:
-            found = uow.identities.user_of(event.channel, event.user_ref)
+            found = uow.identities.user_and_campaign(event.channel, event.user_ref)
             if found is None:
-                return None
-            user, unit = found
-            if unit.kind != UnitKind.SCHOOL and user.id is not None:
+                return None, False
+            user, unit, campaign = found
+            conv = None
+            if user.id is not None:
                 state = uow.conversations.load_for_update(user.id)
                 conv = conversation.load(state.flow, state.data)
-                school = uow.units.get(conv.school) if isinstance(conv, conversation.InspectionState) else None
+            rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
+            issued = expects_school_seal(event.payload, conv, rubric)
+            if unit.kind != UnitKind.SCHOOL and isinstance(conv, conversation.InspectionState):
+                school = uow.units.get(conv.school)
                 unit = school if school is not None else unit
             if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
-                return None
-            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
+                return None, issued
+            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name), issued
 
 
 # Stored beside a screen reply's fields: the turn that sent it (`ConversationRepository.mark_shown`).
