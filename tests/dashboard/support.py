@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeAlias
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 
@@ -26,6 +28,8 @@ from tests.inspection.fixtures import add_people, rescore, submit_self
 SECRET = b"dashboard-test-secret-0123456789abcdef"
 COOKIE = "hsdt_bdk"
 LINK = re.compile(r"https?://\S+/bang-dieu-khien/vao/\S+")
+# The in-process client of the web app (aiohttp's test client is generic in its request and app).
+WebClient: TypeAlias = TestClient[web.Request, web.Application]
 
 
 def build_city(engine: Engine, now_codes: dict[str, str], clock: Clock) -> dict[str, str]:
@@ -46,8 +50,8 @@ def dashboard_dispatcher(engine: Engine, clock: Clock, tmp_path: Path, base_url:
     return Dispatcher(engine, config, checker=None, clock=clock, router=build_router()), links
 
 
-def web_app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock, base_url: str):  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",  # type: ignore[call-arg]
+def web_app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock, base_url: str) -> web.Application:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",
                         upload_base_url=base_url)
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
     uploads = UploadLinks(SECRET, base_url, timedelta(minutes=30), clock)
@@ -77,7 +81,7 @@ def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
-async def sign_in(client: TestClient, who: Person) -> str:
+async def sign_in(client: WebClient, who: Person) -> str:
     """Opens the link as a browser would (GET shows the button, POST signs in); returns the cookie value."""
     path = path_of(who.link())
     page = await client.get(path)
