@@ -39,13 +39,15 @@ class ChatDriver:
         self.screen: list[Reply] = []
         self.last_event: Incoming | None = None
 
-    def _event(self, kind: Kind, **fields: object) -> Incoming:
+    def _event(self, kind: Kind, *, text: str = "", payload: str = "", file: FileRef | None = None) -> Incoming:
         return Incoming(
             channel=self.channel,
             user_ref=self.user_ref,
             event_id=f"e{next(_event_ids)}",
             kind=kind,
-            **fields,  # type: ignore[arg-type]
+            text=text,
+            payload=payload,
+            file=file,
         )
 
     def deliver(self, event: Incoming) -> list[Reply]:

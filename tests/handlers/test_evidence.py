@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -87,7 +88,7 @@ def test_evidence_scoring_all_some_none(
     assert status.screen == question and status.replaces is None and status.buttons
     assert "✅ Hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "Đã nhận 1 tệp" in status.text
 
-    def e1() -> tuple[dict, float]:
+    def e1() -> tuple[dict[str, Any], float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
             # The value also says how many files were signed inside the record period (rubrics from
@@ -213,7 +214,7 @@ def test_principal_removes_a_file_and_the_points_follow(
     chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
     chat.upload(pdfs["modified"], name="bi-sua.pdf")
 
-    def e1() -> tuple[dict, float]:
+    def e1() -> tuple[dict[str, Any], float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
             # The value also says how many files were signed inside the record period (rubrics from
