@@ -6,6 +6,10 @@ import asyncio
 import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeAlias
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
@@ -25,6 +29,10 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+# The in-process client of a web app (aiohttp's test client is generic in its request and app).
+WebClient: TypeAlias = TestClient[web.Request, web.Application]
 
 
 class ChatDriver:

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.web.dashboard.auth import SignInLinks
-from tests.dashboard.support import WebClient, build_city, dashboard_dispatcher, web_app
-from tests.helpers import Clock
+from tests.dashboard.support import build_city, dashboard_dispatcher, web_app
+from tests.helpers import Clock, WebClient
 
 BASE = "http://bot.example"
 

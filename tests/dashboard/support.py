@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeAlias
 
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 
 from hsdt.app.bootstrap import App
@@ -22,14 +20,12 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig
 from hsdt.web.dashboard.auth import SignInLinks
 from hsdt.web.server import make_web_app
-from tests.helpers import ChatDriver, Clock
+from tests.helpers import ChatDriver, Clock, WebClient
 from tests.inspection.fixtures import add_people, rescore, submit_self
 
 SECRET = b"dashboard-test-secret-0123456789abcdef"
 COOKIE = "hsdt_bdk"
 LINK = re.compile(r"https?://\S+/bang-dieu-khien/vao/\S+")
-# The in-process client of the web app (aiohttp's test client is generic in its request and app).
-WebClient: TypeAlias = TestClient[web.Request, web.Application]
 
 
 def build_city(engine: Engine, now_codes: dict[str, str], clock: Clock) -> dict[str, str]:

@@ -16,8 +16,8 @@ from hsdt.scoring import MANAGEMENT_RULE_2024, MANAGEMENT_RULE_DEFAULT
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import Structure
 from hsdt.web.dashboard.auth import SignInLinks
-from tests.dashboard.support import COOKIE, WebClient, dashboard_dispatcher, person, sign_in, web_app
-from tests.helpers import Clock
+from tests.dashboard.support import COOKIE, dashboard_dispatcher, person, sign_in, web_app
+from tests.helpers import Clock, WebClient
 from tests.reports.demo2026 import fill, seed_2026
 
 BASE = "http://bot.example"

@@ -23,8 +23,8 @@ from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.dashboard import exports
 from hsdt.web.dashboard.auth import SignInLinks
-from tests.dashboard.support import COOKIE, WebClient, person, sign_in, unit_id
-from tests.helpers import Clock
+from tests.dashboard.support import COOKIE, person, sign_in, unit_id
+from tests.helpers import Clock, WebClient
 from tests.inspection.fixtures import reopen_self, submit_self
 from tests.present import present
 from tests.reports.reading import sheets, table

@@ -13,8 +13,8 @@ from hsdt.links.tokens import UploadLinks
 from hsdt.storage.dashboard_models import DashboardSession, UsedDashboardLink
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.dashboard.auth import SignInLinks
-from tests.dashboard.support import COOKIE, SECRET, WebClient, path_of, person, sign_in, unit_id
-from tests.helpers import Clock
+from tests.dashboard.support import COOKIE, SECRET, path_of, person, sign_in, unit_id
+from tests.helpers import Clock, WebClient
 
 PROTECTED = ("/bang-dieu-khien/", "/bang-dieu-khien/truong", "/bang-dieu-khien/du-lieu",
              "/bang-dieu-khien/tai/excel")

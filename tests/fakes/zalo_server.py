@@ -355,7 +355,7 @@ class FakeZaloServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    async def wait_until(self, condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             remaining = deadline - time.monotonic()
