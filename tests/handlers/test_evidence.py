@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.actions import self_assessment as sa_act
+from hsdt.app.metrics import MeteredChecker, Metrics
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
@@ -185,6 +186,17 @@ def test_a_file_without_the_school_seal_is_said_so_at_an_evidence_question_not_a
     # A sealed file at the same question is not said to lack it.
     chat.upload(pdfs["with_seal"], name="cong-van.pdf")
     assert "cong-van.pdf" in chat.text and SEAL_MISSING not in chat.text
+
+
+def test_the_metered_checker_the_bot_runs_passes_the_seal_expectation_on(
+    engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], checker: SignatureChecker,
+    pdfs: dict[str, Path],
+) -> None:
+    config = HandlerConfig(files_dir=tmp_path / "files", max_upload_bytes=200_000)
+    metered = MeteredChecker(checker, Metrics())
+    chat = at_e1(Dispatcher(engine, config, checker=metered, clock=clock, router=build_router()), codes)
+    chat.upload(pdfs["valid"], name="ke-hoach.pdf")
+    assert "ke-hoach.pdf" in chat.text and SEAL_MISSING in chat.text
 
 
 def test_only_evidence_for_a_criterion_that_takes_files_expects_the_school_seal(
