@@ -6,6 +6,10 @@ import asyncio
 import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeAlias
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
@@ -27,6 +31,10 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+# The in-process client of a web app (aiohttp's test client is generic in its request and app).
+WebClient: TypeAlias = TestClient[web.Request, web.Application]
+
+
 class ChatDriver:
     """One user on one channel. Every call is one event through the real dispatcher."""
 
@@ -39,13 +47,15 @@ class ChatDriver:
         self.screen: list[Reply] = []
         self.last_event: Incoming | None = None
 
-    def _event(self, kind: Kind, **fields: object) -> Incoming:
+    def _event(self, kind: Kind, *, text: str = "", payload: str = "", file: FileRef | None = None) -> Incoming:
         return Incoming(
             channel=self.channel,
             user_ref=self.user_ref,
             event_id=f"e{next(_event_ids)}",
             kind=kind,
-            **fields,  # type: ignore[arg-type]
+            text=text,
+            payload=payload,
+            file=file,
         )
 
     def deliver(self, event: Incoming) -> list[Reply]:

@@ -106,7 +106,7 @@ class Dispatcher:
         # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
         self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
-        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db)
+        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)

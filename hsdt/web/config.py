@@ -3,10 +3,10 @@ the host it serves from (the composition root's `App`, seen through `WebHost`)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -21,16 +21,21 @@ from hsdt.web.dashboard.deps import DashboardDeps
 
 if TYPE_CHECKING:
     from hsdt.channels.telegram.receive import TelegramChannel
-    from hsdt.channels.zalo_bot.receive import ZaloChannel
 
 MAX_FILES = 10
+
+
+class ZaloUpdates(Protocol):
+    """Where the Zalo webhook hands each update: the Zalo channel (`ZaloChannel`), which applies it."""
+
+    def submit(self, update: dict[str, Any]) -> Awaitable[None]: ...
 
 
 @dataclass
 class WebConfig:
     links: UploadLinks
     senders: dict[str, ChannelSender] = field(default_factory=dict)
-    zalo: ZaloChannel | None = None  # when the webhook is served
+    zalo: ZaloUpdates | None = None  # when the webhook is served
     webhook_secret: str | None = None
     telegram: TelegramChannel | None = None  # in Telegram's webhook mode
     telegram_secret: str | None = None

@@ -4,7 +4,8 @@ that never passes an uncommitted update, long text split (never cut), on SQLite 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -94,7 +95,7 @@ async def test_queues_and_locks_hold_no_memory_for_idle_users(dispatcher: Dispat
         order.append(number)
 
     for number in range(3):
-        queues.submit("same user", lambda number=number: work(number))  # type: ignore[misc]
+        queues.submit("same user", functools.partial(work, number))
     await queues.drain()
     assert order == [0, 1, 2] and len(queues) == 0
     await asyncio.gather(*(dispatcher.process(Incoming(channel="test", user_ref=f"x{i}", event_id=f"l{i}",
@@ -118,7 +119,7 @@ def test_the_offset_never_passes_an_update_in_flight() -> None:
 
 
 @pytest.fixture
-async def telegram() -> FakeTelegramServer:  # type: ignore[misc]
+async def telegram() -> AsyncIterator[FakeTelegramServer]:
     async with FakeTelegramServer(token="123456:TEST-TOKEN") as server:
         yield server
 

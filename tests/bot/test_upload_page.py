@@ -30,7 +30,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig
 from hsdt.web.server import make_web_app
 from hsdt.web.templating import CSP
-from tests.helpers import ChatDriver, Clock
+from tests.helpers import ChatDriver, Clock, WebClient
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
 SECRET = b"unit-test-upload-secret-0123456789"
@@ -84,8 +84,8 @@ def _user_id(engine: Engine, channel: str, ref: str) -> int:
 
 
 async def _client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, config: WebConfig,
-                  ) -> AsyncIterator[TestClient]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files", max_upload_mb=1)  # type: ignore[call-arg]
+                  ) -> AsyncIterator[WebClient]:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files", max_upload_mb=1)
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
     async with TestClient(TestServer(make_web_app(app, config))) as client:
         yield client
@@ -98,7 +98,7 @@ def sender() -> RecordingSender:
 
 @pytest.fixture
 async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: UploadLinks,
-                 sender: RecordingSender) -> AsyncIterator[TestClient]:
+                 sender: RecordingSender) -> AsyncIterator[WebClient]:
     """The page without a signature checker: every file is refused before any check."""
     async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
         yield c
@@ -106,7 +106,7 @@ async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: 
 
 @pytest.fixture
 async def checking(engine: Engine, clock: Clock, tmp_path: Path, links: UploadLinks, sender: RecordingSender,
-                   checker: SignatureChecker, codes: dict[str, str]) -> AsyncIterator[TestClient]:
+                   checker: SignatureChecker, codes: dict[str, str]) -> AsyncIterator[WebClient]:
     """The page with the real (sandboxed) signature checker behind the dispatcher."""
     dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=checker, clock=clock,
                             router=build_router())
@@ -150,7 +150,7 @@ def test_tokens_are_signed_and_expire(links: UploadLinks, clock: Clock) -> None:
 
 
 async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
     signed: bytes,
 ) -> None:
     url, grant = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
@@ -175,7 +175,7 @@ async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
 
 
 async def test_the_verdict_is_a_page_with_a_row_per_signature(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     page = await (await checking.post(_path(links, url), data=_form(("bien-ban.pdf", signed)))).text()
@@ -191,7 +191,7 @@ async def test_the_verdict_is_a_page_with_a_row_per_signature(
     assert "Tệp “bien-ban.pdf”" in page
 
 
-async def test_reused_link_is_refused(checking: TestClient, links: UploadLinks, principal: ChatDriver,
+async def test_reused_link_is_refused(checking: WebClient, links: UploadLinks, principal: ChatDriver,
                                       engine: Engine, signed: bytes) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     assert (await checking.post(_path(links, url), data=_form(("a.pdf", signed)))).status == 200
@@ -203,7 +203,7 @@ async def test_reused_link_is_refused(checking: TestClient, links: UploadLinks, 
 
 
 async def test_a_refused_file_leaves_the_link_usable_for_the_right_pdf(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
     signed: bytes,
 ) -> None:
     """A file of the wrong type, then a corrupt PDF, then the same wrong file again: each is refused and
@@ -228,7 +228,7 @@ async def test_a_refused_file_leaves_the_link_usable_for_the_right_pdf(
 
 
 async def test_the_same_file_twice_in_one_upload_is_applied_once(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     response = await checking.post(_path(links, url), data=_form(("a.pdf", signed), ("a-copy.pdf", signed)))
@@ -236,7 +236,7 @@ async def test_the_same_file_twice_in_one_upload_is_applied_once(
 
 
 async def test_forged_and_expired_links_change_nothing(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, clock: Clock
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, clock: Clock
 ) -> None:
     user_id = _user_id(engine, "test", "chat-1")
     url, grant = links.issue("test", "chat-1", user_id, "chk:file")
@@ -257,7 +257,7 @@ async def test_forged_and_expired_links_change_nothing(
 
 
 async def test_link_of_someone_else_or_unenrolled_chat_is_refused(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, dispatcher: Dispatcher,
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, dispatcher: Dispatcher,
     codes: dict[str, str],
 ) -> None:
     wrong_user, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1") + 1, "chk:file")
@@ -269,7 +269,7 @@ async def test_link_of_someone_else_or_unenrolled_chat_is_refused(
 
 
 async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_usable(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, tmp_path: Path
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, tmp_path: Path
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     huge = await client.post(_path(links, url), data=b"x", headers={
@@ -282,7 +282,7 @@ async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_
     body = (b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
             b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--zzz--\r\n")
 
-    async def chunked():  # no Content-Length at all: only the streaming cap can stop it
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length at all: only the streaming cap can stop it
         for start in range(0, len(body), 65536):
             yield body[start : start + 65536]
 

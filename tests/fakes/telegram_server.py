@@ -1337,13 +1337,14 @@ class FakeTelegramServer:
             user["username"] = username
         self._users[user_id] = user
         chat = self._chat(user_id)
+        message_id = chat.new_message_id()
         message = {
-            "message_id": chat.new_message_id(),
+            "message_id": message_id,
             "from": dict(user),
             "chat": self._chat_json(user_id),
             "date": int(time.time()),
         }
-        chat.user_messages[message["message_id"]] = message
+        chat.user_messages[message_id] = message
         return message
 
     def _enqueue(self, payload: JsonDict) -> int:

@@ -395,7 +395,8 @@ class FakeZaloOAServer:
             message = body.get("message")
             attachment = message.get("attachment") if isinstance(message, dict) else None
             payload = attachment.get("payload") if isinstance(attachment, dict) else None
-            if (not isinstance(payload, dict) or attachment.get("type") != "template"
+            if (not isinstance(payload, dict) or not isinstance(attachment, dict)
+                    or attachment.get("type") != "template"
                     or not str(payload.get("template_type", "")).startswith("transaction_")
                     or not isinstance(payload.get("elements"), list) or not payload["elements"]):
                 raise _ApiError(BAD_PARAMETER, "a transaction template is required")

@@ -13,6 +13,7 @@ from hsdt.handlers.ledger import Receipt
 from hsdt.storage.models import User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import principal
+from tests.present import present
 
 
 def _user_id(engine: Engine) -> int:
@@ -40,7 +41,8 @@ def test_a_typed_answer_edits_the_question_message_the_channel_reported(
     assert saved.text.startswith("✔️ B1.") and "6,67 điểm" in saved.text and "\n" not in saved.text
     assert "Tiêu chí 3/12" in following.text and following.edit_ref is None
     # Stored with the event: a redelivery edits the same message.
-    assert dispatcher.stored("test", chat.last_event.event_id).replies[0]["edit_ref"] == "4711"  # type: ignore[union-attr]
+    stored = present(dispatcher.stored("test", present(chat.last_event).event_id))
+    assert stored.replies[0]["edit_ref"] == "4711"
     # Another channel's message is never the one edited.
     with UnitOfWork(engine) as uow:
         uow.conversations.mark_shown(_user_id(engine), following.screen or "", "other:99")

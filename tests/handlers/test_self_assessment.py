@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -10,9 +12,10 @@ from hsdt.handlers import conversation
 from hsdt.handlers.conversation import SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.ledger import Receipt
-from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
+from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Role, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
+from tests.present import present
 
 
 def principal(dispatcher: Dispatcher, codes: dict[str, str], ref: str = "p1") -> ChatDriver:
@@ -22,7 +25,7 @@ def principal(dispatcher: Dispatcher, codes: dict[str, str], ref: str = "p1") ->
     return chat
 
 
-def answers(engine: Engine) -> dict[str, dict]:
+def answers(engine: Engine) -> dict[str, dict[str, Any]]:
     with UnitOfWork(engine) as uow:
         return {a.criterion_id: a.value for a in uow.session.exec(select(Answer)).all()}
 
@@ -173,8 +176,8 @@ def test_two_members_last_write_wins_with_audit(
         # A second member of the same school (vice-principal) joins with their own account.
         from hsdt.storage.models import User
 
-        vice = uow.users.add(User(code="PHT-HOASEN", full_name="Đỗ Thu Trang", role="principal",
-                                  unit_id=user.unit_id))
+        vice = uow.users.add(User(code="PHT-HOASEN", full_name="Đỗ Thu Trang", role=Role.PRINCIPAL,
+                                  unit_id=present(user).unit_id))
         vice_code = issue_invite(uow, vice, dispatcher.clock(), __import__("datetime").timedelta(days=1)).code
     second = ChatDriver(dispatcher, "p2")
     second.enrol(vice_code)

@@ -12,6 +12,7 @@ below without it)."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,7 +189,7 @@ def test_without_a_converter_the_chat_says_so(
     engine: Engine, dispatcher: Dispatcher, city: dict[str, str], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the module the converter is looked up with
     driver = ChatDriver(dispatcher, "ref-so")
     driver.enrol(city["SO-01"])
     driver.send("/baocao")

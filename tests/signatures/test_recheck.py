@@ -6,14 +6,14 @@ import shutil
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.services.evidence_recheck import recheck_evidence
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.signatures.recheck import trust_fingerprint
-from hsdt.storage.models import Answer, AnswerAudit, Evidence, Submission
+from hsdt.storage.models import Answer, AnswerAudit, Evidence, Submission, SubmissionStatus
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.signatures.conftest import Corpus
@@ -22,7 +22,7 @@ from tests.signatures.conftest import Corpus
 def _e1(engine: Engine) -> tuple[dict[str, int], float, list[str]]:
     with UnitOfWork(engine) as uow:
         answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
-        statuses = [e.status for e in uow.session.exec(select(Evidence).order_by(Evidence.id)).all()]
+        statuses = [e.status for e in uow.session.exec(select(Evidence).order_by(col(Evidence.id))).all()]
         # The chat and the re-check reckon the answer alike, period counts included.
         assert set(answer.value) == {"valid", "total", "in_period", "in_period_proven"}, answer.value
         return {"valid": answer.value["valid"], "total": answer.value["total"]}, answer.points, statuses
@@ -58,7 +58,9 @@ def test_points_follow_the_trust_roots(
     assert _e1(engine) == ({"valid": 1, "total": 1}, 6, ["valid"])
 
 
-def _stored(engine: Engine, kind: str) -> tuple[dict[str, tuple[dict[str, object], float, int]], tuple[object, ...]]:
+def _stored(
+    engine: Engine, kind: str
+) -> tuple[dict[str, tuple[dict[str, object], float, int]], tuple[SubmissionStatus, float | None, str | None, int]]:
     """(criterion -> (value, points, version), (status, total, band, version)) of one kind of assessment."""
     with UnitOfWork(engine) as uow:
         answers = {a.criterion_id: (dict(a.value), a.points, a.version)
@@ -137,7 +139,7 @@ def test_a_submitted_rescore_survives_a_change_of_trust_roots(
         assert [(a.kind, a.criterion_id, a.event_id) for a in audits] == [("self", "E1", "trust:test-rescore")]
     # Both evidence rows carry the new verdict: the files' facts, whoever sent them.
     with UnitOfWork(engine) as uow:
-        assert [e.status for e in uow.session.exec(select(Evidence).order_by(Evidence.id)).all()] == [
+        assert [e.status for e in uow.session.exec(select(Evidence).order_by(col(Evidence.id))).all()] == [
             "indeterminate", "indeterminate"]
 
 
