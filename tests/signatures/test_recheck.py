@@ -15,6 +15,7 @@ from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.signatures.recheck import trust_fingerprint
 from hsdt.storage.models import Answer, AnswerAudit, Evidence, Submission, SubmissionStatus
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts.signatures import SEAL_MISSING
 from tests.helpers import ChatDriver, Clock
 from tests.signatures.conftest import Corpus
 
@@ -67,6 +68,35 @@ def _stored(
                    for a in uow.session.exec(select(Answer).where(Answer.kind == kind)).all()}
         row = uow.session.exec(select(Submission).where(Submission.kind == kind)).one()
         return answers, (row.status, row.total, row.band, row.version)
+
+
+def test_a_recheck_keeps_the_seal_expectation_of_evidence(
+    engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], corpus: Corpus, checker: SignatureChecker
+) -> None:
+    """A file without the school's seal sent as evidence says so; re-checked after the trust roots
+    changed, its new verdict still does (the re-check checks evidence as evidence)."""
+    files = tmp_path / "files"
+    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=files, max_upload_bytes=200_000), checker=checker,
+                            clock=clock, router=build_router())
+    chat = ChatDriver(dispatcher, "p1")
+    chat.enrol(codes["HT-HOASEN"])
+    chat.send("/tudanhgia")
+    chat.press("Danh sách")
+    chat.press("E1.")
+    chat.upload(corpus["valid"], name="ke-hoach.pdf")
+
+    def seal_noted() -> bool:
+        with UnitOfWork(engine) as uow:
+            (row,) = uow.session.exec(select(Evidence)).all()
+            return SEAL_MISSING in str(row.verdict)
+
+    assert seal_noted()
+    shutil.copytree(corpus.pki.trust_dir, tmp_path / "trust-copy")
+    (tmp_path / "trust-copy" / "extra.txt").write_text("a changed folder")
+    with SignatureChecker(tmp_path / "trust-copy", RecordPeriod.default()) as again:
+        result = recheck_evidence(engine, again, files, event_id="trust:test-seal")
+    assert result.checked == 1
+    assert seal_noted()
 
 
 def test_a_submitted_rescore_survives_a_change_of_trust_roots(
