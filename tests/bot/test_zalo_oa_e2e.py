@@ -1,0 +1,290 @@
+"""The bot (built by the bootstrap, its web server on a port) against the fake Zalo Official Account:
+signed webhook calls in, Open API calls out, the OA connected through `hsdt zalo-oa connect`.
+
+Runs in this process so the platform's clock and the channel's are one test clock (8 days of silence,
+07:00 against 23:00)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from sqlmodel import Session, select
+
+from hsdt.app.bootstrap import App, build, web_config
+from hsdt.channels.outbox import OutboxDelivery
+from hsdt.channels.zalo_oa.receive import OAChannel
+from hsdt.channels.zalo_oa.settings import ZaloOASettings
+from hsdt.channels.zalo_oa.wiring import wire
+from hsdt.cli.zalo_oa import connect
+from hsdt.config import Settings
+from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
+from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.storage.zalo_oa_models import ZaloOAUsage
+from hsdt.web.server import make_runner, make_web_app
+from tests.conftest import seed
+from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
+from tests.helpers import Clock
+from tests.ports import free_port
+from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+REDIRECT_URI = "https://hsdt.example.gov.vn/zalo-oa/callback"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    return build_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(pki: TestPKI) -> bytes:
+    return sign_pdf(make_pdf(1), pki.person, "ChuKy", signing_time=datetime(2024, 10, 15, 2, 30, tzinfo=UTC))
+
+
+def tampered(pdf: bytes) -> bytes:
+    """The signed file with one character of its page changed: the signature no longer covers it."""
+    assert b"Ke hoach" in pdf
+    return pdf.replace(b"Ke hoach", b"Ke hoaCH", 1)
+
+
+@dataclass
+class Bot:
+    app: App
+    channel: OAChannel
+    fake: FakeZaloOAServer
+    clock: Clock
+    codes: dict[str, str]
+
+    def rows(self, model: type) -> list:  # type: ignore[type-arg]
+        with Session(self.app.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+def _oa_settings(fake: FakeZaloOAServer) -> ZaloOASettings:
+    return ZaloOASettings(app_id=fake.app_id, app_secret=fake.app_secret, oa_secret_key=fake.oa_secret_key,
+                          oa_id=fake.oa_id, redirect_uri=REDIRECT_URI, api_base=fake.base_url,
+                          oauth_base=fake.base_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Bot]:
+    # Morning, local time: the day's transaction hours are open.
+    clock = Clock(datetime.combine(datetime.now(LOCAL).date(), time(9, 0), LOCAL).astimezone(UTC))
+    database = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    engine = make_engine(database)
+    upgrade(engine)
+    codes = seed(engine, datetime.now(UTC))
+    engine.dispose()
+    port = free_port()
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "ZALO_OA_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(database_url=database, data_dir=tmp_path / "data", files_dir=tmp_path / "data" / "files",
+                        trust_dir=pki.trust_dir, seed_demo=False, upload_base_url=f"http://127.0.0.1:{port}",
+                        upload_secret="test-upload-secret-0123456789abcdef",  # type: ignore[arg-type]
+                        _env_file=None)  # type: ignore[call-arg]
+    async with FakeZaloOAServer(clock=clock) as fake:
+        fake.retry_delays_s = [0.3, 0.5]
+        app = build(settings)
+        channel = wire(app, _oa_settings(fake), clock=clock)
+        assert channel is not None
+        # The OA admin connects the OA once, through the command line.
+        for name, value in (("APP_ID", fake.app_id), ("APP_SECRET", fake.app_secret), ("OA_ID", fake.oa_id),
+                            ("OA_SECRET_KEY", fake.oa_secret_key), ("REDIRECT_URI", REDIRECT_URI),
+                            ("OAUTH_BASE", fake.base_url)):
+            monkeypatch.setenv(f"ZALO_OA_{name}", value)
+        printed: list[str] = []
+        assert await connect(settings, lambda _prompt: fake.approve(printed[-1].split("\n")[1]),
+                             printed.append) == 0
+        runner = make_runner(make_web_app(app, web_config(app)), 10.0)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        fake.webhook_url = f"http://127.0.0.1:{port}{channel.path}"
+        try:
+            yield Bot(app, channel, fake, clock, codes)
+        finally:
+            await channel.delivery.queues.drain()
+            await runner.cleanup()
+            await app.aclose()
+            app.close()
+
+
+async def say(bot: Bot, user: FakeOAUser, text: str, expect: str, timeout: float = 30.0) -> Seen:
+    bot.fake.user_sends_text(user, text)
+    return await bot.fake.wait_for_message(user, lambda m: expect in m.text, timeout=timeout)
+
+
+async def enrolled_principal(bot: Bot) -> FakeOAUser:
+    user = bot.fake.add_user()
+    bot.fake.follows(user)
+    greeting = await bot.fake.wait_for_message(user, timeout=30)
+    assert "mã" in greeting.text.lower(), greeting.text  # a stranger is asked for the invite code
+    await say(bot, user, bot.codes["HT-HOASEN"], "Đăng ký thành công")
+    return user
+
+
+def oa_messages(bot: Bot) -> int:
+    return sum(len(user.seen) for user in bot.fake.users.values())
+
+
+async def test_principal_follows_enrols_answers_by_typing_sends_pdfs_in_chat_and_submits(
+    bot: Bot, signed_pdf: bytes,
+) -> None:
+    fake = bot.fake
+    fake.set_rate_limit(20, 1.0)  # Zalo's rate limit is on; the bot keeps under it or waits
+    user = await enrolled_principal(bot)
+    before = oa_messages(bot)
+    await say(bot, user, "1", "Tiêu chí 1/12")
+    second = await say(bot, user, "1,2", "Tiêu chí 2/12")
+    assert "Hồ sơ quản lý trẻ em; Hồ sơ quản lý nhân sự" in second.text
+    for typed, following in (("12/10", "Tiêu chí 3/12"), ("20/18", "Tiêu chí 4/12"), ("5/5", "Tiêu chí 5/12"),
+                             ("1,2,3,4", "Tiêu chí 6/12"), ("1", "Tiêu chí 7/12"), ("Một phần", "Tiêu chí 8/12"),
+                             ("85", "Tiêu chí 9/12")):
+        await say(bot, user, typed, following)
+    evidence = await say(bot, user, "Có", "Tiêu chí 10/12")
+    assert "gửi tệp PDF đã ký số ngay trong cuộc trò chuyện này" in evidence.text
+    assert "/u/" in evidence.text  # the upload page stays as the fallback
+
+    fake.user_sends_file(user, signed_pdf, "ke-hoach-giao-duc.pdf")
+    valid = await fake.wait_for_message(user, lambda m: "ke-hoach-giao-duc.pdf" in m.text, timeout=60)
+    assert "✅ Hợp lệ" in valid.text and "[2] ✅ Xong" in valid.text, valid.text  # verdict and question: one turn
+    fake.user_sends_file(user, tampered(signed_pdf), "ke-hoach-sua.pdf")
+    refused = await fake.wait_for_message(user, lambda m: "ke-hoach-sua.pdf" in m.text, timeout=60)
+    assert "❌ Không hợp lệ" in refused.text and "nội dung đã ký bị thay đổi" in refused.text, refused.text
+
+    await say(bot, user, "Xong", "Tiêu chí 11/12")
+    await say(bot, user, "Đạt", "Tiêu chí 12/12")
+    review = await say(bot, user, "Không có ý kiến.", "Xem lại phiếu tự đánh giá")
+    assert "[1] 📤 Gửi kết quả tự đánh giá" in review.text
+    await say(bot, user, "1", "xác nhận gửi kết quả")
+    done = await say(bot, user, "Đồng ý gửi", "Đã gửi kết quả tự đánh giá")
+    # E1 scores the share of valid files: one valid, one tampered (75.47 with the valid file alone).
+    assert "72,47/100" in done.text
+
+    cost = oa_messages(bot) - before
+    print(f"\nZalo OA messages for one full self-assessment (opening it to the result): {cost}")
+    assert all(len(m.text.encode("utf-16-le")) // 2 <= 2000 for m in user.seen)
+    assert all(m.charge == "free" for m in user.seen)  # every reply inside the 48 hours of the user's message
+    submission = bot.rows(Submission)[0]
+    assert submission.status == "submitted" and submission.total == 72.47
+    assert sorted((e.criterion_id, e.status) for e in bot.rows(Evidence)) == [("E1", "invalid"), ("E1", "valid")]
+    assert [(i.channel, i.external_id) for i in bot.rows(ChatIdentity)] == [("zalo_oa", user.user_id)]
+    await bot.channel.delivery.queues.drain()  # the last message's count commits after Zalo took it
+    usage = bot.rows(ZaloOAUsage)
+    assert sum(u.free for u in usage) == oa_messages(bot)
+
+
+async def test_so_staff_receive_the_three_appendices_as_pdf_files(bot: Bot) -> None:
+    fake = bot.fake
+    staff = fake.add_user("Phạm Minh Tuấn")
+    fake.clicks_chat_now(staff)
+    await fake.wait_for_message(staff, timeout=30)
+    await say(bot, staff, bot.codes["SO-01"], "Đăng ký thành công")
+    summary = await say(bot, staff, "/baocao", "PDF")
+    pdf_key = next(line.split("]")[0].strip(" [") for line in summary.text.splitlines()
+                   if "PDF" in line and "[" in line)
+    fake.user_sends_text(staff, pdf_key)
+    files: list[Seen] = []
+    for _ in range(3):
+        files.append(await fake.wait_for_message(staff, lambda m: m.kind == "file", timeout=120))
+    print("\nappendices received as files:", [f.file_name for f in files])
+    assert all(f.file_name.endswith(".pdf") for f in files) and len({f.file_name for f in files}) == 3
+    assert all(f.file_bytes.startswith(b"%PDF-") and len(f.file_bytes) <= 5 * 1024 * 1024 for f in files)
+    assert len(fake.calls_to("/v2.0/oa/upload/file")) == 3
+
+
+async def test_a_redelivered_file_is_answered_once(bot: Bot, signed_pdf: bytes) -> None:
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    payload = fake.user_sends_file(user, signed_pdf, "cong-van.pdf")
+    verdict = await fake.wait_for_message(user, lambda m: "cong-van.pdf" in m.text, timeout=60)
+    assert "Hợp lệ" in verdict.text
+    fake.redeliver(payload)
+    fake.push(payload, duplicate=True)
+    await fake.wait_until(lambda: sum(1 for d in fake.deliveries if d.body == fake.encode(payload)) >= 4,
+                          timeout=30, what="the copies delivered")
+    await say(bot, user, "/danhmuc", "chọn một chức năng")
+    assert sum(1 for m in user.seen if "cong-van.pdf" in m.text) == 1
+    assert all(d.status == 200 for d in fake.deliveries)
+    msg_id = payload["message"]["msg_id"]
+    assert f"{fake.oa_id}:{msg_id}" in {e.event_id for e in bot.rows(ProcessedEvent)}
+
+
+async def test_bad_calls_are_refused_with_no_effect(bot: Bot) -> None:
+    fake = bot.fake
+    user = fake.add_user()
+    event = fake._user_message(user, "user_send_text", text=bot.codes["HT-HOASEN"])
+    body = fake.encode(event)
+    assert (await fake.deliver(body, signature="mac=" + "0" * 64)).status == 403
+    assert (await fake.deliver(body, signature="")).status == 403
+    stale = dict(event, timestamp=str(int((bot.clock() - timedelta(days=2)).timestamp() * 1000)))
+    assert (await fake.deliver(fake.encode(stale))).status == 403
+    other_app = dict(event, app_id="1234567890123456789")
+    assert (await fake.deliver(fake.encode(other_app))).status == 403
+    assert (await fake.deliver(b"not json", signature="mac=00")).status == 400
+    deep = b'{"a":' * 40 + b"1" + b"}" * 40
+    assert (await fake.deliver(deep, signature="mac=00")).status == 400
+    assert (await fake.deliver(b" " * 300_000, signature="mac=00")).status == 413
+    assert bot.rows(ChatIdentity) == [] and bot.rows(ProcessedEvent) == [] and user.seen == []
+
+
+async def test_photo_sticker_and_echo(bot: Bot) -> None:
+    fake = bot.fake
+    fake.echo_oa_sends = True  # the OA's own sends come back as oa_send_* events: ignored
+    user = await enrolled_principal(bot)
+    fake.user_sends_image(user)
+    photo = await fake.wait_for_message(user, timeout=30)
+    assert "ảnh" in photo.text and "tệp PDF ngay trong cuộc trò chuyện này" in photo.text
+    fake.user_sends_sticker(user)
+    sticker = await fake.wait_for_message(user, timeout=30)
+    assert "chỉ đọc được tin nhắn chữ" in sticker.text
+    fake.user_sends_file(user, b"PK\x03\x04 not a pdf", "bang-tinh.xlsx")
+    other = await fake.wait_for_message(user, lambda m: "bang-tinh.xlsx" in m.text, timeout=30)
+    assert "PDF" in other.text
+    url = fake.host_user_file(b"%PDF-1.7", "het-han.pdf")
+    fake.expire_file(url)
+    gone = fake._user_message(user, "user_send_file", attachments=[
+        {"type": "file", "payload": {"url": url, "name": "het-han.pdf", "size": "8", "type": "pdf"}}])
+    fake.push(gone)
+    dead = await fake.wait_for_message(user, lambda m: "het-han.pdf" in m.text, timeout=30)
+    assert "het-han.pdf" in dead.text
+    assert [e.criterion_id for e in bot.rows(Evidence)] == []
+    sent = len(user.seen)
+    await say(bot, user, "/danhmuc", "chọn một chức năng")
+    assert len(user.seen) == sent + 1  # the echoes of every send changed nothing
+
+
+async def test_reminder_after_eight_silent_days_goes_as_a_transaction_message_at_seven(bot: Bot) -> None:
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    with UnitOfWork(bot.app.engine) as uow:
+        identity = uow.identities.find("zalo_oa", user.user_id)
+        assert identity is not None
+        uow.outbox.enqueue(identity.user_id, [{"text": "⏰ Nhắc việc: hạn nộp tự đánh giá còn 3 ngày.",
+                                               "buttons": []}], kind="reminder", dedupe_key="r-1")
+    # Eight days later, 23:00 local: outside the 7-day window, and no transaction message at night.
+    night = datetime.combine((bot.clock() + timedelta(days=8)).astimezone(LOCAL).date(), time(23, 0), LOCAL)
+    bot.clock.now = night.astimezone(UTC)
+    delivery = OutboxDelivery(bot.app.engine, dict(bot.app.senders), clock=bot.clock, digest_channels=frozenset())
+    await delivery.drain()
+    assert [m for m in user.seen if m.kind == "transaction"] == []
+    assert not any(path.endswith("/cs") and code == -230 for path, code in fake.refused)  # not even tried
+    row = bot.rows(OutboxMessage)[0]
+    assert row.sent_at is None and row.failed_at is None
+    assert row.not_before is not None and row.not_before.astimezone(LOCAL).hour == 6
+    # 07:00 the next morning: it goes, as a transaction message.
+    bot.clock.now = datetime.combine(night.date() + timedelta(days=1), time(7, 0), LOCAL).astimezone(UTC)
+    await OutboxDelivery(bot.app.engine, dict(bot.app.senders), clock=bot.clock,
+                         digest_channels=frozenset()).drain()
+    sent = [m for m in user.seen if m.kind == "transaction"]
+    assert len(sent) == 1 and sent[0].sent_at.astimezone(LOCAL).hour == 7
+    assert sent[0].transaction is not None
+    assert any("hạn nộp tự đánh giá" in str(e.get("content")) for e in sent[0].transaction["elements"])
+    assert bot.rows(OutboxMessage)[0].sent_at is not None
+    assert sum(u.transaction for u in bot.rows(ZaloOAUsage)) == 1
