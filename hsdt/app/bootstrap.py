@@ -211,7 +211,7 @@ def wire_channels(app: App) -> App:
     from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
     app.dispatcher.hooks[ZALO] = ZaloMenus()
-    from hsdt.channels.zalo_oa import wiring as zalo_oa
+    from hsdt.app import zalo_oa
 
     zalo_oa.wire(app)
     if settings.telegram_bot_token is not None:

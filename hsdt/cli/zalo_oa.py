@@ -11,9 +11,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
 from hsdt.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,3 +80,32 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
         return sys.stdin.readline()
 
     return asyncio.run(connect(settings, read, print))
+
+
+def status_lines(engine: Engine, month: str) -> list[str]:
+    """What `hsdt status` says of the configured OA: the month's messages by what they cost (free
+    inside 48 hours, against the quota, transaction) and the state of its token pair."""
+    from sqlmodel import Session
+
+    from hsdt.channels.zalo_oa.settings import ZaloOASettings
+    from hsdt.storage.zalo_oa_models import TokenState
+    from hsdt.storage.zalo_oa_repository import ZaloOARepository
+    from hsdt.texts import cli as tc
+
+    oa = ZaloOASettings()
+    if not oa.oa_id:
+        return []
+    with Session(engine) as session:
+        repo = ZaloOARepository(session)
+        usage = repo.usage(oa.oa_id, month)
+        token = repo.token(oa.oa_id)
+    free, quota, transaction = (usage.free, usage.quota, usage.transaction) if usage is not None else (0, 0, 0)
+    lines = [tc.STATUS_OA_HEADING.format(oa_id=oa.oa_id, free=free, quota=quota, transaction=transaction)]
+    if token is None:
+        lines.append(tc.STATUS_OA_NOT_CONNECTED)
+        return lines
+    lines.append(tc.STATUS_OA_TOKEN.format(state=token.state, expires=token.access_expires_at.isoformat(
+        timespec="minutes")))
+    if token.state == TokenState.REFRESH_REFUSED.value:
+        lines.append(tc.STATUS_OA_NEEDS_OPERATOR)
+    return lines

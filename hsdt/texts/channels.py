@@ -39,6 +39,10 @@ OA_FILE_TOO_LARGE = (
 )
 # A transaction message (the user has been silent for more than 7 days): Zalo shows the header in bold.
 OA_NOTICE_HEADER = "Thông báo từ hệ thống kiểm tra hồ sơ điện tử"
+OA_TOKEN_REFUSED = (
+    "⚠️ Zalo đã từ chối gia hạn quyền của hệ thống trên Official Account {oa_id}: hệ thống sắp không gửi được "
+    "tin nhắn qua OA. Quản trị viên OA vui lòng chạy lại lệnh “hsdt zalo-oa connect”."
+)
 OA_NOTICE_FOOTER = "Thầy/Cô nhắn tin vào Official Account này để tiếp tục trong cuộc trò chuyện."
 
 # --- Telegram ------------------------------------------------------------------------------------------

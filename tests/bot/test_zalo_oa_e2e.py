@@ -6,6 +6,8 @@ Runs in this process so the platform's clock and the channel's are one test cloc
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -17,12 +19,14 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from hsdt.app.bootstrap import App, build, web_config
+from hsdt.app.zalo_oa import wire
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.channels.zalo_oa.receive import OAChannel
 from hsdt.channels.zalo_oa.settings import ZaloOASettings
-from hsdt.channels.zalo_oa.wiring import wire
+from hsdt.cli.status import cmd_status
 from hsdt.cli.zalo_oa import connect
 from hsdt.config import Settings
+from hsdt.services.usage import month_of
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -30,7 +34,7 @@ from hsdt.storage.zalo_oa_models import ZaloOAUsage
 from hsdt.web.server import make_runner, make_web_app
 from tests.conftest import seed
 from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
-from tests.helpers import Clock
+from tests.helpers import ChatDriver, Clock
 from tests.ports import free_port
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
@@ -288,3 +292,38 @@ async def test_reminder_after_eight_silent_days_goes_as_a_transaction_message_at
     assert any("hạn nộp tự đánh giá" in str(e.get("content")) for e in sent[0].transaction["elements"])
     assert bot.rows(OutboxMessage)[0].sent_at is not None
     assert sum(u.transaction for u in bot.rows(ZaloOAUsage)) == 1
+
+
+async def test_a_user_enrolled_on_another_channel_links_the_oa_with_a_code(bot: Bot) -> None:
+    telegram = ChatDriver(bot.app.dispatcher, "tg-777", channel="telegram")
+    await asyncio.to_thread(telegram.enrol, bot.codes["HT-HOASEN"])
+    await asyncio.to_thread(telegram.send, "/lienket")
+    code = next(line for line in telegram.text.splitlines() if "Mã liên kết" in line).split(":", 1)[1].strip()
+    user = bot.fake.add_user()
+    bot.fake.clicks_chat_now(user)
+    await bot.fake.wait_for_message(user, timeout=30)
+    linked = await say(bot, user, code, "Đăng ký thành công")
+    assert "Hoa Sen" in linked.text
+    identities = {(i.channel, i.user_id) for i in bot.rows(ChatIdentity)}
+    assert len({user_id for _, user_id in identities}) == 1 and {c for c, _ in identities} == {"telegram", "zalo_oa"}
+
+
+async def test_rate_limited_sends_are_retried_not_lost_and_status_shows_the_oa(
+    bot: Bot, capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = bot.fake
+    bot.channel.turns.rate_wait_s = 0.3
+    user = await enrolled_principal(bot)
+    fake.set_rate_limit(1, 1.0)
+    for _ in range(3):
+        fake.user_sends_text(user, "/danhmuc")
+    for _ in range(3):
+        await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text, timeout=30)
+    assert any(code == -32 for _, code in fake.refused)
+    fake.set_rate_limit(None)
+    await bot.channel.delivery.queues.drain()
+    month = month_of(bot.clock(), LOCAL)
+    assert cmd_status(argparse.Namespace(month=month), bot.app.settings) == 0
+    shown = capsys.readouterr().out
+    assert f"Zalo OA {fake.oa_id}: miễn phí {len(user.seen)}, tính vào hạn mức 0, tin giao dịch 0." in shown, shown
+    assert "Mã truy cập: ok" in shown
