@@ -84,7 +84,9 @@ class App:
         return OutboxDelivery(self.engine, self.senders, default_limits=limits,
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
                               on_sent=self.metrics.observe_outbox_sent,
-                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
+                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone),
+                              # Channels that count messages: a user's due rows go out as one digest.
+                              digest_channels=frozenset({"zalo", "zalo_oa"}))
 
     def dashboard(self, clock: Callable[[], datetime] = utcnow) -> DashboardDeps | None:
         """What the dashboard reads. Its sign-in links are checked with the issuer the chat handlers were

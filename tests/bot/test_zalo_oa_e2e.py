@@ -26,6 +26,7 @@ from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.cli.status import cmd_status
 from hsdt.cli.zalo_oa import connect
 from hsdt.config import Settings
+from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
@@ -98,6 +99,7 @@ async def bot(tmp_path: Path, pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> 
         app = build(settings)
         channel = wire(app, _oa_settings(fake), clock=clock)
         assert channel is not None
+        channel.orphan_grace_s = 1.0
         # The OA admin connects the OA once, through the command line.
         for name, value in (("APP_ID", fake.app_id), ("APP_SECRET", fake.app_secret), ("OA_ID", fake.oa_id),
                             ("OA_SECRET_KEY", fake.oa_secret_key), ("REDIRECT_URI", REDIRECT_URI),
@@ -327,3 +329,24 @@ async def test_rate_limited_sends_are_retried_not_lost_and_status_shows_the_oa(
     shown = capsys.readouterr().out
     assert f"Zalo OA {fake.oa_id}: miễn phí {len(user.seen)}, tính vào hạn mức 0, tin giao dịch 0." in shown, shown
     assert "Mã truy cập: ok" in shown
+
+
+async def test_a_turn_committed_by_a_worker_that_died_before_sending_arrives_once(bot: Bot) -> None:
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    # What a worker killed between the commit and the send leaves: the event applied, its replies unsent.
+    payload = fake._user_message(user, "user_send_text", text="/danhmuc")
+    event_id = f"{fake.oa_id}:{payload['message']['msg_id']}"
+    handled = await bot.app.dispatcher.process(Incoming(channel="zalo_oa", user_ref=user.user_id,
+                                                        event_id=event_id, kind=Kind.COMMAND, text="/danhmuc"))
+    assert handled.replies and not handled.duplicate
+    menus = sum(1 for m in user.seen if "chọn một chức năng" in m.text)  # the welcome's, so far
+    # Zalo delivers the call again (it got no answer from the dead worker); the next start recovers.
+    fake.redeliver(payload)
+    await bot.channel.delivery.recover()
+    await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text, timeout=30)
+    await fake.wait_until(lambda: any(d.body == fake.encode(payload) and d.status == 200 for d in fake.deliveries),
+                          timeout=30, what="the redelivery answered")
+    await asyncio.sleep(bot.channel.orphan_grace_s + 0.5)
+    await bot.channel.delivery.queues.drain()
+    assert sum(1 for m in user.seen if "chọn một chức năng" in m.text) == menus + 1  # once, not twice

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -61,7 +60,7 @@ class OAChannel:
                  policy: WebhookPolicy, windows: WindowPolicy, *, links: UploadLinks | None = None,
                  downloads: Downloads | None = None, clock: Callable[[], datetime] = utcnow,
                  answer_within_s: float = 1.5, rate_wait_s: float = 60.0, quota_wait_s: float = 600.0,
-                 orphan_grace_s: float = 15.0, remembered: int = 10_000) -> None:
+                 orphan_grace_s: float = 15.0) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.engine = engine
@@ -76,8 +75,7 @@ class OAChannel:
         # Message ids are namespaced by OA, so several OAs can share one database.
         self.scope = oa_id
         self.delivery: ReplyDelivery[None] = ReplyDelivery(CHANNEL, dispatcher, self.turns, scope=self.scope)
-        self._in_flight: OrderedDict[str, None] = OrderedDict()
-        self._remembered = remembered
+        self._in_flight: dict[str, None] = {}
         self._downloads: aiohttp.ClientSession | None = None
         # The OA's token keeper (periodic refresh, `hsdt status`), when the bootstrap built one.
         self.keeper: OATokenKeeper | None = None
@@ -108,11 +106,10 @@ class OAChannel:
     # --- events --------------------------------------------------------------------------------------
 
     def _first_sight(self, event_id: str) -> bool:
+        """True unless a copy of this event is queued or being handled in this process."""
         if event_id in self._in_flight:
             return False
         self._in_flight[event_id] = None
-        while len(self._in_flight) > self._remembered:
-            self._in_flight.popitem(last=False)
         return True
 
     def accept(self, call: VerifiedCall) -> asyncio.Future[None]:
@@ -143,6 +140,9 @@ class OAChannel:
             finally:
                 if not committed.done():
                     committed.set_result(None)
+                if incoming is not None:
+                    # Applied (or failed): a later copy is for the dispatcher's record to recognise.
+                    self._in_flight.pop(incoming.event_id, None)
 
         self.delivery.queues.submit(user_ref, work)
         return committed
