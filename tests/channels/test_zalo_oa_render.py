@@ -44,7 +44,7 @@ def test_a_pdf_goes_as_a_file_and_the_rest_as_links_with_the_reason() -> None:
 
 def test_options_are_numbered_and_a_pdf_screen_says_to_send_it_here() -> None:
     reply = Reply("Tiêu chí 10/12", buttons=((Button("Xong", "x"), Button("Bỏ qua", "s")),), upload="sa:ev:1:E1")
-    (index, item), = turns().compose("u1", None, [reply])
+    (_, item), = turns().compose("u1", None, [reply])
     assert isinstance(item, Text)
     assert "[1] Xong" in item.text and "[2] Bỏ qua" in item.text
     assert "gửi tệp PDF đã ký số ngay trong cuộc trò chuyện này" in item.text
