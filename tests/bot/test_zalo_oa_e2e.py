@@ -1,4 +1,5 @@
-"""The bot (built by the bootstrap, its web server on a port) against the fake Zalo Official Account:
+"""The bot (built by the bootstrap, its web server on a port) against the fake Zalo Official Account
+(`tests/bot/zalo_oa_support.py`):
 signed webhook calls in, Open API calls out, the OA connected through `hsdt zalo-oa connect`.
 
 Runs in this process so the platform's clock and the channel's are one test clock (8 days of silence,
@@ -9,38 +10,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
-from sqlmodel import Session, select
 
-from hsdt.app.bootstrap import App, build, web_config
-from hsdt.app.zalo_oa import wire
 from hsdt.channels.outbox import OutboxDelivery
-from hsdt.channels.zalo_oa.receive import OAChannel
-from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.cli.status import cmd_status
-from hsdt.cli.zalo_oa import connect
-from hsdt.config import Settings
 from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
-from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.storage.zalo_oa_models import ZaloOAUsage
-from hsdt.web.server import make_runner, make_web_app
-from tests.conftest import seed
-from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
-from tests.helpers import ChatDriver, Clock
-from tests.ports import free_port
+from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say
+from tests.fakes.zalo_oa_server import FakeOAUser, Seen
+from tests.helpers import ChatDriver
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-REDIRECT_URI = "https://hsdt.example.gov.vn/zalo-oa/callback"
 
 
 @pytest.fixture(scope="module")
@@ -59,80 +44,14 @@ def tampered(pdf: bytes) -> bytes:
     return pdf.replace(b"Ke hoach", b"Ke hoaCH", 1)
 
 
-@dataclass
-class Bot:
-    app: App
-    channel: OAChannel
-    fake: FakeZaloOAServer
-    clock: Clock
-    codes: dict[str, str]
-
-    def rows(self, model: type) -> list:  # type: ignore[type-arg]
-        with Session(self.app.engine) as session:
-            return list(session.exec(select(model)).all())
-
-
-def _oa_settings(fake: FakeZaloOAServer) -> ZaloOASettings:
-    return ZaloOASettings(app_id=fake.app_id, app_secret=fake.app_secret, oa_secret_key=fake.oa_secret_key,
-                          oa_id=fake.oa_id, redirect_uri=REDIRECT_URI, api_base=fake.base_url,
-                          oauth_base=fake.base_url, _env_file=None)  # type: ignore[call-arg]
-
-
 @pytest.fixture
-async def bot(tmp_path: Path, pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Bot]:
-    # Morning, local time: the day's transaction hours are open.
-    clock = Clock(datetime.combine(datetime.now(LOCAL).date(), time(9, 0), LOCAL).astimezone(UTC))
-    database = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    engine = make_engine(database)
-    upgrade(engine)
-    codes = seed(engine, datetime.now(UTC))
-    engine.dispose()
-    port = free_port()
-    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "ZALO_OA_APP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    settings = Settings(database_url=database, data_dir=tmp_path / "data", files_dir=tmp_path / "data" / "files",
-                        trust_dir=pki.trust_dir, seed_demo=False, upload_base_url=f"http://127.0.0.1:{port}",
-                        upload_secret="test-upload-secret-0123456789abcdef",  # type: ignore[arg-type]
-                        _env_file=None)  # type: ignore[call-arg]
-    async with FakeZaloOAServer(clock=clock) as fake:
-        fake.retry_delays_s = [0.3, 0.5]
-        app = build(settings)
-        channel = wire(app, _oa_settings(fake), clock=clock)
-        assert channel is not None
-        channel.orphan_grace_s = 1.0
-        # The OA admin connects the OA once, through the command line.
-        for name, value in (("APP_ID", fake.app_id), ("APP_SECRET", fake.app_secret), ("OA_ID", fake.oa_id),
-                            ("OA_SECRET_KEY", fake.oa_secret_key), ("REDIRECT_URI", REDIRECT_URI),
-                            ("OAUTH_BASE", fake.base_url)):
-            monkeypatch.setenv(f"ZALO_OA_{name}", value)
-        printed: list[str] = []
-        assert await connect(settings, lambda _prompt: fake.approve(printed[-1].split("\n")[1]),
-                             printed.append) == 0
-        runner = make_runner(make_web_app(app, web_config(app)), 10.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        fake.webhook_url = f"http://127.0.0.1:{port}{channel.path}"
-        try:
-            yield Bot(app, channel, fake, clock, codes)
-        finally:
-            await channel.delivery.queues.drain()
-            await runner.cleanup()
-            await app.aclose()
-            app.close()
-
-
-async def say(bot: Bot, user: FakeOAUser, text: str, expect: str, timeout: float = 30.0) -> Seen:
-    bot.fake.user_sends_text(user, text)
-    return await bot.fake.wait_for_message(user, lambda m: expect in m.text, timeout=timeout)
+async def bot(tmp_path: Path, pki: TestPKI) -> AsyncIterator[Bot]:
+    async with oa_bot(tmp_path, pki.trust_dir, morning()) as running:
+        yield running
 
 
 async def enrolled_principal(bot: Bot) -> FakeOAUser:
-    user = bot.fake.add_user()
-    bot.fake.follows(user)
-    greeting = await bot.fake.wait_for_message(user, timeout=30)
-    assert "mã" in greeting.text.lower(), greeting.text  # a stranger is asked for the invite code
-    await say(bot, user, bot.codes["HT-HOASEN"], "Đăng ký thành công")
-    return user
+    return await enrolled(bot, bot.codes["HT-HOASEN"])
 
 
 def oa_messages(bot: Bot) -> int:
