@@ -40,7 +40,7 @@ async def drive(bot: Bot, user: FakeOAUser, turns: int, answers: list[float], re
         delivery = await fake.deliver(body)
         answers.append(time.perf_counter() - started)
         assert delivery.status == 200, delivery
-        await fake.wait_until(lambda: len(user.seen) > before, timeout=60, what="the reply")
+        await fake.wait_until(lambda seen=before: len(user.seen) > seen, timeout=60, what="the reply")
         replies.append(time.perf_counter() - started)
         user.consumed = len(user.seen)
 
