@@ -18,6 +18,7 @@ from hsdt.config import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -84,7 +85,8 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
 
 def status_lines(engine: Engine, month: str) -> list[str]:
     """What `hsdt status` says of the configured OA: the month's messages by what they cost (free
-    inside 48 hours, against the quota, transaction) and the state of its token pair."""
+    inside 48 hours, against the quota, transaction), the messages nobody could be reached with, and
+    the state of its token pair."""
     from sqlmodel import Session
 
     from hsdt.channels.zalo_oa.settings import ZaloOASettings
@@ -99,8 +101,11 @@ def status_lines(engine: Engine, month: str) -> list[str]:
         repo = ZaloOARepository(session)
         usage = repo.usage(oa.oa_id, month)
         token = repo.token(oa.oa_id)
+        unreachable = _unreachable(session, month)
     free, quota, transaction = (usage.free, usage.quota, usage.transaction) if usage is not None else (0, 0, 0)
     lines = [tc.STATUS_OA_HEADING.format(oa_id=oa.oa_id, free=free, quota=quota, transaction=transaction)]
+    if unreachable:
+        lines.append(tc.STATUS_UNREACHABLE.format(count=unreachable))
     if token is None:
         lines.append(tc.STATUS_OA_NOT_CONNECTED)
         return lines
@@ -109,3 +114,22 @@ def status_lines(engine: Engine, month: str) -> list[str]:
     if token.state == TokenState.REFRESH_REFUSED.value:
         lines.append(tc.STATUS_OA_NEEDS_OPERATOR)
     return lines
+
+
+def _unreachable(session: Session, month: str) -> int:
+    """Messages of the month given up because no chat of their user took them (an OA user silent for
+    too long and on no other channel, a blocked bot): the people the Sở must reach another way."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from hsdt.storage.models import OutboxMessage
+
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    statement = select(func.count()).select_from(OutboxMessage).where(
+        col(OutboxMessage.failed_at).is_not(None), col(OutboxMessage.failed_at) >= start,
+        col(OutboxMessage.failed_at) < end)
+    return int(session.exec(statement).one())

@@ -102,6 +102,10 @@ ZALO_OA_BAD_ANSWER = "Không đọc được mã (hoặc địa chỉ callback k
 ZALO_OA_REFUSED = "Zalo từ chối mã: {error}. Mã chỉ dùng một lần trong 10 phút; chạy lại lệnh để lấy liên kết mới."
 ZALO_OA_CONNECTED = "Đã kết nối OA {oa_id}. Mã truy cập được lưu trong cơ sở dữ liệu (hết hạn {expires}, tự gia hạn)."
 STATUS_OA_HEADING = "Zalo OA {oa_id}: miễn phí {free}, tính vào hạn mức {quota}, tin giao dịch {transaction}."
+STATUS_UNREACHABLE = (
+    "  ⚠️ {count} tin nhắn trong tháng không gửi được đến người nhận (quá 7 ngày không tương tác với OA và không "
+    "có kênh khác): Sở cần liên hệ trực tiếp."
+)
 STATUS_OA_TOKEN = "  Mã truy cập: {state}, hết hạn {expires}."
 STATUS_OA_NOT_CONNECTED = "  OA chưa kết nối: chạy “hsdt zalo-oa connect”."
 STATUS_OA_NEEDS_OPERATOR = "  ⚠️ Zalo từ chối gia hạn mã truy cập: quản trị viên OA cần chạy lại “hsdt zalo-oa connect”."

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, update
+from sqlmodel import Session
 
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.cli.status import cmd_status
@@ -21,7 +23,7 @@ from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
-from hsdt.storage.zalo_oa_models import ZaloOAUsage
+from hsdt.storage.zalo_oa_models import ZaloOAUsage, ZaloOAUser
 from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say
 from tests.fakes.zalo_oa_server import FakeOAUser, Seen
 from tests.helpers import ChatDriver
@@ -269,3 +271,45 @@ async def test_a_turn_committed_by_a_worker_that_died_before_sending_arrives_onc
     await asyncio.sleep(bot.channel.orphan_grace_s + 0.5)
     await bot.channel.delivery.queues.drain()
     assert sum(1 for m in user.seen if "chọn một chức năng" in m.text) == menus + 1  # once, not twice
+
+
+async def test_a_user_the_oa_cannot_reach_is_reported_not_dropped(
+    bot: Bot, capsys: pytest.CaptureFixture[str],
+) -> None:
+    user = await enrolled_principal(bot)
+    with Session(bot.app.engine) as session, session.begin():
+        # The OA has no record of the user ever interacting (an identity from before the OA was tracked).
+        session.execute(delete(ZaloOAUser))
+    with UnitOfWork(bot.app.engine) as uow:
+        identity = uow.identities.find("zalo_oa", user.user_id)
+        assert identity is not None
+        uow.outbox.enqueue(identity.user_id, [{"text": "⏰ Nhắc việc.", "buttons": []}], kind="reminder",
+                           dedupe_key="r-2")
+    seen = len(user.seen)
+    await OutboxDelivery(bot.app.engine, dict(bot.app.senders), clock=bot.clock).drain()
+    assert len(user.seen) == seen
+    row = bot.rows(OutboxMessage)[0]
+    assert row.failed_at is not None and row.sent_at is None
+    assert cmd_status(argparse.Namespace(month=row.failed_at.strftime("%Y-%m")), bot.app.settings) == 0
+    assert "1 tin nhắn trong tháng không gửi được" in capsys.readouterr().out
+
+
+async def test_a_reply_refused_for_the_quota_is_kept_and_sent_when_the_quota_allows(bot: Bot) -> None:
+    fake = bot.fake
+    bot.channel.turns.quota_wait_s = 0.3
+    user = await enrolled_principal(bot)
+    bot.clock.advance(hours=72)  # past the 48 free hours: this message counts against the quota
+    fake.set_quota(0)
+    with Session(bot.app.engine) as session, session.begin():
+        # The user's last interaction, as the OA recorded it three days ago.
+        session.execute(update(ZaloOAUser).values(last_interaction_at=bot.clock() - timedelta(hours=72)))
+    await bot.app.dispatcher.process(Incoming(channel="zalo_oa", user_ref=user.user_id, event_id=f"{fake.oa_id}:late-1",
+                                              kind=Kind.COMMAND, text="/danhmuc"))
+    await bot.channel.delivery.recover()
+    await fake.wait_until(lambda: any(code == -211 for _, code in fake.refused), timeout=30, what="quota refusal")
+    fake.set_quota(5)
+    late = await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text and m.charge == "quota",
+                                       timeout=30)
+    assert late.charge == "quota"
+    await bot.channel.delivery.queues.drain()
+    assert sum(u.quota for u in bot.rows(ZaloOAUsage)) == 1
