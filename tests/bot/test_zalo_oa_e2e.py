@@ -215,6 +215,8 @@ async def test_reminder_after_eight_silent_days_goes_as_a_transaction_message_at
     assert any("hạn nộp tự đánh giá" in str(e.get("content")) for e in sent[0].transaction["elements"])
     assert bot.rows(OutboxMessage)[0].sent_at is not None
     assert sum(u.transaction for u in bot.rows(ZaloOAUsage)) == 1
+    assert fake.refresh_calls  # the 25-hour access token was refreshed on the way, before it was refused
+    assert not any(code in (-216, -220) for _, code in fake.refused)
 
 
 async def test_a_user_enrolled_on_another_channel_links_the_oa_with_a_code(bot: Bot) -> None:
@@ -313,3 +315,10 @@ async def test_a_reply_refused_for_the_quota_is_kept_and_sent_when_the_quota_all
     assert late.charge == "quota"
     await bot.channel.delivery.queues.drain()
     assert sum(u.quota for u in bot.rows(ZaloOAUsage)) == 1
+
+
+async def test_ids_sent_as_bare_json_numbers_stay_exact(bot: Bot) -> None:
+    bot.fake.numeric_ids = True  # integration guides warn that webhook bodies carry longs
+    user = await enrolled_principal(bot)
+    assert [i.external_id for i in bot.rows(ChatIdentity)] == [user.user_id]  # 19 digits, not a float's
+    assert int(user.user_id) > 2**53
