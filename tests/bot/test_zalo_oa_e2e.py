@@ -158,6 +158,10 @@ async def test_bad_calls_are_refused_with_no_effect(bot: Bot) -> None:
     deep = b'{"a":' * 40 + b"1" + b"}" * 40
     assert (await fake.deliver(deep, signature="mac=00")).status == 400
     assert (await fake.deliver(b" " * 300_000, signature="mac=00")).status == 413
+    # Signed by this app but for another of its OAs: not this route's (answered, nothing applied).
+    elsewhere = dict(event, recipient={"id": "1234567890123456789"})
+    assert (await fake.deliver(fake.encode(elsewhere))).status == 200
+    await bot.channel.delivery.queues.drain()
     assert bot.rows(ChatIdentity) == [] and bot.rows(ProcessedEvent) == [] and user.seen == []
 
 

@@ -118,9 +118,11 @@ class OAChannel:
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         event = call.event
         target = _oa_of(event)
-        incoming = to_event(event, self.scope, self._http) if target in (None, self.oa_id) else None
         if target not in (None, self.oa_id):
             log.warning("zalo oa: an event for OA %s reached the route of OA %s; ignored", target, self.oa_id)
+            committed.set_result(None)
+            return committed
+        incoming = to_event(event, self.scope, self._http)
         records = isinstance(event, Unfollow) or bool(getattr(event, "is_interaction", False))
         if incoming is None and not records:
             committed.set_result(None)
@@ -133,7 +135,7 @@ class OAChannel:
 
         async def work() -> None:
             try:
-                if target in (None, self.oa_id) and records:
+                if records:
                     await asyncio.to_thread(self._record, event)
                 if incoming is not None:
                     await self._handle(incoming, committed)
