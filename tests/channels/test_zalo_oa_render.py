@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from hsdt.channels.text_split import pack
 from hsdt.channels.zalo_oa.limits import TEXT_LIMIT, text_length
-from hsdt.channels.zalo_oa.render import File, OATurns, Text, fit
+from hsdt.channels.zalo_oa.render import File, OATurns, Picture, Text, fit
 from hsdt.channels.zalo_oa.windows import WindowPolicy
 from hsdt.events import Button, Document, Reply
 
@@ -48,3 +48,9 @@ def test_options_are_numbered_and_a_pdf_screen_says_to_send_it_here() -> None:
     assert isinstance(item, Text)
     assert "[1] Xong" in item.text and "[2] Bỏ qua" in item.text
     assert "gửi tệp PDF đã ký số ngay trong cuộc trò chuyện này" in item.text
+
+
+def test_a_chart_goes_as_an_image_with_its_caption() -> None:
+    png = Document("bieu-do.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")
+    (_, item), = turns().compose("u1", None, [Reply("Điểm trung bình theo quận", image=png)])
+    assert isinstance(item, Picture) and item.attachment is png and item.caption == "Điểm trung bình theo quận"
