@@ -184,7 +184,16 @@ async def test_photo_sticker_and_echo(bot: Bot) -> None:
         {"type": "file", "payload": {"url": url, "name": "het-han.pdf", "size": "8", "type": "pdf"}}])
     fake.push(gone)
     dead = await fake.wait_for_message(user, lambda m: "het-han.pdf" in m.text, timeout=30)
-    assert "het-han.pdf" in dead.text
+    assert "không tải được tệp" in dead.text
+    # Over the cap: the declared size is refused before a byte is fetched; a size that lies is cut while streaming.
+    cap = bot.app.settings.max_upload_bytes
+    huge = fake.host_user_file(b"%PDF-1.7\n" + b"0" * (cap + 10), "qua-lon.pdf")
+    fake.push(fake._user_message(user, "user_send_file", attachments=[
+        {"type": "file", "payload": {"url": huge, "name": "qua-lon.pdf", "size": str(cap + 10), "type": "pdf"}}]))
+    assert "quá lớn" in (await fake.wait_for_message(user, lambda m: "qua-lon.pdf" in m.text, timeout=30)).text
+    fake.push(fake._user_message(user, "user_send_file", attachments=[
+        {"type": "file", "payload": {"url": huge, "name": "noi-doi.pdf", "size": "1000", "type": "pdf"}}]))
+    assert "quá lớn" in (await fake.wait_for_message(user, lambda m: "noi-doi.pdf" in m.text, timeout=30)).text
     assert [e.criterion_id for e in bot.rows(Evidence)] == []
     sent = len(user.seen)
     await say(bot, user, "/danhmuc", "chọn một chức năng")
