@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session
 
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.cli.status import cmd_status
 from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
+from hsdt.storage.db import make_engine
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.storage.zalo_oa_models import ZaloOAUsage, ZaloOAUser
 from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say
+from tests.conftest import POSTGRES_URL, _postgres_engine, seed
 from tests.fakes.zalo_oa_server import FakeOAUser, Seen
 from tests.helpers import ChatDriver
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
@@ -50,6 +54,28 @@ def tampered(pdf: bytes) -> bytes:
 async def bot(tmp_path: Path, pki: TestPKI) -> AsyncIterator[Bot]:
     async with oa_bot(tmp_path, pki.trust_dir, morning()) as running:
         yield running
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def any_bot(request: pytest.FixtureRequest, tmp_path: Path, pki: TestPKI) -> AsyncIterator[Bot]:
+    """The bot on SQLite, and on PostgreSQL (row claims in the outbox, upserts of the OA's records)."""
+    if request.param == "sqlite":
+        async with oa_bot(tmp_path, pki.trust_dir, morning()) as running:
+            yield running
+        return
+    schema = f"hsdt_oa_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = _postgres_engine(schema)
+    codes = seed(engine, datetime.now(UTC))
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    try:
+        async with oa_bot(tmp_path, pki.trust_dir, morning(), database=url, codes=codes) as running:
+            yield running
+    finally:
+        admin = make_engine(POSTGRES_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 async def enrolled_principal(bot: Bot) -> FakeOAUser:
@@ -126,7 +152,8 @@ async def test_so_staff_receive_the_three_appendices_as_pdf_files(bot: Bot) -> N
     assert len(fake.calls_to("/v2.0/oa/upload/file")) == 3
 
 
-async def test_a_redelivered_file_is_answered_once(bot: Bot, signed_pdf: bytes) -> None:
+async def test_a_redelivered_file_is_answered_once(any_bot: Bot, signed_pdf: bytes) -> None:
+    bot = any_bot
     fake = bot.fake
     user = await enrolled_principal(bot)
     payload = fake.user_sends_file(user, signed_pdf, "cong-van.pdf")
@@ -200,7 +227,8 @@ async def test_photo_sticker_and_echo(bot: Bot) -> None:
     assert len(user.seen) == sent + 1  # the echoes of every send changed nothing
 
 
-async def test_reminder_after_eight_silent_days_goes_as_a_transaction_message_at_seven(bot: Bot) -> None:
+async def test_reminder_after_eight_silent_days_goes_as_a_transaction_message_at_seven(any_bot: Bot) -> None:
+    bot = any_bot
     fake = bot.fake
     user = await enrolled_principal(bot)
     with UnitOfWork(bot.app.engine) as uow:
@@ -309,7 +337,8 @@ async def test_a_user_the_oa_cannot_reach_is_reported_not_dropped(
     assert "1 tin nhắn trong tháng không gửi được" in capsys.readouterr().out
 
 
-async def test_a_reply_refused_for_the_quota_is_kept_and_sent_when_the_quota_allows(bot: Bot) -> None:
+async def test_a_reply_refused_for_the_quota_is_kept_and_sent_when_the_quota_allows(any_bot: Bot) -> None:
+    bot = any_bot
     fake = bot.fake
     bot.channel.turns.quota_wait_s = 0.3
     user = await enrolled_principal(bot)
