@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import delete, text, update
 from sqlmodel import Session
@@ -27,7 +28,7 @@ from hsdt.storage.db import make_engine
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.storage.zalo_oa_models import ZaloOAUsage, ZaloOAUser
-from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say
+from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say, second_worker
 from tests.conftest import POSTGRES_URL, _postgres_engine, seed
 from tests.fakes.zalo_oa_server import FakeOAUser, Seen
 from tests.helpers import ChatDriver
@@ -364,3 +365,30 @@ async def test_ids_sent_as_bare_json_numbers_stay_exact(bot: Bot) -> None:
     user = await enrolled_principal(bot)
     assert [i.external_id for i in bot.rows(ChatIdentity)] == [user.user_id]  # 19 digits, not a float's
     assert int(user.user_id) > 2**53
+
+
+async def test_one_call_delivered_to_two_workers_at_once_is_applied_and_answered_once(
+    any_bot: Bot, signed_pdf: bytes,
+) -> None:
+    bot = any_bot
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    async with second_worker(bot) as (other, other_url), aiohttp.ClientSession() as http:
+        for payload in (fake._user_message(user, "user_send_text", text="/danhmuc"),
+                        fake._user_message(user, "user_send_file", attachments=[{"type": "file", "payload": {
+                            "url": fake.host_user_file(signed_pdf, "hai-may.pdf"), "name": "hai-may.pdf",
+                            "size": str(len(signed_pdf)), "type": "pdf"}}])):
+            body = fake.encode(payload)
+            headers = {"Content-Type": "application/json", "X-ZEvent-Signature": fake.sign(body)}
+
+            async def post(url: str, body: bytes = body, headers: dict[str, str] = headers) -> int:
+                async with http.post(url, data=body, headers=headers) as response:
+                    return response.status
+
+            assert await asyncio.gather(post(fake.webhook_url), post(other_url)) == [200, 200]
+        await fake.wait_for_message(user, lambda m: "hai-may.pdf" in m.text, timeout=60)
+        await asyncio.sleep(other.orphan_grace_s + 1.0)  # a copy's replies, were they to go, would be out by now
+        await asyncio.gather(bot.channel.delivery.queues.drain(), other.delivery.queues.drain())
+    menus = [m for m in user.seen if "chọn một chức năng" in m.text]
+    assert len(menus) == 2  # the welcome's, and the one answer to /danhmuc
+    assert sum(1 for m in user.seen if "hai-may.pdf" in m.text) == 1

@@ -132,3 +132,26 @@ async def enrolled(bot: Bot, code: str, name: str = "Nguyễn Thị Hồng Nhung
     assert "mã" in greeting.text.lower(), greeting.text
     await say(bot, user, code, "Đăng ký thành công")
     return user
+
+
+@asynccontextmanager
+async def second_worker(bot: Bot) -> AsyncIterator[tuple[OAChannel, str]]:
+    """Another bot process on the same database and OA (as a second worker behind the load balancer):
+    its channel and its webhook URL."""
+    port = free_port()
+    settings = bot.app.settings.model_copy(update={"upload_base_url": f"http://127.0.0.1:{port}"})
+    with environment({"TELEGRAM_BOT_TOKEN": None, "ZALO_BOT_TOKEN": None, "ZALO_OA_APP_ID": None}):
+        app = build(settings)
+    channel = wire(app, oa_settings(bot.fake), clock=bot.clock)
+    assert channel is not None
+    channel.orphan_grace_s = 1.0
+    runner = make_runner(make_web_app(app, web_config(app)), 10.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield channel, f"http://127.0.0.1:{port}{channel.path}"
+    finally:
+        await channel.delivery.queues.drain()
+        await runner.cleanup()
+        await app.aclose()
+        app.close()
