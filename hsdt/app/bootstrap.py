@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from hsdt.channels.outbox import OutboxDelivery
     from hsdt.channels.telegram.receive import TelegramChannel
     from hsdt.channels.zalo_bot.receive import ZaloChannel
+    from hsdt.channels.zalo_oa.receive import OAChannel
     from hsdt.links.downloads import Downloads
     from hsdt.web.config import WebConfig
     from hsdt.web.dashboard.deps import DashboardDeps
@@ -62,6 +63,8 @@ class App:
     telegram: TelegramChannel | None = None
     metrics: Metrics = field(default_factory=Metrics)
     zalo: ZaloChannel | None = None
+    # Zalo Official Accounts, by OA id (each has its own webhook route).
+    zalo_oa: dict[str, OAChannel] = field(default_factory=dict)
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -81,7 +84,9 @@ class App:
         return OutboxDelivery(self.engine, self.senders, default_limits=limits,
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
                               on_sent=self.metrics.observe_outbox_sent,
-                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
+                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone),
+                              # Channels that count messages: a user's due rows go out as one digest.
+                              digest_channels=frozenset({"zalo", "zalo_oa"}))
 
     def dashboard(self, clock: Callable[[], datetime] = utcnow) -> DashboardDeps | None:
         """What the dashboard reads. Its sign-in links are checked with the issuer the chat handlers were
@@ -208,6 +213,9 @@ def wire_channels(app: App) -> App:
     from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
     app.dispatcher.hooks[ZALO] = ZaloMenus()
+    from hsdt.app import zalo_oa
+
+    zalo_oa.wire(app)
     if settings.telegram_bot_token is not None:
         from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
         from hsdt.channels.telegram.receive import TelegramChannel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Protocol
 
 from hsdt.events import Reply
@@ -23,6 +24,15 @@ class RetryLater(Exception):
     def __init__(self, retry_after: float | None = None, reason: str = "") -> None:
         super().__init__(reason or (f"retry after {retry_after} s" if retry_after is not None else "retry"))
         self.retry_after = retry_after
+
+
+class DeferUntil(Exception):
+    """Nothing was sent and nothing can go before `when` (a platform's hours for this kind of message,
+    such as a Zalo OA's transaction messages, 06:00-21:59): keep the message and send it then."""
+
+    def __init__(self, when: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"not before {when.isoformat()}")
+        self.when = when
 
 
 class ChannelSender(Protocol):
