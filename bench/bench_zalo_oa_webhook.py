@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 import tempfile
 import time
@@ -31,6 +32,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, int(len(ordered) * q) - 1)] * 1000 if ordered else float("nan")
 
 
+
+def _more_than(user: FakeOAUser, seen: int) -> bool:
+    return len(user.seen) > seen
+
 async def drive(bot: Bot, user: FakeOAUser, turns: int, answers: list[float], replies: list[float]) -> None:
     fake = bot.fake
     for _ in range(turns):
@@ -40,7 +45,7 @@ async def drive(bot: Bot, user: FakeOAUser, turns: int, answers: list[float], re
         delivery = await fake.deliver(body)
         answers.append(time.perf_counter() - started)
         assert delivery.status == 200, delivery
-        await fake.wait_until(lambda seen=before: len(user.seen) > seen, timeout=60, what="the reply")
+        await fake.wait_until(functools.partial(_more_than, user, before), timeout=60, what="the reply")
         replies.append(time.perf_counter() - started)
         user.consumed = len(user.seen)
 

@@ -385,7 +385,7 @@ async def test_one_call_delivered_to_two_workers_at_once_is_applied_and_answered
                 async with http.post(url, data=body, headers=headers) as response:
                     return response.status
 
-            assert await asyncio.gather(post(fake.webhook_url), post(other_url)) == [200, 200]
+            assert list(await asyncio.gather(post(fake.webhook_url), post(other_url))) == [200, 200]
         await fake.wait_for_message(user, lambda m: "hai-may.pdf" in m.text, timeout=60)
         await asyncio.sleep(other.orphan_grace_s + 1.0)  # a copy's replies, were they to go, would be out by now
         await asyncio.gather(bot.channel.delivery.queues.drain(), other.delivery.queues.drain())

@@ -47,7 +47,7 @@ async def test_kill_between_commit_and_send_on_the_oa(
     # The OA admin connects the OA before the bot starts.
     with environment(dict(env)):
         printed: list[str] = []
-        settings = Settings(database_url=database.url, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=database.url, _env_file=None)
         assert await connect(settings, lambda _p: fake.approve(printed[-1].split("\n")[1]), printed.append) == 0
     port = free_port()
     process: BotProcess = channel_bot(tmp_path, pki.trust_dir, port, **env)

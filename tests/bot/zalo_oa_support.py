@@ -71,7 +71,7 @@ def environment(values: dict[str, str | None]) -> Iterator[None]:
 def oa_settings(fake: FakeZaloOAServer) -> ZaloOASettings:
     return ZaloOASettings(app_id=fake.app_id, app_secret=fake.app_secret, oa_secret_key=fake.oa_secret_key,
                           oa_id=fake.oa_id, redirect_uri=REDIRECT_URI, api_base=fake.base_url,
-                          oauth_base=fake.base_url, _env_file=None)  # type: ignore[call-arg]
+                          oauth_base=fake.base_url, _env_file=None)
 
 
 @asynccontextmanager
@@ -87,8 +87,8 @@ async def oa_bot(workdir: Path, trust_dir: Path, clock: Clock, *, database: str 
     port = free_port()
     settings = Settings(database_url=database, data_dir=workdir / "data", files_dir=workdir / "data" / "files",
                         trust_dir=trust_dir, seed_demo=False, upload_base_url=f"http://127.0.0.1:{port}",
-                        upload_secret="test-upload-secret-0123456789abcdef",  # type: ignore[arg-type]
-                        _env_file=None)  # type: ignore[call-arg]
+                        upload_secret="test-upload-secret-0123456789abcdef",
+                        _env_file=None)
     async with FakeZaloOAServer(clock=clock) as fake:
         fake.retry_delays_s = [0.3, 0.5]
         env: dict[str, str | None] = {"TELEGRAM_BOT_TOKEN": None, "ZALO_BOT_TOKEN": None}
