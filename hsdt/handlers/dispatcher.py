@@ -204,7 +204,7 @@ class Dispatcher:
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"
-            return Handled(replies, role=self._role(uow, event) if refresh else None)
+            return Handled(replies, role=self._role(uow, event) if refresh else None, turn=turn)
 
     @staticmethod
     def _role(uow: UnitOfWork, event: Incoming) -> str | None:

@@ -4,14 +4,13 @@ that never passes an uncommitted update, long text split (never cut), on SQLite 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.backoff import Backoff
 from hsdt.channels.contract import RecipientBlocked, RetryLater
-from hsdt.channels.delivery import ReplyDelivery
+from hsdt.channels.delivery import Progress, ReplyDelivery
 from hsdt.channels.queues import SerialQueues
 from hsdt.channels.telegram.client import make_bot
 from hsdt.channels.telegram.receive import Offsets
@@ -30,8 +29,8 @@ class FlakySender:
         self.failures = failures
         self.sent: list[tuple[str, str]] = []
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
-                        hint: None) -> None:
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
         for index, reply in enumerate(replies):
             if self.failures:
                 raise self.failures.pop(0)

@@ -104,7 +104,8 @@ class TelegramTurns:
         return None if user_id is None else self.links.issue(CHANNEL, user_ref, user_id, reply.upload)[0]
 
     async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
-                        hint: int | None) -> None:
+                        hint: int | None, resume: int = 0) -> None:
+        """Reports each reply once wholly sent (never a part of one), so `resume` is always 0 here."""
         chat_id = int(user_ref)
         for index, reply in enumerate(replies):
             markup = keyboard(reply, await self._upload_url(user_ref, reply))

@@ -81,7 +81,8 @@ class ZaloChannel:
                 # worker that applied it is sending its replies, or died doing so.
                 self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
             elif self.delivery.claim(event.event_id):
-                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
+                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None,
+                                         handled.turn)
 
         self.delivery.queues.submit(event.user_ref, work)
         return committed
