@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from hsdt.app.logs import configure as configure_logs
 from hsdt.app.metrics import MeteredChecker, Metrics
-from hsdt.channels.contract import ChannelSender, bot_scope
+from hsdt.channels.contract import ChannelSender, TurnQueue, bot_scope
 from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter, window_rate
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
@@ -237,8 +237,8 @@ def wire_channels(app: App) -> App:
 
 
 def web_config(app: App) -> WebConfig:
-    """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
-    and the Zalo channel for the webhook."""
+    """What the bootstrap built: the links, every channel's reply delivery (so upload results reach the
+    chat in the user's order) and the Zalo channel for the webhook."""
     from hsdt.web.config import WebConfig
 
     settings = app.settings
@@ -246,7 +246,12 @@ def web_config(app: App) -> WebConfig:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
     secret = settings.zalo_webhook_secret
     telegram_secret = settings.telegram_webhook_secret
-    return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
+    deliveries: dict[str, TurnQueue] = {}
+    if app.telegram is not None:
+        deliveries["telegram"] = app.telegram.delivery
+    if app.zalo is not None:
+        deliveries["zalo"] = app.zalo.delivery
+    return WebConfig(links=app.links, deliveries=deliveries, zalo=app.zalo,
                      webhook_secret=secret.get_secret_value() if secret is not None else None,
                      telegram=app.telegram if settings.telegram_webhook_enabled else None,
                      telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,

@@ -174,16 +174,36 @@ class ReplyDelivery(Generic[H]):
             log.info("%s: sending %d turn(s) left unsent by the previous run", self.channel, len(pending))
         return len(pending)
 
+    def submit_turn(self, event_id: str, user_ref: str, replies: list[Reply],
+                    turn: int | None) -> asyncio.Future[bool]:
+        """Queue a turn committed outside this channel's updates (the upload page's) in its user's order;
+        the future tells whether the platform took all of it."""
+        sent: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not self.claim(event_id):
+            sent.set_result(False)
+            return sent
+
+        async def work() -> None:
+            whole = False
+            try:
+                whole = await self.send(event_id, user_ref, replies, 0, None, turn)
+            finally:
+                if not sent.done():
+                    sent.set_result(whole)
+
+        self.queues.submit(user_ref, work)
+        return sent
+
     async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None,
-                   turn: int | None = None) -> None:
-        """Send one committed turn (in the caller's user queue), recording each message as it goes.
-        `first`: replies of the event already on the platform; `turn`: the conversation's version the
-        turn left (a screen it shows is recorded with it)."""
+                   turn: int | None = None) -> bool:
+        """Send one committed turn (in the caller's user queue), recording each message as it goes;
+        True when the platform took all of it. `first`: replies of the event already on the platform;
+        `turn`: the conversation's version the turn left (a screen it shows is recorded with it)."""
         with event_scope(self.channel, event_id):  # the lines logged while sending name the event
-            await self._send(event_id, user_ref, replies, first, hint, turn)
+            return await self._send(event_id, user_ref, replies, first, hint, turn)
 
     async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None,
-                    turn: int | None) -> None:
+                    turn: int | None) -> bool:
         done = 0  # replies wholly on the platform
         into = 0  # messages of the next reply on the platform
         screens = False
@@ -245,6 +265,7 @@ class ReplyDelivery(Generic[H]):
         if screens and not await recorded:
             log.error("%s: the question shown to %s could not be put on record; its turn stays unsettled "
                       "and is sent again at the next start", self.channel, user_ref)
+        return error is None
 
     async def close(self) -> None:
         for waiting in list(self._orphans):

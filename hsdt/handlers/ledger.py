@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hsdt.events import Handled, Reply
 from hsdt.services import usage
@@ -107,6 +108,23 @@ class ReplyLedger:
                 usage.record_sent(uow, channel, count, now, self.tz, self.quotas)
             for (channel, user_ref), shown in sorted(screens.items()):
                 uow.conversations.mark_shown_to(channel, user_ref, shown.screen, shown.ref, shown.turn)
+
+    def stand_in(self, channel: str, event_id: str, user_ref: str, replies: list[Reply], turn: int | None,
+                 replaced: Sequence[str]) -> bool:
+        """One turn that stands for the replies of several events (the upload page tells the chat about all
+        its files at once): stored as an event's replies are, in the same transaction as the replaced
+        events' own are settled unsent. False when it was stored already."""
+        now = self.clock()
+        try:
+            with UnitOfWork(self.engine) as uow:
+                if uow.events.stored(channel, event_id) is not None:
+                    return False
+                uow.events.record(channel, event_id, user_ref, records(replies, turn), now)
+                for replaced_id in sorted(replaced):
+                    uow.events.confirm(channel, replaced_id, 0, now, None)
+                return True
+        except IntegrityError:  # a concurrent request stored it first
+            return False
 
     def unsettled(self, channel: str, limit: int = 1000, scope: str | None = None) -> list[PendingReplies]:
         """Replies committed but not confirmed sent (the process died in between), oldest first;
