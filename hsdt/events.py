@@ -12,6 +12,17 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show, declared by the channel itself (never inferred from what it installs):
+    the handlers word their screens from it ("gõ" where there is nothing to press)."""
+
+    has_buttons: bool = True  # inline buttons; without them options are numbered and the user types
+    can_edit: bool = False  # a sent message can be edited in place (a screen replaces the one pressed)
+    can_send_files: bool = False  # documents travel in the chat; otherwise as one-time download links
+    max_text: int | None = None  # characters in one message (None: no limit)
+
+
 class Kind(StrEnum):
     TEXT = "text"
     COMMAND = "command"
@@ -209,6 +220,9 @@ class Handled:
     # The chat's role after this event when the channel should refresh its per-role command menu
     # (the chat enrolled or changed account, or asked for /start).
     role: str | None = None
+    # The conversation's version after this event (None: no conversation turn); a screen it shows is
+    # recorded with it, so an older turn's screen never replaces a newer one's.
+    turn: int | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

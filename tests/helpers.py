@@ -11,8 +11,9 @@ from typing import TypeAlias
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from hsdt.events import FileRef, FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt, last_shown
 from hsdt.scoring import RUBRIC_2024_2025, bundled_rubric_path
 
 _event_ids = itertools.count(1)
@@ -46,6 +47,7 @@ class ChatDriver:
         # The last turn that showed buttons: a short correction leaves that screen usable above it.
         self.screen: list[Reply] = []
         self.last_event: Incoming | None = None
+        self.handled = Handled([])
 
     def _event(self, kind: Kind, *, text: str = "", payload: str = "", file: FileRef | None = None) -> Incoming:
         return Incoming(
@@ -60,9 +62,16 @@ class ChatDriver:
 
     def deliver(self, event: Incoming) -> list[Reply]:
         self.last_event = event
-        self.replies = self.dispatcher.handle_sync(event)
+        self.handled = self.dispatcher.process_sync(event)
+        self.replies = self.handled.replies
         self._remember()
         return self.replies
+
+    def receipt(self) -> Receipt:
+        """What a channel reports once every reply of the last turn is on the platform."""
+        assert self.last_event is not None
+        return Receipt(self.channel, self.last_event.event_id, len(self.replies), settled=True,
+                       user_ref=self.user_ref, shown=last_shown(self.replies, self.handled.turn, self.channel))
 
     def _remember(self) -> None:
         if any(reply.buttons for reply in self.replies):

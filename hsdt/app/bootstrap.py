@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from hsdt.app.logs import configure as configure_logs
 from hsdt.app.metrics import MeteredChecker, Metrics
-from hsdt.channels.contract import ChannelSender, bot_scope
+from hsdt.channels.contract import ChannelSender, TurnQueue, bot_scope
 from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter, window_rate
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
@@ -207,12 +207,14 @@ def wire_channels(app: App) -> App:
     from hsdt.links import downloads
 
     app.downloads = downloads.from_settings(settings, app.engine)
-    # Zalo's hooks keep its numbered menus in the event's transaction, also for an upload-page event
-    # of a Zalo chat handled by a process without the Zalo token.
+    # Zalo declares what it can show, and its hooks keep its numbered menus in the event's transaction,
+    # also for an upload-page event of a Zalo chat handled by a process without the Zalo token (the
+    # Telegram channel declares itself when it is built; an undeclared channel has buttons).
     from hsdt.channels.zalo_bot.menus import ZaloMenus
+    from hsdt.channels.zalo_bot.translate import CAPABILITIES as ZALO_CAPABILITIES
     from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
-    app.dispatcher.hooks[ZALO] = ZaloMenus()
+    app.dispatcher.declare(ZALO, ZALO_CAPABILITIES, ZaloMenus())
     from hsdt.app import zalo_oa
 
     zalo_oa.wire(app)
@@ -243,8 +245,8 @@ def wire_channels(app: App) -> App:
 
 
 def web_config(app: App) -> WebConfig:
-    """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
-    and the Zalo channel for the webhook."""
+    """What the bootstrap built: the links, every channel's reply delivery (so upload results reach the
+    chat in the user's order) and the Zalo channel for the webhook."""
     from hsdt.web.config import WebConfig
 
     settings = app.settings
@@ -252,7 +254,14 @@ def web_config(app: App) -> WebConfig:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
     secret = settings.zalo_webhook_secret
     telegram_secret = settings.telegram_webhook_secret
-    return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
+    deliveries: dict[str, TurnQueue] = {}
+    if app.telegram is not None:
+        deliveries["telegram"] = app.telegram.delivery
+    if app.zalo is not None:
+        deliveries["zalo"] = app.zalo.delivery
+    for oa in app.zalo_oa.values():  # one OA per deployment: its chats are the "zalo_oa" channel
+        deliveries[oa.delivery.channel] = oa.delivery
+    return WebConfig(links=app.links, deliveries=deliveries, zalo=app.zalo,
                      webhook_secret=secret.get_secret_value() if secret is not None else None,
                      telegram=app.telegram if settings.telegram_webhook_enabled else None,
                      telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,

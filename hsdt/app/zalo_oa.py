@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from hsdt.channels.zalo_oa.hooks import OAMenus
 from hsdt.channels.zalo_oa.settings import ZaloOASettings
-from hsdt.channels.zalo_oa.translate import CHANNEL
+from hsdt.channels.zalo_oa.translate import CAPABILITIES, CHANNEL
 from hsdt.redaction import redact_secrets
 from hsdt.storage.types import utcnow
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def declare_typed(app: App) -> None:
-    app.dispatcher.hooks[CHANNEL] = OAMenus()
+    app.dispatcher.declare(CHANNEL, CAPABILITIES, OAMenus())
 
 
 def wire(app: App, settings: ZaloOASettings | None = None, *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import datetime
 from typing import Protocol
@@ -41,6 +42,16 @@ class ChannelSender(Protocol):
     channel: str
 
     async def send(self, external_id: str, replies: list[Reply]) -> None: ...
+
+
+class TurnQueue(Protocol):
+    """A channel's reply delivery, for a turn committed outside the channel's own updates (the upload
+    page's): sent in its user's order, recorded in the reply ledger like any turn."""
+
+    def submit_turn(self, event_id: str, user_ref: str, replies: list[Reply],
+                    turn: int | None) -> asyncio.Future[bool]:
+        """Queue the stored turn `event_id`; the future tells whether the platform took all of it."""
+        ...
 
 
 def bot_scope(token: str) -> str:

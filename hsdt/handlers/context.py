@@ -54,7 +54,8 @@ class Ctx:
     # The key of the last screen the channel delivered to the user (`Reply.screen`), if known.
     shown_screen: str | None = None
     dashboard_links: SignInLinkIssuer | None = None
-    # The chat has no buttons (Zalo): options are numbered and the user types; wording says "gõ", not "bấm".
+    # The channel declared no buttons (Zalo, the terminal): options are numbered and the user types;
+    # wording says "gõ", not "bấm".
     typed: bool = False
     _assessments: dict[tuple[int, str], Assessment] = field(default_factory=dict)
     _locked: set[tuple[int, str]] = field(default_factory=set)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
-from hsdt.events import Handled, Incoming, Kind, Reply
+from hsdt.events import Capabilities, Handled, Incoming, Kind, Reply
 from hsdt.handlers import conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
@@ -97,6 +97,8 @@ class Dispatcher:
         self.rubrics = rubrics or RubricCache()
         self.tz = ZoneInfo(config.timezone)
         self.hooks: dict[str, ChannelHooks] = {}
+        # What each channel declared it can show (`declare`); an undeclared one is taken to have buttons.
+        self.capabilities: dict[str, Capabilities] = {}
         self.on_handled: HandledFn | None = None
         self._locks = UserLocks()
         # SQLite has one writer: threads queueing on its file lock sleep in its busy handler, so one
@@ -107,6 +109,12 @@ class Dispatcher:
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
         self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
         self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics)
+
+    def declare(self, channel: str, capabilities: Capabilities, hooks: ChannelHooks | None = None) -> None:
+        """A channel's own account of what it can show, and the hooks that keep its chats' memory."""
+        self.capabilities[channel] = capabilities
+        if hooks is not None:
+            self.hooks[channel] = hooks
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -196,7 +204,7 @@ class Dispatcher:
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"
-            return Handled(replies, role=self._role(uow, event) if refresh else None)
+            return Handled(replies, role=self._role(uow, event) if refresh else None, turn=turn)
 
     @staticmethod
     def _role(uow: UnitOfWork, event: Incoming) -> str | None:
@@ -241,8 +249,7 @@ class Dispatcher:
             conv=conversation.load(state.flow, state.data),
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
-            # A channel with hooks keeps numbered menus: it has no buttons.
-            typed=event.channel in self.hooks,
+            typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]

@@ -111,3 +111,6 @@ QUOTA_WARNING = (
     "Khi hết hạn mức, Zalo ngừng nhận tin nhắn của hệ thống đến hết tháng; "
     "Thầy/Cô vui lòng nâng gói dịch vụ Zalo của hệ thống."
 )
+
+# The terminal chat: a screen that asks for a PDF (it has no upload page).
+TERMINAL_SEND_FILE = "(Gửi tệp PDF: gõ /gui và đường dẫn tệp trên máy, ví dụ /gui ~/ho-so/ke-hoach.pdf.)"

@@ -1,5 +1,5 @@
-"""What the web server is given: its configuration (links, senders, webhook channels and secrets) and
-the host it serves from (the composition root's `App`, seen through `WebHost`)."""
+"""What the web server is given: its configuration (links, reply deliveries, webhook channels and
+secrets) and the host it serves from (the composition root's `App`, seen through `WebHost`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from hsdt.channels.contract import ChannelSender
+from hsdt.channels.contract import TurnQueue
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
@@ -34,7 +34,8 @@ class ZaloUpdates(Protocol):
 @dataclass
 class WebConfig:
     links: UploadLinks
-    senders: dict[str, ChannelSender] = field(default_factory=dict)
+    # Each channel's reply delivery in this process: the upload page sends its result into the chat with it.
+    deliveries: dict[str, TurnQueue] = field(default_factory=dict)
     zalo: ZaloUpdates | None = None  # when the webhook is served
     webhook_secret: str | None = None
     telegram: TelegramChannel | None = None  # in Telegram's webhook mode
@@ -42,6 +43,8 @@ class WebConfig:
     clock: Callable[[], datetime] = utcnow
     max_files: int = MAX_FILES
     body_timeout_s: float = 120.0
+    # How long the upload page waits for its result to reach the chat before it says "on its way".
+    reply_wait_s: float = 10.0
 
 
 class MetricsSource(Protocol):

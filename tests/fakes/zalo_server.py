@@ -154,6 +154,9 @@ class FakeZaloServer:
             return self._error(404, f"Not Found: method {method}", 404)
         for entry in self._injected:
             name, code, description, status, remaining = entry
+            if name == method and remaining[1] > 0:  # calls still to go through before the failure
+                remaining[1] -= 1
+                break
             if name == method:
                 remaining[0] -= 1
                 if remaining[0] <= 0:
@@ -172,9 +175,10 @@ class FakeZaloServer:
     # --- faults ---------------------------------------------------------------------------------------------
 
     def inject_error(self, method: str, code: int = 500, description: str = "Internal Server Error",
-                     http_status: int = 200, times: int = 1) -> None:
-        """The next `times` calls of `method` answer `ok: false` with this code (HTTP 200 by default)."""
-        self._injected.append((method, code, description, http_status, [times]))
+                     http_status: int = 200, times: int = 1, after: int = 0) -> None:
+        """The next `times` calls of `method` answer `ok: false` with this code (HTTP 200 by default),
+        once `after` calls of it went through (a turn's second message: `after=1`)."""
+        self._injected.append((method, code, description, http_status, [times, after]))
 
     def set_quota(self, remaining: int | None) -> None:
         self.quota = remaining

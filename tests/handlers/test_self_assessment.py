@@ -11,7 +11,7 @@ from hsdt.events import Handled, Incoming, Kind
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
+from hsdt.handlers.ledger import Receipt, last_shown
 from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Role, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
@@ -205,7 +205,8 @@ def test_duplicate_delivery_applies_once(engine: Engine, dispatcher: Dispatcher,
     # Redelivered before its replies were confirmed sent: the same replies again, nothing re-applied.
     again = dispatcher.process_sync(event)
     assert again.duplicate and again.replies == first.replies
-    dispatcher.confirm([Receipt("test", "dup-1", len(first.replies), settled=True)])
+    dispatcher.confirm([Receipt("test", "dup-1", len(first.replies), settled=True, user_ref="p1",
+                                shown=last_shown(first.replies, first.turn, "test"))])
     assert dispatcher.process_sync(event) == Handled([], duplicate=True, first=len(first.replies))
     with UnitOfWork(engine) as uow:
         assert len(uow.session.exec(select(AnswerAudit)).all()) == 1

@@ -11,7 +11,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answers, principal
 
@@ -79,7 +78,7 @@ def test_confirming_a_sent_turn_runs_within_its_statement_budget(engine: Engine,
     chat.send("/tudanhgia")
     assert chat.last_event is not None and chat.replies[-1].screen
     with statements(engine) as seen:
-        dispatcher.confirm([Receipt("test", chat.last_event.event_id, len(chat.replies), settled=True)])
+        dispatcher.confirm([chat.receipt()])
     assert len(seen) <= CONFIRM_BUDGET, "\n".join(seen)
     with UnitOfWork(engine) as uow:
         stored = uow.events.stored("test", chat.last_event.event_id)

@@ -19,7 +19,6 @@ from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
 from hsdt.scoring import AnswerType, CountPair, Criterion, Rescore, load_rubric, read_stored, read_value, score_school
 from hsdt.scoring.assessment import (
     Assessment,
@@ -263,13 +262,14 @@ def test_a_late_confirmation_of_an_older_turn_leaves_the_newer_question_on_recor
     chat.send("/tudanhgia")
     opened = chat.last_event
     assert opened is not None and "Tiêu chí 1/12" in chat.text
-    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    opened_receipt = chat.receipt()
+    dispatcher.confirm([opened_receipt])
     chat.press("Bỏ qua")
     skipped = chat.last_event
     assert skipped is not None and "Tiêu chí 2/12" in chat.text
-    dispatcher.confirm([Receipt("test", skipped.event_id, len(chat.replies), settled=True)])
+    dispatcher.confirm([chat.receipt()])
     # The other worker's copy of the opening turn reports only now.
-    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    dispatcher.confirm([opened_receipt])
     chat.send("12/10")
     assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.zalo_bot.menus import ZaloMenus
+from hsdt.channels.zalo_bot.translate import CAPABILITIES as ZALO_CAPABILITIES
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.scoring import EvidenceCount, default_rubric_path, load_rubric, score_criterion
@@ -28,7 +29,7 @@ NOW = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
 def _dispatcher(engine: Engine, tmp_path: Path) -> Dispatcher:
     dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=None, clock=Clock(NOW),
                             router=build_router())
-    dispatcher.hooks["zalo"] = ZaloMenus()  # Zalo keeps numbered menus: it has no buttons
+    dispatcher.declare("zalo", ZALO_CAPABILITIES, ZaloMenus())  # Zalo has no buttons: numbered menus
     return dispatcher
 
 

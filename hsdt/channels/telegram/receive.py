@@ -33,7 +33,7 @@ from hsdt.channels.delivery import ReplyDelivery
 from hsdt.channels.polling import poll_forever
 from hsdt.channels.telegram.client import PollingSession, classify
 from hsdt.channels.telegram.render import TelegramTurns
-from hsdt.channels.telegram.translate import CHANNEL, callback_event, message_event, user_key
+from hsdt.channels.telegram.translate import CAPABILITIES, CHANNEL, callback_event, message_event, user_key
 from hsdt.events import Handled, Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
@@ -112,6 +112,7 @@ class TelegramChannel:
 
     def __post_init__(self) -> None:
         self._failures: dict[int, int] = {}
+        self.dispatcher.declare(CHANNEL, CAPABILITIES)
         self.turns = TelegramTurns(self.bot, self.links, self.dispatcher, self.downloads)
         self.delivery: ReplyDelivery[int] = ReplyDelivery(CHANNEL, self.dispatcher, self.turns,
                                                           scope=str(self.bot.id))
@@ -174,7 +175,7 @@ class TelegramChannel:
             # A redelivered copy whose replies this process already sends gets nothing more.
             if handled.replies and self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
-                                         None if handled.duplicate else hint)
+                                         None if handled.duplicate else hint, handled.turn)
             if handled.role is not None:
                 await self.set_role_menu(event.user_ref, handled.role)
         finally:

@@ -12,9 +12,12 @@ from aiogram.types import (
 )
 
 from hsdt.channels.files import stream_to_file
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Origin
+from hsdt.events import Capabilities, FileRef, FileTooLarge, Incoming, Kind, Origin
 
 CHANNEL = "telegram"
+TEXT_LIMIT = 4096
+# Inline keyboards, edits in place, documents in the chat.
+CAPABILITIES = Capabilities(has_buttons=True, can_edit=True, can_send_files=True, max_text=TEXT_LIMIT)
 
 
 def _file_ref(bot: Bot, file_id: str, name: str | None, size: int | None, mime: str | None) -> FileRef:

@@ -16,8 +16,9 @@ from hsdt.channels.contract import bot_scope
 from hsdt.channels.delivery import ReplyDelivery
 from hsdt.channels.polling import poll_forever
 from hsdt.channels.zalo_bot.client import POLL_TIMEOUT_S, ZaloBotClient, ZaloError
+from hsdt.channels.zalo_bot.menus import ZaloMenus
 from hsdt.channels.zalo_bot.render import ZaloSender, ZaloTurns
-from hsdt.channels.zalo_bot.translate import CHANNEL, to_event, unwrap
+from hsdt.channels.zalo_bot.translate import CAPABILITIES, CHANNEL, to_event, unwrap
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
@@ -36,6 +37,7 @@ class ZaloChannel:
         # How long a redelivered turn's unsent replies are left to the worker that applied it.
         self.orphan_grace_s = orphan_grace_s
         self.dispatcher = dispatcher
+        dispatcher.declare(CHANNEL, CAPABILITIES, ZaloMenus())
         self.links = links
         self.turns = ZaloTurns(client, dispatcher, links, tz, quota_wait_s, downloads)
         self.sender = ZaloSender(self.turns)
@@ -79,7 +81,8 @@ class ZaloChannel:
                 # worker that applied it is sending its replies, or died doing so.
                 self.delivery.send_if_orphaned(event.event_id, event.user_ref, self.orphan_grace_s)
             elif self.delivery.claim(event.event_id):
-                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None)
+                await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first, None,
+                                         handled.turn)
 
         self.delivery.queues.submit(event.user_ref, work)
         return committed

@@ -16,12 +16,15 @@ from typing import Any
 import aiohttp
 
 from hsdt.channels.files import stream_to_file
+from hsdt.channels.zalo_bot.client import TEXT_LIMIT
 from hsdt.channels.zalo_bot.updates import ZaloMessage, ZaloUpdate, ZaloUser, parse
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Origin
+from hsdt.events import Capabilities, FileRef, FileTooLarge, Incoming, Kind, Origin
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
+# No inline buttons (options are numbered, the user types), no edits, no files (one-time links instead).
+CAPABILITIES = Capabilities(has_buttons=False, can_edit=False, can_send_files=False, max_text=TEXT_LIMIT)
 # Public clients disagree on the name of a file event and where its URL sits; accept them all.
 FILE_EVENTS = ("message.file.received", "message.document.received", "message.pdf.received")
 # The payload of a file Zalo did not pass on; the channel answers it with an upload link.

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hsdt.channels.contract import DeferUntil, RetryLater, SendRefused
+from hsdt.channels.delivery import Progress
 from hsdt.channels.numbered import render
 from hsdt.channels.text_split import pack, split_text
 from hsdt.channels.zalo_oa.client import SentMessage, TransactionMessage, ZaloOAClient
@@ -306,10 +307,14 @@ class OATurns:
                 raise
             raise mapped from error
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[..., None],
-                        hint: None) -> None:
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
         """A turn's replies (the user just wrote: inside the window). Night-time outside the window
-        cannot wait in the user's queue: the answer is saved and shown at their next message."""
+        cannot wait in the user's queue: the answer is saved and shown at their next message.
+
+        Progress is reported per group of replies that travel together, never part of one (`resume` is
+        therefore always 0 here): a retry resumes at the first group not taken, and only a text over
+        2,000 characters that failed half-way is sent again from its start."""
         try:
             await self.deliver(user_ref, replies, progress)
         except DeferUntil as deferred:

@@ -26,11 +26,14 @@ from hsdt.channels.zalo_oa.events import (
     UserSendText,
     UserSubmitInfo,
 )
-from hsdt.events import Incoming, Kind, Origin
+from hsdt.channels.zalo_oa.limits import TEXT_LIMIT
+from hsdt.events import Capabilities, Incoming, Kind, Origin
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo_oa"
+# A consultation message is text the user answers by typing: no buttons, no edits; PDFs go in the chat.
+CAPABILITIES = Capabilities(has_buttons=False, can_edit=False, can_send_files=True, max_text=TEXT_LIMIT)
 # The Open API names PDFs by the file's `type`; the checker reads the bytes anyway.
 PDF_MIME = "application/pdf"
 
