@@ -56,7 +56,7 @@ def wire(app: App, settings: ZaloOASettings | None = None, *,
     channel = OAChannel(client, app.dispatcher, app.engine, settings.oa_id, WebhookPolicy.from_settings(settings),
                         WindowPolicy.from_settings(settings, tz), links=app.links, downloads=app.downloads,
                         clock=clock, rate_wait_s=settings.rate_retry_s, quota_wait_s=settings.quota_retry_s,
-                        answer_within_s=settings.answer_within_s)
+                        answer_within_s=settings.answer_within_s, intake_grace_s=settings.intake_grace_s)
     channel.keeper = keeper
     app.zalo_oa[settings.oa_id] = channel
     app.senders[CHANNEL] = channel.sender

@@ -6,8 +6,10 @@ with no effect when any check fails: 413 too large, 400 not JSON or nested too d
 app, missing, wrong or stale signature. A signed call whose event cannot be read is answered 200 and
 logged: Zalo sent it and would send the same body again for hours.
 
-Zalo wants an answer within about 2 seconds: the route waits for the event's commit at most the
-channel's `answer_within_s` and then answers 200 while the work goes on (a file check takes longer).
+Zalo wants an answer within about 2 seconds and never sends an answered event again: the route first
+records the event as received (durably: a worker that dies applying it leaves it to the next), then
+waits for its commit at most the channel's `answer_within_s` and answers 200 while the work goes on
+(a file check takes longer).
 Each `msg_id` is applied once, whatever the number of deliveries (`OAChannel.accept`).
 """
 
@@ -56,7 +58,12 @@ async def _oa_webhook(request: web.Request) -> web.Response:
             return web.json_response({"error": 0})
         log.warning("zalo oa: webhook call refused (%s)", rejected.reason.value)
         return _refused(_STATUS.get(rejected.reason.value, 403), rejected.reason.value)
-    committed = channel.accept(call)
+    try:
+        committed = await channel.accept(call)
+    except Exception:
+        # Not recorded: unanswered, Zalo sends the call again; answered, it would be lost.
+        log.exception("zalo oa: a verified event could not be recorded; answered 503 for Zalo to send it again")
+        return _refused(503, "not recorded")
     # Answered in Zalo's time either way: a slow event commits and its replies follow from the user's queue.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(committed), channel.answer_within_s)

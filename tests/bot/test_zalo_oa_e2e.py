@@ -21,13 +21,15 @@ from sqlalchemy import delete, text, update
 from sqlmodel import Session
 
 from hsdt.channels.outbox import OutboxDelivery
+from hsdt.channels.zalo_oa.events import dump_event, parse_event
 from hsdt.cli.status import cmd_status
 from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
 from hsdt.storage.db import make_engine
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
-from hsdt.storage.zalo_oa_models import ZaloOAUsage, ZaloOAUser
+from hsdt.storage.zalo_oa_inbox import Received
+from hsdt.storage.zalo_oa_models import ZaloOAInbox, ZaloOAUsage, ZaloOAUser
 from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say, second_worker
 from tests.conftest import POSTGRES_URL, _postgres_engine, seed
 from tests.fakes.zalo_oa_server import FakeOAUser, Seen
@@ -392,3 +394,27 @@ async def test_one_call_delivered_to_two_workers_at_once_is_applied_and_answered
     menus = [m for m in user.seen if "chọn một chức năng" in m.text]
     assert len(menus) == 2  # the welcome's, and the one answer to /danhmuc
     assert sum(1 for m in user.seen if "hai-may.pdf" in m.text) == 1
+
+
+async def test_an_event_a_dead_worker_received_is_applied_by_another_once_its_hold_lapses(any_bot: Bot) -> None:
+    bot = any_bot
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    menus = sum(1 for m in user.seen if "chọn một chức năng" in m.text)
+    payload = fake._user_message(user, "user_send_text", text="/danhmuc")
+    event = parse_event(payload)
+    event_id = f"{fake.oa_id}:{payload['message']['msg_id']}"
+    async with second_worker(bot) as (other, _url):
+        # The other worker recorded the event, answered 200, and died before applying it.
+        assert other.inbox.receive(event_id, user.user_id, dump_event(event), other.lease_clock()) is Received.MINE
+        assert await bot.channel.recover_received() == 0  # its hold is fresh: it may still be at work
+        assert bot.channel.inbox.receive(event_id, user.user_id, dump_event(event),
+                                         bot.channel.lease_clock()) is Received.HELD
+    later = datetime.now(UTC) + timedelta(seconds=bot.channel.intake_grace_s + 1)
+    bot.channel.lease_clock = lambda: later
+    assert await bot.channel.recover_received() == 1
+    await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text, timeout=30)
+    await bot.channel.delivery.queues.drain()
+    assert await bot.channel.recover_received() == 0  # applied: taken once
+    assert sum(1 for m in user.seen if "chọn một chức năng" in m.text) == menus + 1
+    assert [row.applied_at is not None for row in bot.rows(ZaloOAInbox) if row.event_id == event_id] == [True]

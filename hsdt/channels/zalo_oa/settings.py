@@ -53,6 +53,11 @@ class ZaloOASettings(BaseSettings):
         description="The webhook answers 200 after the event's commit or after this long (Zalo wants 2 s).",
     )
 
+    intake_grace_s: float = Field(
+        default=30.0, ge=1,
+        description="A received webhook event a worker stopped holding this long ago (it died) is applied by another.",
+    )
+
     webhook_max_age_s: int = Field(
         default=86400, ge=60,
         description="A signed webhook call older than this is refused (Zalo retries a call for about 12 h).",
