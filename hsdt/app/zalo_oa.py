@@ -69,6 +69,11 @@ def enabled(settings: Settings) -> bool:
     return ZaloOASettings().enabled
 
 
+def serves_webhook(settings: Settings) -> bool:
+    """Whether `hsdt run` serves the OA's webhook: only its web server does (`UPLOAD_BASE_URL`)."""
+    return settings.web_enabled
+
+
 async def run(app: App, stop: asyncio.Event, *, every_s: float = 3600.0) -> None:
     """Each OA: the replies a previous run committed and did not send go out; the token pair is kept
     fresh while no message needs it (a quiet OA's refresh token must not age out), and a refresh
@@ -76,6 +81,11 @@ async def run(app: App, stop: asyncio.Event, *, every_s: float = 3600.0) -> None
     channels = list(app.zalo_oa.values())
     if not channels:
         return
+    if not serves_webhook(app.settings):
+        for channel in channels:
+            log.error("zalo oa: UPLOAD_BASE_URL is not set, so no web server runs and Zalo's calls to the webhook "
+                      "of OA %s (%s) reach nothing: the OA receives no message. Set UPLOAD_BASE_URL to the public "
+                      "base URL and restart.", channel.oa_id, channel.path)
     waiting = [asyncio.create_task(channel.run(stop)) for channel in channels]
     try:
         while not stop.is_set():

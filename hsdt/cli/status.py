@@ -56,6 +56,6 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(line)
     from hsdt.cli.zalo_oa import status_lines
 
-    for line in status_lines(engine, month):
+    for line in status_lines(engine, month, settings):
         print(line)
     return 0

@@ -83,12 +83,14 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(connect(settings, read, print))
 
 
-def status_lines(engine: Engine, month: str) -> list[str]:
+def status_lines(engine: Engine, month: str, settings: Settings | None = None) -> list[str]:
     """What `hsdt status` says of the configured OA: the month's messages by what they cost (free
-    inside 48 hours, against the quota, transaction), the messages nobody could be reached with, and
-    the state of its token pair."""
+    inside 48 hours, against the quota, transaction), the messages nobody could be reached with, the
+    state of its token pair, and a webhook no process serves (`settings` without `UPLOAD_BASE_URL`)."""
     from sqlmodel import Session
 
+    from hsdt.app.zalo_oa import serves_webhook
+    from hsdt.channels.zalo_oa.receive import webhook_path
     from hsdt.channels.zalo_oa.settings import ZaloOASettings
     from hsdt.storage.zalo_oa_models import TokenState
     from hsdt.storage.zalo_oa_repository import ZaloOARepository
@@ -104,6 +106,8 @@ def status_lines(engine: Engine, month: str) -> list[str]:
         unreachable = _unreachable(session, month)
     free, quota, transaction = (usage.free, usage.quota, usage.transaction) if usage is not None else (0, 0, 0)
     lines = [tc.STATUS_OA_HEADING.format(oa_id=oa.oa_id, free=free, quota=quota, transaction=transaction)]
+    if oa.enabled and settings is not None and not serves_webhook(settings):
+        lines.append(tc.STATUS_OA_NO_WEBHOOK.format(path=webhook_path(oa.oa_id)))
     if unreachable:
         lines.append(tc.STATUS_UNREACHABLE.format(count=unreachable))
     if token is None:

@@ -106,6 +106,10 @@ STATUS_UNREACHABLE = (
     "  ⚠️ {count} tin nhắn trong tháng không gửi được đến người nhận (quá 7 ngày không tương tác với OA và không "
     "có kênh khác): Sở cần liên hệ trực tiếp."
 )
+STATUS_OA_NO_WEBHOOK = (
+    "  ⚠️ Thiếu UPLOAD_BASE_URL: máy chủ web không chạy nên webhook {path} không nhận tin nào, OA không nhận "
+    "được tin nhắn của người dùng. Đặt UPLOAD_BASE_URL rồi khởi động lại bot."
+)
 STATUS_OA_TOKEN = "  Mã truy cập: {state}, hết hạn {expires}."
 STATUS_OA_NOT_CONNECTED = "  OA chưa kết nối: chạy “hsdt zalo-oa connect”."
 STATUS_OA_NEEDS_OPERATOR = "  ⚠️ Zalo từ chối gia hạn mã truy cập: quản trị viên OA cần chạy lại “hsdt zalo-oa connect”."

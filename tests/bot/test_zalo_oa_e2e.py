@@ -20,19 +20,23 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlmodel import Session
 
+from hsdt.app import zalo_oa
+from hsdt.app.bootstrap import build
+from hsdt.app.runner import enabled_services
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.channels.zalo_oa.events import dump_event, parse_event
 from hsdt.cli.status import cmd_status
+from hsdt.config import Settings
 from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
-from hsdt.storage.db import make_engine
+from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.storage.zalo_oa_inbox import Received
 from hsdt.storage.zalo_oa_models import ZaloOAInbox, ZaloOAUsage, ZaloOAUser
-from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, morning, oa_bot, say, second_worker
+from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, environment, morning, oa_bot, say, second_worker
 from tests.conftest import POSTGRES_URL, _postgres_engine, seed
-from tests.fakes.zalo_oa_server import FakeOAUser, Seen
+from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
 from tests.helpers import ChatDriver
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
@@ -418,3 +422,40 @@ async def test_an_event_a_dead_worker_received_is_applied_by_another_once_its_ho
     assert await bot.channel.recover_received() == 0  # applied: taken once
     assert sum(1 for m in user.seen if "chọn một chức năng" in m.text) == menus + 1
     assert [row.applied_at is not None for row in bot.rows(ZaloOAInbox) if row.event_id == event_id] == [True]
+
+
+async def test_an_oa_without_upload_base_url_is_said_at_start_and_by_status(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    async with FakeZaloOAServer() as fake:
+        env: dict[str, str | None] = {
+            "TELEGRAM_BOT_TOKEN": None, "ZALO_BOT_TOKEN": None, "UPLOAD_BASE_URL": None,
+            "ZALO_OA_APP_ID": fake.app_id, "ZALO_OA_APP_SECRET": fake.app_secret, "ZALO_OA_OA_ID": fake.oa_id,
+            "ZALO_OA_OA_SECRET_KEY": fake.oa_secret_key, "ZALO_OA_API_BASE": fake.base_url,
+            "ZALO_OA_OAUTH_BASE": fake.base_url}
+        with environment(env):
+            settings = Settings(database_url=url, data_dir=tmp_path / "data", files_dir=tmp_path / "data" / "files",
+                                seed_demo=False, _env_file=None)
+            # The OA's service starts, the web server (its only door) does not.
+            started = [s.name for s in enabled_services(settings)]
+            assert "zalo_oa" in started and "web" not in started
+            app = build(settings)
+            stop = asyncio.Event()
+            service = asyncio.create_task(zalo_oa.run(app, stop, every_s=0.1))
+            try:
+                await asyncio.sleep(0.5)
+            finally:
+                stop.set()
+                await service
+                await app.aclose()
+                app.close()
+            errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+            assert any("UPLOAD_BASE_URL" in line and f"/zalo-oa/{fake.oa_id}/webhook" in line for line in errors)
+            capsys.readouterr()
+            assert cmd_status(argparse.Namespace(month=None), settings) == 0
+            shown = capsys.readouterr().out
+            assert "Thiếu UPLOAD_BASE_URL" in shown and f"/zalo-oa/{fake.oa_id}/webhook" in shown, shown
