@@ -108,7 +108,7 @@ STATUS_UNREACHABLE = (
 )
 STATUS_OA_NO_WEBHOOK = (
     "  ⚠️ Thiếu UPLOAD_BASE_URL: máy chủ web không chạy nên webhook {path} không nhận tin nào, OA không nhận "
-    "được tin nhắn của người dùng. Đặt UPLOAD_BASE_URL rồi khởi động lại bot."
+    "được tin nhắn của người dùng. Đặt UPLOAD_BASE_URL rồi khởi động lại hệ thống."
 )
 STATUS_OA_TOKEN = "  Mã truy cập: {state}, hết hạn {expires}."
 STATUS_OA_NOT_CONNECTED = "  OA chưa kết nối: chạy “hsdt zalo-oa connect”."
