@@ -459,3 +459,27 @@ async def test_an_oa_without_upload_base_url_is_said_at_start_and_by_status(
             assert cmd_status(argparse.Namespace(month=None), settings) == 0
             shown = capsys.readouterr().out
             assert "Thiếu UPLOAD_BASE_URL" in shown and f"/zalo-oa/{fake.oa_id}/webhook" in shown, shown
+
+
+async def test_a_dead_workers_file_overtaken_by_a_later_message_asks_to_send_it_again(
+    bot: Bot, signed_pdf: bytes,
+) -> None:
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    payload = fake._user_message(user, "user_send_file", attachments=[{"type": "file", "payload": {
+        "url": fake.host_user_file(signed_pdf, "muon.pdf"), "name": "muon.pdf", "size": str(len(signed_pdf)),
+        "type": "pdf"}}])
+    event_id = f"{fake.oa_id}:{payload['message']['msg_id']}"
+    async with second_worker(bot) as (other, _url):
+        # The other worker recorded the file, answered 200 and died; the principal wrote again meanwhile.
+        assert other.inbox.receive(event_id, user.user_id, dump_event(parse_event(payload)),
+                                   other.lease_clock()) is Received.MINE
+    bot.clock.advance(seconds=30)
+    await say(bot, user, "/danhmuc", "chọn một chức năng")
+    later = datetime.now(UTC) + timedelta(seconds=bot.channel.intake_grace_s + 1)
+    bot.channel.lease_clock = lambda: later
+    assert await bot.channel.recover_received() == 1
+    late = await fake.wait_for_message(user, lambda m: "muon.pdf" in m.text, timeout=30)
+    assert "gửi lại" in late.text and "Hợp lệ" not in late.text, late.text  # not read against today's question
+    await bot.channel.delivery.queues.drain()
+    assert sum(1 for m in user.seen if "muon.pdf" in m.text) == 1
