@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import delete, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from hsdt.app import zalo_oa
@@ -483,3 +484,21 @@ async def test_a_dead_workers_file_overtaken_by_a_later_message_asks_to_send_it_
     assert "gửi lại" in late.text and "Hợp lệ" not in late.text, late.text  # not read against today's question
     await bot.channel.delivery.queues.drain()
     assert sum(1 for m in user.seen if "muon.pdf" in m.text) == 1
+
+
+async def test_an_event_the_database_cannot_record_is_not_answered_200_so_zalo_sends_it_again(bot: Bot) -> None:
+    fake = bot.fake
+    user = await enrolled_principal(bot)
+    real = bot.channel.inbox.receive
+    failures = [OperationalError("INSERT", {}, Exception("database is locked"))]
+
+    def flaky(*args: object) -> Received:
+        if failures:
+            raise failures.pop()
+        return real(*args)  # type: ignore[arg-type]
+
+    bot.channel.inbox.receive = flaky  # type: ignore[method-assign, assignment]
+    payload = fake.user_sends_text(user, "/danhmuc")
+    await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text, timeout=30)
+    statuses = [d.status for d in fake.deliveries if d.body == fake.encode(payload)]
+    assert statuses == [503, 200], statuses
