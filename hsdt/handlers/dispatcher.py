@@ -218,10 +218,10 @@ class Dispatcher:
                order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool, int | None]:
         """The replies, whether the chat was unknown (an enrolment or account link, perhaps), and the
         conversation's version after this turn (None: no conversation was touched)."""
-        found = uow.identities.user_and_campaign(event.channel, event.user_ref)
+        found = uow.identities.sender(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
-        user, unit, campaign = found
+        user, unit, campaign = found.user, found.unit, found.campaign
         if not user.active:
             return [Reply(messages.USER_INACTIVE)], False, None
         assert user.id is not None
@@ -250,6 +250,7 @@ class Dispatcher:
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
             typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
+            in_campaign=found.in_campaign,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]

@@ -143,6 +143,24 @@ _USER_AND_CAMPAIGN = (
     .outerjoin(Campaign, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)
     .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
 )
+# The same, and whether the user's unit takes part in that campaign (asked by most features on every event).
+_IN_CAMPAIGN = (
+    select_core(_CU.c.unit_id)
+    .where(_CU.c.campaign_id == col(Campaign.id), _CU.c.unit_id == col(User.unit_id))
+    .exists()
+    .label("in_campaign")
+)
+_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event, the active campaign, and whether their unit takes part in it."""
+
+    user: User
+    unit: Unit
+    campaign: Campaign | None
+    in_campaign: bool
 
 
 class IdentityRepository(_Repo):
@@ -157,6 +175,11 @@ class IdentityRepository(_Repo):
         """`user_of` and `CampaignRepository.active()` together."""
         row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id}).first()
         return (row[0], row[1], row[2]) if row is not None else None
+
+    def sender(self, channel: str, external_id: str) -> Sender | None:
+        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event."""
+        row = self.session.execute(_SENDER, {"channel": channel, "external_id": external_id}).first()
+        return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)
