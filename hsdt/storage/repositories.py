@@ -151,6 +151,16 @@ _IN_CAMPAIGN = (
     .label("in_campaign")
 )
 _SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN)
+_PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
+# And whether the event being applied was applied already (its marker is stored): the duplicate check,
+# in the same statement.
+_MARKED = (
+    select_core(_PE_TABLE.c.event_id)
+    .where(_PE_TABLE.c.channel == bindparam("channel"), _PE_TABLE.c.event_id == bindparam("event_id"))
+    .exists()
+    .label("marked")
+)
+_SENDER_AND_MARKER = _SENDER.add_columns(_MARKED)
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,8 @@ class Sender:
     unit: Unit
     campaign: Campaign | None
     in_campaign: bool
+    # The event asked about (`IdentityRepository.sender`'s event_id) has its processed-event marker.
+    marked: bool = False
 
 
 class IdentityRepository(_Repo):
@@ -176,10 +188,15 @@ class IdentityRepository(_Repo):
         row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id}).first()
         return (row[0], row[1], row[2]) if row is not None else None
 
-    def sender(self, channel: str, external_id: str) -> Sender | None:
-        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event."""
-        row = self.session.execute(_SENDER, {"channel": channel, "external_id": external_id}).first()
-        return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
+    def sender(self, channel: str, external_id: str, event_id: str | None = None) -> Sender | None:
+        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event.
+        With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
+        params = {"channel": channel, "external_id": external_id}
+        if event_id is None:
+            row = self.session.execute(_SENDER, params).first()
+            return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
+        row = self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).first()
+        return Sender(row[0], row[1], row[2], bool(row[3]), bool(row[4])) if row is not None else None
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)

@@ -14,10 +14,10 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answers, principal
 
-# One answer: the processed-event lookup, the user with the active campaign and the unit's membership in
-# it, the conversation state, the submission row with the school's answers; then the answer, its audit
-# row, the new state and the processed-event row with the replies.
-ANSWER_BUDGET = 8
+# One answer: the user with the active campaign, the unit's membership in it and whether the event was
+# applied already; the conversation state; the submission row with the school's answers; then the answer,
+# its audit row, the new state and the processed-event row with the replies.
+ANSWER_BUDGET = 7
 # Confirming a sent turn: the sent count, the stored replies, the screen the user now sees.
 CONFIRM_BUDGET = 3
 
