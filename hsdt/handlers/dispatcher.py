@@ -37,7 +37,7 @@ from hsdt.handlers.user_locks import UserLocks
 from hsdt.logcontext import event_scope
 from hsdt.signatures.checker import Checker
 from hsdt.storage.locks import lock_chat
-from hsdt.storage.repositories import StoredEvent
+from hsdt.storage.repositories import Sender, StoredEvent
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -185,17 +185,24 @@ class Dispatcher:
         with UnitOfWork(self.engine) as uow:
             # Other workers' events of this chat wait here until this transaction ends (PostgreSQL).
             lock_chat(uow.session, event.channel, event.user_ref)
-            seen = uow.events.stored(event.channel, event.event_id)
-            if seen is not None:
-                return duplicate(seen)
             hooks = self.hooks.get(event.channel)
+            # Without channel hooks the event routed is the one received: whether it was applied already is
+            # read with its sender (one statement fewer on every event). The stored replies are read only
+            # for a duplicate, or first of all when the chat is unknown or the channel has hooks.
+            known: tuple[Sender | None] | None = None
+            if hooks is None:
+                known = (uow.identities.sender(event.channel, event.user_ref, event.event_id),)
+            if known is None or known[0] is None or known[0].marked:
+                seen = uow.events.stored(event.channel, event.event_id)
+                if seen is not None:
+                    return duplicate(seen)
             order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
             anonymous = False
             turn: int | None = None
             if isinstance(own, Incoming):
                 event = own
-                replies, anonymous, turn = self._route(uow, event, checked, now, order)
+                replies, anonymous, turn = self._route(uow, event, checked, now, order, known)
             else:
                 replies = own
             if hooks is not None:
@@ -215,13 +222,15 @@ class Dispatcher:
         return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
-               order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool, int | None]:
+               order: tuple[str, int | None] = ("", None),
+               known: tuple[Sender | None] | None = None) -> tuple[list[Reply], bool, int | None]:
         """The replies, whether the chat was unknown (an enrolment or account link, perhaps), and the
-        conversation's version after this turn (None: no conversation was touched)."""
-        found = uow.identities.user_and_campaign(event.channel, event.user_ref)
+        conversation's version after this turn (None: no conversation was touched). `known`: the sender
+        as already read in this transaction (None: not read yet)."""
+        found = known[0] if known is not None else uow.identities.sender(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
-        user, unit, campaign = found
+        user, unit, campaign = found.user, found.unit, found.campaign
         if not user.active:
             return [Reply(messages.USER_INACTIVE)], False, None
         assert user.id is not None
@@ -250,6 +259,7 @@ class Dispatcher:
             shown_screen=state.shown_screen,
             dashboard_links=self.config.dashboard_links,
             typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
+            in_campaign=found.in_campaign,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]
