@@ -30,6 +30,7 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from hsdt.app.bootstrap import App  # noqa: E402
 from hsdt.config import Settings  # noqa: E402
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig  # noqa: E402
+from hsdt.handlers.features import build_router  # noqa: E402
 from hsdt.links.tokens import UploadLinks  # noqa: E402
 from hsdt.storage.db import make_engine  # noqa: E402
 from hsdt.storage.models import Role, User  # noqa: E402
@@ -37,6 +38,7 @@ from hsdt.storage.unit_of_work import UnitOfWork  # noqa: E402
 from hsdt.web.config import WebConfig  # noqa: E402
 from hsdt.web.dashboard.auth import SignInLinks  # noqa: E402
 from hsdt.web.server import make_web_app  # noqa: E402
+from tests.present import present  # noqa: E402
 
 SECRET = b"bench-dashboard-secret-0123456789"
 BASE = "http://bench.example"
@@ -50,7 +52,7 @@ def _so_user(url: str) -> int:
             so = uow.units.by_code("SO")
             assert so is not None, "generate the data set first (drop --reuse)"
             found = uow.users.add(User(code="SO-BENCH", full_name="Cán bộ Sở (bench)", role=Role.SO_STAFF,
-                                       unit_id=so.id))  # type: ignore[arg-type]
+                                       unit_id=present(so.id)))
         user_id = found.id
     engine.dispose()
     assert user_id is not None
@@ -62,8 +64,9 @@ async def _run(url: str, repeat: int) -> None:
     engine = make_engine(url)
     links = SignInLinks(SECRET, BASE, timedelta(minutes=15))
     with tempfile.TemporaryDirectory() as tmp:
-        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(tmp), dashboard_links=links))
-        settings = Settings(_env_file=None, data_dir=Path(tmp), files_dir=Path(tmp), upload_base_url=BASE)  # type: ignore[call-arg]
+        config = HandlerConfig(files_dir=Path(tmp), dashboard_links=links)
+        dispatcher = Dispatcher(engine, config, router=build_router())
+        settings = Settings(_env_file=None, data_dir=Path(tmp), files_dir=Path(tmp), upload_base_url=BASE)
         app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
         web_app = make_web_app(app, WebConfig(links=UploadLinks(SECRET, BASE, timedelta(minutes=30))))
         async with TestClient(TestServer(web_app)) as client:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ SCRIPT: list[tuple[str, str, str]] = [
 ]
 
 
-def shows(fragment: str):  # type: ignore[no-untyped-def]
+def shows(fragment: str) -> Callable[[SentMessage], bool]:
     return lambda m: fragment in (m.text or "")
 
 
@@ -132,7 +133,7 @@ async def run(principals: int, echo_rounds: int) -> None:
         workdir = Path(tmp)
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
         engine, codes = prepare(url, principals)
-        engine.dispose()  # type: ignore[attr-defined]
+        engine.dispose()
         users = {7000 + i: code for i, code in enumerate(codes.values())}
         async with FakeTelegramServer(BOT_TOKEN) as bot_api, FakeTelegramServer(ECHO_TOKEN) as echo_api:
             echo = subprocess.Popen([sys.executable, "-c", ECHO_BOT, ECHO_TOKEN, echo_api.base_url],

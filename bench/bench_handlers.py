@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from hsdt.actions.self_assessment import Choose, EvidenceDone
 from hsdt.events import Incoming, Kind
@@ -59,7 +60,7 @@ SCRIPT: list[tuple[Kind, str]] = [
 ]
 
 
-def prepare(engine_url: str, principals: int) -> tuple[object, dict[str, str]]:
+def prepare(engine_url: str, principals: int) -> tuple[Engine, dict[str, str]]:
     engine = make_engine(engine_url)
     upgrade(engine)
     source = default_rubric_path().read_text(encoding="utf-8")
@@ -75,8 +76,9 @@ def prepare(engine_url: str, principals: int) -> tuple[object, dict[str, str]]:
 
 
 def event(user: str, kind: Kind, value: str) -> Incoming:
-    fields = {"payload": value} if kind is Kind.BUTTON else {"text": value}
-    return Incoming(channel="bench", user_ref=user, event_id=f"b{next(_ids)}", kind=kind, **fields)
+    button = kind is Kind.BUTTON
+    return Incoming(channel="bench", user_ref=user, event_id=f"b{next(_ids)}", kind=kind,
+                    payload=value if button else "", text="" if button else value)
 
 
 async def open_questionnaire(dispatcher: Dispatcher, user: str, code: str) -> None:
@@ -154,7 +156,7 @@ def bench(label: str, url: str, principals: int, rate: float) -> None:
     items = list(codes.items())
     saturated, paced = dict(items[:principals]), dict(items[principals:])
     with tempfile.TemporaryDirectory() as files:
-        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)), router=build_router())  # type: ignore[arg-type]
+        dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(files)), router=build_router())
         elapsed, cpu, latencies = asyncio.run(saturate(dispatcher, saturated))
         print(
             f"{label:9} saturation: principals={principals} answers={len(latencies)} time={elapsed:.2f}s "
@@ -168,7 +170,7 @@ def bench(label: str, url: str, principals: int, rate: float) -> None:
             f"p99={percentile(latencies, 0.99):.1f}ms"
         )
         dispatcher.close()
-    engine.dispose()  # type: ignore[attr-defined]
+    engine.dispose()
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import col, func, select  # noqa: E402
 
 from hsdt.channels.outbox import ChannelLimits, OutboxDelivery  # noqa: E402
@@ -35,16 +37,18 @@ from hsdt.services.campaigns import ensure_campaign, install_rubric  # noqa: E40
 from hsdt.services.demo import DEMO_UNITS  # noqa: E402
 from hsdt.services.roster import UnitRow  # noqa: E402
 from hsdt.storage.db import make_engine, upgrade  # noqa: E402
-from hsdt.storage.models import ChatIdentity, OutboxMessage, Unit, User  # noqa: E402
+from hsdt.storage.models import ChatIdentity, OutboxMessage, Role, Unit, User  # noqa: E402
+from hsdt.storage.rubrics import RubricCache  # noqa: E402
 from hsdt.storage.unit_of_work import UnitOfWork  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
+from tests.present import present  # noqa: E402
 
 TZ = "Asia/Ho_Chi_Minh"
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 100_000
 
 
-def serve_fake_telegram(conn, rate: float, chats: list[int]) -> None:  # type: ignore[no-untyped-def]
+def serve_fake_telegram(conn: Connection, rate: float, chats: list[int]) -> None:
     """The fake server in its own process, as Telegram is: the sender's CPU is not shared with it."""
 
     async def main() -> None:
@@ -59,7 +63,7 @@ def serve_fake_telegram(conn, rate: float, chats: list[int]) -> None:  # type: i
     asyncio.run(main())
 
 
-def seed(engine, users: int) -> None:  # type: ignore[no-untyped-def]
+def seed(engine: Engine, users: int) -> None:
     source = default_rubric_path().read_text(encoding="utf-8")
     with UnitOfWork(engine) as uow:
         campaign = ensure_campaign(uow, install_rubric(uow, load_rubric_text(source, source="default"), source),
@@ -76,12 +80,12 @@ def seed(engine, users: int) -> None:  # type: ignore[no-untyped-def]
         uow.session.add_all(schools)
         uow.session.flush()
         # Reminders go to the schools taking part in the campaign.
-        uow.units.join_campaign(campaign.id, [u.id for u in (*by_code.values(), *schools)])  # type: ignore[arg-type,misc]
-        people = [User(code=f"HT-B{i:05}", full_name=f"Hiệu trưởng {i:05}", role="principal", unit_id=s.id)  # type: ignore[arg-type]
+        uow.units.join_campaign(present(campaign.id), [present(u.id) for u in (*by_code.values(), *schools)])
+        people = [User(code=f"HT-B{i:05}", full_name=f"Hiệu trưởng {i:05}", role=Role.PRINCIPAL, unit_id=present(s.id))
                   for i, s in enumerate(schools)]
         uow.session.add_all(people)
         uow.session.flush()
-        uow.session.add_all([ChatIdentity(channel="telegram", external_id=str(FIRST_CHAT + i), user_id=u.id)  # type: ignore[arg-type]
+        uow.session.add_all([ChatIdentity(channel="telegram", external_id=str(FIRST_CHAT + i), user_id=present(u.id))
                              for i, u in enumerate(people)])
 
 
@@ -102,9 +106,9 @@ async def run(args: argparse.Namespace) -> None:
 
     now = datetime(2024, 12, 22, 8, 0, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
     with UnitOfWork(engine) as uow:
-        reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
+        reminder = present(load_calendar(uow, TZ)).reminders()[0]
     started = time.perf_counter()
-    result = await asyncio.to_thread(fire, engine, reminder.id, now, TZ)
+    result = await asyncio.to_thread(fire, engine, reminder.id, now, TZ, RubricCache())
     print(f"decided reminder {reminder.id}: {result.enqueued} queued in {time.perf_counter() - started:.1f} s")
 
     chats = [FIRST_CHAT + i for i in range(args.users)]

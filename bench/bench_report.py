@@ -22,6 +22,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -29,7 +30,14 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from hsdt.scoring import band_for, default_rubric_path, load_rubric_text, read_value, score_criterion  # noqa: E402
+from hsdt.scoring import (  # noqa: E402
+    Criterion,
+    band_for,
+    default_rubric_path,
+    load_rubric_text,
+    read_value,
+    score_criterion,
+)
 from hsdt.services.campaigns import ensure_campaign, install_rubric  # noqa: E402
 from hsdt.storage.db import make_engine, upgrade  # noqa: E402
 from hsdt.storage.inspection_models import Assignment  # noqa: E402
@@ -42,7 +50,7 @@ SCORED = [c for c in RUBRIC.criteria if c.max_points > 0]
 BATCH = 20_000
 
 
-def _value(criterion, rng: random.Random) -> dict:  # type: ignore[no-untyped-def]
+def _value(criterion: Criterion, rng: random.Random) -> dict[str, Any]:
     match criterion.type.value:
         case "multi_choice":
             return {"options": sorted(rng.sample([o.id for o in criterion.options], rng.randint(0, 6)))}
@@ -94,9 +102,9 @@ def generate(url: str, schools: int, districts: int, rescored: float, crossed: f
                                      "role": "inspector", "unit_id": district_ids[d], "active": True,
                                      "created_at": now} for d in range(districts)])
         inspector_ids = [row[0] for row in conn.execute(text("SELECT id FROM app_user ORDER BY code"))]
-        answers: list[dict] = []
-        submissions: list[dict] = []
-        assignments: list[dict] = []
+        answers: list[dict[str, Any]] = []
+        submissions: list[dict[str, Any]] = []
+        assignments: list[dict[str, Any]] = []
 
         def flush(force: bool = False) -> None:
             if answers and (force or len(answers) >= BATCH):
@@ -146,7 +154,7 @@ def generate(url: str, schools: int, districts: int, rescored: float, crossed: f
     engine.dispose()
 
 
-def measure(url: str, what: str, trace: bool) -> dict:
+def measure(url: str, what: str, trace: bool) -> dict[str, float]:
     """Runs in a child process: one step, timed; peak memory of this process."""
     import io
     import tracemalloc
@@ -188,10 +196,11 @@ def measure(url: str, what: str, trace: bool) -> dict:
             "traced_peak_mb": peak_traced / 1024 / 1024, "bytes": size, "schools": data.city.school_count}
 
 
-def _child(url: str, what: str, trace: bool) -> dict:
+def _child(url: str, what: str, trace: bool) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--url", url, "--measure", what] + (["--trace"] if trace else []),
                          capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    measured: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return measured
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ sys.path[:0] = [str(ROOT)]
 
 from tests.bot.zalo_support import ZALO_TOKEN  # noqa: E402
 from tests.deploy.fleet import (  # noqa: E402
-    NGINX,
     STEPS,
     Fleet,
     Traffic,
@@ -41,6 +40,7 @@ from tests.deploy.fleet import (  # noqa: E402
     zalo_webhook,
 )
 from tests.fakes.zalo_server import FakeZaloServer  # noqa: E402
+from tests.required_tools import NGINX  # noqa: E402
 from tests.signatures.testpki import build_pki  # noqa: E402
 
 PG_URL = os.environ.get("HSDT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

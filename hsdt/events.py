@@ -220,6 +220,9 @@ class Handled:
     # The chat's role after this event when the channel should refresh its per-role command menu
     # (the chat enrolled or changed account, or asked for /start).
     role: str | None = None
+    # The conversation's version after this event (None: no conversation turn); a screen it shows is
+    # recorded with it, so an older turn's screen never replaces a newer one's.
+    turn: int | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -6,9 +6,14 @@ import asyncio
 import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeAlias
 
-from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from hsdt.events import FileRef, FileTooLarge, Handled, Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.handlers.ledger import Receipt, last_shown
 from hsdt.scoring import RUBRIC_2024_2025, bundled_rubric_path
 
 _event_ids = itertools.count(1)
@@ -27,6 +32,10 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+# The in-process client of a web app (aiohttp's test client is generic in its request and app).
+WebClient: TypeAlias = TestClient[web.Request, web.Application]
+
+
 class ChatDriver:
     """One user on one channel. Every call is one event through the real dispatcher."""
 
@@ -38,21 +47,31 @@ class ChatDriver:
         # The last turn that showed buttons: a short correction leaves that screen usable above it.
         self.screen: list[Reply] = []
         self.last_event: Incoming | None = None
+        self.handled = Handled([])
 
-    def _event(self, kind: Kind, **fields: object) -> Incoming:
+    def _event(self, kind: Kind, *, text: str = "", payload: str = "", file: FileRef | None = None) -> Incoming:
         return Incoming(
             channel=self.channel,
             user_ref=self.user_ref,
             event_id=f"e{next(_event_ids)}",
             kind=kind,
-            **fields,  # type: ignore[arg-type]
+            text=text,
+            payload=payload,
+            file=file,
         )
 
     def deliver(self, event: Incoming) -> list[Reply]:
         self.last_event = event
-        self.replies = self.dispatcher.handle_sync(event)
+        self.handled = self.dispatcher.process_sync(event)
+        self.replies = self.handled.replies
         self._remember()
         return self.replies
+
+    def receipt(self) -> Receipt:
+        """What a channel reports once every reply of the last turn is on the platform."""
+        assert self.last_event is not None
+        return Receipt(self.channel, self.last_event.event_id, len(self.replies), settled=True,
+                       user_ref=self.user_ref, shown=last_shown(self.replies, self.handled.turn, self.channel))
 
     def _remember(self) -> None:
         if any(reply.buttons for reply in self.replies):

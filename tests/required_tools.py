@@ -56,7 +56,7 @@ def _missing_libreoffice() -> str | None:
     if pdf.available() and shutil.which("pdftoppm") is not None:
         return None
     return ("LibreOffice (soffice) or poppler-utils not installed: apt-get install libreoffice-calc-nogui "
-            "fonts-liberation poppler-utils (.ci/run does)")
+            "fonts-liberation2 poppler-utils (.ci/run does)")
 
 
 @dataclass(frozen=True)

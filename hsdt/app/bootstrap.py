@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from hsdt.app.logs import configure as configure_logs
 from hsdt.app.metrics import MeteredChecker, Metrics
-from hsdt.channels.contract import ChannelSender, bot_scope
+from hsdt.channels.contract import ChannelSender, TurnQueue, bot_scope
 from hsdt.channels.ratelimit import RateLimiter, SendBudget, SharedRateLimiter, window_rate
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from hsdt.channels.outbox import OutboxDelivery
     from hsdt.channels.telegram.receive import TelegramChannel
     from hsdt.channels.zalo_bot.receive import ZaloChannel
+    from hsdt.channels.zalo_oa.receive import OAChannel
     from hsdt.links.downloads import Downloads
     from hsdt.web.config import WebConfig
     from hsdt.web.dashboard.deps import DashboardDeps
@@ -63,6 +64,8 @@ class App:
     telegram: TelegramChannel | None = None
     metrics: Metrics = field(default_factory=Metrics)
     zalo: ZaloChannel | None = None
+    # Zalo Official Accounts, by OA id (each has its own webhook route).
+    zalo_oa: dict[str, OAChannel] = field(default_factory=dict)
     # Outbound messages outside a turn (reminders, upload results), one per configured channel.
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     # This process's lease among the workers: which unsent turns are its own (`hsdt.storage.leases`).
@@ -84,7 +87,9 @@ class App:
         return OutboxDelivery(self.engine, self.senders, default_limits=limits,
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
                               on_sent=self.metrics.observe_outbox_sent,
-                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone))
+                              meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone),
+                              # Channels that count messages: a user's due rows go out as one digest.
+                              digest_channels=frozenset({"zalo", "zalo_oa"}))
 
     def dashboard(self, clock: Callable[[], datetime] = utcnow) -> DashboardDeps | None:
         """What the dashboard reads. Its sign-in links are checked with the issuer the chat handlers were
@@ -213,6 +218,9 @@ def wire_channels(app: App) -> App:
     from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
 
     app.dispatcher.declare(ZALO, ZALO_CAPABILITIES, ZaloMenus())
+    from hsdt.app import zalo_oa
+
+    zalo_oa.wire(app)
     if settings.telegram_bot_token is not None:
         from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
         from hsdt.channels.telegram.receive import TelegramChannel
@@ -237,7 +245,8 @@ def wire_channels(app: App) -> App:
         app._closers.append(app.zalo.close)
         app._closers.append(client.close)
     if app.lease is not None:
-        for delivery in (channel.delivery for channel in (app.telegram, app.zalo) if channel is not None):
+        deliveries = [channel.delivery for channel in (app.telegram, app.zalo) if channel is not None]
+        for delivery in [*deliveries, *(oa.delivery for oa in app.zalo_oa.values())]:
             delivery.owner = app.lease.worker_id
             delivery.alone = settings.workers == 1 or app.engine.dialect.name != "postgresql"
             delivery.sweep_s = app.lease.renew_every_s
@@ -245,8 +254,8 @@ def wire_channels(app: App) -> App:
 
 
 def web_config(app: App) -> WebConfig:
-    """What the bootstrap built: the links, every channel's sender (so upload results reach the chat)
-    and the Zalo channel for the webhook."""
+    """What the bootstrap built: the links, every channel's reply delivery (so upload results reach the
+    chat in the user's order) and the Zalo channel for the webhook."""
     from hsdt.web.config import WebConfig
 
     settings = app.settings
@@ -254,7 +263,14 @@ def web_config(app: App) -> WebConfig:
         raise RuntimeError("the web server needs UPLOAD_BASE_URL (or ZALO_BOT_TOKEN)")
     secret = settings.zalo_webhook_secret
     telegram_secret = settings.telegram_webhook_secret
-    return WebConfig(links=app.links, senders=dict(app.senders), zalo=app.zalo,
+    deliveries: dict[str, TurnQueue] = {}
+    if app.telegram is not None:
+        deliveries["telegram"] = app.telegram.delivery
+    if app.zalo is not None:
+        deliveries["zalo"] = app.zalo.delivery
+    for oa in app.zalo_oa.values():  # one OA per deployment: its chats are the "zalo_oa" channel
+        deliveries[oa.delivery.channel] = oa.delivery
+    return WebConfig(links=app.links, deliveries=deliveries, zalo=app.zalo,
                      webhook_secret=secret.get_secret_value() if secret is not None else None,
                      telegram=app.telegram if settings.telegram_webhook_enabled else None,
                      telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,

@@ -99,11 +99,12 @@ class MeteredChecker:
         self.metrics.verifier_waiting.set(max(0, self._in_flight - self._workers))
 
     async def check(self, path: Path, display_name: str | None = None, *,
-                    school: SchoolIdentity | None = None) -> FileVerdict:
+                    school: SchoolIdentity | None = None, school_issued: bool = False) -> FileVerdict:
         started = time.perf_counter()
         self._set(+1)
         try:
-            verdict = await self.inner.check(path, display_name=display_name, school=school)
+            verdict = await self.inner.check(path, display_name=display_name, school=school,
+                                             school_issued=school_issued)
         finally:
             self._set(-1)
             self.metrics.verifier_seconds.observe(time.perf_counter() - started)

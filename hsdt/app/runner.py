@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from hsdt.app import channel_services
+from hsdt.app import channel_services, zalo_oa
 from hsdt.app.bootstrap import App
 from hsdt.config import Settings
 from hsdt.reminders import service as reminders
@@ -43,8 +43,11 @@ class Service:
 
 SERVICES: list[Service] = [
     Service("telegram", channel_services.telegram_enabled, channel_services.telegram, CHANNELS),
-    Service("reminders", reminders.enabled, reminders.run, REST),
+    # An OA can write first too (transaction messages outside its window).
+    Service("reminders", lambda s: reminders.enabled(s) or (s.reminders_enabled and zalo_oa.enabled(s)),
+            reminders.run, REST),
     Service("zalo", channel_services.zalo_enabled, channel_services.zalo, CHANNELS),
+    Service("zalo_oa", zalo_oa.enabled, zalo_oa.run, CHANNELS),
     Service("web", channel_services.web_enabled, channel_services.web, INTAKE),
 ]
 

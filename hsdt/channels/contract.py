@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from datetime import datetime
 from typing import Protocol
 
 from hsdt.events import Reply
@@ -25,12 +27,31 @@ class RetryLater(Exception):
         self.retry_after = retry_after
 
 
+class DeferUntil(Exception):
+    """Nothing was sent and nothing can go before `when` (a platform's hours for this kind of message,
+    such as a Zalo OA's transaction messages, 06:00-21:59): keep the message and send it then."""
+
+    def __init__(self, when: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"not before {when.isoformat()}")
+        self.when = when
+
+
 class ChannelSender(Protocol):
     """One per channel; `external_id` is ChatIdentity.external_id on that channel."""
 
     channel: str
 
     async def send(self, external_id: str, replies: list[Reply]) -> None: ...
+
+
+class TurnQueue(Protocol):
+    """A channel's reply delivery, for a turn committed outside the channel's own updates (the upload
+    page's): sent in its user's order, recorded in the reply ledger like any turn."""
+
+    def submit_turn(self, event_id: str, user_ref: str, replies: list[Reply],
+                    turn: int | None) -> asyncio.Future[bool]:
+        """Queue the stored turn `event_id`; the future tells whether the platform took all of it."""
+        ...
 
 
 def bot_scope(token: str) -> str:

@@ -4,7 +4,9 @@ The dispatcher has committed an event's replies before they reach `ReplyDelivery
 in its user's queue (`SerialQueues`: one user's replies keep their order and a slow user delays no
 one else), retried with backoff while the platform fails for now (`RetryLater`: 5xx, network, flood
 control), and given up only when it refuses for good (`SendRefused`: blocked, bad request, message
-gone), which is logged for the operator. What was sent is confirmed to the dispatcher in batches.
+gone), which is logged for the operator. The channel reports each message the platform took
+(`Progress`), so a retry resumes at the first message not taken, never repeating one the user has; what
+was sent is recorded in the reply ledger message by message, in batches (`Confirmations`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import contextlib
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 from hsdt.channels.backoff import Backoff
@@ -23,26 +24,30 @@ from hsdt.channels.meter import MessageMeter
 from hsdt.channels.queues import SerialQueues
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import PendingReplies, Receipt
+from hsdt.handlers.ledger import PendingReplies, Receipt, Shown, last_shown, turn_of
 from hsdt.logcontext import event_scope
 
 log = logging.getLogger(__name__)
 H = TypeVar("H", contravariant=True)
 
 
-# progress(n, ref): the first n replies are on the platform, the n-th in the message `ref` (when the
-# channel can address its messages again, to edit them).
-Progress = Callable[..., None]
+class Progress(Protocol):
+    """What a channel reports after each platform message of a turn: the first `count` replies of the list
+    it was given are on the platform, the last of them in the message `ref` (when the channel can address
+    its messages again, to edit them), and `parts` messages of the reply after them too (a reply longer
+    than one message: a retry resumes after those)."""
+
+    def __call__(self, count: int, ref: str | int | None = None, parts: int = 0) -> None: ...
 
 
 class TurnSender(Protocol[H]):
-    """A channel's rendering of one turn. Calls `progress(n)` (or `progress(n, ref)`) each time the
-    first `n` replies of the list are on the platform; raises RetryLater or SendRefused. `hint` is
-    what the channel knows about the turn (the pressed message to edit); it is None when the turn is
-    sent again."""
+    """A channel's rendering of one turn. Calls `progress` after each message the platform took, and
+    raises RetryLater or SendRefused. `resume`: messages of the first reply already on the platform (the
+    `parts` last reported), which are not sent again. `hint` is what the channel knows about the turn (the
+    pressed message to edit); it is None when the turn is sent again."""
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
-                        hint: H | None) -> None: ...
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: H | None,
+                        resume: int = 0) -> None: ...
 
 
 class Confirmations:
@@ -51,18 +56,21 @@ class Confirmations:
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
-        self._pending: list[Receipt] = []
+        self._pending: list[tuple[Receipt, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def add(self, receipt: Receipt) -> None:
-        self._pending.append(receipt)
+    def add(self, receipt: Receipt) -> asyncio.Future[bool]:
+        """Queue `receipt`; the future tells whether the batch that carried it committed."""
+        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((receipt, recorded))
         self._idle.clear()
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
+        return recorded
 
     async def _run(self) -> None:
         while True:
@@ -71,10 +79,15 @@ class Confirmations:
             batch, self._pending = self._pending, []
             if batch:
                 try:
-                    await self.dispatcher.confirm_async(batch)
+                    await self.dispatcher.confirm_async([receipt for receipt, _ in batch])
+                    committed = True
                 except Exception:
                     # Not fatal: unconfirmed replies are sent again after a restart (at least once).
-                    log.exception("confirming %d sent turn(s) failed", len(batch))
+                    log.exception("confirming %d sent message(s) failed", len(batch))
+                    committed = False
+                for _, recorded in batch:
+                    if not recorded.done():
+                        recorded.set_result(committed)
             if not self._pending:
                 self._idle.set()
 
@@ -161,16 +174,16 @@ class ReplyDelivery(Generic[H]):
                 if stored is None or stored.settled or not self.claim(event_id):
                     return
                 replies = [Reply.from_record(r) for r in stored.replies[stored.sent:]]
-                first = stored.sent
+                first, turn = stored.sent, turn_of(stored.replies)
             else:
                 # Taken only when the worker that applied it is gone; while it lives, it sends it
                 # (and should it die first, a live worker's sweep takes the turn then).
                 taken = await self._take(event_id)
                 if not taken or not self.claim(event_id):
                     return
-                replies, first = taken[0].replies, taken[0].first
+                replies, first, turn = taken[0].replies, taken[0].first, taken[0].turn
             log.info("%s: turn %s is unsent and its worker is gone; sending it here", self.channel, event_id)
-            await self.send(event_id, user_ref, replies, first, None)
+            await self.send(event_id, user_ref, replies, first, None, turn)
 
         await self.queues.submit(user_ref, send)
 
@@ -189,7 +202,7 @@ class ReplyDelivery(Generic[H]):
         for item in pending:
             if self.claim(item.event_id):
                 self.queues.submit(item.user_ref, functools.partial(
-                    self.send, item.event_id, item.user_ref, item.replies, item.first, None))
+                    self.send, item.event_id, item.user_ref, item.replies, item.first, None, item.turn))
         if pending:
             log.info("%s: sending %d turn(s) left unsent by a worker that is gone", self.channel, len(pending))
         return len(pending)
@@ -207,10 +220,33 @@ class ReplyDelivery(Generic[H]):
             except Exception:
                 log.exception("%s: looking for turns of workers that are gone failed", self.channel)
 
-    async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
-        """Send one committed turn (in the caller's user queue) and confirm it."""
+    def submit_turn(self, event_id: str, user_ref: str, replies: list[Reply],
+                    turn: int | None) -> asyncio.Future[bool]:
+        """Queue a turn committed outside this channel's updates (the upload page's) in its user's order;
+        the future tells whether the platform took all of it."""
+        sent: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not self.claim(event_id):
+            sent.set_result(False)
+            return sent
+
+        async def work() -> None:
+            whole = False
+            try:
+                whole = await self.send(event_id, user_ref, replies, 0, None, turn)
+            finally:
+                if not sent.done():
+                    sent.set_result(whole)
+
+        self.queues.submit(user_ref, work)
+        return sent
+
+    async def send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None,
+                   turn: int | None = None) -> bool:
+        """Send one committed turn (in the caller's user queue), recording each message as it goes;
+        True when the platform took all of it. `first`: replies of the event already on the platform;
+        `turn`: the conversation's version the turn left (a screen it shows is recorded with it)."""
         with event_scope(self.channel, event_id):  # the lines logged while sending name the event
-            await self._send(event_id, user_ref, replies, first, hint)
+            return await self._send(event_id, user_ref, replies, first, hint, turn)
 
     async def _after_earlier_turns(self, event_id: str) -> None:
         """With several workers, one chat's turns may be sent by different ones: this turn waits (up to
@@ -225,33 +261,49 @@ class ReplyDelivery(Generic[H]):
                 return
             await asyncio.sleep(0.05)
 
-    async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None) -> None:
+    async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None,
+                    turn: int | None) -> bool:
         if not self.alone and self.owner is not None:
             try:
                 await self._after_earlier_turns(event_id)
             except Exception:
                 log.exception("%s: could not tell whether earlier turns are out; sending", self.channel)
-        done = 0
-        refs: dict[int, str] = {}
+        done = 0  # replies wholly on the platform
+        into = 0  # messages of the next reply on the platform
+        screens = False
 
-        def progress(at: int, count: int, ref: str | int | None = None) -> None:
-            # `count` replies of the batch that started at `at`; `ref` the message the last one is in
-            nonlocal done
-            done = max(done, at + count)
-            if ref is not None and count > 0:
-                refs[first + at + count - 1] = str(ref)
+        def receipt(*, settled: bool, error: str | None = None, shown: Shown | None = None,
+                    refused: int | None = None) -> Receipt:
+            messages = self.meter.take(user_ref) if self.meter is not None else 0
+            return Receipt(self.channel, event_id, first + done, settled=settled, error=error, messages=messages,
+                           user_ref=user_ref, shown=shown, refused=refused)
+
+        def progress(at: int, count: int, ref: str | int | None = None, parts: int = 0) -> None:
+            # `count` replies of the batch that started at `at` are out, the last in the message `ref`,
+            # and `parts` messages of the reply after them.
+            nonlocal done, into, screens
+            reached = at + count
+            if (reached, parts) <= (done, into):
+                return
+            newly = replies[done:reached]
+            done, into = reached, parts
+            refs = {len(newly) - 1: str(ref)} if ref is not None and newly else {}
+            shown = last_shown(newly, turn, self.channel, refs)
+            screens = screens or shown is not None
+            self.confirmations.add(receipt(settled=False, shown=shown))
 
         error: str | None = None
         unknown = 0
         delays = self.backoff.delays()
         while done < len(replies):
             try:
-                await self.sender.send_turn(user_ref, replies[done:], functools.partial(progress, done), hint)
-                done = len(replies)
+                await self.sender.send_turn(user_ref, replies[done:], functools.partial(progress, done), hint,
+                                            into)
+                progress(0, len(replies))
             except RetryLater as failure:
                 wait = failure.retry_after if failure.retry_after is not None else await anext(delays)
-                log.warning("%s: sending to %s failed for now (%s); retrying in %.1f s",
-                            self.channel, user_ref, failure, wait)
+                log.warning("%s: sending to %s failed for now (%s); retrying in %.1f s from message %d of "
+                            "reply %d", self.channel, user_ref, failure, wait, into + 1, first + done + 1)
                 await asyncio.sleep(wait)
             except SendRefused as refusal:
                 error = f"{type(refusal).__name__}: {refusal}"
@@ -272,18 +324,17 @@ class ReplyDelivery(Generic[H]):
                 log.warning("%s: sending to %s failed (%r); retrying in %.1f s", self.channel, user_ref, failure, wait)
                 await asyncio.sleep(wait)
             hint = None  # a retried turn is sent afresh (the pressed message may be gone)
-        messages = self.meter.take(user_ref) if self.meter is not None else 0
-        receipt = Receipt(self.channel, event_id, first + done, settled=True, error=error, refs=refs,
-                          messages=messages)
-        if any(reply.screen for reply in replies[:done]):
-            # The user now sees a question: that must be on record before their next message is
-            # handled (this runs in their queue), or a typed answer would be read against the old one.
-            try:
-                await self.dispatcher.confirm_async([receipt])
-                return
-            except Exception:
-                log.exception("confirming a sent question failed; it is confirmed with the next batch")
-        self.confirmations.add(receipt)
+        # A screen the platform refused for good was never shown: its turn's pending screen is dropped
+        # (the chat still sees the one before).
+        refused = turn if error is not None and any(r.screen for r in replies[done:]) else None
+        recorded = self.confirmations.add(receipt(settled=True, error=error, refused=refused))
+        # The user now sees a question (or still the one before a refused one): that must be on record
+        # before their next message is handled (this runs in their queue), or a typed answer would be
+        # read against the wrong one.
+        if (screens or refused is not None) and not await recorded:
+            log.error("%s: the question shown to %s could not be put on record; its turn stays unsettled "
+                      "and is sent again at the next start", self.channel, user_ref)
+        return error is None
 
     async def close(self) -> None:
         for waiting in list(self._orphans):

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
-from hsdt.channels.contract import ChannelSender, RecipientBlocked, RetryLater, SendRefused
+from hsdt.channels.contract import ChannelSender, DeferUntil, RecipientBlocked, RetryLater, SendRefused
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.ratelimit import KeyedRateLimiter, RateLimiter
 from hsdt.events import Reply
@@ -285,9 +285,12 @@ class OutboxDelivery:
             self.stats.failed += 1
             return
         delivered, errors = 0, []
+        deferred: datetime | None = None
         for identity_id, channel, external_id in job.identities:
             outcome = await self._send_one(channel, external_id, job.replies)
-            if outcome == "sent":
+            if isinstance(outcome, datetime):
+                deferred = outcome if deferred is None else min(deferred, outcome)
+            elif outcome == "sent":
                 delivered += 1
                 self.stats.messages += 1
                 for row in job.row_ids:
@@ -309,6 +312,9 @@ class OutboxDelivery:
             self.stats.sent += len(job.row_ids)
             if self.on_sent is not None:
                 self.on_sent(job.kind)
+        elif deferred is not None:
+            # Only this chat's hours stand in the way (a Zalo OA's transaction messages): kept for then.
+            await asyncio.to_thread(self._mark_deferred, job.row_ids, deferred, claim)
         elif errors:
             self.stats.errors += 1
             await asyncio.to_thread(self._mark_retry, job.row_ids, job.attempts + 1, errors[0], claim)
@@ -316,7 +322,7 @@ class OutboxDelivery:
             await asyncio.to_thread(self._mark_failed, job.row_ids, "refused by every chat of the user", claim)
             self.stats.failed += 1
 
-    async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str:
+    async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str | datetime:
         sender = self.senders[channel]
         glob, chat = self._global[channel], self._per_chat[channel](external_id)
         while True:
@@ -333,6 +339,8 @@ class OutboxDelivery:
                 self.stats.retried += 1
                 glob.pause(error.retry_after)
                 chat.pause(error.retry_after)
+            except DeferUntil as error:
+                return error.when
             except RecipientBlocked:
                 return "blocked"
             except SendRefused as error:
@@ -397,6 +405,11 @@ class OutboxDelivery:
         else:
             values["not_before"] = self.clock() + timedelta(seconds=min(3600, 30 * 2 ** attempts))
         self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(**values))
+
+    def _mark_deferred(self, row_ids: tuple[int, ...], when: datetime, claim: Connection | None = None) -> None:
+        """Not an attempt: the row waits for the hour its channel may send it."""
+        self._write(claim, update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids))
+                    .values(not_before=when, last_error="deferred to " + when.isoformat()))
 
     def _mark_blocked(self, identity_id: int) -> None:
         with UnitOfWork(self.engine) as uow:

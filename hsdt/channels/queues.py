@@ -19,7 +19,7 @@ class SerialQueues:
     def __len__(self) -> int:
         return len(self._tails)
 
-    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    def submit(self, key: str, work: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
         previous = self._tails.get(key)
 
         async def run() -> None:

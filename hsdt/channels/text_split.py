@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -33,4 +34,42 @@ def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]
                 current = chunk
     if current:
         messages.append(current)
+    return messages
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One message of packed parts, and how far into the parts it reaches: `done` parts wholly sent
+    once it is, and `into` chunks of the part after them (a part longer than one message)."""
+
+    text: str
+    done: int
+    into: int = 0
+
+
+def pack_marked(parts: Sequence[str], limit: int, separator: str = "\n\n", skip: int = 0) -> list[Packed]:
+    """`pack`, each message marked with how far into the parts it reaches; `skip`: chunks of the first
+    part already sent (a retry resumes after them). An empty part is done with the message it would
+    have been packed into."""
+    messages: list[Packed] = []
+    current = ""
+    reached = (0, 0)
+    for index, part in enumerate(parts):
+        chunks = [chunk for chunk in split_text(part, limit) if chunk.strip()]
+        if index == 0:
+            chunks = chunks[skip:]
+        for number, chunk in enumerate(chunks):
+            if current and len(current) + len(separator) + len(chunk) <= limit:
+                current += separator + chunk
+            else:
+                if current:
+                    messages.append(Packed(current, *reached))
+                current = chunk
+            last = number == len(chunks) - 1
+            offset = skip if index == 0 else 0
+            reached = (index + 1, 0) if last else (index, offset + number + 1)
+        if not chunks:  # nothing of it to send: done with the message being packed
+            reached = (index + 1, 0)
+    if current:
+        messages.append(Packed(current, *reached))
     return messages

@@ -7,13 +7,27 @@ import argparse
 import sys
 from types import ModuleType
 
-from hsdt.cli import assign, campaign, db, demo, reminders, report, roster, run, status, verify, webhook
+from hsdt.cli import (
+    assign,
+    campaign,
+    db,
+    demo,
+    reminders,
+    report,
+    roster,
+    run,
+    status,
+    verify,
+    webhook,
+    zalo_oa,
+)
 from hsdt.config import Settings
 
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`, in the order the help lists them. Keep their top-level imports light:
 # `hsdt verify` must stay fast.
-COMMANDS: list[ModuleType] = [run, db, demo, roster, verify, campaign, reminders, assign, report, webhook, status]
+COMMANDS: list[ModuleType] = [run, db, demo, roster, verify, campaign, reminders, assign, report, webhook, status,
+                             zalo_oa]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,4 +54,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         else:
             line = tc.STATUS_LINE.format(channel=name, sent=_number(sent))
         print(line)
+    from hsdt.cli.zalo_oa import status_lines
+
+    for line in status_lines(engine, month, settings):
+        print(line)
     return 0

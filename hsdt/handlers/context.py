@@ -57,6 +57,8 @@ class Ctx:
     # The channel declared no buttons (Zalo, the terminal): options are numbered and the user types;
     # wording says "gõ", not "bấm".
     typed: bool = False
+    # Whether the user's unit takes part in `campaign`, as read with the user (None: not read yet).
+    in_campaign: bool | None = None
     _assessments: dict[tuple[int, str], Assessment] = field(default_factory=dict)
     _locked: set[tuple[int, str]] = field(default_factory=set)
 

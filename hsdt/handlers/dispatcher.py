@@ -37,7 +37,7 @@ from hsdt.handlers.user_locks import UserLocks
 from hsdt.logcontext import event_scope
 from hsdt.signatures.checker import Checker
 from hsdt.storage.locks import lock_chat
-from hsdt.storage.repositories import StoredEvent
+from hsdt.storage.repositories import Sender, StoredEvent
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -108,7 +108,7 @@ class Dispatcher:
         # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
         self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
-        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db)
+        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics)
 
     def declare(self, channel: str, capabilities: Capabilities, hooks: ChannelHooks | None = None) -> None:
         """A channel's own account of what it can show, and the hooks that keep its chats' memory."""
@@ -185,17 +185,24 @@ class Dispatcher:
         with UnitOfWork(self.engine) as uow:
             # Other workers' events of this chat wait here until this transaction ends (PostgreSQL).
             lock_chat(uow.session, event.channel, event.user_ref)
-            seen = uow.events.stored(event.channel, event.event_id)
-            if seen is not None:
-                return duplicate(seen)
             hooks = self.hooks.get(event.channel)
+            # Without channel hooks the event routed is the one received: whether it was applied already is
+            # read with its sender (one statement fewer on every event). The stored replies are read only
+            # for a duplicate, or first of all when the chat is unknown or the channel has hooks.
+            known: tuple[Sender | None] | None = None
+            if hooks is None:
+                known = (uow.identities.sender(event.channel, event.user_ref, event.event_id),)
+            if known is None or known[0] is None or known[0].marked:
+                seen = uow.events.stored(event.channel, event.event_id)
+                if seen is not None:
+                    return duplicate(seen)
             order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
             anonymous = False
             turn: int | None = None
             if isinstance(own, Incoming):
                 event = own
-                replies, anonymous, turn = self._route(uow, event, checked, now, order)
+                replies, anonymous, turn = self._route(uow, event, checked, now, order, known)
             else:
                 replies = own
             if hooks is not None:
@@ -204,7 +211,7 @@ class Dispatcher:
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
             refresh = anonymous or event.command[0] == "/start"
-            return Handled(replies, role=self._role(uow, event) if refresh else None)
+            return Handled(replies, role=self._role(uow, event) if refresh else None, turn=turn)
 
     @staticmethod
     def _role(uow: UnitOfWork, event: Incoming) -> str | None:
@@ -215,13 +222,15 @@ class Dispatcher:
         return str(found[0].role) if found is not None and found[0].active else None
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
-               order: tuple[str, int | None] = ("", None)) -> tuple[list[Reply], bool, int | None]:
+               order: tuple[str, int | None] = ("", None),
+               known: tuple[Sender | None] | None = None) -> tuple[list[Reply], bool, int | None]:
         """The replies, whether the chat was unknown (an enrolment or account link, perhaps), and the
-        conversation's version after this turn (None: no conversation was touched)."""
-        found = uow.identities.user_and_campaign(event.channel, event.user_ref)
+        conversation's version after this turn (None: no conversation was touched). `known`: the sender
+        as already read in this transaction (None: not read yet)."""
+        found = known[0] if known is not None else uow.identities.sender(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
-        user, unit, campaign = found
+        user, unit, campaign = found.user, found.unit, found.campaign
         if not user.active:
             return [Reply(messages.USER_INACTIVE)], False, None
         assert user.id is not None
@@ -253,6 +262,7 @@ class Dispatcher:
             shown_screen=state.on_screen,
             dashboard_links=self.config.dashboard_links,
             typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
+            in_campaign=found.in_campaign,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]
@@ -300,7 +310,13 @@ def _late(uow: UnitOfWork, event: Incoming) -> list[Reply]:
     """The answer to an event that arrived after a later one was applied: it came late, and the
     screen the chat shows now (sent again, as a new message)."""
     typed = event.text.strip()
-    said = messages.LATE_MESSAGE.format(text=typed[:60]) if typed else messages.LATE_EVENT
+    if event.file is not None and event.file.name:
+        # A file is not kept: the user is asked to send it again, by its name.
+        said = messages.LATE_FILE.format(name=event.file.name[:60])
+    elif typed:
+        said = messages.LATE_MESSAGE.format(text=typed[:60])
+    else:
+        said = messages.LATE_EVENT
     screen = uow.events.last_screen(event.channel, event.user_ref)
     if screen is None:
         return [Reply(said)]

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hsdt.events import Handled, Reply
 from hsdt.services import usage
@@ -29,19 +30,34 @@ TURN_KEY = "turn"
 
 
 @dataclass(frozen=True)
+class Shown:
+    """A screen a chat was shown: its key (`Reply.screen`), the channel's reference of the message it is
+    in (`channel:ref`, what a later reply that `replaces` it edits), and the turn that sent it."""
+
+    screen: str
+    ref: str | None = None
+    turn: int | None = None
+
+
+@dataclass(frozen=True)
 class Receipt:
-    """What the platform confirmed of one event's stored replies: `sent` of them in order; `settled`
-    when nothing more will be tried (all sent, or refused for good with `error`)."""
+    """What the platform took of one event's stored replies: the first `sent` of them, in order;
+    `settled` when nothing more will be tried (all sent, or refused for good with `error`). A channel
+    reports as it goes, so a turn interrupted half way is on record half way. The receipt carries what
+    the ledger records about the chat (the last screen shown among those replies, with its turn), so
+    nothing is read back from the stored replies."""
 
     channel: str
     event_id: str
     sent: int
     settled: bool
     error: str | None = None
-    # The channel's reference of the message each reply ended in, by its index in the stored list
-    # (what a later reply that `replaces` a screen edits).
-    refs: Mapping[int, str] = dataclasses.field(default_factory=dict)
-    messages: int = 0  # platform messages those replies took (counted against the channel's plan)
+    messages: int = 0  # platform messages sent since the last receipt (counted against the channel's plan)
+    user_ref: str = ""  # the chat
+    shown: Shown | None = None
+    # The turn whose screen the platform refused for good (never shown): the chat's pending screen of
+    # that turn is dropped, so a typed answer still means the screen shown before.
+    refused: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class PendingReplies:
     user_ref: str
     replies: list[Reply]
     first: int
+    turn: int | None = None
 
 
 class ReplyLedger:
@@ -68,47 +85,56 @@ class ReplyLedger:
             return uow.events.stored(channel, event_id)
 
     def confirm(self, receipts: Sequence[Receipt]) -> None:
-        """Record what the platform confirmed, and the last question each user was actually shown (a
-        typed answer means that question)."""
-        # Rows are locked in one order (events by key, users by id): two workers confirming the same
-        # redelivered turn at once wait for each other instead of deadlocking.
-        receipts = sorted(receipts, key=lambda r: (r.channel, r.event_id))
+        """Record what the platform took, message by message, and the last screen each chat was actually
+        shown (a typed answer means that screen). `receipts` come in the order the channels sent."""
+        settled: dict[tuple[str, str], Receipt] = {}
+        for receipt in receipts:  # one row update per event: the furthest any receipt got
+            key = (receipt.channel, receipt.event_id)
+            earlier = settled.get(key)
+            settled[key] = receipt if earlier is None else dataclasses.replace(
+                receipt, sent=max(earlier.sent, receipt.sent), settled=earlier.settled or receipt.settled,
+                error=receipt.error or earlier.error)
+        # The last screen of each chat, in the order sent (one chat's turns are sent one after another).
+        screens: dict[tuple[str, str], Shown] = {}
+        refused: dict[tuple[str, str], int] = {}
+        messages: dict[str, int] = {}
+        for receipt in receipts:
+            if receipt.shown is not None and receipt.user_ref:
+                screens[(receipt.channel, receipt.user_ref)] = receipt.shown
+            if receipt.refused is not None and receipt.user_ref:
+                refused[(receipt.channel, receipt.user_ref)] = receipt.refused
+            messages[receipt.channel] = messages.get(receipt.channel, 0) + receipt.messages
+        now = self.clock()
         with UnitOfWork(self.engine) as uow:
-            for receipt in receipts:
-                uow.events.confirm(receipt.channel, receipt.event_id, receipt.sent,
-                                   self.clock() if receipt.settled else None, receipt.error)
-                usage.record_sent(uow, receipt.channel, receipt.messages, self.clock(), self.tz, self.quotas)
-            # The last screen each chat was shown, and where; the user is looked up from the update's chat.
-            screens: dict[tuple[str, str], tuple[str, str | None, int | None]] = {}
-            for receipt in receipts:
-                if receipt.sent <= 0:
-                    continue
-                seen = uow.events.stored(receipt.channel, receipt.event_id)
-                if seen is None or not seen.user_ref:
-                    continue
-                for index, record in enumerate(seen.replies[:receipt.sent]):
-                    if record.get("screen"):
-                        ref = receipt.refs.get(index)
-                        screens[(receipt.channel, seen.user_ref)] = (
-                            record["screen"], f"{receipt.channel}:{ref}" if ref is not None else None,
-                            record.get(TURN_KEY))
-            # A screen the platform refused for good was never shown: the chat still sees the one before.
-            refused: dict[tuple[str, str], int] = {}
-            for receipt in receipts:
-                if receipt.error is None:
-                    continue
-                seen = uow.events.stored(receipt.channel, receipt.event_id)
-                if seen is None or not seen.user_ref:
-                    continue
-                for record in seen.replies[receipt.sent:]:
-                    if record.get("screen") and record.get(TURN_KEY) is not None:
-                        refused[(receipt.channel, seen.user_ref)] = int(record[TURN_KEY])
-            for chat in sorted(screens.keys() | refused.keys()):  # one lock order everywhere
+            # Rows are locked in one order (events by key, users by chat): two workers confirming the same
+            # redelivered turn at once wait for each other instead of deadlocking.
+            for (channel, event_id), receipt in sorted(settled.items()):
+                uow.events.confirm(channel, event_id, receipt.sent, now if receipt.settled else None, receipt.error)
+            for channel, count in sorted(messages.items()):
+                usage.record_sent(uow, channel, count, now, self.tz, self.quotas)
+            for chat in sorted(screens.keys() | refused.keys()):
                 if chat in screens:
-                    screen, ref, turn = screens[chat]
-                    uow.conversations.mark_shown_to(*chat, screen, ref, turn)
+                    shown = screens[chat]
+                    uow.conversations.mark_shown_to(*chat, shown.screen, shown.ref, shown.turn)
                 if chat in refused:
                     uow.conversations.drop_pending_to(*chat, refused[chat])
+
+    def stand_in(self, channel: str, event_id: str, user_ref: str, replies: list[Reply], turn: int | None,
+                 replaced: Sequence[str]) -> bool:
+        """One turn that stands for the replies of several events (the upload page tells the chat about all
+        its files at once): stored as an event's replies are, in the same transaction as the replaced
+        events' own are settled unsent. False when it was stored already."""
+        now = self.clock()
+        try:
+            with UnitOfWork(self.engine) as uow:
+                if uow.events.stored(channel, event_id) is not None:
+                    return False
+                uow.events.record(channel, event_id, user_ref, records(replies, turn), now, turn)
+                for replaced_id in sorted(replaced):
+                    uow.events.confirm(channel, replaced_id, 0, now, None)
+                return True
+        except IntegrityError:  # a concurrent request stored it first
+            return False
 
     def unsettled(self, channel: str, limit: int = 1000, scope: str | None = None) -> list[PendingReplies]:
         """Replies committed but not confirmed sent (the process died in between), oldest first;
@@ -116,7 +142,8 @@ class ReplyLedger:
         with UnitOfWork(self.engine) as uow:
             return [
                 PendingReplies(channel, row.event_id, row.user_ref or "",
-                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
+                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent,
+                               turn_of(row.replies))
                 for row in uow.events.unsettled(channel, limit, scope)
             ]
 
@@ -126,7 +153,8 @@ class ReplyLedger:
         with UnitOfWork(self.engine) as uow:
             return [
                 PendingReplies(channel, row.event_id, row.user_ref or "",
-                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent)
+                               [Reply.from_record(r) for r in row.replies[row.sent:]], row.sent,
+                               turn_of(row.replies))
                 for row in uow.events.take_orphaned(channel, owner, limit, scope, alone=alone, event_id=event_id)
             ]
 
@@ -161,8 +189,25 @@ def records(replies: list[Reply], turn: int | None) -> list[dict[str, Any]]:
     return stored
 
 
+def turn_of(stored: Sequence[Mapping[str, Any]]) -> int | None:
+    """The turn stored replies belong to (kept beside their screens; None: no conversation turn)."""
+    return next((int(r[TURN_KEY]) for r in stored if r.get(TURN_KEY) is not None), None)
+
+
 def duplicate(seen: StoredEvent) -> Handled:
     """A redelivered event's answer: its stored replies the platform has not confirmed yet."""
     if seen.settled:
         return Handled([], duplicate=True, first=seen.sent)
-    return Handled([Reply.from_record(r) for r in seen.replies[seen.sent:]], duplicate=True, first=seen.sent)
+    return Handled([Reply.from_record(r) for r in seen.replies[seen.sent:]], duplicate=True, first=seen.sent,
+                   turn=turn_of(seen.replies))
+
+
+def last_shown(replies: Sequence[Reply], turn: int | None, channel: str,
+               refs: Mapping[int, str] | None = None) -> Shown | None:
+    """The last screen among `replies`, with the channel's reference of its message (`refs`, by index)."""
+    for index in range(len(replies) - 1, -1, -1):
+        screen = replies[index].screen
+        if screen:
+            ref = (refs or {}).get(index)
+            return Shown(screen, f"{channel}:{ref}" if ref is not None else None, turn)
+    return None

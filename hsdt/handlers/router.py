@@ -168,6 +168,12 @@ class Router:
             ]
         campaign = ctx.campaign
         if feature.campaign_members_only and campaign is not None and campaign.id is not None \
-                and not ctx.uow.units.is_member(campaign.id, ctx.user.unit_id):
+                and not self._in_campaign(ctx, campaign.id):
             return [Reply(ct.NOT_IN_CAMPAIGN.format(unit=ctx.unit.name, campaign=campaign.name))]
         return handler(ctx)
+
+    @staticmethod
+    def _in_campaign(ctx: Ctx, campaign_id: int) -> bool:
+        if ctx.in_campaign is not None:
+            return ctx.in_campaign
+        return ctx.uow.units.is_member(campaign_id, ctx.user.unit_id)

@@ -1,7 +1,7 @@
 """PDF of an appendix: the appendix's own workbook converted by LibreOffice (headless, Debian's
 `libreoffice-calc-nogui`), so the PDF is the same form as the Excel file, page setup included (A4
 landscape fitted to width, repeated header rows, page numbers). Times New Roman is metric-compatible
-Liberation Serif on a server without Microsoft's fonts (`fonts-liberation`).
+Liberation Serif on a server without Microsoft's fonts (`fonts-liberation2`).
 
 Each conversion runs as its own process group with a private profile and a timeout; callers run it in a
 worker thread (never on the event loop, never inside a database transaction)."""
@@ -44,7 +44,7 @@ def xlsx_to_pdf(workbook: bytes, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> byt
     program = converter()
     if program is None:
         log.warning("PDF export unavailable: LibreOffice (soffice) is not installed "
-                    "(apt-get install libreoffice-calc-nogui fonts-liberation)")
+                    "(apt-get install libreoffice-calc-nogui fonts-liberation2)")
         raise PdfUnavailable("soffice not found")
     with tempfile.TemporaryDirectory(prefix="hsdt-pdf-") as tmp:
         folder = Path(tmp)

@@ -21,8 +21,10 @@ from hsdt.config import Settings
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.evidence import counts
 from hsdt.signatures.checker import SignatureChecker
+from hsdt.signatures.classify import SchoolIdentity
 from hsdt.signatures.recheck import trust_fingerprint
-from hsdt.storage.models import Evidence
+from hsdt.signatures.verdict import FileVerdict
+from hsdt.storage.models import Evidence, UnitKind
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -47,12 +49,18 @@ def _evidence_path(files_dir: Path, sha256: str) -> Path:
 def recheck_evidence(engine: Engine, checker: SignatureChecker, files_dir: Path, *, event_id: str) -> RecheckResult:
     # Read, then check outside any transaction (checking takes time), then write in one transaction.
     with UnitOfWork(engine) as uow:
-        listed = [(r.id, r.sha256, r.file_name) for r in uow.evidence.all()]
-    present = [(i, sha, name) for i, sha, name in listed if _evidence_path(files_dir, sha).is_file()]
-    verdicts = checker.check_many(
-        [_evidence_path(files_dir, sha) for _, sha, _ in present], names=[name for _, _, name in present]
-    )
-    fresh = {evidence_id: v for (evidence_id, _, _), v in zip(present, verdicts, strict=True) if v.status != "error"}
+        listed = [(r.id, r.sha256, r.file_name, r.school_id) for r in uow.evidence.all()]
+        seals = {school_id: _identity(uow, school_id) for school_id in {row[3] for row in listed}}
+    present = [row for row in listed if _evidence_path(files_dir, row[1]).is_file()]
+    verdicts: dict[int | None, FileVerdict] = {}
+    # Every stored file is evidence of a school's records: checked, as when it was sent, against that
+    # school's seal, so the seal's note survives a re-check.
+    for school_id, school in seals.items():
+        batch = [row for row in present if row[3] == school_id]
+        found = checker.check_many([_evidence_path(files_dir, sha) for _, sha, _, _ in batch], school,
+                                   [name for _, _, name, _ in batch], school_issued=True)
+        verdicts.update({evidence_id: v for (evidence_id, _, _, _), v in zip(batch, found, strict=True)})
+    fresh = {evidence_id: v for evidence_id, v in verdicts.items() if v.status != "error"}
     changed = 0
     with UnitOfWork(engine) as uow:
         rows = list(uow.evidence.all())
@@ -65,6 +73,14 @@ def recheck_evidence(engine: Engine, checker: SignatureChecker, files_dir: Path,
             uow.evidence.set_verdict(row, verdict.status, verdict.to_json())
         schools = _refresh_own_assessments(uow, rows, event_id)
     return RecheckResult(checked=len(present), changed=changed, missing=len(listed) - len(present), schools=schools)
+
+
+def _identity(uow: UnitOfWork, school_id: int) -> SchoolIdentity | None:
+    """The school's identity a seal is matched against: only a tax code from the roster counts."""
+    unit = uow.units.get(school_id)
+    if unit is None or unit.kind != UnitKind.SCHOOL or not unit.tax_code:
+        return None
+    return SchoolIdentity(tax_code=unit.tax_code, name=unit.name)
 
 
 def _refresh_own_assessments(uow: UnitOfWork, rows: list[Evidence], event_id: str) -> int:

@@ -45,7 +45,12 @@ class Checker(Protocol):
     observes it (the bot's metrics)."""
 
     async def check(
-        self, path: Path, display_name: str | None = None, *, school: SchoolIdentity | None = None
+        self,
+        path: Path,
+        display_name: str | None = None,
+        *,
+        school: SchoolIdentity | None = None,
+        school_issued: bool = False,
     ) -> FileVerdict: ...
 
 

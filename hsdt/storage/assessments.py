@@ -9,6 +9,7 @@ Plain SQLAlchemy Core on this path: it runs on every answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +29,25 @@ _AUDIT = SQLModel.metadata.tables[AnswerAudit.__tablename__]
 
 _SCOPE_S = and_(_S.c.campaign_id == bindparam("campaign_id"), _S.c.school_id == bindparam("school_id"),
                 _S.c.kind == bindparam("kind"))
-_SUBMISSION = select(_S.c.id, _S.c.status, _S.c.version, _S.c.total, _S.c.band, _S.c.submitted_at,
-                     _S.c.submitted_by).where(_SCOPE_S)
-_SUBMISSION_LOCKED = _SUBMISSION.with_for_update()
 _ANSWERS = select(_A.c.criterion_id, _A.c.value, _A.c.points, _A.c.answered_by, _A.c.answered_at,
                   _A.c.version).where(
     _A.c.campaign_id == bindparam("campaign_id"), _A.c.school_id == bindparam("school_id"),
     _A.c.kind == bindparam("kind"))
+# The submission row (locked) and the school's answers in one statement, one row per answer (a single
+# row of NULL answer columns when there is none): the assessment is loaded on every answer.
+_ANSWER_COLUMNS = (_A.c.criterion_id, _A.c.value, _A.c.points, _A.c.answered_by, _A.c.answered_at,
+                   _A.c.version.label("answer_version"))
+_WITH_ANSWERS = (
+    select(_S.c.id, _S.c.status, _S.c.version, _S.c.total, _S.c.band, _S.c.submitted_at, _S.c.submitted_by,
+           *_ANSWER_COLUMNS)
+    .select_from(_S.outerjoin(_A, and_(_A.c.campaign_id == _S.c.campaign_id, _A.c.school_id == _S.c.school_id,
+                                       _A.c.kind == _S.c.kind)))
+    .where(_SCOPE_S)
+)
+# PostgreSQL locks the submission row by itself first, then reads the answers in a statement of their own:
+# in one statement, answers a concurrent member committed while this one waited for the lock would be
+# read from the snapshot taken before the wait (READ COMMITTED re-reads only the locked row).
+_LOCK_SUBMISSION = select(_S.c.id).where(_SCOPE_S).with_for_update()
 _INSERT_ANSWER = insert(_A)
 _UPDATE_ANSWER = (
     update(_A)
@@ -69,16 +82,25 @@ class AssessmentRepository:
              now: datetime, lock: bool = True) -> Assessment:
         """The assessment as stored; with `lock`, its submission row is created if missing and locked."""
         params = {"campaign_id": campaign_id, "school_id": school_id, "kind": str(kind)}
-        row = self._submission(params, lock)
-        if row is None and lock:
+        rows = self._with_answers(params, lock)
+        if not rows and lock:
             self._create_submission(params, now)
-            row = self._submission(params, lock)
+            rows = self._with_answers(params, lock)
+        row = rows[0] if rows else None
         # Each value read as its type from the JSON stored since the first release (see hsdt.scoring.values).
-        answers = {
-            r.criterion_id: StoredAnswer(r.criterion_id, read_stored(r.value), r.points, r.answered_by,
-                                         r.answered_at, r.version)
-            for r in self._conn().execute(_ANSWERS, params)
-        }
+        if row is not None:
+            answers = {
+                r.criterion_id: StoredAnswer(r.criterion_id, read_stored(r.value), r.points, r.answered_by,
+                                             r.answered_at, r.answer_version)
+                for r in rows if r.criterion_id is not None
+            }
+        else:
+            # No submission row (read without the lock before anything was saved): the answers alone.
+            answers = {
+                r.criterion_id: StoredAnswer(r.criterion_id, read_stored(r.value), r.points, r.answered_by,
+                                             r.answered_at, r.version)
+                for r in self._conn().execute(_ANSWERS, params)
+            }
         assessment = Assessment(rubric=rubric, kind=AssessmentKind(str(kind)), answers=answers)
         if row is not None:
             assessment.status = AssessmentStatus(row.status)
@@ -136,9 +158,13 @@ class AssessmentRepository:
         # Core statements on the session's connection skip the ORM's execution path: this runs per answer.
         return self.session.connection()
 
-    def _submission(self, params: dict[str, Any], lock: bool) -> Row[Any, Any, Any, Any, Any, Any, Any] | None:
-        statement = _SUBMISSION_LOCKED if lock else _SUBMISSION
-        return self._conn().execute(statement, params).first()
+    def _with_answers(self, params: dict[str, Any], lock: bool) -> Sequence[Row[*tuple[Any, ...]]]:
+        """The submission row and its answers; with `lock`, the row stays locked until the commit
+        (SQLite: the transaction began with the database's write lock, nothing more to take)."""
+        if lock and self._conn().dialect.name == "postgresql" \
+                and self._conn().execute(_LOCK_SUBMISSION, params).first() is None:
+            return []
+        return self._conn().execute(_WITH_ANSWERS, params).all()
 
     def _create_submission(self, params: dict[str, Any], now: datetime) -> None:
         """Insert the draft row unless a concurrent transaction did; then the caller locks it."""

@@ -4,19 +4,35 @@ does not carry (evidence verdicts, the audit trail, the time of the last change)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from hsdt.storage.dashboard_models import DashboardSession, UsedDashboardLink
 from hsdt.storage.inspection_models import ReopenRecord
-from hsdt.storage.models import AnswerAudit, Evidence, Submission
+from hsdt.storage.models import AnswerAudit, ChatIdentity, Evidence, OutboxMessage, Submission, User
 from hsdt.storage.repositories import _Repo
+from hsdt.storage.zalo_oa_models import ZaloOAUser
 
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A user of the OA whom messages could not reach (every chat of theirs refused them)."""
+
+    user_id: int
+    full_name: str
+    role: str
+    unit_id: int
+    phone: str | None
+    failed: int  # messages given up since the cut-off
+    last_failed_at: datetime
 
 
 class DashboardRepository(_Repo):
@@ -84,6 +100,35 @@ class DashboardRepository(_Repo):
             select(ReopenRecord).where(ReopenRecord.campaign_id == campaign_id, ReopenRecord.school_id == school_id)
             .order_by(col(ReopenRecord.id))
         ).all()
+
+    def unreachable_oa_users(self, since: datetime) -> list[Unreachable]:
+        """Users with an OA chat whose messages since `since` were given up (the OA never heard from
+        them, or not within its windows, and they have no other chat that took them) and who have not
+        written to the OA after the last one: the people the Sở must phone. `hsdt status` counts the
+        same messages."""
+        failed = (core_select(col(OutboxMessage.user_id), func.count(), func.max(OutboxMessage.failed_at))
+                  .where(col(OutboxMessage.failed_at).is_not(None), col(OutboxMessage.failed_at) >= since)
+                  .group_by(col(OutboxMessage.user_id)))
+        counts = {user: (int(count), _aware(last)) for user, count, last in self.session.execute(failed)}
+        if not counts:
+            return []
+        found: list[Unreachable] = []
+        ids = sorted(counts)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = self.session.execute(
+                core_select(col(User.id), col(User.full_name), col(User.role), col(User.unit_id), col(User.phone),
+                       func.max(ZaloOAUser.last_interaction_at))
+                .join(ChatIdentity, (col(ChatIdentity.user_id) == col(User.id)) & (ChatIdentity.channel == "zalo_oa"))
+                .join(ZaloOAUser, col(ZaloOAUser.user_id) == col(ChatIdentity.external_id), isouter=True)
+                .where(col(User.id).in_(chunk))
+                .group_by(col(User.id), col(User.full_name), col(User.role), col(User.unit_id), col(User.phone))
+            )
+            for user_id, name, role, unit, phone, heard in rows:
+                count, last = counts[user_id]
+                if heard is None or _aware(heard) < last:
+                    found.append(Unreachable(user_id, name, str(role), unit, phone, count, last))
+        return found
 
     def last_change(self, campaign_id: int, school_ids: Sequence[int] | None) -> datetime | None:
         """The latest answer, submission or evidence change among these schools (None: all)."""

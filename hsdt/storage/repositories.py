@@ -144,6 +144,36 @@ _USER_AND_CAMPAIGN = (
     .outerjoin(Campaign, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)
     .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
 )
+# The same, and whether the user's unit takes part in that campaign (asked by most features on every event).
+_IN_CAMPAIGN = (
+    select_core(_CU.c.unit_id)
+    .where(_CU.c.campaign_id == col(Campaign.id), _CU.c.unit_id == col(User.unit_id))
+    .exists()
+    .label("in_campaign")
+)
+_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN)
+_PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
+# And whether the event being applied was applied already (its marker is stored): the duplicate check,
+# in the same statement.
+_MARKED = (
+    select_core(_PE_TABLE.c.event_id)
+    .where(_PE_TABLE.c.channel == bindparam("channel"), _PE_TABLE.c.event_id == bindparam("event_id"))
+    .exists()
+    .label("marked")
+)
+_SENDER_AND_MARKER = _SENDER.add_columns(_MARKED)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event, the active campaign, and whether their unit takes part in it."""
+
+    user: User
+    unit: Unit
+    campaign: Campaign | None
+    in_campaign: bool
+    # The event asked about (`IdentityRepository.sender`'s event_id) has its processed-event marker.
+    marked: bool = False
 
 
 class IdentityRepository(_Repo):
@@ -158,6 +188,16 @@ class IdentityRepository(_Repo):
         """`user_of` and `CampaignRepository.active()` together."""
         row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id}).first()
         return (row[0], row[1], row[2]) if row is not None else None
+
+    def sender(self, channel: str, external_id: str, event_id: str | None = None) -> Sender | None:
+        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event.
+        With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
+        params = {"channel": channel, "external_id": external_id}
+        if event_id is None:
+            row = self.session.execute(_SENDER, params).first()
+            return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
+        row = self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).first()
+        return Sender(row[0], row[1], row[2], bool(row[3]), bool(row[4])) if row is not None else None
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from hsdt.storage.assessments import AssessmentRepository
@@ -30,6 +31,26 @@ from hsdt.storage.usage_repository import UsageRepository
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
 
+class _Session(Session):
+    """A session that hands out its transaction's connection without the ORM's bookkeeping each time.
+
+    The repositories run most statements of an event as Core on `session.connection()` (a dozen per
+    answer); resolving the bind and the transaction state for each costs more than the statement's
+    own Python work. The connection is kept while it stays open: the session closes it when its
+    transaction ends (commit, rollback), and the next call then asks the session again.
+    """
+
+    _current: Connection | None = None
+
+    def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Connection:
+        if bind_arguments is not None or execution_options is not None:
+            return super().connection(bind_arguments, execution_options)
+        current = self._current
+        if current is None or current.closed or not current.in_transaction():
+            current = self._current = super().connection()
+        return current
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -40,7 +61,7 @@ class UnitOfWork:
         return self._engine
 
     def __enter__(self) -> UnitOfWork:
-        self.session = Session(self._engine, expire_on_commit=False)
+        self.session: Session = _Session(self._engine, expire_on_commit=False)
         self.units = UnitRepository(self.session)
         self.users = UserRepository(self.session)
         self.identities = IdentityRepository(self.session)

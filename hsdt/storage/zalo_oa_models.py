@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel, col
 
 from hsdt.storage.types import UTCDateTime
 
@@ -74,3 +76,28 @@ class ZaloOAUsage(SQLModel, table=True):
     free: int = Field(default=0, nullable=False)
     quota: int = Field(default=0, nullable=False)
     transaction: int = Field(default=0, nullable=False)
+
+
+class ZaloOAInbox(SQLModel, table=True):
+    """A verified webhook event, recorded before the webhook answers 200: Zalo does not send an event
+    again once answered, so an event still being handled (a PDF downloaded and checked) when the
+    process dies is applied from here by the next worker.
+
+    The worker handling an event holds it (`claimed_by`, `claimed_at`) and renews `claimed_at` while it
+    has it in hand; an unapplied event whose hold is older than the grace period belongs to a dead
+    worker and is taken over. `event` is the typed event as JSON (ids as strings)."""
+
+    __tablename__ = "zalo_oa_inbox"
+    oa_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    event_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(max_length=ID_LENGTH)
+    event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_by: str = Field(max_length=40)
+    claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # Times a worker took it on: an event that kills every worker that handles it is given up.
+    attempts: int = Field(default=1, nullable=False)
+
+
+Index("ix_zalo_oa_inbox_unapplied", col(ZaloOAInbox.oa_id), col(ZaloOAInbox.applied_at))

@@ -66,6 +66,10 @@ LATE_MESSAGE = (
     "⏱ Tin nhắn “{text}” của Thầy/Cô đến muộn, sau một tin gửi sau nó, nên hệ thống chưa dùng. "
     "Nếu vẫn cần, Thầy/Cô vui lòng gửi lại cho màn hình hiện tại:"
 )
+LATE_FILE = (
+    "⏱ Tệp “{name}” của Thầy/Cô đến muộn, sau một thao tác làm sau nó, nên hệ thống chưa dùng. "
+    "Thầy/Cô vui lòng gửi lại cho màn hình hiện tại:"
+)
 LATE_EVENT = "⏱ Thao tác của Thầy/Cô đến muộn, sau một thao tác làm sau nó, nên hệ thống chưa dùng. Màn hình hiện tại:"
 USER_INACTIVE = "Tài khoản của Thầy/Cô đã bị tạm khóa. Vui lòng liên hệ Sở GD&ĐT."
 NEED_INVITE_FIRST = "Thầy/Cô chưa đăng ký. Vui lòng nhập mã mời trước khi dùng chức năng này."

@@ -22,6 +22,35 @@ ATTACHMENT_LINK = "📄 Tệp “{name}”: tải tại {url} (hết hạn lúc 
 ATTACHMENT_UNAVAILABLE = "📄 Tệp “{name}” chưa gửi được lúc này; Thầy/Cô vui lòng thử lại sau hoặc liên hệ Sở."
 OPTIONS_HINT = "(Gõ số hoặc chữ cái của lựa chọn.)"
 
+# --- Zalo Official Account -------------------------------------------------------------------------
+# The OA passes the files users send: a screen that takes a PDF says to send it right here; the
+# upload page stays as the fallback for a file Zalo itself refuses.
+OA_SEND_PDF_HERE = (
+    "📎 Thầy/Cô gửi tệp PDF đã ký số ngay trong cuộc trò chuyện này (chọn “Tệp” khi đính kèm)."
+)
+OA_UPLOAD_FALLBACK = (
+    "Nếu Zalo không gửi được tệp, Thầy/Cô tải lên qua liên kết sau (dùng một lần, hết hạn lúc {expires}):\n{url}"
+)
+OA_PHOTO_HINT = (
+    "Thầy/Cô vui lòng gửi văn bản dưới dạng tệp PDF ngay trong cuộc trò chuyện này (chọn “Tệp” khi đính kèm)."
+)
+# An event received before the bot stopped and applied only after a later message of the user's had
+# been: read against today's question it would mean something else, so it is not applied.
+OA_LATE_FILE = "Tệp “{name}” Thầy/Cô gửi lúc {time} chưa được xử lý do hệ thống gián đoạn. Thầy/Cô vui lòng gửi lại."
+OA_LATE_MESSAGE = (
+    "Tin nhắn Thầy/Cô gửi lúc {time} chưa được xử lý do hệ thống gián đoạn. Thầy/Cô vui lòng gửi lại nếu cần."
+)
+OA_FILE_TOO_LARGE = (
+    "Tệp “{name}” lớn hơn {limit_mb} MB nên Zalo không nhận gửi trong tin nhắn; Thầy/Cô tải tệp qua liên kết:"
+)
+# A transaction message (the user has been silent for more than 7 days): Zalo shows the header in bold.
+OA_NOTICE_HEADER = "Thông báo từ hệ thống kiểm tra hồ sơ điện tử"
+OA_TOKEN_REFUSED = (
+    "⚠️ Zalo đã từ chối gia hạn quyền của hệ thống trên Official Account {oa_id}: hệ thống sắp không gửi được "
+    "tin nhắn qua OA. Quản trị viên OA vui lòng chạy lại lệnh “hsdt zalo-oa connect”."
+)
+OA_NOTICE_FOOTER = "Thầy/Cô nhắn tin vào Official Account này để tiếp tục trong cuộc trò chuyện."
+
 # --- Telegram ------------------------------------------------------------------------------------------
 # A URL button next to a question that takes PDFs, for when sending files from the app does not work.
 BTN_UPLOAD_PAGE = "🌐 Tải tệp lên qua trang web"

@@ -68,7 +68,7 @@ STATUS_LINE = "  {channel}: {sent} tin nhắn"
 STATUS_LINE_QUOTA = "  {channel}: {sent}/{quota} tin nhắn ({percent}% hạn mức của gói)"
 STATUS_NEAR_QUOTA = "— sắp hết hạn mức, đã báo cán bộ Sở"
 STATUS_BAD_MONTH = "Tháng “{month}” không đúng dạng NNNN-TT, ví dụ 2026-12."
-CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
+CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram", "zalo_oa": "Zalo OA"}
 ROSTER_ROW_MISSING = "{path}: trang “{sheet}”, dòng {row}: cột “{column}” đang để trống"
 ROSTER_ROW_BAD_POSITION = "{path}: trang “{sheet}”, dòng {row}: cột “{column}” phải là số nguyên, đang là “{value}”"
 ROSTER_UNREADABLE = "{path}: không đọc được tệp Excel (tệp không phải .xlsx, bị hỏng hoặc đang có mật khẩu)"
@@ -90,3 +90,31 @@ ARGS_ERRORS = (
      "tham số {name}: giá trị {value} không hợp lệ"),
 )
 ARGS_SUBCOMMAND = "lệnh"
+
+# --- hsdt zalo-oa ------------------------------------------------------------------------------------
+HELP_ZALO_OA = "Official Account Zalo của Sở"
+HELP_ZALO_OA_CONNECT = "kết nối OA: mở liên kết cấp quyền, dán mã Zalo trả về; mã truy cập được lưu vào cơ sở dữ liệu"
+ZALO_OA_NOT_CONFIGURED = (
+    "Chưa cấu hình OA: cần ZALO_OA_APP_ID, ZALO_OA_APP_SECRET, ZALO_OA_OA_ID và ZALO_OA_REDIRECT_URI "
+    "(xem .env.example)."
+)
+ZALO_OA_OPEN_URL = (
+    "Quản trị viên OA mở liên kết sau, đăng nhập Zalo và đồng ý cấp quyền cho ứng dụng:\n{url}\n"
+    "Zalo sẽ chuyển về địa chỉ callback kèm mã (code=...)."
+)
+ZALO_OA_ASK_CODE = "Dán mã (hoặc cả địa chỉ callback) vào đây: "
+ZALO_OA_BAD_ANSWER = "Không đọc được mã (hoặc địa chỉ callback không khớp yêu cầu này). Chạy lại lệnh để thử lại."
+ZALO_OA_REFUSED = "Zalo từ chối mã: {error}. Mã chỉ dùng một lần trong 10 phút; chạy lại lệnh để lấy liên kết mới."
+ZALO_OA_CONNECTED = "Đã kết nối OA {oa_id}. Mã truy cập được lưu trong cơ sở dữ liệu (hết hạn {expires}, tự gia hạn)."
+STATUS_OA_HEADING = "Zalo OA {oa_id}: miễn phí {free}, tính vào hạn mức {quota}, tin giao dịch {transaction}."
+STATUS_UNREACHABLE = (
+    "  ⚠️ {count} tin nhắn trong tháng không gửi được đến người nhận (quá 7 ngày không tương tác với OA và không "
+    "có kênh khác): Sở cần liên hệ trực tiếp."
+)
+STATUS_OA_NO_WEBHOOK = (
+    "  ⚠️ Thiếu UPLOAD_BASE_URL: máy chủ web không chạy nên webhook {path} không nhận tin nào, OA không nhận "
+    "được tin nhắn của người dùng. Đặt UPLOAD_BASE_URL rồi khởi động lại hệ thống."
+)
+STATUS_OA_TOKEN = "  Mã truy cập: {state}, hết hạn {expires}."
+STATUS_OA_NOT_CONNECTED = "  OA chưa kết nối: chạy “hsdt zalo-oa connect”."
+STATUS_OA_NEEDS_OPERATOR = "  ⚠️ Zalo từ chối gia hạn mã truy cập: quản trị viên OA cần chạy lại “hsdt zalo-oa connect”."

@@ -74,6 +74,19 @@ H_CROSS = "Đã kiểm tra chéo"
 H_OVERDUE = "Quá hạn"
 H_MEAN = "Điểm trung bình"
 H_BAND = "Xếp loại"
+
+# People the Sở's Zalo OA could not reach (the overview, for the Sở and the districts).
+UNREACHABLE_TITLE = "Người dùng Zalo OA không liên lạc được"
+UNREACHABLE_DESC = (
+    "Tin nhắn gửi những người dưới đây trong {days} ngày qua không đến được: họ chưa từng nhắn cho Zalo OA "
+    "của Sở, hoặc đã quá lâu không nhắn và không dùng kênh nào khác. Vui lòng gọi điện nhắc họ nhắn một tin "
+    "bất kỳ cho Zalo OA."
+)
+H_UNIT_OR_SCHOOL = "Trường, đơn vị"
+H_PERSON = "Người dùng"
+H_PHONE = "Điện thoại"
+H_UNREACHED = "Tin không gửi được"
+H_LAST_UNREACHED = "Lần gần nhất"
 TOTAL_ROW = "Tổng cộng"
 # {meaning}: hsdt.texts.report.MEAN_MEANING_*; {rule}: the campaign's rule, as the report prints it.
 MEAN_NOTE = "{meaning} là trung bình cộng điểm của các trường có sử dụng hồ sơ điện tử và chữ ký số. {rule}"

@@ -1,17 +1,17 @@
-"""What the web server is given: its configuration (links, senders, webhook channels and secrets) and
-the host it serves from (the composition root's `App`, seen through `WebHost`)."""
+"""What the web server is given: its configuration (links, reply deliveries, webhook channels and
+secrets) and the host it serves from (the composition root's `App`, seen through `WebHost`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from hsdt.channels.contract import ChannelSender
+from hsdt.channels.contract import TurnQueue
 from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
@@ -21,22 +21,30 @@ from hsdt.web.dashboard.deps import DashboardDeps
 
 if TYPE_CHECKING:
     from hsdt.channels.telegram.receive import TelegramChannel
-    from hsdt.channels.zalo_bot.receive import ZaloChannel
 
 MAX_FILES = 10
+
+
+class ZaloUpdates(Protocol):
+    """Where the Zalo webhook hands each update: the Zalo channel (`ZaloChannel`), which applies it."""
+
+    def submit(self, update: dict[str, Any]) -> Awaitable[None]: ...
 
 
 @dataclass
 class WebConfig:
     links: UploadLinks
-    senders: dict[str, ChannelSender] = field(default_factory=dict)
-    zalo: ZaloChannel | None = None  # when the webhook is served
+    # Each channel's reply delivery in this process: the upload page sends its result into the chat with it.
+    deliveries: dict[str, TurnQueue] = field(default_factory=dict)
+    zalo: ZaloUpdates | None = None  # when the webhook is served
     webhook_secret: str | None = None
     telegram: TelegramChannel | None = None  # in Telegram's webhook mode
     telegram_secret: str | None = None
     clock: Callable[[], datetime] = utcnow
     max_files: int = MAX_FILES
     body_timeout_s: float = 120.0
+    # How long the upload page waits for its result to reach the chat before it says "on its way".
+    reply_wait_s: float = 10.0
 
 
 class MetricsSource(Protocol):

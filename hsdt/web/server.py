@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from hsdt.texts import channels as texts
-from hsdt.web import downloads, ops, upload, webhooks
+from hsdt.web import downloads, ops, upload, webhooks, zalo_oa_route
 from hsdt.web.config import CONFIG, HOST, WebConfig, WebHost
 from hsdt.web.dashboard.routes import mount as mount_dashboard
 from hsdt.web.pages import PageError, error_page
@@ -46,6 +46,7 @@ ROUTES: list[Callable[[web.Application, WebHost, WebConfig], None]] = [
     upload.routes,
     webhooks.zalo_routes,
     webhooks.telegram_routes,
+    zalo_oa_route.routes,
     ops.routes,
     downloads.routes,
 ]

@@ -8,13 +8,14 @@ PDF the checker could read): a file of the wrong type, a corrupt one or one over
 link usable until it expires. Each file's event is named after the link and the file's content, so
 the same file sent twice (a double tap, two tabs) is applied once, and another file after a refused
 one is a new event. The verdict shows on the page, a row per signature (`hsdt.web.verdicts`), and goes
-into the user's chat too, through the channel's sender or, without one, the outbox.
+into the user's chat too: the files' replies as one turn that stands in the reply ledger for theirs,
+sent by the channel's reply delivery in the user's order (retried until the platform takes it, the
+screen it shows recorded like any turn's) or, in a process without that channel, by the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import shutil
@@ -28,7 +29,6 @@ from aiohttp import BodyPartReader, ClientError, MultipartReader, web
 from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.context import CheckedFile
-from hsdt.handlers.ledger import Receipt
 from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
@@ -109,7 +109,7 @@ class UploadPage:
                     received = await self._receive(request, tmp_dir, cap)
             except TimeoutError:
                 raise PageError(408, texts.UPLOAD_TIMEOUT, close=True) from None
-            results, chat, events, accepted = await self._check(grant, received)
+            results, chat, events, accepted, turn = await self._check(grant, received)
             if not events and await asyncio.to_thread(self._used, grant):
                 # Every file was a copy of one a concurrent use of the link applied.
                 raise PageError(410, texts.LINK_USED)
@@ -122,7 +122,7 @@ class UploadPage:
         finally:
             for _, path in received:
                 path.unlink(missing_ok=True)
-        delivered = await self._tell_chat(grant, chat, events)
+        delivered = await self._tell_chat(grant, chat, events, turn)
         return render("upload_result.html", {
             "title": texts.PAGE_TITLE, "t": texts, "tp": page_texts,
             "files": [file_view(result, self.host.settings.timezone) for result in results],
@@ -193,14 +193,16 @@ class UploadPage:
             return uow.channels.link_used(grant.nonce)
 
     async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]],
-                     ) -> tuple[list[FileResult], list[Reply], list[str], bool]:
+                     ) -> tuple[list[FileResult], list[Reply], list[str], bool, int | None]:
         """Every file through the dispatcher, as the chat would send it. Returns (each file's result for
-        the page, chat replies, the events applied now, whether a file was accepted)."""
+        the page, chat replies, the events applied now, whether a file was accepted, the conversation's
+        turn the chat's screen comes from)."""
         page: list[FileResult] = []
         chat: list[Reply] = []
         events: list[str] = []
         accepted = False
         screen: Reply | None = None
+        turn: int | None = None
         for name, path in files:
             event = Incoming(
                 channel=grant.channel,
@@ -221,31 +223,47 @@ class UploadPage:
             # The page shows what was said about the file; the question screen belongs to the chat only.
             page.append(FileResult(name, checked.verdict, tuple(r.text for r in replies if not r.buttons)))
             chat.extend(r for r in replies if not r.buttons)
-            screen = next((r for r in reversed(replies) if r.buttons), screen)
-        return page, [*chat, *([screen] if screen is not None else [])], events, accepted
+            shown = next((r for r in reversed(replies) if r.buttons), None)
+            if shown is not None:
+                screen, turn = shown, handled.turn
+        return page, [*chat, *([screen] if screen is not None else [])], events, accepted, turn
 
-    async def _tell_chat(self, grant: UploadGrant, replies: list[Reply], events: list[str]) -> bool:
-        """True when sent into the chat now; False when queued in the outbox for the delivery service."""
-        delivered = await self._send_or_queue(grant, replies)
-        # The events' own stored replies went out as this one combined turn: nothing left to send.
-        receipts = [Receipt(grant.channel, event_id, 0, settled=True) for event_id in events]
-        with contextlib.suppress(Exception):
-            await self.host.dispatcher.confirm_async(receipts)
-        return delivered
-
-    async def _send_or_queue(self, grant: UploadGrant, replies: list[Reply]) -> bool:
+    async def _tell_chat(self, grant: UploadGrant, replies: list[Reply], events: list[str],
+                         turn: int | None) -> bool:
+        """True when the chat has the result now; False when it is on its way (queued in the user's order
+        behind a slow turn, retried while the platform fails, or left to the outbox)."""
+        if not events:
+            return True
+        ledger = self.host.dispatcher.ledger
+        delivery = self.config.deliveries.get(grant.channel)
+        if delivery is None:
+            # No delivery of this channel in this process: the outbox sends it (the screen it shows is not
+            # recorded; the user's next answer is read against the question on record).
+            await asyncio.to_thread(ledger.stand_in, grant.channel, _stand_in_id(grant, events), grant.user_ref,
+                                    [], turn, events)
+            if replies:
+                await asyncio.to_thread(ledger.notify, grant.user_id, replies, "upload_result",
+                                        f"upload:{grant.nonce}")
+            return False
+        # The files' replies go out as one turn standing in for theirs, stored before it is sent.
+        stand_in = _stand_in_id(grant, events)
+        stored = await asyncio.to_thread(ledger.stand_in, grant.channel, stand_in, grant.user_ref, replies, turn,
+                                         events)
         if not replies:
             return True
-        sender = self.config.senders.get(grant.channel)
-        if sender is not None:
-            try:
-                await sender.send(grant.user_ref, replies)
-                return True
-            except Exception:
-                log.exception("upload result to %s could not be sent; queued instead", grant.channel)
-        await asyncio.to_thread(self.host.dispatcher.notify, grant.user_id, replies, "upload_result",
-                                f"upload:{grant.nonce}")
-        return False
+        if not stored:
+            return False  # another request through this link is telling the chat
+        sent = delivery.submit_turn(stand_in, grant.user_ref, replies, turn)
+        try:
+            return await asyncio.wait_for(asyncio.shield(sent), self.config.reply_wait_s)
+        except TimeoutError:
+            return False
+
+
+def _stand_in_id(grant: UploadGrant, events: list[str]) -> str:
+    """The event id of the turn that tells the chat about these files (recovered with the page's events)."""
+    digest = hashlib.sha256("\n".join(sorted(events)).encode()).hexdigest()[:12]
+    return f"web:{grant.nonce}:chat:{digest}"
 
 
 def _accepted(checked: CheckedFile) -> bool:

@@ -8,16 +8,19 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, running
 from tests.conftest import POSTGRES_URL, _postgres_engine, seed
+
+M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass
@@ -26,7 +29,7 @@ class Database:
     engine: Engine
     codes: dict[str, str]
 
-    def rows(self, model: type) -> list:
+    def rows(self, model: type[M]) -> list[M]:
         with UnitOfWork(self.engine) as uow:
             return list(uow.session.exec(select(model)).all())
 

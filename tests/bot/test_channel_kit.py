@@ -1,26 +1,31 @@
-"""The channel kit on its own: per-user queues, sending until the platform takes a reply, the offset
-that never passes an uncommitted update, long text split (never cut), on SQLite and PostgreSQL."""
+"""The channel kit on its own: per-user queues, sending until the platform takes a reply (resuming at the
+message that failed), the offset that never passes an uncommitted update, long text split (never cut),
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.backoff import Backoff
 from hsdt.channels.contract import RecipientBlocked, RetryLater
-from hsdt.channels.delivery import ReplyDelivery
+from hsdt.channels.delivery import Progress, ReplyDelivery
 from hsdt.channels.queues import SerialQueues
 from hsdt.channels.telegram.client import make_bot
 from hsdt.channels.telegram.receive import Offsets
-from hsdt.channels.telegram.render import TEXT_LIMIT, TelegramSender
+from hsdt.channels.telegram.render import TelegramSender, TelegramTurns
+from hsdt.channels.telegram.translate import TEXT_LIMIT
+from hsdt.channels.text_split import split_text
 from hsdt.events import Incoming, Kind, Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.fakes.telegram_server import FakeTelegramServer
+from tests.helpers import Clock
 
 
 class FlakySender:
@@ -30,8 +35,8 @@ class FlakySender:
         self.failures = failures
         self.sent: list[tuple[str, str]] = []
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
-                        hint: None) -> None:
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
         for index, reply in enumerate(replies):
             if self.failures:
                 raise self.failures.pop(0)
@@ -94,7 +99,7 @@ async def test_queues_and_locks_hold_no_memory_for_idle_users(dispatcher: Dispat
         order.append(number)
 
     for number in range(3):
-        queues.submit("same user", lambda number=number: work(number))  # type: ignore[misc]
+        queues.submit("same user", functools.partial(work, number))
     await queues.drain()
     assert order == [0, 1, 2] and len(queues) == 0
     await asyncio.gather(*(dispatcher.process(Incoming(channel="test", user_ref=f"x{i}", event_id=f"l{i}",
@@ -118,7 +123,7 @@ def test_the_offset_never_passes_an_update_in_flight() -> None:
 
 
 @pytest.fixture
-async def telegram() -> FakeTelegramServer:  # type: ignore[misc]
+async def telegram() -> AsyncIterator[FakeTelegramServer]:
     async with FakeTelegramServer(token="123456:TEST-TOKEN") as server:
         yield server
 
@@ -134,3 +139,28 @@ async def test_long_text_is_split_at_the_limit_never_cut(telegram: FakeTelegramS
     sent = [c.params["text"] for c in telegram.calls_of("sendMessage") if c.ok]
     assert len(sent) >= 3 and all(len(part) <= TEXT_LIMIT for part in sent)
     assert "\n".join(sent).replace("\n", "") == text.replace("\n", "")
+
+
+async def test_a_long_reply_cut_by_a_failure_resumes_at_the_message_that_failed(
+    telegram: FakeTelegramServer, engine: Engine, dispatcher: Dispatcher, clock: Clock
+) -> None:
+    """Telegram fails the second message of a reply longer than one: the retry sends from that message on,
+    so the chat has every part once, in order."""
+    text = "\n".join(f"Dòng {i}: Trường Mầm non số {i} — đã nộp" for i in range(400))
+    reply = Reply(text)
+    with UnitOfWork(engine) as uow:
+        uow.events.record("telegram", "long-1", "4242", [reply.to_record()], clock())
+    telegram.inject_error("sendMessage", 502, "Bad Gateway", after=1)
+    bot = make_bot("123456:TEST-TOKEN", telegram.base_url)
+    delivery = ReplyDelivery("telegram", dispatcher, TelegramTurns(bot, None, None), backoff=Backoff(0.01, 0.02))
+    try:
+        assert await delivery.send("long-1", "4242", [reply], 0, None)
+        await delivery.close()
+    finally:
+        await bot.session.close()
+    calls = telegram.calls_of("sendMessage")
+    assert [c.params["text"] for c in calls if c.ok] == split_text(text, TEXT_LIMIT)
+    assert len([c for c in calls if not c.ok]) == 1
+    with UnitOfWork(engine) as uow:
+        stored = uow.events.stored("telegram", "long-1")
+    assert stored is not None and stored.settled and stored.sent == 1

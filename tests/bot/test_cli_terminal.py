@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 
-def hsdt(args: list[str], workdir: Path, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def hsdt(
+    args: list[str], workdir: Path, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL", "ZALO_"))}
     env.update({"DATABASE_URL": f"sqlite:///{workdir / 'hsdt.sqlite3'}", "DATA_DIR": str(workdir / "data"),
                 "FILES_DIR": str(workdir / "data" / "files"), "TRUST_DIR": str(workdir / "trust")})

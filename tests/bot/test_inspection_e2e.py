@@ -21,6 +21,7 @@ from tests.bot.test_telegram_e2e import bot, db_rows, pki, server, signed_pdf  #
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
 from tests.inspection.fixtures import add_people
+from tests.present import present
 from tests.reports.reading import sheets
 from tests.reports.reading import table as form_table
 
@@ -89,7 +90,7 @@ async def self_assess(principal: Person) -> None:
     principal.press(review, "Gửi kết quả tự đánh giá")
     principal.press(await principal.expect("xác nhận gửi"), "Đồng ý gửi")
     # A1 4 + B1 6.67 + B2 9 + B3 6 + B4 16 + C1 10 + C2 5 + D1 6.8 + D2 2 + E1 0 + E2 4
-    assert "69,47/100" in (await principal.expect("Đã gửi kết quả tự đánh giá")).text  # type: ignore[operator]
+    assert "69,47/100" in present((await principal.expect("Đã gửi kết quả tự đánh giá")).text)
 
 
 async def accept_until(inspector: Person, question: SentMessage, first: int, last: int) -> SentMessage:
@@ -170,11 +171,13 @@ async def test_rescore_cross_inspection_and_city_report(
     await server.wait_until(lambda: not server.unanswered_callbacks(), timeout=10, what="callbacks answered")
 
     # The workbook's numbers are the database's.
-    submissions = {(s.school_id, s.kind): s for s in db_rows(path, Submission)}
-    answers = {(a.school_id, a.kind, a.criterion_id): a for a in db_rows(path, Answer)}
+    # Keyed by the kind's name (an AssessmentKind is its name).
+    submissions: dict[tuple[int, str], Submission] = {(s.school_id, s.kind): s for s in db_rows(path, Submission)}
+    answers: dict[tuple[int, str, str], Answer] = {(a.school_id, a.kind, a.criterion_id): a
+                                                   for a in db_rows(path, Answer)}
     engine = make_engine(f"sqlite:///{path / 'bot.sqlite3'}")
     with UnitOfWork(engine) as uow:
-        ids = {code: uow.units.by_code(code).id for code in ("MN-HOASEN", "MN-SAOMAI")}  # type: ignore[union-attr]
+        ids = {code: present(present(uow.units.by_code(code)).id) for code in ("MN-HOASEN", "MN-SAOMAI")}
     engine.dispose()
     workbook = load_workbook(io.BytesIO(document.document[1]))
     assert [s.title for s in sheets(workbook, "PL1 ")] == ["PL1 MN-HOASEN", "PL1 MN-SAOMAI", "PL1 MN-HOAMAI",
@@ -197,8 +200,8 @@ async def test_rescore_cross_inspection_and_city_report(
             if r["Trường được kiểm tra"] == "Trường Mầm non Sao Mai"]
     assert [("Ngô Thị Lan" in {c.value for row in sheet.iter_rows() for c in row}, r["Kiểm tra chéo"])
             for sheet, r in done] == [(True, submissions[(ids["MN-SAOMAI"], "cross")].total)]
-    done = [r for _, r in done]
-    assert done[0]["Nhận xét"] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
+    remarks = [r for _, r in done]
+    assert remarks[0]["Nhận xét"] == "A1: Danh mục nhân sự chưa đủ hồ sơ"
     # Hồng Bàng's management score: Hoa Sen's re-score and Sao Mai's own score (a cross-inspection is not final).
     # (68,3 + 69,47) / 2 = 68,885, rounded half up like every score.
     hoasen_final = submissions[(ids["MN-HOASEN"], "district")].total

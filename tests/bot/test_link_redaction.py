@@ -85,7 +85,7 @@ async def test_no_link_token_reaches_the_log_on_any_error_path(
         assert identity is not None
         user_id = identity.user_id
         uow.identities.bind("zalo", "zalo-1", user_id, "Hoa")
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",
                         upload_base_url=BASE, upload_secret=SECRET)
     ttl = timedelta(minutes=30)
     uploads = UploadLinks(SECRET.encode(), BASE, ttl, clock)

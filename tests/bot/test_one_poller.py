@@ -55,7 +55,8 @@ async def test_a_second_process_polling_the_same_token_refuses_to_start(
     first, second = bots
     try:
         first.start()
-        await telegram.wait_until(lambda: telegram.calls_of("getUpdates"), timeout=240, what="the first bot polling")
+        await telegram.wait_until(lambda: bool(telegram.calls_of("getUpdates")), timeout=240,
+                                  what="the first bot polling")
         second.start()
         assert second.proc is not None
         deadline = time.monotonic() + 240

@@ -25,17 +25,17 @@ from hsdt.storage.db import head_revision, make_engine, upgrade
 from hsdt.web.config import WebConfig
 from hsdt.web.server import make_web_app
 from tests.bot.test_upload_page import SECRET
-from tests.helpers import Clock
+from tests.helpers import Clock, WebClient
 
 
 def _app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path) -> App:
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")
     metrics = Metrics()
     dispatcher.on_handled = metrics.observe_event
     return App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None, metrics=metrics)
 
 
-async def _client(app: App, clock: Clock) -> AsyncIterator[TestClient]:
+async def _client(app: App, clock: Clock) -> AsyncIterator[WebClient]:
     links = UploadLinks(SECRET, "http://bot.example", timedelta(minutes=30), clock)
     async with TestClient(TestServer(make_web_app(app, WebConfig(links=links)))) as client:
         yield client
@@ -43,7 +43,7 @@ async def _client(app: App, clock: Clock) -> AsyncIterator[TestClient]:
 
 @pytest.fixture
 async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock,
-                 ) -> AsyncIterator[tuple[TestClient, App]]:
+                 ) -> AsyncIterator[tuple[WebClient, App]]:
     app = _app(engine, dispatcher, tmp_path)
     async for c in _client(app, clock):
         yield c, app
@@ -57,7 +57,7 @@ def _sample(text: str, name: str) -> float:
     raise AssertionError(f"{name} not exposed:\n{text}")
 
 
-async def test_probes_and_metrics(client: tuple[TestClient, App], engine: Engine, dispatcher: Dispatcher,
+async def test_probes_and_metrics(client: tuple[WebClient, App], engine: Engine, dispatcher: Dispatcher,
                                   codes: dict[str, str]) -> None:
     http, app = client
     assert (await http.get("/healthz")).status == 200

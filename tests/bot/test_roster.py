@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -14,6 +15,7 @@ from hsdt.cli import roster_xlsx
 from hsdt.services.roster import RosterError, UnitRow, UserRow, apply_roster
 from hsdt.storage.models import InviteCode, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.present import present
 
 UNITS = [
     UnitRow("SO", "Sở GD&ĐT Hải Phòng", "so"),
@@ -62,9 +64,9 @@ def test_import_is_idempotent(tmp_path: Path, engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         assert len(uow.session.exec(select(Unit)).all()) == 4
         assert len(uow.session.exec(select(InviteCode)).all()) == 2
-        school = uow.units.by_code("MN-XX")
+        school = present(uow.units.by_code("MN-XX"))
         assert school.uses_erecords is False
-        assert uow.units.get(school.parent_id).code == "PGD-LC"
+        assert present(uow.units.get(present(school.parent_id))).code == "PGD-LC"
 
 
 def test_changed_row_updates(tmp_path: Path, engine: Engine) -> None:
@@ -75,7 +77,7 @@ def test_changed_row_updates(tmp_path: Path, engine: Engine) -> None:
         result = apply_roster(uow, UNITS, renamed, invite_ttl=timedelta(days=30))
     assert result.updated_users == 1
     with UnitOfWork(engine) as uow:
-        assert uow.users.by_code("HT-HH").phone == "0987654321"
+        assert present(uow.users.by_code("HT-HH")).phone == "0987654321"
 
 
 def test_bad_rows_are_named_and_nothing_is_applied(tmp_path: Path, engine: Engine) -> None:
@@ -108,10 +110,10 @@ def test_missing_cells_are_reported_with_row_numbers(tmp_path: Path) -> None:
         roster_xlsx.read_roster(tmp_path / "rac.xlsx")
 
 
-def _validations(sheet: object) -> dict[str, str]:
+def _validations(sheet: Worksheet) -> dict[str, str]:
     """Validated range -> the list it offers, read back from the saved workbook."""
     found = {}
-    for validation in sheet.data_validations.dataValidation:  # type: ignore[attr-defined]
+    for validation in sheet.data_validations.dataValidation:
         if validation.type is None:  # a hint only (the heading columns): any value is accepted
             assert validation.prompt
             continue
@@ -120,10 +122,10 @@ def _validations(sheet: object) -> dict[str, str]:
     return found
 
 
-def _offered(workbook: object, formula: str) -> list[str]:
+def _offered(workbook: Workbook, formula: str) -> list[str]:
     sheet_name, cells = formula.split("!")
     first, last = cells.replace("$", "").split(":")
-    sheet = workbook[sheet_name.strip("'")]  # type: ignore[index]
+    sheet = workbook[sheet_name.strip("'")]
     return [c.value for row in sheet[first:last] for c in row]
 
 

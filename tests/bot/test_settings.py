@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.config import Settings
 
@@ -18,7 +20,7 @@ def test_env_example_lists_every_setting() -> None:
     assert names == set(Settings.model_fields) | oa_names
 
 
-def test_env_example_values_load(monkeypatch, tmp_path: Path) -> None:
+def test_env_example_values_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -32,12 +34,12 @@ def test_env_example_values_load(monkeypatch, tmp_path: Path) -> None:
 
 
 def test_run_refuses_what_a_second_worker_could_not_share() -> None:
-    lone = Settings(_env_file=None, telegram_bot_token="1:x")  # type: ignore[call-arg]
+    lone = Settings(_env_file=None, telegram_bot_token="1:x")
     assert lone.run_problems() == []
-    crowd = Settings(_env_file=None, telegram_bot_token="1:x", workers=3)  # type: ignore[call-arg]
+    crowd = Settings(_env_file=None, telegram_bot_token="1:x", workers=3)
     problems = "\n".join(crowd.run_problems())
     assert "PostgreSQL" in problems and "UPLOAD_SECRET" in problems and "TELEGRAM_MODE=webhook" in problems
-    ready = Settings(_env_file=None, telegram_bot_token="1:x", workers=3,  # type: ignore[call-arg]
+    ready = Settings(_env_file=None, telegram_bot_token="1:x", workers=3,
                      database_url="postgresql+psycopg://db/hsdt", upload_secret="s" * 32, telegram_mode="webhook",
                      telegram_webhook_secret="abc_DEF-123", upload_base_url="https://hsdt.example.gov.vn")
     assert ready.run_problems() == []

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from hsdt.channels.delivery import ReplyDelivery
+from hsdt.channels.delivery import Progress, ReplyDelivery
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.handlers.ledger import Receipt
@@ -37,8 +37,8 @@ class Recorder:
         self.sent: list[str] = []
         self.check = check
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[..., None],
-                        hint: None) -> None:
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
         self.check()
         self.sent.extend(reply.text for reply in replies)
         progress(len(replies))
@@ -111,7 +111,8 @@ async def test_a_turn_waits_for_the_chats_earlier_turn_another_live_worker_sends
     sending = asyncio.create_task(delivery.send(later.event_id, chat.user_ref, replies, 0, None))
     await asyncio.sleep(0.2)
     assert sender.sent == [] and not sending.done()
-    dispatcher.confirm([Receipt("test", earlier.event_id, 10, settled=True)])  # the other worker sent it
+    # The other worker sent it.
+    dispatcher.confirm([Receipt("test", earlier.event_id, 10, settled=True, user_ref=chat.user_ref)])
     await asyncio.wait_for(sending, timeout=30)
     await delivery.close()
     assert sender.sent == [reply.text for reply in replies]

@@ -21,11 +21,13 @@ from aiohttp import web
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from hsdt import texts as messages
+from hsdt.app.bootstrap import App
 from hsdt.channels.telegram.client import make_bot
 from hsdt.channels.telegram.receive import WEBHOOK_PATH, TelegramChannel
+from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.links.tokens import UploadLinks
@@ -81,7 +83,9 @@ async def start_worker(engine: Engine, clock: Clock, tmp_path: Path, server: Fak
     app = web.Application()
     app[CONFIG] = WebConfig(links=UploadLinks(b"k" * 32, "http://127.0.0.1", timedelta(minutes=5)),
                             telegram=channel, telegram_secret=SECRET)
-    telegram_routes(app, None, app[CONFIG])  # type: ignore[arg-type]
+    # The webhook route reads only the config; the host is the usual one.
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files")
+    telegram_routes(app, App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None), app[CONFIG])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
@@ -144,7 +148,7 @@ class Proxy:
 
 def events(engine: Engine) -> list[str]:
     with UnitOfWork(engine) as uow:
-        return list(uow.session.execute(select(ProcessedEvent.event_id)).scalars())
+        return list(uow.session.execute(select(col(ProcessedEvent.event_id))).scalars())
 
 
 def texts(server: FakeTelegramServer, chat: int) -> list[str]:
@@ -242,14 +246,14 @@ async def test_the_operator_registers_and_removes_the_webhook(
     from hsdt.cli.webhook import cmd_webhook
     from hsdt.config import Settings
 
-    base = {"telegram_bot_token": TOKEN, "telegram_api_base": server.base_url,
-            "upload_base_url": "https://hsdt.example.gov.vn/"}
-    settings = Settings(_env_file=None, telegram_webhook_secret=SECRET, **base)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base=server.base_url,
+                        upload_base_url="https://hsdt.example.gov.vn/", telegram_webhook_secret=SECRET)
 
     def run(*argv: str, with_settings: Settings = settings) -> int:
         return int(cmd_webhook(build_parser().parse_args(["webhook", *argv]), with_settings))
 
-    unsafe = Settings(_env_file=None, **base)  # type: ignore[call-arg]
+    unsafe = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base=server.base_url,
+                      upload_base_url="https://hsdt.example.gov.vn/")
     assert await asyncio.to_thread(run, "set", with_settings=unsafe) == 2 and server.webhook_url == ""
     assert "TELEGRAM_WEBHOOK_SECRET" in capsys.readouterr().err
     assert await asyncio.to_thread(run, "set") == 0

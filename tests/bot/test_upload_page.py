@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -17,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.app.bootstrap import App
+from hsdt.channels.backoff import Backoff
+from hsdt.channels.delivery import Progress, ReplyDelivery
+from hsdt.channels.zalo_bot.client import ZaloBotClient
+from hsdt.channels.zalo_bot.receive import ZaloChannel
 from hsdt.config import Settings
 from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
@@ -25,25 +30,29 @@ from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadLinks
 from hsdt.signatures import RecordPeriod
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.storage.channels_models import UsedUploadLink
-from hsdt.storage.models import OutboxMessage, ProcessedEvent
+from hsdt.storage.models import ConversationState, OutboxMessage, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig
 from hsdt.web.server import make_web_app
 from hsdt.web.templating import CSP
-from tests.helpers import ChatDriver, Clock
+from tests.fakes.zalo_server import FakeZaloServer
+from tests.helpers import ChatDriver, Clock, WebClient
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
 
 SECRET = b"unit-test-upload-secret-0123456789"
+ZALO_TOKEN = "780:upload-page-test-token"
 
 
 class RecordingSender:
-    channel = "test"
+    """The "test" channel's rendering of a turn: one entry per turn the chat received."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, list[Reply]]] = []
 
-    async def send(self, external_id: str, replies: list[Reply]) -> None:
-        self.sent.append((external_id, replies))
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
+        self.sent.append((user_ref, replies))
+        progress(len(replies))
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +93,16 @@ def _user_id(engine: Engine, channel: str, ref: str) -> int:
 
 
 async def _client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, config: WebConfig,
-                  ) -> AsyncIterator[TestClient]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files", max_upload_mb=1)  # type: ignore[call-arg]
+                  sender: RecordingSender | None = None) -> AsyncIterator[WebClient]:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files", max_upload_mb=1)
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+    delivery = ReplyDelivery("test", dispatcher, sender) if sender is not None else None
+    if delivery is not None:
+        config.deliveries["test"] = delivery
     async with TestClient(TestServer(make_web_app(app, config))) as client:
         yield client
+    if delivery is not None:
+        await delivery.close()
 
 
 @pytest.fixture
@@ -98,19 +112,19 @@ def sender() -> RecordingSender:
 
 @pytest.fixture
 async def client(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, links: UploadLinks,
-                 sender: RecordingSender) -> AsyncIterator[TestClient]:
+                 sender: RecordingSender) -> AsyncIterator[WebClient]:
     """The page without a signature checker: every file is refused before any check."""
-    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
+    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links), sender):
         yield c
 
 
 @pytest.fixture
 async def checking(engine: Engine, clock: Clock, tmp_path: Path, links: UploadLinks, sender: RecordingSender,
-                   checker: SignatureChecker, codes: dict[str, str]) -> AsyncIterator[TestClient]:
+                   checker: SignatureChecker, codes: dict[str, str]) -> AsyncIterator[WebClient]:
     """The page with the real (sandboxed) signature checker behind the dispatcher."""
     dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=checker, clock=clock,
                             router=build_router())
-    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links, senders={"test": sender})):
+    async for c in _client(engine, dispatcher, tmp_path, WebConfig(links=links), sender):
         yield c
 
 
@@ -132,7 +146,9 @@ def _used(engine: Engine) -> list[UsedUploadLink]:
 
 def _web_events(engine: Engine) -> list[str]:
     with UnitOfWork(engine) as uow:
-        return [e.event_id for e in uow.session.exec(select(ProcessedEvent)).all() if e.event_id.startswith("web:")]
+        # The files' events; the turn that tells the chat about them (":chat:") is not one.
+        return [e.event_id for e in uow.session.exec(select(ProcessedEvent)).all()
+                if e.event_id.startswith("web:") and ":chat:" not in e.event_id]
 
 
 def test_tokens_are_signed_and_expire(links: UploadLinks, clock: Clock) -> None:
@@ -150,7 +166,7 @@ def test_tokens_are_signed_and_expire(links: UploadLinks, clock: Clock) -> None:
 
 
 async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
     signed: bytes,
 ) -> None:
     url, grant = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
@@ -175,7 +191,7 @@ async def test_good_upload_runs_the_dispatcher_and_tells_the_chat(
 
 
 async def test_the_verdict_is_a_page_with_a_row_per_signature(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     page = await (await checking.post(_path(links, url), data=_form(("bien-ban.pdf", signed)))).text()
@@ -191,7 +207,7 @@ async def test_the_verdict_is_a_page_with_a_row_per_signature(
     assert "Tệp “bien-ban.pdf”" in page
 
 
-async def test_reused_link_is_refused(checking: TestClient, links: UploadLinks, principal: ChatDriver,
+async def test_reused_link_is_refused(checking: WebClient, links: UploadLinks, principal: ChatDriver,
                                       engine: Engine, signed: bytes) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     assert (await checking.post(_path(links, url), data=_form(("a.pdf", signed)))).status == 200
@@ -203,7 +219,7 @@ async def test_reused_link_is_refused(checking: TestClient, links: UploadLinks, 
 
 
 async def test_a_refused_file_leaves_the_link_usable_for_the_right_pdf(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, sender: RecordingSender,
     signed: bytes,
 ) -> None:
     """A file of the wrong type, then a corrupt PDF, then the same wrong file again: each is refused and
@@ -228,7 +244,7 @@ async def test_a_refused_file_leaves_the_link_usable_for_the_right_pdf(
 
 
 async def test_the_same_file_twice_in_one_upload_is_applied_once(
-    checking: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, signed: bytes
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     response = await checking.post(_path(links, url), data=_form(("a.pdf", signed), ("a-copy.pdf", signed)))
@@ -236,7 +252,7 @@ async def test_the_same_file_twice_in_one_upload_is_applied_once(
 
 
 async def test_forged_and_expired_links_change_nothing(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, clock: Clock
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, clock: Clock
 ) -> None:
     user_id = _user_id(engine, "test", "chat-1")
     url, grant = links.issue("test", "chat-1", user_id, "chk:file")
@@ -257,7 +273,7 @@ async def test_forged_and_expired_links_change_nothing(
 
 
 async def test_link_of_someone_else_or_unenrolled_chat_is_refused(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, dispatcher: Dispatcher,
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, dispatcher: Dispatcher,
     codes: dict[str, str],
 ) -> None:
     wrong_user, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1") + 1, "chk:file")
@@ -269,7 +285,7 @@ async def test_link_of_someone_else_or_unenrolled_chat_is_refused(
 
 
 async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_usable(
-    client: TestClient, links: UploadLinks, principal: ChatDriver, engine: Engine, tmp_path: Path
+    client: WebClient, links: UploadLinks, principal: ChatDriver, engine: Engine, tmp_path: Path
 ) -> None:
     url, _ = links.issue("test", "chat-1", _user_id(engine, "test", "chat-1"), "chk:file")
     huge = await client.post(_path(links, url), data=b"x", headers={
@@ -282,7 +298,7 @@ async def test_oversized_files_are_refused_before_being_read_and_the_link_stays_
     body = (b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
             b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--zzz--\r\n")
 
-    async def chunked():  # no Content-Length at all: only the streaming cap can stop it
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length at all: only the streaming cap can stop it
         for start in range(0, len(body), 65536):
             yield body[start : start + 65536]
 
@@ -306,3 +322,51 @@ async def test_without_a_sender_the_result_goes_to_the_outbox(
         queued = list(uow.session.exec(select(OutboxMessage)).all())
     assert [(m.kind, m.user_id) for m in queued] == [("upload_result", _user_id(engine, "test", "chat-1"))]
     assert "chưa sẵn sàng" in queued[0].replies[0]["text"]
+
+
+async def test_a_failed_send_of_the_result_is_retried_in_the_users_order_and_its_screen_recorded(
+    engine: Engine, clock: Clock, tmp_path: Path, links: UploadLinks, checker: SignatureChecker,
+    codes: dict[str, str], signed: bytes,
+) -> None:
+    """Zalo fails the upload result's message once: it still reaches the chat, once, through the channel's
+    reply delivery; the question it shows is the one on record, so a typed answer means that question."""
+    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / "files"), checker=checker, clock=clock,
+                            router=build_router())
+    async with FakeZaloServer(ZALO_TOKEN) as server:
+        channel = ZaloChannel(ZaloBotClient(ZALO_TOKEN, server.base_url), dispatcher, links,
+                              ZoneInfo("Asia/Ho_Chi_Minh"))
+        channel.delivery.backoff = Backoff(0.01, 0.02)
+        try:
+            for text in (codes["HT-HOASEN"], "/tudanhgia", "9", "1/1", "1/1", "1/1", "1,2", "1", "1", "50", "Có"):
+                await channel.handle_update(server.push_text("u1", text))
+            evidence = server.messages("u1")[-1].text
+            assert "Tiêu chí 10/12" in evidence
+            url = re.search(r"http://bot\.example/u/\S+", evidence)
+            assert url is not None
+            before = len(server.messages("u1"))
+            server.inject_error("sendMessage", 502, "Bad Gateway")
+            config = WebConfig(links=links, deliveries={"zalo": channel.delivery})
+            async for client in _client(engine, dispatcher, tmp_path, config):
+                response = await client.post(_path(links, url.group(0)), data=_form(("ke-hoach.pdf", signed)))
+                assert response.status == 200 and "đã được gửi vào cuộc trò chuyện" in await response.text()
+            await channel.delivery.confirmations.flush()
+            told = server.messages("u1")[before:]
+            assert len(told) == 1 and len(server.refused) == 1, [m.text for m in told]
+            assert "ke-hoach.pdf" in told[0].text and "Tiêu chí 10/12" in told[0].text
+            with UnitOfWork(engine) as uow:
+                state = uow.session.exec(select(ConversationState)).one()
+                stand_in = [e for e in uow.session.exec(select(ProcessedEvent)).all() if ":chat:" in e.event_id]
+            assert state.shown_turn == state.version, "the screen the upload result showed is on record"
+            assert [(e.sent, e.settled_at is not None) for e in stand_in] == [(2, True)]
+            assert _web_events(engine) and all(_settled_unsent(engine, e) for e in _web_events(engine))
+        finally:
+            await channel.close()
+            await channel.client.close()
+            dispatcher.close()
+
+
+def _settled_unsent(engine: Engine, event_id: str) -> bool:
+    """A file's own replies, told to the chat by the turn standing in for them."""
+    with UnitOfWork(engine) as uow:
+        row = uow.session.get(ProcessedEvent, ("zalo", event_id))
+        return row is not None and row.sent == 0 and row.settled_at is not None

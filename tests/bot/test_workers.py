@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from hsdt import texts as messages
 from hsdt.events import Incoming, Kind, Reply
@@ -99,8 +99,9 @@ async def test_two_workers_apply_one_chat_in_order_and_once(pg: Engine, clock: C
         mine = [e for e in log.applied if e in {f"42:{u}" for u in plan[user]}]
         assert mine == [f"42:{u}" for u in plan[user]], "every update applied once, in the chat's order"
     with UnitOfWork(pg) as uow:
-        rows = uow.session.execute(select(ProcessedEvent.event_id).where(ProcessedEvent.channel == "tg")).all()
-        states = uow.session.execute(select(ConversationState.last_event_seq)).scalars().all()
+        tg_events = select(col(ProcessedEvent.event_id)).where(col(ProcessedEvent.channel) == "tg")
+        rows = uow.session.execute(tg_events).all()
+        states = uow.session.execute(select(col(ConversationState.last_event_seq))).scalars().all()
     assert len(rows) == len(set(rows)) == 3 + 24  # the enrolments and every update, each once
     assert sorted(s for s in states if s is not None) == sorted(plan[u][-1] for u in users)
 
@@ -134,12 +135,12 @@ async def test_concurrent_events_of_one_chat_wait_for_each_other(pg: Engine, clo
     enrolled(workers[0], "tg", ["701"], codes)
     ChatDriver(workers[0], "701", "tg").send("/menu")
     with UnitOfWork(pg) as uow:
-        before = uow.session.execute(select(ConversationState.version)).scalar_one()
+        before = uow.session.execute(select(col(ConversationState.version))).scalar_one()
     events = [Incoming(channel="tg", user_ref="701", event_id=f"x{i}", kind=Kind.COMMAND, text="/menu")
               for i in range(20)]
     await asyncio.gather(*(workers[i % 4].process(e) for i, e in enumerate(events)))
     with UnitOfWork(pg) as uow:
-        after = uow.session.execute(select(ConversationState.version)).scalar_one()
+        after = uow.session.execute(select(col(ConversationState.version))).scalar_one()
     assert after - before == 20
 
 
@@ -165,5 +166,5 @@ def test_legacy_bare_ids_move_into_the_bot_namespace(pg: Engine, clock: Clock, t
     dispatcher = worker(pg, clock, tmp_path, AppliedLog(), "tg")
     assert dispatcher.adopt_legacy_events("tg", "42") == 2
     with UnitOfWork(pg) as uow:
-        ids = set(uow.session.execute(select(ProcessedEvent.event_id)).scalars())
+        ids = set(uow.session.execute(select(col(ProcessedEvent.event_id))).scalars())
     assert ids == {"42:1000", "42:h:abcdef", "web:nonce:0", "42:1001"}

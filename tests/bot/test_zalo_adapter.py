@@ -76,9 +76,10 @@ def test_updates_of_every_shape_seen_read_as_typed_events() -> None:
     sticker = text({"event_name": "message.sticker.received", "message": {"from": {"id": "u4"}}})
     assert sticker is not None and sticker.kind is Kind.OTHER and sticker.event_id.startswith("777:h:")
     # No sender, a bot, or nothing an update could be: ignored, never an error.
-    for body in ({"message": {"text": "x"}}, {"message": {"from": {"id": "b", "is_bot": True}, "text": "x"}},
+    junk: object
+    for junk in ({"message": {"text": "x"}}, {"message": {"from": {"id": "b", "is_bot": True}, "text": "x"}},
                  {"message": "text"}, {"message": {"from": "someone", "text": "x"}}, {"event_name": 5}, [], "x"):
-        assert text(body) is None, body
+        assert text(junk) is None, junk
 
 
 async def test_numbered_options_survive_a_restart(

@@ -4,7 +4,7 @@ digest, and `hsdt status` shows the month's count."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,7 @@ def test_status_shows_the_months_count(tmp_path: Path, monkeypatch: pytest.Monke
     assert main(["status", "--month", "12-2026"]) == 2
 
 
-def clock_now():  # type: ignore[no-untyped-def]
+def clock_now() -> datetime:
     from hsdt.storage.types import utcnow
 
     return utcnow()

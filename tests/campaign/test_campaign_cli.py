@@ -16,6 +16,7 @@ from hsdt.services.roster import UnitRow, UserRow
 from hsdt.storage.models import Campaign, UnitKind
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import STRUCTURES, Structure
+from tests.present import present
 
 ISSUER = "SỞ GIÁO DỤC VÀ ĐÀO TẠO HẢI PHÒNG"
 PARENT = "UBND THÀNH PHỐ HẢI PHÒNG"
@@ -92,7 +93,7 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert [u.code for u in uow.units.of_kind(UnitKind.MANAGING, later.id)] == ["UB-LC", "UB-AD"]  # STT order
         assert uow.levels.of_campaign(later.id).managing.short == "xã/phường"
         first = uow.campaigns.by_code("HSDT-2024")
-        assert first is not None and uow.units.member_ids(first.id) == set()  # type: ignore[arg-type]
+        assert first is not None and uow.units.member_ids(present(first.id)) == set()
 
     assert main(["campaign", "list"]) == 0
     listing = capsys.readouterr().out

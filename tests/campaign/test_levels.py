@@ -28,6 +28,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import role_name
 from hsdt.texts.levels import Structure
 from tests.helpers import RUBRIC_2024
+from tests.present import present
 
 TZ = "Asia/Ho_Chi_Minh"
 TTL = timedelta(days=30)
@@ -88,7 +89,8 @@ def test_post_2025_structure_names_its_levels_and_pairs_inside_clusters(engine: 
         for row in across.rows:
             school = uow.units.by_code(row.school_code)
             inspector = uow.users.by_code(row.inspector_code)
-            assert managing_unit_of(uow, school).cluster != uow.units.get(inspector.unit_id).cluster  # type: ignore[arg-type,union-attr]
+            inspector_unit = present(uow.units.get(present(inspector).unit_id))
+            assert present(managing_unit_of(uow, present(school))).cluster != inspector_unit.cluster
         result = apply_assignments(uow, campaign, proposal.rows)
         assert result.created == 8
 
@@ -136,7 +138,7 @@ def test_schools_directly_under_the_so(engine: Engine) -> None:
         # The Sở is never a managing unit: nothing is listed or counted at that level.
         assert managing_unit_of(uow, school) is None
         assert uow.units.of_kind(UnitKind.MANAGING, campaign.id) == []
-        assert office_of(uow, school) == uow.units.by_code("SO").id  # type: ignore[union-attr]
+        assert office_of(uow, school) == present(uow.units.by_code("SO")).id
         # Schools cross-inspect each other, never themselves.
         proposal = propose_cross(uow, per_office=2, seed=5, level=UnitKind.SCHOOL)
         assert len(proposal.rows) == 6

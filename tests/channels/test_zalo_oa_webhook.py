@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ def _policy(fake: FakeZaloOAServer) -> WebhookPolicy:
     return WebhookPolicy({fake.app_id: fake.oa_secret_key})
 
 
-def _verify(fake: FakeZaloOAServer, payload: dict, clock: Clock) -> VerifiedCall:
+def _verify(fake: FakeZaloOAServer, payload: dict[str, Any], clock: Clock) -> VerifiedCall:
     body = fake.encode(payload)
     return verify_call(body, fake.sign(body), _policy(fake), clock())
 
@@ -87,7 +88,7 @@ async def test_media_and_unknown_events(fake: FakeZaloOAServer, clock: Clock) ->
         payload = {**base, "event_name": name,
                    "message": {"msg_id": "1", "attachments": [{"type": name[10:], "payload": {"url": "https://z/1"}}]}}
         event = _verify(fake, payload, clock).event
-        assert event.event_name == name and event.is_interaction  # type: ignore[union-attr]
+        assert event.event_name == name and event.is_interaction
     echo = _verify(fake, {**base, "event_name": "oa_send_file", "sender": {"id": fake.oa_id},
                           "recipient": {"id": user.user_id}}, clock).event
     assert isinstance(echo, OAEcho) and echo.user_id == user.user_id and not echo.is_interaction
@@ -181,7 +182,7 @@ def test_depth_scan_ignores_brackets_in_strings() -> None:
 
 
 def test_policy_from_settings_uses_the_oa_secret_key() -> None:
-    settings = ZaloOASettings(_env_file=None, app_id="123", app_secret="app-secret", oa_secret_key="oa-key",  # type: ignore[call-arg]
+    settings = ZaloOASettings(_env_file=None, app_id="123", app_secret="app-secret", oa_secret_key="oa-key",
                               oa_id="456", webhook_max_age_s=3600)
     policy = WebhookPolicy.from_settings(settings)
     assert policy.oa_secret_keys == {"123": "oa-key"} and policy.max_age == timedelta(hours=1)

@@ -30,7 +30,10 @@ def test_routes_follow_the_windows() -> None:
 
 def test_transaction_messages_wait_for_the_day() -> None:
     policy = WindowPolicy(HANOI)
-    at = lambda h, m=0: datetime(2024, 12, 10, h, m, tzinfo=HANOI)  # noqa: E731
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime(2024, 12, 10, hour, minute, tzinfo=HANOI)
+
     assert transaction_open(at(6), policy) and transaction_open(at(21, 59), policy)
     assert not transaction_open(at(22), policy) and not transaction_open(at(5, 59), policy)
     assert next_transaction_time(at(10), policy) == at(10)

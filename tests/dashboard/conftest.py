@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import build_city, dashboard_dispatcher, web_app
-from tests.helpers import Clock
+from tests.helpers import Clock, WebClient
 
 BASE = "http://bot.example"
 
@@ -27,6 +27,6 @@ def wired(engine: Engine, clock: Clock, tmp_path: Path, city: dict[str, str]) ->
 
 @pytest.fixture
 async def client(engine: Engine, wired: tuple[Dispatcher, SignInLinks], tmp_path: Path, clock: Clock,
-                 ) -> AsyncIterator[TestClient]:
+                 ) -> AsyncIterator[WebClient]:
     async with TestClient(TestServer(web_app(engine, wired[0], tmp_path, clock, BASE))) as test_client:
         yield test_client

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from aiohttp.test_utils import TestClient
+from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from hsdt.app.bootstrap import App
@@ -20,7 +20,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import WebConfig
 from hsdt.web.dashboard.auth import SignInLinks
 from hsdt.web.server import make_web_app
-from tests.helpers import ChatDriver, Clock
+from tests.helpers import ChatDriver, Clock, WebClient
 from tests.inspection.fixtures import add_people, rescore, submit_self
 
 SECRET = b"dashboard-test-secret-0123456789abcdef"
@@ -46,8 +46,8 @@ def dashboard_dispatcher(engine: Engine, clock: Clock, tmp_path: Path, base_url:
     return Dispatcher(engine, config, checker=None, clock=clock, router=build_router()), links
 
 
-def web_app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock, base_url: str):  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",  # type: ignore[call-arg]
+def web_app(engine: Engine, dispatcher: Dispatcher, tmp_path: Path, clock: Clock, base_url: str) -> web.Application:
+    settings = Settings(_env_file=None, data_dir=tmp_path, files_dir=tmp_path / "files",
                         upload_base_url=base_url)
     app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
     uploads = UploadLinks(SECRET, base_url, timedelta(minutes=30), clock)
@@ -77,7 +77,7 @@ def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
-async def sign_in(client: TestClient, who: Person) -> str:
+async def sign_in(client: WebClient, who: Person) -> str:
     """Opens the link as a browser would (GET shows the button, POST signs in); returns the cookie value."""
     path = path_of(who.link())
     page = await client.get(path)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.roster import UnitRow, apply_roster
 from hsdt.storage.models import AnswerAudit, Evidence, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -26,6 +27,7 @@ from tests.dashboard.support import Person, build_city, dashboard_dispatcher, pe
 from tests.helpers import Clock
 from tests.inspection.fixtures import submit_self
 from tests.ports import free_port
+from tests.present import present
 from tests.reports.reading import sheets, table
 from tests.required_tools import chromium
 
@@ -37,7 +39,7 @@ PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scal
 
 pytestmark = pytest.mark.needs("chromium")
 
-LE_CHAN = [
+LE_CHAN: list[tuple[str, str, dict[str, dict[str, Any]] | None, int]] = [
     ("MN-HOAHONG", "Trường Mầm non Hoa Hồng", {"D1": {"percent": 95}, "C2": {"option": "full"}}, 9),
     ("MN-BINHMINH", "Trường Mầm non Bình Minh", {"B2": {"issued": 20, "used": 8}, "D1": {"percent": 40}}, 11),
     ("MN-ANHDUONG", "Trường Mầm non Ánh Dương", {"A1": {"options": ["c1", "c2", "c3", "c4", "c5", "c6"]},
@@ -70,14 +72,15 @@ def _richer_city(engine: Engine, clock: Clock) -> None:
         for name, status, signer in (("ke-hoach-nam-hoc-2024-2025.pdf", "valid", "Nguyễn Thị Hồng Nhung"),
                                      ("bien-ban-hop-hoi-dong.pdf", "indeterminate", "Trần Văn Bình")):
             uow.evidence.add(Evidence(
-                campaign_id=campaign.id, school_id=school.id, kind="self", criterion_id="E1",  # type: ignore[arg-type]
+                campaign_id=present(campaign.id), school_id=present(school.id), kind=AssessmentKind.SELF,
+                criterion_id="E1",
                 sha256=name[:8].encode().hex().ljust(64, "0"), size=120_000, file_name=name, status=status,
-                uploaded_by=principal.id, uploaded_at=clock() - timedelta(days=9),  # type: ignore[arg-type]
+                uploaded_by=present(principal.id), uploaded_at=clock() - timedelta(days=9),
                 verdict={"status": status, "signatures": [
                     {"signer": signer, "organization": "Trường Mầm non Hoa Sen"}]}))
 
 
-def _move_submission(engine: Engine, code: str, when: Any) -> None:
+def _move_submission(engine: Engine, code: str, when: datetime) -> None:
     with UnitOfWork(engine) as uow:
         school = uow.units.by_code(code)
         assert school is not None
@@ -190,7 +193,7 @@ async def test_each_role_sees_its_scope_sorts_filters_and_downloads(served: tupl
             # Phụ lục 2 lists every school of each managing unit with its self-assessment total.
             shown = {r["Tên trường"]: r["Tự đánh giá"] for sheet in sheets(workbook, "PL2 ") for r in table(sheet)[:-1]}
             with UnitOfWork(engine) as uow:
-                totals = {uow.units.get(s.school_id).name: s.total  # type: ignore[union-attr]
+                totals = {present(uow.units.get(s.school_id)).name: s.total
                           for s in uow.session.exec(select(Submission).where(Submission.kind == "self")).all()}
             assert shown == {name: totals.get(name) for name in shown}
             assert len(shown) == 10 and sum(1 for name in shown if totals.get(name) is not None) == 7
@@ -217,7 +220,7 @@ async def test_each_role_sees_its_scope_sorts_filters_and_downloads(served: tupl
             await page.get_by_role("link", name="Danh sách trường").click()
             assert await page.locator("#schools tbody tr").count() == 1
             with UnitOfWork(engine) as uow:
-                other = uow.units.by_code("MN-SAOMAI").id  # type: ignore[union-attr]
+                other = present(uow.units.by_code("MN-SAOMAI")).id
             refused = await page.goto(f"{base}/bang-dieu-khien/truong/{other}")
             assert refused is not None and refused.status == 403
             assert "không có quyền xem" in await page.locator("main").inner_text()

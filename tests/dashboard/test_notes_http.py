@@ -17,7 +17,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts.levels import Structure
 from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import COOKIE, dashboard_dispatcher, person, sign_in, web_app
-from tests.helpers import Clock
+from tests.helpers import Clock, WebClient
 from tests.reports.demo2026 import fill, seed_2026
 
 BASE = "http://bot.example"
@@ -38,18 +38,18 @@ def commune(engine: Engine, commune_clock: Clock, tmp_path: Path) -> tuple[Dispa
 
 @pytest.fixture
 async def commune_client(engine: Engine, commune: tuple[Dispatcher, dict[str, str]], tmp_path: Path,
-                         commune_clock: Clock) -> AsyncIterator[TestClient]:
+                         commune_clock: Clock) -> AsyncIterator[WebClient]:
     async with TestClient(TestServer(web_app(engine, commune[0], tmp_path, commune_clock, BASE))) as test_client:
         yield test_client
 
 
-async def _overview(client: TestClient, token: str) -> str:
+async def _overview(client: WebClient, token: str) -> str:
     response = await client.get("/bang-dieu-khien/", cookies={COOKIE: token})
     assert response.status == 200
     return await response.text()
 
 
-async def test_a_2026_campaign_of_communes(commune_client: TestClient, commune: tuple[Dispatcher, dict[str, str]],
+async def test_a_2026_campaign_of_communes(commune_client: WebClient, commune: tuple[Dispatcher, dict[str, str]],
                                          engine: Engine) -> None:
     dispatcher, codes = commune
     token = await sign_in(commune_client, person(dispatcher, codes, "SO-01"))
@@ -68,7 +68,7 @@ async def test_a_2026_campaign_of_communes(commune_client: TestClient, commune: 
 
 
 async def test_the_2024_campaign_keeps_its_published_rule(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str]
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str]
 ) -> None:
     token = await sign_in(client, person(wired[0], city, "SO-01"))
     html = await _overview(client, token)

@@ -8,22 +8,25 @@ import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp import ClientResponse
 from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.reports.dataset import Units, gather, scope_for
+from hsdt.reports.dataset import ReportData, Units, gather, scope_for
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import Evidence, Submission
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.dashboard import exports
 from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import COOKIE, person, sign_in, unit_id
-from tests.helpers import Clock
+from tests.helpers import Clock, WebClient
 from tests.inspection.fixtures import reopen_self, submit_self
+from tests.present import present
 from tests.reports.reading import sheets, table
 
 SCHOOLS = {"MN-HOASEN": "Hoa Sen", "MN-SAOMAI": "Sao Mai", "MN-HOAMAI": "Hoa Mai", "MN-TUOITHO": "Tuổi Thơ"}
@@ -33,22 +36,22 @@ def _codes_in(html: str) -> set[str]:
     return set(re.findall(r'data-school="([A-Z-]+)"', html))
 
 
-def _dataset(engine: Engine, user_code: str, now: datetime):  # type: ignore[no-untyped-def]
+def _dataset(engine: Engine, user_code: str, now: datetime) -> ReportData:
     with UnitOfWork(engine) as uow:
         user = uow.users.by_code(user_code)
         campaign = uow.campaigns.active()
         assert user is not None and campaign is not None
         units = Units.load(uow)
-        scope = scope_for(uow, user, campaign.id, units)  # type: ignore[arg-type]
+        scope = scope_for(uow, user, present(campaign.id), units)
         return gather(uow, campaign, RubricCache().for_campaign(uow, campaign), scope, now, units=units)
 
 
-async def _get(client: TestClient, path: str, token: str, **headers: str):  # type: ignore[no-untyped-def]
+async def _get(client: WebClient, path: str, token: str, **headers: str) -> ClientResponse:
     return await client.get(f"/bang-dieu-khien{path}", cookies={COOKIE: token}, headers=headers)
 
 
 async def test_so_staff_numbers_equal_the_data_set_and_the_database(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock
 ) -> None:
     token = await sign_in(client, person(wired[0], city, "SO-01"))
     response = await _get(client, "/du-lieu", token)
@@ -83,7 +86,7 @@ async def test_so_staff_numbers_equal_the_data_set_and_the_database(
 
 
 async def test_workbook_download_is_the_viewers_scope(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     for code, expected in (("SO-01", set(SCHOOLS)), ("PGD-HB-01", {"MN-HOASEN", "MN-SAOMAI"}),
                            ("HT-HOASEN", {"MN-HOASEN"})):
@@ -95,8 +98,8 @@ async def test_workbook_download_is_the_viewers_scope(
         # Phụ lục 2 lists every school of each managing unit in scope with its self-assessment total.
         shown = {r["Tên trường"]: r["Tự đánh giá"] for sheet in sheets(workbook, "PL2 ") for r in table(sheet)[:-1]}
         with UnitOfWork(engine) as uow:
-            names = {code: uow.units.by_code(code).name for code in SCHOOLS}  # type: ignore[union-attr]
-            totals = {uow.units.get(s.school_id).name: s.total  # type: ignore[union-attr]
+            names = {code: present(uow.units.by_code(code)).name for code in SCHOOLS}
+            totals = {present(uow.units.get(s.school_id)).name: s.total
                       for s in uow.session.exec(select(Submission).where(Submission.kind == "self")).all()}
         assert set(shown) == {names[code] for code in expected}, code
         for name, total in shown.items():
@@ -110,8 +113,8 @@ async def test_workbook_download_is_the_viewers_scope(
 
 
 async def test_pdf_button_follows_the_converter(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = await sign_in(client, person(wired[0], city, "SO-01"))
     assert "/tai/pdf" in await (await _get(client, "/", token)).text()
     monkeypatch.setattr(exports, "pdf_available", lambda: False)  # a server without LibreOffice
@@ -120,7 +123,7 @@ async def test_pdf_button_follows_the_converter(
 
 
 async def test_district_staff_sees_only_their_district(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     token = await sign_in(client, person(wired[0], city, "PGD-HB-01"))
     assert _codes_in(await (await _get(client, "/truong", token)).text()) == {"MN-HOASEN", "MN-SAOMAI"}
@@ -140,7 +143,7 @@ async def test_district_staff_sees_only_their_district(
 
 
 async def test_principal_sees_only_their_school(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     token = await sign_in(client, person(wired[0], city, "HT-HOASEN"))
     assert _codes_in(await (await _get(client, "/truong", token)).text()) == {"MN-HOASEN"}
@@ -156,7 +159,7 @@ async def test_principal_sees_only_their_school(
 
 
 async def test_one_users_cookie_never_shows_anothers_data(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     principal = await sign_in(client, person(wired[0], city, "HT-HOASEN"))
     staff = await sign_in(client, person(wired[0], city, "PGD-TN-01"))
@@ -185,7 +188,7 @@ async def test_roles_without_the_feature_and_without_a_web_server(
 
 
 async def test_data_endpoint_answers_304_until_something_changes(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     token = await sign_in(client, person(wired[0], city, "PGD-TN-01"))
     first = await _get(client, "/du-lieu", token)
@@ -206,7 +209,7 @@ async def test_data_endpoint_answers_304_until_something_changes(
 
 
 async def test_school_page_shows_answers_comments_evidence_and_audit(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     with UnitOfWork(engine) as uow:
         campaign = uow.campaigns.active()
@@ -214,8 +217,9 @@ async def test_school_page_shows_answers_comments_evidence_and_audit(
         principal = uow.users.by_code("HT-HOASEN")
         assert campaign and school and principal
         uow.evidence.add(Evidence(
-            campaign_id=campaign.id, school_id=school.id, kind="self", criterion_id="E1", sha256="ab" * 32,  # type: ignore[arg-type]
-            size=1000, file_name="ke-hoach-nam-hoc.pdf", status="valid", uploaded_by=principal.id,  # type: ignore[arg-type]
+            campaign_id=present(campaign.id), school_id=present(school.id), kind=AssessmentKind.SELF, criterion_id="E1",
+            sha256="ab" * 32, size=1000, file_name="ke-hoach-nam-hoc.pdf", status="valid",
+            uploaded_by=present(principal.id),
             verdict={"status": "valid", "signatures": [{"signer": "Nguyễn Thị Hồng Nhung",
                                                         "organization": "Trường Mầm non Hoa Sen"}]}))
     token = await sign_in(client, person(wired[0], city, "PGD-HB-01"))
@@ -232,7 +236,7 @@ async def test_school_page_shows_answers_comments_evidence_and_audit(
     assert "Không có ý kiến." in html  # the school's own proposal (criterion III)
 
 
-async def test_names_are_escaped(client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str],
+async def test_names_are_escaped(client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str],
                                  engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         school = uow.units.by_code("MN-TUOITHO")
@@ -247,8 +251,8 @@ async def test_names_are_escaped(client: TestClient, wired: tuple[Dispatcher, Si
 
 
 async def test_big_tables_are_cut_and_failures_get_a_page(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hsdt.web.dashboard import routes, views
 
     token = await sign_in(client, person(wired[0], city, "SO-01"))

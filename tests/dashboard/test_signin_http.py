@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -15,7 +14,7 @@ from hsdt.storage.dashboard_models import DashboardSession, UsedDashboardLink
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.dashboard.auth import SignInLinks
 from tests.dashboard.support import COOKIE, SECRET, path_of, person, sign_in, unit_id
-from tests.helpers import Clock
+from tests.helpers import Clock, WebClient
 
 PROTECTED = ("/bang-dieu-khien/", "/bang-dieu-khien/truong", "/bang-dieu-khien/du-lieu",
              "/bang-dieu-khien/tai/excel")
@@ -27,7 +26,7 @@ def _sessions(engine: Engine) -> list[DashboardSession]:
 
 
 async def test_link_from_chat_opens_a_strict_http_only_session(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     so = person(wired[0], city, "SO-01")
     url = so.link()
@@ -55,7 +54,7 @@ async def test_link_from_chat_opens_a_strict_http_only_session(
     assert "Tiến độ đợt kiểm tra" in await overview.text()
 
 
-async def test_reused_link_is_refused(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_reused_link_is_refused(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                       city: dict[str, str], engine: Engine) -> None:
     so = person(wired[0], city, "SO-01")
     path = path_of(so.link())
@@ -69,7 +68,7 @@ async def test_reused_link_is_refused(client: TestClient, wired: tuple[Dispatche
     assert len(_sessions(engine)) == 1
 
 
-async def test_expired_link_is_refused(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_expired_link_is_refused(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                        city: dict[str, str], clock: Clock) -> None:
     so = person(wired[0], city, "SO-01")
     path = path_of(so.link())
@@ -80,7 +79,7 @@ async def test_expired_link_is_refused(client: TestClient, wired: tuple[Dispatch
         assert COOKIE not in response.cookies
 
 
-async def test_forged_links_are_refused(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_forged_links_are_refused(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                         city: dict[str, str], clock: Clock, engine: Engine) -> None:
     so = person(wired[0], city, "SO-01")
     token = path_of(so.link()).rsplit("/", 1)[1]
@@ -105,7 +104,7 @@ async def test_forged_links_are_refused(client: TestClient, wired: tuple[Dispatc
 
 
 async def test_a_form_from_another_site_does_not_sign_in(
-    client: TestClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine
 ) -> None:
     so = person(wired[0], city, "SO-01")
     path = path_of(so.link())
@@ -117,7 +116,7 @@ async def test_a_form_from_another_site_does_not_sign_in(
     assert (await client.post(path, headers={"Origin": "http://bot.example"}, allow_redirects=False)).status == 303
 
 
-async def test_pages_need_a_live_session(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_pages_need_a_live_session(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                          city: dict[str, str], clock: Clock, engine: Engine) -> None:
     school = f"/bang-dieu-khien/truong/{unit_id(engine, 'MN-HOASEN')}"
     so = person(wired[0], city, "SO-01")
@@ -132,7 +131,7 @@ async def test_pages_need_a_live_session(client: TestClient, wired: tuple[Dispat
     assert (await client.get("/bang-dieu-khien/", cookies={COOKIE: token})).status == 401
 
 
-async def test_sign_out_ends_the_session(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_sign_out_ends_the_session(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                          city: dict[str, str], engine: Engine) -> None:
     token = await sign_in(client, person(wired[0], city, "SO-01"))
     out = await client.post("/bang-dieu-khien/dang-xuat", cookies={COOKIE: token})
@@ -142,7 +141,7 @@ async def test_sign_out_ends_the_session(client: TestClient, wired: tuple[Dispat
     assert _sessions(engine) == []
 
 
-async def test_a_blocked_account_loses_its_session(client: TestClient, wired: tuple[Dispatcher, SignInLinks],
+async def test_a_blocked_account_loses_its_session(client: WebClient, wired: tuple[Dispatcher, SignInLinks],
                                                    city: dict[str, str], engine: Engine) -> None:
     token = await sign_in(client, person(wired[0], city, "PGD-HB-01"))
     with UnitOfWork(engine) as uow:

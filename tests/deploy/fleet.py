@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import TOKEN as TELEGRAM_TOKEN
 from tests.bot.test_telegram_e2e import BotProcess
 from tests.bot.zalo_support import ZALO_TOKEN, channel_bot, free_port
-from tests.fakes.zalo_server import FakeZaloServer
+from tests.fakes.zalo_server import FakeZaloServer, SentMessage, WebhookDelivery
 from tests.helpers import RUBRIC_2024
 from tests.required_tools import NGINX
 
@@ -346,6 +347,10 @@ class Traffic:
     latencies: list[float] = field(default_factory=list)  # POST to the reply seen, per answer
 
 
+def _says(expected: str) -> Callable[[SentMessage], bool]:
+    return lambda message: expected in message.text
+
+
 async def drive_user(zalo: FakeZaloServer, engine: Engine, user_ref: str, code: str, rng: random.Random,
                      traffic: Traffic, *, twice_p: float = 0.25, pause_s: float = 0.3) -> None:
     """One user through STEPS, each answer after the previous reply arrived and was recorded."""
@@ -356,11 +361,13 @@ async def drive_user(zalo: FakeZaloServer, engine: Engine, user_ref: str, code: 
         if rng.random() < twice_p:
             # The same update twice at once; round robin puts the copies on two workers.
             traffic.twice.append(update["message"]["message_id"])
-            results = await asyncio.gather(zalo.deliver_webhook(update), zalo.deliver_webhook(update))
+            results: tuple[WebhookDelivery, ...] = await asyncio.gather(
+                zalo.deliver_webhook(update), zalo.deliver_webhook(update)
+            )
         else:
             results = (await zalo.deliver_webhook(update),)
         traffic.statuses.extend(result.status for result in results)
-        await zalo.wait_for_message(user_ref, lambda m, e=expected: e in m.text, timeout=120)
+        await zalo.wait_for_message(user_ref, _says(expected), timeout=120)
         if step >= 2:  # the answers, not the enrolment
             traffic.latencies.append(time.perf_counter() - started)
         await on_record(engine, user_ref)

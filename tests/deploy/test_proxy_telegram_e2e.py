@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy.engine import Engine
 
+from tests.bot.test_telegram_e2e import TOKEN as TELEGRAM_TOKEN
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.deploy.fleet import (
     STEPS,
-    TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
     Fleet,
     Traffic,
@@ -31,7 +31,7 @@ from tests.deploy.fleet import (
     seed_principals,
     telegram_webhook,
 )
-from tests.fakes.telegram_server import FakeTelegramServer
+from tests.fakes.telegram_server import FakeTelegramServer, SentMessage
 from tests.signatures.testpki import TestPKI, build_pki
 
 USERS = 20
@@ -68,6 +68,10 @@ async def telegram() -> AsyncIterator[FakeTelegramServer]:
     await server.stop()
 
 
+def _says(expected: str) -> Callable[[SentMessage], bool]:
+    return lambda message: expected in (message.text or "")
+
+
 async def _user(server: FakeTelegramServer, engine: Engine, http: aiohttp.ClientSession, webhook: str,
                 user: int, code: str, rng: random.Random, traffic: Traffic) -> None:
     for typed, expected in STEPS:
@@ -79,7 +83,7 @@ async def _user(server: FakeTelegramServer, engine: Engine, http: aiohttp.Client
             async with http.post(webhook, json=copy.deepcopy(update),
                                  headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}) as response:
                 traffic.statuses.append(response.status)
-        await server.wait_for_message(user, lambda m, e=expected: e in (m.text or ""), timeout=120)
+        await server.wait_for_message(user, _says(expected), timeout=120)
         await on_record(engine, str(user))
 
 

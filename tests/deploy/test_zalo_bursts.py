@@ -7,6 +7,7 @@ answer lands on the question it answers and every message gets its reply, shown 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from hsdt.storage.models import Answer, AnswerAudit
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.deploy.fleet import Fleet, on_record, text_update, zalo_webhook
 from tests.deploy.test_proxy_e2e import database, pki, zalo  # noqa: F401  (shared fixtures)
-from tests.fakes.zalo_server import FakeZaloServer
+from tests.fakes.zalo_server import FakeZaloServer, SentMessage
 from tests.signatures.testpki import TestPKI
 
 USERS = 20
@@ -30,11 +31,15 @@ EXPECTED = {"B1": {"issued": 12, "used": 10}, "B2": {"issued": 20, "used": 18}}
 pytestmark = pytest.mark.needs("nginx")
 
 
+def _shows(expected: str, message: SentMessage) -> bool:
+    return expected in message.text
+
+
 async def _user(platform: FakeZaloServer, engine: Engine, ref: str, code: str, rng: random.Random,
                 statuses: list[int]) -> None:
     for typed, expected in ((f"/start {code}", "Đăng ký thành công"), ("/tudanhgia", "Tiêu chí 1/12")):
         statuses.append((await platform.deliver_webhook(text_update(ref, typed))).status)
-        await platform.wait_for_message(ref, lambda m, e=expected: e in m.text, timeout=120)
+        await platform.wait_for_message(ref, functools.partial(_shows, expected), timeout=120)
         await on_record(engine, ref)
     await asyncio.sleep(rng.uniform(0, 1.0))  # the users' bursts interleave
     calls = []

@@ -989,10 +989,12 @@ class FakeTelegramServer:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """The next `times` calls of `method` fail with this error (before any processing)."""
+        """The next `times` calls of `method` fail with this error (before any processing), once `after`
+        calls of it went through (the second message of a turn: `after=1`)."""
         error = TelegramError(error_code, description, retry_after)
-        self._injected.append((method.lower(), error, [times]))
+        self._injected.append((method.lower(), error, [times, after]))
 
     def inject_fault(
         self, method: str, kind: str, *, seconds: float = 0.0, times: int = 1, chat_id: int | None = None
@@ -1246,6 +1248,9 @@ class FakeTelegramServer:
     def _raise_injected(self, method: str) -> None:
         for entry in self._injected:
             name, error, remaining = entry
+            if name == method.lower() and remaining[1] > 0:  # calls still to go through first
+                remaining[1] -= 1
+                return
             if name == method.lower() and remaining[0] > 0:
                 remaining[0] -= 1
                 if remaining[0] == 0:
@@ -1337,13 +1342,14 @@ class FakeTelegramServer:
             user["username"] = username
         self._users[user_id] = user
         chat = self._chat(user_id)
+        message_id = chat.new_message_id()
         message = {
-            "message_id": chat.new_message_id(),
+            "message_id": message_id,
             "from": dict(user),
             "chat": self._chat_json(user_id),
             "date": int(time.time()),
         }
-        chat.user_messages[message["message_id"]] = message
+        chat.user_messages[message_id] = message
         return message
 
     def _enqueue(self, payload: JsonDict) -> int:

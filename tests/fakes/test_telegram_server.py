@@ -33,6 +33,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from tests.present import present
+
 from .telegram_server import FakeServerTimeout, FakeTelegramServer, button_data, button_url
 
 TOKEN = "123:ABC"
@@ -122,7 +124,7 @@ async def test_send_edit_and_inline_keyboards(server: FakeTelegramServer, bot: B
     await bot.edit_message_text("Xong", chat_id=USER, message_id=1)
     assert (await server.wait_for_message(USER, timeout=1)).buttons == []
     await bot.edit_message_reply_markup(chat_id=USER, message_id=1, reply_markup=kb([("Lại", "again")]))
-    assert server.last_message(USER).buttons == [[("Lại", "again")]]  # type: ignore[union-attr]
+    assert present(server.last_message(USER)).buttons == [[("Lại", "again")]]
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=USER, message_id=99)
 
@@ -221,7 +223,7 @@ async def test_document_upload_and_download(server: FakeTelegramServer, bot: Bot
     assert msg.kind == "document" and msg.document == ("bao-cao.xlsx", payload)
     assert msg.text == msg.caption == "Báo cáo" and msg.buttons == [[("Tải lại", "reload")]]
     await bot.send_photo(USER, BufferedInputFile(PNG, "chart.png"))
-    assert server.last_message(USER).photo == PNG  # type: ignore[union-attr]
+    assert present(server.last_message(USER)).photo == PNG
     with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
         await bot.send_photo(USER, BufferedInputFile(b"not an image", "x.png"))
 
@@ -243,7 +245,7 @@ async def test_document_upload_and_download(server: FakeTelegramServer, bot: Bot
     with pytest.raises(TelegramBadRequest, match="file is too big"):
         await bot.get_file(big.message.document.file_id)
     assert photo.message is not None and photo.message.photo is not None
-    assert (await bot.download(photo.message.photo[-1])).read() == PNG  # type: ignore[union-attr]
+    assert present(await bot.download(photo.message.photo[-1])).read() == PNG
     # The bot can resend a known file_id.
     again = await bot.send_document(USER, doc.file_id)
     assert again.document is not None and again.document.file_name == "bien-ban.pdf"
@@ -342,12 +344,13 @@ async def test_real_dispatcher_end_to_end(server: FakeTelegramServer, bot: Bot) 
 
     @router.message(CommandStart())
     async def start(message: Message) -> None:
-        await message.answer(f"Chào {message.from_user.first_name}!", reply_markup=kb([("Bắt đầu", "go")]))  # type: ignore[union-attr]
+        await message.answer(f"Chào {present(message.from_user).first_name}!", reply_markup=kb([("Bắt đầu", "go")]))
 
     @router.callback_query(F.data == "go")
     async def go(callback: CallbackQuery) -> None:
         await callback.answer()
-        await callback.message.edit_text("Đã bắt đầu")  # type: ignore[union-attr]
+        assert isinstance(callback.message, Message)  # not an inaccessible (too old) one
+        await callback.message.edit_text("Đã bắt đầu")
 
     dp = Dispatcher()
     dp.include_router(router)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -11,12 +13,13 @@ from aiohttp import web
 from hsdt.channels.zalo_bot.client import ZaloApiError, ZaloBotClient, ZaloNetworkError
 from hsdt.redaction import MASK, RedactSecrets
 from tests.fakes.zalo_server import FakeZaloServer
+from tests.present import present
 
 TOKEN = "12345:zalo-secret-token"
 
 
 @pytest.fixture
-async def server():
+async def server() -> AsyncIterator[FakeZaloServer]:
     async with FakeZaloServer(TOKEN, poll_cap_s=0.3) as fake:
         yield fake
 
@@ -29,7 +32,7 @@ async def test_envelope_and_one_update_per_poll(server: FakeZaloServer) -> None:
         server.push_text("u1", "lần hai")
         update = await client.get_updates(timeout=5)
         assert update == first  # one object, not a list
-        assert (await client.get_updates(timeout=5))["message"]["text"] == "lần hai"
+        assert present(await client.get_updates(timeout=5))["message"]["text"] == "lần hai"
         assert await client.get_updates(timeout=5) is None  # no offset: delivered once
 
 
@@ -76,7 +79,7 @@ async def test_sent_messages_are_recorded_in_order(server: FakeZaloServer) -> No
 
 
 async def test_webhook_push_carries_the_secret(server: FakeZaloServer) -> None:
-    seen: list[tuple[str, dict]] = []
+    seen: list[tuple[str, dict[str, Any]]] = []
 
     async def hook(request: web.Request) -> web.Response:
         seen.append((request.headers.get("X-Bot-Api-Secret-Token", ""), await request.json()))

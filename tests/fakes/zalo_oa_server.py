@@ -32,8 +32,9 @@ Platform behaviours reproduced on purpose, because a real bot must cope with the
   strings in webhook bodies and message answers as Zalo's documentation shows them, bare JSON numbers
   in the user detail answer (as the old profile API sent them) and, with ``numeric_ids=True``, in
   webhook bodies too (integration guides warn that webhook bodies carry longs);
-* files users send are hosted here (``/files/...``); ``expire_file`` makes a URL answer 404 and
-  ``host_user_file(..., answering=False)`` one whose connection is cut without an answer.
+* files users send are hosted here (``/files/...``); ``expire_file`` makes a URL answer 404,
+  ``host_user_file(..., answering=False)`` one whose connection is cut without an answer, and
+  ``file_delay_s`` makes every download wait before its answer (a slow file host).
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ class FakeZaloOAServer:
         self._files: dict[str, tuple[str, bytes]] = {}  # upload token -> (name, bytes)
         self._images: dict[str, bytes] = {}
         self._hosted: dict[str, tuple[bytes, str, bool]] = {}  # name -> (bytes, mime, answering)
+        # Seconds Zalo's file host takes before it answers a download (a slow CDN).
+        self.file_delay_s = 0.0
         self._injected: list[tuple[str, int, str, list[int]]] = []
         self._rate: tuple[int, float] | None = None
         self._recent: deque[float] = deque()
@@ -395,7 +398,8 @@ class FakeZaloOAServer:
             message = body.get("message")
             attachment = message.get("attachment") if isinstance(message, dict) else None
             payload = attachment.get("payload") if isinstance(attachment, dict) else None
-            if (not isinstance(payload, dict) or attachment.get("type") != "template"
+            if (not isinstance(payload, dict) or not isinstance(attachment, dict)
+                    or attachment.get("type") != "template"
                     or not str(payload.get("template_type", "")).startswith("transaction_")
                     or not isinstance(payload.get("elements"), list) or not payload["elements"]):
                 raise _ApiError(BAD_PARAMETER, "a transaction template is required")
@@ -583,6 +587,8 @@ class FakeZaloOAServer:
         if found is None:
             raise web.HTTPNotFound()
         data, mime, answering = found
+        if self.file_delay_s:
+            await asyncio.sleep(self.file_delay_s)
         if not answering:
             if request.transport is not None:
                 request.transport.abort()

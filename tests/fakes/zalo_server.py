@@ -30,7 +30,7 @@ import itertools
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,7 @@ class FakeZaloServer:
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[WebhookDelivery]] = set()
         self._session: aiohttp.ClientSession | None = None
         self._injected: list[tuple[str, int, str, int, list[int]]] = []
         self.quota: int | None = None  # outbound messages left this month; None: unlimited
@@ -149,11 +149,14 @@ class FakeZaloServer:
             return self._error(400, "Bad Request: body is not JSON")
         self.calls.append((method, params))
         self._notify()
-        handler = getattr(self, f"_m_{method}", None)
+        handler: Callable[[JsonDict], Awaitable[web.Response]] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(404, f"Not Found: method {method}", 404)
         for entry in self._injected:
             name, code, description, status, remaining = entry
+            if name == method and remaining[1] > 0:  # calls still to go through before the failure
+                remaining[1] -= 1
+                break
             if name == method:
                 remaining[0] -= 1
                 if remaining[0] <= 0:
@@ -172,9 +175,10 @@ class FakeZaloServer:
     # --- faults ---------------------------------------------------------------------------------------------
 
     def inject_error(self, method: str, code: int = 500, description: str = "Internal Server Error",
-                     http_status: int = 200, times: int = 1) -> None:
-        """The next `times` calls of `method` answer `ok: false` with this code (HTTP 200 by default)."""
-        self._injected.append((method, code, description, http_status, [times]))
+                     http_status: int = 200, times: int = 1, after: int = 0) -> None:
+        """The next `times` calls of `method` answer `ok: false` with this code (HTTP 200 by default),
+        once `after` calls of it went through (a turn's second message: `after=1`)."""
+        self._injected.append((method, code, description, http_status, [times, after]))
 
     def set_quota(self, remaining: int | None) -> None:
         self.quota = remaining
@@ -355,7 +359,7 @@ class FakeZaloServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    async def wait_until(self, condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             remaining = deadline - time.monotonic()

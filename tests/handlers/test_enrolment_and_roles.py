@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from hsdt.events import Reply
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import Answer, ChatIdentity
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
+from tests.present import present
 
 
 def test_invite_code_binds_once(engine: Engine, dispatcher: Dispatcher, codes: dict[str, str]) -> None:
@@ -39,14 +42,15 @@ def test_unknown_and_expired_codes(dispatcher: Dispatcher, codes: dict[str, str]
 
 def test_no_role_user_is_asked_for_a_code(engine: Engine, dispatcher: Dispatcher, codes: dict[str, str]) -> None:
     stranger = ChatDriver(dispatcher, "nobody")
-    for action in (
+    actions: tuple[Callable[[], list[Reply]], ...] = (
         lambda: stranger.send("/tudanhgia"),
         lambda: stranger.send("/kiemtra"),
         lambda: stranger.send("/baocao"),
         lambda: stranger.press_action("sa:o:C1:full"),
         lambda: stranger.send("85"),
         lambda: stranger.photo(),
-    ):
+    )
+    for action in actions:
         action()
         assert "mã mời" in stranger.text
     with UnitOfWork(engine) as uow:
@@ -93,7 +97,7 @@ def test_principal_sees_only_own_school(engine: Engine, dispatcher: Dispatcher, 
     with UnitOfWork(engine) as uow:
         rows = uow.session.exec(select(Answer)).all()
         school = uow.units.by_code("MN-HOASEN")
-        assert [r.school_id for r in rows] == [school.id]
+        assert [r.school_id for r in rows] == [present(school).id]
     assert "Hoa Sen" not in chat.text or "Sao Mai" not in chat.text
 
 

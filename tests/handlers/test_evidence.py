@@ -5,16 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from hsdt.actions import self_assessment as sa_act
+from hsdt.app.metrics import MeteredChecker, Metrics
+from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
+from hsdt.handlers.seal import expects_school_seal
+from hsdt.handlers.signature_check import UPLOAD_PURPOSE
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.storage.models import Answer, Evidence
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts.signatures import SEAL_MISSING
 from tests.helpers import ChatDriver, Clock
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, modify_first_page, sign_pdf
 
@@ -81,7 +89,7 @@ def test_evidence_scoring_all_some_none(
     assert status.screen == question and status.replaces is None and status.buttons
     assert "✅ Hợp lệ" in status.text and "✅ ke-hoach.pdf" in status.text and "Đã nhận 1 tệp" in status.text
 
-    def e1() -> tuple[dict, float]:
+    def e1() -> tuple[dict[str, Any], float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
             # The value also says how many files were signed inside the record period (rubrics from
@@ -159,6 +167,58 @@ def test_any_role_can_check_a_pdf_outside_the_questionnaire(
         assert uow.session.exec(select(Evidence)).all() == []
 
 
+def test_a_file_without_the_school_seal_is_said_so_at_an_evidence_question_not_at_kiemtra(
+    checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path]
+) -> None:
+    chat = ChatDriver(checking_dispatcher, "p1")
+    chat.enrol(codes["HT-HOASEN"])
+    # Checked on its own, a file may be anyone's: a missing school seal says nothing about it.
+    chat.send("/kiemtra")
+    chat.upload(pdfs["valid"], name="ke-hoach.pdf")
+    assert "ke-hoach.pdf" in chat.text and "✅ Hợp lệ" in chat.text
+    assert SEAL_MISSING not in chat.text
+    # The same file as evidence of the school's own records: the school's seal is expected.
+    chat.send("/tudanhgia")
+    chat.press("Danh sách")
+    chat.press("E1.")
+    chat.upload(pdfs["valid"], name="ke-hoach.pdf")
+    assert "ke-hoach.pdf" in chat.text and SEAL_MISSING in chat.text
+    # A sealed file at the same question is not said to lack it.
+    chat.upload(pdfs["with_seal"], name="cong-van.pdf")
+    assert "cong-van.pdf" in chat.text and SEAL_MISSING not in chat.text
+
+
+def test_the_metered_checker_the_bot_runs_passes_the_seal_expectation_on(
+    engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], checker: SignatureChecker,
+    pdfs: dict[str, Path],
+) -> None:
+    config = HandlerConfig(files_dir=tmp_path / "files", max_upload_bytes=200_000)
+    metered = MeteredChecker(checker, Metrics())
+    chat = at_e1(Dispatcher(engine, config, checker=metered, clock=clock, router=build_router()), codes)
+    chat.upload(pdfs["valid"], name="ke-hoach.pdf")
+    assert "ke-hoach.pdf" in chat.text and SEAL_MISSING in chat.text
+
+
+def test_only_evidence_for_a_criterion_that_takes_files_expects_the_school_seal(
+    checking_dispatcher: Dispatcher, engine: Engine
+) -> None:
+    with UnitOfWork(engine) as uow:
+        campaign = uow.campaigns.active()
+        assert campaign is not None
+        rubric = checking_dispatcher.rubrics.for_campaign(uow, campaign)
+    at_e1_state = SelfAssessmentState(criterion="E1")
+    assert expects_school_seal(None, at_e1_state, rubric)
+    assert expects_school_seal(None, InspectionState(criterion="E1", school=1, kind=AssessmentKind.RESCORE), rubric)
+    assert not expects_school_seal(None, SelfAssessmentState(criterion="E1", mode=Mode.REVIEW), rubric)
+    assert not expects_school_seal(None, SelfAssessmentState(criterion="C1"), rubric)
+    assert not expects_school_seal(None, IdleState(), rubric)
+    assert not expects_school_seal(None, at_e1_state, None)
+    # An upload link's purpose decides, whatever question the chat is on.
+    assert expects_school_seal(sa_act.EvidenceFor(school=1, criterion="E1").pack(), IdleState(), rubric)
+    assert not expects_school_seal(sa_act.EvidenceFor(school=1, criterion="C1").pack(), at_e1_state, rubric)
+    assert not expects_school_seal(UPLOAD_PURPOSE, at_e1_state, rubric)
+
+
 def test_principal_removes_a_file_and_the_points_follow(
     checking_dispatcher: Dispatcher, codes: dict[str, str], pdfs: dict[str, Path], engine: Engine
 ) -> None:
@@ -166,7 +226,7 @@ def test_principal_removes_a_file_and_the_points_follow(
     chat.upload(pdfs["with_seal"], name="ke-hoach.pdf")
     chat.upload(pdfs["modified"], name="bi-sua.pdf")
 
-    def e1() -> tuple[dict, float]:
+    def e1() -> tuple[dict[str, Any], float]:
         with UnitOfWork(engine) as uow:
             answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
             # The value also says how many files were signed inside the record period (rubrics from

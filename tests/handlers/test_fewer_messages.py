@@ -9,10 +9,11 @@ from sqlmodel import select
 
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
+from hsdt.handlers.ledger import Receipt, Shown
 from hsdt.storage.models import User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import principal
+from tests.present import present
 
 
 def _user_id(engine: Engine) -> int:
@@ -33,14 +34,16 @@ def test_a_typed_answer_edits_the_question_message_the_channel_reported(
     assert line.replace_previous and not line.buttons and "A1." in line.text  # the pressed question, one line
     assert "Tiêu chí 2/12" in question.text and question.screen is not None
     # The channel sent the question as its message 4711 and confirms it.
-    dispatcher.confirm([Receipt("test", "skip-1", 2, settled=True, refs={1: "4711"})])
+    dispatcher.confirm([Receipt("test", "skip-1", 2, settled=True, user_ref="p1",
+                                shown=Shown(question.screen, "test:4711", handled.turn))])
     chat.send("12/10")
     saved, following = chat.replies
     assert saved.replaces == question.screen and saved.edit_ref == "4711" and not saved.buttons
     assert saved.text.startswith("✔️ B1.") and "6,67 điểm" in saved.text and "\n" not in saved.text
     assert "Tiêu chí 3/12" in following.text and following.edit_ref is None
     # Stored with the event: a redelivery edits the same message.
-    assert dispatcher.stored("test", chat.last_event.event_id).replies[0]["edit_ref"] == "4711"  # type: ignore[union-attr]
+    stored = present(dispatcher.stored("test", present(chat.last_event).event_id))
+    assert stored.replies[0]["edit_ref"] == "4711"
     # Another channel's message is never the one edited.
     with UnitOfWork(engine) as uow:
         uow.conversations.mark_shown(_user_id(engine), following.screen or "", "other:99")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -9,10 +11,11 @@ from hsdt.events import Handled, Incoming, Kind
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
-from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission
+from hsdt.handlers.ledger import Receipt, last_shown
+from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Role, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
+from tests.present import present
 
 
 def principal(dispatcher: Dispatcher, codes: dict[str, str], ref: str = "p1") -> ChatDriver:
@@ -22,7 +25,7 @@ def principal(dispatcher: Dispatcher, codes: dict[str, str], ref: str = "p1") ->
     return chat
 
 
-def answers(engine: Engine) -> dict[str, dict]:
+def answers(engine: Engine) -> dict[str, dict[str, Any]]:
     with UnitOfWork(engine) as uow:
         return {a.criterion_id: a.value for a in uow.session.exec(select(Answer)).all()}
 
@@ -173,8 +176,8 @@ def test_two_members_last_write_wins_with_audit(
         # A second member of the same school (vice-principal) joins with their own account.
         from hsdt.storage.models import User
 
-        vice = uow.users.add(User(code="PHT-HOASEN", full_name="Đỗ Thu Trang", role="principal",
-                                  unit_id=user.unit_id))
+        vice = uow.users.add(User(code="PHT-HOASEN", full_name="Đỗ Thu Trang", role=Role.PRINCIPAL,
+                                  unit_id=present(user).unit_id))
         vice_code = issue_invite(uow, vice, dispatcher.clock(), __import__("datetime").timedelta(days=1)).code
     second = ChatDriver(dispatcher, "p2")
     second.enrol(vice_code)
@@ -202,7 +205,8 @@ def test_duplicate_delivery_applies_once(engine: Engine, dispatcher: Dispatcher,
     # Redelivered before its replies were confirmed sent: the same replies again, nothing re-applied.
     again = dispatcher.process_sync(event)
     assert again.duplicate and again.replies == first.replies
-    dispatcher.confirm([Receipt("test", "dup-1", len(first.replies), settled=True)])
+    dispatcher.confirm([Receipt("test", "dup-1", len(first.replies), settled=True, user_ref="p1",
+                                shown=last_shown(first.replies, first.turn, "test"))])
     assert dispatcher.process_sync(event) == Handled([], duplicate=True, first=len(first.replies))
     with UnitOfWork(engine) as uow:
         assert len(uow.session.exec(select(AnswerAudit)).all()) == 1

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hsdt.actions import dashboard, menu, prefix_of, reminders, signature_check
 from hsdt.actions.questionnaire import Jump, Nav, QuestionScreen, Step
@@ -19,7 +19,7 @@ from hsdt.actions.self_assessment import Choose, EvidenceFor
 from hsdt.handlers import conversation
 from hsdt.handlers.conversation import IdleState, InspectionState, Mode, SelfAssessmentState
 from hsdt.handlers.dispatcher import Dispatcher
-from hsdt.handlers.ledger import Receipt
+from hsdt.handlers.ledger import Receipt, turn_of
 from hsdt.scoring import AnswerType, CountPair, Criterion, Rescore, load_rubric, read_stored, read_value, score_school
 from hsdt.scoring.assessment import (
     Assessment,
@@ -32,10 +32,11 @@ from hsdt.scoring.assessment import (
 )
 from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
-from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Submission, Unit, User
+from hsdt.storage.models import Answer, AnswerAudit, ConversationState, Role, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.handlers.test_self_assessment import answer_all, principal
 from tests.helpers import RUBRIC_2024, ChatDriver
+from tests.present import present
 
 NOW = datetime(2024, 12, 10, 2, 0, tzinfo=UTC)
 
@@ -93,7 +94,8 @@ def test_concurrent_answers_and_submit_stay_consistent(
 ) -> None:
     with UnitOfWork(engine) as uow:
         school = uow.session.exec(select(Unit).where(Unit.code == "MN-HOASEN")).one()
-        uow.users.add(User(code="HT-HOASEN-2", full_name="Phó Hiệu trưởng", role="principal", unit_id=school.id))
+        uow.users.add(User(code="HT-HOASEN-2", full_name="Phó Hiệu trưởng", role=Role.PRINCIPAL,
+                           unit_id=present(school.id)))
         (_, second_code), = open_invites(uow, ["HT-HOASEN-2"], invite_ttl=timedelta(days=1), now=NOW)
     submitter = principal(dispatcher, codes, "p1")
     answer_all(submitter)
@@ -132,7 +134,7 @@ def test_concurrent_answers_and_submit_stay_consistent(
     assert submission.total == score_school(rubric, {cid: read_stored(a.value) for cid, a in stored.items()}).total
     assert submission.total == pytest.approx(sum(a.points for a in stored.values()))
     # Every answer the second member was told is saved is in the history, and nothing else after it.
-    assert [a.new_value["used"] for a in audit[1:]] == saved
+    assert [present(a.new_value)["used"] for a in audit[1:]] == saved
     assert stored["B1"].value == ({"issued": 30, "used": saved[-1]} if saved else {"issued": 12, "used": 10})
 
 
@@ -207,7 +209,7 @@ def test_rows_of_the_first_release_migrate_or_reset(backend: str, tmp_path: Path
     upgrade(engine)
     with UnitOfWork(engine) as uow:
         loaded = [conversation.load(s.flow, s.data)
-                  for s in uow.session.exec(select(ConversationState).order_by(ConversationState.user_id))]
+                  for s in uow.session.exec(select(ConversationState).order_by(col(ConversationState.user_id)))]
     engine.dispose()
     assert loaded == [
         SelfAssessmentState(criterion="B2"),
@@ -246,7 +248,10 @@ def test_typed_answer_goes_to_the_question_last_shown(
     lost = chat.last_event
     assert lost is not None
     screen_at = next(i for i, reply in enumerate(chat.replies) if reply.screen)
-    dispatcher.confirm([Receipt("test", lost.event_id, screen_at, settled=True, error="SendRefused: gone")])
+    stored_turn = dispatcher.stored("test", lost.event_id)
+    assert stored_turn is not None
+    dispatcher.confirm([Receipt("test", lost.event_id, screen_at, settled=True, error="SendRefused: gone",
+                                user_ref=chat.user_ref, refused=turn_of(stored_turn.replies))])
     chat.send("12/11")
     assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:
@@ -284,13 +289,14 @@ def test_a_late_confirmation_of_an_older_turn_leaves_the_newer_question_on_recor
     chat.send("/tudanhgia")
     opened = chat.last_event
     assert opened is not None and "Tiêu chí 1/12" in chat.text
-    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    opened_receipt = chat.receipt()
+    dispatcher.confirm([opened_receipt])
     chat.press("Bỏ qua")
     skipped = chat.last_event
     assert skipped is not None and "Tiêu chí 2/12" in chat.text
-    dispatcher.confirm([Receipt("test", skipped.event_id, len(chat.replies), settled=True)])
+    dispatcher.confirm([chat.receipt()])
     # The other worker's copy of the opening turn reports only now.
-    dispatcher.confirm([Receipt("test", opened.event_id, len(chat.replies), settled=True)])
+    dispatcher.confirm([opened_receipt])
     chat.send("12/10")
     assert "✔️ B1." in chat.text and "Tiêu chí 3/12" in chat.text
     with UnitOfWork(engine) as uow:

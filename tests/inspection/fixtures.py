@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from hsdt.scoring import Rescore, load_rubric_text, read_value
+from hsdt.scoring import Rescore, Rubric, load_rubric_text, read_value
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.services.assignments import AssignmentRow, apply_assignments
 from hsdt.services.invites import issue_invite
 from hsdt.services.roster import UserRow, apply_roster
 from hsdt.storage.inspection_models import CROSS, DISTRICT
-from hsdt.storage.models import Role
+from hsdt.storage.models import Campaign, Role
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.present import present
 
 # The answers of tests/handlers/test_self_assessment.py's principal: 71.47 points, "Khá".
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -47,11 +48,11 @@ EXTRA_ASSIGNMENTS = [
 ]
 
 
-def _campaign_and_rubric(uow: UnitOfWork) -> tuple[Any, Any]:
+def _campaign_and_rubric(uow: UnitOfWork) -> tuple[Campaign, Rubric]:
     campaign = uow.campaigns.active()
     assert campaign is not None
-    version = uow.campaigns.rubric_version(campaign.rubric_version_id)
-    return campaign, load_rubric_text(version.source, source="test")  # type: ignore[union-attr]
+    version = present(uow.campaigns.rubric_version(campaign.rubric_version_id))
+    return campaign, load_rubric_text(version.source, source="test")
 
 
 def add_people(engine: Engine, now: datetime) -> dict[str, str]:

@@ -18,6 +18,7 @@ from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
 from tests.inspection.fixtures import add_people, rescore, submit_self
+from tests.present import present
 from tests.reports.reading import sheets
 from tests.reports.reading import table as form_table
 
@@ -40,7 +41,7 @@ def assignments(engine: Engine) -> set[tuple[str, str, str]]:
     with UnitOfWork(engine) as uow:
         found = set()
         for a in uow.session.exec(select(Assignment)).all():
-            found.add((uow.users.get(a.inspector_id).code, uow.units.get(a.school_id).code, a.kind))  # type: ignore[union-attr]
+            found.add((present(uow.users.get(a.inspector_id)).code, present(uow.units.get(a.school_id)).code, a.kind))
         return found
 
 
@@ -55,7 +56,9 @@ def table(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_import_is_idempotent_and_all_or_nothing(db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_import_is_idempotent_and_all_or_nothing(
+    db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = assignments(db)
     good = table(tmp_path / "ok.xlsx", [["CB-TN-01", "MN-TUOITHO", "Chấm lại"],
                                         ["CB-TN-01", "MN-HOASEN", "kiểm tra chéo"]])
@@ -84,7 +87,7 @@ def test_import_is_idempotent_and_all_or_nothing(db: Engine, tmp_path: Path, cap
 
 
 def test_auto_proposal_is_fair_reproducible_and_importable(
-    db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture
+    db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["assign", "auto", "--per-office", "2", "--seed", "7", "--out", "a.xlsx"]) == 0
     assert main(["assign", "auto", "--per-office", "2", "--seed", "7", "--out", "b.xlsx"]) == 0
@@ -94,11 +97,11 @@ def test_auto_proposal_is_fair_reproducible_and_importable(
     with UnitOfWork(db) as uow:
         per_office: dict[int, list[str]] = {}
         for row in first:
-            inspector = uow.users.by_code(row.inspector_code)
-            school = uow.units.by_code(row.school_code)
+            inspector = present(uow.users.by_code(row.inspector_code))
+            school = present(uow.units.by_code(row.school_code))
             assert row.kind == "cross"
-            assert office_of(uow, school) != inspector.unit_id  # type: ignore[arg-type,union-attr]
-            per_office.setdefault(inspector.unit_id, []).append(row.school_code)  # type: ignore[union-attr]
+            assert office_of(uow, school) != inspector.unit_id
+            per_office.setdefault(inspector.unit_id, []).append(row.school_code)
     assert sorted(len(v) for v in per_office.values()) == [2, 2]
     sheet = load_workbook(tmp_path / "a.xlsx")[SHEET]
     assert [c.value for c in sheet[1]] == HEADERS and sheet.freeze_panes == "A2"
@@ -114,7 +117,9 @@ def test_auto_proposal_is_fair_reproducible_and_importable(
     assert read_table(tmp_path / "t.xlsx") == []
 
 
-def test_report_text_and_workbook_of_one_district(db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_report_text_and_workbook_of_one_district(
+    db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     submit_self(db, "MN-HOASEN")
     submit_self(db, "MN-HOAMAI")
     rescore(db, "MN-HOASEN", "district", "CB-HB-01", {"C2": 2.0})

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import Answer, AnswerAudit, OutboxMessage, Submission
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
 from tests.inspection.fixtures import add_people, submit_self
+from tests.present import present
 
 
 @pytest.fixture
@@ -25,7 +28,10 @@ def chat(dispatcher: Dispatcher, codes: dict[str, str], user: str) -> ChatDriver
     return driver
 
 
-def rows(engine: Engine, model: type, **where: object) -> list:
+M = TypeVar("M", bound=SQLModel)
+
+
+def rows(engine: Engine, model: type[M], **where: object) -> list[M]:
     with UnitOfWork(engine) as uow:
         query = select(model)
         for name, value in where.items():
@@ -35,7 +41,7 @@ def rows(engine: Engine, model: type, **where: object) -> list:
 
 def school_id(engine: Engine, code: str) -> int:
     with UnitOfWork(engine) as uow:
-        return uow.units.by_code(code).id  # type: ignore[union-attr,return-value]
+        return present(present(uow.units.by_code(code)).id)
 
 
 def test_list_states_and_unsubmitted_school(engine: Engine, dispatcher: Dispatcher, people: dict[str, str]) -> None:
@@ -167,7 +173,7 @@ def test_concurrent_edit_loses_no_update(engine: Engine, dispatcher: Dispatcher,
     [a1] = rows(engine, Answer, kind="district")
     assert a1.points == 4.0 and a1.version == 2
     audit = rows(engine, AnswerAudit, kind="district")
-    assert [a.new_value["points"] for a in audit] == [5.0, 4.0]
+    assert [present(a.new_value)["points"] for a in audit] == [5.0, 4.0]
 
 
 def test_resume_after_restart_and_navigation(engine: Engine, dispatcher: Dispatcher, people: dict[str, str]) -> None:
@@ -221,7 +227,7 @@ def test_reopen_notifies_principals_and_unlocks_the_self_assessment(
     assert own.status == "reopened"
     [notice] = rows(engine, OutboxMessage, kind="reopen")
     with UnitOfWork(engine) as uow:
-        assert notice.user_id == uow.users.by_code("HT-HOASEN").id  # type: ignore[union-attr]
+        assert notice.user_id == present(uow.users.by_code("HT-HOASEN")).id
     assert "Câu B2 khai số giáo viên chưa khớp" in notice.replies[0]["text"]
     # The principal can edit and submit again; the inspector is held back meanwhile.
     inspector.press("Hoa Sen")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 
 from hsdt.events import Reply
@@ -13,6 +13,7 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import add_people, rescore, submit_self
+from tests.present import present
 from tests.reports.reading import sheets, table, texts
 
 SCHOOLS = {"MN-HOASEN": "Hoa Sen", "MN-SAOMAI": "Sao Mai", "MN-HOAMAI": "Hoa Mai", "MN-TUOITHO": "Tuổi Thơ"}
@@ -38,24 +39,24 @@ def chat(dispatcher: Dispatcher, codes: dict[str, str], user: str) -> ChatDriver
 
 def unit_id(engine: Engine, code: str) -> int:
     with UnitOfWork(engine) as uow:
-        return uow.units.by_code(code).id  # type: ignore[union-attr,return-value]
+        return present(present(uow.units.by_code(code)).id)
 
 
 def total_of(engine: Engine, code: str, kind: str) -> float | None:
     school = unit_id(engine, code)
     with UnitOfWork(engine) as uow:
-        campaign = uow.campaigns.active()
-        found = uow.submissions.get(campaign.id, school, kind)  # type: ignore[union-attr,arg-type]
+        campaign = present(uow.campaigns.active())
+        found = uow.submissions.get(present(campaign.id), school, kind)
         return found.total if found is not None else None
 
 
-def workbook_of(replies: list[Reply]):  # type: ignore[no-untyped-def]
+def workbook_of(replies: list[Reply]) -> Workbook:
     [reply] = [r for r in replies if r.document is not None]
     assert reply.document is not None and reply.document.file_name.endswith(".xlsx")
     return load_workbook(io.BytesIO(reply.document.content))
 
 
-def schools_in(workbook) -> set[str]:  # type: ignore[no-untyped-def]
+def schools_in(workbook: Workbook) -> set[str]:
     """The schools with a Phụ lục 1 form (one sheet each, named by school code)."""
     return {sheet.title.removeprefix("PL1 ") for sheet in sheets(workbook, "PL1 ")}
 
@@ -102,8 +103,8 @@ def test_so_staff_sees_the_city_with_chart_and_workbook(
 def test_overdue_and_excluded_schools(engine: Engine, dispatcher: Dispatcher, city: dict[str, str],
                                       clock: Clock) -> None:
     with UnitOfWork(engine) as uow:
-        hoamai = uow.units.by_code("MN-HOAMAI")
-        hoamai.uses_erecords = False  # type: ignore[union-attr]
+        hoamai = present(uow.units.by_code("MN-HOAMAI"))
+        hoamai.uses_erecords = False
         uow.session.add(hoamai)
     so = chat(dispatcher, city, "SO-01")
     clock.advance(days=30)  # past the self-assessment due date (29/12/2024)

@@ -18,6 +18,7 @@ from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import seed
 from tests.helpers import ChatDriver
+from tests.present import present
 from tests.reminders.conftest import user_id
 
 
@@ -90,9 +91,9 @@ def test_remind_dry_run_lists_who_and_why_and_writes_nothing(cli_env: Path,
     engine, _ = prepare_database(Settings(), seed=False)
     seed(engine, utcnow())
     with UnitOfWork(engine) as uow:
-        principal = uow.users.by_code("HT-HOASEN")
-        uow.identities.bind("telegram", "1", principal.id, None)  # type: ignore[union-attr, arg-type]
-        uow.reminders.mute(principal.id)  # type: ignore[union-attr, arg-type]
+        principal_id = present(present(uow.users.by_code("HT-HOASEN")).id)
+        uow.identities.bind("telegram", "1", principal_id, None)
+        uow.reminders.mute(principal_id)
     assert main(["remind", "--dry-run", "--at", "2024-12-30T09:00"]) == 0
     out = capsys.readouterr().out
     assert "c1:dl:202501062359:7d" in out or "c1:insp:202412302359:morning" in out

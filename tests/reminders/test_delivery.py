@@ -26,14 +26,15 @@ from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
+from tests.present import present
 from tests.reminders.conftest import TZ
 
 TOKEN = "123456:TEST-TOKEN"
 FIRST_CHAT = 7000
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
 
 
 @pytest.fixture
@@ -59,14 +60,14 @@ def principals_on_telegram(engine: Engine, count: int, now: datetime) -> list[in
         apply_roster(uow, units, users, invite_ttl=timedelta(days=1), now=now)
         for i in range(count):
             user = uow.users.by_code(f"HT-T{i:03}")
-            uow.identities.bind("telegram", str(FIRST_CHAT + i), user.id, None)  # type: ignore[union-attr, arg-type]
+            uow.identities.bind("telegram", str(FIRST_CHAT + i), present(present(user).id), None)
     return [FIRST_CHAT + i for i in range(count)]
 
 
 def queue_first_reminder(engine: Engine, clock: Clock) -> int:
     clock.now = local(2024, 12, 22, 8, 0)
     with UnitOfWork(engine) as uow:
-        reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
+        reminder = present(load_calendar(uow, TZ)).reminders()[0]
     return fire(engine, reminder.id, clock(), TZ, RubricCache()).enqueued
 
 
@@ -120,7 +121,7 @@ async def test_blocked_users_are_marked_and_skipped(engine: Engine, clock: Clock
     # The next reminder does not even queue a message for the blocked user.
     clock.now = local(2024, 12, 26, 8, 0)
     with UnitOfWork(engine) as uow:
-        second = load_calendar(uow, TZ).reminders()[1]  # type: ignore[union-attr]
+        second = present(load_calendar(uow, TZ)).reminders()[1]
     result = fire(engine, second.id, clock(), TZ, RubricCache())
     assert (result.enqueued, result.unreachable) == (2, 2)  # the blocked one and HT-HOASEN (never enrolled)
     calls_before = len(server.calls_of("sendMessage"))

@@ -20,6 +20,7 @@ from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.zalo_support import ZALO_TOKEN
 from tests.fakes.zalo_server import FakeZaloServer
 from tests.helpers import Clock
+from tests.present import present
 from tests.reminders.test_delivery import queue_first_reminder
 
 
@@ -36,7 +37,7 @@ async def test_reminder_is_delivered_on_zalo(
         apply_roster(uow, [UnitRow("MN-Z1", "Trường Mầm non Zalo", "school", "PGD-TN")],
                      [UserRow("HT-Z1", "Hiệu trưởng Zalo", "principal", "MN-Z1")],
                      invite_ttl=timedelta(days=1), now=clock())
-        uow.identities.bind("zalo", "zalo-user-1", uow.users.by_code("HT-Z1").id, None)  # type: ignore[union-attr]
+        uow.identities.bind("zalo", "zalo-user-1", present(present(uow.users.by_code("HT-Z1")).id), None)
     settings = Settings(_env_file=None, zalo_bot_token=SecretStr(ZALO_TOKEN), zalo_api_base=zalo.base_url,
                         data_dir=tmp_path, files_dir=tmp_path / "files", upload_base_url="http://127.0.0.1:9")
     app = App(settings=settings, engine=engine, checker=None,

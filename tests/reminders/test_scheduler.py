@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.conftest import POSTGRES_URL, seed
+from tests.present import present
 from tests.reminders.conftest import TZ
 
 ZONE = ZoneInfo(TZ)
@@ -43,8 +45,8 @@ def calendar_around_now(engine: Engine) -> str:
         uow.reminders.save_calendar(ReminderCalendar(
             campaign_id=campaign.id, offsets_days=[3, 1], quiet_start=quiet, quiet_end=quiet_end,
             morning_at=fire_local.strftime("%H:%M")), "test")
-        principal = uow.users.by_code("HT-HOASEN")
-        uow.identities.bind("telegram", "9001", principal.id, None)  # type: ignore[union-attr, arg-type]
+        principal = present(uow.users.by_code("HT-HOASEN"))
+        uow.identities.bind("telegram", "9001", present(principal.id), None)
         return f"c{campaign.id}:sa:{due:%Y%m%d%H%M}:3d"
 
 
@@ -54,7 +56,7 @@ def counts(engine: Engine) -> tuple[int, int]:
                 len(uow.session.exec(select(FiredReminder)).all()))
 
 
-async def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
@@ -90,7 +92,7 @@ async def test_jobs_survive_a_restart_and_nothing_fires_twice(sqlite_engine: Eng
     # Changing the calendar reschedules: 3,1 days before becomes 2 days before.
     with UnitOfWork(engine) as uow:
         campaign = uow.campaigns.active()
-        extra = uow.reminders.calendar(campaign.id)  # type: ignore[union-attr, arg-type]
+        extra = present(uow.reminders.calendar(present(present(campaign).id)))
         extra.offsets_days = [2]
         uow.reminders.save_calendar(extra, "test")
     changed = sync_jobs(restarted, engine, TZ, utcnow())

@@ -19,7 +19,7 @@ TOKEN = "123456:TEST-TOKEN"
 async def test_two_workers_one_leader_one_message(tmp_path: Path) -> None:
     async with FakeTelegramServer(token=TOKEN) as server:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", data_dir=tmp_path / "data",
             files_dir=tmp_path / "data" / "files", telegram_bot_token=TOKEN, telegram_api_base=server.base_url,
             seed_demo=False, reminder_sync_s=0.2, leader_retry_s=0.2, outbox_poll_s=0.1,

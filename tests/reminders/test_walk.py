@@ -15,19 +15,21 @@ from sqlmodel import col, select
 
 from hsdt.reminders.engine import fire, load_calendar
 from hsdt.reminders.scheduler import Runtime, fire_reminder
+from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.inspection_models import Assignment
 from hsdt.storage.models import OutboxMessage
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver, Clock
 from tests.inspection.fixtures import rescore, submit_self
+from tests.present import present
 from tests.reminders.conftest import TZ, user_id
 
 ZONE = ZoneInfo(TZ)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZONE).astimezone(UTC)
+def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZONE).astimezone(UTC)
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def fire_due(runtime: Runtime) -> None:
     engine, clock = runtime.engine, runtime.clock
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, TZ)
-        fired = uow.reminders.fired_ids(cal.campaign_id)  # type: ignore[union-attr]
+        fired = uow.reminders.fired_ids(present(cal).campaign_id)
     assert cal is not None
     for reminder in cal.reminders():
         if reminder.fire_at <= clock() and reminder.id not in fired:
@@ -50,7 +52,7 @@ def inbox(engine: Engine) -> dict[str, list[OutboxMessage]]:
     """Outbox rows by user code."""
     with UnitOfWork(engine) as uow:
         rows = uow.session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
-        codes = {r.user_id: uow.users.get(r.user_id).code for r in rows}  # type: ignore[union-attr]
+        codes = {r.user_id: present(uow.users.get(r.user_id)).code for r in rows}
     found: dict[str, list[OutboxMessage]] = {}
     for row in rows:
         found.setdefault(codes[row.user_id], []).append(row)
@@ -81,8 +83,8 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
         for existing in uow.session.exec(select(Assignment)).all():  # the demo's own; this test sets its own
             uow.session.delete(existing)
         uow.session.flush()
-        uow.session.add(Assignment(campaign_id=campaign.id, inspector_id=ids["CB-HB-01"],  # type: ignore[arg-type, union-attr]
-                                   school_id=hoamai.id, kind="cross"))  # type: ignore[union-attr, arg-type]
+        uow.session.add(Assignment(campaign_id=present(present(campaign).id), inspector_id=ids["CB-HB-01"],
+                                   school_id=present(present(hoamai).id), kind=AssessmentKind.CROSS))
     seen: dict[str, int] = {}
 
     # 22/12 08:00: 7 days before the self-assessment is due: both principals, nobody else.
@@ -154,7 +156,7 @@ def test_walking_the_calendar(engine: Engine, clock: Clock, people: dict[str, Ch
     # Firing any reminder again changes nothing: the dedupe keys and the fired log hold.
     with UnitOfWork(engine) as uow:
         cal = load_calendar(uow, TZ)
-    results = [fire(engine, r.id, clock(), TZ, RubricCache()) for r in cal.reminders()]  # type: ignore[union-attr]
+    results = [fire(engine, r.id, clock(), TZ, RubricCache()) for r in present(cal).reminders()]
     assert {r.status for r in results} == {"already"}
     assert new_since(engine, seen) == {}
     keys = [r.dedupe_key for rows in inbox(engine).values() for r in rows]
@@ -165,7 +167,7 @@ def test_unenrolled_and_blocked_people_are_not_queued(engine: Engine, clock: Clo
                                                       runtime: Runtime) -> None:
     clock.now = local(2024, 12, 22, 8, 0)
     with UnitOfWork(engine) as uow:
-        reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
+        reminder = present(load_calendar(uow, TZ)).reminders()[0]
     result = fire(engine, reminder.id, clock(), TZ, RubricCache())
     assert (result.status, result.enqueued, result.unreachable) == ("sent", 0, 1)
 
@@ -175,7 +177,7 @@ def test_a_reminder_fired_in_quiet_hours_waits_for_the_morning(engine: Engine, c
     # The process was down at 08:00 and came back at 22:30: the reminder is decided now, sent at 07:00.
     clock.now = local(2024, 12, 22, 22, 30)
     with UnitOfWork(engine) as uow:
-        reminder = load_calendar(uow, TZ).reminders()[0]  # type: ignore[union-attr]
+        reminder = present(load_calendar(uow, TZ)).reminders()[0]
     assert fire(engine, reminder.id, clock(), TZ, RubricCache()).enqueued == 2
     rows = [r for rows in inbox(engine).values() for r in rows]
     assert {r.not_before for r in rows} == {local(2024, 12, 23, 7, 0)}

@@ -47,7 +47,7 @@ def texts(sheet: Worksheet) -> list[str]:
 
 def issuing_body(sheet: Worksheet) -> list[tuple[str, bool]]:
     """The issuing body top left: its lines (text, bold) down to the rule under it."""
-    lines = []
+    lines: list[tuple[str, bool]] = []
     for row in range(1, 6):
         cell = sheet.cell(row=row, column=1)
         if isinstance(cell.value, str) and set(cell.value) == {"\u2500"}:

@@ -14,6 +14,7 @@ from hsdt.services.roster import UnitRow, apply_roster
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
 from tests.inspection.fixtures import ANSWERS, _campaign_and_rubric, submit_self
+from tests.present import present
 
 
 def so_chat(dispatcher: Dispatcher, codes: dict[str, str]) -> ChatDriver:
@@ -53,7 +54,8 @@ def test_a_draft_school_shows_no_partial_points(engine: Engine, dispatcher: Disp
         school = uow.units.by_code("MN-SAOMAI")
         principal = uow.users.by_code("HT-HOASEN")
         assert school is not None and school.id is not None and principal is not None and principal.id is not None
-        draft = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=dispatcher.clock())
+        campaign_id = present(campaign.id)
+        draft = uow.assessments.load(campaign_id, school.id, AssessmentKind.SELF, rubric, now=dispatcher.clock())
         for cid in ("A1", "B1"):
             draft.answer(cid, read_value(ANSWERS[cid]), by=principal.id, at=dispatcher.clock())
         uow.assessments.save(draft, channel="test", event_id="draft")

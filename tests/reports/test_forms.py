@@ -16,6 +16,7 @@ from hsdt.scoring import load_rubric_text, mean_score
 from hsdt.storage.models import Unit
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import ChatDriver
+from tests.present import present
 from tests.reports.reading import sheets, table, texts
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -37,15 +38,16 @@ def database(engine: Engine) -> dict[str, Any]:
         campaign = uow.campaigns.active()
         assert campaign is not None
         version = uow.campaigns.rubric_version(campaign.rubric_version_id)
-        rubric = load_rubric_text(version.source, source="db")  # type: ignore[union-attr]
+        rubric = load_rubric_text(present(version).source, source="db")
         units = {u.code: u for u in uow.session.exec(select(Unit)).all()}
         found: dict[str, Any] = {"rubric": rubric, "units": units, "answers": {}, "totals": {}}
         for code, unit in units.items():
             if unit.kind != "school":
                 continue
+            campaign_id, unit_id = present(campaign.id), present(unit.id)
             for kind in ("self", "district", "cross"):
-                found["answers"][(code, kind)] = uow.answers.for_school(campaign.id, unit.id, kind)  # type: ignore[arg-type]
-                submission = uow.submissions.get(campaign.id, unit.id, kind)  # type: ignore[arg-type]
+                found["answers"][(code, kind)] = uow.answers.for_school(campaign_id, unit_id, kind)
+                submission = uow.submissions.get(campaign_id, unit_id, kind)
                 found["totals"][(code, kind)] = (submission.total if submission is not None
                                                  and submission.status == "submitted" else None)
     return found
@@ -149,11 +151,11 @@ def test_every_number_is_the_databases(engine: Engine, dispatcher: Dispatcher, c
     for sheet in sheets(workbook, "PL2 "):
         district = db["units"][sheet.title.removeprefix("PL2 ")]
         schools = [u for u in db["units"].values() if u.parent_id == district.id]
-        rows = table(sheet)
+        listed = table(sheet)
         # ALL the unit's schools, in the roster's order, then the management score.
-        assert [r["Tên trường"] for r in rows[:-1]] == [u.name for u in sorted(schools, key=lambda u: u.id)]
-        finals = []
-        for row, unit in zip(rows, sorted(schools, key=lambda u: u.id), strict=False):
+        assert [r["Tên trường"] for r in listed[:-1]] == [u.name for u in sorted(schools, key=lambda u: u.id)]
+        finals: list[float] = []
+        for row, unit in zip(listed, sorted(schools, key=lambda u: u.id), strict=False):
             self_total, rescore = db["totals"][(unit.code, "self")], db["totals"][(unit.code, "district")]
             assert (row["Tự đánh giá"], row["Chấm lại"]) == (self_total, rescore)
             final = rescore if rescore is not None else self_total
@@ -169,7 +171,7 @@ def test_every_number_is_the_databases(engine: Engine, dispatcher: Dispatcher, c
                 header = next(h for h in row if h.startswith(f"Nội dung {group.id}\n("))
                 expected = [district_points[c.id].points for c in group.criteria if c.id in district_points]
                 assert row[header] == (round(sum(expected), 2) if rescore is not None else None), (index, header)
-        management = rows[-1]
+        management = listed[-1]
         assert management["STT"].startswith(f"Đánh giá công tác quản lý, chỉ đạo của {district.name}")
         # The mean says how many schools it rests on and which rule it follows (the 2024-2025 one here).
         assert "trung bình cộng" in management["STT"] and "trung bình của " in management["STT"]
@@ -203,13 +205,13 @@ def test_principal_gets_their_own_form_after_submitting(
     principal.send("/baocao")
     assert any("Phụ lục 1 (Excel)" in b.label for r in principal.replies for b in r.flat_buttons)
     principal.press("Phụ lục 1 (Excel)")
-    [reply] = [r for r in principal.replies if r.document is not None]
-    workbook = load_workbook(io.BytesIO(reply.document.content))  # type: ignore[union-attr]
+    [document] = [r.document for r in principal.replies if r.document is not None]
+    workbook = load_workbook(io.BytesIO(document.content))
     assert workbook.sheetnames == ["PL1 MN-HOASEN"]
-    assert reply.document.file_name.startswith("phu-luc-1-mn-hoasen-")  # type: ignore[union-attr]
+    assert document.file_name.startswith("phu-luc-1-mn-hoasen-")
     # Tuổi Thơ has not submitted: no form yet, and a crafted button says so.
     with UnitOfWork(engine) as uow:
-        tuoitho = uow.units.by_code("MN-TUOITHO").id  # type: ignore[union-attr]
+        tuoitho = present(uow.units.by_code("MN-TUOITHO")).id
     other = ChatDriver(dispatcher, "ref-other")
     other.enrol(city["PGD-TN-01"])
     other.press_action(f"rp:f:{tuoitho}")

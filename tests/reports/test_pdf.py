@@ -12,6 +12,7 @@ below without it)."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,6 +116,9 @@ def save_pdfs(replies: list[Reply], tmp_path: Path) -> list[Path]:
         assert size is not None and float(size.group(1)) > float(size.group(2)), info  # A4 landscape
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
         assert "LiberationSerif" in fonts or "TimesNewRoman" in fonts, fonts
+        # Liberation 1.x has no Vietnamese letters with two marks ("Ậ") and no "─": LibreOffice then
+        # prints them in a fallback font, a heading of mixed letters (Debian's fonts-liberation2 has both).
+        assert "DejaVu" not in fonts, f"a fallback font in the form (install fonts-liberation2):\n{fonts}"
         first = _pdf_text(path)
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first and f"Phụ lục {number}" in first
         paths.append(path)
@@ -185,7 +189,7 @@ def test_without_a_converter_the_chat_says_so(
     engine: Engine, dispatcher: Dispatcher, city: dict[str, str], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the module the converter is looked up with
     driver = ChatDriver(dispatcher, "ref-so")
     driver.enrol(city["SO-01"])
     driver.send("/baocao")

@@ -93,7 +93,7 @@ POINTS = st.integers(1, 40).map(lambda n: n / 2)  # 0.5 .. 20 in steps of 0.5
 @st.composite
 def rubric_texts(draw: st.DrawFn) -> str:
     """YAML text of a random valid rubric."""
-    groups = []
+    groups: list[dict[str, Any]] = []
     total = Decimal(0)
     n = 0
     for gi in range(draw(st.integers(1, 3))):

@@ -252,6 +252,7 @@ BASE: dict[str, Any] = {
 
 
 def _crit(data: dict[str, Any], cid: str) -> dict[str, Any]:
+    crit: dict[str, Any]
     for group in data["groups"]:
         for crit in group["criteria"]:
             if crit["id"] == cid:

@@ -124,7 +124,7 @@ def test_empty_school() -> None:
 
 
 def test_typical_school() -> None:
-    answers = {
+    answers: dict[str, dict[str, Any]] = {
         "A1": {"options": ["c1", "c2", "c3", "c4", "c5"]},  # 10
         "B1": {"issued": 3, "used": 2},  # 5.33
         "B2": {"issued": 12, "used": 10},  # 8.33

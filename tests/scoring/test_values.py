@@ -4,6 +4,7 @@ the inspector's typed points; the assessment scored once per change and refreshe
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,10 @@ from hsdt.scoring import (
     MultiChoice,
     Percentage,
     Rescore,
+    Rubric,
+    SchoolScore,
     SingleChoice,
+    StoredValue,
     Text,
     Unreadable,
     check_value,
@@ -29,6 +33,7 @@ from hsdt.scoring import (
     read_value,
 )
 from hsdt.scoring import assessment as domain
+from hsdt.scoring import score as score_module
 from hsdt.scoring.assessment import Assessment, AssessmentKind, AssessmentStatus, WrongKind
 from tests.helpers import RUBRIC_2024
 
@@ -130,11 +135,11 @@ def _answered(rubric_path: Any = RUBRIC_2024) -> Assessment:
 def test_a_school_is_scored_once_per_change(monkeypatch: pytest.MonkeyPatch) -> None:
     own = _answered()
     calls: list[int] = []
-    scored = domain.score_school
+    scored = score_module.score_school
 
-    def counting(*args: Any) -> Any:
+    def counting(rubric: Rubric, answers: Mapping[str, StoredValue | None]) -> SchoolScore:
         calls.append(1)
-        return scored(*args)
+        return scored(rubric, answers)
 
     monkeypatch.setattr(domain, "score_school", counting)
     # What a review screen asks: every criterion's points, what is missing, the total and band.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from typing import cast
 
 from asn1crypto import core
 from pyhanko.pdf_utils import generic
@@ -32,6 +33,11 @@ UNIVERSAL_FORGERIES = (
 
 def _reader(data: bytes) -> PdfFileReader:
     return PdfFileReader(BytesIO(data), strict=False)
+
+
+def _last_startxref(reader: PdfFileReader) -> int:
+    # pyHanko declares the attribute as a class-level None; every reader sets the offset it read.
+    return cast(int, reader.last_startxref)
 
 
 def _writer(data: bytes) -> IncrementalPdfFileWriter:
@@ -169,10 +175,10 @@ def _raw_update(
         rows = b"".join(b"%d 1\n%010d 00000 n \n" % (n, o) for n, o in zip(numbers, offsets, strict=True))
         entries = b"/Size %d /Root %d %d R" % (max(size, max(numbers) + 1), root.idnum, root.generation)
         if prev:
-            entries += b" /Prev %d" % reader.last_startxref
+            entries += b" /Prev %d" % _last_startxref(reader)
         out += b"xref\n" + rows + b"trailer\n<< " + entries + b" >>\nstartxref\n%d\n" % at
     elif old_startxref:
-        out += b"startxref\n%d\n" % reader.last_startxref
+        out += b"startxref\n%d\n" % _last_startxref(reader)
     if eof:
         out += b"%%EOF\n"
     return out

@@ -67,7 +67,7 @@ def test_exit_status_says_whether_every_file_is_valid(corpus: Corpus, tmp_path: 
     valid = FileVerdict(file="a.pdf", sha256="00", status="valid", signatures=(SIG,))
     for status in ("invalid", "indeterminate", "unsigned", "error"):
         other = FileVerdict(
-            file="b.pdf", sha256="00", status=status,  # type: ignore[arg-type]
+            file="b.pdf", sha256="00", status=status,
             signatures=() if status in ("unsigned", "error") else (SIG,),
             error="corrupt" if status == "error" else None,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from hsdt.signatures.discovery import SIGNATURE_MARKERS
 from hsdt.signatures.verdict import FileVerdict, contract_errors
 from tests.signatures import attacks
 from tests.signatures.conftest import IN_PERIOD, Corpus, alive
-from tests.signatures.testpki import break_last_xref, make_tagged_pdf, sign_pdf, unlink_signatures
+from tests.signatures.testpki import TestPKI, break_last_xref, make_tagged_pdf, sign_pdf, unlink_signatures
 
 # 500 mutants by default (the issue's bar); HSDT_FUZZ_EXAMPLES raises or lowers it.
 EXAMPLES = int(os.environ.get("HSDT_FUZZ_EXAMPLES", "500"))
@@ -43,11 +43,18 @@ def seeds(corpus: Corpus) -> dict[str, bytes]:
     return found
 
 
+class FuzzChecker(SignatureChecker):
+    """The checker, remembering every worker it was seen to run (so none is left orphaned)."""
+
+    seen_pids: set[int]
+
+
 @pytest.fixture(scope="module")
-def fuzz_checker(pki) -> Iterator[SignatureChecker]:  # type: ignore[no-untyped-def]
+def fuzz_checker(pki: TestPKI) -> Iterator[FuzzChecker]:
     seen: set[int] = set()
-    with SignatureChecker(pki.trust_dir, RecordPeriod.default(), VerifyLimits(timeout_s=10)) as chk:
-        chk.seen_pids = seen  # type: ignore[attr-defined]
+    chk = FuzzChecker(pki.trust_dir, RecordPeriod.default(), VerifyLimits(timeout_s=10))
+    with chk:
+        chk.seen_pids = seen
         yield chk
         seen.update(chk.worker_pids())
     assert alive(seen) == []
@@ -91,7 +98,7 @@ def _structural(data: bytes, kind: str, pick: int, value: int) -> bytes:
     if kind == "cut_at_revision":  # cut a few bytes around where a signed revision ends
         return data[: b + c + (value % 9) - 4]
     if kind == "attack":
-        builders = [
+        builders: list[Callable[[bytes], bytes]] = [
             lambda d: attacks.incremental_saving(d)[ISA_VARIANTS[value % len(ISA_VARIANTS)]],
             attacks.update_without_endstream,
             attacks.update_replacing_font,
@@ -210,15 +217,15 @@ def test_a_signed_file_cut_at_a_signed_revision_is_that_revision(
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutants_are_never_falsely_valid_or_unsigned(
-    data: st.DataObject, seeds: dict[str, bytes], fuzz_checker: SignatureChecker, tmp_path: Path
+    data: st.DataObject, seeds: dict[str, bytes], fuzz_checker: FuzzChecker, tmp_path: Path
 ) -> None:
     name, original, mutated = data.draw(mutants(seeds))
     judge(name, original, mutated, _check(fuzz_checker, tmp_path, mutated))
     pids = fuzz_checker.worker_pids()
-    fuzz_checker.seen_pids.update(pids)  # type: ignore[attr-defined]
+    fuzz_checker.seen_pids.update(pids)
     assert len(pids) <= fuzz_checker.max_workers
     # Workers replaced after a crash or timeout must really be gone, not orphaned.
-    stale = fuzz_checker.seen_pids - set(pids)  # type: ignore[attr-defined]
+    stale = fuzz_checker.seen_pids - set(pids)
     assert alive(stale) == []
 
 

@@ -12,6 +12,7 @@ from hsdt.signatures.engine import verify_bytes
 from hsdt.signatures.trust import load_trust_roots
 from hsdt.signatures.verdict import FileVerdict, contract_errors
 from tests.signatures.testpki import (
+    Identity,
     TestPKI,
     add_dss_and_timestamp,
     as_sha1_subfilter,
@@ -29,14 +30,17 @@ SIGNED = datetime(2024, 9, 20, 2, 0, tzinfo=UTC)  # 20/09/2024 09:00 in Hà Nộ
 LATER = datetime(2024, 10, 15, 3, 0, tzinfo=UTC)
 
 
-def verify(pki: TestPKI, data: bytes, **kwargs: object) -> FileVerdict:
-    verdict = verify_bytes(data, "x.pdf", load_trust_roots(pki.trust_dir), RecordPeriod.default(), **kwargs)  # type: ignore[arg-type]
+def verify(
+    pki: TestPKI, data: bytes, *, school: SchoolIdentity | None = None, school_issued: bool = False
+) -> FileVerdict:
+    roots = load_trust_roots(pki.trust_dir)
+    verdict = verify_bytes(data, "x.pdf", roots, RecordPeriod.default(), school=school, school_issued=school_issued)
     assert contract_errors(verdict.to_json()) == []
     return verdict
 
 
 @pytest.fixture(scope="module")
-def backdated(pki: TestPKI) -> object:
+def backdated(pki: TestPKI) -> Identity:
     # Expired on 30/09/2024; the signer's clock says 20/09.
     return issue(
         "Đỗ Văn Hết Hạn", pki.intermediate, org="Trường Mầm non Hoa Sen", uids=("CCCD:001088000111",),
@@ -74,7 +78,7 @@ def test_second_signer_structure_tree_edits_are_permitted(pki: TestPKI) -> None:
     assert not v.signatures[0].modified_after_signing
 
 
-def test_backdated_expired_certificate_without_timestamp_is_indeterminate(pki: TestPKI, backdated) -> None:  # type: ignore[no-untyped-def]
+def test_backdated_expired_certificate_without_timestamp_is_indeterminate(pki: TestPKI, backdated: Identity) -> None:
     v = verify(pki, sign_pdf(make_pdf(1), backdated, "ChuKy", signing_time=SIGNED))
     assert v.status == "indeterminate"
     (sig,) = v.signatures
@@ -82,7 +86,7 @@ def test_backdated_expired_certificate_without_timestamp_is_indeterminate(pki: T
     assert "thời điểm ký chưa được chứng thực" in v.message_vi
 
 
-def test_backdated_expired_certificate_with_trusted_timestamp_is_valid(pki: TestPKI, backdated) -> None:  # type: ignore[no-untyped-def]
+def test_backdated_expired_certificate_with_trusted_timestamp_is_valid(pki: TestPKI, backdated: Identity) -> None:
     data = sign_pdf(make_pdf(1), backdated, "ChuKy", timestamp_by=pki.tsa, timestamp_time=SIGNED)
     v = verify(pki, data)
     assert v.status == "valid", v.message_vi
@@ -91,7 +95,7 @@ def test_backdated_expired_certificate_with_trusted_timestamp_is_valid(pki: Test
     assert "theo dấu thời gian tin cậy" in v.message_vi
 
 
-def test_untrusted_tsa_proves_nothing(pki: TestPKI, backdated) -> None:  # type: ignore[no-untyped-def]
+def test_untrusted_tsa_proves_nothing(pki: TestPKI, backdated: Identity) -> None:
     rogue_tsa = issue("Rogue TSA", pki.rogue_root, tsa=True)
     data = sign_pdf(make_pdf(1), backdated, "ChuKy", signing_time=SIGNED, timestamp_by=rogue_tsa, timestamp_time=SIGNED)
     v = verify(pki, data)

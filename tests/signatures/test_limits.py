@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from hsdt.signatures.verdict import contract_errors
 from tests.signatures.conftest import Corpus, alive
-from tests.signatures.testpki import memory_bomb_pdf
+from tests.signatures.testpki import TestPKI, memory_bomb_pdf
 
 
-async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki: TestPKI, corpus: Corpus) -> None:
     # The bomb needs about 12 s of a quiet core before it fails; 6 s stops it, and leaves the warm
     # check (half a second quiet, several seconds with the suite's four workers on two cores) room.
     limits = VerifyLimits(timeout_s=6.0)
@@ -36,7 +37,7 @@ async def test_slow_file_hits_the_time_limit_and_worker_is_replaced(pki, corpus:
     assert alive(mine) == []
 
 
-async def test_memory_hungry_file_hits_the_memory_limit(pki, corpus: Corpus, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_memory_hungry_file_hits_the_memory_limit(pki: TestPKI, corpus: Corpus, tmp_path: Path) -> None:
     # The worker idles well under 200 MB of address space (pyHanko, pydantic); the bomb needs 250 MB.
     # The memory limit must be what stops it, not the wall clock: on a loaded machine (the suite runs four
     # workers on two cores) the bomb may get a fraction of a core, so the deadline is far away.
@@ -84,7 +85,7 @@ async def test_concurrent_users_do_not_block_the_event_loop(checker: SignatureCh
     assert len(checker.worker_pids()) <= checker.max_workers
 
 
-def test_close_leaves_no_worker(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+def test_close_leaves_no_worker(pki: TestPKI, corpus: Corpus) -> None:
     chk = SignatureChecker(pki.trust_dir, RecordPeriod.default(), max_workers=2, prestart=2)
     verdicts = chk.check_many([corpus["valid"], corpus["unsigned"], corpus["empty"]])
     assert [v.status for v in verdicts] == ["valid", "unsigned", "error"]

@@ -6,15 +6,16 @@ import shutil
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.services.evidence_recheck import recheck_evidence
 from hsdt.signatures import RecordPeriod, SignatureChecker
 from hsdt.signatures.recheck import trust_fingerprint
-from hsdt.storage.models import Answer, AnswerAudit, Evidence, Submission
+from hsdt.storage.models import Answer, AnswerAudit, Evidence, Submission, SubmissionStatus
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts.signatures import SEAL_MISSING
 from tests.helpers import ChatDriver, Clock
 from tests.signatures.conftest import Corpus
 
@@ -22,7 +23,7 @@ from tests.signatures.conftest import Corpus
 def _e1(engine: Engine) -> tuple[dict[str, int], float, list[str]]:
     with UnitOfWork(engine) as uow:
         answer = uow.session.exec(select(Answer).where(Answer.criterion_id == "E1")).one()
-        statuses = [e.status for e in uow.session.exec(select(Evidence).order_by(Evidence.id)).all()]
+        statuses = [e.status for e in uow.session.exec(select(Evidence).order_by(col(Evidence.id))).all()]
         # The chat and the re-check reckon the answer alike, period counts included.
         assert set(answer.value) == {"valid", "total", "in_period", "in_period_proven"}, answer.value
         return {"valid": answer.value["valid"], "total": answer.value["total"]}, answer.points, statuses
@@ -58,13 +59,44 @@ def test_points_follow_the_trust_roots(
     assert _e1(engine) == ({"valid": 1, "total": 1}, 6, ["valid"])
 
 
-def _stored(engine: Engine, kind: str) -> tuple[dict[str, tuple[dict[str, object], float, int]], tuple[object, ...]]:
+def _stored(
+    engine: Engine, kind: str
+) -> tuple[dict[str, tuple[dict[str, object], float, int]], tuple[SubmissionStatus, float | None, str | None, int]]:
     """(criterion -> (value, points, version), (status, total, band, version)) of one kind of assessment."""
     with UnitOfWork(engine) as uow:
         answers = {a.criterion_id: (dict(a.value), a.points, a.version)
                    for a in uow.session.exec(select(Answer).where(Answer.kind == kind)).all()}
         row = uow.session.exec(select(Submission).where(Submission.kind == kind)).one()
         return answers, (row.status, row.total, row.band, row.version)
+
+
+def test_a_recheck_keeps_the_seal_expectation_of_evidence(
+    engine: Engine, clock: Clock, tmp_path: Path, codes: dict[str, str], corpus: Corpus, checker: SignatureChecker
+) -> None:
+    """A file without the school's seal sent as evidence says so; re-checked after the trust roots
+    changed, its new verdict still does (the re-check checks evidence as evidence)."""
+    files = tmp_path / "files"
+    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=files, max_upload_bytes=200_000), checker=checker,
+                            clock=clock, router=build_router())
+    chat = ChatDriver(dispatcher, "p1")
+    chat.enrol(codes["HT-HOASEN"])
+    chat.send("/tudanhgia")
+    chat.press("Danh sách")
+    chat.press("E1.")
+    chat.upload(corpus["valid"], name="ke-hoach.pdf")
+
+    def seal_noted() -> bool:
+        with UnitOfWork(engine) as uow:
+            (row,) = uow.session.exec(select(Evidence)).all()
+            return SEAL_MISSING in str(row.verdict)
+
+    assert seal_noted()
+    shutil.copytree(corpus.pki.trust_dir, tmp_path / "trust-copy")
+    (tmp_path / "trust-copy" / "extra.txt").write_text("a changed folder")
+    with SignatureChecker(tmp_path / "trust-copy", RecordPeriod.default()) as again:
+        result = recheck_evidence(engine, again, files, event_id="trust:test-seal")
+    assert result.checked == 1
+    assert seal_noted()
 
 
 def test_a_submitted_rescore_survives_a_change_of_trust_roots(
@@ -137,7 +169,7 @@ def test_a_submitted_rescore_survives_a_change_of_trust_roots(
         assert [(a.kind, a.criterion_id, a.event_id) for a in audits] == [("self", "E1", "trust:test-rescore")]
     # Both evidence rows carry the new verdict: the files' facts, whoever sent them.
     with UnitOfWork(engine) as uow:
-        assert [e.status for e in uow.session.exec(select(Evidence).order_by(Evidence.id)).all()] == [
+        assert [e.status for e in uow.session.exec(select(Evidence).order_by(col(Evidence.id))).all()] == [
             "indeterminate", "indeterminate"]
 
 

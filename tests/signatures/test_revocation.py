@@ -36,12 +36,12 @@ def fresh(tmp_path: Path) -> Iterator[Path]:
     revocation.configure(Revocation())
 
 
-def _signer(pki: TestPKI, name: str, **kwargs: object) -> Identity:
-    return issue(name, pki.intermediate, uids=("CCCD:079200000001",), revocation=pki.revocation, **kwargs)  # type: ignore[arg-type]
+def _signer(pki: TestPKI, name: str) -> Identity:
+    return issue(name, pki.intermediate, uids=("CCCD:079200000001",), revocation=pki.revocation)
 
 
-def verify(pki: TestPKI, data: bytes, **kwargs: object) -> FileVerdict:
-    verdict = verify_bytes(data, "x.pdf", load_trust_roots(pki.trust_dir), RecordPeriod.default(), **kwargs)  # type: ignore[arg-type]
+def verify(pki: TestPKI, data: bytes, *, online: bool | None = None) -> FileVerdict:
+    verdict = verify_bytes(data, "x.pdf", load_trust_roots(pki.trust_dir), RecordPeriod.default(), online=online)
     assert contract_errors(verdict.to_json()) == []
     return verdict
 

@@ -13,6 +13,7 @@ from hsdt.signatures import sandbox
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from tests.signatures.conftest import Corpus, alive
+from tests.signatures.testpki import TestPKI
 
 
 def _limits_of(pid: int) -> dict[str, str]:
@@ -21,7 +22,7 @@ def _limits_of(pid: int) -> dict[str, str]:
 
 
 async def test_worker_gets_a_minimal_environment_and_limits(
-    pki, corpus: Corpus, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    pki: TestPKI, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/x")
@@ -38,7 +39,7 @@ async def test_worker_gets_a_minimal_environment_and_limits(
     assert limits["Max cpu time"] != "unlimited"
 
 
-async def test_a_worker_killed_mid_file_is_reported_as_crashed(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+async def test_a_worker_killed_mid_file_is_reported_as_crashed(pki: TestPKI, corpus: Corpus) -> None:
     # A generous memory limit, so the death cannot be read as running out of memory.
     limits = VerifyLimits(timeout_s=30, memory_mb=4096)
     with SignatureChecker(pki.trust_dir, RecordPeriod.default(), limits, max_workers=1) as chk:
@@ -54,7 +55,7 @@ async def test_a_worker_killed_mid_file_is_reported_as_crashed(pki, corpus: Corp
         assert (await chk.check(corpus["valid"])).status == "valid"
 
 
-async def test_a_worker_out_of_cpu_time_is_reported_as_timeout(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+async def test_a_worker_out_of_cpu_time_is_reported_as_timeout(pki: TestPKI, corpus: Corpus) -> None:
     limits = VerifyLimits(timeout_s=60, cpu_s=1)
     with SignatureChecker(pki.trust_dir, RecordPeriod.default(), limits, max_workers=1) as chk:
         verdict = await chk.check(corpus["bomb"])
@@ -62,7 +63,7 @@ async def test_a_worker_out_of_cpu_time_is_reported_as_timeout(pki, corpus: Corp
 
 
 async def test_a_worker_that_cannot_start_is_unavailable(
-    pki, corpus: Corpus, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    pki: TestPKI, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sandbox, "WORKER_MODULE", "hsdt.signatures.no_such_module")
     with SignatureChecker(pki.trust_dir, RecordPeriod.default(), max_workers=1, prestart=0) as chk:

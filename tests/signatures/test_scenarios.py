@@ -11,6 +11,7 @@ from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.config import RecordPeriod, VerifyLimits
 from hsdt.signatures.verdict import FileVerdict, contract_errors
 from tests.signatures.conftest import Corpus
+from tests.signatures.testpki import TestPKI
 
 DATE_TIME_VI = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}")
 
@@ -114,7 +115,7 @@ async def test_outside_period_is_reported_not_invalidating(checker: SignatureChe
     assert "15/03/2025" in v.message_vi
 
 
-async def test_custom_period_moves_the_boundary(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+async def test_custom_period_moves_the_boundary(pki: TestPKI, corpus: Corpus) -> None:
     period = RecordPeriod.parse("2025-01-01:2025-06-30")
     with SignatureChecker(pki.trust_dir, period) as other:
         inside, outside = await asyncio.gather(other.check(corpus["out_of_period"]), other.check(corpus["valid"]))
@@ -161,7 +162,7 @@ async def test_truncated_signed_file_is_never_unsigned(checker: SignatureChecker
     assert "chưa đánh giá được việc ký trong thời điểm kiểm tra lưu hồ sơ" in v.message_vi
 
 
-async def test_size_limit_checked_before_reading(pki, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+async def test_size_limit_checked_before_reading(pki: TestPKI, corpus: Corpus) -> None:
     with SignatureChecker(pki.trust_dir, RecordPeriod.default(), VerifyLimits(max_bytes=4096)) as small:
         v = await small.check(corpus["valid"])
     assert (v.status, v.error) == ("error", "too_large")

@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from pyhanko.pdf_utils.misc import PdfStreamError
 
 from hsdt.signatures import _speedups
+from tests.signatures.testpki import TestPKI
 
 
 def _both(data: bytes) -> tuple[object, object]:
-    results = []
+    results: list[tuple[str, bytes | None, int | None]] = []
     for reader in (_speedups._original, _speedups.read_hex_string_from_stream):
         stream = BytesIO(data)
         try:
@@ -60,12 +61,12 @@ def test_name_comparison_agrees_with_asn1crypto() -> None:
     names = _names()
     for left in names:
         for right in names:
-            assert _speedups.name_eq(left, right) == _speedups._original_name_eq(left, right), (left, right)  # type: ignore[arg-type]
-        assert _speedups.name_hashable(left) == _speedups._original_name_hashable.fget(left)  # type: ignore[arg-type,attr-defined]
-        assert _speedups.name_eq(left, "not a name") is False  # type: ignore[arg-type]
+            assert _speedups.name_eq(left, right) == _speedups._original_name_eq(left, right), (left, right)
+        assert _speedups.name_hashable(left) == _speedups._original_name_hashable.fget(left)
+        assert _speedups.name_eq(left, "not a name") is False
 
 
-def test_remembered_extensions_are_those_asn1crypto_parses(pki) -> None:  # type: ignore[no-untyped-def]
+def test_remembered_extensions_are_those_asn1crypto_parses(pki: TestPKI) -> None:
     from asn1crypto import x509
     from cryptography.hazmat.primitives import serialization
 

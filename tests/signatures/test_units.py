@@ -9,11 +9,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import TypeAdapter
 
 from hsdt.signatures.classify import classify_uid
 from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.render import render_file
 from hsdt.signatures.verdict import (
+    ErrorCategory,
+    FileStatus,
     FileVerdict,
     SignatureVerdict,
     contract_errors,
@@ -65,7 +68,8 @@ def _sig(**overrides: object) -> SignatureVerdict:
         problems=(), message_vi="x",
     )
     base.update(overrides)
-    return SignatureVerdict(**base)  # type: ignore[arg-type]
+    # Validated as the constructor validates (problem names become `Problem`s), with the type known.
+    return TypeAdapter(SignatureVerdict).validate_python(base)
 
 
 def test_status_aggregation() -> None:
@@ -157,8 +161,8 @@ def test_no_jargon_in_the_chat() -> None:
 def test_proven_summary_says_what_the_check_proved() -> None:
     from hsdt.signatures.render import proven_summary
 
-    def summary(status: str, *sigs: SignatureVerdict, error: str | None = None) -> str:
-        return proven_summary(FileVerdict(file="a.pdf", sha256="00", status=status, signatures=sigs, error=error))  # type: ignore[arg-type]
+    def summary(status: FileStatus, *sigs: SignatureVerdict, error: ErrorCategory | None = None) -> str:
+        return proven_summary(FileVerdict(file="a.pdf", sha256="00", status=status, signatures=sigs, error=error))
 
     proven = _sig(time_source="timestamp", revocation="online")
     assert summary("valid", proven) == (

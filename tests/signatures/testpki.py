@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -21,6 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from tests.signatures.revocation_server import RevocationServer
+
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 UID_OID = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -128,10 +132,15 @@ def _with_status_addresses(
 
 
 def _register(
-    server: RevocationServer, cert: x509.Certificate, key: object, issuer: Identity | None, *, ca: bool
+    server: RevocationServer,
+    cert: x509.Certificate,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    issuer: Identity | None,
+    *,
+    ca: bool,
 ) -> None:
     if ca:
-        server.add_issuer(cert, key)  # type: ignore[arg-type]
+        server.add_issuer(cert, key)
     if issuer is not None:
         server.add_issuer(issuer.cert, issuer.key)
         server.register(cert, issuer.cert)
@@ -247,19 +256,24 @@ def sign_pdf(
     ``ignore_certification`` signs even where an earlier certification forbids it (as a forger would).
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.signers.pdf_signer import PdfSigningSession
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     class FixedTimeSigner(signers.PdfSigner):
-        def init_signing_session(self, pdf_out, existing_fields_only=False):  # type: ignore[no-untyped-def]
+        def init_signing_session(
+            self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+        ) -> PdfSigningSession:
             session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
             if signing_time is not None:
                 session.system_time = signing_time
             return session
 
-        def _enforce_certification_constraints(self, reader):  # type: ignore[no-untyped-def]
+        def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
             if not ignore_certification:
                 super()._enforce_certification_constraints(reader)
 
@@ -289,17 +303,17 @@ def sign_pdf(
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
     if tag_widget:
         _add_struct_element(writer)
-    out = pdf_signer.sign_pdf(writer)
+    out: BytesIO = pdf_signer.sign_pdf(writer)
     return out.getvalue()
 
 
-def _add_struct_element(writer: object) -> None:
+def _add_struct_element(writer: IncrementalPdfFileWriter) -> None:
     from pyhanko.pdf_utils import generic
 
-    root = writer.root  # type: ignore[attr-defined]
+    root = writer.root
     tree_ref = root.raw_get("/StructTreeRoot")
     tree = tree_ref.get_object()
-    element = writer.add_object(  # type: ignore[attr-defined]
+    element = writer.add_object(
         generic.DictionaryObject(
             {
                 generic.NameObject("/Type"): generic.NameObject("/StructElem"),
@@ -311,7 +325,7 @@ def _add_struct_element(writer: object) -> None:
     kids = tree["/K"]
     kids.append(element)
     tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(int(tree.get("/ParentTreeNextKey", 0)) + 1)
-    writer.mark_update(tree_ref)  # type: ignore[attr-defined]
+    writer.mark_update(tree_ref)
 
 
 def make_tagged_pdf() -> bytes:
@@ -639,5 +653,5 @@ def add_dss_and_timestamp(data: bytes, tsa: Identity, crl_issuer: Identity, cert
         certs_to_embed=SimpleCertificateStore.from_certs(tsa.asn1_chain),
     )
     writer = IncrementalPdfFileWriter(BytesIO(out.getvalue()), strict=False)
-    stamped = signers.PdfTimeStamper(stamper).timestamp_pdf(writer, "sha256")
+    stamped: BytesIO = signers.PdfTimeStamper(stamper).timestamp_pdf(writer, "sha256")
     return stamped.getvalue()

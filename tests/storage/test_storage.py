@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,14 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from hsdt.storage.db import current_revision, make_engine, upgrade
-from hsdt.storage.models import AnswerAudit, Unit, User
+from hsdt.storage.models import AnswerAudit, Role, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024
+from tests.present import present
 
 
 def _school_and_user(uow: UnitOfWork) -> tuple[Unit, User]:
     school = uow.units.add(Unit(code="S1", name="Trường Mầm non Bình Minh", kind="school"))
-    user = uow.users.add(User(code="U1", full_name="Vũ Thị Lan", role="principal", unit_id=school.id))
+    user = uow.users.add(User(code="U1", full_name="Vũ Thị Lan", role=Role.PRINCIPAL, unit_id=present(school.id)))
     return school, user
 
 
@@ -37,7 +39,7 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     assert current_revision(engine) == before
 
 
-def test_sqlite_pragmas(tmp_path) -> None:
+def test_sqlite_pragmas(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite3'}")
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -55,13 +57,14 @@ def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
         campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="UTC")
+    campaign_id, school_id, user_id = present(campaign.id), present(school.id), present(user.id)
     for used in (3, 4):
         with UnitOfWork(engine) as uow:
-            own = uow.assessments.load(campaign.id, school.id, AssessmentKind.SELF, rubric, now=utcnow())
-            own.answer("B1", CountPair(issued=5, used=used), by=user.id, at=utcnow())
+            own = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=utcnow())
+            own.answer("B1", CountPair(issued=5, used=used), by=user_id, at=utcnow())
             uow.assessments.save(own, channel="test", event_id=f"e{used}")
     with UnitOfWork(engine) as uow:
-        answer = uow.answers.get(campaign.id, school.id, "B1")
+        answer = present(uow.answers.get(campaign_id, school_id, "B1"))
         assert answer.value == {"issued": 5, "used": 4} and answer.version == 2
         assert answer.answered_at.tzinfo is not None
         audit = uow.session.exec(select(AnswerAudit)).all()
@@ -84,12 +87,13 @@ def test_processed_event_is_unique(engine: Engine) -> None:
 def test_chat_identity_unique_per_channel(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         _, user = _school_and_user(uow)
-        uow.identities.bind("telegram", "1", user.id, "Lan")
-        uow.identities.bind("zalo", "1", user.id, "Lan")
-        uow.identities.bind("telegram", "1", user.id, "Lan V.")
+        user_id = present(user.id)
+        uow.identities.bind("telegram", "1", user_id, "Lan")
+        uow.identities.bind("zalo", "1", user_id, "Lan")
+        uow.identities.bind("telegram", "1", user_id, "Lan V.")
     with UnitOfWork(engine) as uow:
-        assert len(uow.identities.of_user(user.id)) == 2
-        assert uow.identities.find("telegram", "1").display_name == "Lan V."
+        assert len(uow.identities.of_user(user_id)) == 2
+        assert present(uow.identities.find("telegram", "1")).display_name == "Lan V."
 
 
 def test_rollback_on_error_writes_nothing(engine: Engine) -> None:
@@ -110,10 +114,10 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
         _school, user = _school_and_user(uow)
         user.created_at = datetime(2024, 1, 1, tzinfo=UTC)
     with UnitOfWork(engine) as uow:
-        assert uow.users.by_code("U1").created_at == datetime(2024, 1, 1, tzinfo=UTC)
+        assert present(uow.users.by_code("U1")).created_at == datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def test_migration_history_is_linear_and_reversible(tmp_path) -> None:
+def test_migration_history_is_linear_and_reversible(tmp_path: Path) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 

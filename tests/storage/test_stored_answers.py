@@ -22,8 +22,9 @@ from sqlmodel import col
 from hsdt.scoring import Rescore, Unreadable, bundled_rubric_path, load_rubric_text, read_value
 from hsdt.scoring.assessment import Assessment, AssessmentKind
 from hsdt.services.campaigns import ensure_campaign, install_rubric
-from hsdt.storage.models import Answer, Submission, Unit, User
+from hsdt.storage.models import Answer, Role, Submission, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
+from tests.present import present
 
 WRITTEN = json.loads((Path(__file__).with_name("data") / "answers_written_by_072ae9f.json").read_text("utf-8"))
 NOW = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
@@ -37,8 +38,8 @@ def _store(engine: Engine, rubric_name: str) -> tuple[int, int, int, Any]:
     with UnitOfWork(engine) as uow:
         campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="Asia/Ho_Chi_Minh")
         school = uow.units.add(Unit(code="MN-HOASEN", name="Trường Mầm non Hoa Sen", kind="school"))
-        user = uow.users.add(User(code="HT-HOASEN", full_name="Nguyễn Thị Hồng Nhung", role="principal",
-                                  unit_id=school.id))
+        user = uow.users.add(User(code="HT-HOASEN", full_name="Nguyễn Thị Hồng Nhung", role=Role.PRINCIPAL,
+                                  unit_id=present(school.id)))
         assert campaign.id is not None and school.id is not None and user.id is not None
         scope = {"campaign_id": campaign.id, "school_id": school.id}
         connection = uow.session.connection()

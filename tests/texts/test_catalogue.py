@@ -136,7 +136,7 @@ def mismatches(calls: list[Call]) -> list[str]:
 
 
 def all_calls() -> list[Call]:
-    calls = []
+    calls: list[Call] = []
     for path in sorted(ROOT.rglob("*.py")):
         calls += format_calls(path.read_text(encoding="utf-8"), _module_of(path), str(path.relative_to(ROOT.parent)))
     return calls

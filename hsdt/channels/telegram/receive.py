@@ -175,7 +175,7 @@ class TelegramChannel:
             # A redelivered copy whose replies this process already sends gets nothing more.
             if handled.replies and self.delivery.claim(event.event_id):
                 await self.delivery.send(event.event_id, event.user_ref, handled.replies, handled.first,
-                                         None if handled.duplicate else hint)
+                                         None if handled.duplicate else hint, handled.turn)
             if handled.role is not None:
                 await self.set_role_menu(event.user_ref, handled.role)
         finally:

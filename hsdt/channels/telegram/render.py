@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.types import (
@@ -104,12 +105,18 @@ class TelegramTurns:
         return None if user_id is None else self.links.issue(CHANNEL, user_ref, user_id, reply.upload)[0]
 
     async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress,
-                        hint: int | None) -> None:
+                        hint: int | None, resume: int = 0) -> None:
+        """Each reply reported once sent, and each message of a text longer than one: `resume` messages
+        of the first reply's text are on the platform already."""
         chat_id = int(user_ref)
         for index, reply in enumerate(replies):
             markup = keyboard(reply, await self._upload_url(user_ref, reply))
             text_only = not (reply.document or reply.image)
             target: int | None = None
+            if index == 0 and resume > 0 and text_only:
+                progress(1, await self._send_text(chat_id, reply.text, markup, resume,
+                                                  functools.partial(progress, 0, None)))
+                continue
             if reply.replace_previous and hint is not None and text_only:
                 target, hint = hint, None  # only the first such reply takes the pressed message's place
             elif reply.edit_ref is not None and text_only and reply.edit_ref.isdigit():
@@ -117,7 +124,8 @@ class TelegramTurns:
             if target is not None and await self._edit(chat_id, target, reply, markup):
                 progress(index + 1, target)
                 continue
-            progress(index + 1, await self._send(chat_id, reply, markup, user_ref))
+            progress(index + 1, await self._send(chat_id, reply, markup, user_ref,
+                                                 functools.partial(progress, index, None)))
 
     async def _edit(self, chat_id: int, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
         text, markup = numbered(reply.text, markup)
@@ -135,22 +143,27 @@ class TelegramTurns:
             log.info("edit refused (%s); sending a new message", refusal)
             return False
 
-    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int | None:
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, skip: int = 0,
+                         sent_part: Callable[[int], None] | None = None) -> int | None:
+        """The text in as many messages as the limit needs, the buttons under the last; `skip`: messages
+        sent already; `sent_part(n)` told when the first `n` (not the last) are out."""
         text, markup = numbered(text, markup)
         chunks = split_text(text, TEXT_LIMIT)
         sent: object = None
-        for number, chunk in enumerate(chunks):
+        for number, chunk in enumerate(chunks[skip:], start=skip):
             last = number == len(chunks) - 1
             sent = await call(functools.partial(self.bot.send_message, chat_id, chunk,
                                                 reply_markup=markup if last else None))
+            if not last and sent_part is not None:
+                sent_part(number + 1)
         return sent.message_id if isinstance(sent, Message) else None
 
     async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None,
-                    user_ref: str) -> int | None:
+                    user_ref: str, sent_part: Callable[[int], None] | None = None) -> int | None:
         """Sends the reply; the id of the message it ends in (what a later edit addresses)."""
         attachment = reply.document or reply.image
         if attachment is None:
-            return await self._send_text(chat_id, reply.text, markup)
+            return await self._send_text(chat_id, reply.text, markup, 0, sent_part)
         limit = TELEGRAM_DOCUMENT_LIMIT if reply.document is not None else TELEGRAM_PHOTO_LIMIT
         try:
             if len(attachment.content) > limit:

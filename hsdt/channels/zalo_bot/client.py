@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
+from hsdt.channels.http_session import SessionHolder
 from hsdt.channels.ratelimit import SendBudget
 
 log = logging.getLogger(__name__)
@@ -44,34 +45,17 @@ def redact(text: str, token: str) -> str:
     return text.replace(token, "<token>") if token else text
 
 
-class ZaloBotClient:
+class ZaloBotClient(SessionHolder):
     def __init__(self, token: str, base_url: str = DEFAULT_BASE, session: aiohttp.ClientSession | None = None) -> None:
         self._token = token
         self.base_url = base_url.rstrip("/")
-        self._session = session
-        self._own_session = session is None
+        super().__init__(session)
         # Waited on before every message sent (the bot's rate limit, shared by the workers).
         self.budget: SendBudget | None = None
 
     @property
     def token(self) -> str:
         return self._token
-
-    async def __aenter__(self) -> ZaloBotClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
     async def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float = 30.0) -> Any:
         """The `result` of a successful call; ZaloApiError for `ok: false` (whatever the HTTP status)."""

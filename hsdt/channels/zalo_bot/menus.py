@@ -16,12 +16,18 @@ from hsdt.storage.unit_of_work import UnitOfWork
 
 
 class ZaloMenus:
-    """The dispatcher's hooks for Zalo: what a typed key means, and what the chat is shown next."""
+    """The dispatcher's hooks for Zalo: what a typed key means, and what the chat is shown next.
+    `channel`: every chat without buttons keeps its menus this way (the Bot Platform, an OA);
+    `photo_link`: the chat cannot pass files, so a photo's answer carries the upload page's link."""
+
+    def __init__(self, channel: str = CHANNEL, *, photo_link: bool = True) -> None:
+        self.channel = channel
+        self.photo_link = photo_link
 
     def before(self, uow: UnitOfWork, event: Incoming) -> Incoming | list[Reply]:
-        menu = uow.channels.menu(CHANNEL, event.user_ref)
+        menu = uow.channels.menu(self.channel, event.user_ref)
         if event.kind is Kind.OTHER and event.payload == UNSUPPORTED_FILE:
-            if uow.identities.find(CHANNEL, event.user_ref) is None:
+            if uow.identities.find(self.channel, event.user_ref) is None:
                 return Incoming(channel=event.channel, user_ref=event.user_ref, event_id=event.event_id,
                                 kind=Kind.OTHER, display_name=event.display_name)
             return [Reply("", upload=(menu.upload if menu else None) or CHECK_ONLY)]
@@ -35,9 +41,9 @@ class ZaloMenus:
         return event
 
     def after(self, uow: UnitOfWork, event: Incoming, replies: list[Reply]) -> list[Reply]:
-        menu = uow.channels.menu(CHANNEL, event.user_ref)
-        if event.kind is Kind.PHOTO and replies and uow.identities.find(CHANNEL, event.user_ref) is not None \
-                and replies[-1].upload is None:
+        menu = uow.channels.menu(self.channel, event.user_ref)
+        if self.photo_link and event.kind is Kind.PHOTO and replies and replies[-1].upload is None \
+                and uow.identities.find(self.channel, event.user_ref) is not None:
             # A photo is often a scanned document: the answer carries the upload page's link for the PDF,
             # in the same message (a second reply would contradict it).
             replies = [*replies[:-1], dataclasses.replace(replies[-1],
@@ -45,8 +51,8 @@ class ZaloMenus:
         options = last_options(replies)
         upload = next((r.upload for r in reversed(replies) if r.upload), None)
         if options is not None:
-            uow.channels.save_menu(CHANNEL, event.user_ref, [[k, b.label, b.action] for k, b in options.items()],
+            uow.channels.save_menu(self.channel, event.user_ref, [[k, b.label, b.action] for k, b in options.items()],
                                    upload)
         elif upload is not None:
-            uow.channels.save_menu(CHANNEL, event.user_ref, menu.options if menu else [], upload)
+            uow.channels.save_menu(self.channel, event.user_ref, menu.options if menu else [], upload)
         return replies

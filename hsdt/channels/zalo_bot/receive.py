@@ -90,7 +90,8 @@ class ZaloChannel:
             elif self.delivery.claim(event.event_id):
                 # Queued at once (no await since the commit): the user's turns go out in their order.
                 self.delivery.queues.submit(event.user_ref, functools.partial(
-                    self.delivery.send, event.event_id, event.user_ref, handled.replies, handled.first, None))
+                    self.delivery.send, event.event_id, event.user_ref, handled.replies, handled.first, None,
+                    handled.turn))
 
         async def run() -> None:
             try:

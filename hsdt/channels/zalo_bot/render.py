@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from hsdt.channels.delivery import Progress
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.numbered import render
-from hsdt.channels.text_split import pack
+from hsdt.channels.text_split import pack_marked
 from hsdt.channels.zalo_bot.client import TEXT_LIMIT, ZaloBotClient, classify
 from hsdt.channels.zalo_bot.translate import CHANNEL
 from hsdt.events import Attachment, Reply
@@ -21,6 +22,17 @@ from hsdt.texts import channels as texts
 from hsdt.texts import typed as typed_texts
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ZaloMessage:
+    """One platform message of a turn: text, or a picture sent by URL with `text` as its caption. Once it
+    is sent, `done` replies of the turn are wholly on the platform, and `into` messages of the next."""
+
+    text: str
+    done: int
+    into: int = 0
+    picture: Attachment | None = None
 
 
 class ZaloTurns:
@@ -46,36 +58,49 @@ class ZaloTurns:
         return template.format(url=url, expires=expires)
 
     def render(self, user_ref: str, user_id: int | None, replies: list[Reply]) -> list[str]:
-        return self.compose(user_ref, user_id, replies)[0]
+        return [message.text for message in self.compose(user_ref, user_id, replies) if message.picture is None]
 
-    def compose(self, user_ref: str, user_id: int | None,
-                replies: list[Reply]) -> tuple[list[str], list[tuple[str, Attachment]]]:
-        """The turn's text messages, and the pictures to send by URL after them (with their captions).
-        Zalo carries no files: a document becomes a one-time download link in the text."""
+    def compose(self, user_ref: str, user_id: int | None, replies: list[Reply], resume: int = 0) -> list[ZaloMessage]:
+        """The turn's messages in order: texts packed together, a picture (sent by URL) on its own. Zalo
+        carries no files: a document becomes a one-time download link in the text. `resume`: messages
+        of the first reply already sent (they are left out)."""
         shows_options = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), None)
-        parts: list[str] = []
-        pictures: list[tuple[str, Attachment]] = []
+        messages: list[ZaloMessage] = []
+        run: list[str] = []  # texts of consecutive replies, packed together
+        start = 0  # the index of the run's first reply
+
+        def flush() -> None:
+            for packed in pack_marked(run, TEXT_LIMIT, skip=resume if start == 0 else 0):
+                messages.append(ZaloMessage(packed.text, start + packed.done, packed.into))
+            run.clear()
+
         for index, reply in enumerate(replies):
             if reply.image is not None and not reply.buttons and self.downloads is not None:
-                pictures.append((reply.text, reply.image))
+                flush()
+                messages.append(ZaloMessage(reply.text, index + 1, picture=reply.image))
+                start = index + 1
                 continue
-            if not reply.text and reply.upload:  # the channel's own: only the link
-                parts.append(self._link(user_ref, user_id, reply.upload, texts.UNSUPPORTED_FILE))
-                continue
-            head = reply.text
-            if reply.upload:
-                head += "\n\n" + self._link(user_ref, user_id, reply.upload, texts.UPLOAD_LINK)
-            shown = Reply(head, reply.buttons, expects_number=reply.expects_number) if index == shows_options \
-                else Reply(head)
-            body = render(shown)
-            if shown.buttons:
-                body += "\n" + (typed_texts.OPTIONS_HINT_LETTERS if shown.expects_number
-                                 else typed_texts.OPTIONS_HINT_NUMBERS)
-            attachment = reply.document or reply.image
-            if attachment is not None:
-                body += "\n" + self._file_link(user_ref, attachment)
-            parts.append(body)
-        return pack(parts, TEXT_LIMIT), pictures
+            if not run:
+                start = index
+            run.append(self._body(user_ref, user_id, reply, index == shows_options))
+        flush()
+        return messages
+
+    def _body(self, user_ref: str, user_id: int | None, reply: Reply, shows_options: bool) -> str:
+        if not reply.text and reply.upload:  # the channel's own: only the link
+            return self._link(user_ref, user_id, reply.upload, texts.UNSUPPORTED_FILE)
+        head = reply.text
+        if reply.upload:
+            head += "\n\n" + self._link(user_ref, user_id, reply.upload, texts.UPLOAD_LINK)
+        shown = Reply(head, reply.buttons, expects_number=reply.expects_number) if shows_options else Reply(head)
+        body = render(shown)
+        if shown.buttons:
+            body += "\n" + (typed_texts.OPTIONS_HINT_LETTERS if shown.expects_number
+                             else typed_texts.OPTIONS_HINT_NUMBERS)
+        attachment = reply.document or reply.image
+        if attachment is not None:
+            body += "\n" + self._file_link(user_ref, attachment)
+        return body
 
     def _file_link(self, user_ref: str, attachment: Attachment, *, direct: bool = False) -> str:
         if self.downloads is None:
@@ -113,16 +138,20 @@ class ZaloTurns:
         link = await asyncio.to_thread(self._file_link, user_ref, picture)
         await self._send(user_ref, f"{caption}\n{link}".strip())
 
-    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None],
-                        hint: None) -> None:
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
+        """Each message reported as Zalo takes it: a retry after a failure resumes at the message that
+        failed, so the user never gets one twice (and the plan never counts one twice)."""
         user_id = None
         if any(r.upload for r in replies):
             user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
-        messages, pictures = await asyncio.to_thread(self.compose, user_ref, user_id, replies)
-        for text in messages:
-            await self._send(user_ref, text)
-        for caption, picture in pictures:
-            await self._send_picture(user_ref, caption, picture)
+        messages = await asyncio.to_thread(self.compose, user_ref, user_id, replies, resume)
+        for message in messages:
+            if message.picture is not None:
+                await self._send_picture(user_ref, message.text, message.picture)
+            else:
+                await self._send(user_ref, message.text)
+            progress(message.done, None, message.into)
         progress(len(replies))
         log.info("zalo: %d message(s) to %s (%d this run)", len(messages), user_ref, self.sent_messages)
 
@@ -136,4 +165,8 @@ class ZaloSender:
         self.turns = turns
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        await self.turns.send_turn(external_id, replies, lambda _n: None, None)
+        await self.turns.send_turn(external_id, replies, _ignore, None)
+
+
+def _ignore(count: int, ref: str | int | None = None, parts: int = 0) -> None:
+    """Progress outside a turn: the outbox records the whole message once sent."""

@@ -32,6 +32,7 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hsdt.channels.http_session import SessionHolder
 from hsdt.channels.zalo_oa.errors import TokenRejected, ZaloOAApiError, ZaloOAError, ZaloOANetworkError, api_error
 from hsdt.channels.zalo_oa.ids import LooseInt, LooseText, ZaloId
 from hsdt.channels.zalo_oa.limits import check_document, check_image, check_text
@@ -173,7 +174,7 @@ class _Request:
     timeout_s: float = 15.0
 
 
-class ZaloOAClient:
+class ZaloOAClient(SessionHolder):
     def __init__(self, tokens: TokenSource, api_base: str = DEFAULT_API_BASE, *,
                  session: aiohttp.ClientSession | None = None, timeout_s: float = 15.0,
                  upload_timeout_s: float = 60.0) -> None:
@@ -181,30 +182,13 @@ class ZaloOAClient:
         self.api_base = api_base.rstrip("/")
         self.timeout_s = timeout_s
         self.upload_timeout_s = upload_timeout_s
-        self._session = session
-        self._own_session = session is None
+        super().__init__(session)
 
     @classmethod
     def from_settings(cls, settings: ZaloOASettings, tokens: TokenSource,
                       session: aiohttp.ClientSession | None = None) -> ZaloOAClient:
         return cls(tokens, settings.api_base, session=session, timeout_s=settings.request_timeout_s,
                    upload_timeout_s=settings.upload_timeout_s)
-
-    async def __aenter__(self) -> ZaloOAClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
     # --- the transport ---------------------------------------------------------------------------------
 

@@ -361,3 +361,9 @@ def parse_event(payload: dict[str, Any]) -> OAEvent:
 
 UserMessageEvent = (UserSendText | UserSendFile | UserSendImage | UserSendSticker | UserSendLocation
                     | UserSendAudio | UserSendVideo | UserSendLink | UserSendGif | UserSubmitInfo)
+
+
+def dump_event(event: OAEvent) -> dict[str, Any]:
+    """The event as JSON that `parse_event` reads back to the same event (ids as strings: `ZaloId`)."""
+    dumped: dict[str, Any] = _ADAPTER.dump_python(event, mode="json", by_alias=True)
+    return dumped

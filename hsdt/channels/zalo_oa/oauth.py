@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from hsdt.channels.http_session import SessionHolder
 from hsdt.channels.zalo_oa.errors import OAuthRefused, OAuthUnavailable
 from hsdt.channels.zalo_oa.settings import DEFAULT_OAUTH_BASE, ZaloOASettings
 
@@ -69,15 +70,14 @@ class TokenGrant:
     expires_in_s: int
 
 
-class ZaloOAuthClient:
+class ZaloOAuthClient(SessionHolder):
     def __init__(self, app_id: str, app_secret: str, oauth_base: str = DEFAULT_OAUTH_BASE, *,
                  session: aiohttp.ClientSession | None = None, timeout_s: float = 10.0) -> None:
         self.app_id = app_id
         self._app_secret = app_secret
         self.oauth_base = oauth_base.rstrip("/")
         self.timeout_s = timeout_s
-        self._session = session
-        self._own_session = session is None
+        super().__init__(session)
 
     @classmethod
     def from_settings(cls, settings: ZaloOASettings, session: aiohttp.ClientSession | None = None) -> ZaloOAuthClient:
@@ -85,22 +85,6 @@ class ZaloOAuthClient:
             raise ValueError("ZALO_OA_APP_ID and ZALO_OA_APP_SECRET are needed for OAuth")
         return cls(settings.app_id, settings.app_secret.get_secret_value(), settings.oauth_base, session=session,
                    timeout_s=settings.oauth_timeout_s)
-
-    async def __aenter__(self) -> ZaloOAuthClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant:
         return await self._token({"code": code, "app_id": self.app_id, "grant_type": "authorization_code",

@@ -45,6 +45,18 @@ class ZaloOASettings(BaseSettings):
         default=600, ge=10, description="After a refused or unanswered refresh, wait this long before trying again."
     )
     rate_retry_s: float = Field(default=60.0, gt=0, description="After Zalo's rate limit (-32), send again after this.")
+    quota_retry_s: float = Field(
+        default=600.0, gt=0, description="After a quota refusal (-211), try again after this (the message is kept)."
+    )
+    answer_within_s: float = Field(
+        default=1.5, gt=0, le=1.9,
+        description="The webhook answers 200 after the event's commit or after this long (Zalo wants 2 s).",
+    )
+
+    intake_grace_s: float = Field(
+        default=30.0, ge=1,
+        description="A received webhook event a worker stopped holding this long ago (it died) is applied by another.",
+    )
 
     webhook_max_age_s: int = Field(
         default=86400, ge=60,

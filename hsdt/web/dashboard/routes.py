@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
+# Messages given up this recently name the people the OA cannot reach now (older ones may have written since).
+UNREACHABLE_DAYS = 30
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
 
@@ -252,6 +254,8 @@ class Dashboard:
                 "assumptions": [] if data.campaign.rubric_confirmed else list(data.rubric.assumptions),
                 "charts": _charts(data, units, reading.tz),
                 "nothing": not reading.scope.school_ids,
+                "unreachable": _unreachable(reading),
+                "unreachable_days": UNREACHABLE_DAYS,
             }
 
         return _render("overview.html", request, await self._read(request, work))
@@ -352,6 +356,19 @@ _COLUMNS = (
     (views.SortKey.BAND, t.H_BAND, ""),
     (views.SortKey.EVIDENCE, t.H_EVIDENCE, ""),
 )
+
+
+def _unreachable(reading: Reading) -> list[views.UnreachableRow]:
+    """Whom the OA could not reach lately, for the Sở's and the districts' staff to phone (a school's
+    own people see their chats themselves)."""
+    if reading.scope.kind == "school":
+        return []
+    found = reading.uow.dashboard.unreachable_oa_users(reading.now - timedelta(days=UNREACHABLE_DAYS))
+    names = {unit_id: unit.name for unit_id, unit in reading.units.by_id.items()}
+    for person in found:
+        if person.unit_id not in names and (unit := reading.uow.units.get(person.unit_id)) is not None:
+            names[person.unit_id] = unit.name
+    return views.unreachable_rows(found, reading.scope, names, reading.tz)
 
 
 def _ids(data: ReportData) -> list[int] | None:

@@ -14,10 +14,12 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hsdt.reports.dataset import SELF, ReportData
+from hsdt import texts as messages
+from hsdt.reports.dataset import SELF, ReportData, Scope
 from hsdt.scoring import SchoolReport, band_for, format_points
 from hsdt.scoring.textnorm import fold_text
 from hsdt.signatures.verdict import FileVerdict
+from hsdt.storage.dashboard_repository import Unreachable
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.models import SubmissionStatus
 from hsdt.texts import dashboard as t
@@ -163,6 +165,32 @@ def total_progress(data: ReportData) -> UnitProgress:
 
 
 # --- the schools table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnreachableRow:
+    """A person the Sở's OA could not reach, for staff to phone."""
+
+    unit: str
+    name: str
+    role: str
+    phone: str
+    failed: int
+    last: str
+
+
+def unreachable_rows(found: Iterable[Unreachable], scope: Scope, unit_names: Mapping[int, str],
+                     tz: str) -> list[UnreachableRow]:
+    """The viewer's share (the Sở: everyone; a district: its schools and its own staff), by unit then name."""
+    rows = []
+    for person in found:
+        if scope.kind != "city" and not (scope.allows(person.unit_id) or person.unit_id == scope.unit_id):
+            continue
+        rows.append((person.unit_id, UnreachableRow(
+            unit_names.get(person.unit_id, ""), person.full_name, messages.role_name(person.role),
+            person.phone or t.NONE, person.failed, local(person.last_failed_at, tz))))
+    rows.sort(key=lambda pair: (_fold(pair[1].unit), pair[0], _fold(pair[1].name)))
+    return [row for _, row in rows]
 
 
 @dataclass(frozen=True)

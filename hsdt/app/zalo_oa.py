@@ -1,0 +1,119 @@
+"""The OA channel of a bot process, built from its `ZALO_OA_*` settings (`wire`, called by the bootstrap),
+and its service (`run`: unsent replies after a restart, the token kept fresh, operators alerted).
+
+The OA's chats are typed (numbered menus, `hooks.OAMenus`) whether or not this process holds the OA's
+credentials: an upload-page event of an OA chat may be handled by any process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from hsdt.channels.zalo_oa.hooks import OAMenus
+from hsdt.channels.zalo_oa.settings import ZaloOASettings
+from hsdt.channels.zalo_oa.translate import CAPABILITIES, CHANNEL
+from hsdt.redaction import redact_secrets
+from hsdt.storage.types import utcnow
+
+if TYPE_CHECKING:
+    from hsdt.app.bootstrap import App
+    from hsdt.channels.zalo_oa.receive import OAChannel
+    from hsdt.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def declare_typed(app: App) -> None:
+    app.dispatcher.declare(CHANNEL, CAPABILITIES, OAMenus())
+
+
+def wire(app: App, settings: ZaloOASettings | None = None, *,
+         clock: Callable[[], datetime] = utcnow) -> OAChannel | None:
+    """The OA channel, its sender in `app.senders` and its route in `app.zalo_oa`; None when no OA
+    is configured."""
+    settings = settings if settings is not None else ZaloOASettings()
+    declare_typed(app)
+    if not settings.enabled or not settings.oa_id:
+        return None
+    from hsdt.channels.zalo_oa.client import ZaloOAClient
+    from hsdt.channels.zalo_oa.oauth import ZaloOAuthClient
+    from hsdt.channels.zalo_oa.receive import OAChannel
+    from hsdt.channels.zalo_oa.tokens import OATokenKeeper
+    from hsdt.channels.zalo_oa.webhook import WebhookPolicy
+    from hsdt.channels.zalo_oa.windows import WindowPolicy
+
+    redact_secrets(*settings.secrets())
+    tz = ZoneInfo(app.settings.timezone)
+    oauth = ZaloOAuthClient.from_settings(settings)
+    keeper = OATokenKeeper.from_settings(app.engine, oauth, settings, clock=clock)
+    client = ZaloOAClient.from_settings(settings, keeper)
+    channel = OAChannel(client, app.dispatcher, app.engine, settings.oa_id, WebhookPolicy.from_settings(settings),
+                        WindowPolicy.from_settings(settings, tz), links=app.links, downloads=app.downloads,
+                        clock=clock, rate_wait_s=settings.rate_retry_s, quota_wait_s=settings.quota_retry_s,
+                        answer_within_s=settings.answer_within_s, intake_grace_s=settings.intake_grace_s)
+    channel.keeper = keeper
+    app.zalo_oa[settings.oa_id] = channel
+    app.senders[CHANNEL] = channel.sender
+    app._closers += [channel.close, client.close, oauth.close]
+    log.info("zalo oa: OA %s wired (webhook %s)", settings.oa_id, channel.path)
+    return channel
+
+
+def enabled(settings: Settings) -> bool:
+    return ZaloOASettings().enabled
+
+
+def serves_webhook(settings: Settings) -> bool:
+    """Whether `hsdt run` serves the OA's webhook: only its web server does (`UPLOAD_BASE_URL`)."""
+    return settings.web_enabled
+
+
+async def run(app: App, stop: asyncio.Event, *, every_s: float = 3600.0) -> None:
+    """Each OA: the replies a previous run committed and did not send go out; the token pair is kept
+    fresh while no message needs it (a quiet OA's refresh token must not age out), and a refresh
+    Zalo refuses is told to the Sở's operators on their other channels, once a day."""
+    channels = list(app.zalo_oa.values())
+    if not channels:
+        return
+    if not serves_webhook(app.settings):
+        for channel in channels:
+            log.error("zalo oa: UPLOAD_BASE_URL is not set, so no web server runs and Zalo's calls to the webhook "
+                      "of OA %s (%s) reach nothing: the OA receives no message. Set UPLOAD_BASE_URL to the public "
+                      "base URL and restart.", channel.oa_id, channel.path)
+    waiting = [asyncio.create_task(channel.run(stop)) for channel in channels]
+    try:
+        while not stop.is_set():
+            for channel in channels:
+                if channel.keeper is not None:
+                    status = await channel.keeper.refresh_if_due()
+                    if status.needs_operator:
+                        await asyncio.to_thread(alert_operators, app, status.oa_id, channel.clock())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_s)
+    finally:
+        await asyncio.gather(*waiting, return_exceptions=True)
+        for channel in channels:
+            await channel.close()
+
+
+def alert_operators(app: App, oa_id: str, now: datetime) -> int:
+    """The OA needs its admin (`hsdt zalo-oa connect`): every operator is told, once a day."""
+    from hsdt.events import Reply
+    from hsdt.storage.unit_of_work import UnitOfWork
+    from hsdt.texts import channels as texts
+
+    log.error("zalo oa: OA %s needs reconnecting (hsdt zalo-oa connect); the operators are told", oa_id)
+    notice = Reply(texts.OA_TOKEN_REFUSED.format(oa_id=oa_id))
+    day = now.astimezone(ZoneInfo(app.settings.timezone)).date().isoformat()
+    with UnitOfWork(app.engine) as uow:
+        operators = list(uow.usage.operators())
+        for user_id in operators:
+            uow.outbox.enqueue(user_id, [notice.to_json()], kind="zalo_oa_token",
+                               dedupe_key=f"zalo_oa_token:{oa_id}:{day}:{user_id}")
+    return len(operators)

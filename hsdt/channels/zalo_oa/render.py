@@ -1,0 +1,336 @@
+"""Replies out through an Official Account: consultation messages inside Zalo's 7-day window, a
+transaction message outside it (only in the day), never a silent drop.
+
+A turn becomes as few text messages as the 2,000-character limit allows (each counts against the
+free allowance or the quota), with buttons as numbered options the user answers by typing; a PDF
+(or DOC/DOCX) of at most 5 MB goes as a file message (upload, then send), an image of at most 1 MB
+as an image message, anything else (the workbook) as a one-time download link. A screen that takes
+a PDF says to send it right here, with the upload page as the fallback.
+
+Which kind of message may go is decided from the channel's own record of the user's last
+interaction (`windows.route_for`); a -230 from Zalo (its record disagrees) falls back to the
+transaction path. Every accepted message is counted by what it cost (`ZaloOARepository.record_sent`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hsdt.channels.contract import DeferUntil, RetryLater, SendRefused
+from hsdt.channels.delivery import Progress
+from hsdt.channels.numbered import render
+from hsdt.channels.text_split import pack, split_text
+from hsdt.channels.zalo_oa.client import SentMessage, TransactionMessage, ZaloOAClient
+from hsdt.channels.zalo_oa.errors import (
+    ContentRefused,
+    InvalidParameter,
+    OutsideWindow,
+    QuotaExhausted,
+    RateLimited,
+    Refusal,
+    ZaloOAApiError,
+    ZaloOAError,
+)
+from hsdt.channels.zalo_oa.limits import FILE_LIMIT_BYTES, TEXT_LIMIT, check_document, check_image, text_length
+from hsdt.channels.zalo_oa.tokens import TokenUnavailable
+from hsdt.channels.zalo_oa.translate import CHANNEL
+from hsdt.channels.zalo_oa.windows import Route, WindowPolicy, next_transaction_time, route_for, transaction_open
+from hsdt.events import Attachment, Reply
+from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.links.downloads import Downloads
+from hsdt.links.tokens import UploadLinks
+from hsdt.services.usage import month_of
+from hsdt.storage.types import utcnow
+from hsdt.storage.zalo_oa_models import MessageCharge
+from hsdt.storage.zalo_oa_repository import ZaloOARepository
+from hsdt.texts import channels as texts
+from hsdt.texts import typed as typed_texts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class File:
+    attachment: Attachment
+
+
+@dataclass(frozen=True)
+class Picture:
+    caption: str
+    attachment: Attachment
+
+
+Item = Text | File | Picture
+
+
+def fit(messages: list[str]) -> list[str]:
+    """Zalo counts UTF-16 units (an emoji is two): a message `pack` made by characters is cut again
+    when its units pass the limit."""
+    fitted: list[str] = []
+    for message in messages:
+        if text_length(message) <= TEXT_LIMIT:
+            fitted.append(message)
+            continue
+        excess = text_length(message) - len(message)
+        fitted += split_text(message, TEXT_LIMIT - excess)
+    return fitted
+
+
+def classify(error: BaseException, rate_wait_s: float, quota_wait_s: float) -> BaseException:
+    """A Zalo OA failure as the channel-neutral outcome (Zalo refuses with HTTP 200 and a code)."""
+    if isinstance(error, RateLimited):
+        return RetryLater(rate_wait_s, str(error))
+    if isinstance(error, QuotaExhausted):
+        log.error("zalo oa: the OA's message quota is used up (%s); the message is kept and retried in %.0f s",
+                  error, quota_wait_s)
+        return RetryLater(quota_wait_s, str(error))
+    if isinstance(error, InvalidParameter | ContentRefused):
+        return SendRefused(str(error))
+    if isinstance(error, TokenUnavailable):
+        log.error("zalo oa: %s; the message is kept", error)
+        return RetryLater(None, str(error))
+    if isinstance(error, ZaloOAApiError | ZaloOAError | OSError | TimeoutError):
+        return RetryLater(None, str(error))
+    return error
+
+
+class OATurns:
+    """Sends one turn (the reply delivery's `TurnSender`) and outbox messages (`ChannelSender`)."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: ZaloOAClient, dispatcher: Dispatcher, engine: Engine, oa_id: str,
+                 policy: WindowPolicy, *, links: UploadLinks | None = None, downloads: Downloads | None = None,
+                 clock: Callable[[], datetime] = utcnow, rate_wait_s: float = 60.0,
+                 quota_wait_s: float = 600.0) -> None:
+        self.client = client
+        self.dispatcher = dispatcher
+        self.engine = engine
+        self.oa_id = oa_id
+        self.policy = policy
+        self.links = links
+        self.downloads = downloads
+        self.clock = clock
+        self.rate_wait_s = rate_wait_s
+        self.quota_wait_s = quota_wait_s
+        self.sent_messages = 0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.policy.tz
+
+    # --- composing --------------------------------------------------------------------------------------
+
+    def _upload_hint(self, user_ref: str, user_id: int | None, purpose: str) -> str:
+        if self.links is None or user_id is None:
+            return texts.OA_SEND_PDF_HERE
+        url, grant = self.links.issue(CHANNEL, user_ref, user_id, purpose)
+        expires = grant.expires_at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
+        return texts.OA_SEND_PDF_HERE + "\n" + texts.OA_UPLOAD_FALLBACK.format(url=url, expires=expires)
+
+    def _file_link(self, user_ref: str, attachment: Attachment) -> str:
+        if self.downloads is None:
+            return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+        try:
+            offer = self.downloads.offer(CHANNEL, user_ref, attachment)
+        except Exception:
+            log.exception("zalo oa: no download link for %s", attachment.file_name)
+            offer = None
+        return self.downloads.text(offer, attachment.file_name)
+
+    def _document(self, user_ref: str, attachment: Attachment) -> File | str:
+        """The file itself when Zalo takes it (PDF/DOC/DOCX, 5 MB), else the line with its link."""
+        try:
+            check_document(attachment.content, attachment.file_name)
+            return File(attachment)
+        except ContentRefused as refused:
+            link = self._file_link(user_ref, attachment)
+            if refused.reason is Refusal.FILE_TOO_LARGE:
+                limit_mb = FILE_LIMIT_BYTES // (1024 * 1024)
+                return texts.OA_FILE_TOO_LARGE.format(name=attachment.file_name, limit_mb=limit_mb) + "\n" + link
+            return link
+        except Exception:
+            log.exception("zalo oa: %s could not be made", attachment.file_name)
+            return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
+
+    def compose(self, user_ref: str, user_id: int | None, replies: list[Reply]) -> list[tuple[int, Item]]:
+        """The turn as (reply index, item) in order: texts, files and pictures."""
+        shows_options = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), None)
+        items: list[tuple[int, Item]] = []
+        for index, reply in enumerate(replies):
+            head = reply.text
+            if reply.upload:
+                head = (head + "\n\n" if head else "") + self._upload_hint(user_ref, user_id, reply.upload)
+            shown = Reply(head, reply.buttons, expects_number=reply.expects_number) if index == shows_options \
+                else Reply(head)
+            body = render(shown)
+            if shown.buttons:
+                body += "\n" + (typed_texts.OPTIONS_HINT_LETTERS if shown.expects_number
+                                 else typed_texts.OPTIONS_HINT_NUMBERS)
+            tail: list[Item] = []
+            if reply.document is not None:
+                found = self._document(user_ref, reply.document)
+                if isinstance(found, str):
+                    body += "\n" + found
+                else:
+                    tail.append(found)
+            if reply.image is not None:
+                try:
+                    check_image(reply.image.content, reply.image.file_name)
+                    # The caption goes with the picture: one message, not two.
+                    tail.append(Picture(body, reply.image))
+                    body = ""
+                except Exception:
+                    body += "\n" + self._file_link(user_ref, reply.image)
+            if body.strip():
+                items.append((index, Text(body)))
+            items += [(index, item) for item in tail]
+        return items
+
+    # --- sending ---------------------------------------------------------------------------------------
+
+    def _route(self, user_ref: str) -> tuple[Route, bool]:
+        """How a message to this user may go now, and whether Zalo knows the user at all."""
+        with Session(self.engine) as session:
+            row = ZaloOARepository(session).user(self.oa_id, user_ref)
+        if row is None:
+            return Route.TRANSACTION, False
+        route = route_for(row.last_interaction_at, row.free_sent, self.clock(), self.policy)
+        return route, row.last_interaction_at is not None or bool(row.following)
+
+    def _count(self, user_ref: str, charge: MessageCharge) -> None:
+        with Session(self.engine) as session, session.begin():
+            ZaloOARepository(session).record_sent(self.oa_id, user_ref, charge, month_of(self.clock(), self.tz))
+
+    async def _accepted(self, user_ref: str, sent: SentMessage, charge: MessageCharge) -> None:
+        self.sent_messages += 1
+        try:
+            await asyncio.to_thread(self._count, user_ref, charge)
+        except Exception:
+            # The message is out: a count short by one is better than sending it again.
+            log.exception("zalo oa: message %s sent but not counted", sent.message_id)
+
+    async def _consult(self, user_ref: str, item: Item, charge: MessageCharge) -> None:
+        if isinstance(item, Text):
+            for text in fit(pack([item.text], TEXT_LIMIT)):
+                await self._accepted(user_ref, await self.client.send_text(user_ref, text), charge)
+        elif isinstance(item, File):
+            document = item.attachment
+            sent = await self.client.send_document(user_ref, document.content, document.file_name)
+            await self._accepted(user_ref, sent, charge)
+        else:
+            picture = item.attachment
+            attachment_id = await self.client.upload_image(picture.content, picture.file_name)
+            caption = item.caption
+            if text_length(caption) > TEXT_LIMIT:  # the caption alone first, the picture after
+                await self._consult(user_ref, Text(caption), charge)
+                caption = ""
+            await self._accepted(user_ref, await self.client.send_image(user_ref, attachment_id, caption), charge)
+
+    async def _send_items(self, user_ref: str, items: list[tuple[int, Item]], replies: int,
+                          progress: Callable[[int], None]) -> None:
+        route, known = await asyncio.to_thread(self._route, user_ref)
+        # Consecutive texts of the turn share messages; a file or picture is a message of its own.
+        groups: list[tuple[int, Item]] = []
+        for index, item in items:
+            if groups and isinstance(item, Text) and isinstance(groups[-1][1], Text):
+                last_index, last = groups[-1]
+                assert isinstance(last, Text)
+                groups[-1] = (max(last_index, index), Text(last.text + "\n\n" + item.text))
+            else:
+                groups.append((index, item))
+        done = 0
+        for position, (_, item) in enumerate(groups):
+            if route is Route.TRANSACTION:
+                await self._transaction(user_ref, groups[position:], known)
+                break
+            charge = MessageCharge.FREE if route is Route.FREE else MessageCharge.QUOTA
+            try:
+                await self._consult(user_ref, item, charge)
+            except OutsideWindow:
+                log.info("zalo oa: %s is outside the 7-day window by Zalo's count; a transaction message instead",
+                         user_ref)
+                route = Route.TRANSACTION
+                await self._transaction(user_ref, groups[position:], known)
+                break
+            following = groups[position + 1][0] if position + 1 < len(groups) else replies
+            if following > done:
+                done = following
+                progress(done)
+        progress(replies)
+
+    async def _transaction(self, user_ref: str, groups: list[tuple[int, Item]], known: bool) -> None:
+        """What is left of the turn as one transaction message, in the day only."""
+        if not known:
+            raise SendRefused(f"zalo oa user {user_ref} never interacted with the OA: unreachable there")
+        now = self.clock()
+        if not transaction_open(now, self.policy):
+            raise DeferUntil(next_transaction_time(now, self.policy), "transaction messages go 06:00-21:59 only")
+        paragraphs: list[str] = []
+        for _, item in groups:
+            if isinstance(item, Text):
+                paragraphs += fit(pack([item.text], TEXT_LIMIT))
+            else:
+                caption = item.caption if isinstance(item, Picture) else ""
+                link = await asyncio.to_thread(self._file_link, user_ref, item.attachment)
+                paragraphs += fit(pack([caption, link], TEXT_LIMIT))
+        message = TransactionMessage(texts.OA_NOTICE_HEADER, (*paragraphs, texts.OA_NOTICE_FOOTER))
+        sent = await self.client.send_transaction(user_ref, message)
+        await self._accepted(user_ref, sent, MessageCharge.TRANSACTION)
+
+    async def deliver(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None]) -> None:
+        user_id = None
+        if any(r.upload for r in replies):
+            user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
+        items = await asyncio.to_thread(self.compose, user_ref, user_id, replies)
+        try:
+            await self._send_items(user_ref, items, len(replies), progress)
+        except (SendRefused, RetryLater, DeferUntil):
+            raise
+        except Exception as error:
+            mapped = classify(error, self.rate_wait_s, self.quota_wait_s)
+            if mapped is error:
+                raise
+            raise mapped from error
+
+    async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
+                        resume: int = 0) -> None:
+        """A turn's replies (the user just wrote: inside the window). Night-time outside the window
+        cannot wait in the user's queue: the answer is saved and shown at their next message.
+
+        Progress is reported per group of replies that travel together, never part of one (`resume` is
+        therefore always 0 here): a retry resumes at the first group not taken, and only a text over
+        2,000 characters that failed half-way is sent again from its start."""
+        try:
+            await self.deliver(user_ref, replies, progress)
+        except DeferUntil as deferred:
+            raise SendRefused(f"zalo oa user {user_ref} is outside the 7-day window at night: {deferred}") from None
+        log.info("zalo oa: turn to %s sent (%d message(s) this run)", user_ref, self.sent_messages)
+
+
+class OASender:
+    """Outbound messages (reminders, upload results, notices) with the windows and the hours."""
+
+    channel = CHANNEL
+
+    def __init__(self, turns: OATurns) -> None:
+        self.turns = turns
+
+    async def send(self, external_id: str, replies: list[Reply]) -> None:
+        # The outbox sends only text and buttons; a retried row is sent whole again.
+        plain = [dataclasses.replace(r, document=None, image=None) for r in replies]
+        await self.turns.deliver(external_id, plain, lambda _n: None)
