@@ -10,7 +10,6 @@ next to the database (freed by the kernel when the process dies).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -19,6 +18,8 @@ from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+
+from hsdt.storage.locks import drop_file_lock, drop_session_lock, hold_file_lock, hold_session_lock
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +53,11 @@ class PostgresLeaderLock:
     def try_acquire(self) -> bool:
         if self._conn is not None:
             return True
-        conn = self.engine.connect()
-        try:
-            if self.key is None:
-                self.key = advisory_key(str(conn.execute(text("SELECT current_schema()")).scalar_one()))
-            won = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
-            conn.commit()  # session-level lock: it outlives the transaction
-        except Exception:
-            conn.close()
-            raise
-        if not won:
-            conn.close()
-            return False
-        self._conn = conn
-        return True
+        if self.key is None:
+            with self.engine.connect() as probe:
+                self.key = advisory_key(str(probe.execute(text("SELECT current_schema()")).scalar_one()))
+        self._conn = hold_session_lock(self.engine, "SELECT pg_try_advisory_lock(:key)", {"key": self.key})
+        return self._conn is not None
 
     def still_held(self) -> bool:
         if self._conn is None:
@@ -93,11 +85,7 @@ class PostgresLeaderLock:
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                # Close the DBAPI connection itself: a pooled session would keep the lock alive.
-                conn.invalidate()
-                conn.close()
+        drop_session_lock(conn)
 
 
 class FileLeaderLock:
@@ -109,11 +97,8 @@ class FileLeaderLock:
         if self._fd is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = hold_file_lock(str(self.path), 0o644)
+        if fd is None:
             return False
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -125,10 +110,7 @@ class FileLeaderLock:
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        drop_file_lock(fd)
 
 
 def leader_lock_for(engine: Engine) -> LeaderLock:

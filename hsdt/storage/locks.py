@@ -36,6 +36,49 @@ def lock_chat(session: Session, channel: str, user_ref: str) -> None:
     connection.execute(_LOCK, {"space": _NAMESPACE, "key": chat_key(channel, user_ref)})
 
 
+def hold_session_lock(engine: Engine, statement: str, params: dict[str, int]) -> Connection | None:
+    """A session advisory lock (`statement`: a `pg_try_advisory_lock` call) on a connection of its own,
+    which the caller keeps for as long as it holds the lock; None when another session holds it."""
+    conn = engine.connect()
+    try:
+        won = bool(conn.execute(text(statement), params).scalar())
+        conn.commit()  # a session lock: it outlives the transaction
+    except Exception:
+        conn.close()
+        raise
+    if not won:
+        conn.close()
+        return None
+    return conn
+
+
+def drop_session_lock(conn: Connection | None) -> None:
+    """Close the DBAPI connection itself: back in the pool it would keep the lock alive."""
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.invalidate()
+            conn.close()
+
+
+def hold_file_lock(path: str, mode: int = 0o600) -> int | None:
+    """An exclusive `flock` on `path` (freed by the kernel when the process dies); the open descriptor,
+    or None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def drop_file_lock(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 # "POLL": the sole-poller locks' space, apart from the chat locks' and the leader's keys.
 _POLL_SPACE = 0x504F4C4C
 
@@ -54,47 +97,21 @@ class SoleLock:
 
     def try_acquire(self) -> bool:
         if self.engine.dialect.name == "postgresql":
-            return self._try_postgres()
+            with self.engine.connect() as probe:
+                schema = str(probe.execute(text("SELECT current_schema()")).scalar_one())
+            digest = hashlib.blake2b(f"{schema}\x00{self.name}".encode(), digest_size=4).digest()
+            self._conn = hold_session_lock(self.engine, "SELECT pg_try_advisory_lock(:space, :key)",
+                                           {"space": _POLL_SPACE, "key": int.from_bytes(digest, "big", signed=True)})
+            return self._conn is not None
         database = self.engine.url.database
         if not database or database == ":memory:":
             return True  # a database in memory belongs to this process alone
-        digest = hashlib.blake2b(self.name.encode(), digest_size=6).hexdigest()
-        fd = os.open(f"{database}.{digest}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def _try_postgres(self) -> bool:
-        conn = self.engine.connect()
-        try:
-            schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
-            digest = hashlib.blake2b(f"{schema}\x00{self.name}".encode(), digest_size=4).digest()
-            won = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"),
-                                    {"space": _POLL_SPACE, "key": int.from_bytes(digest, "big", signed=True)}
-                                    ).scalar())
-            conn.commit()  # a session lock: it outlives the transaction
-        except Exception:
-            conn.close()
-            raise
-        if not won:
-            conn.close()
-            return False
-        self._conn = conn
-        return True
+        digest_hex = hashlib.blake2b(self.name.encode(), digest_size=6).hexdigest()
+        self._fd = hold_file_lock(f"{database}.{digest_hex}.lock")
+        return self._fd is not None
 
     def release(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                # The DBAPI connection itself is closed: back in the pool it would keep the lock.
-                conn.invalidate()
-                conn.close()
+        drop_session_lock(conn)
         fd, self._fd = self._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        drop_file_lock(fd)
