@@ -34,12 +34,6 @@ OA_UPLOAD_FALLBACK = (
 OA_PHOTO_HINT = (
     "Thầy/Cô vui lòng gửi văn bản dưới dạng tệp PDF ngay trong cuộc trò chuyện này (chọn “Tệp” khi đính kèm)."
 )
-# An event received before the bot stopped and applied only after a later message of the user's had
-# been: read against today's question it would mean something else, so it is not applied.
-OA_LATE_FILE = "Tệp “{name}” Thầy/Cô gửi lúc {time} chưa được xử lý do hệ thống gián đoạn. Thầy/Cô vui lòng gửi lại."
-OA_LATE_MESSAGE = (
-    "Tin nhắn Thầy/Cô gửi lúc {time} chưa được xử lý do hệ thống gián đoạn. Thầy/Cô vui lòng gửi lại nếu cần."
-)
 OA_FILE_TOO_LARGE = (
     "Tệp “{name}” lớn hơn {limit_mb} MB nên Zalo không nhận gửi trong tin nhắn; Thầy/Cô tải tệp qua liên kết:"
 )

@@ -39,14 +39,13 @@ from hsdt.channels.zalo_oa.tokens import OATokenKeeper
 from hsdt.channels.zalo_oa.translate import CHANNEL, event_id, to_event
 from hsdt.channels.zalo_oa.webhook import VerifiedCall, WebhookPolicy
 from hsdt.channels.zalo_oa.windows import WindowPolicy
-from hsdt.events import Incoming, Reply
+from hsdt.events import Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
 from hsdt.links.tokens import UploadLinks
 from hsdt.storage.types import utcnow
 from hsdt.storage.zalo_oa_inbox import MAX_ATTEMPTS, OAInbox, Received
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
-from hsdt.texts import channels as texts
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +170,7 @@ class OAChannel:
             return _done()
         return self._queue(work)
 
-    def _queue(self, work: _Work, *, recovered: bool = False) -> asyncio.Future[None]:
+    def _queue(self, work: _Work) -> asyncio.Future[None]:
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if work.incoming is not None and not self._first_sight(work.incoming.event_id):
             log.info("zalo oa: %s delivered again while in hand; answered once", work.incoming.event_id)
@@ -193,7 +192,7 @@ class OAChannel:
                 if work.records:
                     await asyncio.to_thread(self._record, work.event)
                 if work.incoming is not None:
-                    await self._handle(work.incoming, applied, work.event if recovered else None)
+                    await self._handle(work.incoming, applied)
                 else:
                     await applied()
             finally:
@@ -207,10 +206,9 @@ class OAChannel:
         self.delivery.queues.submit(work.user_ref, run)
         return committed
 
-    async def _handle(self, event: Incoming, applied: Callable[[], Awaitable[None]],
-                      recovered: OAEvent | None = None) -> None:
-        """Apply the event and send its replies. `recovered`: the event a dead worker left, whose
-        answer must not be silence when the dispatcher finds it stale (the user wrote since)."""
+    async def _handle(self, event: Incoming, applied: Callable[[], Awaitable[None]]) -> None:
+        """Apply the event and send its replies (a dead worker's event found stale because the user wrote
+        since is answered by the dispatcher as any late event: it came late, and the screen now)."""
         if event.file is not None:
             # A file redelivered after it was applied is not downloaded and checked a second time.
             stored = await asyncio.to_thread(self.dispatcher.stored, CHANNEL, event.event_id)
@@ -221,8 +219,6 @@ class OAChannel:
                 return
         handled = await self.dispatcher.process(event)
         await applied()
-        if recovered is not None and handled.committed and not handled.duplicate and not handled.replies:
-            await self._tell_late(event, recovered)
         if not handled.replies:
             return
         if handled.duplicate:
@@ -237,19 +233,6 @@ class OAChannel:
         await self.delivery.queues.drain()
 
     # --- events a dead worker received -----------------------------------------------------------------
-
-    async def _tell_late(self, event: Incoming, recovered: OAEvent) -> None:
-        """The user wrote again before a dead worker's event was applied, so it was recorded and not
-        applied: they are asked to send it again (once, best effort) rather than left with silence."""
-        sent = getattr(recovered, "occurred_at", None) or self.clock()
-        when = sent.astimezone(self.turns.tz).strftime("%H:%M %d/%m")
-        text = (texts.OA_LATE_FILE.format(name=event.file.name, time=when) if event.file is not None
-                else texts.OA_LATE_MESSAGE.format(time=when))
-        log.warning("zalo oa: %s came too late to apply; the user is asked to send it again", event.event_id)
-        try:
-            await self.turns.send_turn(event.user_ref, [Reply(text)], lambda *_a, **_k: None, None)
-        except Exception:
-            log.exception("zalo oa: asking %s to send a late event again failed", event.user_ref)
 
     async def recover_received(self) -> int:
         """Apply the received events no live worker holds (a dead one's), in the order they came."""
@@ -271,7 +254,7 @@ class OAChannel:
                 await asyncio.to_thread(self.inbox.mark_applied, item.event_id, now)
                 continue
             log.info("zalo oa: applying %s, received but not applied by a worker that stopped", item.event_id)
-            self._queue(work, recovered=True)
+            self._queue(work)
             queued += 1
         return queued
 
