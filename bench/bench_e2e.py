@@ -149,9 +149,11 @@ async def run(principals: int, echo_rounds: int) -> None:
                 answers, bot_s = await bot_phase(bot_api, users)
                 bot_cpu = cpu_seconds(bot) - bot_cpu
             finally:
+                # Waited for off the loop: the fake servers it runs must answer the sends a stopping
+                # bot finishes on its way out.
                 for process in (echo, bot):
                     process.terminate()
-                    process.wait(timeout=15)
+                    await asyncio.to_thread(process.wait, 60)
         echo_rate, bot_rate = trips / echo_s, answers / bot_s
         print(f"principals={principals}")
         print(f"aiogram echo bot: {trips} round-trips in {echo_s:.2f}s = {echo_rate:.0f} round-trips/s, "

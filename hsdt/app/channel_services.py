@@ -29,6 +29,17 @@ def pollers(settings: Settings) -> list[tuple[str, str]]:
     return found
 
 
+def longest_poll_s(settings: Settings) -> float:
+    """How long a stopping process may wait for a long poll in flight to answer: Telegram's is dropped at
+    the signal (its offsets hand the updates over again); the Zalo Bot Platform's pops its update, so it
+    is waited for."""
+    if settings.zalo_bot_token is not None and settings.zalo_mode == "polling":
+        from hsdt.channels.zalo_bot.client import POLL_TIMEOUT_S
+
+        return float(POLL_TIMEOUT_S)
+    return 0.0
+
+
 def web_enabled(settings: Settings) -> bool:
     return settings.web_enabled
 

@@ -136,7 +136,9 @@ async def _serve(app: App, services: list[Service], stop: asyncio.Event) -> None
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
     # Each stage gets the drain time it promises plus a margin before it is cut short.
-    bound = app.settings.stop_grace_s + max(app.settings.telegram_webhook_reply_wait_s, 5.0)
+    # (A long poll the platform must be let answer is waited out first.)
+    bound = (app.settings.stop_grace_s + max(app.settings.telegram_webhook_reply_wait_s, 5.0)
+             + channel_services.longest_poll_s(app.settings))
     results: list[BaseException | None] = []
     for stage in (INTAKE, CHANNELS, REST):
         stops[stage].set()

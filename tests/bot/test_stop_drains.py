@@ -95,3 +95,50 @@ async def test_sigterm_in_webhook_mode_answers_the_call_in_flight_and_sends_its_
     assert process.proc.returncode == 0, process.log.read_text(errors="replace")[-3000:]
     assert any("Đăng ký thành công" in (m.text or "") for m in telegram.messages(USER)), "the reply was never sent"
     assert await asyncio.to_thread(_unsent, database) == 0
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+async def test_sigterm_in_polling_mode_drops_the_long_poll_and_drains_its_replies(
+    tmp_path: Path, pki: TestPKI, database: Database,  # noqa: F811
+) -> None:
+    """SIGTERM while a reply is on its way and a getUpdates long poll is held open as Telegram holds it
+    (the bot's 25 s): the poll is dropped at the signal (Telegram hands unconfirmed updates over again),
+    the reply still goes out, and nothing is cut short waiting for the poll."""
+    async with FakeTelegramServer(token=TOKEN, long_poll_cap=30.0) as telegram:
+        await _polling_stop(tmp_path, telegram, pki.trust_dir, database)
+
+
+async def _polling_stop(tmp_path: Path, telegram: FakeTelegramServer, trust_dir: Path, db: Database) -> None:
+    process = BotProcess(tmp_path, "", trust_dir)
+    process.env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url,
+                        "DATABASE_URL": db.url, "REMINDERS_ENABLED": "false"})
+    process.start()
+    try:
+        deadline = time.monotonic() + 240  # a forked bot on a loaded machine
+        while not telegram.calls_of("setMyCommands"):
+            assert process.proc is not None and process.proc.poll() is None, process.log.read_text(errors="replace")
+            assert time.monotonic() < deadline, process.log.read_text(errors="replace")[-3000:]
+            await asyncio.sleep(0.1)
+        telegram.inject_fault("sendMessage", "delay", seconds=3.0, chat_id=USER)
+        update_id = telegram.push_text(USER, f"/start {db.codes['HT-HOASEN']}")
+        deadline = time.monotonic() + 60
+        while not await asyncio.to_thread(_committed, db, update_id):
+            assert time.monotonic() < deadline, "the update never committed"
+            await asyncio.sleep(0.05)
+        polls = len(telegram.calls_of("getUpdates"))
+        while len(telegram.calls_of("getUpdates")) == polls:  # the next long poll is open
+            assert time.monotonic() < deadline, "no long poll after the update"
+            await asyncio.sleep(0.05)
+        assert process.proc is not None
+        process.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while process.proc.poll() is None:
+            assert time.monotonic() < deadline, "the process did not exit after SIGTERM"
+            await asyncio.sleep(0.05)
+    finally:
+        await process.stop_async()
+    log = process.log.read_text(errors="replace")
+    assert process.proc.returncode == 0, log[-3000:]
+    assert "cut short" not in log, log[-3000:]
+    assert any("Đăng ký thành công" in (m.text or "") for m in telegram.messages(USER)), "the reply was never sent"
+    assert await asyncio.to_thread(_unsent, db) == 0

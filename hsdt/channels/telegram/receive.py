@@ -259,7 +259,7 @@ class TelegramChannel:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.delivery.recover()
-        await poll_forever("telegram getUpdates", self._fetch, self._take, stop)
+        await poll_forever("telegram getUpdates", self._fetch, self._take, stop, abandon_at_stop=True)
 
     async def close(self, grace_s: float = 10.0) -> None:
         """In-flight turns get `grace_s` to finish; what is cut off is sent again at the next start."""
