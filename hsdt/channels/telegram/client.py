@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import aiohttp
 from aiogram import Bot
@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
 )
@@ -33,6 +34,8 @@ from aiogram.methods import (
     SetMyCommands,
 )
 from aiogram.methods.base import Response, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup
+from pydantic import BaseModel, ConfigDict
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
 from hsdt.channels.ratelimit import SendBudget
@@ -40,20 +43,86 @@ from hsdt.channels.ratelimit import SendBudget
 T = TypeVar("T")
 
 
+class SentRef(BaseModel):
+    """What the bot reads of a message it sent or edited: its id. aiogram would parse the whole message
+    back (its chat, sender and every button) into a dozen models per call, for nothing."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    message_id: int
+
+
+class SendText(TelegramMethod[SentRef]):
+    """sendMessage as the replies use it (the bot has no default parse mode or link preview: `make_bot`)."""
+
+    __returning__: ClassVar[Any] = SentRef
+    __api_method__: ClassVar[str] = "sendMessage"
+
+    chat_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+class EditText(TelegramMethod[SentRef | bool]):
+    """editMessageText as the replies use it (True instead of the message for inline messages only)."""
+
+    __returning__: ClassVar[Any] = SentRef | bool
+    __api_method__: ClassVar[str] = "editMessageText"
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
 # aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
 # so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
 _RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
                    for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
-                                  SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction)]
+                                  SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction,
+                                  SendText, EditText)]
 
 
 class PollingSession(AiohttpSession):
-    """aiogram's session, except that a getUpdates answer drops the updates `skip` names before they
-    are parsed. While a chat's update is in flight Telegram sends it again with every poll (it is not
-    confirmed until it commits); parsing each copy into aiogram's models cost more CPU than handling
-    the answers did."""
+    """aiogram's session, except that
+    - a call without a file goes as a JSON body (the Bot API takes JSON), not as aiogram's form, whose
+      urlencoding of every field (the keyboard's JSON escaped character by character) cost more CPU
+      than the rest of the request; a call with a file is aiogram's multipart form as before;
+    - a getUpdates answer drops the updates `skip` names before they are parsed. While a chat's update
+      is in flight Telegram sends it again with every poll (it is not confirmed until it commits);
+      parsing each copy into aiogram's models cost more CPU than handling the answers did."""
 
     skip: Callable[[int], bool] | None = None
+
+    def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+        """The call's parameters as JSON, the same ones aiogram's form would carry (None and "" left out,
+        bot defaults applied); None when the call uploads a file."""
+        files: dict[str, Any] = {}
+        params: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is None or prepared == "":
+                continue
+            params[key] = prepared
+        return None if files else self.json_dumps(params).encode()
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[T], timeout: int | None = None) -> T:
+        body = self.json_body(bot, method)
+        if body is None:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            limit = aiohttp.ClientTimeout(total=self.timeout if timeout is None else timeout)  # as aiogram's number
+            async with session.post(url, data=body, headers={"Content-Type": "application/json"},
+                                    timeout=limit) as resp:
+                raw = await resp.text()
+        except TimeoutError as error:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from error
+        except aiohttp.ClientError as error:
+            raise TelegramNetworkError(method=method, message=f"{type(error).__name__}: {error}") from error
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw)
+        return cast(T, response.result)
 
     def check_response(self, bot: Bot, method: TelegramMethod[T], status_code: int,
                        content: str) -> Response[T]:
@@ -70,7 +139,7 @@ class PollingSession(AiohttpSession):
 
 
 # The methods that put a message on the platform, counted against the bot's rate limit.
-SENDS = (SendMessage, EditMessageText, SendDocument, SendPhoto)
+SENDS = (SendMessage, EditMessageText, SendDocument, SendPhoto, SendText, EditText)
 
 
 class SendBudgetMiddleware(BaseRequestMiddleware):

@@ -13,12 +13,11 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
 )
 
 from hsdt.channels.contract import RecipientBlocked, SendRefused
 from hsdt.channels.delivery import Progress
-from hsdt.channels.telegram.client import call
+from hsdt.channels.telegram.client import EditText, SendText, SentRef, call
 from hsdt.channels.telegram.translate import CHANNEL, TEXT_LIMIT
 from hsdt.channels.text_split import split_text
 from hsdt.events import Attachment, Reply
@@ -132,8 +131,8 @@ class TelegramTurns:
         if len(text) > TEXT_LIMIT:
             return False
         try:
-            await call(lambda: self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
-                                                          reply_markup=markup))
+            await call(lambda: self.bot(EditText(chat_id=chat_id, message_id=message_id, text=text,
+                                                 reply_markup=markup)))
             return True
         except RecipientBlocked:
             raise
@@ -149,14 +148,14 @@ class TelegramTurns:
         sent already; `sent_part(n)` told when the first `n` (not the last) are out."""
         text, markup = numbered(text, markup)
         chunks = split_text(text, TEXT_LIMIT)
-        sent: object = None
+        sent: SentRef | None = None
         for number, chunk in enumerate(chunks[skip:], start=skip):
             last = number == len(chunks) - 1
-            sent = await call(functools.partial(self.bot.send_message, chat_id, chunk,
-                                                reply_markup=markup if last else None))
+            sent = await call(functools.partial(self.bot, SendText(chat_id=chat_id, text=chunk,
+                                                                   reply_markup=markup if last else None)))
             if not last and sent_part is not None:
                 sent_part(number + 1)
-        return sent.message_id if isinstance(sent, Message) else None
+        return sent.message_id if sent is not None else None
 
     async def _send(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None,
                     user_ref: str, sent_part: Callable[[int], None] | None = None) -> int | None:
