@@ -34,7 +34,7 @@ from aiogram.methods import (
     SetMyCommands,
 )
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Update
 from pydantic import BaseModel, ConfigDict
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
@@ -81,6 +81,7 @@ _RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined] 
                    for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
                                   SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction,
                                   SendText, EditText)]
+_UPDATES = Response[list[Update]]
 
 
 class PollingSession(AiohttpSession):
@@ -126,15 +127,19 @@ class PollingSession(AiohttpSession):
 
     def check_response(self, bot: Bot, method: TelegramMethod[T], status_code: int,
                        content: str) -> Response[T]:
-        if self.skip is not None and isinstance(method, GetUpdates):
+        if isinstance(method, GetUpdates) and status_code == 200:
+            # Read once: the updates in flight dropped from the data, the rest validated from it (aiogram
+            # would read the text again). Anything unexpected is left to aiogram's own check.
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 data = self.json_loads(content)
                 result = data.get("result") if data.get("ok") else None
                 if isinstance(result, list):
-                    fresh = [u for u in result if not (isinstance(u, dict) and isinstance(u.get("update_id"), int)
-                                                       and self.skip(u["update_id"]))]
-                    if len(fresh) < len(result):
-                        content = self.json_dumps({**data, "result": fresh})
+                    skip = self.skip
+                    if skip is not None:
+                        data["result"] = [u for u in result if not (
+                            isinstance(u, dict) and isinstance(u.get("update_id"), int) and skip(u["update_id"]))]
+                    # Quoted: `Response[T]` evaluated builds a pydantic model on every call.
+                    return cast("Response[T]", _UPDATES.model_validate(data, context={"bot": bot}))
         return super().check_response(bot, method, status_code, content)
 
 
