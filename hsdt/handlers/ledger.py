@@ -108,11 +108,14 @@ class ReplyLedger:
         with UnitOfWork(self.engine) as uow:
             # Rows are locked in one order (events by key, users by chat): two workers confirming the same
             # redelivered turn at once wait for each other instead of deadlocking.
-            for (channel, event_id), receipt in sorted(settled.items()):
-                uow.events.confirm(channel, event_id, receipt.sent, now if receipt.settled else None, receipt.error)
+            uow.events.confirm_all([(channel, event_id, receipt.sent, now if receipt.settled else None, receipt.error)
+                                    for (channel, event_id), receipt in sorted(settled.items())])
             for channel, count in sorted(messages.items()):
                 usage.record_sent(uow, channel, count, now, self.tz, self.quotas)
-            for chat in sorted(screens.keys() | refused.keys()):
+            if not refused:  # the usual batch: every chat's screen in one statement, in the chats' order
+                uow.conversations.mark_shown_to_all([(*chat, screens[chat].screen, screens[chat].ref,
+                                                      screens[chat].turn) for chat in sorted(screens)])
+            for chat in sorted(screens.keys() | refused.keys()) if refused else ():
                 if chat in screens:
                     shown = screens[chat]
                     uow.conversations.mark_shown_to(*chat, shown.screen, shown.ref, shown.turn)

@@ -522,6 +522,16 @@ class ConversationRepository(_Repo):
             _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen,
                              "shown_ref": ref, "b_turn": turn})
 
+    def mark_shown_to_all(self, rows: Sequence[tuple[str, str, str, str | None, int | None]]) -> None:
+        """`mark_shown_to` for each (channel, external_id, screen, ref, turn), in the order given, as one
+        statement executed for every row."""
+        if not rows:
+            return
+        self.session.connection().execute(_MARK_SHOWN_TO, [
+            {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen, "shown_ref": ref,
+             "b_turn": turn}
+            for channel, external_id, screen, ref, turn in rows])
+
 
 @dataclass(frozen=True)
 class StoredEvent:
@@ -541,6 +551,12 @@ _RECORD = insert(_PE)
 # The columns set are the parameters given besides the b_ ones (sent, and settled_at, last_error if known).
 _CONFIRM = update(_PE).where(_PE.c.channel == bindparam("b_channel"), _PE.c.event_id == bindparam("b_event_id"),
                              _PE.c.sent <= bindparam("b_sent"))
+# `confirm` for many events as one statement run for each (the same parameters for all: a settled time or
+# an error not given keeps the stored one, as `_CONFIRM` without them does).
+_CONFIRM_ALL = _CONFIRM.values(
+    sent=bindparam("b_sent"),
+    settled_at=func.coalesce(bindparam("b_settled_at", type_=_PE.c.settled_at.type), _PE.c.settled_at),
+    last_error=func.coalesce(bindparam("b_last_error", type_=_PE.c.last_error.type), _PE.c.last_error))
 
 
 class EventRepository(_Repo):
@@ -573,6 +589,17 @@ class EventRepository(_Repo):
         if error is not None:
             values["last_error"] = error[:300]
         self.session.connection().execute(_CONFIRM, values)
+
+    def confirm_all(self, rows: Sequence[tuple[str, str, int, datetime | None, str | None]]) -> None:
+        """`confirm` for each (channel, event_id, sent, settled_at, error), in the order given (rows are
+        locked in that order), as one statement executed for every row: SQLAlchemy's cost per statement,
+        more than the update's own, is paid once for the batch."""
+        if not rows:
+            return
+        self.session.connection().execute(_CONFIRM_ALL, [
+            {"b_channel": channel, "b_event_id": event_id, "b_sent": sent, "b_settled_at": settled_at,
+             "b_last_error": error[:300] if error is not None else None}
+            for channel, event_id, sent, settled_at, error in rows])
 
     def unsettled(self, channel: str, limit: int, scope: str | None = None,
                   before: datetime | None = None) -> list[StoredEvent]:
