@@ -236,6 +236,7 @@ class TelegramChannel:
         # While updates are in flight Telegram answers at once with them (they are not confirmed),
         # so ask without waiting, a little later, until they commit.
         busy = self.offsets.in_flight > 0
+        self.offsets.changed.clear()  # a commit from now on is news for the poll after this one
         try:
             return await self.bot(
                 GetUpdates(offset=self.offsets.offset(), timeout=0 if busy else self.poll_timeout,
@@ -247,13 +248,12 @@ class TelegramChannel:
             raise mapped from error
 
     async def _take(self, updates: list[Update]) -> None:
-        fresh = 0
         for update in updates:
-            if not self.offsets.known(update.update_id):
-                fresh += 1
             self.submit(update)
-        if self.offsets.in_flight and not fresh:
-            self.offsets.changed.clear()
+        # While updates are in flight the next poll brings them all again: it waits for one to commit
+        # (which moves the offset) or `busy_poll_s`, also after fresh updates (asked again at once, it
+        # would mostly bring the same ones back).
+        if self.offsets.in_flight and not self.offsets.changed.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.offsets.changed.wait(), self.busy_poll_s)
 
