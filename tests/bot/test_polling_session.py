@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aiogram.methods import GetUpdates
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile
 
 from hsdt.channels.contract import RetryLater, SendRefused
 from hsdt.channels.telegram.client import EditText, PollingSession, SendText, SentRef, call, make_bot
@@ -35,8 +35,8 @@ async def test_known_updates_are_dropped_before_parsing() -> None:
 async def test_replies_go_as_json_and_files_as_forms_with_the_same_outcomes() -> None:
     async with FakeTelegramServer(TOKEN) as server:
         bot = make_bot(TOKEN, server.base_url)
-        markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Đầy đủ", callback_data="a:1")],
-                                                       [InlineKeyboardButton(text="Trang", url="https://x.vn/u")]])
+        markup = {"inline_keyboard": [[{"text": "Đầy đủ", "callback_data": "a:1"}],
+                                      [{"text": "Trang", "url": "https://x.vn/u"}]]}
         try:
             sent = await bot(SendText(chat_id=7001, text="Tiêu chí 1/12", reply_markup=markup))
             assert isinstance(sent, SentRef)

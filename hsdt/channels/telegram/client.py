@@ -34,7 +34,7 @@ from aiogram.methods import (
     SetMyCommands,
 )
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, Update
+from aiogram.types import Update
 from pydantic import BaseModel, ConfigDict
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
@@ -60,7 +60,7 @@ class SendText(TelegramMethod[SentRef]):
 
     chat_id: int
     text: str
-    reply_markup: InlineKeyboardMarkup | None = None
+    reply_markup: dict[str, Any] | None = None  # the keyboard's JSON (`render.rendered`)
 
 
 class EditText(TelegramMethod[SentRef | bool]):
@@ -72,7 +72,7 @@ class EditText(TelegramMethod[SentRef | bool]):
     chat_id: int
     message_id: int
     text: str
-    reply_markup: InlineKeyboardMarkup | None = None
+    reply_markup: dict[str, Any] | None = None
 
 
 # aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
