@@ -136,8 +136,9 @@ def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterR
     (`hsdt campaign new`), and each keeps the rubric it was opened with."""
     # The rubric first: a broken file (RubricError) stops here, before the database is touched.
     source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
+    migrate_as_owner(settings)
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    warn_if_unbound(engine)
     demo: RosterResult | None = None
     if not seed:
         return engine, demo
@@ -147,6 +148,32 @@ def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterR
             demo = seed_demo(uow, invite_ttl=timedelta(days=settings.invite_ttl_days))
             log.info("seeded the demo campaign")
     return engine, demo
+
+
+def migrate_as_owner(settings: Settings) -> None:
+    """The schema brought to this code's head by the tables' owner (DATABASE_OWNER_URL, else the bot's own
+    role); several workers starting at once take turns (the migration holds a lock on the version row)."""
+    owner = make_engine(settings.migration_url)
+    try:
+        upgrade(owner)
+    finally:
+        owner.dispose()
+
+
+def warn_if_unbound(engine: Engine) -> None:
+    """Row-level security keeps Sở apart only for a role it binds: say so when the bot's role is not one."""
+    from hsdt.storage.roles import check_role
+
+    try:
+        found = check_role(engine)
+    except Exception:  # the check is advice; the database's own errors surface on first use
+        log.exception("could not check the database role")
+        return
+    if found is not None and not found.bound_by_policies:
+        log.warning("database role %s %s: row-level security does not apply to it; connect the bot as a role "
+                    "that owns no table (hsdt db grant-app ROLE, DATABASE_OWNER_URL for migrations)",
+                    found.role, "is a superuser" if found.superuser else
+                    "bypasses row-level security" if found.bypasses else "owns the tables")
 
 
 def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
@@ -292,7 +319,8 @@ def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:
     def plain(value: Any) -> str | None:
         return value.get_secret_value() if value is not None else None
 
-    return [plain(settings.telegram_bot_token), plain(settings.zalo_bot_token), plain(settings.zalo_webhook_secret),
+    return [plain(settings.database_owner_url), plain(settings.telegram_bot_token), plain(settings.zalo_bot_token),
+            plain(settings.zalo_webhook_secret),
             plain(settings.telegram_webhook_secret),
             plain(settings.upload_secret), links.secret_text if links is not None else None]
 
