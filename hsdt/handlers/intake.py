@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Incoming
-from hsdt.handlers import conversation
+from hsdt.handlers import campaign_choice, conversation
 from hsdt.handlers.context import CheckedFile
 from hsdt.handlers.seal import expects_school_seal
 from hsdt.signatures.checker import Checker
@@ -81,14 +81,15 @@ class FileIntake:
         and whether the file is one that school issues, so a missing seal is said (`expects_school_seal`).
         Only a tax code from the roster is compared: names are written too many ways to judge by."""
         with UnitOfWork(self.engine) as uow:
-            found = uow.identities.user_and_campaign(event.channel, event.user_ref)
+            found = uow.identities.sender(event.channel, event.user_ref)
             if found is None:
                 return None, False
-            user, unit, campaign = found
+            user, unit, campaign = found.user, found.unit, found.campaign
             conv = None
             if user.id is not None:
                 state = uow.conversations.load_for_update(user.id)
                 conv = conversation.load(state.flow, state.data)
+                campaign = campaign_choice.resolve(found, conversation.chosen_campaign(state.data)).campaign
             rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
             issued = expects_school_seal(event.payload, conv, rubric)
             if unit.kind != UnitKind.SCHOOL and isinstance(conv, conversation.InspectionState):
