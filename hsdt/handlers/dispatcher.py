@@ -109,7 +109,8 @@ class Dispatcher:
         # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
         self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
-        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics)
+        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics,
+                                 tz=config.timezone)
 
     def declare(self, channel: str, capabilities: Capabilities, hooks: ChannelHooks | None = None) -> None:
         """A channel's own account of what it can show, and the hooks that keep its chats' memory."""
