@@ -22,6 +22,7 @@ from hsdt.handlers.feature import Feature
 from hsdt.storage.models import Campaign, Role
 from hsdt.storage.repositories import Sender
 from hsdt.texts import campaigns as ct
+from hsdt.texts import typed as typed_texts
 
 COMMAND = "/doidot"
 SCREEN = "dot"
@@ -46,15 +47,20 @@ def resolve(sender: Sender, chosen: int | None) -> Pick:
 
 def ask(ctx: Ctx, note: str | None = None) -> list[Reply]:
     """The choice screen: the unit's active campaigns, one button (a numbered option on Zalo) each."""
-    lines = [ct.CHOOSE_TYPED.format(unit=ctx.unit.name, count=len(ctx.campaigns)) if ctx.typed
-             else ct.CHOOSE.format(unit=ctx.unit.name, count=len(ctx.campaigns)), ""]
+    wording = typed_texts.CAMPAIGN_CHOOSE if ctx.typed else ct.CAMPAIGN_CHOOSE
+    lines = [wording.format(unit=ctx.unit.name, count=len(ctx.campaigns)), ""]
     current = ctx.campaign.id if ctx.campaign is not None else None
     buttons = []
     for number, campaign in enumerate(ctx.campaigns, start=1):
         assert campaign.id is not None
         mark = ct.CHOOSE_CURRENT if campaign.id == current else ""
-        lines.append(ct.CHOOSE_LINE.format(number=number, name=campaign.name, code=campaign.code) + mark)
-        buttons.append(Button(campaign.code, act.Choose(campaign.id).pack()))
+        named = ct.CHOOSE_OPTION.format(name=campaign.name, code=campaign.code) + mark
+        if ctx.typed:
+            # The channel numbers the options itself: each names its campaign in full.
+            buttons.append(Button(named, act.Choose(campaign.id).pack()))
+        else:
+            lines.append(f"{number}. {named}")
+            buttons.append(Button(campaign.code, act.Choose(campaign.id).pack()))
     screen = Reply("\n".join(lines), buttons=rows(*buttons), screen=SCREEN)
     return [Reply(note), screen] if note else [screen]
 

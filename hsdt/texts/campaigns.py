@@ -108,17 +108,12 @@ NOT_IN_CAMPAIGN = (
 )
 
 # --- the chat: choosing the campaign (đợt kiểm tra) a user works in -------------------------------
-CHOOSE = (
+CAMPAIGN_CHOOSE = (
     "Đơn vị của Thầy/Cô ({unit}) đang tham gia {count} đợt kiểm tra cùng lúc. "
     "Thầy/Cô bấm chọn đợt muốn làm việc; phiếu, báo cáo và lịch nhắc việc sẽ theo đợt đã chọn. "
     "Có thể đổi đợt bất cứ lúc nào bằng lệnh /doidot."
 )
-CHOOSE_TYPED = (
-    "Đơn vị của Thầy/Cô ({unit}) đang tham gia {count} đợt kiểm tra cùng lúc. "
-    "Thầy/Cô gõ số của đợt muốn làm việc; phiếu, báo cáo và lịch nhắc việc sẽ theo đợt đã chọn. "
-    "Có thể đổi đợt bất cứ lúc nào bằng lệnh /doidot."
-)
-CHOOSE_LINE = "{number}. {name} (mã {code})"
+CHOOSE_OPTION = "{name} (mã {code})"
 CHOOSE_CURRENT = " — đang chọn"
 CHOSEN = "Thầy/Cô đang làm việc với đợt “{name}” (mã {code}). Đổi đợt: /doidot"
 ONLY_ONE = "Đơn vị của Thầy/Cô tham gia một đợt kiểm tra đang mở: “{name}”; không cần chọn đợt."

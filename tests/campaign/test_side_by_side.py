@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.actions import campaign as campaign_actions
+from hsdt.channels import numbered
+from hsdt.events import Capabilities
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.reminders.calendar import ReminderKind
 from hsdt.reminders.engine import decide, fire, load_calendar, load_calendars
@@ -307,3 +309,23 @@ def test_campaign_kept_unchanged_by_another(engine: Engine, both: dict[str, str]
         close_campaign(uow, B)
         assert [c.code for c in uow.campaigns.active_all()] == [A]
         assert isinstance(uow.campaigns.by_code(B), Campaign)
+
+
+def test_a_chat_without_buttons_types_the_number_of_the_campaign(engine: Engine, dispatcher: Dispatcher,
+                                                                 both: dict[str, str]) -> None:
+    """On Zalo the choice is a numbered list: the user types the number, the channel turns it into the
+    option's action (`channels/numbered.py`), as for every screen."""
+    dispatcher.declare("zalo", Capabilities(has_buttons=False))
+    principal = ChatDriver(dispatcher, "zalo-hoasen", channel="zalo")
+    principal.enrol(both[PRINCIPAL])
+    principal.send("/tudanhgia")
+    assert "gõ số của đợt" in principal.text and "bấm" not in principal.text
+    screen = numbered.last_options(principal.replies)
+    assert screen is not None
+    assert [button.label for button in screen.values()][0] == (
+        f"Kiểm tra lại việc sử dụng hồ sơ điện tử năm học 2024-2025 (mã {B})")  # the newest first
+    chosen = numbered.resolve("1", screen)
+    assert chosen is not None
+    principal.press_action(chosen.action)
+    principal.send("/tudanhgia")
+    assert in_questionnaire(principal, engine, PRINCIPAL, B)
