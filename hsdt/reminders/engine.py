@@ -64,7 +64,9 @@ def decide(uow: UnitOfWork, cal: Calendar, reminder: Reminder, now: datetime, ru
     assert campaign is not None
     rubric = rubrics.for_campaign(uow, campaign)
     progress = load_progress(uow, cal.campaign_id, len(rubric.criteria))
-    notices = Audience(uow, cal, progress, now).notices(reminder)
+    # With several campaigns running, each reminder names its own (a user may take part in more than one).
+    named = campaign if len(uow.campaigns.active_all()) > 1 else None
+    notices = Audience(uow, cal, progress, now, named).notices(reminder)
     user_ids = [n.user_id for n in notices]
     muted = uow.reminders.muted(user_ids) if reminder.mutable else set()
     reachable = uow.reminders.reachable_identities(user_ids)

@@ -257,8 +257,10 @@ async def test_the_dashboard_stays_inside_a_campaign(engine: Engine, clock: Cloc
 
 async def test_reminders_follow_each_campaigns_own_calendar(engine: Engine, dispatcher: Dispatcher, clock: Clock,
                                                             both: dict[str, str]) -> None:
-    for code, ref in (("HT-HOASEN", "ref-hoasen"), ("HT-BINHMINH", "ref-binhminh")):
-        ChatDriver(dispatcher, ref).enrol(both[code])
+    chats = {code: ChatDriver(dispatcher, ref) for code, ref in (("HT-HOASEN", "ref-hoasen"),
+                                                                  ("HT-BINHMINH", "ref-binhminh"))}
+    for code, chat in chats.items():
+        chat.enrol(both[code])
     a_id, b_id = campaign_id(engine, A), campaign_id(engine, B)
     with UnitOfWork(engine) as uow:
         calendars = {cal.campaign_id: cal for cal in load_calendars(uow, TZ)}
@@ -281,9 +283,17 @@ async def test_reminders_follow_each_campaigns_own_calendar(engine: Engine, disp
     result = fire(engine, first_b.id, first_b.fire_at, TZ, RubricCache())
     assert result.status == "sent" and result.enqueued == len(b_users)
     with UnitOfWork(engine) as uow:
-        queued = {row.user_id for row in uow.session.exec(select(OutboxMessage)).all()}
+        queued = {row.user_id: row.replies[0] for row in uow.session.exec(select(OutboxMessage)).all()}
         assert uow.reminders.fired_ids(b_id) == {first_b.id} and uow.reminders.fired_ids(a_id) == set()
-    assert queued == b_users
+    assert set(queued) == b_users
+    # The reminder says its campaign, and its first button works in it (Hoa Sen is in both).
+    reminder = queued[hoasen]
+    assert f"Đợt kiểm tra: “Kiểm tra lại việc sử dụng hồ sơ điện tử năm học 2024-2025” (mã {B})" in reminder["text"]
+    action = reminder["buttons"][0][0][1]
+    assert action == campaign_actions.Choose(b_id).pack()
+    chats["HT-HOASEN"].press_action(action)
+    chats["HT-HOASEN"].send("/tudanhgia")
+    assert in_questionnaire(chats["HT-HOASEN"], engine, PRINCIPAL, B)
 
     # The scheduler plans both campaigns' reminders; B's fired one is not planned again.
     with UnitOfWork(engine) as uow:
@@ -322,7 +332,7 @@ def test_a_chat_without_buttons_types_the_number_of_the_campaign(engine: Engine,
     assert "gõ số của đợt" in principal.text and "bấm" not in principal.text
     screen = numbered.last_options(principal.replies)
     assert screen is not None
-    assert [button.label for button in screen.values()][0] == (
+    assert screen["1"].label == (
         f"Kiểm tra lại việc sử dụng hồ sơ điện tử năm học 2024-2025 (mã {B})")  # the newest first
     chosen = numbered.resolve("1", screen)
     assert chosen is not None
