@@ -5,6 +5,7 @@ with /doidot; reports, the dashboard and reminders of one never show the other's
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -212,6 +213,13 @@ async def test_the_dashboard_stays_inside_a_campaign(engine: Engine, clock: Cloc
     so.chat.send("/doidot")
     so.chat.press(B)
     lone = person(dispatcher, both, "HT-BINHMINH")
+    # Hoa Sen answers its first question in B only.
+    hoasen = person(dispatcher, both, PRINCIPAL)
+    hoasen.chat.send("/tudanhgia")
+    hoasen.chat.press(B)
+    hoasen.chat.send("/tudanhgia")
+    answer_first_question(hoasen.chat)
+    assert set(answers_by_campaign(engine, "MN-HOASEN")) == {campaign_id(engine, B)}
     async with TestClient(TestServer(web_app(engine, dispatcher, tmp_path, clock, "http://bot.example"))) as client:
         token = await sign_in(client, so)
 
@@ -232,6 +240,17 @@ async def test_the_dashboard_stays_inside_a_campaign(engine: Engine, clock: Cloc
         assert status == 404
         status, html = await page(f"/truong/{b_school}?dot={B}")
         assert status == 200 and "Bình Minh" in html
+        # Hoa Sen's answer in B shows on B's page of the school, never on A's.
+        with UnitOfWork(engine) as uow:
+            hoasen_id = present(present(uow.units.by_code("MN-HOASEN")).id)
+        _, in_b = await page(f"/truong/{hoasen_id}?dot={B}")
+        _, in_a = await page(f"/truong/{hoasen_id}?dot={A}")
+        answer = re.search(r'<tr data-criterion="1">.*?<span class="answer">(.*?)</span>', in_b, re.S)
+        assert answer is not None and answer.group(1).strip()
+        assert 'data-criterion="A1"' in in_a and 'data-criterion="1"' not in in_a
+        first_a = re.search(r'<tr data-criterion="A1">.*?<span class="answer">(.*?)</span>', in_a, re.S)
+        assert first_a is not None and first_a.group(1).strip() != answer.group(1).strip()
+        assert 'data-col="criterion">1<' in in_b and 'data-col="criterion">1<' not in in_a  # the audit trail
         # The chooser remembers the campaign; a code the user cannot see is not found.
         response = await client.get(f"/bang-dieu-khien/dot/{B}", cookies={COOKIE: token}, allow_redirects=False)
         assert response.status == 303
