@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from hsdt.actions import campaign as act
 from hsdt.actions import menu as menu_actions
 from hsdt.events import Button, Reply, rows
+from hsdt.handlers import conversation
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.feature import Feature
@@ -90,7 +91,8 @@ def choose(ctx: Ctx, wanted: int) -> list[Reply]:
         if len(ctx.campaigns) > 1:
             return ask(ctx, ct.CHOICE_NOT_FOUND)
         return [Reply(ct.CHOICE_NOT_FOUND), *switch(ctx)]
-    if ctx.campaign is None or ctx.campaign.id != campaign.id:
+    current = ctx.campaign.id if ctx.campaign is not None else conversation.campaign_of(ctx.state.data)
+    if current != campaign.id:
         # A questionnaire of the other campaign is left: its criteria and schools are not this one's.
         # The answers given stay stored in their campaign.
         ctx.goto(IdleState())

@@ -280,8 +280,10 @@ class Dispatcher:
                    for reply in self.router.route(ctx)]
         ctx.save_assessments()
         state.put_up(next((reply.screen for reply in reversed(replies) if reply.screen), None))
-        uow.conversations.save(state, ctx.flow, conversation.dump(
-            ctx.conv, chosen=ctx.chosen, campaign=ctx.campaign.id if ctx.campaign is not None else None), now)
+        # A turn of no campaign (the choice still to be made) leaves the flow's campaign as it was.
+        flow_campaign = ctx.campaign.id if ctx.campaign is not None else belongs
+        uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv, chosen=ctx.chosen, campaign=flow_campaign),
+                               now)
         return replies, False, state.version
 
     # --- the ledger and the intake, for the channels ---------------------------------------------------

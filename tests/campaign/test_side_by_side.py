@@ -118,7 +118,9 @@ def test_a_principal_in_both_is_asked_once_and_works_in_the_chosen_one(
     principal = ChatDriver(dispatcher, "ref-hoasen")
     principal.enrol(both["HT-HOASEN"])
 
-    # Asked which campaign before anything else, with one button per campaign.
+    # Help needs no campaign and lists the switch; anything else first asks which campaign.
+    principal.send("/huongdan")
+    assert "/doidot — Chọn đợt kiểm tra để làm việc" in principal.text and "đang tham gia" not in principal.text
     principal.send("/tudanhgia")
     assert "đang tham gia 2 đợt kiểm tra" in principal.text and "(mã TAI-KT-2024)" in principal.text
     assert {b.label for r in principal.replies for b in r.flat_buttons} == {A, B}
@@ -358,3 +360,34 @@ def test_a_chat_without_buttons_types_the_number_of_the_campaign(engine: Engine,
     principal.press_action(chosen.action)
     principal.send("/tudanhgia")
     assert in_questionnaire(principal, engine, PRINCIPAL, B)
+
+
+def flow_of(engine: Engine, user_code: str) -> str:
+    with UnitOfWork(engine) as uow:
+        user = present(uow.users.by_code(user_code))
+        return uow.conversations.load_for_update(present(user.id)).flow
+
+
+def test_a_questionnaire_begun_before_a_second_campaign_opened_stays_in_its_campaign(
+    engine: Engine, dispatcher: Dispatcher, codes: dict[str, str], clock: Clock
+) -> None:
+    principal = ChatDriver(dispatcher, "ref-hoasen")
+    principal.enrol(codes[PRINCIPAL])
+    principal.send("/tudanhgia")
+    answer_first_question(principal)
+    assert flow_of(engine, PRINCIPAL) == "sa" and working_in(engine, PRINCIPAL) == A
+    open_second(engine, clock)
+    principal.send("Xin chào")  # B opened: which campaign is asked first, the questionnaire kept
+    assert "đang tham gia 2 đợt kiểm tra" in principal.text
+    assert flow_of(engine, PRINCIPAL) == "sa" and working_in(engine, PRINCIPAL) == A
+    principal.press(A)
+    assert flow_of(engine, PRINCIPAL) == "sa"
+    principal.send("/tudanhgia")
+    assert "Tiêu chí 2/12" in principal.text and in_questionnaire(principal, engine, PRINCIPAL, A)
+    # Switching leaves A's questionnaire (its answers stay in A); B starts at its own first question.
+    principal.send("/doidot")
+    principal.press(B)
+    assert flow_of(engine, PRINCIPAL) == "idle"
+    principal.send("/tudanhgia")
+    assert "Tiêu chí 1/12" in principal.text and in_questionnaire(principal, engine, PRINCIPAL, B)
+    assert set(answers_by_campaign(engine, "MN-HOASEN")) == {campaign_id(engine, A)}
