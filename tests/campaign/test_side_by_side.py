@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from hsdt.actions import campaign as campaign_actions
 from hsdt.channels import numbered
-from hsdt.events import Capabilities
+from hsdt.events import Capabilities, Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.reminders.calendar import ReminderKind
 from hsdt.reminders.engine import decide, fire, load_calendar, load_calendars
@@ -391,3 +391,19 @@ def test_a_questionnaire_begun_before_a_second_campaign_opened_stays_in_its_camp
     principal.send("/tudanhgia")
     assert "Tiêu chí 1/12" in principal.text and in_questionnaire(principal, engine, PRINCIPAL, B)
     assert set(answers_by_campaign(engine, "MN-HOASEN")) == {campaign_id(engine, A)}
+
+
+def test_a_file_is_checked_against_its_campaigns_record_period(engine: Engine, dispatcher: Dispatcher,
+                                                               both: dict[str, str]) -> None:
+    with UnitOfWork(engine) as uow:
+        b = present(uow.campaigns.by_code(B))
+        b.record_start, b.record_end = date(2024, 10, 1), date(2024, 11, 30)
+        uow.session.add(b)
+    principal = ChatDriver(dispatcher, "ref-hoasen")
+    principal.enrol(both[PRINCIPAL])
+    event = Incoming(channel="test", user_ref="ref-hoasen", event_id="file-1", kind=Kind.DOCUMENT)
+    for code, period in ((B, (date(2024, 10, 1), date(2024, 11, 30))), (A, (date(2024, 9, 1), date(2024, 12, 31)))):
+        principal.send("/doidot")
+        principal.press(code)
+        found = dispatcher.intake.seal_of(event)[2]
+        assert found is not None and (found.start, found.end) == period
