@@ -183,7 +183,9 @@ def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
 
 
 def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
-    """The active campaign's record period; the settings' only while no campaign is open."""
+    """The checker's default record period: the newest active campaign's; the settings' only while no
+    campaign is open. A file sent in a campaign is checked against that campaign's own period (the
+    intake passes it with the file), so this default serves only files of no campaign."""
     with UnitOfWork(engine) as uow:
         campaign = uow.campaigns.active()
         if campaign is not None:
@@ -351,8 +353,9 @@ def build(
     metered = MeteredChecker(checker, metrics) if checker is not None else None
     rubrics = RubricCache()
     with UnitOfWork(engine) as uow:
-        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a second).
-        if (campaign := uow.campaigns.active()) is not None:
+        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a
+        # second): every active campaign's rubric.
+        for campaign in uow.campaigns.active_all():
             rubrics.for_campaign(uow, campaign)
     dispatcher = make_dispatcher(settings, engine, metered, rubrics)
     dispatcher.on_handled = metrics.observe_event

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from hsdt.events import Handled, Incoming
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.classify import SchoolIdentity
+from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -99,12 +100,13 @@ class MeteredChecker:
         self.metrics.verifier_waiting.set(max(0, self._in_flight - self._workers))
 
     async def check(self, path: Path, display_name: str | None = None, *,
-                    school: SchoolIdentity | None = None, school_issued: bool = False) -> FileVerdict:
+                    school: SchoolIdentity | None = None, school_issued: bool = False,
+                    period: RecordPeriod | None = None) -> FileVerdict:
         started = time.perf_counter()
         self._set(+1)
         try:
             verdict = await self.inner.check(path, display_name=display_name, school=school,
-                                             school_issued=school_issued)
+                                             school_issued=school_issued, period=period)
         finally:
             self._set(-1)
             self.metrics.verifier_seconds.observe(time.perf_counter() - started)

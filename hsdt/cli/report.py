@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hsdt.cli.campaign import add_campaign_option
 from hsdt.config import Settings
 from hsdt.texts import assignments as at
 
@@ -16,6 +17,7 @@ def register(sub: Any) -> None:
     report = sub.add_parser("report", help=at.HELP_REPORT)
     report.add_argument("--xlsx", metavar="OUT", help=at.HELP_XLSX)
     report.add_argument("--district", metavar="NAME", help=at.HELP_DISTRICT)
+    add_campaign_option(report)
     report.set_defaults(handler=cmd_report)
 
 
@@ -26,19 +28,20 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reports import text
     from hsdt.reports.dataset import Scope, Units, gather
     from hsdt.scoring import fold_text
+    from hsdt.services.campaigns import CampaignError, campaign_to_use
     from hsdt.storage.keys import stored_id
     from hsdt.storage.models import UnitKind
     from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
-    from hsdt.texts import campaigns as ct
 
     engine, _ = prepare_database(settings, seed=False)
     try:
         with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            if campaign is None:
-                print(ct.NO_CAMPAIGN, file=sys.stderr)
+            try:
+                campaign = campaign_to_use(uow, args.campaign)
+            except CampaignError as error:
+                print(error, file=sys.stderr)
                 return 1
             rubric = RubricCache().for_campaign(uow, campaign)
             units = Units.load(uow, stored_id(campaign.id))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from hsdt.services.invites import issue_invite
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Role, Unit, UnitKind, User
+from hsdt.storage.models import Campaign, Role, Unit, UnitKind, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import setup as st
@@ -97,12 +97,12 @@ def _unit_fields(row: UnitRow, parent_id: int | None) -> tuple[object, ...]:
 
 def apply_roster(
     uow: UnitOfWork, units: list[UnitRow], users: list[UserRow], *, invite_ttl: timedelta,
-    now: datetime | None = None,
+    now: datetime | None = None, campaign: Campaign | None = None,
 ) -> RosterResult:
     """Upsert by code. Applying the same roster twice changes nothing and re-prints the same codes.
-    The roster's units take part in the active campaign (if one is open)."""
+    The roster's units take part in `campaign` (default: the newest active campaign, if one is open)."""
     now = now or utcnow()
-    campaign = uow.campaigns.active()
+    campaign = campaign if campaign is not None else uow.campaigns.active()
     levels = uow.levels.of_campaign(campaign.id) if campaign is not None else None
     _validate_roster(uow, units, users, levels)
     result = RosterResult()

@@ -143,22 +143,26 @@ _ACTIVE_CAMPAIGN_ID = (
     .order_by(_C.c.id.desc()).limit(1)
     .scalar_subquery()
 )
-# Who sent an event and the active campaign, in one statement: both are read on every event.
-_USER_AND_CAMPAIGN = (
-    select(User, Unit, Campaign)
-    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
-    .join(Unit, col(Unit.id) == col(User.unit_id))
-    .outerjoin(Campaign, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)
-    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
-)
-# The same, and whether the user's unit takes part in that campaign (asked by most features on every event).
+# Whether the user's unit takes part in the campaign of the row (asked by most features on every event).
 _IN_CAMPAIGN = (
     select_core(_CU.c.unit_id)
     .where(_CU.c.campaign_id == col(Campaign.id), _CU.c.unit_id == col(User.unit_id))
     .exists()
-    .label("in_campaign")
 )
-_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN)
+# Who sent an event and the campaigns it may belong to, in one statement: both are read on every event.
+# Several campaigns may be active at once: one row per active campaign the user's unit takes part in,
+# or, when it takes part in none, one row with the newest active campaign (the features say it is not
+# in it), or none at all.
+_USER_AND_CAMPAIGN = (
+    select(User, Unit, Campaign)
+    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .outerjoin(Campaign, and_(col(Campaign.active) == True,  # noqa: E712
+                              or_(_IN_CAMPAIGN, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)))
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+    .order_by(col(Campaign.id).desc())
+)
+_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN.label("in_campaign"))
 _PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 # And whether the event being applied was applied already (its marker is stored): the duplicate check,
 # in the same statement.
@@ -174,7 +178,9 @@ _SENDER_AND_MARKER = _SENDER.add_columns(_MARKED)
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent an event, the active campaign, and whether their unit takes part in it."""
+    """Who sent an event, the campaign it belongs to when that is plain, and whether their unit takes
+    part in it. `campaigns`: every active campaign the unit takes part in, newest first; with more than
+    one, `campaign` is None and the user's choice decides (`handlers/campaign_choice.py`)."""
 
     user: User
     unit: Unit
@@ -182,6 +188,21 @@ class Sender:
     in_campaign: bool
     # The event asked about (`IdentityRepository.sender`'s event_id) has its processed-event marker.
     marked: bool = False
+    campaigns: tuple[Campaign, ...] = ()
+
+
+def _sender(rows: Sequence[Any]) -> Sender | None:
+    if not rows:
+        return None
+    first = rows[0]
+    members = tuple(row[2] for row in rows if row[2] is not None and row[3])
+    marked = bool(first[4]) if len(first) > 4 else False
+    if len(members) == 1:
+        return Sender(first[0], first[1], members[0], True, marked, members)
+    if members:
+        return Sender(first[0], first[1], None, True, marked, members)
+    # In no active campaign: the newest active one (if any), which the features refuse politely.
+    return Sender(first[0], first[1], first[2], False, marked, ())
 
 
 class IdentityRepository(_Repo):
@@ -193,20 +214,17 @@ class IdentityRepository(_Repo):
         return (row[0], row[1]) if row is not None else None
 
     def user_and_campaign(self, channel: str, external_id: str) -> tuple[User, Unit, Campaign | None] | None:
-        """`user_of` and `CampaignRepository.active()` together."""
-        row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id,
-                                                            "tenant_id": self.tenant}).first()
-        return (row[0], row[1], row[2]) if row is not None else None
+        """`user_of` and the campaign of the user's events when that is plain (see `Sender`)."""
+        found = self.sender(channel, external_id)
+        return (found.user, found.unit, found.campaign) if found is not None else None
 
     def sender(self, channel: str, external_id: str, event_id: str | None = None) -> Sender | None:
-        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event.
-        With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
+        """The user, their campaigns and `UnitRepository.is_member` in one statement: all are read on every
+        event. With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
         params = {"channel": channel, "external_id": external_id, "tenant_id": self.tenant}
         if event_id is None:
-            row = self.session.execute(_SENDER, params).first()
-            return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
-        row = self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).first()
-        return Sender(row[0], row[1], row[2], bool(row[3]), bool(row[4])) if row is not None else None
+            return _sender(self.session.execute(_SENDER, params).all())
+        return _sender(self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).all())
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)
@@ -249,7 +267,22 @@ _ACTIVE_CAMPAIGN = select(Campaign).where(Campaign.active == True).order_by(col(
 
 class CampaignRepository(_Repo):
     def active(self) -> Campaign | None:
+        """The newest active campaign (several may be active at once: see `active_all`)."""
         return self.session.exec(_ACTIVE_CAMPAIGN).first()
+
+    def active_all(self) -> Sequence[Campaign]:
+        """Every active campaign, oldest first: each has its own schools, rubric and calendar."""
+        return self.session.exec(
+            select(Campaign).where(Campaign.active == True).order_by(col(Campaign.id))  # noqa: E712
+        ).all()
+
+    def active_of_unit(self, unit_id: int) -> Sequence[Campaign]:
+        """The active campaigns a unit takes part in, newest first (as `Sender.campaigns`)."""
+        return self.session.exec(
+            select(Campaign).join(CampaignUnit, col(CampaignUnit.campaign_id) == col(Campaign.id))
+            .where(Campaign.active == True, CampaignUnit.unit_id == unit_id)  # noqa: E712
+            .order_by(col(Campaign.id).desc())
+        ).all()
 
     def get(self, campaign_id: int) -> Campaign | None:
         return self.session.get(Campaign, campaign_id)
@@ -261,11 +294,8 @@ class CampaignRepository(_Repo):
         return self.session.exec(select(Campaign).order_by(col(Campaign.id))).all()
 
     def activate(self, campaign: Campaign) -> Campaign:
-        """Make `campaign` the one active campaign: one at a time, the others wait."""
-        for other in self.all():
-            if other.id != campaign.id and other.active:
-                other.active = False
-                self.session.add(other)
+        """Make `campaign` active. Others stay as they are: several campaigns run side by side, and each
+        is paused or closed on its own."""
         campaign.active = True
         campaign.closed_at = None
         self.session.add(campaign)

@@ -56,6 +56,9 @@ STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
 # Messages given up this recently name the people the OA cannot reach now (older ones may have written since).
 UNREACHABLE_DAYS = 30
+# `?dot=CODE` names the campaign a page shows; `/dot/CODE` remembers it in this cookie.
+CAMPAIGN_PARAM = "dot"
+CAMPAIGN_COOKIE = "hsdt_dot"
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
 
@@ -93,6 +96,8 @@ class Reading:
     scope: Scope
     now: datetime
     tz: str
+    # The active campaigns the user's unit takes part in (newest first): with several, a chooser.
+    choices: tuple[Campaign, ...] = ()
 
     @property
     def campaign_id(self) -> int:
@@ -130,7 +135,11 @@ class Dashboard:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    def _reading(self, token: str | None, work: Callable[[Reading], T]) -> T:
+    def _reading(self, token: str | None, work: Callable[[Reading], T], wanted: str | None = None,
+                 remembered: str | None = None) -> T:
+        """`wanted`: the campaign code the request names (`?dot=`), refused as not found unless the user's
+        unit takes part in that active campaign; `remembered`: the one chosen earlier (the cookie), kept
+        while it is still among them."""
         now = self.clock()
         with UnitOfWork(self.deps.engine) as uow:
             user_id = uow.dashboard.session_user(session_digest(token), now) if token else None
@@ -139,7 +148,11 @@ class Dashboard:
                 raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
             if not user.active:
                 raise PageError(403, t.ACCOUNT_INACTIVE)
-            campaign = uow.campaigns.active()
+            choices = tuple(uow.campaigns.active_of_unit(user.unit_id))
+            campaign = _campaign_of(choices, wanted, remembered)
+            if campaign is None:
+                # In no active campaign: the newest one, which the check below refuses by name.
+                campaign = uow.campaigns.active()
             if campaign is None:
                 raise PageError(503, t.NO_CAMPAIGN)
             rubric = self.deps.rubrics.for_campaign(uow, campaign)
@@ -149,11 +162,22 @@ class Dashboard:
                 raise PageError(403, campaign_texts.NOT_IN_CAMPAIGN.format(
                     unit=unit.name if unit is not None else "", campaign=campaign.name))
             scope = scope_for(uow, user, stored_id(campaign.id), units)
-            reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz)
+            reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz,
+                              choices)
             return work(reading)
 
-    async def _read(self, request: web.Request, work: Callable[[Reading], T]) -> T:
-        return await asyncio.to_thread(self._reading, request.cookies.get(self.cookie.name), work)
+    async def _read(self, request: web.Request, work: Callable[[Reading], T], wanted: str | None = None) -> T:
+        return await asyncio.to_thread(self._reading, request.cookies.get(self.cookie.name), work,
+                                       wanted or request.query.get(CAMPAIGN_PARAM) or None,
+                                       request.cookies.get(CAMPAIGN_COOKIE))
+
+    async def choose_campaign(self, request: web.Request) -> web.Response:
+        """`/dot/{code}`: the pages show that campaign from now on (a cookie), if the user may see it."""
+        code = await self._read(request, lambda reading: reading.campaign.code, request.match_info["code"][:64])
+        response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
+        response.set_cookie(CAMPAIGN_COOKIE, code, max_age=int(self.cookie.max_age.total_seconds()),
+                            path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
+        return response
 
     # --- sign-in -----------------------------------------------------------------------------------
 
@@ -237,6 +261,8 @@ class Dashboard:
             "band_labels": list(data.city.band_labels),
             "formats": [(fmt.value, t.DOWNLOAD_LABELS[fmt.value]) for fmt in available_formats()],
             "is_school": reading.scope.kind == "school",
+            "campaigns": [(c.code, c.name, c.id == reading.campaign.id) for c in reading.choices]
+            if len(reading.choices) > 1 else [],
             "own_school": next(iter(reading.scope.school_ids)) if reading.scope.kind == "school" and
             reading.scope.school_ids else None,
         }
@@ -373,6 +399,17 @@ def _unreachable(reading: Reading) -> list[views.UnreachableRow]:
 
 def _ids(data: ReportData) -> list[int] | None:
     return None if data.scope.kind == "city" else sorted(data.scope.school_ids)
+
+
+def _campaign_of(choices: tuple[Campaign, ...], wanted: str | None, remembered: str | None) -> Campaign | None:
+    """The campaign a page shows among `choices`: the one named (a page of another campaign, or of one
+    the user's unit is not in, is not found), else the one remembered, else the newest."""
+    if wanted is not None:
+        found = next((c for c in choices if c.code == wanted), None)
+        if found is None:
+            raise PageError(404, t.NOT_FOUND)
+        return found
+    return next((c for c in choices if c.code == remembered), choices[0] if choices else None)
 
 
 def _url(path: str, params: dict[str, str]) -> str:
@@ -566,6 +603,7 @@ def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcn
     sub.router.add_get("/truong", dashboard.schools)
     sub.router.add_get("/truong/{school}", dashboard.school)
     sub.router.add_get("/du-lieu", dashboard.data)
+    sub.router.add_get("/dot/{code}", dashboard.choose_campaign)
     sub.router.add_get("/tai/{format}", dashboard.download)
     sub.router.add_get("/vao/{token}", dashboard.sign_in_page)
     sub.router.add_post("/vao/{token}", dashboard.sign_in)
