@@ -141,8 +141,13 @@ class Dashboard:
         unit takes part in that active campaign; `remembered`: the one chosen earlier (the cookie), kept
         while it is still among them."""
         now = self.clock()
-        with UnitOfWork(self.deps.engine) as uow:
-            user_id = uow.dashboard.session_user(session_digest(token), now) if token else None
+        session = self.links.read_cookie(token)
+        if session is None:
+            raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
+        tenant, token = session
+        # The session's own tenant (signed into the cookie): every id a URL names is looked up there only.
+        with UnitOfWork(self.deps.engine, tenant) as uow:
+            user_id = uow.dashboard.session_user(session_digest(token), now)
             user = uow.users.get(user_id) if user_id is not None else None
             if user is None:
                 raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
@@ -204,7 +209,7 @@ class Dashboard:
         grant = self._grant(request.match_info["token"])
 
         def describe() -> Viewer:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 return _viewer(uow, self._holder(uow, grant))
 
         viewer = await asyncio.to_thread(describe)
@@ -221,7 +226,7 @@ class Dashboard:
         expires = self.clock() + self.cookie.max_age
 
         def use() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 self._holder(uow, grant)
                 if not uow.dashboard.use_link(grant.nonce, grant.user_id):
                     raise PageError(410, t.LINK_USED, new_link_hint=True)
@@ -231,20 +236,20 @@ class Dashboard:
         await asyncio.to_thread(use)
         log.info("dashboard session opened for user %s", grant.user_id)
         response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
-        response.set_cookie(self.cookie.name, token, max_age=int(self.cookie.max_age.total_seconds()),
+        response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token), max_age=int(self.cookie.max_age.total_seconds()),
                             path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
         return response
 
     async def sign_out(self, request: web.Request) -> web.Response:
         _same_origin(request, self.links.base_url)
-        token = request.cookies.get(self.cookie.name)
+        session = self.links.read_cookie(request.cookies.get(self.cookie.name))
 
-        def close() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
-                uow.dashboard.close_session(session_digest(token or ""))
+        def close(tenant: int, token: str) -> None:
+            with UnitOfWork(self.deps.engine, tenant) as uow:
+                uow.dashboard.close_session(session_digest(token))
 
-        if token:
-            await asyncio.to_thread(close)
+        if session is not None:
+            await asyncio.to_thread(close, *session)
         response = _message_page(request, 200, t.SIGNED_OUT, new_link_hint=True)
         response.del_cookie(self.cookie.name, path=self.cookie.path)
         return response
