@@ -236,7 +236,8 @@ class Dashboard:
         await asyncio.to_thread(use)
         log.info("dashboard session opened for user %s", grant.user_id)
         response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
-        response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token), max_age=int(self.cookie.max_age.total_seconds()),
+        response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token),
+                            max_age=int(self.cookie.max_age.total_seconds()),
                             path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
         return response
 
