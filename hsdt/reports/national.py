@@ -20,17 +20,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from hsdt.reports.dataset import Units, city_scope, gather
-from hsdt.scoring import CityReport, Rubric, band_for, mean_score
+from hsdt.scoring import CityReport, Rubric, band_for, format_points, mean_score
 from hsdt.services.tenants import TenantInfo, all_tenants
 from hsdt.storage.db import read_only
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import Campaign, TenantKind
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import national as n
 
 VALID = "valid"  # the verdict status of a file whose signatures all hold
 
@@ -176,3 +178,25 @@ def national(engine: Engine, now: datetime, tz: str = "Asia/Ho_Chi_Minh", rubric
     mean = mean_score(values)
     band = band_for(rubric, mean).label if rubric is not None and mean is not None else None
     return NationalData(now, tz, tuple(rows), labels, mean, band, len(values), rubric)
+
+
+def summary_text(data: NationalData) -> str:
+    """The national figures in a few lines (the CLI; the chat and the dashboard show the workbook and the
+    page)."""
+    local = data.now.astimezone(ZoneInfo(data.tz))
+    lines = [n.SUMMARY_TITLE.format(count=len(data.provinces), time=f"{local:%H:%M}", day=f"{local:%d/%m/%Y}")]
+    for province in data.provinces:
+        lines.append("• " + n.SUMMARY_LINE.format(
+            province=province.province, schools=province.schools, submitted=province.submitted,
+            rescored=province.rescored, mean=_mean_text(province.mean, province.band)))
+    if not data.provinces:
+        lines.append(n.NO_DEPARTMENTS)
+    lines.append(n.SUMMARY_TOTAL.format(schools=data.total("schools"), submitted=data.total("submitted"),
+                                        rescored=data.total("rescored"), mean=_mean_text(data.mean, data.band)))
+    return "\n".join(lines)
+
+
+def _mean_text(mean: float | None, band: str | None) -> str:
+    if mean is None:
+        return n.NO_MEAN
+    return f"{format_points(mean)} — {band}" if band else format_points(mean)

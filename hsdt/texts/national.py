@@ -54,3 +54,9 @@ PAGE_TITLE = "Tổng hợp toàn quốc"
 PAGE_NOTE = "Số liệu tổng hợp theo tỉnh, thành phố, chỉ để xem; kết quả từng trường do Sở quản lý."
 DOWNLOAD = "Tải bảng tổng hợp (Excel)"
 NO_MEAN_CELL = "–"
+
+# The command line (`hsdt report national`).
+HELP_NATIONAL = "national: tổng hợp toàn quốc theo tỉnh, thành phố (mọi Sở; không cần --tenant)"
+WRITTEN = "Đã ghi bảng tổng hợp toàn quốc vào {path} ({count} Sở)."
+NATIONAL_WITH_DISTRICT = ("Bảng tổng hợp toàn quốc không chọn được --district hay --campaign "
+                          "(mỗi Sở có các đợt kiểm tra của mình).")

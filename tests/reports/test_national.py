@@ -171,3 +171,24 @@ def test_a_so_without_results_or_without_a_campaign_is_a_row_that_says_so(engine
     assert rows[1][4:7] == (4, 4, 0) and data.mean is None and rows[1][-4] == n.NO_MEAN_CELL
     assert rows[2][1] == "Huế" and rows[2][3] == 0 and rows[2][4] == n.NO_CAMPAIGN
     assert rows[n.TOTAL][3:7] == (1, 4, 4, 0)
+
+
+def test_the_cli_prints_and_writes_the_national_figures_without_a_tenant(
+        engine: Engine, clock: Clock, country: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from hsdt.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    # Several Sở: `hsdt report` for one needs --tenant; the national one reads them all.
+    assert main(["report", "national"]) == 0
+    printed = capsys.readouterr().out
+    assert "Tổng hợp toàn quốc (2 Sở Giáo dục và Đào tạo)" in printed and "• Hà Nội: " in printed
+    assert "Toàn quốc: " in printed and "4 phiếu tự đánh giá đã nộp" in printed
+    out = tmp_path / "bo" / "toan-quoc.xlsx"
+    assert main(["report", "national", "--xlsx", str(out)]) == 0
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert [row[1] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)][1] == "Hà Nội"
+    assert main(["report", "national", "--district", "Hồng Bàng"]) == 2
