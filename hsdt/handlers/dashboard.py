@@ -36,7 +36,7 @@ def on_button(ctx: Ctx) -> list[Reply]:
 
 feature = Feature(
     name="dashboard",
-    roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF),
+    roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF, Role.MINISTRY_STAFF),
     commands={COMMAND: open_dashboard},
     menu=(MenuEntry(t.BTN_DASHBOARD, act.Open().pack()),),
     button_prefix=act.PREFIX,

@@ -17,19 +17,19 @@ the mean of every counted school result of those campaigns (`mean_score`, as wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from hsdt.reports.dataset import Units, city_scope, gather
 from hsdt.scoring import CityReport, Rubric, band_for, format_points, mean_score
-from hsdt.services.tenants import TenantInfo, all_tenants
 from hsdt.storage.db import read_only
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, TenantKind
+from hsdt.storage.models import Campaign, Tenant, TenantKind
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import national as n
@@ -114,6 +114,22 @@ class NationalData:
         return sum(len(p.campaigns) for p in self.provinces)
 
 
+@dataclass(frozen=True)
+class Department:
+    """A Sở as the national view names it (the `tenant` table holds names only, nothing a Sở owns)."""
+
+    id: int
+    name: str
+    province: str
+
+
+def departments(engine: Engine) -> list[Department]:
+    """Every Sở (DEPARTMENT tenant), in the order they were created; the Ministry is none of them."""
+    with Session(engine) as session:
+        rows = session.exec(select(Tenant).where(Tenant.kind == TenantKind.DEPARTMENT).order_by(col(Tenant.id)))
+        return [Department(row.id or 0, row.name, row.province) for row in rows]
+
+
 def _figures(uow: UnitOfWork, campaign: Campaign, rubric: Rubric, now: datetime, tz: str,
              ) -> tuple[CampaignFigures, list[float]]:
     """The campaign's figures as the Sở's report has them, and the school results its mean is made of."""
@@ -131,7 +147,7 @@ def _figures(uow: UnitOfWork, campaign: Campaign, rubric: Rubric, now: datetime,
     ), values
 
 
-def _province(engine: Engine, tenant: TenantInfo, rubrics: RubricCache, now: datetime, tz: str,
+def _province(engine: Engine, tenant: Department, rubrics: RubricCache, now: datetime, tz: str,
               ) -> tuple[ProvinceRow, list[float], Rubric | None]:
     figures: list[CampaignFigures] = []
     values: list[float] = []
@@ -160,16 +176,14 @@ def _labels(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def national(engine: Engine, now: datetime, tz: str = "Asia/Ho_Chi_Minh", rubrics: RubricCache | None = None,
-             tenants: Callable[[Engine], list[TenantInfo]] = all_tenants) -> NationalData:
+def national(engine: Engine, now: datetime, tz: str = "Asia/Ho_Chi_Minh",
+             rubrics: RubricCache | None = None) -> NationalData:
     """Every Sở's row (each read in its own tenant's read-only unit of work) and the country's total."""
     cache = rubrics or RubricCache()
     rows: list[ProvinceRow] = []
     values: list[float] = []
     rubric: Rubric | None = None
-    for tenant in tenants(engine):
-        if tenant.kind is not TenantKind.DEPARTMENT:
-            continue
+    for tenant in departments(engine):
         row, counted, first = _province(engine, tenant, cache, now, tz)
         rows.append(row)
         values += counted

@@ -98,3 +98,51 @@ async def test_an_edited_cookie_or_link_is_refused_and_an_old_cookie_means_the_f
     assert (await client.get(forged_link)).status == 403
     assert (await client.post(forged_link, allow_redirects=False)).status == 403
     assert (await client.get(link)).status == 200
+
+
+async def test_a_ministry_user_sees_the_national_page_and_nothing_of_a_school(
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock,
+) -> None:
+    import io
+    import re
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    from hsdt.reports.national import national
+    from hsdt.services.roster import UnitRow, UserRow, apply_roster
+    from hsdt.storage.models import Role, TenantKind
+
+    hanoi, _, hanoi_school = _hanoi(engine, clock)
+    ministry = create_tenant(engine, "bo", "Bộ Giáo dục và Đào tạo", "Cả nước", TenantKind.MINISTRY).id
+    with UnitOfWork(engine, ministry) as uow:
+        invited = apply_roster(uow, [UnitRow("BO", "Bộ Giáo dục và Đào tạo", "so")],
+                               [UserRow("BO-01", "Lê Văn Bộ", Role.MINISTRY_STAFF, "BO")],
+                               invite_ttl=timedelta(days=3), now=clock())
+    with tenant_scope(ministry):
+        cookie = await sign_in(client, person(wired[0], {"BO-01": invited.invites[0][1]}, "BO-01"))
+    with tenant_scope(DEFAULT_TENANT):
+        so_cookie = await sign_in(client, person(wired[0], city, "SO-01"))
+    status, page = await _get(client, "/", cookie)
+    assert status == 200 and "Tổng hợp toàn quốc" in page and "Lê Văn Bộ" in page
+    data = national(engine, clock())
+    for province in data.provinces:
+        row = re.search(rf'<tr data-province="{province.tenant_id}">(.*?)</tr>', page, re.S)
+        assert row is not None
+        cells = dict(re.findall(r'data-col="(\w+)"[^>]*>([^<]*)<', row.group(1)))
+        assert (int(cells["schools"]), int(cells["submitted"]), int(cells["rescored"])) == (
+            province.schools, province.submitted, province.rescored)
+    assert f'data-province="{ministry}"' not in page and f'data-province="{hanoi}"' in page
+    assert HANOI_SCHOOL not in page and "Hoa Sen" not in page
+    # No school page, no table of schools, no appendices: not found.
+    for path in ("/truong", f"/truong/{hanoi_school}", "/tai/xlsx"):
+        assert (await _get(client, path, cookie))[0] == 404
+    workbook = await client.get("/bang-dieu-khien/toan-quoc.xlsx", cookies={COOKIE: cookie})
+    assert workbook.status == 200
+    sheet = load_workbook(io.BytesIO(await workbook.read())).active
+    assert sheet is not None
+    assert [row[1] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)][1] == "Hà Nội"
+    # A Sở's staff get neither the national workbook nor the page: their overview is their Sở's.
+    assert (await client.get("/bang-dieu-khien/toan-quoc.xlsx", cookies={COOKIE: so_cookie})).status == 404
+    _, own = await _get(client, "/", so_cookie)
+    assert "data-province" not in own

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
+from hsdt import texts as messages
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.reports.dataset import ReportData, Units, gather, scope_for
@@ -23,7 +24,9 @@ from hsdt.storage.models import Role, TenantKind
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.tenancy import DEFAULT_TENANT, tenant_scope
 from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.texts import dashboard as dashboard_texts
 from hsdt.texts import national as n
+from hsdt.texts import report as report_texts
 from tests.conftest import seed
 from tests.dashboard.support import build_city
 from tests.helpers import ChatDriver, Clock
@@ -106,8 +109,8 @@ def test_a_ministry_user_gets_the_national_workbook_with_a_row_per_province(
         chat.send("/danhmuc")
         menu = [b.label for row in (chat.replies[-1].buttons or []) for b in row]
         chat.send("/baocao")
-    # The menu offers what a ministry user may do: the report, and help; no self-assessment, no scoring.
-    assert len(menu) == 2, menu
+    # The menu offers what a ministry user may do: the report, the dashboard and help; nothing else.
+    assert menu == [report_texts.BTN_REPORT, dashboard_texts.BTN_DASHBOARD, messages.BTN_HELP], menu
     documents = [r.document for r in chat.replies if r.document is not None]
     assert len(documents) == 1 and documents[0].file_name.startswith("tong-hop-toan-quoc-")
     sheet = load_workbook(io.BytesIO(documents[0].content)).active
