@@ -27,9 +27,9 @@ NO_CAMPAIGN = "Chưa có đợt kiểm tra"
 NOTES = (
     "Ghi chú:",
     "- Mỗi trường được tính một lần trong mỗi đợt kiểm tra mà trường tham gia.",
-    "- Điểm trung bình là trung bình cộng điểm của các trường sử dụng hồ sơ điện tử, chữ ký số có kết quả "
-    "(điểm chấm lại, nếu chưa có thì điểm kiểm tra chéo, nếu chưa có thì điểm tự đánh giá, theo quy định của "
-    "từng đợt); trường chưa có kết quả không tính vào điểm trung bình.",
+    "- Điểm trung bình là trung bình cộng điểm của các trường sử dụng hồ sơ điện tử, chữ ký số; điểm được tính "
+    "cho mỗi trường (điểm chấm lại, kiểm tra chéo hay tự đánh giá) và trường chưa có điểm được tính theo quy định "
+    "của từng đợt kiểm tra, như trong báo cáo của Sở.",
     "- Bảng chỉ gồm số liệu tổng hợp theo tỉnh, thành phố; kết quả từng trường do Sở Giáo dục và Đào tạo "
     "quản lý và công bố.",
 )
