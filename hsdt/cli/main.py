@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from hsdt.storage.tenancy import tenant_scope
 
     try:
-        if args.command not in FOR_ONE_TENANT:
+        if args.command not in FOR_ONE_TENANT or report.for_every_tenant(args):
             return int(args.handler(args, settings))
         try:
             chosen = tenant.resolve(settings, tenant_code)
