@@ -17,6 +17,12 @@ class Settings(BaseSettings):
         default="sqlite:///data/hsdt.sqlite3",
         description="SQLAlchemy URL. SQLite file by default; postgresql+psycopg://... for PostgreSQL.",
     )
+    database_owner_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL: the URL of the role that owns the tables, used only to migrate them. The bot "
+                    "connects with DATABASE_URL as a role that owns none (`hsdt db grant-app ROLE`), so the "
+                    "row-level security that keeps each Sở's rows apart applies to it.",
+    )
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str | None = Field(
         default=None, description="Bot API server base URL; None means the official api.telegram.org."
@@ -89,6 +95,12 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def migration_url(self) -> str:
+        """Who migrates: the tables' owner when one is configured, else DATABASE_URL's role."""
+        owner = self.database_owner_url.get_secret_value() if self.database_owner_url is not None else ""
+        return owner or self.database_url
 
     @property
     def is_sqlite(self) -> bool:

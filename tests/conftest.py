@@ -23,6 +23,7 @@ from hsdt.services.campaigns import ensure_campaign, install_rubric
 from hsdt.services.demo import DEMO_USERS, seed_demo
 from hsdt.services.invites import open_invites
 from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.roles import grant_app_role
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.helpers import RUBRIC_2024, Clock
 from tests.required_tools import switch_on, unavailable
@@ -58,8 +59,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(reason)
 
 
-def _postgres_engine(schema: str) -> Engine:
-    """A schema of our own in the test database, so concurrent test runs cannot disturb each other."""
+# The role the tests' bot code connects as: it owns no table, so PostgreSQL's row-level security binds it
+# as it binds the workers in production (the owner, here the server's superuser, migrates).
+APP_ROLE = "hsdt_app"
+
+
+def _postgres_engines(schema: str) -> tuple[Engine, Engine]:
+    """A schema of our own in the test database, so concurrent test runs cannot disturb each other:
+    (the app role's engine, the owner's)."""
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.begin() as conn:
@@ -72,21 +79,63 @@ def _postgres_engine(schema: str) -> Engine:
     finally:
         admin.dispose()
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    upgrade(engine)
-    return engine
+    owner = make_engine(url.render_as_string(hide_password=False))
+    upgrade(owner)
+    for attempt in range(5):  # test processes starting at once may race to create the role
+        try:
+            grant_app_role(owner, APP_ROLE)
+            break
+        except Exception:
+            if attempt == 4:
+                raise
+    app = make_engine(url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False))
+    return app, owner
+
+
+def postgres_schema_engine(schema: str) -> Engine:
+    """A new schema of its own, migrated, and an engine on it as the workers' role (the caller drops the
+    schema)."""
+    app, owner = _postgres_engines(schema)
+    owner.dispose()
+    return app
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+def postgres_pair() -> Iterator[tuple[Engine, Engine]]:
     schema = f"hsdt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    engine = _postgres_engine(schema)
-    yield engine
-    engine.dispose()
+    app, owner = _postgres_engines(schema)
+    yield app, owner
+    app.dispose()
+    owner.dispose()
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_pair: tuple[Engine, Engine]) -> Engine:
+    """The test schema as the bot's workers see it (a role bound by the row-level security)."""
+    return postgres_pair[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_owner(postgres_pair: tuple[Engine, Engine]) -> Engine:
+    """The test schema as its owner sees it (migrations, emptying it between tests)."""
+    return postgres_pair[1]
+
+
+def empty_postgres(owner: Engine) -> None:
+    """Every table emptied but the first tenant (the migration made it; every test's rows belong to it
+    unless told otherwise)."""
+    with owner.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables
+                       if t.name in existing and t.name != "tenant")
+    with owner.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM tenant WHERE id <> 1"))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('tenant', 'id'), 1)"))
 
 
 @pytest.fixture(scope="session")
@@ -115,13 +164,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    engine = request.getfixturevalue("postgres_engine")
+    engine, owner = request.getfixturevalue("postgres_pair")
     yield engine
-    with engine.connect() as conn:
-        existing = set(inspect(conn).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(owner)
 
 
 @pytest.fixture

@@ -136,8 +136,9 @@ def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterR
     (`hsdt campaign new`), and each keeps the rubric it was opened with."""
     # The rubric first: a broken file (RubricError) stops here, before the database is touched.
     source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
+    migrate_as_owner(settings)
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    warn_if_unbound(engine)
     demo: RosterResult | None = None
     if not seed:
         return engine, demo
@@ -149,6 +150,32 @@ def prepare_database(settings: Settings, *, seed: bool) -> tuple[Engine, RosterR
     return engine, demo
 
 
+def migrate_as_owner(settings: Settings) -> None:
+    """The schema brought to this code's head by the tables' owner (DATABASE_OWNER_URL, else the bot's own
+    role); several workers starting at once take turns (the migration holds a lock on the version row)."""
+    owner = make_engine(settings.migration_url)
+    try:
+        upgrade(owner)
+    finally:
+        owner.dispose()
+
+
+def warn_if_unbound(engine: Engine) -> None:
+    """Row-level security keeps Sở apart only for a role it binds: say so when the bot's role is not one."""
+    from hsdt.storage.roles import check_role
+
+    try:
+        found = check_role(engine)
+    except Exception:  # the check is advice; the database's own errors surface on first use
+        log.exception("could not check the database role")
+        return
+    if found is not None and not found.bound_by_policies:
+        log.warning("database role %s %s: row-level security does not apply to it; connect the bot as a role "
+                    "that owns no table (hsdt db grant-app ROLE, DATABASE_OWNER_URL for migrations)",
+                    found.role, "is a superuser" if found.superuser else
+                    "bypasses row-level security" if found.bypasses else "owns the tables")
+
+
 def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
     """The demo's campaign for the current school year, with the configured rubric."""
     source, rubric = read_rubric_file(settings.rubric or default_rubric_path())
@@ -156,7 +183,9 @@ def seed_demo_campaign(uow: UnitOfWork, settings: Settings) -> None:
 
 
 def record_period(settings: Settings, engine: Engine) -> tuple[date, date]:
-    """The active campaign's record period; the settings' only while no campaign is open."""
+    """The checker's default record period: the newest active campaign's; the settings' only while no
+    campaign is open. A file sent in a campaign is checked against that campaign's own period (the
+    intake passes it with the file), so this default serves only files of no campaign."""
     with UnitOfWork(engine) as uow:
         campaign = uow.campaigns.active()
         if campaign is not None:
@@ -292,7 +321,8 @@ def _secrets(settings: Settings, links: UploadLinks | None) -> list[str | None]:
     def plain(value: Any) -> str | None:
         return value.get_secret_value() if value is not None else None
 
-    return [plain(settings.telegram_bot_token), plain(settings.zalo_bot_token), plain(settings.zalo_webhook_secret),
+    return [plain(settings.database_owner_url), plain(settings.telegram_bot_token), plain(settings.zalo_bot_token),
+            plain(settings.zalo_webhook_secret),
             plain(settings.telegram_webhook_secret),
             plain(settings.upload_secret), links.secret_text if links is not None else None]
 
@@ -323,8 +353,9 @@ def build(
     metered = MeteredChecker(checker, metrics) if checker is not None else None
     rubrics = RubricCache()
     with UnitOfWork(engine) as uow:
-        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a second).
-        if (campaign := uow.campaigns.active()) is not None:
+        # Parsed now, not while the first principal waits for a question (the YAML takes a tenth of a
+        # second): every active campaign's rubric.
+        for campaign in uow.campaigns.active_all():
             rubrics.for_campaign(uow, campaign)
     dispatcher = make_dispatcher(settings, engine, metered, rubrics)
     dispatcher.on_handled = metrics.observe_event

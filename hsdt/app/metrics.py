@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from hsdt.events import Handled, Incoming
 from hsdt.signatures.checker import SignatureChecker
 from hsdt.signatures.classify import SchoolIdentity
+from hsdt.signatures.config import RecordPeriod
 from hsdt.signatures.verdict import FileVerdict
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -74,10 +75,18 @@ class Metrics:
     # --- exposition -------------------------------------------------------------------------------
 
     def refresh(self, engine: Engine) -> None:
-        """The shared gauges, from the database (run off the event loop)."""
-        with UnitOfWork(engine) as uow:
-            self.replies_pending.set(uow.events.unsettled_count())
-            self.outbox_depth.set(uow.outbox.depth(utcnow()))
+        """The shared gauges, from the database (run off the event loop): every Sở's, each read in its own
+        unit of work (the row-level security lets none see another's)."""
+        from hsdt.services.tenants import all_tenants
+
+        pending = depth = 0
+        now = utcnow()
+        for tenant in all_tenants(engine):
+            with UnitOfWork(engine, tenant.id) as uow:
+                pending += uow.events.unsettled_count()
+                depth += uow.outbox.depth(now)
+        self.replies_pending.set(pending)
+        self.outbox_depth.set(depth)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))
@@ -99,12 +108,13 @@ class MeteredChecker:
         self.metrics.verifier_waiting.set(max(0, self._in_flight - self._workers))
 
     async def check(self, path: Path, display_name: str | None = None, *,
-                    school: SchoolIdentity | None = None, school_issued: bool = False) -> FileVerdict:
+                    school: SchoolIdentity | None = None, school_issued: bool = False,
+                    period: RecordPeriod | None = None) -> FileVerdict:
         started = time.perf_counter()
         self._set(+1)
         try:
             verdict = await self.inner.check(path, display_name=display_name, school=school,
-                                             school_issued=school_issued)
+                                             school_issued=school_issued, period=period)
         finally:
             self._set(-1)
             self.metrics.verifier_seconds.observe(time.perf_counter() - started)

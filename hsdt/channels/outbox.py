@@ -45,6 +45,7 @@ from hsdt.events import Reply
 from hsdt.services import usage
 from hsdt.storage.keys import stored_id
 from hsdt.storage.models import OutboxMessage
+from hsdt.storage.tenancy import current_tenant, scope_connection
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -109,8 +110,11 @@ class OutboxDelivery:
         quotas: Mapping[str, int] | None = None,
         tz: ZoneInfo = _DEFAULT_TZ,
         digest_channels: frozenset[str] = frozenset({"zalo"}),
+        tenant: int | None = None,
     ) -> None:
         self.engine = engine
+        # One Sở's outbox, sent through that Sở's channels (the one in scope when none is given).
+        self.tenant = current_tenant() if tenant is None else tenant
         # What each channel sent and the database has not counted yet, and the channels' monthly plans.
         self.meters = meters or {}
         self.quotas = quotas or {}
@@ -221,7 +225,7 @@ class OutboxDelivery:
     def _load(self, after_id: int) -> tuple[list[_Job], int]:
         """Due rows after `after_id` (a page), and the id to continue from (0: no more rows)."""
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, self.tenant) as uow:
             rows = uow.outbox.pending(now, self.batch, after_id=after_id)
             if not rows:
                 return [], 0
@@ -357,6 +361,7 @@ class OutboxDelivery:
         or they are done (the rows come back on a later poll)."""
         conn = self.engine.connect()
         try:
+            scope_connection(conn, self.tenant)
             held = conn.execute(
                 select(OutboxMessage.id)  # type: ignore[call-overload]
                 .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.sent_at).is_(None),
@@ -376,7 +381,7 @@ class OutboxDelivery:
             claim.execute(statement)  # committed with the claim, right after
             return
         with self.engine.begin() as conn:
-            conn.execute(statement)
+            scope_connection(conn, self.tenant).execute(statement)
 
     def _count(self, counted: Mapping[str, int]) -> None:
         """The messages a send took, against their channels' monthly plans (after the rows are marked:
@@ -384,7 +389,7 @@ class OutboxDelivery:
         if not any(counted.values()):
             return
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, self.tenant) as uow:
             for channel, messages in counted.items():
                 usage.record_sent(uow, channel, messages, now, self.tz, self.quotas)
 
@@ -412,5 +417,5 @@ class OutboxDelivery:
                     .values(not_before=when, last_error="deferred to " + when.isoformat()))
 
     def _mark_blocked(self, identity_id: int) -> None:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, self.tenant) as uow:
             uow.reminders.block(identity_id, "blocked by the user")

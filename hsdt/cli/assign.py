@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hsdt.cli.campaign import add_campaign_option
 from hsdt.config import Settings
 from hsdt.texts import assignments as at
 
@@ -31,6 +32,8 @@ def register(sub: Any) -> None:
     auto.add_argument("--level", choices=LEVEL_CHOICES, default="managing", help=at.HELP_LEVEL)
     auto.add_argument("--clusters", choices=[rule.value for rule in ClusterRule], default=ClusterRule.ANY.value,
                       help=at.HELP_CLUSTERS)
+    for needs_campaign in (imp, auto):
+        add_campaign_option(needs_campaign)
 
 
 def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,9 +45,9 @@ def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from hsdt.app.bootstrap import prepare_database
     from hsdt.services.assignments import AssignmentError, ClusterRule, apply_assignments, propose_cross
+    from hsdt.services.campaigns import CampaignError, campaign_to_use
     from hsdt.storage.models import UnitKind
     from hsdt.storage.unit_of_work import UnitOfWork
-    from hsdt.texts import campaigns as ct
 
     if args.assign_command == "import":
         try:
@@ -55,9 +58,10 @@ def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
     engine, _ = prepare_database(settings, seed=False)
     try:
         with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            if campaign is None:
-                print(ct.NO_CAMPAIGN, file=sys.stderr)
+            try:
+                campaign = campaign_to_use(uow, args.campaign)
+            except CampaignError as error:
+                print(error, file=sys.stderr)
                 return 1
             if args.assign_command == "auto":
                 if args.per_unit < 1:

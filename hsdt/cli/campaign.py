@@ -21,6 +21,11 @@ PRESET_2024 = "2024-2025"
 PRESET_CURRENT = "current"
 
 
+def add_campaign_option(parser: argparse.ArgumentParser) -> None:
+    """`--campaign CODE`: the campaign a command works in, needed only while several are active."""
+    parser.add_argument("--campaign", metavar="MÃ", default=None, help=ct.HELP_WHICH)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from hsdt.texts.levels import Structure
 
@@ -51,6 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     use.add_argument("--reopen", action="store_true", help=ct.HELP_REOPEN)
     close = campaign_sub.add_parser("close", help=ct.HELP_CLOSE)
     close.add_argument("code", help=ct.HELP_CODE)
+    pause = campaign_sub.add_parser("pause", help=ct.HELP_PAUSE)
+    pause.add_argument("code", help=ct.HELP_CODE)
     reminders.register_calendar(campaign_sub)
 
 
@@ -58,7 +65,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     if args.campaign_command in ("show", "set"):
         return reminders.cmd_campaign(args, settings)
     from hsdt.app.bootstrap import prepare_database
-    from hsdt.services.campaigns import CampaignError, close_campaign, use_campaign
+    from hsdt.services.campaigns import CampaignError, close_campaign, pause_campaign, use_campaign
     from hsdt.storage.unit_of_work import UnitOfWork
 
     engine, _ = prepare_database(settings, seed=False)
@@ -80,6 +87,10 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
                 chosen = use_campaign(uow, args.code, reopen=args.reopen)
                 print(ct.USED.format(code=chosen.code))
                 print(describe(uow, chosen, settings.timezone))
+                return 0
+            if args.campaign_command == "pause":
+                paused = pause_campaign(uow, args.code)
+                print(ct.PAUSED.format(code=paused.code))
                 return 0
             if args.campaign_command == "close":
                 closed = close_campaign(uow, args.code)

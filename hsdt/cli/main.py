@@ -17,6 +17,7 @@ from hsdt.cli import (
     roster,
     run,
     status,
+    tenant,
     verify,
     webhook,
     zalo_oa,
@@ -26,15 +27,21 @@ from hsdt.config import Settings
 # Modules with `register(subparsers)`, each adding its commands with `set_defaults(handler=fn)` where
 # `fn(args, settings) -> int`, in the order the help lists them. Keep their top-level imports light:
 # `hsdt verify` must stay fast.
-COMMANDS: list[ModuleType] = [run, db, demo, roster, verify, campaign, reminders, assign, report, webhook, status,
-                             zalo_oa]
+COMMANDS: list[ModuleType] = [run, db, tenant, demo, roster, verify, campaign, reminders, assign, report, webhook,
+                             status, zalo_oa]
+# Commands that act for one Sở: they take `--tenant CODE`, needed when the database holds several.
+FOR_ONE_TENANT = {"demo", "roster", "campaign", "remind", "assign", "report", "status", "zalo-oa"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     from hsdt.cli.parser import VietnameseParser
     from hsdt.texts import cli as tc
+    from hsdt.texts import tenants as tt
 
     parser = VietnameseParser(prog="hsdt", description=tc.HELP_PROG)
+    # Taken out of the arguments before parsing (`tenant.take_tenant_option`), so it may stand anywhere;
+    # declared here for the help.
+    parser.add_argument("--tenant", metavar="MÃ", help=tt.HELP_TENANT_OPTION)
     sub = parser.add_subparsers(dest="command")
     for module in COMMANDS:
         module.register(sub)
@@ -46,11 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if argv[:1] == ["verify"]:
         return verify.cmd_verify(argv[1:], settings)
+    argv, tenant_code = tenant.take_tenant_option(argv)
     args = build_parser().parse_args(argv or ["run"])
     from hsdt.scoring import RubricError
+    from hsdt.services.tenants import TenantError
+    from hsdt.storage.tenancy import tenant_scope
 
     try:
-        return int(args.handler(args, settings))
+        if args.command not in FOR_ONE_TENANT or report.for_every_tenant(args):
+            return int(args.handler(args, settings))
+        try:
+            chosen = tenant.resolve(settings, tenant_code)
+        except TenantError as error:
+            print(tenant.explain(error), file=sys.stderr)
+            return 2
+        with tenant_scope(chosen):
+            return int(args.handler(args, settings))
     except RubricError as error:
         _print_rubric_error(error)
         return 2

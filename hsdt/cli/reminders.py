@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 
 def register_calendar(campaign_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`campaign show` and `campaign set`, under the `campaign` command of `hsdt.cli.campaign`."""
+    from hsdt.cli.campaign import add_campaign_option
     from hsdt.texts import campaigns as ct
 
-    campaign_sub.add_parser("show", help=ct.HELP_SHOW)
+    add_campaign_option(campaign_sub.add_parser("show", help=ct.HELP_SHOW))
     change = campaign_sub.add_parser("set", help=ct.HELP_SET)
+    add_campaign_option(change)
     change.add_argument("--self-due", help=ct.HELP_SELF_DUE)
     change.add_argument("--inspection", help=ct.HELP_INSPECTION)
     change.add_argument("--deadline", help=ct.HELP_DEADLINE)
@@ -43,6 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remind = sub.add_parser("remind", help=ct.HELP_REMIND)
     remind.add_argument("--dry-run", action="store_true", required=True, help=ct.HELP_DRY_RUN)
     remind.add_argument("--at", help=ct.HELP_AT)
+    from hsdt.cli.campaign import add_campaign_option
+
+    add_campaign_option(remind)
     remind.set_defaults(handler=cmd_remind)
 
 
@@ -74,17 +79,28 @@ def parse_offsets(text: str) -> list[int]:
         raise InputError(msg.OP_BAD_OFFSETS.format(text=text)) from error
 
 
-def _confirm_rubric(engine: Engine) -> int:
+def _confirm_rubric(engine: Engine, code: str | None) -> int:
     """`campaign set --rubric-confirmed` alone: the calendar is left as it is."""
+    from hsdt.services.campaigns import CampaignError, campaign_to_use
     from hsdt.storage.unit_of_work import UnitOfWork
 
-    with UnitOfWork(engine) as uow:
-        campaign = uow.campaigns.active()
-        if campaign is None:
-            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
-            return 1
-        _mark_rubric_confirmed(uow, campaign)
+    try:
+        with UnitOfWork(engine) as uow:
+            _mark_rubric_confirmed(uow, campaign_to_use(uow, code, none_open=msg.OP_NO_CAMPAIGN))
+    except CampaignError as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
+
+
+def _calendar_of(uow: UnitOfWork, code: str | None, tz: str) -> Calendar:
+    """The calendar of the campaign `--campaign` names, or of the one active campaign."""
+    from hsdt.reminders.calendar import Calendar
+    from hsdt.services.campaigns import campaign_to_use
+    from hsdt.storage.keys import stored_id
+
+    campaign = campaign_to_use(uow, code, none_open=msg.OP_NO_CAMPAIGN)
+    return Calendar.of(campaign, uow.reminders.calendar(stored_id(campaign.id)), tz)
 
 
 def _mark_rubric_confirmed(uow: UnitOfWork, campaign: Campaign) -> None:
@@ -107,29 +123,32 @@ def _engine(settings: Settings) -> Engine:
 
 def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.reminders.calendar import Calendar, CalendarError, parse_hhmm
-    from hsdt.reminders.engine import load_calendar
+    from hsdt.services.campaigns import CampaignError, campaign_to_use
     from hsdt.storage.unit_of_work import UnitOfWork
     from hsdt.texts import campaigns as ct
 
     engine = _engine(settings)
     tz = settings.timezone
     if args.campaign_command == "show":
-        with UnitOfWork(engine) as uow:
-            cal = load_calendar(uow, tz)
-            fired = uow.reminders.fired_ids(cal.campaign_id) if cal is not None else set()
-        if cal is None:
-            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
+        try:
+            with UnitOfWork(engine) as uow:
+                cal = _calendar_of(uow, args.campaign, tz)
+                fired = uow.reminders.fired_ids(cal.campaign_id)
+        except CampaignError as error:
+            print(error, file=sys.stderr)
             return 1
         print(describe(cal, fired))
         return 0
     calendar_flags = ("self_due", "deadline", "inspection", "offsets", "quiet", "morning", "rescore_due")
     if args.rubric_confirmed and not any(getattr(args, flag) for flag in calendar_flags):
-        return _confirm_rubric(engine)
+        return _confirm_rubric(engine, args.campaign)
     try:
         with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            if campaign is None or campaign.id is None:
-                raise InputError(msg.OP_NO_CAMPAIGN)
+            try:
+                campaign = campaign_to_use(uow, args.campaign, none_open=msg.OP_NO_CAMPAIGN)
+            except CampaignError as error:
+                raise InputError(str(error)) from error
+            assert campaign.id is not None
             if args.rubric_confirmed:
                 _mark_rubric_confirmed(uow, campaign)
             extra = uow.reminders.calendar(campaign.id)
@@ -191,7 +210,8 @@ def describe(cal: Calendar, fired: set[str]) -> str:
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
-    from hsdt.reminders.engine import decide, load_calendar
+    from hsdt.reminders.engine import decide
+    from hsdt.services.campaigns import CampaignError
     from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.types import utcnow
     from hsdt.storage.unit_of_work import UnitOfWork
@@ -203,9 +223,10 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         print(error, file=sys.stderr)
         return 1
     with UnitOfWork(engine) as uow:
-        cal = load_calendar(uow, settings.timezone)
-        if cal is None:
-            print(msg.OP_NO_CAMPAIGN, file=sys.stderr)
+        try:
+            cal = _calendar_of(uow, args.campaign, settings.timezone)
+        except CampaignError as error:
+            print(error, file=sys.stderr)
             return 1
         planned = cal.reminders()
         past = [r for r in planned if r.fire_at <= now]

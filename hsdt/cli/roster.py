@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from hsdt.cli.campaign import add_campaign_option
 from hsdt.cli.invites import print_invites
 from hsdt.config import Settings
 
@@ -21,18 +22,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     template.add_argument("out")
     imp = roster_sub.add_parser("import", help=tc.HELP_ROSTER_IMPORT)
     imp.add_argument("file")
+    add_campaign_option(imp)
+    add_campaign_option(template)
 
 
 def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.app.bootstrap import prepare_database
     from hsdt.cli import roster_xlsx
+    from hsdt.services.campaigns import CampaignError, campaign_to_use
     from hsdt.services.roster import RosterError, apply_roster
+    from hsdt.storage.models import Campaign
     from hsdt.storage.unit_of_work import UnitOfWork
     from hsdt.texts import cli as tc
 
     engine, _ = prepare_database(settings, seed=False)
+    campaign: Campaign | None = None
     with UnitOfWork(engine) as uow:
-        campaign = uow.campaigns.active()
+        # The roster joins the campaign named, or the one active; with none open it joins nothing yet.
+        if args.campaign or uow.campaigns.active_all():
+            try:
+                campaign = campaign_to_use(uow, args.campaign)
+            except CampaignError as error:
+                print(error, file=sys.stderr)
+                return 1
         levels = uow.levels.of_campaign(campaign.id if campaign is not None else None)
     if args.roster_command == "template":
         roster_xlsx.write_template(Path(args.out), levels)
@@ -47,7 +59,8 @@ def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     try:
         with UnitOfWork(engine) as uow:
-            result = apply_roster(uow, units, users, invite_ttl=timedelta(days=settings.invite_ttl_days))
+            result = apply_roster(uow, units, users, invite_ttl=timedelta(days=settings.invite_ttl_days),
+                                  campaign=campaign)
     except RosterError as error:
         print(tc.ROSTER_NOT_IMPORTED, file=sys.stderr)
         for problem in error.problems:

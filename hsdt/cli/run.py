@@ -60,6 +60,7 @@ async def _run_terminal(app: App) -> int:
     with UnitOfWork(app.engine) as uow:
         invites = open_invites(uow, [u.code for u in DEMO_USERS],
                                invite_ttl=timedelta(days=app.settings.invite_ttl_days))
+        # The demo people's roles, named as the newest active campaign's levels name them.
         levels = uow.levels.of_active()
     from hsdt.texts import cli as tc
 

@@ -18,9 +18,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("verify", help=tc.HELP_VERIFY, add_help=False)
 
 
-def _record_period(settings: Settings) -> tuple[date, date]:
-    """The active campaign's record period; the settings' when there is no database or no campaign
-    yet. The database is only read: checking a file never creates or migrates one."""
+def _record_period(settings: Settings, code: str | None = None) -> tuple[date, date]:
+    """The record period of the campaign `code` names, or of the one active campaign; the settings' when
+    there is no database or no campaign yet. With several active and none named, `CampaignError` (its
+    message lists their codes). The database is only read: checking a file never creates or migrates one."""
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,14 +29,17 @@ def _record_period(settings: Settings) -> tuple[date, date]:
     url = make_url(settings.database_url)
     if settings.is_sqlite and not (url.database and Path(url.database).is_file()):
         return fallback
+    from hsdt.services.campaigns import campaign_to_use
     from hsdt.storage.db import make_engine
     from hsdt.storage.unit_of_work import UnitOfWork
 
     engine = make_engine(settings.database_url)
     try:
         with UnitOfWork(engine) as uow:
-            campaign = uow.campaigns.active()
-            return (campaign.record_start, campaign.record_end) if campaign is not None else fallback
+            if code is None and not uow.campaigns.active_all():
+                return fallback
+            campaign = campaign_to_use(uow, code)
+            return campaign.record_start, campaign.record_end
     except SQLAlchemyError:  # not migrated yet, or the server is down: checking a file still works
         return fallback
     finally:
@@ -43,12 +47,20 @@ def _record_period(settings: Settings) -> tuple[date, date]:
 
 
 def cmd_verify(argv: list[str], settings: Settings) -> int:
+    from hsdt.services.campaigns import CampaignError
     from hsdt.signatures import RecordPeriod
     from hsdt.signatures.cli import run_verify
 
     if argv[:1] == ["--recheck-evidence"]:
         return recheck_evidence(settings)
-    start, end = _record_period(settings)
+    code = None
+    if argv[:1] == ["--campaign"] and len(argv) > 1:  # whose record period files are checked against
+        code, argv = argv[1], argv[2:]
+    try:
+        start, end = _record_period(settings, code)
+    except CampaignError as error:
+        print(error, file=sys.stderr)
+        return 2
     period = RecordPeriod(start, end, settings.timezone)
     trust_dir = settings.trust_dir if settings.trust_dir.exists() else None
     return run_verify(argv, default_trust_dir=trust_dir, default_period=period, default_online=settings.verify_online,

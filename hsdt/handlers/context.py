@@ -32,9 +32,10 @@ class CheckedFile:
 
 
 class SignInLinkIssuer(Protocol):
-    """Issues a one-time link that signs this user in to the web dashboard: (url, expires at)."""
+    """Issues a one-time link that signs this user (of `tenant`, the Sở whose rows the session reads) in to
+    the web dashboard: (url, expires at)."""
 
-    def issue(self, user_id: int) -> tuple[str, datetime]: ...
+    def issue(self, user_id: int, tenant: int | None = None) -> tuple[str, datetime]: ...
 
 
 @dataclass
@@ -59,6 +60,10 @@ class Ctx:
     typed: bool = False
     # Whether the user's unit takes part in `campaign`, as read with the user (None: not read yet).
     in_campaign: bool | None = None
+    # Every active campaign the user's unit takes part in (newest first); with several, `campaign` is the
+    # one the user chose (`chosen`), or None until they choose (the router asks first).
+    campaigns: tuple[Campaign, ...] = ()
+    chosen: int | None = None
     _assessments: dict[tuple[int, str], Assessment] = field(default_factory=dict)
     _locked: set[tuple[int, str]] = field(default_factory=set)
 
@@ -66,11 +71,16 @@ class Ctx:
     def flow(self) -> str:
         return self.conv.flow
 
+    @property
+    def must_choose(self) -> bool:
+        """The user's unit takes part in several active campaigns and the user has not chosen one."""
+        return self.campaign is None and len(self.campaigns) > 1
+
     def goto(self, conv: IdleState | SelfAssessmentState | InspectionState) -> None:
         self.conv = conv
 
     def assessment(self, school_id: int, kind: AssessmentKind | str, *, lock: bool = True) -> Assessment:
-        """The school's assessment of `kind` in the active campaign, loaded once per event.
+        """The school's assessment of `kind` in the event's campaign, loaded once per event.
 
         With `lock` (for anything that may change it) its row stays locked until the event commits;
         `save_assessments` writes what changed.

@@ -71,6 +71,29 @@ Conversation = Annotated[IdleState | SelfAssessmentState | InspectionState, Fiel
 _ADAPTER: TypeAdapter[IdleState | SelfAssessmentState | InspectionState] = TypeAdapter(Conversation)
 
 
+# Beside the flow's own state, and kept whatever the flow: the campaign the user chose to work in (only
+# when their unit takes part in several active ones) and the campaign the flow's state belongs to (a
+# criterion or a school means something only in its campaign).
+CHOSEN_KEY = "chosen"
+CAMPAIGN_KEY = "campaign"
+_OWN_KEYS = ("v", CHOSEN_KEY, CAMPAIGN_KEY)
+
+
+def _campaign_id(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def chosen_campaign(data: dict[str, Any]) -> int | None:
+    """The campaign the user chose (`/doidot`), if any: it decides only among their unit's campaigns."""
+    return _campaign_id(data, CHOSEN_KEY)
+
+
+def campaign_of(data: dict[str, Any]) -> int | None:
+    """The campaign the stored flow state belongs to (None: stored before campaigns ran side by side)."""
+    return _campaign_id(data, CAMPAIGN_KEY)
+
+
 def load(flow: str, data: dict[str, Any]) -> IdleState | SelfAssessmentState | InspectionState:
     if not data:  # a user the bot has not talked to yet
         return IdleState()
@@ -79,11 +102,13 @@ def load(flow: str, data: dict[str, Any]) -> IdleState | SelfAssessmentState | I
         log.warning("conversation state of flow %r has no known version; reset to idle", flow)
         return IdleState()
     try:
-        return _ADAPTER.validate_python({k: v for k, v in data.items() if k != "v"})
+        return _ADAPTER.validate_python({k: v for k, v in data.items() if k not in _OWN_KEYS})
     except ValidationError:
         log.warning("conversation state of flow %r unreadable; reset to idle", flow)
         return IdleState()
 
 
-def dump(state: IdleState | SelfAssessmentState | InspectionState) -> dict[str, Any]:
-    return {"v": SCHEMA_VERSION, **state.model_dump(mode="json")}
+def dump(state: IdleState | SelfAssessmentState | InspectionState, *, chosen: int | None = None,
+         campaign: int | None = None) -> dict[str, Any]:
+    kept = {key: value for key, value in ((CHOSEN_KEY, chosen), (CAMPAIGN_KEY, campaign)) if value is not None}
+    return {"v": SCHEMA_VERSION, **kept, **state.model_dump(mode="json")}

@@ -27,9 +27,10 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import Capabilities, Handled, Incoming, Kind, Reply
-from hsdt.handlers import conversation, enrolment
+from hsdt.handlers import campaign_choice, conversation, enrolment
 from hsdt.handlers.attachments import render_attachments
 from hsdt.handlers.context import CheckedFile, Ctx, SignInLinkIssuer
+from hsdt.handlers.conversation import IdleState
 from hsdt.handlers.intake import FileIntake
 from hsdt.handlers.ledger import PendingReplies, Receipt, ReplyLedger, duplicate, records
 from hsdt.handlers.router import Router
@@ -108,7 +109,8 @@ class Dispatcher:
         # Workbooks, charts and PDFs are rendered after the commit, here, never on the database thread.
         self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hsdt-render")
         self.ledger = ReplyLedger(engine, self.tz, config.message_quotas, lambda: self.clock())
-        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics)
+        self.intake = FileIntake(engine, config.files_dir, config.max_upload_bytes, checker, self._db, self.rubrics,
+                                 tz=config.timezone)
 
     def declare(self, channel: str, capabilities: Capabilities, hooks: ChannelHooks | None = None) -> None:
         """A channel's own account of what it can show, and the hooks that keep its chats' memory."""
@@ -230,7 +232,7 @@ class Dispatcher:
         found = known[0] if known is not None else uow.identities.sender(event.channel, event.user_ref)
         if found is None:
             return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
-        user, unit, campaign = found.user, found.unit, found.campaign
+        user, unit = found.user, found.unit
         if not user.active:
             return [Reply(messages.USER_INACTIVE)], False, None
         assert user.id is not None
@@ -243,6 +245,14 @@ class Dispatcher:
                         event.channel, event.event_id, state.last_seq)
             return _late(uow, event), False, state.version
         state.applied(*order)
+        pick = campaign_choice.resolve(found, conversation.chosen_campaign(state.data))
+        campaign = pick.campaign
+        conv = conversation.load(state.flow, state.data)
+        belongs = conversation.campaign_of(state.data)
+        if campaign is not None and belongs is not None and belongs != campaign.id:
+            # The flow was left in another campaign (the choice fell back when it closed or the unit left
+            # it): its criteria and schools mean nothing here.
+            conv = IdleState()
         rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
         ctx = Ctx(
             uow=uow,
@@ -256,19 +266,24 @@ class Dispatcher:
             tz=self.tz,
             files_dir=self.config.files_dir,
             checked=checked,
-            conv=conversation.load(state.flow, state.data),
+            conv=conv,
             # The screen the last committed turn put up: one chat's events apply one after another on
             # any worker, so the next message answers it even before its sender confirmed the send.
             shown_screen=state.on_screen,
             dashboard_links=self.config.dashboard_links,
             typed=not self.capabilities.get(event.channel, Capabilities()).has_buttons,
-            in_campaign=found.in_campaign,
+            in_campaign=pick.in_campaign,
+            campaigns=pick.choices,
+            chosen=pick.chosen,
         )
         replies = [_target(reply, state.shown_screen, state.shown_ref, event.channel)
                    for reply in self.router.route(ctx)]
         ctx.save_assessments()
         state.put_up(next((reply.screen for reply in reversed(replies) if reply.screen), None))
-        uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv), now)
+        # A turn of no campaign (the choice still to be made) leaves the flow's campaign as it was.
+        flow_campaign = ctx.campaign.id if ctx.campaign is not None else belongs
+        uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv, chosen=ctx.chosen, campaign=flow_campaign),
+                               now)
         return replies, False, state.version
 
     # --- the ledger and the intake, for the channels ---------------------------------------------------

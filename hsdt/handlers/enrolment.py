@@ -27,9 +27,12 @@ def looks_like_code(text: str) -> bool:
 
 def describe(uow: UnitOfWork, user: User) -> dict[str, str]:
     unit = uow.units.get(user.unit_id)
+    # The levels of a campaign the user's unit takes part in (the newest, when several).
+    own = uow.campaigns.active_of_unit(user.unit_id)
+    levels = uow.levels.of_campaign(own[0].id) if own else uow.levels.of_active()
     return {
         "name": user.full_name,
-        "role": messages.role_name(user.role, uow.levels.of_active()),
+        "role": messages.role_name(user.role, levels),
         "unit": unit.name if unit is not None else "",
     }
 

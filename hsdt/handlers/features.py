@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from hsdt.handlers import account_link, dashboard, inspection, reminders, report, self_assessment, signature_check
+from hsdt.handlers import (
+    account_link,
+    campaign_choice,
+    dashboard,
+    inspection,
+    reminders,
+    report,
+    self_assessment,
+    signature_check,
+)
 from hsdt.handlers.router import Router
 
 
@@ -15,4 +24,5 @@ def build_router() -> Router:
         inspection.feature,
         report.feature,
         dashboard.feature,
+        campaign_choice.feature,
     )

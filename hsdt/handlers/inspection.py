@@ -162,7 +162,7 @@ class Inspection(Questionnaire[InspectionState]):
                 return [replace(self.show(ctx, self.enter(ctx, st, st.criterion, to_review=st.to_review)))]
             case act.Reopen():
                 if st.kind != AssessmentKind.RESCORE:
-                    level = ctx.uow.levels.of_active().managing.singular
+                    level = ctx.uow.levels.of_campaign(ctx.campaign.id if ctx.campaign else None).managing.singular
                     return [Reply(m.REOPEN_ONLY_DISTRICT.format(level=level)), *self.current_screen(ctx)]
                 st.mode = Mode.REASON
                 return [replace(self._reason_prompt(ctx, st))]

@@ -13,30 +13,32 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt import texts as messages
 from hsdt.events import FileTooLarge, Incoming
-from hsdt.handlers import conversation
+from hsdt.handlers import campaign_choice, conversation
 from hsdt.handlers.context import CheckedFile
 from hsdt.handlers.seal import expects_school_seal
 from hsdt.signatures.checker import Checker
 from hsdt.signatures.classify import SchoolIdentity
+from hsdt.signatures.config import RecordPeriod
 from hsdt.storage.models import UnitKind
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 # Runs a blocking lookup on the database threads (the dispatcher's).
-SealLookup = tuple[SchoolIdentity | None, bool]
+SealLookup = tuple[SchoolIdentity | None, bool, RecordPeriod | None]
 DbRunner = Callable[[Callable[[Incoming], SealLookup], Incoming], Awaitable[SealLookup]]
 
 
 class FileIntake:
     def __init__(self, engine: Engine, files_dir: Path, max_upload_bytes: int, checker: Checker | None,
-                 db: DbRunner, rubrics: RubricCache) -> None:
+                 db: DbRunner, rubrics: RubricCache, *, tz: str | None = None) -> None:
         self.engine = engine
         self.files_dir = files_dir
         self.max_upload_bytes = max_upload_bytes
         self.checker = checker
         self._db = db
         self.rubrics = rubrics
+        self.tz = tz
 
     async def check_file(self, event: Incoming) -> CheckedFile:
         """Fetch and check a document outside the transaction: it may take seconds."""
@@ -72,31 +74,36 @@ class FileIntake:
             path.unlink(missing_ok=True)
             return CheckedFile(name=name, path=None, size=0, verdict=None,
                                refusal=messages.CHECK_DOWNLOAD_FAILED.format(name=name))
-        school, school_issued = await self._db(self.seal_of, event)
-        verdict = await self.checker.check(path, display_name=name, school=school, school_issued=school_issued)
+        school, school_issued, period = await self._db(self.seal_of, event)
+        verdict = await self.checker.check(path, display_name=name, school=school, school_issued=school_issued,
+                                           period=period)
         return CheckedFile(name=name, path=path, size=path.stat().st_size, verdict=verdict)
 
-    def seal_of(self, event: Incoming) -> tuple[SchoolIdentity | None, bool]:
+    def seal_of(self, event: Incoming) -> SealLookup:
         """Whose seal a file should carry (the sender's school, or the school an inspector is scoring),
-        and whether the file is one that school issues, so a missing seal is said (`expects_school_seal`).
+        whether the file is one that school issues, so a missing seal is said (`expects_school_seal`),
+        and the record period of the campaign the file is for (None: the checker's own).
         Only a tax code from the roster is compared: names are written too many ways to judge by."""
         with UnitOfWork(self.engine) as uow:
-            found = uow.identities.user_and_campaign(event.channel, event.user_ref)
+            found = uow.identities.sender(event.channel, event.user_ref)
             if found is None:
-                return None, False
-            user, unit, campaign = found
+                return None, False, None
+            user, unit, campaign = found.user, found.unit, found.campaign
             conv = None
             if user.id is not None:
                 state = uow.conversations.load_for_update(user.id)
                 conv = conversation.load(state.flow, state.data)
+                campaign = campaign_choice.resolve(found, conversation.chosen_campaign(state.data)).campaign
             rubric = self.rubrics.for_campaign(uow, campaign) if campaign is not None else None
             issued = expects_school_seal(event.payload, conv, rubric)
+            period = (RecordPeriod(campaign.record_start, campaign.record_end, self.tz)
+                      if campaign is not None and self.tz is not None else None)
             if unit.kind != UnitKind.SCHOOL and isinstance(conv, conversation.InspectionState):
                 school = uow.units.get(conv.school)
                 unit = school if school is not None else unit
             if unit.kind != UnitKind.SCHOOL or not unit.tax_code:
-                return None, issued
-            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name), issued
+                return None, issued, period
+            return SchoolIdentity(tax_code=unit.tax_code, name=unit.name), issued, period
 
     def spend_link(self, nonce: str, user_id: int, purpose: str) -> bool:
         """Marks a one-time upload link used; False when it already was (also by a concurrent use)."""

@@ -28,11 +28,24 @@ def dedupe_key(reminder_id: str, user_id: int) -> str:
     return f"rem:{reminder_id}:{user_id}"
 
 
-def load_calendar(uow: UnitOfWork, tz: str) -> Calendar | None:
-    campaign = uow.campaigns.active()
-    if campaign is None or campaign.id is None:
+def load_calendar(uow: UnitOfWork, tz: str, campaign_id: int | None = None) -> Calendar | None:
+    """The calendar of active campaign `campaign_id` (None: of the newest active campaign); None when
+    that campaign is not active."""
+    campaign = uow.campaigns.active() if campaign_id is None else uow.campaigns.get(campaign_id)
+    if campaign is None or campaign.id is None or not campaign.active:
         return None
     return Calendar.of(campaign, uow.reminders.calendar(campaign.id), tz)
+
+
+def load_calendars(uow: UnitOfWork, tz: str) -> list[Calendar]:
+    """Every active campaign's calendar: campaigns run side by side, each reminding on its own dates."""
+    return [Calendar.of(c, uow.reminders.calendar(c.id), tz) for c in uow.campaigns.active_all() if c.id is not None]
+
+
+def campaign_of(reminder_id: str) -> int | None:
+    """The campaign a reminder belongs to, read from its id ("c12:self_due:…", see `Calendar`)."""
+    head = reminder_id.split(":", 1)[0]
+    return int(head[1:]) if head.startswith("c") and head[1:].isdigit() else None
 
 
 @dataclass
@@ -47,11 +60,13 @@ class Decision:
 
 
 def decide(uow: UnitOfWork, cal: Calendar, reminder: Reminder, now: datetime, rubrics: RubricCache) -> Decision:
-    campaign = uow.campaigns.active()
+    campaign = uow.campaigns.get(cal.campaign_id)
     assert campaign is not None
     rubric = rubrics.for_campaign(uow, campaign)
     progress = load_progress(uow, cal.campaign_id, len(rubric.criteria))
-    notices = Audience(uow, cal, progress, now).notices(reminder)
+    # With several campaigns running, each reminder names its own (a user may take part in more than one).
+    named = campaign if len(uow.campaigns.active_all()) > 1 else None
+    notices = Audience(uow, cal, progress, now, named).notices(reminder)
     user_ids = [n.user_id for n in notices]
     muted = uow.reminders.muted(user_ids) if reminder.mutable else set()
     reachable = uow.reminders.reachable_identities(user_ids)
@@ -91,7 +106,8 @@ def fire(engine: Engine, reminder_id: str, now: datetime, tz: str, rubrics: Rubr
 
 def _fire(engine: Engine, reminder_id: str, now: datetime, tz: str, rubrics: RubricCache) -> FireResult:
     with UnitOfWork(engine) as uow:
-        cal = load_calendar(uow, tz)
+        # The reminder's own campaign: another active campaign's calendar never decides it.
+        cal = load_calendar(uow, tz, campaign_of(reminder_id))
         if cal is None:
             return FireResult(reminder_id, "no-campaign")
         reminder = cal.find(reminder_id)

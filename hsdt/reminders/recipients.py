@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
+from hsdt.actions import campaign as campaign_actions
 from hsdt.actions import inspection as inspection_actions
 from hsdt.actions import menu as menu_actions
 from hsdt.actions import reminders as reminder_actions
@@ -20,7 +21,7 @@ from hsdt.actions import self_assessment as self_assessment_actions
 from hsdt.events import Button, Reply, rows
 from hsdt.reminders.calendar import Calendar, Reminder, ReminderKind
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Answer, Role, Submission, SubmissionStatus, Unit, UnitKind, User
+from hsdt.storage.models import Answer, Campaign, Role, Submission, SubmissionStatus, Unit, UnitKind, User
 from hsdt.storage.repositories import ROSTER_ORDER
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import reminders as msg
@@ -119,8 +120,12 @@ def assignment_states(uow: UnitOfWork, campaign_id: int) -> list[tuple[int, int,
 class Audience:
     """Builds the notices of one reminder at one moment."""
 
-    def __init__(self, uow: UnitOfWork, cal: Calendar, progress: Progress, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, cal: Calendar, progress: Progress, now: datetime,
+                 named: Campaign | None = None) -> None:
+        """`named`: the reminder's campaign, when several run side by side: each reminder then says
+        which campaign it is about and offers to work in it."""
         self.uow = uow
+        self.named = named
         self.cal = cal
         self.progress = progress
         self.now = now
@@ -178,8 +183,13 @@ class Audience:
             ReminderKind.FINAL_DEADLINE: msg.WHAT_FINAL_DEADLINE,
         }[reminder.kind]
         footer = msg.FOOTER_MUTABLE if reminder.mutable else msg.FOOTER_FINAL
-        text = "\n".join([msg.REMINDER_HEADER.format(what=what), *lines, "", footer])
-        return Reply(text, buttons=rows(button, Button(msg.BTN_CALENDAR, CALENDAR_ACTION)))
+        head = [msg.REMINDER_HEADER.format(what=what)]
+        buttons = [button, Button(msg.BTN_CALENDAR, CALENDAR_ACTION)]
+        if self.named is not None and self.named.id is not None:
+            head.append(msg.REMINDER_CAMPAIGN.format(name=self.named.name, code=self.named.code))
+            buttons.insert(0, Button(msg.BTN_WORK_IN_CAMPAIGN, campaign_actions.Choose(self.named.id).pack()))
+        text = "\n".join([*head, *lines, "", footer])
+        return Reply(text, buttons=rows(*buttons))
 
     def principals(self, reminder: Reminder) -> list[Notice]:
         progress, notices = self.progress, []
@@ -276,6 +286,8 @@ class Audience:
         ]
         for district in (u for u in self.units.values() if u.kind == UnitKind.MANAGING):
             schools = set(self.schools_under(stored_id(district.id)))
+            if not schools and self.named is not None:
+                continue  # a district with no school in this campaign (another one runs beside it)
             states = [a for a in progress.assignments if a[1] in schools]
             lines.append(msg.SO_BY_DISTRICT.format(
                 district=district.name, submitted=len(schools & progress.submitted), total=len(schools),

@@ -91,17 +91,20 @@ class SyncResult:
     moved: int = 0
     removed: int = 0
     kept: int = 0
-    calendar: Calendar | None = None
+    calendar: Calendar | None = None  # the first of `calendars`
+    calendars: tuple[Calendar, ...] = ()
 
 
 def sync_jobs(scheduler: BaseScheduler, engine: Engine, tz: str, now: datetime) -> SyncResult:
-    """Make the stored jobs match the calendar (the scheduler must be started)."""
+    """Make the stored jobs match the calendars of every active campaign (the scheduler must be started).
+    A reminder's id names its campaign, so the campaigns' jobs never collide."""
+    plan = {}
     with UnitOfWork(engine) as uow:
-        cal = reminder_engine.load_calendar(uow, tz)
-        fired = uow.reminders.fired_ids(cal.campaign_id) if cal is not None else set()
-    plan = {} if cal is None else {
-        r.id: r for r in cal.reminders() if r.id not in fired and r.fire_at > now - MISFIRE_GRACE
-    }
+        calendars = reminder_engine.load_calendars(uow, tz)
+        for cal in calendars:
+            fired = uow.reminders.fired_ids(cal.campaign_id)
+            plan.update({r.id: r for r in cal.reminders()
+                         if r.id not in fired and r.fire_at > now - MISFIRE_GRACE})
     added = moved = removed = kept = 0
     for job in scheduler.get_jobs():
         if job.id not in plan:
@@ -121,4 +124,4 @@ def sync_jobs(scheduler: BaseScheduler, engine: Engine, tz: str, now: datetime) 
             moved += 1
     if added or moved or removed:
         log.info("reminder jobs: %d added, %d moved, %d removed, %d kept", added, moved, removed, kept)
-    return SyncResult(added, moved, removed, kept, cal)
+    return SyncResult(added, moved, removed, kept, calendars[0] if calendars else None, tuple(calendars))

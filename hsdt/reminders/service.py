@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,13 +46,17 @@ class Host(Protocol):
     def outbox_delivery(self) -> Delivery: ...
 
 
-def quiet_hours_hold(cal: Calendar | None) -> HoldFn:
-    """Reminders due during quiet hours wait for their end; other outbox messages are not held."""
+def quiet_hours_hold(cal: Calendar | Sequence[Calendar] | None) -> HoldFn:
+    """Reminders due during quiet hours wait for their end; other outbox messages are not held. With the
+    calendars of several campaigns, a reminder waits while any of them is quiet (the quiet hours are
+    the Sở's, and a reminder row does not say its campaign)."""
+    calendars: Sequence[Calendar] = () if cal is None else (cal,) if isinstance(cal, Calendar) else cal
 
     def hold(kind: str, now: datetime) -> datetime | None:
-        if cal is None or kind not in REMINDER_KINDS or not cal.in_quiet_hours(now):
+        if kind not in REMINDER_KINDS:
             return None
-        return cal.not_before(now)
+        quiet = [c.not_before(now) for c in calendars if c.in_quiet_hours(now)]
+        return max(quiet) if quiet else None
 
     return hold
 
@@ -94,7 +98,7 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     try:
         while not stop.is_set():
             result = await asyncio.to_thread(sync_jobs, scheduler, app.engine, settings.timezone, utcnow())
-            delivery.hold = quiet_hours_hold(result.calendar)
+            delivery.hold = quiet_hours_hold(result.calendars)
             await _sleep_or_stop(stop, settings.reminder_sync_s)
             if not await asyncio.to_thread(lock.still_held):
                 log.warning("leadership lost; stopping the scheduler and the delivery")

@@ -162,6 +162,33 @@ def use_campaign(uow: UnitOfWork, code: str, *, reopen: bool = False) -> Campaig
     return uow.campaigns.activate(campaign)
 
 
+def campaign_to_use(uow: UnitOfWork, code: str | None, *, none_open: str = ct.NO_CAMPAIGN) -> Campaign:
+    """The campaign a command works in: the one named by `code` (`--campaign`), or the one active
+    campaign. With several active, naming one is required: the error lists their codes."""
+    if code:
+        campaign = uow.campaigns.by_code(code.strip())
+        if campaign is None:
+            raise CampaignError(ct.NO_SUCH_CAMPAIGN.format(code=code))
+        return campaign
+    active = uow.campaigns.active_all()
+    if not active:
+        raise CampaignError(none_open)
+    if len(active) > 1:
+        raise CampaignError(ct.SEVERAL_ACTIVE.format(count=len(active), codes=", ".join(c.code for c in active)))
+    return active[0]
+
+
+def pause_campaign(uow: UnitOfWork, code: str) -> Campaign:
+    """Stop one active campaign for now (not closed: `use` opens it again); the others keep running."""
+    campaign = uow.campaigns.by_code(code)
+    if campaign is None:
+        raise CampaignError(ct.NO_SUCH_CAMPAIGN.format(code=code))
+    campaign.active = False
+    uow.session.add(campaign)
+    uow.flush()
+    return campaign
+
+
 def close_campaign(uow: UnitOfWork, code: str, now: datetime | None = None) -> Campaign:
     campaign = uow.campaigns.by_code(code)
     if campaign is None:

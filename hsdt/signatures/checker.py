@@ -51,6 +51,7 @@ class Checker(Protocol):
         *,
         school: SchoolIdentity | None = None,
         school_issued: bool = False,
+        period: RecordPeriod | None = None,
     ) -> FileVerdict: ...
 
 
@@ -88,6 +89,7 @@ class SignatureChecker:
         display_name: str | None = None,
         school: SchoolIdentity | None = None,
         school_issued: bool = False,
+        period: RecordPeriod | None = None,
     ) -> FileVerdict:
         name = display_name if display_name is not None else str(path)
         try:
@@ -98,7 +100,7 @@ class SignatureChecker:
             return _error(name, path, "too_large")
         try:
             outcome = self._pool.run(
-                path, name, self.trust_dir, self.period, school=school, school_issued=school_issued
+                path, name, self.trust_dir, period or self.period, school=school, school_issued=school_issued
             )
         except Exception:  # the caller is promised a verdict, never an exception
             outcome = Outcome(error="unavailable")
@@ -116,12 +118,14 @@ class SignatureChecker:
         *,
         school: SchoolIdentity | None = None,
         school_issued: bool = False,
+        period: RecordPeriod | None = None,
     ) -> FileVerdict:
         """The verdict for one file; ``school`` (from the roster) says whose seal is expected, and
-        ``school_issued`` that the document is one the school issues (so a missing seal is said)."""
+        ``school_issued`` that the document is one the school issues (so a missing seal is said);
+        ``period``: the record period of the file's campaign (default: the checker's own)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor, self._check_sync, Path(path), display_name, school, school_issued
+            self._executor, self._check_sync, Path(path), display_name, school, school_issued, period
         )
 
     def check_many(

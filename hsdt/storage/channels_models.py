@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime, utcnow
 
 
-class ChatMenu(SQLModel, table=True):
+class ChatMenu(TenantOwned, table=True):
     """The numbered options last shown to one chat identity, so typing "2" presses that button.
 
     In the database (not in memory): it must survive a restart and be shared by every bot process.
@@ -26,7 +27,7 @@ class ChatMenu(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class UsedUploadLink(SQLModel, table=True):
+class UsedUploadLink(TenantOwned, table=True):
     """A one-time upload link that has been used; the primary key makes reuse a database fact."""
 
     __tablename__ = "used_upload_link"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime, utcnow
 
 
-class UsedDashboardLink(SQLModel, table=True):
+class UsedDashboardLink(TenantOwned, table=True):
     """A sign-in link that has been used; the primary key makes a second use a database fact."""
 
     __tablename__ = "used_dashboard_link"
@@ -22,7 +23,7 @@ class UsedDashboardLink(SQLModel, table=True):
     used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class DashboardSession(SQLModel, table=True):
+class DashboardSession(TenantOwned, table=True):
     """A signed-in browser. Only the SHA-256 of the cookie's value is stored: a copy of the table opens
     no session."""
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime, utcnow
 
 DISTRICT = "district"
@@ -19,7 +20,7 @@ CROSS = "cross"
 ASSIGNMENT_KINDS = (DISTRICT, CROSS)
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(TenantOwned, table=True):
     """An inspector re-scores (kind "district") or cross-inspects (kind "cross") one school."""
 
     __tablename__ = "assignment"
@@ -34,7 +35,7 @@ class Assignment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class ReopenRecord(SQLModel, table=True):
+class ReopenRecord(TenantOwned, table=True):
     """Append-only: an inspector reopened a school's self-assessment for correction."""
 
     __tablename__ = "reopen_record"

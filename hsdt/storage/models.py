@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel, col
 
 from hsdt.scoring.assessment import AssessmentKind, AssessmentStatus
 from hsdt.signatures.verdict import FileVerdict, verdict_from_json
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime, utcnow
 
 
@@ -20,6 +21,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     DISTRICT_STAFF = "district_staff"
     SO_STAFF = "so_staff"
+    MINISTRY_STAFF = "ministry_staff"  # reads every Sở's aggregates, province by province
 
 
 class UnitKind(StrEnum):
@@ -63,6 +65,24 @@ def _ts(nullable: bool = False, default: bool = True) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
 
+class TenantKind(StrEnum):
+    DEPARTMENT = "so"  # a province's Department of Education (Sở GD&ĐT): units, people, campaigns
+    MINISTRY = "bo"  # the Ministry (Bộ GD&ĐT): people who read every Sở's aggregates, nothing of its own
+
+
+class Tenant(SQLModel, table=True):
+    """A province's Sở (or the Ministry). Every other table but the rubric texts and the workers'
+    own bookkeeping belongs to one (`hsdt.storage.tenancy`)."""
+
+    __tablename__ = "tenant"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, description="Short name the CLI takes, e.g. hanoi.")
+    name: str = Field(description="The Department's name, e.g. Sở Giáo dục và Đào tạo Hà Nội.")
+    province: str = Field(description="The province or city it serves, e.g. Hà Nội.")
+    kind: TenantKind = _enum(TenantKind, TenantKind.DEPARTMENT)
+    created_at: datetime = _ts()
+
+
 class RubricVersion(SQLModel, table=True):
     __tablename__ = "rubric_version"
     id: int | None = Field(default=None, primary_key=True)
@@ -73,15 +93,16 @@ class RubricVersion(SQLModel, table=True):
     loaded_at: datetime = _ts()
 
 
-class Campaign(SQLModel, table=True):
+class Campaign(TenantOwned, table=True):
     """One inspection campaign (an "đợt kiểm tra"). Several live in one database; one is active.
 
     The notice's fields (number, date, issuing body, place) are what the official forms print.
     """
 
     __tablename__ = "campaign"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_campaign_code"),)
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=40, unique=True)
+    code: str = Field(max_length=40)
     name: str
     school_year: str = Field(max_length=9, description="e.g. 2026-2027")
     record_start: date
@@ -105,7 +126,7 @@ class Campaign(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class UnitLevel(SQLModel, table=True):
+class UnitLevel(TenantOwned, table=True):
     """What one campaign calls a level of the hierarchy; a missing managing level means schools sit
     directly under the Sở. `kind` is a `UnitKind` value."""
 
@@ -118,7 +139,7 @@ class UnitLevel(SQLModel, table=True):
     staff: str
 
 
-class CampaignUnit(SQLModel, table=True):
+class CampaignUnit(TenantOwned, table=True):
     """A unit taking part in a campaign; the people of a unit take part with it."""
 
     __tablename__ = "campaign_unit"
@@ -126,13 +147,14 @@ class CampaignUnit(SQLModel, table=True):
     unit_id: int = Field(primary_key=True, foreign_key="unit.id", index=True)
 
 
-class Unit(SQLModel, table=True):
+class Unit(TenantOwned, table=True):
     """An organisation unit. `kind` is its structural place (a `UnitKind` value); what the level is
     called is the campaign's `UnitLevel`. `position` is the roster's STT, the order reports follow."""
 
     __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_unit_code"),)
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=40, unique=True)
+    code: str = Field(max_length=40)
     name: str
     kind: str = Field(max_length=20, index=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
@@ -150,10 +172,11 @@ class Unit(SQLModel, table=True):
     signer_title: str | None = Field(default=None, description="The title of the unit's head who signs.")
 
 
-class User(SQLModel, table=True):
+class User(TenantOwned, table=True):
     __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_app_user_code"),)
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=40, unique=True, description="Stable id from the roster.")
+    code: str = Field(max_length=40, description="Stable id from the roster.")
     full_name: str
     role: Role = _enum(Role)
     unit_id: int = Field(foreign_key="unit.id", index=True)
@@ -163,7 +186,7 @@ class User(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class InviteCode(SQLModel, table=True):
+class InviteCode(TenantOwned, table=True):
     __tablename__ = "invite_code"
     code: str = Field(primary_key=True, max_length=32)
     user_id: int = Field(foreign_key="app_user.id", index=True)
@@ -173,9 +196,9 @@ class InviteCode(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ChatIdentity(SQLModel, table=True):
+class ChatIdentity(TenantOwned, table=True):
     __tablename__ = "chat_identity"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_chat_identity_channel_ext"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "channel", "external_id", name="uq_chat_identity_channel_ext"),)
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=20)
     external_id: str = Field(max_length=64)
@@ -184,7 +207,7 @@ class ChatIdentity(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Answer(SQLModel, table=True):
+class Answer(TenantOwned, table=True):
     """Current answer per school x criterion x kind of assessment. History lives in AnswerAudit."""
 
     __tablename__ = "answer"
@@ -203,7 +226,7 @@ class Answer(SQLModel, table=True):
     version: int = 1
 
 
-class AnswerAudit(SQLModel, table=True):
+class AnswerAudit(TenantOwned, table=True):
     """Append-only: one row for every change of an answer."""
 
     __tablename__ = "answer_audit"
@@ -220,7 +243,7 @@ class AnswerAudit(SQLModel, table=True):
     at: datetime = _ts()
 
 
-class Submission(SQLModel, table=True):
+class Submission(TenantOwned, table=True):
     __tablename__ = "submission"
     __table_args__ = (UniqueConstraint("campaign_id", "school_id", "kind", name="uq_submission_scope"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -236,7 +259,7 @@ class Submission(SQLModel, table=True):
     version: int = 0
 
 
-class Evidence(SQLModel, table=True):
+class Evidence(TenantOwned, table=True):
     """A checked file attached to a school's criterion. The file itself is content-addressed on disk."""
 
     __tablename__ = "evidence"
@@ -267,7 +290,7 @@ def stored_verdict(data: Any) -> FileVerdict | None:
         return None
 
 
-class ConversationState(SQLModel, table=True):
+class ConversationState(TenantOwned, table=True):
     """Where a user is in a conversation. Per user, so it is shared by all their chat identities."""
 
     __tablename__ = "conversation_state"
@@ -295,7 +318,7 @@ class ConversationState(SQLModel, table=True):
     pending_turn: int | None = None
 
 
-class ProcessedEvent(SQLModel, table=True):
+class ProcessedEvent(TenantOwned, table=True):
     """Marks an incoming event as applied; written in the same transaction as its effects."""
 
     __tablename__ = "processed_event"
@@ -317,7 +340,7 @@ class ProcessedEvent(SQLModel, table=True):
     turn: int | None = None
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(TenantOwned, table=True):
     """A message to a user that is not a reply to their own event (notifications, reminders).
 
     Written in the same transaction as the decision to send it; a delivery service sends it later.
@@ -325,10 +348,11 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_message"
+    __table_args__ = (UniqueConstraint("tenant_id", "dedupe_key", name="uq_outbox_dedupe_key"),)
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     kind: str = Field(max_length=30)
-    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    dedupe_key: str | None = Field(default=None, max_length=120)
     replies: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
     not_before: datetime = _ts()
@@ -357,3 +381,7 @@ from hsdt.storage import usage_models  # noqa: F401
 from hsdt.storage import send_budget  # noqa: F401
 from hsdt.storage import leases  # noqa: F401
 from hsdt.storage import zalo_oa_models  # noqa: F401
+
+from hsdt.storage.tenancy import prepare_criteria
+
+prepare_criteria()

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import JSON, Column, Float, LargeBinary, Table, Unicode
 from sqlmodel import Field, SQLModel
 
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime, utcnow
 
 DEFAULT_OFFSETS = [7, 3, 1]
 
 
-class ReminderCalendar(SQLModel, table=True):
+class ReminderCalendar(TenantOwned, table=True):
     """Reminder settings of one campaign; `version` grows on every change so schedulers resync."""
 
     __tablename__ = "reminder_calendar"
@@ -33,7 +34,7 @@ class ReminderCalendar(SQLModel, table=True):
     updated_by: str | None = Field(default=None, max_length=80)
 
 
-class ReminderMute(SQLModel, table=True):
+class ReminderMute(TenantOwned, table=True):
     """A user who asked for no optional reminders (/tatnhac). Final-deadline reminders still reach them."""
 
     __tablename__ = "reminder_mute"
@@ -41,7 +42,7 @@ class ReminderMute(SQLModel, table=True):
     muted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class BlockedIdentity(SQLModel, table=True):
+class BlockedIdentity(TenantOwned, table=True):
     """A chat identity the platform refused (the user blocked the bot); skipped by the delivery."""
 
     __tablename__ = "blocked_identity"
@@ -50,7 +51,7 @@ class BlockedIdentity(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class FiredReminder(SQLModel, table=True):
+class FiredReminder(TenantOwned, table=True):
     """A reminder that has been decided; written with its outbox rows, so it is never scheduled again."""
 
     __tablename__ = "fired_reminder"

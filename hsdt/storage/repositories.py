@@ -36,6 +36,12 @@ class _Repo:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @property
+    def tenant(self) -> int:
+        """The unit of work's tenant, which Core statements on tenant tables name themselves (ORM
+        queries get it added by the session: `hsdt.storage.unit_of_work`)."""
+        return int(self.session.info["tenant_id"])
+
 
 _CU = SQLModel.metadata.tables[CampaignUnit.__tablename__]
 # Built once: a statement made per call pays SQLAlchemy's construction and cache-key walk every time.
@@ -133,31 +139,37 @@ _USER_BY_IDENTITY = (
 
 _C = SQLModel.metadata.tables[Campaign.__tablename__]
 _ACTIVE_CAMPAIGN_ID = (
-    select_core(_C.c.id).where(_C.c.active == True).order_by(_C.c.id.desc()).limit(1)  # noqa: E712
+    select_core(_C.c.id).where(_C.c.active == True, _C.c.tenant_id == bindparam("tenant_id"))  # noqa: E712
+    .order_by(_C.c.id.desc()).limit(1)
     .scalar_subquery()
 )
-# Who sent an event and the active campaign, in one statement: both are read on every event.
-_USER_AND_CAMPAIGN = (
-    select(User, Unit, Campaign)
-    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
-    .join(Unit, col(Unit.id) == col(User.unit_id))
-    .outerjoin(Campaign, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)
-    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
-)
-# The same, and whether the user's unit takes part in that campaign (asked by most features on every event).
+# Whether the user's unit takes part in the campaign of the row (asked by most features on every event).
 _IN_CAMPAIGN = (
     select_core(_CU.c.unit_id)
     .where(_CU.c.campaign_id == col(Campaign.id), _CU.c.unit_id == col(User.unit_id))
     .exists()
-    .label("in_campaign")
 )
-_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN)
+# Who sent an event and the campaigns it may belong to, in one statement: both are read on every event.
+# Several campaigns may be active at once: one row per active campaign the user's unit takes part in,
+# or, when it takes part in none, one row with the newest active campaign (the features say it is not
+# in it), or none at all.
+_USER_AND_CAMPAIGN = (
+    select(User, Unit, Campaign)
+    .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .outerjoin(Campaign, and_(col(Campaign.active) == True,  # noqa: E712
+                              or_(_IN_CAMPAIGN, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)))
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+    .order_by(col(Campaign.id).desc())
+)
+_SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN.label("in_campaign"))
 _PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 # And whether the event being applied was applied already (its marker is stored): the duplicate check,
 # in the same statement.
 _MARKED = (
     select_core(_PE_TABLE.c.event_id)
-    .where(_PE_TABLE.c.channel == bindparam("channel"), _PE_TABLE.c.event_id == bindparam("event_id"))
+    .where(_PE_TABLE.c.channel == bindparam("channel"), _PE_TABLE.c.event_id == bindparam("event_id"),
+           _PE_TABLE.c.tenant_id == bindparam("tenant_id"))
     .exists()
     .label("marked")
 )
@@ -166,7 +178,9 @@ _SENDER_AND_MARKER = _SENDER.add_columns(_MARKED)
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent an event, the active campaign, and whether their unit takes part in it."""
+    """Who sent an event, the campaign it belongs to when that is plain, and whether their unit takes
+    part in it. `campaigns`: every active campaign the unit takes part in, newest first; with more than
+    one, `campaign` is None and the user's choice decides (`handlers/campaign_choice.py`)."""
 
     user: User
     unit: Unit
@@ -174,6 +188,21 @@ class Sender:
     in_campaign: bool
     # The event asked about (`IdentityRepository.sender`'s event_id) has its processed-event marker.
     marked: bool = False
+    campaigns: tuple[Campaign, ...] = ()
+
+
+def _sender(rows: Sequence[Any]) -> Sender | None:
+    if not rows:
+        return None
+    first = rows[0]
+    members = tuple(row[2] for row in rows if row[2] is not None and row[3])
+    marked = bool(first[4]) if len(first) > 4 else False
+    if len(members) == 1:
+        return Sender(first[0], first[1], members[0], True, marked, members)
+    if members:
+        return Sender(first[0], first[1], None, True, marked, members)
+    # In no active campaign: the newest active one (if any), which the features refuse politely.
+    return Sender(first[0], first[1], first[2], False, marked, ())
 
 
 class IdentityRepository(_Repo):
@@ -185,19 +214,17 @@ class IdentityRepository(_Repo):
         return (row[0], row[1]) if row is not None else None
 
     def user_and_campaign(self, channel: str, external_id: str) -> tuple[User, Unit, Campaign | None] | None:
-        """`user_of` and `CampaignRepository.active()` together."""
-        row = self.session.exec(_USER_AND_CAMPAIGN, params={"channel": channel, "external_id": external_id}).first()
-        return (row[0], row[1], row[2]) if row is not None else None
+        """`user_of` and the campaign of the user's events when that is plain (see `Sender`)."""
+        found = self.sender(channel, external_id)
+        return (found.user, found.unit, found.campaign) if found is not None else None
 
     def sender(self, channel: str, external_id: str, event_id: str | None = None) -> Sender | None:
-        """`user_and_campaign` and `UnitRepository.is_member` in one statement: both are read on every event.
-        With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
-        params = {"channel": channel, "external_id": external_id}
+        """The user, their campaigns and `UnitRepository.is_member` in one statement: all are read on every
+        event. With `event_id`, also whether that event of the channel was applied (`Sender.marked`)."""
+        params = {"channel": channel, "external_id": external_id, "tenant_id": self.tenant}
         if event_id is None:
-            row = self.session.execute(_SENDER, params).first()
-            return Sender(row[0], row[1], row[2], bool(row[3])) if row is not None else None
-        row = self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).first()
-        return Sender(row[0], row[1], row[2], bool(row[3]), bool(row[4])) if row is not None else None
+            return _sender(self.session.execute(_SENDER, params).all())
+        return _sender(self.session.execute(_SENDER_AND_MARKER, {**params, "event_id": event_id}).all())
 
     def bind(self, channel: str, external_id: str, user_id: int, display_name: str | None) -> ChatIdentity:
         identity = self.find(channel, external_id)
@@ -240,7 +267,22 @@ _ACTIVE_CAMPAIGN = select(Campaign).where(Campaign.active == True).order_by(col(
 
 class CampaignRepository(_Repo):
     def active(self) -> Campaign | None:
+        """The newest active campaign (several may be active at once: see `active_all`)."""
         return self.session.exec(_ACTIVE_CAMPAIGN).first()
+
+    def active_all(self) -> Sequence[Campaign]:
+        """Every active campaign, oldest first: each has its own schools, rubric and calendar."""
+        return self.session.exec(
+            select(Campaign).where(Campaign.active == True).order_by(col(Campaign.id))  # noqa: E712
+        ).all()
+
+    def active_of_unit(self, unit_id: int) -> Sequence[Campaign]:
+        """The active campaigns a unit takes part in, newest first (as `Sender.campaigns`)."""
+        return self.session.exec(
+            select(Campaign).join(CampaignUnit, col(CampaignUnit.campaign_id) == col(Campaign.id))
+            .where(Campaign.active == True, CampaignUnit.unit_id == unit_id)  # noqa: E712
+            .order_by(col(Campaign.id).desc())
+        ).all()
 
     def get(self, campaign_id: int) -> Campaign | None:
         return self.session.get(Campaign, campaign_id)
@@ -252,11 +294,8 @@ class CampaignRepository(_Repo):
         return self.session.exec(select(Campaign).order_by(col(Campaign.id))).all()
 
     def activate(self, campaign: Campaign) -> Campaign:
-        """Make `campaign` the one active campaign: one at a time, the others wait."""
-        for other in self.all():
-            if other.id != campaign.id and other.active:
-                other.active = False
-                self.session.add(other)
+        """Make `campaign` active. Others stay as they are: several campaigns run side by side, and each
+        is paused or closed on its own."""
         campaign.active = True
         campaign.closed_at = None
         self.session.add(campaign)
@@ -430,12 +469,14 @@ _MARK_SHOWN = update(_STATE).where(_STATE.c.user_id == bindparam("b_user_id"), _
 _CI = SQLModel.metadata.tables[ChatIdentity.__tablename__]
 _MARK_SHOWN_TO = update(_STATE).where(_STATE.c.user_id == (
     select_core(_CI.c.user_id)
-    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
+    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"),
+           _CI.c.tenant_id == bindparam("b_tenant"))
     .scalar_subquery()), _NOT_OLDER).values(_SHOWN_VALUES)
 # A turn whose screen the platform refused for good: the user still sees the screen before it.
 _DROP_PENDING = update(_STATE).where(_STATE.c.user_id == (
     select_core(_CI.c.user_id)
-    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"))
+    .where(_CI.c.channel == bindparam("b_channel"), _CI.c.external_id == bindparam("b_external_id"),
+           _CI.c.tenant_id == bindparam("b_tenant"))
     .scalar_subquery()), _STATE.c.pending_turn == bindparam("b_turn")).values(pending_screen=None, pending_turn=None)
 
 
@@ -513,14 +554,15 @@ class ConversationRepository(_Repo):
     def drop_pending_to(self, channel: str, external_id: str, turn: int) -> None:
         """The screen of turn `turn` never reached the chat (refused for good): it is not on screen."""
         self.session.connection().execute(
-            _DROP_PENDING, {"b_channel": channel, "b_external_id": external_id, "b_turn": turn})
+            _DROP_PENDING, {"b_channel": channel, "b_external_id": external_id, "b_turn": turn,
+                            "b_tenant": self.tenant})
 
     def mark_shown_to(self, channel: str, external_id: str, screen: str, ref: str | None = None,
                       turn: int | None = None) -> None:
         """`mark_shown` for the user behind a chat identity (none: nothing to mark)."""
         self.session.connection().execute(
             _MARK_SHOWN_TO, {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen,
-                             "shown_ref": ref, "b_turn": turn})
+                             "shown_ref": ref, "b_turn": turn, "b_tenant": self.tenant})
 
     def mark_shown_to_all(self, rows: Sequence[tuple[str, str, str, str | None, int | None]]) -> None:
         """`mark_shown_to` for each (channel, external_id, screen, ref, turn), in the order given, as one
@@ -529,7 +571,7 @@ class ConversationRepository(_Repo):
             return
         self.session.connection().execute(_MARK_SHOWN_TO, [
             {"b_channel": channel, "b_external_id": external_id, "shown_screen": screen, "shown_ref": ref,
-             "b_turn": turn}
+             "b_turn": turn, "b_tenant": self.tenant}
             for channel, external_id, screen, ref, turn in rows])
 
 
@@ -546,11 +588,12 @@ _PE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 _STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent, _PE.c.settled_at)
 # Built once: a statement made per call pays SQLAlchemy's cache-key walk (and the ORM's bulk-insert
 # path) on every event, more than the query itself costs.
-_STORED_ONE = _STORED.where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"))
+_STORED_ONE = _STORED.where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"),
+                            _PE.c.tenant_id == bindparam("tenant_id"))
 _RECORD = insert(_PE)
 # The columns set are the parameters given besides the b_ ones (sent, and settled_at, last_error if known).
 _CONFIRM = update(_PE).where(_PE.c.channel == bindparam("b_channel"), _PE.c.event_id == bindparam("b_event_id"),
-                             _PE.c.sent <= bindparam("b_sent"))
+                             _PE.c.tenant_id == bindparam("b_tenant"), _PE.c.sent <= bindparam("b_sent"))
 # `confirm` for many events as one statement run for each (the same parameters for all: a settled time or
 # an error not given keeps the stored one, as `_CONFIRM` without them does).
 _CONFIRM_ALL = _CONFIRM.values(
@@ -564,7 +607,8 @@ class EventRepository(_Repo):
         return self.stored(channel, event_id) is not None
 
     def stored(self, channel: str, event_id: str) -> StoredEvent | None:
-        row = self.session.connection().execute(_STORED_ONE, {"channel": channel, "event_id": event_id}).first()
+        row = self.session.connection().execute(
+            _STORED_ONE, {"channel": channel, "event_id": event_id, "tenant_id": self.tenant}).first()
         return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
 
     def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
@@ -583,7 +627,8 @@ class EventRepository(_Repo):
 
     def confirm(self, channel: str, event_id: str, sent: int, settled_at: datetime | None,
                 error: str | None) -> None:
-        values: dict[str, Any] = {"b_channel": channel, "b_event_id": event_id, "b_sent": sent, "sent": sent}
+        values: dict[str, Any] = {"b_channel": channel, "b_event_id": event_id, "b_sent": sent, "sent": sent,
+                                  "b_tenant": self.tenant}
         if settled_at is not None:
             values["settled_at"] = settled_at
         if error is not None:
@@ -598,14 +643,14 @@ class EventRepository(_Repo):
             return
         self.session.connection().execute(_CONFIRM_ALL, [
             {"b_channel": channel, "b_event_id": event_id, "b_sent": sent, "b_settled_at": settled_at,
-             "b_last_error": error[:300] if error is not None else None}
+             "b_last_error": error[:300] if error is not None else None, "b_tenant": self.tenant}
             for channel, event_id, sent, settled_at, error in rows])
 
     def unsettled(self, channel: str, limit: int, scope: str | None = None,
                   before: datetime | None = None) -> list[StoredEvent]:
         """Committed replies not confirmed sent. `scope`: only one bot's events (its namespace) and
         the upload page's, which any bot of the channel may send; `before`: committed before then."""
-        query = _STORED.where(_PE.c.channel == channel, _PE.c.settled_at.is_(None))
+        query = _STORED.where(_PE.c.channel == channel, _PE.c.tenant_id == self.tenant, _PE.c.settled_at.is_(None))
         if scope is not None:
             query = query.where(or_(_PE.c.event_id.like(f"{scope}:%"), _PE.c.event_id.like("web:%")))
         if before is not None:
@@ -621,7 +666,7 @@ class EventRepository(_Repo):
         worker is taking right now are skipped, so a turn is taken once."""
         conn = self.session.connection()
         query = select_core(*_STORED.selected_columns, _PE.c.processed_at).where(
-            _PE.c.channel == channel, _PE.c.settled_at.is_(None))
+            _PE.c.channel == channel, _PE.c.tenant_id == self.tenant, _PE.c.settled_at.is_(None))
         if scope is not None:
             query = query.where(or_(_PE.c.event_id.like(f"{scope}:%"), _PE.c.event_id.like("web:%")))
         if event_id is not None:
@@ -633,7 +678,8 @@ class EventRepository(_Repo):
         rows = conn.execute(query.order_by(_PE.c.processed_at, _PE.c.event_id).limit(limit)
                             .with_for_update(skip_locked=True, of=_PE)).all()
         if rows:
-            conn.execute(update(_PE).where(_PE.c.channel == channel, _PE.c.event_id.in_([r[0] for r in rows]))
+            conn.execute(update(_PE).where(_PE.c.channel == channel, _PE.c.tenant_id == self.tenant,
+                                           _PE.c.event_id.in_([r[0] for r in rows]))
                          .values(owner=owner))
         return [StoredEvent(r[0], r[1], r[2] or [], r[3], False) for r in rows]
 
@@ -642,7 +688,8 @@ class EventRepository(_Repo):
         conn = self.session.connection()
         mine = _PE.alias("mine")
         query = (select_core(literal(1)).select_from(_PE).join(mine, and_(
-            mine.c.channel == channel, mine.c.event_id == event_id, mine.c.turn.is_not(None),
+            mine.c.channel == channel, mine.c.event_id == event_id, mine.c.tenant_id == self.tenant,
+            mine.c.turn.is_not(None), _PE.c.tenant_id == mine.c.tenant_id,
             _PE.c.user_ref == mine.c.user_ref))
             .where(_PE.c.channel == channel, _PE.c.settled_at.is_(None), _PE.c.turn < mine.c.turn,
                    _PE.c.owner.is_not(None), _PE.c.owner != owner, live(conn, _PE.c.owner))
@@ -652,7 +699,8 @@ class EventRepository(_Repo):
     def last_screen(self, channel: str, user_ref: str, within: int = 20) -> dict[str, Any] | None:
         """The last screen reply stored for the chat (among its `within` latest turns)."""
         rows = self.session.connection().execute(
-            select_core(_PE.c.replies).where(_PE.c.channel == channel, _PE.c.user_ref == user_ref[:64])
+            select_core(_PE.c.replies).where(_PE.c.channel == channel, _PE.c.user_ref == user_ref[:64],
+                                             _PE.c.tenant_id == self.tenant)
             .order_by(_PE.c.processed_at.desc()).limit(within)).all()
         for (replies,) in rows:
             for record in reversed(replies or []):
@@ -661,9 +709,10 @@ class EventRepository(_Repo):
         return None
 
     def unsettled_count(self) -> int:
-        """Turns committed whose replies are not all confirmed sent, every channel (a metric)."""
+        """Turns committed whose replies are not all confirmed sent, every channel of the tenant (a metric)."""
         count = self.session.execute(
-            select_core(func.count()).select_from(_PE).where(_PE.c.settled_at.is_(None))).scalar()
+            select_core(func.count()).select_from(_PE).where(_PE.c.settled_at.is_(None),
+                                                             _PE.c.tenant_id == self.tenant)).scalar()
         return int(count or 0)
 
     def adopt_legacy(self, channel: str, scope: str) -> int:
@@ -671,7 +720,7 @@ class EventRepository(_Repo):
         content hash) move into `scope`, so a late redelivery of one is still recognised."""
         legacy = or_(~_PE.c.event_id.like("%:%"), _PE.c.event_id.like("h:%"))
         result = self.session.execute(
-            update(_PE).where(_PE.c.channel == channel, legacy)
+            update(_PE).where(_PE.c.channel == channel, _PE.c.tenant_id == self.tenant, legacy)
             .values(event_id=func.substr(literal(f"{scope}:") + _PE.c.event_id, 1, 64))
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

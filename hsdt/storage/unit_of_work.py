@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import Session
 
 from hsdt.storage.assessments import AssessmentRepository
@@ -27,6 +31,7 @@ from hsdt.storage.repositories import (
     UnitRepository,
     UserRepository,
 )
+from hsdt.storage.tenancy import OPTION, SETTING, TenantOwned, current_tenant
 from hsdt.storage.usage_repository import UsageRepository
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -50,10 +55,51 @@ class _Session(Session):
             current = self._current = super().connection()
         return current
 
+    @property
+    def tenant(self) -> int:
+        return int(self.info["tenant_id"])
+
+
+_SET_TENANT = text(f"SELECT set_config('{SETTING}', :tenant, true)")
+
+
+@event.listens_for(_Session, "after_begin")
+def _scope_transaction(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """The connection names the tenant for the column default; PostgreSQL's policies read the setting,
+    which lives as long as the transaction."""
+    tenant = session.info["tenant_id"]
+    connection.execution_options(**{OPTION: tenant})
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_TENANT, {"tenant": str(tenant)})
+
+
+@event.listens_for(_Session, "do_orm_execute")
+def _scope_query(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load or state.is_insert:
+        return
+    state.statement = state.statement.options(_criteria(state.session.info["tenant_id"]))
+
+
+@functools.cache
+def _criteria(tenant: int) -> ORMOption:
+    """Built once per tenant: constructing the option analyses its lambda, which costs more than the
+    query it is added to (an answer runs several)."""
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
+
+
+def tenant_session(engine: Engine, tenant: int | None = None, *, expire_on_commit: bool = True) -> Session:
+    """A session of one tenant (the one in scope when none is given) for code that keeps its own
+    transactions instead of a unit of work's (the Zalo OA's tokens and inbox)."""
+    chosen = current_tenant() if tenant is None else tenant
+    return _Session(engine, expire_on_commit=expire_on_commit, info={"tenant_id": chosen})
+
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    """One transaction of one tenant (`tenant`, else the one in scope: `hsdt.storage.tenancy`)."""
+
+    def __init__(self, engine: Engine, tenant: int | None = None) -> None:
         self._engine = engine
+        self.tenant = current_tenant() if tenant is None else tenant
 
     @property
     def engine(self) -> Engine:
@@ -61,7 +107,7 @@ class UnitOfWork:
         return self._engine
 
     def __enter__(self) -> UnitOfWork:
-        self.session: Session = _Session(self._engine, expire_on_commit=False)
+        self.session: Session = _Session(self._engine, expire_on_commit=False, info={"tenant_id": self.tenant})
         self.units = UnitRepository(self.session)
         self.users = UserRepository(self.session)
         self.identities = IdentityRepository(self.session)

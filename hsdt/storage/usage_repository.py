@@ -22,9 +22,10 @@ class UsageRepository:
         counting the first message of a month at once must not collide on the insert."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(MessageUsage).values(channel=channel, month=month, messages=messages)
+        tenant = self.session.info["tenant_id"]
+        statement = insert(MessageUsage).values(tenant_id=tenant, channel=channel, month=month, messages=messages)
         statement = statement.on_conflict_do_update(
-            index_elements=["channel", "month"],
+            index_elements=["tenant_id", "channel", "month"],
             set_={"messages": MessageUsage.__table__.c.messages + messages},  # type: ignore[attr-defined]
         )
         self.session.execute(statement)

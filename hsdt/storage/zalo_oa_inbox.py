@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from hsdt.storage.tenancy import current_tenant
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.storage.zalo_oa_models import ZaloOAInbox
 
 # A worker that took an event this many times and never applied it (each died on it) gives it up.
@@ -39,8 +41,10 @@ class Taken:
 
 
 class OAInbox:
-    def __init__(self, engine: Engine, oa_id: str, worker: str, grace: timedelta) -> None:
+    def __init__(self, engine: Engine, oa_id: str, worker: str, grace: timedelta,
+                 tenant: int | None = None) -> None:
         self.engine = engine
+        self.tenant = current_tenant() if tenant is None else tenant
         self.oa_id = oa_id
         self.worker = worker[:40]
         self.grace = grace
@@ -65,7 +69,7 @@ class OAInbox:
     def receive(self, event_id: str, user_id: str, event: dict[str, Any], now: datetime) -> Received:
         """Records the event as received and held by this worker; a copy already recorded is taken over
         only from a dead worker."""
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             statement = self._insert(session).values(
                 oa_id=self.oa_id, event_id=event_id, user_id=user_id, event=event, received_at=now,
                 claimed_by=self.worker, claimed_at=now, applied_at=None, attempts=1)
@@ -83,7 +87,7 @@ class OAInbox:
         """The unapplied events of dead workers, now held by this one, oldest first. One given up too
         often is marked applied instead (and logged by the caller from `attempts`)."""
         cutoff = now - self.grace
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             rows = session.exec(
                 select(ZaloOAInbox).where(col(ZaloOAInbox.oa_id) == self.oa_id, col(ZaloOAInbox.applied_at).is_(None),
                                           col(ZaloOAInbox.claimed_at) < cutoff)
@@ -92,7 +96,7 @@ class OAInbox:
             found = [(row.event_id, row.user_id, dict(row.event), row.attempts) for row in rows]
         taken: list[Taken] = []
         for event_id, user_id, event, attempts in found:
-            with Session(self.engine) as session, session.begin():
+            with tenant_session(self.engine, self.tenant) as session, session.begin():
                 if attempts >= MAX_ATTEMPTS:
                     self._mark(session, event_id, now)
                     taken.append(Taken(event_id, user_id, event, attempts))
@@ -106,14 +110,14 @@ class OAInbox:
                                                   col(ZaloOAInbox.applied_at).is_(None)).values(applied_at=now))
 
     def mark_applied(self, event_id: str, now: datetime) -> None:
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             self._mark(session, event_id, now)
 
     def renew(self, event_ids: Sequence[str], now: datetime) -> None:
         """This worker still has these events in hand (queued or being handled): no one takes them over."""
         if not event_ids:
             return
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             session.execute(update(ZaloOAInbox).where(
                 col(ZaloOAInbox.oa_id) == self.oa_id, col(ZaloOAInbox.event_id).in_(list(event_ids)),
                 col(ZaloOAInbox.claimed_by) == self.worker, col(ZaloOAInbox.applied_at).is_(None),
@@ -122,13 +126,13 @@ class OAInbox:
     def prune(self, before: datetime) -> int:
         """Applied events received before `before` (past the webhook's age limit, Zalo can no longer
         send them again; the dispatcher's record still knows them)."""
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             gone = session.execute(delete(ZaloOAInbox).where(
                 col(ZaloOAInbox.oa_id) == self.oa_id, col(ZaloOAInbox.applied_at).is_not(None),
                 col(ZaloOAInbox.received_at) < before))
             return int(gone.rowcount)  # type: ignore[attr-defined]
 
     def unapplied(self) -> int:
-        with Session(self.engine) as session:
+        with tenant_session(self.engine, self.tenant) as session:
             return len(session.exec(select(ZaloOAInbox.event_id).where(
                 col(ZaloOAInbox.oa_id) == self.oa_id, col(ZaloOAInbox.applied_at).is_(None))).all())

@@ -10,8 +10,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, col
 
+from hsdt.storage.tenancy import TenantOwned
 from hsdt.storage.types import UTCDateTime
 
 ID_LENGTH = 64
@@ -35,7 +36,7 @@ class MessageCharge(StrEnum):
     TRANSACTION = "transaction"  # a transaction message (paid, or counted against its own quota)
 
 
-class ZaloOAToken(SQLModel, table=True):
+class ZaloOAToken(TenantOwned, table=True):
     """The OAuth token pair of one OA. `generation` grows at each rotation: a worker that waited
     for the row lock sees another worker's refresh by it and uses that token instead of refreshing."""
 
@@ -54,7 +55,7 @@ class ZaloOAToken(SQLModel, table=True):
     state_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class ZaloOAUser(SQLModel, table=True):
+class ZaloOAUser(TenantOwned, table=True):
     """One user of one OA: when they last interacted (the 7-day and 48-hour windows count from it)
     and how many free messages went to them since."""
 
@@ -66,7 +67,7 @@ class ZaloOAUser(SQLModel, table=True):
     following: bool | None = Field(default=None, nullable=True)
 
 
-class ZaloOAUsage(SQLModel, table=True):
+class ZaloOAUsage(TenantOwned, table=True):
     """Messages one OA sent in one month (local calendar, "YYYY-MM"), by what they cost. The
     channel-wide total is also counted in `message_usage` (channel "zalo_oa") for `hsdt status`."""
 
@@ -78,7 +79,7 @@ class ZaloOAUsage(SQLModel, table=True):
     transaction: int = Field(default=0, nullable=False)
 
 
-class ZaloOAInbox(SQLModel, table=True):
+class ZaloOAInbox(TenantOwned, table=True):
     """A verified webhook event, recorded before the webhook answers 200: Zalo does not send an event
     again once answered, so an event still being handled (a PDF downloaded and checked) when the
     process dies is applied from here by the next worker.

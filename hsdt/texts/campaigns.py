@@ -23,8 +23,8 @@ STATUS_ACTIVE = "đang mở"
 STATUS_INACTIVE = "tạm dừng"
 STATUS_CLOSED = "đã đóng"
 USED = (
-    "Đã chuyển sang đợt “{code}”; các đợt khác tạm dừng. "
-    "Hệ thống đang chạy cần khởi động lại để đổi thời điểm kiểm tra lưu hồ sơ khi kiểm tra chữ ký."
+    "Đã mở đợt “{code}”; các đợt đang mở khác vẫn chạy song song (đóng một đợt: hsdt campaign close MÃ). "
+    "Hệ thống đang chạy cần khởi động lại để nhận thời điểm kiểm tra lưu hồ sơ của đợt khi kiểm tra chữ ký."
 )
 CLOSED = "Đã đóng đợt “{code}”. Dữ liệu vẫn được giữ; xem lại bằng: hsdt campaign use {code} --reopen"
 NO_SUCH_CAMPAIGN = "Không có đợt kiểm tra “{code}”."
@@ -66,9 +66,9 @@ UNSET = "…"
 
 # --- help of `hsdt campaign ...` -----------------------------------------------------------------
 HELP_CAMPAIGN = "đợt kiểm tra: tạo, liệt kê, chọn, đóng; lịch và nhắc việc"
-HELP_NEW = "tạo đợt kiểm tra mới và chọn làm đợt đang mở"
+HELP_NEW = "tạo đợt kiểm tra mới và mở đợt (các đợt đang mở khác vẫn chạy)"
 HELP_LIST = "liệt kê các đợt kiểm tra"
-HELP_USE = "chọn đợt đang mở (các đợt khác tạm dừng)"
+HELP_USE = "mở một đợt (các đợt đang mở khác vẫn chạy)"
 HELP_CLOSE = "đóng một đợt (dữ liệu vẫn giữ)"
 HELP_SHOW = "in lịch của đợt đang mở và các lần nhắc"
 HELP_SET = "đổi lịch của đợt đang mở; bot đang chạy tự xếp lại lịch nhắc"
@@ -106,3 +106,25 @@ NOT_IN_CAMPAIGN = (
     "Đơn vị của Thầy/Cô ({unit}) không tham gia “{campaign}”. "
     "Thầy/Cô vui lòng liên hệ Sở nếu đơn vị cần có tên trong đợt kiểm tra này."
 )
+
+# --- the chat: choosing the campaign (đợt kiểm tra) a user works in -------------------------------
+CAMPAIGN_CHOOSE = (
+    "Đơn vị của Thầy/Cô ({unit}) đang tham gia {count} đợt kiểm tra cùng lúc. "
+    "Thầy/Cô bấm chọn đợt muốn làm việc; phiếu, báo cáo và lịch nhắc việc sẽ theo đợt đã chọn. "
+    "Có thể đổi đợt bất cứ lúc nào bằng lệnh /doidot."
+)
+CHOOSE_OPTION = "{name} (mã {code})"
+CHOOSE_CURRENT = " — đang chọn"
+CHOSEN = "Thầy/Cô đang làm việc với đợt “{name}” (mã {code}). Đổi đợt: /doidot"
+ONLY_ONE = "Đơn vị của Thầy/Cô tham gia một đợt kiểm tra đang mở: “{name}”; không cần chọn đợt."
+NONE_OPEN = "Hiện đơn vị của Thầy/Cô chưa tham gia đợt kiểm tra nào đang mở."
+CHOICE_NOT_FOUND = "Không tìm thấy đợt kiểm tra này trong các đợt đơn vị của Thầy/Cô đang tham gia."
+BTN_SWITCH = "🔁 Đổi đợt kiểm tra"
+BTN_MENU = "📋 Danh sách chức năng"
+CMD_SWITCH = "Chọn đợt kiểm tra để làm việc"
+
+# --- `--campaign` of the commands that work in one campaign ---------------------------------------
+HELP_WHICH = "mã đợt kiểm tra (bắt buộc khi có nhiều đợt đang mở)"
+SEVERAL_ACTIVE = "Đang mở {count} đợt kiểm tra: {codes}. Chọn một đợt bằng --campaign MÃ."
+PAUSED = "Đã tạm dừng đợt “{code}” (dữ liệu vẫn giữ; mở lại: hsdt campaign use {code})."
+HELP_PAUSE = "tạm dừng một đợt đang mở (các đợt khác vẫn chạy)"

@@ -12,6 +12,8 @@ def _label(button: str) -> str:
 
 
 REMINDER_HEADER = "⏰ Nhắc việc — {what}"
+REMINDER_CAMPAIGN = "Đợt kiểm tra: “{name}” (mã {code})."
+BTN_WORK_IN_CAMPAIGN = "🔁 Làm việc với đợt này"
 WHAT_SELF_ASSESSMENT = "hạn nộp phiếu tự đánh giá"
 WHAT_INSPECTION_DAY = "ngày kiểm tra {day}"
 WHAT_FINAL_DEADLINE = "hạn cuối gửi kết quả"

@@ -44,3 +44,10 @@ PHOTO = (
     "Thầy/Cô vừa gửi ảnh. Hệ thống chỉ kiểm tra được chữ ký số trong văn bản dạng tệp PDF, "
     "không đọc được ảnh chụp."
 )
+
+# --- The campaign choice (hsdt.texts.campaigns) ------------------------------------------------------
+CAMPAIGN_CHOOSE = (
+    "Đơn vị của Thầy/Cô ({unit}) đang tham gia {count} đợt kiểm tra cùng lúc. "
+    "Thầy/Cô gõ số của đợt muốn làm việc; phiếu, báo cáo và lịch nhắc việc sẽ theo đợt đã chọn. "
+    "Có thể đổi đợt bất cứ lúc nào bằng lệnh /doidot."
+)

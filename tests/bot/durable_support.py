@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, select
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.bot.test_telegram_e2e import BotProcess, running
-from tests.conftest import POSTGRES_URL, _postgres_engine, seed
+from tests.conftest import POSTGRES_URL, postgres_schema_engine, seed
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -43,7 +43,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         upgrade(engine)
     else:
         schema = f"hsdt_e2e_{uuid.uuid4().hex[:10]}"
-        engine = _postgres_engine(schema)
+        engine = postgres_schema_engine(schema)
         url = engine.url.render_as_string(hide_password=False)
     codes = seed(engine, datetime.now(UTC))
     yield Database(url, engine, codes)

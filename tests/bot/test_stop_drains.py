@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
+from hsdt.storage.tenancy import scope_connection
 from tests.bot.durable_support import Database, database  # noqa: F401
 from tests.bot.test_telegram_e2e import TOKEN, BotProcess, pki  # noqa: F401
 from tests.bot.zalo_support import channel_bot, free_port
@@ -34,13 +35,14 @@ async def telegram() -> AsyncIterator[FakeTelegramServer]:
 
 
 def _unsent(db: Database) -> int:
-    with db.engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM processed_event WHERE settled_at IS NULL")).scalar() or 0)
+    with db.engine.begin() as conn:
+        return int(scope_connection(conn).execute(
+            text("SELECT count(*) FROM processed_event WHERE settled_at IS NULL")).scalar() or 0)
 
 
 def _committed(db: Database, update_id: int) -> bool:
-    with db.engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM processed_event WHERE event_id LIKE :id"),
+    with db.engine.begin() as conn:
+        return scope_connection(conn).execute(text("SELECT 1 FROM processed_event WHERE event_id LIKE :id"),
                             {"id": f"%:{update_id}"}).first() is not None
 
 

@@ -18,10 +18,10 @@ import pytest
 from aiogram.exceptions import TelegramConflictError
 from aiogram.methods import GetUpdates
 from aiohttp import web
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from hsdt import texts as messages
 from hsdt.app.bootstrap import App
@@ -35,7 +35,7 @@ from hsdt.storage.models import ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.config import CONFIG, WebConfig
 from hsdt.web.webhooks import telegram_routes
-from tests.conftest import seed
+from tests.conftest import empty_postgres, seed
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
 from tests.ports import free_port
@@ -45,13 +45,9 @@ SECRET = "webhook_Secret-0123"
 
 
 @pytest.fixture
-def pg(postgres_engine: Engine) -> Iterator[Engine]:
+def pg(postgres_engine: Engine, postgres_owner: Engine) -> Iterator[Engine]:
     yield postgres_engine
-    with postgres_engine.connect() as conn:
-        existing = set(inspect(conn).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
-    with postgres_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(postgres_owner)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from hsdt import texts as messages
 from hsdt.events import Incoming, Kind, Reply
@@ -20,18 +20,14 @@ from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
 from hsdt.storage.models import ConversationState, ProcessedEvent
 from hsdt.storage.unit_of_work import UnitOfWork
-from tests.conftest import seed
+from tests.conftest import empty_postgres, seed
 from tests.helpers import ChatDriver, Clock
 
 
 @pytest.fixture
-def pg(postgres_engine: Engine) -> Iterator[Engine]:
+def pg(postgres_engine: Engine, postgres_owner: Engine) -> Iterator[Engine]:
     yield postgres_engine
-    with postgres_engine.connect() as conn:
-        existing = set(inspect(conn).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
-    with postgres_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(postgres_owner)
 
 
 LATE = messages.LATE_MESSAGE.split("“")[0]

@@ -19,7 +19,6 @@ import aiohttp
 import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from hsdt.app import zalo_oa
 from hsdt.app.bootstrap import build
@@ -32,11 +31,11 @@ from hsdt.events import Incoming, Kind
 from hsdt.services.usage import month_of
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
-from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.storage.unit_of_work import UnitOfWork, tenant_session
 from hsdt.storage.zalo_oa_inbox import Received
 from hsdt.storage.zalo_oa_models import ZaloOAInbox, ZaloOAUsage, ZaloOAUser
 from tests.bot.zalo_oa_support import LOCAL, Bot, enrolled, environment, morning, oa_bot, say, second_worker
-from tests.conftest import POSTGRES_URL, _postgres_engine, seed
+from tests.conftest import POSTGRES_URL, postgres_schema_engine, seed
 from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
 from tests.helpers import ChatDriver
 from tests.signatures.testpki import TestPKI, build_pki, make_pdf, sign_pdf
@@ -72,7 +71,7 @@ async def any_bot(request: pytest.FixtureRequest, tmp_path: Path, pki: TestPKI) 
             yield running
         return
     schema = f"hsdt_oa_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    engine = _postgres_engine(schema)
+    engine = postgres_schema_engine(schema)
     codes = seed(engine, datetime.now(UTC))
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
@@ -328,7 +327,7 @@ async def test_a_user_the_oa_cannot_reach_is_reported_not_dropped(
     bot: Bot, capsys: pytest.CaptureFixture[str],
 ) -> None:
     user = await enrolled_principal(bot)
-    with Session(bot.app.engine) as session, session.begin():
+    with tenant_session(bot.app.engine) as session, session.begin():
         # The OA has no record of the user ever interacting (an identity from before the OA was tracked).
         session.execute(delete(ZaloOAUser))
     with UnitOfWork(bot.app.engine) as uow:
@@ -352,7 +351,7 @@ async def test_a_reply_refused_for_the_quota_is_kept_and_sent_when_the_quota_all
     user = await enrolled_principal(bot)
     bot.clock.advance(hours=72)  # past the 48 free hours: this message counts against the quota
     fake.set_quota(0)
-    with Session(bot.app.engine) as session, session.begin():
+    with tenant_session(bot.app.engine) as session, session.begin():
         # The user's last interaction, as the OA recorded it three days ago.
         session.execute(update(ZaloOAUser).values(last_interaction_at=bot.clock() - timedelta(hours=72)))
     await bot.app.dispatcher.process(Incoming(channel="zalo_oa", user_ref=user.user_id, event_id=f"{fake.oa_id}:late-1",

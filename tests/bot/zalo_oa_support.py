@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from hsdt.app.bootstrap import App, build, web_config
 from hsdt.app.zalo_oa import wire
@@ -22,6 +22,7 @@ from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.cli.zalo_oa import connect
 from hsdt.config import Settings
 from hsdt.storage.db import make_engine, upgrade
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.web.server import make_runner, make_web_app
 from tests.conftest import seed
 from tests.fakes.zalo_oa_server import FakeOAUser, FakeZaloOAServer, Seen
@@ -41,7 +42,7 @@ class Bot:
     codes: dict[str, str]
 
     def rows(self, model: type) -> list:  # type: ignore[type-arg]
-        with Session(self.app.engine) as session:
+        with tenant_session(self.app.engine) as session:
             return list(session.exec(select(model)).all())
 
 

@@ -77,12 +77,14 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert new.self_assessment_due == datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
     assert new.rescore_due == datetime(2026, 12, 31, 16, 59, tzinfo=UTC)  # a bare date is the end of the day
     assert (new.inspection_start, new.inspection_end) == (date(2026, 12, 28), date(2026, 12, 29))
-    assert new.active and not found["HSDT-2024"].active  # one active at a time
+    assert new.active and found["HSDT-2024"].active  # campaigns run side by side
 
-    # Its roster joins it; a later campaign copies units and people.
+    # Its roster joins it (named: two are active); a later campaign copies units and people.
     roster = tmp_path / "danh-sach.xlsx"
     roster_xlsx.write_roster(roster, COMMUNES, PEOPLE, STRUCTURES[Structure.COMMUNE])
-    assert main(["roster", "import", str(roster)]) == 0
+    assert main(["roster", "import", str(roster)]) == 1
+    assert "Đang mở 2 đợt kiểm tra: HSDT-2024, HSDT-2026-2027. Chọn một đợt bằng --campaign" in capsys.readouterr().err
+    assert main(["roster", "import", str(roster), "--campaign", "HSDT-2026-2027"]) == 0
     assert "5 đơn vị được thêm vào đợt “HSDT-2026-2027”" in capsys.readouterr().out
     assert main(["campaign", "new", "--school-year", "2027-2028", "--copy-from", "HSDT-2026-2027"]) == 0
     out = capsys.readouterr().out
@@ -95,13 +97,15 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
         first = uow.campaigns.by_code("HSDT-2024")
         assert first is not None and uow.units.member_ids(present(first.id)) == set()
 
+    assert main(["campaign", "pause", "HSDT-2027"]) == 0
+    assert "Đã tạm dừng đợt “HSDT-2027”" in capsys.readouterr().out
     assert main(["campaign", "list"]) == 0
     listing = capsys.readouterr().out
     assert "HSDT-2024" in listing and "tạm dừng" in listing and "đang mở" in listing
 
     assert main(["campaign", "use", "HSDT-2026-2027"]) == 0
-    assert "Đã chuyển sang đợt “HSDT-2026-2027”" in capsys.readouterr().out
-    assert [c for c, row in campaigns(cli).items() if row.active] == ["HSDT-2026-2027"]
+    assert "Đã mở đợt “HSDT-2026-2027”; các đợt đang mở khác vẫn chạy" in capsys.readouterr().out
+    assert [c for c, row in campaigns(cli).items() if row.active] == ["HSDT-2024", "HSDT-2026-2027"]
     assert main(["campaign", "close", "HSDT-2024"]) == 0
     assert "Đã đóng đợt “HSDT-2024”" in capsys.readouterr().out
     assert main(["campaign", "use", "HSDT-2024"]) == 1
@@ -109,13 +113,17 @@ def test_round_trip(cli: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["campaign", "use", "HSDT-2024", "--reopen"]) == 0
     capsys.readouterr()
     assert campaigns(cli)["HSDT-2024"].active and campaigns(cli)["HSDT-2024"].closed_at is None
-    assert main(["campaign", "show"]) == 0
+    # Two are active: a command working in one campaign is told which, or lists them.
+    assert main(["campaign", "show"]) == 1
+    assert "Đang mở 2 đợt kiểm tra: HSDT-2024, HSDT-2026-2027" in capsys.readouterr().err
+    assert main(["campaign", "show", "--campaign", "HSDT-2024"]) == 0
     assert "Hạn cuối: 06/01/2025 23:59" in capsys.readouterr().out
-    # A report covers the schools taking part in the active campaign only.
-    assert main(["report", "--xlsx", "r2024.xlsx"]) == 0
+    assert main(["report", "--xlsx", "r.xlsx"]) == 1
+    assert "--campaign" in capsys.readouterr().err
+    # A report covers the schools taking part in its campaign only.
+    assert main(["report", "--xlsx", "r2024.xlsx", "--campaign", "HSDT-2024"]) == 0
     assert "(0 trường)" in capsys.readouterr().out
-    assert main(["campaign", "use", "HSDT-2026-2027"]) == 0
-    assert main(["report", "--xlsx", "r2026.xlsx"]) == 0
+    assert main(["report", "--xlsx", "r2026.xlsx", "--campaign", "HSDT-2026-2027"]) == 0
     assert "(2 trường)" in capsys.readouterr().out
 
 

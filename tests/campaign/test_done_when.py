@@ -176,8 +176,12 @@ def test_a_so_runs_its_2026_2027_campaign_for_communes_and_clusters(
         for word in OLD_LEVEL_WORDS:
             assert word not in text
 
-    # A later campaign the schools are not part of (yet): they are told so.
+    # A later campaign runs beside this one: the school, in this one only, keeps working in it.
     assert main(["campaign", "new", "--school-year", "2027-2028"]) == 0
+    chats["HT-HH"].send("/tudanhgia")
+    assert "đã được gửi" in chats["HT-HH"].text
+    # Once this one is closed, the later one (the schools are not part of it yet) tells them so.
+    assert main(["campaign", "close", "HSDT-2026-2027"]) == 0
     chats["HT-HH"].send("/tudanhgia")
     assert "không tham gia “Kiểm tra" in chats["HT-HH"].text
 

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from hsdt.channels.zalo_oa.client import ZaloOAClient
 from hsdt.channels.zalo_oa.oauth import ZaloOAuthClient
 from hsdt.channels.zalo_oa.tokens import OATokenKeeper, TokenUnavailable
 from hsdt.redaction import MASK, redact_secrets
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.storage.zalo_oa_models import TokenState
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 from tests.channels.zalo_oa_support import approved_code, oa_platform
@@ -43,7 +43,7 @@ async def _connected_keeper(engine: Engine, platform: tuple[FakeZaloOAServer, Za
 
 
 def _stored_access_token(engine: Engine, oa_id: str) -> str | None:
-    with Session(engine) as session:
+    with tenant_session(engine) as session:
         row = ZaloOARepository(session).token(oa_id)
         return row.access_token if row else None
 

@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.storage.models import ChatIdentity, OutboxMessage, User
-from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.storage.unit_of_work import UnitOfWork, tenant_session
 from hsdt.storage.zalo_oa_models import ZaloOAUser
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 from hsdt.texts import dashboard as t
@@ -31,7 +30,7 @@ def _unreached_on_the_oa(engine: Engine, clock: Clock, code: str) -> None:
         uow.session.execute(update(User).where(User.id == user.id).values(phone=PHONE))  # type: ignore[arg-type]
         uow.session.add(ChatIdentity(channel="zalo_oa", external_id=OA_USER, user_id=user.id))
         uow.outbox.enqueue(user.id, [{"text": "⏰ Nhắc việc.", "buttons": []}], kind="reminder", dedupe_key="r-1")
-    with Session(engine) as session, session.begin():
+    with tenant_session(engine) as session, session.begin():
         session.execute(update(OutboxMessage).values(failed_at=clock(), attempts=1,
                                                      last_error="refused by every chat of the user"))
 
@@ -62,9 +61,9 @@ async def test_unreachable_oa_users_are_listed_per_school_for_staff_to_phone(
     assert t.UNREACHABLE_TITLE not in await _overview(client, school)
     # Once they write to the OA, its windows are open again: no one to phone.
     clock.advance(minutes=5)
-    with Session(engine) as session, session.begin():
+    with tenant_session(engine) as session, session.begin():
         ZaloOARepository(session).record_interaction("4100000000000000001", OA_USER, clock())
     assert t.UNREACHABLE_TITLE not in await _overview(client, so)
-    with Session(engine) as session, session.begin():
+    with tenant_session(engine) as session, session.begin():
         session.execute(update(ZaloOAUser).values(last_interaction_at=clock() - timedelta(days=1)))
     assert t.UNREACHABLE_TITLE in await _overview(client, so)  # heard from before the failure: still unreached

@@ -8,12 +8,11 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
 from hsdt.channels.telegram.render import TelegramSender
+from tests.conftest import empty_postgres
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import Clock
 from tests.reminders.test_delivery import (  # noqa: F401
@@ -28,14 +27,10 @@ from tests.reminders.test_delivery import (  # noqa: F401
 
 
 @pytest.fixture
-def engine(postgres_engine: Engine) -> Iterator[Engine]:
+def engine(postgres_engine: Engine, postgres_owner: Engine) -> Iterator[Engine]:
     """PostgreSQL only: SQLite has one process and no row locks to skip."""
     yield postgres_engine
-    with postgres_engine.connect() as conn:
-        existing = set(inspect(conn).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name in existing)
-    with postgres_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(postgres_owner)
 
 
 async def test_two_concurrent_deliverers_send_each_message_once(

@@ -23,6 +23,7 @@ from hsdt.scoring import Rescore, Unreadable, bundled_rubric_path, load_rubric_t
 from hsdt.scoring.assessment import Assessment, AssessmentKind
 from hsdt.services.campaigns import ensure_campaign, install_rubric
 from hsdt.storage.models import Answer, Role, Submission, Unit, User
+from hsdt.storage.tenancy import scope_connection
 from hsdt.storage.unit_of_work import UnitOfWork
 from tests.present import present
 
@@ -54,8 +55,9 @@ def _store(engine: Engine, rubric_name: str) -> tuple[int, int, int, Any]:
 
 def _stored_json(engine: Engine) -> dict[tuple[str, str], str]:
     """Every stored value as JSON text, key order and number types included (6.0 is not 6)."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(col(Answer.kind), col(Answer.criterion_id), col(Answer.value))).all()
+    with engine.begin() as conn:
+        rows = scope_connection(conn).execute(select(col(Answer.kind), col(Answer.criterion_id),
+                                                     col(Answer.value))).all()
     return {(str(kind), criterion): json.dumps(value, ensure_ascii=False) for kind, criterion, value in rows}
 
 

@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from hsdt.channels.delivery import ReplyDelivery
 from hsdt.channels.zalo_oa.client import ZaloOAClient
@@ -43,7 +42,9 @@ from hsdt.events import Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
 from hsdt.links.tokens import UploadLinks
+from hsdt.storage.tenancy import current_tenant
 from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.storage.zalo_oa_inbox import MAX_ATTEMPTS, OAInbox, Received
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -86,17 +87,18 @@ class OAChannel:
                  downloads: Downloads | None = None, clock: Callable[[], datetime] = utcnow,
                  answer_within_s: float = 1.5, rate_wait_s: float = 60.0, quota_wait_s: float = 600.0,
                  orphan_grace_s: float = 15.0, intake_grace_s: float = 30.0,
-                 lease_clock: Callable[[], datetime] = utcnow) -> None:
+                 lease_clock: Callable[[], datetime] = utcnow, tenant: int | None = None) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.engine = engine
+        self.tenant = current_tenant() if tenant is None else tenant
         self.oa_id = oa_id
         self.policy = policy
         self.clock = clock
         self.answer_within_s = answer_within_s
         self.orphan_grace_s = orphan_grace_s
         self.turns = OATurns(client, dispatcher, engine, oa_id, windows, links=links, downloads=downloads,
-                             clock=clock, rate_wait_s=rate_wait_s, quota_wait_s=quota_wait_s)
+                             clock=clock, rate_wait_s=rate_wait_s, quota_wait_s=quota_wait_s, tenant=self.tenant)
         self.sender = OASender(self.turns)
         # Message ids are namespaced by OA, so several OAs can share one database.
         self.scope = oa_id
@@ -105,7 +107,7 @@ class OAChannel:
         # Holds on received events are wall-clock leases between processes, never a test's clock.
         self.lease_clock = lease_clock
         self.intake_grace_s = intake_grace_s
-        self.inbox = OAInbox(engine, oa_id, worker_name(), timedelta(seconds=intake_grace_s))
+        self.inbox = OAInbox(engine, oa_id, worker_name(), timedelta(seconds=intake_grace_s), tenant=self.tenant)
         self._held: set[str] = set()  # received events this worker has queued or is applying
         self._downloads: aiohttp.ClientSession | None = None
         # The OA's token keeper (periodic refresh, `hsdt status`), when the bootstrap built one.
@@ -126,7 +128,7 @@ class OAChannel:
         user = event.user_id
         if not user or isinstance(event, UnknownEvent):
             return
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             repo = ZaloOARepository(session)
             if isinstance(event, Unfollow):
                 repo.set_following(self.oa_id, user, False)

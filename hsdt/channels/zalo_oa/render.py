@@ -23,7 +23,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from hsdt.channels.contract import DeferUntil, RetryLater, SendRefused
 from hsdt.channels.delivery import Progress
@@ -49,7 +48,9 @@ from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
 from hsdt.links.tokens import UploadLinks
 from hsdt.services.usage import month_of
+from hsdt.storage.tenancy import current_tenant
 from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.storage.zalo_oa_models import MessageCharge
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 from hsdt.texts import channels as texts
@@ -116,10 +117,11 @@ class OATurns:
     def __init__(self, client: ZaloOAClient, dispatcher: Dispatcher, engine: Engine, oa_id: str,
                  policy: WindowPolicy, *, links: UploadLinks | None = None, downloads: Downloads | None = None,
                  clock: Callable[[], datetime] = utcnow, rate_wait_s: float = 60.0,
-                 quota_wait_s: float = 600.0) -> None:
+                 quota_wait_s: float = 600.0, tenant: int | None = None) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.engine = engine
+        self.tenant = current_tenant() if tenant is None else tenant
         self.oa_id = oa_id
         self.policy = policy
         self.links = links
@@ -138,7 +140,7 @@ class OATurns:
     def _upload_hint(self, user_ref: str, user_id: int | None, purpose: str) -> str:
         if self.links is None or user_id is None:
             return texts.OA_SEND_PDF_HERE
-        url, grant = self.links.issue(CHANNEL, user_ref, user_id, purpose)
+        url, grant = self.links.issue(CHANNEL, user_ref, user_id, purpose, self.tenant)
         expires = grant.expires_at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
         return texts.OA_SEND_PDF_HERE + "\n" + texts.OA_UPLOAD_FALLBACK.format(url=url, expires=expires)
 
@@ -146,7 +148,7 @@ class OATurns:
         if self.downloads is None:
             return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
         try:
-            offer = self.downloads.offer(CHANNEL, user_ref, attachment)
+            offer = self.downloads.offer(CHANNEL, user_ref, attachment, tenant=self.tenant)
         except Exception:
             log.exception("zalo oa: no download link for %s", attachment.file_name)
             offer = None
@@ -205,7 +207,7 @@ class OATurns:
 
     def _route(self, user_ref: str) -> tuple[Route, bool]:
         """How a message to this user may go now, and whether Zalo knows the user at all."""
-        with Session(self.engine) as session:
+        with tenant_session(self.engine, self.tenant) as session:
             row = ZaloOARepository(session).user(self.oa_id, user_ref)
         if row is None:
             return Route.TRANSACTION, False
@@ -213,7 +215,7 @@ class OATurns:
         return route, row.last_interaction_at is not None or bool(row.following)
 
     def _count(self, user_ref: str, charge: MessageCharge) -> None:
-        with Session(self.engine) as session, session.begin():
+        with tenant_session(self.engine, self.tenant) as session, session.begin():
             ZaloOARepository(session).record_sent(self.oa_id, user_ref, charge, month_of(self.clock(), self.tz))
 
     async def _accepted(self, user_ref: str, sent: SentMessage, charge: MessageCharge) -> None:

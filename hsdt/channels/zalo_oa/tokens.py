@@ -41,14 +41,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from hsdt.channels.zalo_oa.errors import OAuthRefused, OAuthUnavailable, ZaloOAError
 from hsdt.channels.zalo_oa.oauth import TokenGrant, ZaloOAuthClient
 from hsdt.channels.zalo_oa.settings import ZaloOASettings
 from hsdt.redaction import redact_secrets
 from hsdt.storage.db import read_only
+from hsdt.storage.tenancy import current_tenant
 from hsdt.storage.types import utcnow
+from hsdt.storage.unit_of_work import tenant_session
 from hsdt.storage.zalo_oa_models import TokenState, ZaloOAToken
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -96,8 +97,10 @@ class _Outcome:
 class OATokenKeeper:
     def __init__(self, engine: Engine, oauth: ZaloOAuthClient, oa_id: str, *,
                  clock: Callable[[], datetime] = utcnow, refresh_margin: timedelta = timedelta(minutes=30),
-                 retry_after: timedelta = timedelta(minutes=10)) -> None:
+                 retry_after: timedelta = timedelta(minutes=10), tenant: int | None = None) -> None:
         self.engine = engine
+        # The Sở the OA belongs to: its rows are that tenant's.
+        self.tenant = current_tenant() if tenant is None else tenant
         self.oauth = oauth
         self.oa_id = oa_id
         self.clock = clock
@@ -110,17 +113,17 @@ class OATokenKeeper:
 
     @classmethod
     def from_settings(cls, engine: Engine, oauth: ZaloOAuthClient, settings: ZaloOASettings, *,
-                      clock: Callable[[], datetime] = utcnow) -> OATokenKeeper:
+                      clock: Callable[[], datetime] = utcnow, tenant: int | None = None) -> OATokenKeeper:
         if not settings.oa_id:
             raise ValueError("ZALO_OA_OA_ID is needed")
-        return cls(engine, oauth, settings.oa_id, clock=clock,
+        return cls(engine, oauth, settings.oa_id, clock=clock, tenant=tenant,
                    refresh_margin=timedelta(seconds=settings.refresh_margin_s),
                    retry_after=timedelta(seconds=settings.refresh_retry_s))
 
     # --- reading ----------------------------------------------------------------------------------------
 
     def _load(self) -> ZaloOAToken | None:
-        with Session(read_only(self.engine), expire_on_commit=False) as session:
+        with tenant_session(read_only(self.engine), self.tenant, expire_on_commit=False) as session:
             row = ZaloOARepository(session).token(self.oa_id)
             if row is not None:
                 redact_secrets(row.access_token, row.refresh_token)
@@ -180,7 +183,7 @@ class OATokenKeeper:
         return await asyncio.to_thread(self.status)
 
     def _store(self, grant: TokenGrant) -> None:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with tenant_session(self.engine, self.tenant, expire_on_commit=False) as session, session.begin():
             repo = ZaloOARepository(session)
             repo.lock_token(self.oa_id)
             repo.store_grant(self.oa_id, self.oauth.app_id, grant.access_token, grant.refresh_token,
@@ -204,7 +207,7 @@ class OATokenKeeper:
     def _refresh_locked(self, seen_generation: int, force: bool, loop: asyncio.AbstractEventLoop) -> _Outcome:
         """Runs in a worker thread: the transaction holds the row lock while the OAuth call runs on
         the event loop, and commits the new pair before anything uses it."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with tenant_session(self.engine, self.tenant, expire_on_commit=False) as session, session.begin():
             repo = ZaloOARepository(session)
             row = repo.lock_token(self.oa_id)
             if row is None:

@@ -12,6 +12,12 @@ config = context.config
 engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url", ""))
 
 with engine.connect() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations rebuild tables others point at; SQLite checks foreign keys on the DROP of the old
+        # copy, so they are off while migrating (the pragma is ignored inside a transaction: set it before)
+        # and checked once at the end.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,
@@ -20,4 +26,10 @@ with engine.connect() as connection:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
     connection.commit()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

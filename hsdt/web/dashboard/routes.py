@@ -32,16 +32,18 @@ from aiohttp import web
 from hsdt import texts as messages
 from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
+from hsdt.reports.national import NationalData, national
 from hsdt.reports.wording import mean_meaning
 from hsdt.scoring import Rescore, Rubric, Text, format_points, read_stored
 from hsdt.scoring.summary import summarise
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, SubmissionStatus, User
+from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import campaigns as campaign_texts
 from hsdt.texts import dashboard as t
+from hsdt.texts import national as n
 from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
 from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
@@ -56,8 +58,12 @@ STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
 # Messages given up this recently name the people the OA cannot reach now (older ones may have written since).
 UNREACHABLE_DAYS = 30
+# `?dot=CODE` names the campaign a page shows; `/dot/CODE` remembers it in this cookie.
+CAMPAIGN_PARAM = "dot"
+CAMPAIGN_COOKIE = "hsdt_dot"
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PageError(Exception):
@@ -93,6 +99,8 @@ class Reading:
     scope: Scope
     now: datetime
     tz: str
+    # The active campaigns the user's unit takes part in (newest first): with several, a chooser.
+    choices: tuple[Campaign, ...] = ()
 
     @property
     def campaign_id(self) -> int:
@@ -130,16 +138,31 @@ class Dashboard:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    def _reading(self, token: str | None, work: Callable[[Reading], T]) -> T:
+    def _reading(self, token: str | None, work: Callable[[Reading], T], wanted: str | None = None,
+                 remembered: str | None = None) -> T:
+        """`wanted`: the campaign code the request names (`?dot=`), refused as not found unless the user's
+        unit takes part in that active campaign; `remembered`: the one chosen earlier (the cookie), kept
+        while it is still among them."""
         now = self.clock()
-        with UnitOfWork(self.deps.engine) as uow:
-            user_id = uow.dashboard.session_user(session_digest(token), now) if token else None
+        session = self.links.read_cookie(token)
+        if session is None:
+            raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
+        tenant, token = session
+        # The session's own tenant (signed into the cookie): every id a URL names is looked up there only.
+        with UnitOfWork(self.deps.engine, tenant) as uow:
+            user_id = uow.dashboard.session_user(session_digest(token), now)
             user = uow.users.get(user_id) if user_id is not None else None
             if user is None:
                 raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
             if not user.active:
                 raise PageError(403, t.ACCOUNT_INACTIVE)
-            campaign = uow.campaigns.active()
+            if user.role == Role.MINISTRY_STAFF:
+                raise PageError(404, t.NOT_FOUND)  # the Ministry's one page is the national overview
+            choices = tuple(uow.campaigns.active_of_unit(user.unit_id))
+            campaign = _campaign_of(choices, wanted, remembered)
+            if campaign is None:
+                # In no active campaign: the newest one, which the check below refuses by name.
+                campaign = uow.campaigns.active()
             if campaign is None:
                 raise PageError(503, t.NO_CAMPAIGN)
             rubric = self.deps.rubrics.for_campaign(uow, campaign)
@@ -149,11 +172,22 @@ class Dashboard:
                 raise PageError(403, campaign_texts.NOT_IN_CAMPAIGN.format(
                     unit=unit.name if unit is not None else "", campaign=campaign.name))
             scope = scope_for(uow, user, stored_id(campaign.id), units)
-            reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz)
+            reading = Reading(uow, _viewer(uow, user), user, campaign, rubric, units, scope, now, self.tz,
+                              choices)
             return work(reading)
 
-    async def _read(self, request: web.Request, work: Callable[[Reading], T]) -> T:
-        return await asyncio.to_thread(self._reading, request.cookies.get(self.cookie.name), work)
+    async def _read(self, request: web.Request, work: Callable[[Reading], T], wanted: str | None = None) -> T:
+        return await asyncio.to_thread(self._reading, request.cookies.get(self.cookie.name), work,
+                                       wanted or request.query.get(CAMPAIGN_PARAM) or None,
+                                       request.cookies.get(CAMPAIGN_COOKIE))
+
+    async def choose_campaign(self, request: web.Request) -> web.Response:
+        """`/dot/{code}`: the pages show that campaign from now on (a cookie), if the user may see it."""
+        code = await self._read(request, lambda reading: reading.campaign.code, request.match_info["code"][:64])
+        response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
+        response.set_cookie(CAMPAIGN_COOKIE, code, max_age=int(self.cookie.max_age.total_seconds()),
+                            path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
+        return response
 
     # --- sign-in -----------------------------------------------------------------------------------
 
@@ -180,7 +214,7 @@ class Dashboard:
         grant = self._grant(request.match_info["token"])
 
         def describe() -> Viewer:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 return _viewer(uow, self._holder(uow, grant))
 
         viewer = await asyncio.to_thread(describe)
@@ -197,7 +231,7 @@ class Dashboard:
         expires = self.clock() + self.cookie.max_age
 
         def use() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 self._holder(uow, grant)
                 if not uow.dashboard.use_link(grant.nonce, grant.user_id):
                     raise PageError(410, t.LINK_USED, new_link_hint=True)
@@ -207,25 +241,24 @@ class Dashboard:
         await asyncio.to_thread(use)
         log.info("dashboard session opened for user %s", grant.user_id)
         response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
-        response.set_cookie(self.cookie.name, token, max_age=int(self.cookie.max_age.total_seconds()),
+        response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token),
+                            max_age=int(self.cookie.max_age.total_seconds()),
                             path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
         return response
 
     async def sign_out(self, request: web.Request) -> web.Response:
         _same_origin(request, self.links.base_url)
-        token = request.cookies.get(self.cookie.name)
+        session = self.links.read_cookie(request.cookies.get(self.cookie.name))
 
-        def close() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
-                uow.dashboard.close_session(session_digest(token or ""))
+        def close(tenant: int, token: str) -> None:
+            with UnitOfWork(self.deps.engine, tenant) as uow:
+                uow.dashboard.close_session(session_digest(token))
 
-        if token:
-            await asyncio.to_thread(close)
+        if session is not None:
+            await asyncio.to_thread(close, *session)
         response = _message_page(request, 200, t.SIGNED_OUT, new_link_hint=True)
         response.del_cookie(self.cookie.name, path=self.cookie.path)
         return response
-
-    # --- pages -------------------------------------------------------------------------------------
 
     def _common(self, reading: Reading, data: ReportData) -> dict[str, Any]:
         return {
@@ -237,11 +270,60 @@ class Dashboard:
             "band_labels": list(data.city.band_labels),
             "formats": [(fmt.value, t.DOWNLOAD_LABELS[fmt.value]) for fmt in available_formats()],
             "is_school": reading.scope.kind == "school",
+            "campaigns": [(c.code, c.name, c.id == reading.campaign.id) for c in reading.choices]
+            if len(reading.choices) > 1 else [],
             "own_school": next(iter(reading.scope.school_ids)) if reading.scope.kind == "school" and
             reading.scope.school_ids else None,
         }
 
+    # --- the Ministry's national view ---------------------------------------------------------------
+
+    def _ministry_viewer(self, cookie: str | None) -> Viewer | None:
+        """The signed-in user when they are the Ministry's (staff of a Sở: None, their pages follow)."""
+        session = self.links.read_cookie(cookie)
+        if session is None:
+            return None
+        tenant, token = session
+        with UnitOfWork(self.deps.engine, tenant) as uow:
+            user_id = uow.dashboard.session_user(session_digest(token), self.clock())
+            user = uow.users.get(user_id) if user_id is not None else None
+            if user is None or not user.active or user.role != Role.MINISTRY_STAFF:
+                return None
+            return _viewer(uow, user)
+
+    def _national(self, cookie: str | None) -> tuple[Viewer, NationalData] | None:
+        """Every Sở's figures, each read in its own tenant (`hsdt.reports.national`), for a ministry user."""
+        viewer = self._ministry_viewer(cookie)
+        if viewer is None:
+            return None
+        return viewer, national(self.deps.engine, self.clock(), self.tz, self.deps.rubrics)
+
+    async def national_workbook(self, request: web.Request) -> web.Response:
+        found = await asyncio.to_thread(self._national, request.cookies.get(self.cookie.name))
+        if found is None:
+            raise PageError(404, t.NOT_FOUND)
+        _, data = found
+        from hsdt.reports.national_excel import national_bytes  # openpyxl only when a workbook is asked for
+
+        content = await asyncio.to_thread(national_bytes, data)
+        name = n.FILE_XLSX.format(stamp=f"{data.now.astimezone(ZoneInfo(self.tz)):%Y%m%d-%H%M}")
+        return web.Response(body=content, content_type=XLSX_MIME, headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        })
+
+    # --- pages -------------------------------------------------------------------------------------
+
     async def overview(self, request: web.Request) -> web.Response:
+        found = await asyncio.to_thread(self._national, request.cookies.get(self.cookie.name))
+        if found is not None:
+            viewer, data = found
+            return _render("national.html", request, {
+                "viewer": viewer, "n": n, "data": data, "provinces": data.provinces,
+                "band_labels": list(data.band_labels),
+                "read_at": t.READ_AT.format(when=views.local(data.now, self.tz)),
+            })
+
         def work(reading: Reading) -> dict[str, Any]:
             data = reading.gather()
             units = views.unit_progress(data)
@@ -373,6 +455,17 @@ def _unreachable(reading: Reading) -> list[views.UnreachableRow]:
 
 def _ids(data: ReportData) -> list[int] | None:
     return None if data.scope.kind == "city" else sorted(data.scope.school_ids)
+
+
+def _campaign_of(choices: tuple[Campaign, ...], wanted: str | None, remembered: str | None) -> Campaign | None:
+    """The campaign a page shows among `choices`: the one named (a page of another campaign, or of one
+    the user's unit is not in, is not found), else the one remembered, else the newest."""
+    if wanted is not None:
+        found = next((c for c in choices if c.code == wanted), None)
+        if found is None:
+            raise PageError(404, t.NOT_FOUND)
+        return found
+    return next((c for c in choices if c.code == remembered), choices[0] if choices else None)
 
 
 def _url(path: str, params: dict[str, str]) -> str:
@@ -566,7 +659,9 @@ def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcn
     sub.router.add_get("/truong", dashboard.schools)
     sub.router.add_get("/truong/{school}", dashboard.school)
     sub.router.add_get("/du-lieu", dashboard.data)
+    sub.router.add_get("/dot/{code}", dashboard.choose_campaign)
     sub.router.add_get("/tai/{format}", dashboard.download)
+    sub.router.add_get("/toan-quoc.xlsx", dashboard.national_workbook)
     sub.router.add_get("/vao/{token}", dashboard.sign_in_page)
     sub.router.add_post("/vao/{token}", dashboard.sign_in)
     sub.router.add_post("/dang-xuat", dashboard.sign_out)
