@@ -219,7 +219,7 @@ def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 continue
             columns = sorted(c["name"] for c in sa.inspect(conn).get_columns(table) if c["name"] != "tenant_id")
             listed = ", ".join(f'"{c}"' for c in columns)
-            rows[table] = sorted((tuple(map(repr, r)) for r in conn.execute(text(f"SELECT {listed} FROM {table}"))))
+            rows[table] = sorted(tuple(map(repr, r)) for r in conn.execute(text(f"SELECT {listed} FROM {table}")))
     return rows
 
 
