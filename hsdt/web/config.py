@@ -31,6 +31,17 @@ class ZaloUpdates(Protocol):
     def submit(self, update: dict[str, Any]) -> Awaitable[None]: ...
 
 
+@dataclass(frozen=True)
+class TenantWebhooks:
+    """One Sở's webhook channels, served at `/t/<code>/...` (`hsdt.web.webhooks`), with their secrets."""
+
+    tenant: int
+    telegram: TelegramChannel | None = None  # in Telegram's webhook mode
+    telegram_secret: str | None = field(default=None, repr=False)
+    zalo: ZaloUpdates | None = None
+    zalo_secret: str | None = field(default=None, repr=False)
+
+
 @dataclass
 class WebConfig:
     links: UploadLinks
@@ -45,6 +56,8 @@ class WebConfig:
     body_timeout_s: float = 120.0
     # How long the upload page waits for its result to reach the chat before it says "on its way".
     reply_wait_s: float = 10.0
+    # Every Sở's webhook channels by tenant code (the first Sở's are also the fields above, at the old paths).
+    tenants: dict[str, TenantWebhooks] = field(default_factory=dict)
 
 
 class MetricsSource(Protocol):
