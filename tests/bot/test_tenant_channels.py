@@ -1,0 +1,239 @@
+"""Each Sở's own Telegram bot in one process: the first Sở's from the environment, a second Sở's from
+`tenant_channel`, both against one fake Bot API host that serves the two tokens (as api.telegram.org
+does). Each bot's principals enrol with their own Sở's invite codes, their answers land in that Sở, the
+replies go out through that Sở's token, a Sở's webhook refuses another Sở's secret; and each Sở's
+monthly counts are its own (`hsdt status --tenant`)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, redirect_stdout
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from hsdt import texts as messages
+from hsdt.app import runner
+from hsdt.app.bootstrap import App, build, web_config
+from hsdt.cli.main import main as cli_main
+from hsdt.config import Settings
+from hsdt.services.tenants import create_tenant
+from hsdt.services.usage import record_sent
+from hsdt.storage.models import Answer, ChatIdentity
+from hsdt.storage.tenancy import DEFAULT_TENANT, tenant_scope
+from hsdt.storage.tenant_channels import ChannelConfig, ChannelKind, save_channel
+from hsdt.storage.unit_of_work import UnitOfWork
+from hsdt.web.server import make_runner, make_web_app
+from tests.conftest import seed
+from tests.fakes.telegram_server import FakeTelegramCloud, FakeTelegramServer, SentMessage
+from tests.ports import free_port
+
+TOKEN_A = "710001:FIRST-SO-TOKEN"
+TOKEN_B = "720002:SECOND-SO-TOKEN"
+SECRET_A = "first_so_webhook-secret"
+SECRET_B = "second_so_webhook-secret"
+# One Telegram user in each Sở (and one who writes to both bots).
+USER_A, USER_B = 6101, 6202
+PRINCIPAL = "HT-HOASEN"
+
+
+@dataclass
+class TwoSos:
+    engine: Engine
+    hue: int
+    codes_a: dict[str, str]
+    codes_b: dict[str, str]
+
+
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def two_sos(engine: Engine) -> TwoSos:
+    """The demo roster in the first Sở and again, with its own invite codes, in Huế's; Huế's bot is a
+    `tenant_channel` row, the first Sở's comes from the settings."""
+    now = datetime.now(UTC)
+    codes_a = seed(engine, now)
+    hue = create_tenant(engine, "hue", "Sở Giáo dục và Đào tạo Huế", "Huế").id
+    with tenant_scope(hue):
+        codes_b = seed(engine, now)
+    save_channel(engine, ChannelConfig(hue, ChannelKind.TELEGRAM, TOKEN_B.split(":")[0], token=TOKEN_B,
+                                       webhook_secret=SECRET_B))
+    return TwoSos(engine, hue, codes_a, codes_b)
+
+
+def settings_for(sos: TwoSos, tmp_path: Path, api_base: str, **extra: object) -> Settings:
+    return Settings(_env_file=None, database_url=database_url(sos.engine), data_dir=tmp_path / "data",
+                    files_dir=tmp_path / "data" / "files", trust_dir=tmp_path / "trust", seed_demo=False,
+                    telegram_bot_token=TOKEN_A, telegram_api_base=api_base, reminders_enabled=False,
+                    zalo_bot_token=None, **extra)
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[App]:
+    """`hsdt run`'s services for one process, in this event loop, until the block ends."""
+    app = build(settings, with_checker=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.serve(app, stop))
+    try:
+        yield app
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+        app.close()
+
+
+async def says(bot: FakeTelegramServer, user: int, fragment: str) -> SentMessage:
+    return await bot.wait_for_message(user, predicate=lambda m: fragment in (m.text or ""), timeout=30)
+
+
+async def enrol_and_answer(bot: FakeTelegramServer, user: int, code: str) -> None:
+    """Enrol with `code`, open the questionnaire and answer its first criterion."""
+    bot.push_text(user, f"/start {code}")
+    await says(bot, user, "Thầy/Cô chọn một chức năng")
+    bot.push_text(user, "/tudanhgia")
+    question = await says(bot, user, "Tiêu chí 1/12")
+    bot.press_button(user, question, "trẻ em")
+    question = await says(bot, user, "Đang chọn: Hồ sơ quản lý trẻ em")
+    bot.press_button(user, question, "Xong")
+    await says(bot, user, "Tiêu chí 2/12")
+
+
+def identities(engine: Engine, tenant: int) -> set[str]:
+    with UnitOfWork(engine, tenant) as uow:
+        return {row.external_id for row in uow.session.exec(select(ChatIdentity)).all()}
+
+
+def answers(engine: Engine, tenant: int) -> list[Answer]:
+    with UnitOfWork(engine, tenant) as uow:
+        return list(uow.session.exec(select(Answer)).all())
+
+
+async def test_two_sos_bots_in_one_process_keep_their_principals_answers_and_replies_apart(
+        two_sos: TwoSos, tmp_path: Path) -> None:
+    async with FakeTelegramCloud(TOKEN_A, TOKEN_B) as cloud:
+        bot_a, bot_b = cloud.bot(TOKEN_A), cloud.bot(TOKEN_B)
+        async with serving(settings_for(two_sos, tmp_path, cloud.base_url)) as app:
+            assert set(app.tenants) == {DEFAULT_TENANT, two_sos.hue}
+            # The first Sở's bot is still the App's own, as in a one-Sở deployment.
+            assert app.telegram is app.tenants[DEFAULT_TENANT].telegram
+            await bot_a.wait_for_calls("getUpdates", 1, timeout=30)
+            await bot_b.wait_for_calls("getUpdates", 1, timeout=30)  # one poll loop per token
+
+            # The first Sở's invite code means nothing to Huế's bot: the usual wrong-code reply.
+            wrong = two_sos.codes_a[PRINCIPAL]
+            bot_b.push_text(USER_B, f"/start {wrong}")
+            await says(bot_b, USER_B, messages.INVITE_NOT_FOUND.format(code=wrong))
+
+            await asyncio.gather(enrol_and_answer(bot_a, USER_A, two_sos.codes_a[PRINCIPAL]),
+                                 enrol_and_answer(bot_b, USER_B, two_sos.codes_b[PRINCIPAL]))
+
+    engine = two_sos.engine
+    assert identities(engine, DEFAULT_TENANT) == {str(USER_A)}
+    assert identities(engine, two_sos.hue) == {str(USER_B)}
+    first, second = answers(engine, DEFAULT_TENANT), answers(engine, two_sos.hue)
+    assert first and {a.tenant_id for a in first} == {DEFAULT_TENANT}
+    assert second and {a.tenant_id for a in second} == {two_sos.hue}
+    assert {a.school_id for a in first}.isdisjoint({a.school_id for a in second})
+    # Each bot's replies went out through its own token, to its own Sở's principal only.
+    for bot, own_user in ((bot_a, USER_A), (bot_b, USER_B)):
+        sent_to = {int(call.params["chat_id"]) for call in bot.calls_of("sendMessage")}
+        assert sent_to == {own_user}
+    assert cloud.unknown_tokens == []
+
+
+async def post_update(url: str, secret: str, update: dict[str, object]) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+        return response.status, await response.text()
+
+
+def start_update(update_id: int, user: int, text: str) -> dict[str, object]:
+    person = {"id": user, "is_bot": False, "first_name": "Lan"}
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(datetime.now(UTC).timestamp()), "text": text,
+        "chat": {"id": user, "type": "private", "first_name": "Lan"}, "from": person,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}}
+
+
+async def test_a_sos_webhook_takes_only_its_own_secret_and_unknown_sos_look_forged(
+        two_sos: TwoSos, tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with FakeTelegramCloud(TOKEN_A, TOKEN_B) as cloud:
+        settings = settings_for(two_sos, tmp_path, cloud.base_url, telegram_mode="webhook",
+                                telegram_webhook_secret=SECRET_A, upload_base_url=base,
+                                upload_secret="test-upload-secret-0123456789abcdef")
+        app = build(settings, with_checker=False)
+        web_runner = make_runner(make_web_app(app, web_config(app)), 10.0)
+        await web_runner.setup()
+        await web.TCPSite(web_runner, "127.0.0.1", port).start()
+        try:
+            code_b = two_sos.codes_b[PRINCIPAL]
+            forged = await post_update(f"{base}/telegram/webhook", "not-the-secret", start_update(1, USER_B, "/start"))
+            assert forged[0] == 403
+            # Huế's path with the first Sở's secret, an unknown Sở, and a Sở without that bot: all refused
+            # exactly as a forged call is, whether or not the Sở exists.
+            for path, secret in (("/t/hue/telegram/webhook", SECRET_A), ("/t/nowhere/telegram/webhook", SECRET_B),
+                                 ("/t/nowhere/telegram/webhook", SECRET_A), ("/t/hue/zalo/webhook", SECRET_B)):
+                refused = await post_update(base + path, secret, start_update(2, USER_B, f"/start {code_b}"))
+                assert refused == forged, path
+            assert identities(two_sos.engine, two_sos.hue) == set()
+            assert cloud.bot(TOKEN_B).calls_of("sendMessage") == []
+
+            # With its own secret, Huế's call is applied in Huế, and answered through Huế's bot.
+            accepted = await post_update(f"{base}/t/hue/telegram/webhook", SECRET_B,
+                                         start_update(3, USER_B, f"/start {code_b}"))
+            assert accepted[0] == 200
+            await says(cloud.bot(TOKEN_B), USER_B, "Thầy/Cô chọn một chức năng")
+            assert identities(two_sos.engine, two_sos.hue) == {str(USER_B)}
+            assert identities(two_sos.engine, DEFAULT_TENANT) == set()
+            # The first Sở's bot keeps its path and its secret.
+            code_a = two_sos.codes_a[PRINCIPAL]
+            first = await post_update(f"{base}/telegram/webhook", SECRET_A, start_update(4, USER_A, f"/start {code_a}"))
+            assert first[0] == 200
+            await says(cloud.bot(TOKEN_A), USER_A, "Thầy/Cô chọn một chức năng")
+            assert identities(two_sos.engine, DEFAULT_TENANT) == {str(USER_A)}
+            assert {int(c.params["chat_id"]) for c in cloud.bot(TOKEN_A).calls_of("sendMessage")} == {USER_A}
+        finally:
+            for own in app.tenants.values():
+                if own.telegram is not None:
+                    await own.telegram.close()
+            await web_runner.cleanup()
+            await app.aclose()
+            app.close()
+
+
+def test_each_sos_monthly_count_is_its_own_and_status_shows_the_one_asked_for(
+        two_sos: TwoSos, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = datetime(2024, 12, 10, 2, 0, tzinfo=UTC)
+    with UnitOfWork(two_sos.engine, DEFAULT_TENANT) as uow:
+        assert record_sent(uow, "zalo", 7, now, tz, {}) == 7
+    with UnitOfWork(two_sos.engine, two_sos.hue) as uow:
+        assert record_sent(uow, "zalo", 40, now, tz, {}) == 40
+        assert record_sent(uow, "zalo", 2, now, tz, {}) == 42
+    monkeypatch.setenv("DATABASE_URL", database_url(two_sos.engine))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    for name in ("ZALO_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "DATABASE_OWNER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+
+    def status(code: str) -> str:
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            assert cli_main(["status", "--month", "2024-12", "--tenant", code]) == 0
+        return printed.getvalue()
+
+    assert "Zalo: 42" in status("hue").replace("/", " ").replace(" tin", "")
+    assert "Zalo: 7" in status("default").replace("/", " ").replace(" tin", "")
