@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tenant_sub.add_parser("list", help=tt.HELP_TENANT_LIST)
     channel = tenant_sub.add_parser("channel", help=tt.HELP_CHANNEL)
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
-    setting = channel_sub.add_parser("set", help=tt.HELP_CHANNEL_SET)
+    # No abbreviated options: `--token VALUE` would pass for `--token-env` and put a token on the command line.
+    setting = channel_sub.add_parser("set", help=tt.HELP_CHANNEL_SET, allow_abbrev=False)
     setting.add_argument("kind", choices=sorted(KINDS), help=tt.HELP_CHANNEL_KIND)
     setting.add_argument("--token-env", metavar="BIẾN", help=tt.HELP_TOKEN_ENV)
     setting.add_argument("--webhook-secret-env", metavar="BIẾN", help=tt.HELP_WEBHOOK_SECRET_ENV)
