@@ -62,3 +62,4 @@ CHANNEL_LIST_EMPTY = "Chưa Sở nào có kênh riêng (kênh trong tệp .env l
 YES = "có"
 NO = "không"
 KIND_NAMES = {"telegram": "Telegram", "zalo_bot": "bot Zalo", "zalo_oa": "Zalo OA"}
+TENANT_NO_TELEGRAM = "Sở mã {code} chưa có bot Telegram riêng (hsdt tenant channel set --tenant {code} telegram ...)."

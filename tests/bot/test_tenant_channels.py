@@ -167,7 +167,7 @@ def start_update(update_id: int, user: int, text: str) -> dict[str, object]:
 
 
 async def test_a_sos_webhook_takes_only_its_own_secret_and_unknown_sos_look_forged(
-        two_sos: TwoSos, tmp_path: Path) -> None:
+        two_sos: TwoSos, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     async with FakeTelegramCloud(TOKEN_A, TOKEN_B) as cloud:
@@ -191,11 +191,19 @@ async def test_a_sos_webhook_takes_only_its_own_secret_and_unknown_sos_look_forg
             assert identities(two_sos.engine, two_sos.hue) == set()
             assert cloud.bot(TOKEN_B).calls_of("sendMessage") == []
 
-            # With its own secret, Huế's call is applied in Huế, and answered through Huế's bot.
-            accepted = await post_update(f"{base}/t/hue/telegram/webhook", SECRET_B,
-                                         start_update(3, USER_B, f"/start {code_b}"))
-            assert accepted[0] == 200
-            await says(cloud.bot(TOKEN_B), USER_B, "Thầy/Cô chọn một chức năng")
+            # The operator registers Huế's webhook (its own path and secret); Telegram then calls it, and
+            # the call is applied in Huế and answered through Huế's bot.
+            for name, value in (("DATABASE_URL", database_url(two_sos.engine)), ("UPLOAD_BASE_URL", base),
+                                ("TELEGRAM_API_BASE", cloud.base_url), ("DATA_DIR", str(tmp_path / "data"))):
+                monkeypatch.setenv(name, value)
+            monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+            monkeypatch.chdir(tmp_path)
+            assert await asyncio.to_thread(cli_main, ["webhook", "set", "--tenant", "hue"]) == 0
+            bot_b = cloud.bot(TOKEN_B)
+            assert (bot_b.webhook_url, bot_b.webhook_secret) == (f"{base}/t/hue/telegram/webhook", SECRET_B)
+            assert cloud.bot(TOKEN_A).webhook_url == ""
+            bot_b.push_text(USER_B, f"/start {code_b}")
+            await says(bot_b, USER_B, "Thầy/Cô chọn một chức năng")
             assert identities(two_sos.engine, two_sos.hue) == {str(USER_B)}
             assert identities(two_sos.engine, DEFAULT_TENANT) == set()
             # The first Sở's bot keeps its path and its secret.
