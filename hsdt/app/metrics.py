@@ -75,10 +75,18 @@ class Metrics:
     # --- exposition -------------------------------------------------------------------------------
 
     def refresh(self, engine: Engine) -> None:
-        """The shared gauges, from the database (run off the event loop)."""
-        with UnitOfWork(engine) as uow:
-            self.replies_pending.set(uow.events.unsettled_count())
-            self.outbox_depth.set(uow.outbox.depth(utcnow()))
+        """The shared gauges, from the database (run off the event loop): every Sở's, each read in its own
+        unit of work (the row-level security lets none see another's)."""
+        from hsdt.services.tenants import all_tenants
+
+        pending = depth = 0
+        now = utcnow()
+        for tenant in all_tenants(engine):
+            with UnitOfWork(engine, tenant.id) as uow:
+                pending += uow.events.unsettled_count()
+                depth += uow.outbox.depth(now)
+        self.replies_pending.set(pending)
+        self.outbox_depth.set(depth)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

@@ -23,7 +23,7 @@ PRESET_CURRENT = "current"
 
 def add_campaign_option(parser: argparse.ArgumentParser) -> None:
     """`--campaign CODE`: the campaign a command works in, needed only while several are active."""
-    parser.add_argument("--campaign", metavar="CODE", default=None, help=ct.HELP_WHICH)
+    parser.add_argument("--campaign", metavar="MÃ", default=None, help=ct.HELP_WHICH)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,6 +12,7 @@ import getpass
 import os
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hsdt.config import Settings
@@ -239,12 +240,23 @@ def take_tenant_option(argv: list[str]) -> tuple[list[str], str | None]:
 
 def resolve(settings: Settings, code: str | None) -> int:
     """The tenant a command acts for: the one named, else the only Sở there is. Raises TenantError."""
+    from sqlalchemy import inspect, make_url
+
     from hsdt.services.tenants import find_tenant, sole_tenant
     from hsdt.storage.db import make_engine, upgrade
+    from hsdt.storage.tenancy import DEFAULT_TENANT
 
+    url = make_url(settings.migration_url)
+    if code is None and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return DEFAULT_TENANT  # no database yet: the command makes it, with its one Sở (and may fail first)
     engine = make_engine(settings.migration_url)
     try:
-        upgrade(engine)  # a first command on a new database (`hsdt demo`) finds the tenant table there
+        if code is None:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("tenant"):
+                    return DEFAULT_TENANT  # not migrated yet: one Sở, the first
+        else:
+            upgrade(engine)  # named on a database not yet migrated: its tenants are there after
         return (find_tenant(engine, code) if code else sole_tenant(engine)).id
     finally:
         engine.dispose()

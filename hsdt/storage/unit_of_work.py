@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import Session
 
 from hsdt.storage.assessments import AssessmentRepository
@@ -75,9 +77,14 @@ def _scope_transaction(session: Session, _transaction: SessionTransaction, conne
 def _scope_query(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load or state.is_insert:
         return
-    tenant = state.session.info["tenant_id"]
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True))
+    state.statement = state.statement.options(_criteria(state.session.info["tenant_id"]))
+
+
+@functools.cache
+def _criteria(tenant: int) -> ORMOption:
+    """Built once per tenant: constructing the option analyses its lambda, which costs more than the
+    query it is added to (an answer runs several)."""
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
 
 
 def tenant_session(engine: Engine, tenant: int | None = None, *, expire_on_commit: bool = True) -> Session:

@@ -37,7 +37,7 @@ def test_help_is_vietnamese_with_the_standard_flags(operator: Path, capsys: pyte
     for english in ("usage:", "options:", "positional arguments", "show this help"):
         assert english not in out
     code, out, _ = _run(["roster", "import", "-h"], capsys)
-    assert code == 0 and "cách dùng: hsdt roster import [-h] file" in out
+    assert code == 0 and "cách dùng: hsdt roster import [-h] [--campaign MÃ] file" in out
 
 
 def test_usage_errors_are_vietnamese(operator: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,3 +59,24 @@ def test_bad_tenant_codes_are_refused_in_vietnamese(cli: Engine, capsys: pytest.
     assert "chữ thường không dấu" in capsys.readouterr().err
     assert main(["tenant", "new", "default", "--name", "Sở"]) == 2
     assert "Đã có Sở mang mã “default”" in capsys.readouterr().err
+
+
+def test_a_roster_naming_another_sos_unit_is_refused_line_by_line(cli: Engine) -> None:
+    from datetime import timedelta
+
+    from hsdt.services.roster import RosterError, apply_roster
+    from hsdt.services.tenants import create_tenant
+    from hsdt.storage.tenancy import DEFAULT_TENANT
+
+    with UnitOfWork(cli, DEFAULT_TENANT) as uow:
+        apply_roster(uow, UNITS, PEOPLE, invite_ttl=timedelta(days=7))
+    hanoi = create_tenant(cli, "hanoi", "Sở Giáo dục và Đào tạo Hà Nội", "Hà Nội").id
+    # Hà Nội's roster hangs a school under the first Sở's unit and names its principal's school.
+    school = UnitRow("MN-HN", "Trường Mầm non Thủ Đô", "school", "SO", position=1)
+    person = UserRow("HT-HN", "Đỗ Thị Hoa", "principal", "MN-HH")
+    with pytest.raises(RosterError) as refused, UnitOfWork(cli, hanoi) as uow:
+        apply_roster(uow, [school], [person], invite_ttl=timedelta(days=7))
+    assert refused.value.problems == ["đơn vị MN-HN: không có đơn vị cấp trên “SO”",
+                                      "người dùng HT-HN: không có đơn vị “MN-HH”"]
+    with UnitOfWork(cli, hanoi) as uow:
+        assert uow.units.by_code("MN-HN") is None and uow.users.by_code("HT-HN") is None

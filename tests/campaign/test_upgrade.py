@@ -208,3 +208,40 @@ def test_upgrade_to_0018_renames_the_commune_staff_and_adds_the_heading_facts(em
         assert uow.levels.of_campaign(campaign.id).managing.staff == "Cán bộ Phòng Văn hóa – Xã hội"
         unit = uow.units.by_code("UB-LC")
         assert unit is not None and (unit.official_name, unit.place_name, unit.signer_title) == (None, None, None)
+
+
+def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the migrations' own, columns in name order, tenant_id left out."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for table in sorted(sa.inspect(conn).get_table_names()):
+            if table in ("alembic_version", "tenant"):
+                continue
+            columns = sorted(c["name"] for c in sa.inspect(conn).get_columns(table) if c["name"] != "tenant_id")
+            listed = ", ".join(f'"{c}"' for c in columns)
+            rows[table] = sorted((tuple(map(repr, r)) for r in conn.execute(text(f"SELECT {listed} FROM {table}"))))
+    return rows
+
+
+def test_upgrade_to_tenants_keeps_a_one_so_database_whole(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0005")
+    seed_at_0005(empty_engine)
+    upgrade(empty_engine, "0023")
+    before = _every_row(empty_engine)
+    assert sum(len(r) for r in before.values()) > 20
+    upgrade(empty_engine)
+    after = _every_row(empty_engine)
+    assert {t: r for t, r in after.items() if t in before} == before
+    with empty_engine.connect() as conn:
+        tenants = conn.execute(text("SELECT id, code, name, kind FROM tenant")).all()
+        so_name = conn.execute(text("SELECT name FROM unit WHERE kind = 'so'")).scalar()
+        for table in before:
+            if "tenant_id" in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+                owners = conn.execute(text(f"SELECT DISTINCT tenant_id FROM {table}")).scalars().all()
+                assert set(owners) <= {1}, table
+    # The first tenant is the Sở the database served, named as its roster names it.
+    assert [tuple(t) for t in tenants] == [(1, "default", so_name, "so")]
+    # And the bot reads it as before, as that tenant.
+    with UnitOfWork(empty_engine) as uow:
+        assert present(uow.campaigns.active()).code == "HSDT-2024"
+        assert len(uow.answers.for_school(1, 3)) == 4
