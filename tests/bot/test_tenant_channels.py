@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -72,7 +73,7 @@ def two_sos(engine: Engine) -> TwoSos:
     return TwoSos(engine, hue, codes_a, codes_b)
 
 
-def settings_for(sos: TwoSos, tmp_path: Path, api_base: str, **extra: object) -> Settings:
+def settings_for(sos: TwoSos, tmp_path: Path, api_base: str, **extra: Any) -> Settings:
     return Settings(_env_file=None, database_url=database_url(sos.engine), data_dir=tmp_path / "data",
                     files_dir=tmp_path / "data" / "files", trust_dir=tmp_path / "trust", seed_demo=False,
                     telegram_bot_token=TOKEN_A, telegram_api_base=api_base, reminders_enabled=False,
