@@ -28,14 +28,15 @@ from hsdt.app.bootstrap import App, build, web_config
 from hsdt.cli.main import main as cli_main
 from hsdt.config import Settings
 from hsdt.services.tenants import create_tenant
-from hsdt.services.usage import record_sent
+from hsdt.services.usage import month_of, record_sent
 from hsdt.storage.models import Answer, ChatIdentity
 from hsdt.storage.tenancy import DEFAULT_TENANT, tenant_scope
-from hsdt.storage.tenant_channels import ChannelConfig, ChannelKind, save_channel
+from hsdt.storage.tenant_channels import ChannelConfig, ChannelKind, remove_channel, save_channel
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.server import make_runner, make_web_app
 from tests.conftest import seed
 from tests.fakes.telegram_server import FakeTelegramCloud, FakeTelegramServer, SentMessage
+from tests.fakes.zalo_server import FakeZaloCloud, FakeZaloServer
 from tests.ports import free_port
 
 TOKEN_A = "710001:FIRST-SO-TOKEN"
@@ -74,10 +75,10 @@ def two_sos(engine: Engine) -> TwoSos:
 
 
 def settings_for(sos: TwoSos, tmp_path: Path, api_base: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {"telegram_bot_token": TOKEN_A, "zalo_bot_token": None, **extra}
     return Settings(_env_file=None, database_url=database_url(sos.engine), data_dir=tmp_path / "data",
                     files_dir=tmp_path / "data" / "files", trust_dir=tmp_path / "trust", seed_demo=False,
-                    telegram_bot_token=TOKEN_A, telegram_api_base=api_base, reminders_enabled=False,
-                    zalo_bot_token=None, **extra)
+                    telegram_api_base=api_base, reminders_enabled=False, **values)
 
 
 @asynccontextmanager
@@ -221,6 +222,67 @@ async def test_a_sos_webhook_takes_only_its_own_secret_and_unknown_sos_look_forg
             await web_runner.cleanup()
             await app.aclose()
             app.close()
+
+
+ZALO_A = "8100010001:first-so-zalo-token"
+ZALO_B = "8200020002:second-so-zalo-token"
+ZALO_SECRET_A = "first-so-zalo-secret"
+ZALO_SECRET_B = "second-so-zalo-secret"
+
+
+async def test_two_sos_zalo_bots_take_their_webhooks_at_their_paths_and_count_their_own_messages(
+        two_sos: TwoSos, tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Huế runs a Zalo bot instead of its Telegram one.
+    assert remove_channel(two_sos.engine, two_sos.hue, ChannelKind.TELEGRAM) == 1
+    save_channel(two_sos.engine, ChannelConfig(two_sos.hue, ChannelKind.ZALO_BOT, "8200020002", token=ZALO_B,
+                                               webhook_secret=ZALO_SECRET_B))
+    async with FakeZaloCloud(ZALO_A, ZALO_B) as cloud:
+        zalo_a, zalo_b = cloud.bot(ZALO_A), cloud.bot(ZALO_B)
+        settings = settings_for(two_sos, tmp_path, "http://127.0.0.1:9", telegram_bot_token=None,
+                                zalo_bot_token=ZALO_A, zalo_api_base=cloud.base_url, zalo_mode="webhook",
+                                zalo_webhook_secret=ZALO_SECRET_A, web_host="127.0.0.1", web_port=port,
+                                upload_base_url=base, upload_secret="test-upload-secret-0123456789abcdef")
+        async with serving(settings):
+            # Each bot registers its own Sở's path and secret.
+            await zalo_a.wait_until(lambda: bool(zalo_a.webhook_url), timeout=30, what="setWebhook A")
+            await zalo_b.wait_until(lambda: bool(zalo_b.webhook_url), timeout=30, what="setWebhook B")
+            assert (zalo_a.webhook_url, zalo_a.webhook_secret) == (f"{base}/zalo/webhook", ZALO_SECRET_A)
+            assert (zalo_b.webhook_url, zalo_b.webhook_secret) == (f"{base}/t/hue/zalo/webhook", ZALO_SECRET_B)
+            # Huế's path refuses the first Sở's secret.
+            forged = {"event_name": "message.text.received", "message": zalo_b._message("zb0", "Hoa", text="x")}
+            refused = await zalo_b.deliver_webhook(forged, secret=ZALO_SECRET_A)
+            assert refused.status == 403
+            wrong = two_sos.codes_a[PRINCIPAL]
+            zalo_b.push_text("zb1", wrong)
+            await zalo_b.wait_for_message("zb1", lambda m: messages.INVITE_NOT_FOUND.format(code=wrong) in m.text,
+                                          timeout=30)
+            zalo_a.push_text("za", two_sos.codes_a[PRINCIPAL])
+            zalo_b.push_text("zb", two_sos.codes_b[PRINCIPAL])
+            await zalo_a.wait_for_message("za", lambda m: "Đăng ký thành công" in m.text, timeout=30)
+            await zalo_b.wait_for_message("zb", lambda m: "Đăng ký thành công" in m.text, timeout=30)
+            zalo_b.push_text("zb", "/tudanhgia")
+            await zalo_b.wait_for_message("zb", lambda m: "Tiêu chí 1/12" in m.text, timeout=30)
+
+            def sent(bot: FakeZaloServer) -> int:
+                return len(bot.calls_of("sendMessage")) + len(bot.calls_of("sendPhoto"))
+
+            month = month_of(datetime.now(UTC), ZoneInfo(settings.timezone))
+
+            def counted(tenant: int) -> int:
+                with UnitOfWork(two_sos.engine, tenant) as uow:
+                    return uow.usage.count("zalo", month)
+
+            # Each Sở's plan counts what its own bot sent (recorded as each turn is confirmed).
+            await zalo_a.wait_until(lambda: counted(DEFAULT_TENANT) == sent(zalo_a), timeout=30, what="A's count")
+            await zalo_b.wait_until(lambda: counted(two_sos.hue) == sent(zalo_b), timeout=30, what="B's count")
+            assert 0 < sent(zalo_a) < sent(zalo_b)
+    assert identities(two_sos.engine, DEFAULT_TENANT) == {"za"}
+    # The one who tried the first Sở's code is not enrolled in Huế (nor anywhere).
+    assert "zb1" not in identities(two_sos.engine, two_sos.hue) | identities(two_sos.engine, DEFAULT_TENANT)
+    assert "zb" in identities(two_sos.engine, two_sos.hue)
+    assert cloud.unknown_tokens == []
 
 
 def test_each_sos_monthly_count_is_its_own_and_status_shows_the_one_asked_for(
