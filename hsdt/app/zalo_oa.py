@@ -23,6 +23,8 @@ from hsdt.storage.tenancy import DEFAULT_TENANT, tenant_scope
 from hsdt.storage.types import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from hsdt.app.bootstrap import App, TenantChannels
     from hsdt.channels.zalo_oa.receive import OAChannel
     from hsdt.config import Settings
@@ -42,6 +44,17 @@ def settings_of(row: ChannelConfig) -> ZaloOASettings:
 
     return ZaloOASettings(app_id=row.app_id, oa_id=row.account, redirect_uri=row.redirect_uri,
                           app_secret=SecretStr(row.app_secret or ""), oa_secret_key=SecretStr(row.oa_secret_key or ""))
+
+
+def settings_for_tenant(engine: Engine, tenant: int) -> ZaloOASettings | None:
+    """The OA of `tenant`'s Sở: its `tenant_channel` row, else (the first Sở only) the environment's;
+    None when it has none (another Sở never gets the first one's OA)."""
+    from hsdt.storage.tenant_channels import ChannelKind, tenant_channels
+
+    rows = [c for c in tenant_channels(engine, tenant) if c.kind is ChannelKind.ZALO_OA]
+    if rows:
+        return settings_of(rows[0])
+    return ZaloOASettings() if tenant == DEFAULT_TENANT else None
 
 
 def wire(app: App, settings: ZaloOASettings | None = None, *,

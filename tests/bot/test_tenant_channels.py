@@ -308,3 +308,71 @@ def test_each_sos_monthly_count_is_its_own_and_status_shows_the_one_asked_for(
 
     assert "Zalo: 42" in status("hue").replace("/", " ").replace(" tin", "")
     assert "Zalo: 7" in status("default").replace("/", " ").replace(" tin", "")
+
+
+async def test_each_oa_webhook_is_applied_in_the_oas_own_so(two_sos: TwoSos, tmp_path: Path) -> None:
+    """The first Sở's OA from the environment, Huế's from its row: each OA's calls, routed by OA id, are
+    applied in its own Sở, and another Sở's invite code is not found there."""
+    from hsdt.app.zalo_oa import wire
+    from hsdt.cli.zalo_oa import connect
+    from tests.bot.zalo_oa_support import REDIRECT_URI, environment, oa_settings
+    from tests.fakes.zalo_oa_server import FakeZaloOAServer
+
+    assert remove_channel(two_sos.engine, two_sos.hue, ChannelKind.TELEGRAM) == 1
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with FakeZaloOAServer() as first, FakeZaloOAServer() as hue_oa:
+        save_channel(two_sos.engine, ChannelConfig(two_sos.hue, ChannelKind.ZALO_OA, hue_oa.oa_id, app_id=hue_oa.app_id,
+                                                   app_secret=hue_oa.app_secret, oa_secret_key=hue_oa.oa_secret_key,
+                                                   redirect_uri=REDIRECT_URI))
+        settings = settings_for(two_sos, tmp_path, "http://127.0.0.1:9", telegram_bot_token=None,
+                                web_host="127.0.0.1", web_port=port, upload_base_url=base,
+                                upload_secret="test-upload-secret-0123456789abcdef")
+        # Huế's row takes the API hosts (and timings) from the environment's ZALO_OA_* like the first Sở's.
+        hue_env: dict[str, str | None] = {"ZALO_OA_APP_ID": None, "ZALO_OA_API_BASE": hue_oa.base_url,
+                                          "ZALO_OA_OAUTH_BASE": hue_oa.base_url}
+        with environment(hue_env):
+            app = build(settings, with_checker=False)
+        first_channel = wire(app, oa_settings(first))
+        assert first_channel is not None and first_channel.tenant == DEFAULT_TENANT
+        hue_channel = app.tenants[two_sos.hue].zalo_oa[hue_oa.oa_id]
+        assert hue_channel.tenant == two_sos.hue and hue_oa.oa_id not in app.zalo_oa
+
+        # Each OA connected by its Sở's operator (`hsdt zalo-oa connect --tenant ...`).
+        first_env: dict[str, str | None] = {
+            "ZALO_OA_APP_ID": first.app_id, "ZALO_OA_APP_SECRET": first.app_secret, "ZALO_OA_OA_ID": first.oa_id,
+            "ZALO_OA_OA_SECRET_KEY": first.oa_secret_key, "ZALO_OA_REDIRECT_URI": REDIRECT_URI,
+            "ZALO_OA_API_BASE": first.base_url, "ZALO_OA_OAUTH_BASE": first.base_url}
+        for fake, env, tenant in ((first, first_env, DEFAULT_TENANT), (hue_oa, hue_env, two_sos.hue)):
+            printed: list[str] = []
+            with environment(env), tenant_scope(tenant):
+                assert await connect(settings, lambda _prompt, f=fake, p=printed: f.approve(p[-1].split("\n")[1]),
+                                     printed.append) == 0
+
+        web_runner = make_runner(make_web_app(app, web_config(app)), 10.0)
+        await web_runner.setup()
+        await web.TCPSite(web_runner, "127.0.0.1", port).start()
+        first.webhook_url = f"{base}{first_channel.path}"
+        hue_oa.webhook_url = f"{base}{hue_channel.path}"
+        try:
+            stranger = hue_oa.add_user("Trần Văn Khách")
+            hue_oa.follows(stranger)
+            await hue_oa.wait_for_message(stranger, timeout=30)
+            wrong = two_sos.codes_a[PRINCIPAL]
+            hue_oa.user_sends_text(stranger, wrong)
+            await hue_oa.wait_for_message(stranger, lambda m: messages.INVITE_NOT_FOUND.format(code=wrong) in m.text,
+                                          timeout=30)
+            for fake, code in ((first, two_sos.codes_a[PRINCIPAL]), (hue_oa, two_sos.codes_b[PRINCIPAL])):
+                user = fake.add_user("Nguyễn Thị Hồng Nhung")
+                fake.follows(user)
+                await fake.wait_for_message(user, timeout=30)
+                fake.user_sends_text(user, code)
+                await fake.wait_for_message(user, lambda m: "Đăng ký thành công" in m.text, timeout=30)
+        finally:
+            for channel in (first_channel, hue_channel):
+                await channel.delivery.queues.drain()
+            await web_runner.cleanup()
+            await app.aclose()
+            app.close()
+    first_ids, hue_ids = identities(two_sos.engine, DEFAULT_TENANT), identities(two_sos.engine, two_sos.hue)
+    assert len(first_ids) == 1 and len(hue_ids) == 1 and first_ids.isdisjoint(hue_ids)
