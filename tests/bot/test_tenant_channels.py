@@ -345,9 +345,12 @@ async def test_each_oa_webhook_is_applied_in_the_oas_own_so(two_sos: TwoSos, tmp
             "ZALO_OA_API_BASE": first.base_url, "ZALO_OA_OAUTH_BASE": first.base_url}
         for fake, env, tenant in ((first, first_env, DEFAULT_TENANT), (hue_oa, hue_env, two_sos.hue)):
             printed: list[str] = []
+
+            def approve(_prompt: str, fake: FakeZaloOAServer = fake, printed: list[str] = printed) -> str:
+                return fake.approve(printed[-1].split("\n")[1])  # the admin opens the printed link
+
             with environment(env), tenant_scope(tenant):
-                assert await connect(settings, lambda _prompt, f=fake, p=printed: f.approve(p[-1].split("\n")[1]),
-                                     printed.append) == 0
+                assert await connect(settings, approve, printed.append) == 0
 
         web_runner = make_runner(make_web_app(app, web_config(app)), 10.0)
         await web_runner.setup()
