@@ -272,7 +272,8 @@ def make_dispatcher(settings: Settings, engine: Engine, checker: Checker | None,
 
 
 def wire_channels(app: App) -> App:
-    """One client per configured channel, its reply delivery and its outbound sender."""
+    """One client per configured channel of every Sở (the environment's for the first, `tenant_channel`'s
+    rows for any), its reply delivery and its outbound sender, gathered per Sở in `app.tenants`."""
     settings = app.settings
     tz = ZoneInfo(settings.timezone)
     from hsdt.links import downloads
