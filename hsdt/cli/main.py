@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     # `hsdt tenant channel` names the Sở it manages with the same option.
     args.tenant_code = tenant_code
     try:
-        if args.command not in FOR_ONE_TENANT:
+        if args.command not in FOR_ONE_TENANT or report.for_every_tenant(args):
             return int(args.handler(args, settings))
         try:
             chosen = tenant.resolve(settings, tenant_code)

@@ -14,14 +14,24 @@ from hsdt.texts import assignments as at
 
 
 def register(sub: Any) -> None:
+    from hsdt.texts import national as n
+
     report = sub.add_parser("report", help=at.HELP_REPORT)
+    report.add_argument("what", nargs="?", choices=["national"], help=n.HELP_NATIONAL)
     report.add_argument("--xlsx", metavar="OUT", help=at.HELP_XLSX)
     report.add_argument("--district", metavar="NAME", help=at.HELP_DISTRICT)
     add_campaign_option(report)
     report.set_defaults(handler=cmd_report)
 
 
+def for_every_tenant(args: argparse.Namespace) -> bool:
+    """`hsdt report national` reads every Sở, each in its own tenant: no --tenant is asked for."""
+    return getattr(args, "what", None) == "national"
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    if for_every_tenant(args):
+        return cmd_national(args, settings)
     from datetime import datetime
 
     from hsdt.app.bootstrap import prepare_database
@@ -77,4 +87,30 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, str(out))
     print(at.REPORT_WRITTEN.format(path=out, count=data.city.school_count))
+    return 0
+
+
+def cmd_national(args: argparse.Namespace, settings: Settings) -> int:
+    from hsdt.app.bootstrap import prepare_database
+    from hsdt.reports.national import national, summary_text
+    from hsdt.storage.types import utcnow
+    from hsdt.texts import national as n
+
+    if args.district or args.campaign:
+        print(n.NATIONAL_WITH_DISTRICT, file=sys.stderr)
+        return 2
+    engine, _ = prepare_database(settings, seed=False)
+    try:
+        data = national(engine, utcnow(), settings.timezone)
+    finally:
+        engine.dispose()
+    if not args.xlsx:
+        print(summary_text(data))
+        return 0
+    from hsdt.reports.national_excel import write_national
+
+    out = Path(args.xlsx)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_national(data, str(out))
+    print(n.WRITTEN.format(path=out, count=len(data.provinces)))
     return 0

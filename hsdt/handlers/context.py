@@ -32,9 +32,10 @@ class CheckedFile:
 
 
 class SignInLinkIssuer(Protocol):
-    """Issues a one-time link that signs this user in to the web dashboard: (url, expires at)."""
+    """Issues a one-time link that signs this user (of `tenant`, the Sở whose rows the session reads) in to
+    the web dashboard: (url, expires at)."""
 
-    def issue(self, user_id: int) -> tuple[str, datetime]: ...
+    def issue(self, user_id: int, tenant: int | None = None) -> tuple[str, datetime]: ...
 
 
 @dataclass

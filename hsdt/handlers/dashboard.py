@@ -22,7 +22,7 @@ COMMAND = "/bangdieukhien"
 def open_dashboard(ctx: Ctx) -> list[Reply]:
     if ctx.dashboard_links is None:
         return [Reply(t.NOT_CONFIGURED)]
-    url, expires = ctx.dashboard_links.issue(stored_id(ctx.user.id))
+    url, expires = ctx.dashboard_links.issue(stored_id(ctx.user.id), ctx.uow.tenant)
     minutes = max(1, round((expires - ctx.now).total_seconds() / 60))
     return [Reply(t.LINK_MESSAGE.format(name=ctx.user.full_name, url=url, expires=ctx.local(expires),
                                         minutes=minutes))]
@@ -36,7 +36,7 @@ def on_button(ctx: Ctx) -> list[Reply]:
 
 feature = Feature(
     name="dashboard",
-    roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF),
+    roles=(Role.PRINCIPAL, Role.DISTRICT_STAFF, Role.SO_STAFF, Role.MINISTRY_STAFF),
     commands={COMMAND: open_dashboard},
     menu=(MenuEntry(t.BTN_DASHBOARD, act.Open().pack()),),
     button_prefix=act.PREFIX,

@@ -16,6 +16,7 @@ from hsdt.actions import report as act
 from hsdt.events import Button, DeferredDocument, Reply, rows
 from hsdt.handlers.context import Ctx
 from hsdt.handlers.feature import Feature, MenuEntry
+from hsdt.handlers.national import national_reply
 from hsdt.reports import exports, pdf, text
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, narrow_to_district, scope_for
 from hsdt.reports.wording import chart_caption
@@ -32,6 +33,8 @@ PDF_MIME = "application/pdf"
 
 
 def open_(ctx: Ctx) -> list[Reply]:
+    if ctx.user.role == Role.MINISTRY_STAFF:
+        return national_reply(ctx)  # every Sở's figures by province; nothing of the Ministry's own
     if ctx.campaign is None or ctx.rubric is None:
         return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
     units = Units.load(ctx.uow, ctx.campaign.id)
@@ -60,6 +63,9 @@ def open_(ctx: Ctx) -> list[Reply]:
 
 
 def on_button(ctx: Ctx) -> list[Reply]:
+    if ctx.user.role == Role.MINISTRY_STAFF:
+        # The national view has one screen: whatever report button a ministry user presses, it is that.
+        return national_reply(ctx)
     if ctx.campaign is None or ctx.rubric is None:
         return [Reply(messages.NO_ACTIVE_CAMPAIGN)]
     action = act.ACTIONS.unpack(ctx.event.payload)
@@ -214,7 +220,7 @@ def _form1(ctx: Ctx, units: Units, school_id: int, *, as_pdf: bool) -> Reply:
 
 feature = Feature(
     name="report",
-    roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF),
+    roles=(Role.PRINCIPAL, Role.INSPECTOR, Role.DISTRICT_STAFF, Role.SO_STAFF, Role.MINISTRY_STAFF),
     commands={"/report": open_, "/baocao": open_},
     menu=(MenuEntry(m.BTN_REPORT, act.Open().pack()),),
     button_prefix=act.PREFIX,

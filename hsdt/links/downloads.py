@@ -23,7 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from hsdt.config import Settings
 from hsdt.events import Attachment
-from hsdt.links.tokens import DownloadGrant, LinkInvalid, SignedLinks, load_secret, new_nonce, public_base_url
+from hsdt.links.tokens import (
+    DownloadGrant,
+    LinkInvalid,
+    SignedLinks,
+    link_tenant,
+    load_secret,
+    new_nonce,
+    public_base_url,
+)
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import report as m
@@ -41,9 +49,10 @@ class DownloadLinks(SignedLinks[DownloadGrant]):
     def __init__(self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(secret, DownloadGrant, base_url, PATH, ttl, clock)
 
-    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str) -> tuple[str, DownloadGrant]:
+    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str,
+              tenant: int | None = None) -> tuple[str, DownloadGrant]:
         grant = DownloadGrant(channel=channel, user_ref=user_ref, user_id=user_id, purpose=purpose,
-                              expires_at=self.expiry(), nonce=new_nonce())
+                              expires_at=self.expiry(), nonce=new_nonce(), tenant_id=link_tenant(tenant))
         return self.url(grant), grant
 
 
@@ -70,15 +79,19 @@ class Downloads:
 
     # --- handing a file out (sync: adapters call it in a thread) -------------------------------------
 
-    def offer(self, channel: str, user_ref: str, attachment: Attachment, *, direct: bool = False) -> Offer | None:
-        """A link to `attachment` for the user of that chat; None when the chat belongs to nobody."""
-        with UnitOfWork(self.engine) as uow:
+    def offer(self, channel: str, user_ref: str, attachment: Attachment, *, direct: bool = False,
+              tenant: int | None = None) -> Offer | None:
+        """A link to `attachment` for the user of that chat (in `tenant`, else the one in scope); None when
+        the chat belongs to nobody."""
+        with UnitOfWork(self.engine, tenant) as uow:
             identity = uow.identities.find(channel, user_ref)
             user_id = identity.user_id if identity is not None else None
+            tenant = uow.tenant
         if user_id is None:
             return None
         content = attachment.content
-        url, grant = self.links.issue(channel, user_ref, user_id, PICTURE_PURPOSE if direct else FILE_PURPOSE)
+        url, grant = self.links.issue(channel, user_ref, user_id, PICTURE_PURPOSE if direct else FILE_PURPOSE,
+                                      tenant)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
         (self.folder / f"{grant.nonce}.bin").write_bytes(content)
@@ -127,13 +140,13 @@ class Downloads:
     def use(self, grant: DownloadGrant) -> bool:
         """Records the link's one use; False when it was used already."""
         try:
-            with UnitOfWork(self.engine) as uow:
+            with UnitOfWork(self.engine, grant.tenant_id) as uow:
                 return uow.channels.use_link(grant.nonce, grant.user_id, grant.purpose)
         except IntegrityError:  # a concurrent use committed first
             return False
 
     def used(self, grant: DownloadGrant) -> bool:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, grant.tenant_id) as uow:
             return uow.channels.link_used(grant.nonce)
 
 

@@ -8,6 +8,11 @@ another; the grant's model forbids unknown fields, so nothing else parses as a g
 an expiry and a random nonce; no row is written when a link is handed out, and each page records the
 nonce when the link is used, so a link works once.
 
+Every grant names the tenant (the Sở) whose rows it reaches: the page that takes the link opens its units
+of work in that tenant, never in one the request could choose. It is inside the signed payload, so a link
+of one Sở edited to name another fails the signature. A link issued before tenants carries none and
+means the first tenant (the only Sở such a deployment had).
+
 Every token starts with `eyJ` (base64 of `{"`) and ends with a 43-character signature: the log
 filter (`hsdt.redaction.LINK_TOKEN`) scrubs that shape from every log line.
 """
@@ -29,6 +34,7 @@ from typing import ClassVar, Generic, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from hsdt.config import Settings
+from hsdt.storage.tenancy import DEFAULT_TENANT, current_tenant
 from hsdt.storage.types import utcnow
 
 _CONTEXT = b"hsdt link v2\n"
@@ -60,6 +66,7 @@ class Grant(BaseModel):
 
     expires_at: AwareDatetime
     nonce: str = Field(pattern=_NONCE)
+    tenant_id: int = Field(default=DEFAULT_TENANT, ge=1)  # the Sở whose rows the link reaches
 
 
 class UploadGrant(Grant):
@@ -95,6 +102,11 @@ class SignInGrant(Grant):
 G = TypeVar("G", bound=Grant)
 
 
+def link_tenant(tenant: int | None) -> int:
+    """The tenant a link is issued for: the one given, else the one in scope."""
+    return current_tenant() if tenant is None else tenant
+
+
 def new_nonce() -> str:
     return secrets.token_hex(8)
 
@@ -121,6 +133,12 @@ class SignedLinks(Generic[G]):
         self.path = path
         self.ttl = ttl
         self.clock = clock
+
+    def mac(self, purpose: str, text: str) -> str:
+        """An HMAC of `text` with the link key, for values other than links that must not be forged (the
+        dashboard's session cookie names its tenant); `purpose` keeps it apart from every link kind."""
+        message = _CONTEXT + b"mac:" + purpose.encode("ascii") + b"\n" + text.encode("utf-8")
+        return _b64(hmac.new(self._secret, message, hashlib.sha256).digest())
 
     @property
     def secret_text(self) -> str:
@@ -167,9 +185,11 @@ class UploadLinks(SignedLinks[UploadGrant]):
     def __init__(self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(secret, UploadGrant, base_url, self.PATH, ttl, clock)
 
-    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str) -> tuple[str, UploadGrant]:
+    def issue(self, channel: str, user_ref: str, user_id: int, purpose: str,
+              tenant: int | None = None) -> tuple[str, UploadGrant]:
+        """`tenant`: the user's Sở (else the one in scope, where the chat's event is handled)."""
         grant = UploadGrant(channel=channel, user_ref=user_ref, user_id=user_id, purpose=purpose,
-                            expires_at=self.expiry(), nonce=new_nonce())
+                            expires_at=self.expiry(), nonce=new_nonce(), tenant_id=link_tenant(tenant))
         return self.url(grant), grant
 
 

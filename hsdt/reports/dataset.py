@@ -163,6 +163,15 @@ def scope_for(uow: UnitOfWork, user: User, campaign_id: int, units: Units) -> Sc
     return Scope("school", frozenset(), unit.name, None)
 
 
+def city_scope(units: Units) -> Scope:
+    """The Sở's view of a campaign without a user: what `scope_for` gives its staff (the schools under its
+    top unit), for the Ministry's national figures."""
+    top = next((u for u in sorted(units.by_id.values(), key=roster_key) if u.kind == "so"), None)
+    if top is None:
+        return Scope("city", frozenset(u.id for u in units.by_id.values() if u.kind == "school"), "", None)
+    return Scope("city", frozenset(units.schools_under(top.id)), top.name, top.id)
+
+
 def narrow_to_district(scope: Scope, units: Units, district_id: int) -> Scope | None:
     """The part of `scope` in one district; None when the user may see nothing there."""
     ids = frozenset(s for s in scope.school_ids if units.district_of(s) == district_id)

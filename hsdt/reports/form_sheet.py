@@ -186,10 +186,11 @@ class FormSheet:
         if span > 1:
             self.merge(row, column, row, column + span - 1, style if border is not None else None)
 
-    def heading(self, parent: str, unit: Sequence[str], date_line: str, appendix: int, title: str,
+    def heading(self, parent: str, unit: Sequence[str], date_line: str, appendix: int | None, title: str,
                 notice_ref: str, subtitle: str) -> None:
         """The issuing body (`parent` above, "" for none; `unit` its name, one or two lines) top left; the
-        national heading, its rule and `date_line` top right; then the appendix, title and subtitle."""
+        national heading, its rule and `date_line` top right; then the appendix (None: a form that is no
+        appendix, its line left empty), title and subtitle."""
         left, right = self.split, self.width - self.split
         r = self.row
         size = HEADING_SIZE - 1  # 12 pt: the issuing body and the Quốc hiệu (12-13 pt)
@@ -216,7 +217,8 @@ class FormSheet:
             else:
                 self.sheet.row_dimensions[r + offset].height = 12  # only rules in this row
         r += top + 1
-        self._put(r, 1, m.APPENDIX.format(n=appendix), font(HEADING_SIZE, bold=True), CENTER, self.width)
+        appendix_line = m.APPENDIX.format(n=appendix) if appendix is not None else ""
+        self._put(r, 1, appendix_line, font(HEADING_SIZE, bold=True), CENTER, self.width)
         self._put(r + 1, 1, title, font(HEADING_SIZE + 1, bold=True), CENTER, self.width)
         self._put(r + 2, 1, notice_ref, font(HEADING_SIZE, italic=True), CENTER, self.width)
         self._put(r + 3, 1, subtitle, font(HEADING_SIZE, bold=True), CENTER, self.width)

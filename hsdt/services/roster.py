@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from hsdt.services.invites import issue_invite
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, Role, Unit, UnitKind, User
+from hsdt.storage.models import Campaign, Role, Tenant, TenantKind, Unit, UnitKind, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import setup as st
@@ -22,6 +22,8 @@ ROLE_LEVELS: dict[Role, frozenset[UnitKind]] = {
     Role.DISTRICT_STAFF: frozenset({UnitKind.MANAGING}),
     Role.SO_STAFF: frozenset({UnitKind.DEPARTMENT}),
     Role.INSPECTOR: frozenset({UnitKind.DEPARTMENT, UnitKind.MANAGING, UnitKind.SCHOOL}),
+    # The Ministry's people belong to its own top unit (the Ministry tenant has no schools).
+    Role.MINISTRY_STAFF: frozenset({UnitKind.DEPARTMENT}),
 }
 # A Vietnamese tax code (mã số thuế): 10 digits, or 13 as "10 digits-3 digits" for a dependent unit.
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
@@ -187,12 +189,21 @@ def _validate_roster(uow: UnitOfWork, units: list[UnitRow], users: list[UserRow]
             problems.append(st.UNIT_BAD_TAX_CODE.format(code=row.code, tax_code=row.tax_code))
     seen_users: set[str] = set()
     roles = {r.value for r in Role}
+    tenant = uow.session.get(Tenant, uow.tenant)
+    ministry = tenant is not None and tenant.kind == TenantKind.MINISTRY
     for person in users:
         if person.code in seen_users:
             problems.append(st.USER_DUPLICATE.format(code=person.code))
         seen_users.add(person.code)
         if person.role not in roles:
             problems.append(st.USER_BAD_ROLE.format(code=person.code, role=person.role))
+        elif (person.role == Role.MINISTRY_STAFF) != ministry:
+            # A Sở's roster cannot give anyone the national view; the Ministry's has no one else.
+            from hsdt.texts import role_name
+
+            problems.append(st.USER_NOT_IN_MINISTRY.format(
+                code=person.code, role=role_name(person.role), ministry=role_name(Role.MINISTRY_STAFF))
+                if ministry else st.USER_MINISTRY_ONLY.format(code=person.code, role=role_name(person.role)))
         unit: UnitRow | Unit | None = known_units.get(person.unit_code) or uow.units.by_code(person.unit_code)
         if unit is None:
             problems.append(st.USER_NO_UNIT.format(code=person.code, unit=person.unit_code))

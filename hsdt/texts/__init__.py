@@ -80,6 +80,7 @@ ROLE_NAMES = {
     "inspector": "Cán bộ kiểm tra",
     "district_staff": "Cán bộ đơn vị quản lý",
     "so_staff": "Cán bộ Sở GD&ĐT",
+    "ministry_staff": "Cán bộ Bộ GD&ĐT",
 }
 # What the roster workbook offers in its role column (chosen from a list); the managing level's
 # entry is the campaign's `LevelName.staff`.

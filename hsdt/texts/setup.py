@@ -12,6 +12,9 @@ UNIT_BAD_POSITION = "đơn vị {code}: số thứ tự (STT) phải là số kh
 USER_DUPLICATE = "người dùng {code}: mã bị trùng"
 USER_BAD_ROLE = "người dùng {code}: vai trò “{role}” không hợp lệ"
 USER_NO_UNIT = "người dùng {code}: không có đơn vị “{unit}”"
+USER_MINISTRY_ONLY = "người dùng {code}: vai trò “{role}” chỉ dùng cho danh sách của Bộ Giáo dục và Đào tạo"
+USER_NOT_IN_MINISTRY = ("người dùng {code}: danh sách của Bộ Giáo dục và Đào tạo chỉ có vai trò “{ministry}” "
+                        "(không có “{role}”)")
 USER_WRONG_LEVEL = "người dùng {code}: vai trò “{role}” không thuộc đơn vị “{unit}” ({level})"
 
 DEMO_DISTRICTS = {"HB": "Phòng GD&ĐT quận Hồng Bàng", "TN": "Phòng GD&ĐT huyện Thủy Nguyên"}
@@ -79,4 +82,5 @@ ROLE_WORDS = {
                        "cán bộ đơn vị quản lý", "cán bộ phòng văn hóa – xã hội", "cán bộ phòng văn hóa - xã hội",
                        "cán bộ phòng văn hóa xã hội"),
     "so_staff": ("cán bộ sở", "cán bộ sở gd&đt"),
+    "ministry_staff": ("cán bộ bộ", "cán bộ bộ gd&đt", "cán bộ bộ giáo dục và đào tạo"),
 }

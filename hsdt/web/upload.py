@@ -30,6 +30,7 @@ from hsdt.actions.self_assessment import EvidenceFor
 from hsdt.events import FileRef, FileTooLarge, Incoming, Kind, Reply
 from hsdt.handlers.context import CheckedFile
 from hsdt.links.tokens import LinkExpired, LinkInvalid, UploadGrant
+from hsdt.storage.tenancy import tenant_scope
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import channels as texts
 from hsdt.texts import pages as page_texts
@@ -62,7 +63,7 @@ class UploadPage:
 
     def _describe(self, grant: UploadGrant) -> tuple[str, str]:
         """(who, purpose) for the form; refuses a used link or a chat no longer bound to the user."""
-        with UnitOfWork(self.host.engine) as uow:
+        with UnitOfWork(self.host.engine, grant.tenant_id) as uow:
             if uow.channels.link_used(grant.nonce):
                 raise PageError(410, texts.LINK_USED)
             identity = uow.identities.find(grant.channel, grant.user_ref)
@@ -93,6 +94,16 @@ class UploadPage:
         })
 
     async def upload(self, request: web.Request) -> web.Response:
+        """The files go through the dispatcher as the chat's would, in the link's tenant (the signed grant
+        names it): every unit of work the dispatcher opens for them belongs to that Sở."""
+        try:
+            tenant = self._grant(request.match_info["token"]).tenant_id
+        except PageError:
+            return await self._upload(request)  # refused there, before any database work
+        with tenant_scope(tenant):
+            return await self._upload(request)
+
+    async def _upload(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         tmp_dir = self.host.settings.files_dir / "tmp"
         received: list[tuple[str, Path]] = []
@@ -189,7 +200,7 @@ class UploadPage:
         return self.host.dispatcher.spend_link(grant.nonce, grant.user_id, grant.purpose)
 
     def _used(self, grant: UploadGrant) -> bool:
-        with UnitOfWork(self.host.engine) as uow:
+        with UnitOfWork(self.host.engine, grant.tenant_id) as uow:
             return uow.channels.link_used(grant.nonce)
 
     async def _check(self, grant: UploadGrant, files: list[tuple[str, Path]],

@@ -370,3 +370,81 @@ def _settled_unsent(engine: Engine, event_id: str) -> bool:
     with UnitOfWork(engine) as uow:
         row = uow.session.get(ProcessedEvent, ("zalo", event_id))
         return row is not None and row.sent == 0 and row.settled_at is not None
+
+
+# --- tenants: a link works in the Sở it was issued in, and only there ----------------------------------------
+
+
+def _hanoi_principal(engine: Engine, dispatcher: Dispatcher, clock: Clock) -> tuple[int, int]:
+    """A second Sở whose principal of Hoa Sen joined from chat "chat-hn"; (tenant, user id)."""
+    from hsdt.services.tenants import create_tenant
+    from hsdt.storage.tenancy import tenant_scope
+    from tests.conftest import seed
+
+    hanoi = create_tenant(engine, "hanoi", "Sở Giáo dục và Đào tạo Hà Nội", "Hà Nội").id
+    with tenant_scope(hanoi):
+        codes = seed(engine, clock())
+        ChatDriver(dispatcher, "chat-hn").enrol(codes["HT-HOASEN"])
+    with UnitOfWork(engine, hanoi) as uow:
+        identity = uow.identities.find("test", "chat-hn")
+        assert identity is not None
+        return hanoi, identity.user_id
+
+
+def _tenant_footprint(engine: Engine, tenant: int) -> tuple[list[str], list[str]]:
+    with UnitOfWork(engine, tenant) as uow:
+        return ([u.nonce for u in uow.session.exec(select(UsedUploadLink)).all()],
+                sorted(e.event_id for e in uow.session.exec(select(ProcessedEvent)).all()
+                       if e.event_id.startswith("web:")))
+
+
+def _retenanted(token: str, tenant: int) -> str:
+    """The token with its payload's tenant changed and its signature kept (what a forger can do)."""
+    import base64
+    import json
+
+    payload, signature = token.split(".")
+    grant = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    grant["tenant_id"] = tenant
+    edited = base64.urlsafe_b64encode(json.dumps(grant).encode()).rstrip(b"=").decode()
+    return f"{edited}.{signature}"
+
+
+async def test_a_link_of_another_so_runs_in_that_so_and_its_ids_reach_nowhere_else(
+    checking: WebClient, links: UploadLinks, principal: ChatDriver, dispatcher: Dispatcher, engine: Engine,
+    clock: Clock, signed: bytes,
+) -> None:
+    hanoi, hanoi_user = _hanoi_principal(engine, dispatcher, clock)
+    first_user = _user_id(engine, "test", "chat-1")
+    before = _tenant_footprint(engine, 1), _tenant_footprint(engine, hanoi)
+    # The first Sở's link edited to name Hà Nội fails its signature.
+    url, _ = links.issue("test", "chat-1", first_user, "chk:file", tenant=1)
+    forged = "/u/" + _retenanted(url.rsplit("/", 1)[1], hanoi)
+    assert (await checking.get(forged)).status == 403
+    assert (await checking.post(forged, data=_form(("a.pdf", signed)))).status == 403
+    # A genuine link of the first Sở naming Hà Nội's user (or its chat) finds no one there.
+    for user_ref, user_id in (("chat-hn", hanoi_user), ("chat-1", hanoi_user)):
+        url, _ = links.issue("test", user_ref, user_id, "chk:file", tenant=1)
+        assert (await checking.get(_path(links, url))).status == 403
+        assert (await checking.post(_path(links, url), data=_form(("a.pdf", signed)))).status == 403
+    assert (_tenant_footprint(engine, 1), _tenant_footprint(engine, hanoi)) == before
+    # Hà Nội's own link: the page names its principal, and the file is applied in Hà Nội only.
+    url, grant = links.issue("test", "chat-hn", hanoi_user, "chk:file", tenant=hanoi)
+    assert grant.tenant_id == hanoi
+    assert (await checking.post(_path(links, url), data=_form(("a.pdf", signed)))).status == 200
+    used, events = _tenant_footprint(engine, hanoi)
+    assert used == [grant.nonce] and len(events) >= 1 and all(e.startswith(f"web:{grant.nonce}:") for e in events)
+    assert _tenant_footprint(engine, 1) == before[0]
+
+
+def test_a_link_issued_before_tenants_means_the_first_so(links: UploadLinks) -> None:
+    import base64
+    import json
+
+    url, grant = links.issue("test", "chat-1", 7, "chk:file", tenant=1)
+    payload = url.rsplit("/", 1)[1].split(".")[0]
+    old = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    del old["tenant_id"]
+    encoded = base64.urlsafe_b64encode(json.dumps(old).encode()).rstrip(b"=").decode()
+    token = f"{encoded}.{links._sign(encoded)}"  # signed as the bot signed its links then
+    assert links.verify(token).tenant_id == 1 and links.verify(token).nonce == grant.nonce

@@ -140,7 +140,7 @@ class OATurns:
     def _upload_hint(self, user_ref: str, user_id: int | None, purpose: str) -> str:
         if self.links is None or user_id is None:
             return texts.OA_SEND_PDF_HERE
-        url, grant = self.links.issue(CHANNEL, user_ref, user_id, purpose)
+        url, grant = self.links.issue(CHANNEL, user_ref, user_id, purpose, self.tenant)
         expires = grant.expires_at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
         return texts.OA_SEND_PDF_HERE + "\n" + texts.OA_UPLOAD_FALLBACK.format(url=url, expires=expires)
 
@@ -148,7 +148,7 @@ class OATurns:
         if self.downloads is None:
             return texts.ATTACHMENT_UNAVAILABLE.format(name=attachment.file_name)
         try:
-            offer = self.downloads.offer(CHANNEL, user_ref, attachment)
+            offer = self.downloads.offer(CHANNEL, user_ref, attachment, tenant=self.tenant)
         except Exception:
             log.exception("zalo oa: no download link for %s", attachment.file_name)
             offer = None

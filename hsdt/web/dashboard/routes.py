@@ -32,16 +32,18 @@ from aiohttp import web
 from hsdt import texts as messages
 from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
+from hsdt.reports.national import NationalData, national
 from hsdt.reports.wording import mean_meaning
 from hsdt.scoring import Rescore, Rubric, Text, format_points, read_stored
 from hsdt.scoring.summary import summarise
 from hsdt.storage.inspection_models import CROSS, DISTRICT
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, SubmissionStatus, User
+from hsdt.storage.models import Campaign, Role, SubmissionStatus, User
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import campaigns as campaign_texts
 from hsdt.texts import dashboard as t
+from hsdt.texts import national as n
 from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
 from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
@@ -61,6 +63,7 @@ CAMPAIGN_PARAM = "dot"
 CAMPAIGN_COOKIE = "hsdt_dot"
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PageError(Exception):
@@ -141,13 +144,20 @@ class Dashboard:
         unit takes part in that active campaign; `remembered`: the one chosen earlier (the cookie), kept
         while it is still among them."""
         now = self.clock()
-        with UnitOfWork(self.deps.engine) as uow:
-            user_id = uow.dashboard.session_user(session_digest(token), now) if token else None
+        session = self.links.read_cookie(token)
+        if session is None:
+            raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
+        tenant, token = session
+        # The session's own tenant (signed into the cookie): every id a URL names is looked up there only.
+        with UnitOfWork(self.deps.engine, tenant) as uow:
+            user_id = uow.dashboard.session_user(session_digest(token), now)
             user = uow.users.get(user_id) if user_id is not None else None
             if user is None:
                 raise PageError(401, t.NEED_SIGN_IN, new_link_hint=True)
             if not user.active:
                 raise PageError(403, t.ACCOUNT_INACTIVE)
+            if user.role == Role.MINISTRY_STAFF:
+                raise PageError(404, t.NOT_FOUND)  # the Ministry's one page is the national overview
             choices = tuple(uow.campaigns.active_of_unit(user.unit_id))
             campaign = _campaign_of(choices, wanted, remembered)
             if campaign is None:
@@ -204,7 +214,7 @@ class Dashboard:
         grant = self._grant(request.match_info["token"])
 
         def describe() -> Viewer:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 return _viewer(uow, self._holder(uow, grant))
 
         viewer = await asyncio.to_thread(describe)
@@ -221,7 +231,7 @@ class Dashboard:
         expires = self.clock() + self.cookie.max_age
 
         def use() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
+            with UnitOfWork(self.deps.engine, grant.tenant_id) as uow:
                 self._holder(uow, grant)
                 if not uow.dashboard.use_link(grant.nonce, grant.user_id):
                     raise PageError(410, t.LINK_USED, new_link_hint=True)
@@ -231,25 +241,24 @@ class Dashboard:
         await asyncio.to_thread(use)
         log.info("dashboard session opened for user %s", grant.user_id)
         response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
-        response.set_cookie(self.cookie.name, token, max_age=int(self.cookie.max_age.total_seconds()),
+        response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token),
+                            max_age=int(self.cookie.max_age.total_seconds()),
                             path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
         return response
 
     async def sign_out(self, request: web.Request) -> web.Response:
         _same_origin(request, self.links.base_url)
-        token = request.cookies.get(self.cookie.name)
+        session = self.links.read_cookie(request.cookies.get(self.cookie.name))
 
-        def close() -> None:
-            with UnitOfWork(self.deps.engine) as uow:
-                uow.dashboard.close_session(session_digest(token or ""))
+        def close(tenant: int, token: str) -> None:
+            with UnitOfWork(self.deps.engine, tenant) as uow:
+                uow.dashboard.close_session(session_digest(token))
 
-        if token:
-            await asyncio.to_thread(close)
+        if session is not None:
+            await asyncio.to_thread(close, *session)
         response = _message_page(request, 200, t.SIGNED_OUT, new_link_hint=True)
         response.del_cookie(self.cookie.name, path=self.cookie.path)
         return response
-
-    # --- pages -------------------------------------------------------------------------------------
 
     def _common(self, reading: Reading, data: ReportData) -> dict[str, Any]:
         return {
@@ -267,7 +276,54 @@ class Dashboard:
             reading.scope.school_ids else None,
         }
 
+    # --- the Ministry's national view ---------------------------------------------------------------
+
+    def _ministry_viewer(self, cookie: str | None) -> Viewer | None:
+        """The signed-in user when they are the Ministry's (staff of a Sở: None, their pages follow)."""
+        session = self.links.read_cookie(cookie)
+        if session is None:
+            return None
+        tenant, token = session
+        with UnitOfWork(self.deps.engine, tenant) as uow:
+            user_id = uow.dashboard.session_user(session_digest(token), self.clock())
+            user = uow.users.get(user_id) if user_id is not None else None
+            if user is None or not user.active or user.role != Role.MINISTRY_STAFF:
+                return None
+            return _viewer(uow, user)
+
+    def _national(self, cookie: str | None) -> tuple[Viewer, NationalData] | None:
+        """Every Sở's figures, each read in its own tenant (`hsdt.reports.national`), for a ministry user."""
+        viewer = self._ministry_viewer(cookie)
+        if viewer is None:
+            return None
+        return viewer, national(self.deps.engine, self.clock(), self.tz, self.deps.rubrics)
+
+    async def national_workbook(self, request: web.Request) -> web.Response:
+        found = await asyncio.to_thread(self._national, request.cookies.get(self.cookie.name))
+        if found is None:
+            raise PageError(404, t.NOT_FOUND)
+        _, data = found
+        from hsdt.reports.national_excel import national_bytes  # openpyxl only when a workbook is asked for
+
+        content = await asyncio.to_thread(national_bytes, data)
+        name = n.FILE_XLSX.format(stamp=f"{data.now.astimezone(ZoneInfo(self.tz)):%Y%m%d-%H%M}")
+        return web.Response(body=content, content_type=XLSX_MIME, headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        })
+
+    # --- pages -------------------------------------------------------------------------------------
+
     async def overview(self, request: web.Request) -> web.Response:
+        found = await asyncio.to_thread(self._national, request.cookies.get(self.cookie.name))
+        if found is not None:
+            viewer, data = found
+            return _render("national.html", request, {
+                "viewer": viewer, "n": n, "data": data, "provinces": data.provinces,
+                "band_labels": list(data.band_labels),
+                "read_at": t.READ_AT.format(when=views.local(data.now, self.tz)),
+            })
+
         def work(reading: Reading) -> dict[str, Any]:
             data = reading.gather()
             units = views.unit_progress(data)
@@ -605,6 +661,7 @@ def make_dashboard_app(deps: DashboardDeps, clock: Callable[[], datetime] = utcn
     sub.router.add_get("/du-lieu", dashboard.data)
     sub.router.add_get("/dot/{code}", dashboard.choose_campaign)
     sub.router.add_get("/tai/{format}", dashboard.download)
+    sub.router.add_get("/toan-quoc.xlsx", dashboard.national_workbook)
     sub.router.add_get("/vao/{token}", dashboard.sign_in_page)
     sub.router.add_post("/vao/{token}", dashboard.sign_in)
     sub.router.add_post("/dang-xuat", dashboard.sign_out)
