@@ -398,7 +398,9 @@ def web_config(app: App) -> WebConfig:
                      tenants={own.code: TenantWebhooks(
                          own.tenant, telegram=own.telegram if settings.telegram_webhook_enabled else None,
                          telegram_secret=own.telegram_secret, zalo=own.zalo, zalo_secret=own.zalo_secret)
-                         for own in app.tenants.values() if own.code})
+                         for own in app.tenants.values() if own.code},
+                     tenant_deliveries={own.tenant: {d.channel: d for d in own.deliveries()}
+                                        for own in app.tenants.values() if own.tenant != DEFAULT_TENANT})
 
 
 def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:
