@@ -35,11 +35,13 @@ from hsdt.signatures.checker import Checker, SignatureChecker
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.leases import Lease
 from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.tenancy import DEFAULT_TENANT
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.web.dashboard.auth import from_settings as dashboard_links_from_settings
 
 if TYPE_CHECKING:
+    from hsdt.channels.delivery import ReplyDelivery
     from hsdt.channels.outbox import OutboxDelivery
     from hsdt.channels.telegram.receive import TelegramChannel
     from hsdt.channels.zalo_bot.receive import ZaloChannel
@@ -49,6 +51,32 @@ if TYPE_CHECKING:
     from hsdt.web.dashboard.deps import DashboardDeps
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class TenantChannels:
+    """One Sở's channels in this process. Whoever runs one of their entry points (a poll loop, a webhook
+    call, a reply delivery's sweeps, the outbox delivery) does so inside `tenant_scope(tenant)`, so every
+    unit of work it opens, also in the tasks and database threads it starts, is that Sở's."""
+
+    tenant: int
+    code: str
+    telegram: TelegramChannel | None = None
+    telegram_secret: str | None = None
+    zalo: ZaloChannel | None = None
+    zalo_secret: str | None = None
+    # Its Official Accounts by OA id.
+    zalo_oa: dict[str, OAChannel] = field(default_factory=dict)
+    # Its outbound senders by channel name (the outbox delivery's).
+    senders: dict[str, ChannelSender] = field(default_factory=dict)
+
+    def deliveries(self) -> list[ReplyDelivery[Any]]:
+        found: list[ReplyDelivery[Any]] = []
+        if self.telegram is not None:
+            found.append(self.telegram.delivery)
+        if self.zalo is not None:
+            found.append(self.zalo.delivery)
+        return [*found, *(oa.delivery for oa in self.zalo_oa.values())]
 
 
 @dataclass
@@ -70,6 +98,9 @@ class App:
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     # This process's lease among the workers: which unsent turns are its own (`hsdt.storage.leases`).
     lease: Lease | None = None
+    # Every Sở's channels served by this process, by tenant id: the first tenant's are the fields above
+    # (the environment's channels, plus any it was given in `tenant_channel`), the others' their rows.
+    tenants: dict[int, TenantChannels] = field(default_factory=dict)
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @property
@@ -77,19 +108,27 @@ class App:
         """The process's one rubric cache (the dispatcher's), also read by the reminders."""
         return self.dispatcher.rubrics
 
-    def outbox_delivery(self) -> OutboxDelivery:
-        """A fresh delivery of the outbox through this process's senders (one per leadership term)."""
+    def outbox_delivery(self, tenant: int = DEFAULT_TENANT) -> OutboxDelivery:
+        """A fresh delivery of `tenant`'s outbox through that Sở's senders (one per leadership term)."""
         from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
 
         settings = self.settings
         limits = ChannelLimits(settings.reminder_rate_per_s, settings.reminder_rate_per_chat_per_s)
-        meters = {"zalo": self.zalo.meter} if self.zalo is not None else {}
-        return OutboxDelivery(self.engine, self.senders, default_limits=limits,
+        own = self.tenants.get(tenant)
+        zalo = own.zalo if own is not None else self.zalo if tenant == DEFAULT_TENANT else None
+        senders = own.senders if own is not None else self.senders if tenant == DEFAULT_TENANT else {}
+        meters = {"zalo": zalo.meter} if zalo is not None else {}
+        return OutboxDelivery(self.engine, senders, default_limits=limits, tenant=tenant,
                               concurrency=settings.outbox_concurrency, poll_s=settings.outbox_poll_s,
                               on_sent=self.metrics.observe_outbox_sent,
                               meters=meters, quotas=settings.message_quotas, tz=ZoneInfo(settings.timezone),
                               # Channels that count messages: a user's due rows go out as one digest.
                               digest_channels=frozenset({"zalo", "zalo_oa"}))
+
+    def tenant_outbox_deliveries(self) -> list[tuple[int, OutboxDelivery]]:
+        """The outbox deliveries of the Sở other than the first whose channels this process serves."""
+        return [(tenant, self.outbox_delivery(tenant)) for tenant in sorted(self.tenants)
+                if tenant != DEFAULT_TENANT and self.tenants[tenant].senders]
 
     def dashboard(self, clock: Callable[[], datetime] = utcnow) -> DashboardDeps | None:
         """What the dashboard reads. Its sign-in links are checked with the issuer the chat handlers were
@@ -233,7 +272,8 @@ def make_dispatcher(settings: Settings, engine: Engine, checker: Checker | None,
 
 
 def wire_channels(app: App) -> App:
-    """One client per configured channel, its reply delivery and its outbound sender."""
+    """One client per configured channel of every Sở (the environment's for the first, `tenant_channel`'s
+    rows for any), its reply delivery and its outbound sender, gathered per Sở in `app.tenants`."""
     settings = app.settings
     tz = ZoneInfo(settings.timezone)
     from hsdt.links import downloads
@@ -248,44 +288,95 @@ def wire_channels(app: App) -> App:
 
     app.dispatcher.declare(ZALO, ZALO_CAPABILITIES, ZaloMenus())
     from hsdt.app import zalo_oa
+    from hsdt.services.tenants import all_tenants
+    from hsdt.storage.tenant_channels import ChannelKind, all_channels
 
+    codes = {tenant.id: tenant.code for tenant in all_tenants(app.engine)}
+    # The first Sở's: the environment's channels. The same dict objects as `app.zalo_oa`, `app.senders`.
+    first = app.tenants[DEFAULT_TENANT] = TenantChannels(DEFAULT_TENANT, codes.get(DEFAULT_TENANT, "default"),
+                                                         zalo_oa=app.zalo_oa, senders=app.senders)
     zalo_oa.wire(app)
     if settings.telegram_bot_token is not None:
-        from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
-        from hsdt.channels.telegram.receive import TelegramChannel
-        from hsdt.channels.telegram.render import TelegramSender
-
-        bot = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
-        bot.session.middleware(SendBudgetMiddleware(send_budget(settings, app.engine, f"telegram:{bot.id}")))
-        app.telegram = TelegramChannel(bot, app.dispatcher, app.links,
-                                       busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads,
-                                       reply_wait_s=settings.telegram_webhook_reply_wait_s)
-        app.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher, app.downloads)
-        app._closers.append(bot.session.close)
+        first.telegram_secret = _plain(settings.telegram_webhook_secret)
+        app.telegram = wire_telegram(app, first, settings.telegram_bot_token.get_secret_value())
     if settings.zalo_bot_token is not None:
-        from hsdt.channels.zalo_bot.client import ZaloBotClient
-        from hsdt.channels.zalo_bot.receive import ZaloChannel
-
-        client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base)
-        client.budget = send_budget(settings, app.engine, f"zalo:{bot_scope(client.token)}")
-        app.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s,
-                               downloads=app.downloads)
-        app.senders[ZALO] = app.zalo.sender
-        app._closers.append(app.zalo.close)
-        app._closers.append(client.close)
+        first.zalo_secret = _plain(settings.zalo_webhook_secret)
+        app.zalo = wire_zalo(app, first, settings.zalo_bot_token.get_secret_value(), tz)
+    for row in all_channels(app.engine):
+        redact_secrets(*row.secrets())
+        own = app.tenants.get(row.tenant_id)
+        if own is None:
+            own = app.tenants[row.tenant_id] = TenantChannels(row.tenant_id, codes.get(row.tenant_id, ""))
+        if row.kind is ChannelKind.TELEGRAM and row.token:
+            if own.telegram is not None:
+                log.warning("tenant %s has a second Telegram bot (%s); only the first is served",
+                            own.code, row.account)
+                continue
+            own.telegram_secret = row.webhook_secret
+            channel = wire_telegram(app, own, row.token)
+            if row.tenant_id == DEFAULT_TENANT and app.telegram is None:
+                app.telegram = channel
+        elif row.kind is ChannelKind.ZALO_BOT and row.token:
+            if own.zalo is not None:
+                log.warning("tenant %s has a second Zalo bot (%s); only the first is served", own.code, row.account)
+                continue
+            own.zalo_secret = row.webhook_secret
+            bot = wire_zalo(app, own, row.token, tz)
+            if row.tenant_id == DEFAULT_TENANT and app.zalo is None:
+                app.zalo = bot
+        elif row.kind is ChannelKind.ZALO_OA:
+            zalo_oa.wire(app, zalo_oa.settings_of(row), tenant=own)
     if app.lease is not None:
-        deliveries = [channel.delivery for channel in (app.telegram, app.zalo) if channel is not None]
-        for delivery in [*deliveries, *(oa.delivery for oa in app.zalo_oa.values())]:
-            delivery.owner = app.lease.worker_id
-            delivery.alone = settings.workers == 1 or app.engine.dialect.name != "postgresql"
-            delivery.sweep_s = app.lease.renew_every_s
+        for own in app.tenants.values():
+            for delivery in own.deliveries():
+                delivery.owner = app.lease.worker_id
+                delivery.alone = settings.workers == 1 or app.engine.dialect.name != "postgresql"
+                delivery.sweep_s = app.lease.renew_every_s
     return app
+
+
+def _plain(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def wire_telegram(app: App, own: TenantChannels, token: str) -> TelegramChannel:
+    """A Telegram bot of `own`'s Sở: its channel, its sender, and its own send budget (keyed by the bot)."""
+    from hsdt.channels.telegram.client import SendBudgetMiddleware, make_bot
+    from hsdt.channels.telegram.receive import TelegramChannel
+    from hsdt.channels.telegram.render import TelegramSender
+
+    settings = app.settings
+    bot = make_bot(token, settings.telegram_api_base)
+    bot.session.middleware(SendBudgetMiddleware(send_budget(settings, app.engine, f"telegram:{bot.id}")))
+    own.telegram = TelegramChannel(bot, app.dispatcher, app.links,
+                                   busy_poll_s=settings.telegram_busy_poll_s, downloads=app.downloads,
+                                   reply_wait_s=settings.telegram_webhook_reply_wait_s)
+    own.senders["telegram"] = TelegramSender(bot, app.links, app.dispatcher, app.downloads)
+    app._closers.append(bot.session.close)
+    return own.telegram
+
+
+def wire_zalo(app: App, own: TenantChannels, token: str, tz: ZoneInfo) -> ZaloChannel:
+    """A Zalo bot of `own`'s Sở: its channel (sender and meter), and its own send budget."""
+    from hsdt.channels.zalo_bot.client import ZaloBotClient
+    from hsdt.channels.zalo_bot.receive import ZaloChannel
+    from hsdt.channels.zalo_bot.translate import CHANNEL as ZALO
+
+    settings = app.settings
+    client = ZaloBotClient(token, settings.zalo_api_base)
+    client.budget = send_budget(settings, app.engine, f"zalo:{bot_scope(client.token)}")
+    own.zalo = ZaloChannel(client, app.dispatcher, app.links, tz, settings.zalo_quota_retry_s,
+                           downloads=app.downloads)
+    own.senders[ZALO] = own.zalo.sender
+    app._closers.append(own.zalo.close)
+    app._closers.append(client.close)
+    return own.zalo
 
 
 def web_config(app: App) -> WebConfig:
     """What the bootstrap built: the links, every channel's reply delivery (so upload results reach the
     chat in the user's order) and the Zalo channel for the webhook."""
-    from hsdt.web.config import WebConfig
+    from hsdt.web.config import TenantWebhooks, WebConfig
 
     settings = app.settings
     if app.links is None:
@@ -303,7 +394,13 @@ def web_config(app: App) -> WebConfig:
                      webhook_secret=secret.get_secret_value() if secret is not None else None,
                      telegram=app.telegram if settings.telegram_webhook_enabled else None,
                      telegram_secret=telegram_secret.get_secret_value() if telegram_secret is not None else None,
-                     body_timeout_s=settings.web_body_timeout_s)
+                     body_timeout_s=settings.web_body_timeout_s,
+                     tenants={own.code: TenantWebhooks(
+                         own.tenant, telegram=own.telegram if settings.telegram_webhook_enabled else None,
+                         telegram_secret=own.telegram_secret, zalo=own.zalo, zalo_secret=own.zalo_secret)
+                         for own in app.tenants.values() if own.code},
+                     tenant_deliveries={own.tenant: {d.channel: d for d in own.deliveries()}
+                                        for own in app.tenants.values() if own.tenant != DEFAULT_TENANT})
 
 
 def send_budget(settings: Settings, engine: Engine, key: str) -> SendBudget:

@@ -52,8 +52,10 @@ SERVICES: list[Service] = [
 ]
 
 
-def enabled_services(settings: Settings) -> list[Service]:
-    return [service for service in SERVICES if service.enabled(settings)]
+def enabled_services(settings: Settings, app: App | None = None) -> list[Service]:
+    """The services the settings enable, and those the Sở's own channels in `app` need."""
+    extra = channel_services.tenant_services(app) if app is not None else set()
+    return [service for service in SERVICES if service.enabled(settings) or service.name in extra]
 
 
 class PollerBusy(RuntimeError):
@@ -70,7 +72,7 @@ async def sole_pollers(app: App) -> list[SoleLock]:
     """One poller per bot token across processes: two would take each other's updates and repeat
     each other's replies. The locks are held until the process stops (a killed one frees them)."""
     held: list[SoleLock] = []
-    for channel, scope in channel_services.pollers(app.settings):
+    for channel, scope in channel_services.pollers(app):
         lock = SoleLock(app.engine, f"poll:{channel}:{scope}")
         if not await asyncio.to_thread(lock.try_acquire):
             for other in held:
@@ -100,7 +102,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    services = enabled_services(app.settings)
+    services = enabled_services(app.settings, app)
     if not services:
         raise RuntimeError("no service configured: set TELEGRAM_BOT_TOKEN (see .env.example)")
     try:
@@ -129,7 +131,7 @@ async def _serve(app: App, services: list[Service], stop: asyncio.Event) -> None
     stops = {INTAKE: stop, CHANNELS: asyncio.Event(), REST: asyncio.Event()}
     # A polling channel takes updates itself: it stops fetching at the signal (and drains then), not
     # after the web server's calls in flight (in polling mode those never feed its queues).
-    polling = {channel for channel, _ in channel_services.pollers(app.settings)}
+    polling = {channel for channel, _ in channel_services.pollers(app)}
     tasks = [asyncio.create_task(s.run(app, stop if s.name in polling else stops[s.stage]), name=s.name)
              for s in services]
     stopper = asyncio.create_task(stop.wait())
@@ -138,7 +140,7 @@ async def _serve(app: App, services: list[Service], stop: asyncio.Event) -> None
     # Each stage gets the drain time it promises plus a margin before it is cut short.
     # (A long poll the platform must be let answer is waited out first.)
     bound = (app.settings.stop_grace_s + max(app.settings.telegram_webhook_reply_wait_s, 5.0)
-             + channel_services.longest_poll_s(app.settings))
+             + channel_services.longest_poll_s(app))
     results: list[BaseException | None] = []
     for stage in (INTAKE, CHANNELS, REST):
         stops[stage].set()

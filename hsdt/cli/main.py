@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     from hsdt.services.tenants import TenantError
     from hsdt.storage.tenancy import tenant_scope
 
+    # `hsdt tenant channel` names the Sở it manages with the same option.
+    args.tenant_code = tenant_code
     try:
         if args.command not in FOR_ONE_TENANT or report.for_every_tenant(args):
             return int(args.handler(args, settings))

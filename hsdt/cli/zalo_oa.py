@@ -42,15 +42,20 @@ def code_of(answer: str, state: str) -> str | None:
 
 
 async def connect(settings: Settings, read: Callable[[str], str], say: Callable[[str], None]) -> int:
+    from hsdt.app.zalo_oa import settings_for_tenant
     from hsdt.channels.zalo_oa.errors import OAuthError
     from hsdt.channels.zalo_oa.oauth import ZaloOAuthClient, authorization_request
     from hsdt.channels.zalo_oa.settings import ZaloOASettings
     from hsdt.channels.zalo_oa.tokens import OATokenKeeper
     from hsdt.redaction import redact_secrets
     from hsdt.storage.db import make_engine, upgrade
+    from hsdt.storage.tenancy import current_tenant
     from hsdt.texts import cli as tc
 
-    oa = ZaloOASettings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    # The OA of the Sở this command acts for (`--tenant`): its own, never another Sở's.
+    oa = settings_for_tenant(engine, current_tenant()) or ZaloOASettings(app_id="")
     if not (oa.app_id and oa.app_secret and oa.oa_id and oa.redirect_uri):
         say(tc.ZALO_OA_NOT_CONFIGURED)
         return 2
@@ -61,8 +66,6 @@ async def connect(settings: Settings, read: Callable[[str], str], say: Callable[
     if code is None:
         say(tc.ZALO_OA_BAD_ANSWER)
         return 2
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
     async with ZaloOAuthClient.from_settings(oa) as oauth:
         keeper = OATokenKeeper.from_settings(engine, oauth, oa)
         try:
@@ -89,14 +92,15 @@ def status_lines(engine: Engine, month: str, settings: Settings | None = None) -
     state of its token pair, and a webhook no process serves (`settings` without `UPLOAD_BASE_URL`)."""
     from sqlmodel import Session
 
-    from hsdt.app.zalo_oa import serves_webhook
+    from hsdt.app.zalo_oa import serves_webhook, settings_for_tenant
     from hsdt.channels.zalo_oa.receive import webhook_path
     from hsdt.channels.zalo_oa.settings import ZaloOASettings
+    from hsdt.storage.tenancy import current_tenant
     from hsdt.storage.zalo_oa_models import TokenState
     from hsdt.storage.zalo_oa_repository import ZaloOARepository
     from hsdt.texts import cli as tc
 
-    oa = ZaloOASettings()
+    oa = settings_for_tenant(engine, current_tenant()) or ZaloOASettings(oa_id="")
     if not oa.oa_id:
         return []
     with Session(engine) as session:

@@ -21,6 +21,7 @@ from hsdt.reminders.election import LeaderLock, leader_lock_for
 from hsdt.reminders.engine import OUTBOX_KIND, OUTBOX_KIND_FINAL
 from hsdt.reminders.scheduler import Runtime, make_scheduler, sync_jobs
 from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.tenancy import tenant_scope
 from hsdt.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,12 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     scheduler.start()
     stop_delivery = asyncio.Event()
     delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="outbox-delivery")
+    # The other Sở's outboxes (their upload results, operator notices) go out through their own channels,
+    # each delivery run in its Sở's scope. The scheduled reminders are the first Sở's.
+    others: list[asyncio.Task[None]] = []
+    for tenant, own in getattr(app, "tenant_outbox_deliveries", list)():
+        with tenant_scope(tenant):
+            others.append(asyncio.create_task(own.run(stop_delivery), name=f"outbox-delivery-{tenant}"))
     try:
         while not stop.is_set():
             result = await asyncio.to_thread(sync_jobs, scheduler, app.engine, settings.timezone, utcnow())
@@ -108,4 +115,4 @@ async def lead(app: Host, stop: asyncio.Event, lock: LeaderLock) -> None:
     finally:
         stop_delivery.set()  # tells the delivery to finish its in-flight sends and return
         scheduler.shutdown(wait=False)
-        await asyncio.gather(delivery_task, return_exceptions=True)
+        await asyncio.gather(delivery_task, *others, return_exceptions=True)

@@ -381,6 +381,7 @@ from hsdt.storage import usage_models  # noqa: F401
 from hsdt.storage import send_budget  # noqa: F401
 from hsdt.storage import leases  # noqa: F401
 from hsdt.storage import zalo_oa_models  # noqa: F401
+from hsdt.storage import tenant_channels  # noqa: F401
 
 from hsdt.storage.tenancy import prepare_criteria
 

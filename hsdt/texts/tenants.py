@@ -21,3 +21,45 @@ TENANT_BAD_CODE = "Mã “{code}” không dùng được: chỉ gồm chữ th�
 TENANT_EXISTS = "Đã có Sở mang mã “{code}”."
 TENANT_UNKNOWN = "Không có Sở nào mang mã “{code}”. Các mã hiện có: {known}."
 TENANT_NEEDED = "Hệ thống có nhiều Sở: hãy chọn Sở bằng --tenant MÃ. Các mã hiện có: {known}."
+
+# `hsdt tenant channel`: each Sở's own Telegram bot, Zalo bot and Zalo Official Account.
+HELP_CHANNEL = "kênh trò chuyện riêng của một Sở (bot Telegram, bot Zalo, Zalo OA)"
+HELP_CHANNEL_SET = ("thêm hoặc thay kênh của Sở (--tenant MÃ); khóa bí mật đọc từ biến môi trường ghi tên "
+                    "trong lệnh, nếu không thì đọc từ đầu vào chuẩn, mỗi dòng một khóa")
+HELP_CHANNEL_LIST = "liệt kê kênh của các Sở (không hiện khóa bí mật)"
+HELP_CHANNEL_REMOVE = "bỏ kênh của Sở (--tenant MÃ)"
+HELP_CHANNEL_KIND = "loại kênh: telegram, zalo-bot hoặc zalo-oa"
+HELP_CHANNEL_ACCOUNT = "chỉ bỏ tài khoản này (mã bot hoặc mã OA); không ghi: bỏ mọi kênh loại đó của Sở"
+HELP_TOKEN_ENV = "tên biến môi trường chứa token của bot"
+HELP_WEBHOOK_SECRET_ENV = "tên biến môi trường chứa khóa bí mật webhook (không bắt buộc)"
+HELP_APP_SECRET_ENV = "tên biến môi trường chứa khóa bí mật của ứng dụng Zalo"
+HELP_OA_SECRET_ENV = "tên biến môi trường chứa OA secret key (khóa ký webhook của OA)"
+HELP_OA_ID = "mã Official Account"
+HELP_APP_ID = "mã ứng dụng Zalo (developers.zalo.me)"
+HELP_REDIRECT_URI = "địa chỉ nhận mã cấp quyền đã đăng ký cho ứng dụng"
+
+SECRET_PROMPT = "Nhập {what} (không hiện trên màn hình): "
+SECRET_NAMES = {
+    "token": "token của bot",
+    "webhook_secret": "khóa bí mật webhook (để trống nếu không dùng)",
+    "app_secret": "khóa bí mật của ứng dụng Zalo",
+    "oa_secret_key": "OA secret key",
+}
+SECRET_ENV_MISSING = "Biến môi trường {name} chưa được đặt hoặc để trống."
+SECRET_MISSING = "Thiếu {what}: đặt trong biến môi trường (ghi tên bằng tùy chọn tương ứng) hoặc gửi qua đầu vào chuẩn."
+TELEGRAM_TOKEN_BAD = "Token Telegram không đúng dạng (số hiệu bot, dấu hai chấm, rồi chuỗi khóa)."
+TELEGRAM_SECRET_BAD = "Khóa bí mật webhook của Telegram chỉ gồm chữ, số, “_” và “-”, từ 1 đến 256 ký tự."
+ZALO_SECRET_BAD = "Khóa bí mật webhook của Zalo dài từ 8 đến 256 ký tự."
+OA_ARGS_MISSING = "Zalo OA cần --oa-id và --app-id."
+CHANNEL_TAKEN = "{kind} {account} đang là kênh của Sở khác (mã {code}); mỗi bot, mỗi OA chỉ phục vụ một Sở."
+CHANNEL_SAVED = "Đã lưu {kind} {account} cho {name} (mã {code}). Khởi động lại bot để kênh có hiệu lực."
+CHANNEL_WEBHOOK_PATH = "Địa chỉ webhook của kênh này: {path}"
+CHANNEL_REMOVED = "Đã bỏ {count} kênh {kind} của {name} (mã {code}). Khởi động lại bot để thay đổi có hiệu lực."
+CHANNEL_NONE_REMOVED = "Sở mã {code} không có kênh {kind} nào như vậy."
+CHANNEL_LIST_HEADER = "Sở\tLoại\tTài khoản\tKhóa webhook\tCập nhật"
+CHANNEL_LINE = "{code}\t{kind}\t{account}\t{webhook}\t{updated}"
+CHANNEL_LIST_EMPTY = "Chưa Sở nào có kênh riêng (kênh trong tệp .env là của Sở đầu tiên)."
+YES = "có"
+NO = "không"
+KIND_NAMES = {"telegram": "Telegram", "zalo_bot": "bot Zalo", "zalo_oa": "Zalo OA"}
+TENANT_NO_TELEGRAM = "Sở mã {code} chưa có bot Telegram riêng (hsdt tenant channel set --tenant {code} telegram ...)."

@@ -16,6 +16,7 @@ from hsdt.config import Settings
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
 from hsdt.links.tokens import UploadLinks
+from hsdt.storage.tenancy import DEFAULT_TENANT
 from hsdt.storage.types import utcnow
 from hsdt.web.dashboard.deps import DashboardDeps
 
@@ -29,6 +30,17 @@ class ZaloUpdates(Protocol):
     """Where the Zalo webhook hands each update: the Zalo channel (`ZaloChannel`), which applies it."""
 
     def submit(self, update: dict[str, Any]) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class TenantWebhooks:
+    """One Sở's webhook channels, served at `/t/<code>/...` (`hsdt.web.webhooks`), with their secrets."""
+
+    tenant: int
+    telegram: TelegramChannel | None = None  # in Telegram's webhook mode
+    telegram_secret: str | None = field(default=None, repr=False)
+    zalo: ZaloUpdates | None = None
+    zalo_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -45,6 +57,16 @@ class WebConfig:
     body_timeout_s: float = 120.0
     # How long the upload page waits for its result to reach the chat before it says "on its way".
     reply_wait_s: float = 10.0
+    # Every Sở's webhook channels by tenant code (the first Sở's are also the fields above, at the old paths).
+    tenants: dict[str, TenantWebhooks] = field(default_factory=dict)
+    # The other Sở's reply deliveries by tenant id (the first Sở's are `deliveries`).
+    tenant_deliveries: dict[int, dict[str, TurnQueue]] = field(default_factory=dict)
+
+    def deliveries_of(self, tenant: int) -> dict[str, TurnQueue]:
+        """A Sở's reply deliveries in this process, by channel."""
+        if tenant == DEFAULT_TENANT:
+            return self.deliveries
+        return self.tenant_deliveries.get(tenant, {})
 
 
 class MetricsSource(Protocol):

@@ -246,7 +246,8 @@ class UploadPage:
         if not events:
             return True
         ledger = self.host.dispatcher.ledger
-        delivery = self.config.deliveries.get(grant.channel)
+        # The Sở's own bot tells its chat (another Sở's bot of the same channel knows nothing of that chat).
+        delivery = self.config.deliveries_of(grant.tenant_id).get(grant.channel)
         if delivery is None:
             # No delivery of this channel in this process: the outbox sends it (the screen it shows is not
             # recorded; the user's next answer is read against the question on record).

@@ -18,10 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from hsdt.storage.tenancy import tenant_scope
 from hsdt.web.config import CONFIG, WebConfig, WebHost
+
+if TYPE_CHECKING:
+    from hsdt.channels.zalo_oa.receive import OAChannel
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +42,18 @@ def _refused(status: int, reason: str) -> web.Response:
 
 async def _oa_webhook(request: web.Request) -> web.Response:
     from hsdt.channels.zalo_oa.receive import OAChannel
-    from hsdt.channels.zalo_oa.webhook import SIGNATURE_HEADER, Rejection, WebhookRejected, verify_call
 
     channel = request.app[OA_CHANNELS].get(request.match_info["oa_id"])
     if not isinstance(channel, OAChannel):
         return _refused(404, "unknown OA")
+    # The OA's Sở: the event it records and applies, and the tasks it starts, are that tenant's.
+    with tenant_scope(channel.tenant):
+        return await _oa_call(request, channel)
+
+
+async def _oa_call(request: web.Request, channel: OAChannel) -> web.Response:
+    from hsdt.channels.zalo_oa.webhook import SIGNATURE_HEADER, Rejection, WebhookRejected, verify_call
+
     limit = channel.policy.max_bytes
     if request.content_length is not None and request.content_length > limit:
         return _refused(413, "too large")
@@ -77,8 +89,11 @@ OA_CHANNELS: web.AppKey[dict[str, object]] = web.AppKey("zalo_oa_channels")
 
 
 def routes(web_app: web.Application, host: WebHost, config: WebConfig) -> None:
-    """A route per configured OA (the composition root's `zalo_oa` channels, by OA id)."""
-    channels = getattr(host, "zalo_oa", None) or {}
+    """A route per configured OA of every Sở (the composition root's `zalo_oa` channels and each
+    tenant's, by OA id: an OA id names its Sở)."""
+    channels = dict(getattr(host, "zalo_oa", None) or {})
+    for own in (getattr(host, "tenants", None) or {}).values():
+        channels.update(own.zalo_oa)
     web_app[OA_CHANNELS] = dict(channels)
     if channels:
         web_app.router.add_post("/zalo-oa/{oa_id}/webhook", _oa_webhook)

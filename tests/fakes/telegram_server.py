@@ -34,6 +34,10 @@ Telegram behaviours reproduced on purpose, because a real bot must cope with the
 * faults (``inject_error``, ``inject_fault``, ``delay_downloads``): an error envelope, a dropped
   connection, a slow answer, or a call held until released; a call whose client went away while it
   was delayed or held is not carried out (``abandoned_calls``), as when a proxy drops it.
+
+One server is one bot (its token's). ``FakeTelegramCloud`` is one host serving several bots, as
+``api.telegram.org`` does: each call goes to the bot its token names, and a token of no bot is answered
+401 Unauthorized.
 """
 
 from __future__ import annotations
@@ -1893,3 +1897,72 @@ class FakeTelegramServer:
             "file_size": stored.file_size,
             "file_path": stored.file_path,
         }
+
+
+class FakeTelegramCloud:
+    """One Bot API host for several bots (``bot(token)``: each a ``FakeTelegramServer`` with its own users,
+    chats, updates and webhook). A call is routed by the token in its path, as Telegram's host routes it;
+    a token of no bot is refused 401 Unauthorized like Telegram's, and recorded in ``unknown_tokens``."""
+
+    def __init__(self, *tokens: str, host: str = "127.0.0.1", **bot_options: Any) -> None:
+        self.host = host
+        self.port = 0
+        self.bots = {token: FakeTelegramServer(token, host=host, bot_username=f"hsdt_{token.split(':', 1)[0]}_bot",
+                                               **bot_options) for token in tokens}
+        self.unknown_tokens: list[str] = []
+        self._runner: web.AppRunner | None = None
+
+    def bot(self, token: str) -> FakeTelegramServer:
+        return self.bots[token]
+
+    @property
+    def base_url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("FakeTelegramCloud is not started")
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=MAX_UPLOAD_SIZE + 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        for bot in self.bots.values():
+            await bot.stop()  # its webhook pusher; the bots serve no port of their own
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegramCloud:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _owner(self, request: web.Request) -> FakeTelegramServer | None:
+        token = request.match_info["token"]
+        bot = self.bots.get(token)
+        if bot is None:
+            self.unknown_tokens.append(token)
+        return bot
+
+    async def _api(self, request: web.Request) -> web.Response:
+        bot = self._owner(request)
+        if bot is None:
+            return FakeTelegramServer._error_response(TelegramError(401, "Unauthorized"))
+        return await bot._handle_api(request)
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        bot = self._owner(request)
+        if bot is None:
+            return FakeTelegramServer._error_response(TelegramError(401, "Unauthorized"))
+        return await bot._handle_file(request)
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return FakeTelegramServer._error_response(TelegramError(404, "Not Found"))

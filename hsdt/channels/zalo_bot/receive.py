@@ -127,9 +127,11 @@ class ZaloChannel:
 
         await poll_forever("zalo getUpdates", fetch, take, stop)
 
-    async def run(self, stop: asyncio.Event, mode: str, webhook_base: str | None, webhook_secret: str | None) -> None:
+    async def run(self, stop: asyncio.Event, mode: str, webhook_base: str | None, webhook_secret: str | None,
+                  path: str = WEBHOOK_PATH) -> None:
         """Polling: delete any webhook first (getUpdates is refused while one is set). Webhook: register
-        it; the web server receives the calls."""
+        it at `path` (a Sở's own bot has its own, `hsdt.web.webhooks.tenant_path`); the web server
+        receives the calls."""
         me = await self.client.get_me()
         log.info("zalo bot %s (%s mode)", me.get("account_name") or me.get("id"), mode)
         await asyncio.to_thread(self.dispatcher.adopt_legacy_events, CHANNEL, self.scope)
@@ -137,7 +139,7 @@ class ZaloChannel:
         if mode == "webhook":
             if webhook_secret is None or webhook_base is None:
                 raise RuntimeError("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET and UPLOAD_BASE_URL")
-            await self.client.set_webhook(webhook_base + WEBHOOK_PATH, webhook_secret)
+            await self.client.set_webhook(webhook_base + path, webhook_secret)
             await self.delivery.watch(stop)  # until stop: the turns of workers that die meanwhile
             return
         await self.client.delete_webhook()
