@@ -24,8 +24,10 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import Engine
 
 from hsdt.reminders import engine as reminder_engine
-from hsdt.reminders.calendar import Calendar
+from hsdt.reminders.calendar import Calendar, Reminder
 from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.tenancy import DEFAULT_TENANT, tenant_scope
+from hsdt.storage.tenant_directory import department_ids
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
 
@@ -45,14 +47,16 @@ class Runtime:
     on_fired: Callable[[], None] | None = None
 
 
-def run_reminder(reminder_id: str) -> None:
-    """The job function as stored ("hsdt.reminders.scheduler:run_reminder" with the reminder id).
-    `RuntimeExecutor` runs `fire_reminder` in its place, with the runtime."""
+def run_reminder(reminder_id: str, tenant: int = DEFAULT_TENANT) -> None:
+    """The job function as stored ("hsdt.reminders.scheduler:run_reminder" with the reminder id and its
+    campaign's Sở; jobs stored before there were several name none: the first). `RuntimeExecutor` runs
+    `fire_reminder` in its place, with the runtime."""
     raise RuntimeError(f"reminder job {reminder_id} ran outside RuntimeExecutor (no runtime)")
 
 
-def fire_reminder(runtime: Runtime, reminder_id: str) -> None:
-    result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz, runtime.rubrics)
+def fire_reminder(runtime: Runtime, reminder_id: str, tenant: int = DEFAULT_TENANT) -> None:
+    with tenant_scope(tenant):  # decided in its Sở's unit of work, its messages queued in that Sở's outbox
+        result = reminder_engine.fire(runtime.engine, reminder_id, runtime.clock(), runtime.tz, runtime.rubrics)
     log.info("reminder job %s: %s", reminder_id, result)
     if runtime.on_fired is not None and result.enqueued:
         runtime.on_fired()
@@ -98,25 +102,31 @@ class SyncResult:
 def sync_jobs(scheduler: BaseScheduler, engine: Engine, tz: str, now: datetime) -> SyncResult:
     """Make the stored jobs match the calendars of every active campaign (the scheduler must be started).
     A reminder's id names its campaign, so the campaigns' jobs never collide."""
-    plan = {}
-    with UnitOfWork(engine) as uow:
-        calendars = reminder_engine.load_calendars(uow, tz)
-        for cal in calendars:
-            fired = uow.reminders.fired_ids(cal.campaign_id)
-            plan.update({r.id: r for r in cal.reminders()
-                         if r.id not in fired and r.fire_at > now - MISFIRE_GRACE})
+    plan: dict[str, tuple[Reminder, int]] = {}
+    calendars: list[Calendar] = []
+    # Every Sở's campaigns, each read in its own unit of work (a campaign's id is unique in the database,
+    # so the ids of the reminders never collide across Sở either).
+    for tenant in department_ids(engine):
+        with UnitOfWork(engine, tenant) as uow:
+            own = reminder_engine.load_calendars(uow, tz)
+            for cal in own:
+                fired = uow.reminders.fired_ids(cal.campaign_id)
+                plan.update({r.id: (r, tenant) for r in cal.reminders()
+                             if r.id not in fired and r.fire_at > now - MISFIRE_GRACE})
+            calendars.extend(own)
     added = moved = removed = kept = 0
     for job in scheduler.get_jobs():
         if job.id not in plan:
             scheduler.remove_job(job.id)
             removed += 1
     existing = {job.id: job for job in scheduler.get_jobs()}
-    for reminder in plan.values():
+    for reminder, tenant in plan.values():
         job = existing.get(reminder.id)
-        if job is not None and job.next_run_time == reminder.fire_at:
+        if job is not None and job.next_run_time == reminder.fire_at and list(job.args) == [reminder.id, tenant]:
             kept += 1
             continue
-        scheduler.add_job(run_reminder, DateTrigger(run_date=reminder.fire_at, timezone=UTC), args=[reminder.id],
+        scheduler.add_job(run_reminder, DateTrigger(run_date=reminder.fire_at, timezone=UTC),
+                          args=[reminder.id, tenant],
                           id=reminder.id, name=f"reminder {reminder.id}", replace_existing=True)
         if job is None:
             added += 1

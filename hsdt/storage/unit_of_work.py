@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Integer, bindparam, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
-from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import Session
 
 from hsdt.storage.assessments import AssessmentRepository
@@ -77,14 +75,19 @@ def _scope_transaction(session: Session, _transaction: SessionTransaction, conne
 def _scope_query(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load or state.is_insert:
         return
-    state.statement = state.statement.options(_criteria(state.session.info["tenant_id"]))
+    state.statement = state.statement.options(_CRITERIA)
+    # The criteria's parameter, given with the statement's own (a new dict: the caller's is left alone).
+    parameters = state.parameters
+    if parameters is None or isinstance(parameters, dict):
+        state.parameters = {**(parameters or {}), TENANT_PARAMETER: state.session.info["tenant_id"]}
 
 
-@functools.cache
-def _criteria(tenant: int) -> ORMOption:
-    """Built once per tenant: constructing the option analyses its lambda, which costs more than the
-    query it is added to (an answer runs several)."""
-    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
+TENANT_PARAMETER = "hsdt_tenant"
+# The tenant is a bound parameter filled per execution, not a value the lambda closes over: a closed-over
+# value is extracted again, for every entity, on every execution, which cost more than the query.
+_TENANT = bindparam(TENANT_PARAMETER, type_=Integer())
+_CRITERIA = with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == _TENANT, include_aliases=True,
+                                 track_closure_variables=False)
 
 
 def tenant_session(engine: Engine, tenant: int | None = None, *, expire_on_commit: bool = True) -> Session:

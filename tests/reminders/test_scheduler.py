@@ -148,3 +148,34 @@ def test_the_sqlite_lock_file_lies_next_to_the_database(sqlite_engine: Engine) -
     assert isinstance(lock, FileLeaderLock)
     assert lock.path.name.endswith(".sqlite3.leader.lock")
     assert lock.path.parent == Path(str(sqlite_engine.url.database)).parent
+
+
+async def test_every_sos_campaigns_are_planned_and_each_reminder_is_decided_in_its_own_so(engine: Engine) -> None:
+    from hsdt.services.tenants import create_tenant
+    from hsdt.storage.tenancy import tenant_scope
+
+    seed(engine, utcnow())
+    first_id = calendar_around_now(engine)
+    hanoi = create_tenant(engine, "hanoi", "Sở Giáo dục và Đào tạo Hà Nội", "Hà Nội").id
+    with tenant_scope(hanoi):
+        seed(engine, utcnow())
+        second_id = calendar_around_now(engine)
+    assert first_id != second_id  # campaign ids are unique in the database
+    runtime = Runtime(engine, TZ, RubricCache())
+    scheduler = make_scheduler(engine, runtime)
+    scheduler.start()
+    try:
+        result = sync_jobs(scheduler, engine, TZ, utcnow())
+        assert len(result.calendars) == 2
+        # Each Sở's overdue reminder goes out once, queued in its own Sở's outbox only.
+        await wait_for(lambda: counts(engine) == (1, 1))
+        with tenant_scope(hanoi):
+            await wait_for(lambda: counts(engine) == (1, 1))
+        jobs = {job.id: list(job.args) for job in scheduler.get_jobs()}
+        assert jobs and all(args[1] in (1, hanoi) for args in jobs.values())
+        assert {args[1] for args in jobs.values()} == {1, hanoi}
+        # Planning again keeps every job (its Sở is part of what is compared).
+        again = sync_jobs(scheduler, engine, TZ, utcnow())
+        assert (again.added, again.moved, again.removed) == (0, 0, 0)
+    finally:
+        scheduler.shutdown(wait=True)
