@@ -204,6 +204,8 @@ def bench_evening(url: str, schema: str, owner: Engine, principals: list[tuple[i
                   duration: float, workers: int, seed: int) -> None:
     header("a. deadline evening", f"{workers} processes x Dispatcher.handle (no HTTP, no sends), PostgreSQL as "
            f"hsdt_app under row-level security; Poisson arrivals at {rate:g} answers/s for {duration:g} s")
+    print("   (the HTTP path, `hsdt run` workers behind nginx with a Telegram webhook per Sở, cannot be driven on "
+          "this branch: no channel is bound to a tenant yet)")
     rng = random.Random(seed)
     # Principals enough for every arrival (each answers the 11 questions once), with a margin.
     needed = min(len(principals), int(rate * duration / len(SCRIPT) * 1.5) + 3 * workers)
@@ -274,7 +276,7 @@ class BudgetSender:
         self.taken.append((now, external_id))
 
 
-def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, latency_s: float,
+def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, pace: float, latency_s: float,
                      concurrency: int, results: Queue[dict[str, Any]]) -> None:
     from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
     from hsdt.reminders.calendar import ReminderKind
@@ -300,7 +302,7 @@ def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, l
     async def drain(tenant: int) -> tuple[int, float]:
         now = decided[tenant][0]
         delivery = OutboxDelivery(engine, {nr.CHANNEL: senders[tenant]}, tenant=tenant, clock=lambda: now,
-                                  default_limits=ChannelLimits(budget, 1.0), concurrency=concurrency)
+                                  default_limits=ChannelLimits(pace, 1.0), concurrency=concurrency)
         started = time.perf_counter()
         stats = await delivery.drain()
         return stats.sent, time.perf_counter() - started
@@ -333,16 +335,17 @@ def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, l
     results.put({"tenants": report, "cpu": cpu})
 
 
-def bench_reminders(url: str, schema: str, roster: nr.NationalRoster, budget: float, latency_s: float,
+def bench_reminders(url: str, schema: str, roster: nr.NationalRoster, budget: float, pace: float, latency_s: float,
                     workers: int, concurrency: int) -> None:
-    header("d. reminder fan-out", f"fire() + OutboxDelivery(tenant=...).drain() per tenant in {workers} processes; "
-           f"a fake sender per tenant allowing {budget:g} msg/s (429 beyond), {latency_s * 1000:.0f} ms a send")
+    header("d. reminder fan-out", f"fire() + OutboxDelivery(tenant=...).drain() per tenant in {workers} processes, "
+           f"paced at ChannelLimits({pace:g}, 1) (production: REMINDER_RATE_PER_S); a fake sender per tenant taking "
+           f"at most {budget:g} msg in any second (429, retry after 1 s, beyond), {latency_s * 1000:.0f} ms a send")
     context = multiprocessing.get_context("spawn")
     results: Queue[dict[str, Any]] = context.Queue()
     ordered = sorted(roster.tenants, key=lambda t: -t.schools)
     shares = [[t.tenant for t in ordered[i::workers]] for i in range(workers)]
     processes = [context.Process(target=reminders_worker,
-                                 args=(url, schema, share, budget, latency_s, concurrency, results))
+                                 args=(url, schema, share, budget, pace, latency_s, concurrency, results))
                  for share in shares if share]
     started = time.perf_counter()
     for process in processes:
@@ -371,11 +374,11 @@ def bench_reminders(url: str, schema: str, roster: nr.NationalRoster, budget: fl
 
 def fill_campaign(engine: Engine, owner: Engine, roster: nr.NationalRoster, seed: int) -> float:
     """Every school's self-assessment answered and submitted, with the rows the chat leaves for it."""
-    from hsdt.scoring import band_for, read_value, score_criterion
-    from hsdt.storage.models import Answer, AnswerAudit, ConversationState, ProcessedEvent, Submission
-
     from bench_report import RUBRIC, SCORED
     from bench_report import _value as generated
+
+    from hsdt.scoring import band_for, read_value, score_criterion
+    from hsdt.storage.models import Answer, AnswerAudit, ConversationState, ProcessedEvent, Submission
 
     def _value(criterion: Any, rng: random.Random) -> dict[str, Any]:
         if criterion.type.value == "document_share":  # newer than bench_report's generator
@@ -404,9 +407,9 @@ def fill_campaign(engine: Engine, owner: Engine, roster: nr.NationalRoster, seed
                 "SELECT unit_id, id FROM app_user WHERE role = 'principal' AND code LIKE 'HT-%'"))}
             chats = {int(u): str(r) for u, r in conn.execute(text("SELECT user_id, external_id FROM chat_identity"))}
             existing: dict[int, dict[str, float]] = {}
-            for school, criterion, points in conn.execute(text(
+            for school, criterion, scored in conn.execute(text(
                     "SELECT school_id, criterion_id, points FROM answer WHERE kind = 'self'")):
-                existing.setdefault(int(school), {})[str(criterion)] = float(points)
+                existing.setdefault(int(school), {})[str(criterion)] = float(scored)
             answers: list[dict[str, Any]] = []
             audits: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
@@ -594,7 +597,7 @@ async def _dashboard(url: str, schema: str, tenant: nr.TenantRoster, requests: i
             client.session.cookie_jar.clear()
             times: list[float] = []
             status: Counter[int] = Counter()
-            size = 0
+            size, page = 0, ""
             for _ in range(requests):
                 started = time.perf_counter()
                 response = await client.get("/bang-dieu-khien/", cookies=cookies)
@@ -602,10 +605,14 @@ async def _dashboard(url: str, schema: str, tenant: nr.TenantRoster, requests: i
                 times.append(time.perf_counter() - started)
                 status[response.status] += 1
                 size = len(body)
+            page = body.decode("utf-8", "replace")
         dispatcher.close()
     engine.dispose()
-    print(f"   p50 {percentile(times, 0.5):.1f} ms  p99 {percentile(times, 0.99):.1f} ms  max {max(times) * 1000:.0f} ms"
-          f"  ({size / 1024:.0f} KiB a page; status {dict(status)})")
+    # The page must be the province's, not an empty one: it counts the province's schools.
+    shown = f">{tenant.schools}<" in page or f" {tenant.schools} " in page
+    print(f"   p50 {percentile(times, 0.5):.1f} ms  p99 {percentile(times, 0.99):.1f} ms  "
+          f"max {max(times) * 1000:.0f} ms  ({size / 1024:.0f} KiB a page; status {dict(status)}; "
+          f"the page counts the province's {tenant.schools} schools: {'yes' if shown else 'NO'})")
 
 
 # --- e. database size -----------------------------------------------------------------------------
@@ -669,6 +676,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300.0, help="evening: seconds of arrivals")
     parser.add_argument("--workers", type=int, default=3, help="bot processes (evening, reminders)")
     parser.add_argument("--send-budget", type=float, default=30.0, help="reminders: messages/s per tenant's bot")
+    parser.add_argument("--outbox-rate", type=float, help="reminders: the delivery's pace (default: --send-budget, "
+                                                           "as production's REMINDER_RATE_PER_S = the bot's budget)")
     parser.add_argument("--send-latency", type=float, default=0.03, help="reminders: seconds the fake send takes")
     parser.add_argument("--concurrency", type=int, default=8, help="reminders: sends in flight per tenant")
     parser.add_argument("--pdf", default="1,2,3", help="report: the appendices whose PDF is made ('' for none)")
@@ -693,8 +702,8 @@ def main() -> None:
             principals = enrolled_principals(app, roster)
             bench_evening(args.url, args.schema, owner, principals, args.rate, args.duration, args.workers, args.seed)
         if "reminders" in only:
-            bench_reminders(args.url, args.schema, roster, args.send_budget, args.send_latency, args.workers,
-                            args.concurrency)
+            bench_reminders(args.url, args.schema, roster, args.send_budget, args.outbox_rate or args.send_budget,
+                            args.send_latency, args.workers, args.concurrency)
         if only & {"report", "dashboard", "size"} and not args.reuse:
             print(f"\nfilling the campaign (every school submitted) ({load()})", flush=True)
             print(f"   filled in {fill_campaign(app, owner, roster, args.seed):.1f} s", flush=True)

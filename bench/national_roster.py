@@ -204,6 +204,11 @@ def _bulk(conn: Connection, table: type, rows: list[dict[str, object]]) -> None:
         conn.execute(insert(table), rows[start:start + BATCH])
 
 
+def commune_name(index: int) -> str:
+    kind = "Phường" if index % 3 == 0 else "Xã"
+    return f"{kind} {_STEMS[index % len(_STEMS)]} {index // len(_STEMS) + 1}"
+
+
 def _codes(rng: random.Random, count: int, taken: set[str]) -> list[str]:
     found: list[str] = []
     while len(found) < count:
@@ -234,8 +239,7 @@ def build_tenant(engine: Engine, province: Province, tenant: int, schools: int, 
                                      "uses_erecords": True, "position": 0}])
         so_id = _ids(conn, "SELECT id FROM unit WHERE tenant_id = :t AND code = 'SO'", t=tenant)[0]
         _bulk(conn, Unit, [{"code": f"XA-{c:03d}", "parent_id": so_id, "kind": "district", "uses_erecords": True,
-                            "name": f"{'Phường' if c % 3 == 0 else 'Xã'} {_STEMS[c % len(_STEMS)]} {c // len(_STEMS) + 1}",
-                            "position": c + 1} for c in range(communes)])
+                            "name": commune_name(c), "position": c + 1} for c in range(communes)])
         commune_ids = _ids(conn, "SELECT id FROM unit WHERE tenant_id = :t AND kind = 'district' ORDER BY code",
                            t=tenant)
         # Communes differ in size: a few urban wards hold many schools, most communes one to five.
