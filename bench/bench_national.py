@@ -104,6 +104,22 @@ def enrolled_principals(engine: Engine, roster: nr.NationalRoster) -> list[tuple
     return found
 
 
+def collect(processes: list[Any], results: Queue[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every worker's result; a worker that died without one stops the benchmark instead of hanging it."""
+    import queue
+
+    found: list[dict[str, Any]] = []
+    while len(found) < len(processes):
+        try:
+            found.append(results.get(timeout=5))
+        except queue.Empty:
+            if all(not p.is_alive() for p in processes):
+                raise SystemExit(f"{len(processes) - len(found)} worker(s) died without a result") from None
+    for process in processes:
+        process.join()
+    return found
+
+
 # --- a. the deadline evening ----------------------------------------------------------------------
 
 
@@ -220,9 +236,7 @@ def bench_evening(url: str, schema: str, owner: Engine, principals: list[tuple[i
                  for i in range(workers)]
     for process in processes:
         process.start()
-    outcome = [results.get() for _ in processes]
-    for process in processes:
-        process.join()
+    outcome = collect(processes, results)
     latencies = [lat for o in outcome for lat in o["latencies"]]
     answers = sum(o["answers"] for o in outcome)
     errors = [e for o in outcome for e in o["errors"]]
@@ -277,14 +291,20 @@ class BudgetSender:
 
 
 def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, pace: float, latency_s: float,
-                     concurrency: int, results: Queue[dict[str, Any]]) -> None:
+                     concurrency: int, pool: int, results: Queue[dict[str, Any]]) -> None:
+    from sqlmodel import create_engine
+
     from hsdt.channels.outbox import ChannelLimits, OutboxDelivery
     from hsdt.reminders.calendar import ReminderKind
     from hsdt.reminders.engine import fire, load_calendar
     from hsdt.storage.rubrics import RubricCache
     from hsdt.storage.unit_of_work import UnitOfWork
 
-    engine = app_engine(url, schema)
+    # A delivery claims a row (a connection with its transaction open) before it waits for the row's send
+    # slot, so each tenant holds up to `concurrency` connections: the pool is capped (PostgreSQL's default
+    # max_connections is 100, and other processes share the server); a claim waits for a free connection.
+    engine = create_engine(nr.schema_url(url, schema, nr.APP_ROLE), pool_size=pool, max_overflow=0,
+                           pool_timeout=3600)
     rubrics = RubricCache()
     decided: dict[int, tuple[datetime, int, float]] = {}
     for tenant in tenants:
@@ -336,7 +356,7 @@ def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, p
 
 
 def bench_reminders(url: str, schema: str, roster: nr.NationalRoster, budget: float, pace: float, latency_s: float,
-                    workers: int, concurrency: int) -> None:
+                    workers: int, concurrency: int, pool: int) -> None:
     header("d. reminder fan-out", f"fire() + OutboxDelivery(tenant=...).drain() per tenant in {workers} processes, "
            f"paced at ChannelLimits({pace:g}, 1) (production: REMINDER_RATE_PER_S); a fake sender per tenant taking "
            f"at most {budget:g} msg in any second (429, retry after 1 s, beyond), {latency_s * 1000:.0f} ms a send")
@@ -344,15 +364,17 @@ def bench_reminders(url: str, schema: str, roster: nr.NationalRoster, budget: fl
     results: Queue[dict[str, Any]] = context.Queue()
     ordered = sorted(roster.tenants, key=lambda t: -t.schools)
     shares = [[t.tenant for t in ordered[i::workers]] for i in range(workers)]
+    wanted = max(len(share) for share in shares) * (concurrency + 1)
+    print(f"   {concurrency} sends in flight per tenant; connections per process {min(pool, wanted)} "
+          f"(wanted {wanted}: up to {concurrency} claims held while waiting for send slots, +1 for the loads)")
     processes = [context.Process(target=reminders_worker,
-                                 args=(url, schema, share, budget, pace, latency_s, concurrency, results))
+                                 args=(url, schema, share, budget, pace, latency_s, concurrency, min(pool, wanted),
+                                       results))
                  for share in shares if share]
     started = time.perf_counter()
     for process in processes:
         process.start()
-    outcome = [results.get() for _ in processes]
-    for process in processes:
-        process.join()
+    outcome = collect(processes, results)
     wall = time.perf_counter() - started
     rows = sorted((r for o in outcome for r in o["tenants"]), key=lambda r: -r["enqueued"])
     names = {t.tenant: t.code for t in roster.tenants}
@@ -680,6 +702,7 @@ def main() -> None:
                                                            "as production's REMINDER_RATE_PER_S = the bot's budget)")
     parser.add_argument("--send-latency", type=float, default=0.03, help="reminders: seconds the fake send takes")
     parser.add_argument("--concurrency", type=int, default=8, help="reminders: sends in flight per tenant")
+    parser.add_argument("--pool", type=int, default=25, help="reminders: database connections per process at most")
     parser.add_argument("--pdf", default="1,2,3", help="report: the appendices whose PDF is made ('' for none)")
     parser.add_argument("--requests", type=int, default=200, help="dashboard: requests")
     parser.add_argument("--keep", action="store_true", help="leave the schema (then --reuse)")
@@ -691,6 +714,7 @@ def main() -> None:
     if args.child_report:
         print(json.dumps(report_child(args.url, args.schema, args.child_tenant, args.child_user, args.child_report)))
         return
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress while it runs
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(STAGES)
     if unknown:
@@ -703,7 +727,7 @@ def main() -> None:
             bench_evening(args.url, args.schema, owner, principals, args.rate, args.duration, args.workers, args.seed)
         if "reminders" in only:
             bench_reminders(args.url, args.schema, roster, args.send_budget, args.outbox_rate or args.send_budget,
-                            args.send_latency, args.workers, args.concurrency)
+                            args.send_latency, args.workers, args.concurrency, args.pool)
         if only & {"report", "dashboard", "size"} and not args.reuse:
             print(f"\nfilling the campaign (every school submitted) ({load()})", flush=True)
             print(f"   filled in {fill_campaign(app, owner, roster, args.seed):.1f} s", flush=True)
