@@ -328,6 +328,13 @@ def reminders_worker(url: str, schema: str, tenants: list[int], budget: float, p
         return stats.sent, time.perf_counter() - started
 
     async def all_tenants() -> list[tuple[int, float]]:
+        # Threads enough for every claim waiting for a connection and every commit of a claim holding one:
+        # with the default executor's few threads, claims blocked on the pool starve the commits that
+        # would free it.
+        from concurrent.futures import ThreadPoolExecutor
+
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=len(tenants) * (concurrency + 2) + 4))
         return await asyncio.gather(*(drain(t) for t in tenants))
 
     cpu = time.process_time()
