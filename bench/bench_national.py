@@ -653,8 +653,10 @@ def bench_size(owner: Engine, schema: str, roster: nr.NationalRoster, empty_byte
     sizes = table_sizes(owner, schema)
     total = sum(sizes.values())
     per = (total - empty_bytes) / roster.schools * 1000
+    empty = (f"empty migrated schema {empty_bytes / 2**20:.1f} MiB" if empty_bytes
+             else "empty schema not known (--reuse)")
     print(f"   {roster.schools} schools, {roster.users} users: {total / 2**20:.1f} MiB "
-          f"(empty migrated schema {empty_bytes / 2**20:.1f} MiB) = {per / 2**20:.2f} MiB per 1,000 schools")
+          f"({empty}) = {per / 2**20:.2f} MiB per 1,000 schools")
     for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:8]:
         print(f"     {name:24s} {size / 2**20:8.2f} MiB")
 
