@@ -28,7 +28,7 @@ machine whose load is well above its core count say more about the neighbours th
   report     the largest province's /baocao files as the handler makes them (`hsdt.reports.exports`: the data
              set read in a read-only transaction, the workbook, the PDFs of Phụ lục 1-3 through LibreOffice),
              each in a fresh child process: wall time, peak RSS of the child and of LibreOffice.
-             The national workbook (`hsdt.reports.national`, built elsewhere) is measured if the module exists.
+             The national workbook (`hsdt.reports.national`): every Sở's rows, as the Ministry's /baocao makes it.
   dashboard  the overview page of the largest province's dashboard (`hsdt.web`, in-process aiohttp server,
              a Sở user signed in through the real sign-in link and cookie): p50/p99 over --requests.
   size       pg_total_relation_size of every table of the schema after the full campaign, per 1,000 schools.
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import itertools
 import json
 import multiprocessing
@@ -538,18 +537,11 @@ def report_child(url: str, schema: str, tenant: int, user_id: int, what: str) ->
 
 
 def measure_national(engine: Engine, now: datetime) -> int:
-    """HOOK: the national workbook, once `hsdt.reports.national` exists on main (another helper builds it).
-    Its entry point is not known here: adapt this call to it; returns the workbook's size in bytes."""
-    import importlib
+    """The Ministry's national workbook (every Sở read in its own tenant's unit of work); its size in bytes."""
+    from hsdt.reports.national import national
+    from hsdt.reports.national_excel import national_bytes
 
-    national = importlib.import_module("hsdt.reports.national")
-    for name in ("national_workbook_bytes", "workbook_bytes", "build_national_workbook"):
-        make = getattr(national, name, None)
-        if callable(make):
-            result = make(engine, now)
-            return len(result) if isinstance(result, bytes | bytearray) else 0
-    raise NotImplementedError("hsdt.reports.national has none of the entry points this hook tries: adapt "
-                              "bench_national.measure_national")
+    return len(national_bytes(national(engine, now)))
 
 
 def bench_report(url: str, schema: str, roster: nr.NationalRoster, appendices: list[int]) -> None:
@@ -558,11 +550,7 @@ def bench_report(url: str, schema: str, roster: nr.NationalRoster, appendices: l
            "schools) as its Sở staff sees it; hsdt.reports.exports as the handler calls it, each in a fresh child "
            "process (peak RSS: the child; LibreOffice's: its children)")
     steps = ["summary", "workbook", *(f"pdf{n}" for n in appendices)]
-    if importlib.util.find_spec("hsdt.reports.national") is not None:
-        steps.append("national")
-    else:
-        print("   national workbook: hsdt.reports.national is not on this branch: not measured "
-              "(hook: bench_national.measure_national)")
+    steps.append("national")
     for what in steps:
         command = [sys.executable, __file__, "--child-report", what, "--url", url, "--schema", schema,
                    "--child-tenant", str(largest.tenant), "--child-user", str(largest.so_user_id)]

@@ -40,26 +40,26 @@ HELP_REDIRECT_URI = "địa chỉ nhận mã cấp quyền đã đăng ký cho �
 
 SECRET_PROMPT = "Nhập {what} (không hiện trên màn hình): "
 SECRET_NAMES = {
-    "token": "token của bot",
+    "token": "token của tài khoản",
     "webhook_secret": "khóa bí mật webhook (để trống nếu không dùng)",
     "app_secret": "khóa bí mật của ứng dụng Zalo",
     "oa_secret_key": "OA secret key",
 }
 SECRET_ENV_MISSING = "Biến môi trường {name} chưa được đặt hoặc để trống."
 SECRET_MISSING = "Thiếu {what}: đặt trong biến môi trường (ghi tên bằng tùy chọn tương ứng) hoặc gửi qua đầu vào chuẩn."
-TELEGRAM_TOKEN_BAD = "Token Telegram không đúng dạng (số hiệu bot, dấu hai chấm, rồi chuỗi khóa)."
+TELEGRAM_TOKEN_BAD = "Token Telegram không đúng dạng (số hiệu tài khoản, dấu hai chấm, rồi chuỗi khóa)."
 TELEGRAM_SECRET_BAD = "Khóa bí mật webhook của Telegram chỉ gồm chữ, số, “_” và “-”, từ 1 đến 256 ký tự."
 ZALO_SECRET_BAD = "Khóa bí mật webhook của Zalo dài từ 8 đến 256 ký tự."
 OA_ARGS_MISSING = "Zalo OA cần --oa-id và --app-id."
-CHANNEL_TAKEN = "{kind} {account} đang là kênh của Sở khác (mã {code}); mỗi bot, mỗi OA chỉ phục vụ một Sở."
-CHANNEL_SAVED = "Đã lưu {kind} {account} cho {name} (mã {code}). Khởi động lại bot để kênh có hiệu lực."
+CHANNEL_TAKEN = "{kind} {account} đang là kênh của Sở khác (mã {code}); mỗi tài khoản Telegram, Zalo hay OA chỉ phục vụ một Sở."
+CHANNEL_SAVED = "Đã lưu {kind} {account} cho {name} (mã {code}). Khởi động lại hệ thống để kênh có hiệu lực."
 CHANNEL_WEBHOOK_PATH = "Địa chỉ webhook của kênh này: {path}"
-CHANNEL_REMOVED = "Đã bỏ {count} kênh {kind} của {name} (mã {code}). Khởi động lại bot để thay đổi có hiệu lực."
+CHANNEL_REMOVED = "Đã bỏ {count} kênh {kind} của {name} (mã {code}). Khởi động lại hệ thống để thay đổi có hiệu lực."
 CHANNEL_NONE_REMOVED = "Sở mã {code} không có kênh {kind} nào như vậy."
 CHANNEL_LIST_HEADER = "Sở\tLoại\tTài khoản\tKhóa webhook\tCập nhật"
 CHANNEL_LINE = "{code}\t{kind}\t{account}\t{webhook}\t{updated}"
 CHANNEL_LIST_EMPTY = "Chưa Sở nào có kênh riêng (kênh trong tệp .env là của Sở đầu tiên)."
 YES = "có"
 NO = "không"
-KIND_NAMES = {"telegram": "Telegram", "zalo_bot": "bot Zalo", "zalo_oa": "Zalo OA"}
-TENANT_NO_TELEGRAM = "Sở mã {code} chưa có bot Telegram riêng (hsdt tenant channel set --tenant {code} telegram ...)."
+KIND_NAMES = {"telegram": "Telegram", "zalo_bot": "tài khoản Zalo", "zalo_oa": "Zalo OA"}
+TENANT_NO_TELEGRAM = "Sở mã {code} chưa có tài khoản Telegram riêng (hsdt tenant channel set --tenant {code} telegram ...)."
