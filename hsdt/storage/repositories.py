@@ -28,6 +28,7 @@ from hsdt.storage.models import (
     UnitLevel,
     User,
 )
+from hsdt.storage.tenancy import TENANT_NAMED
 from hsdt.storage.types import utcnow
 from hsdt.texts.levels import STRUCTURES, LevelName, Levels, Structure
 
@@ -153,14 +154,18 @@ _IN_CAMPAIGN = (
 # Several campaigns may be active at once: one row per active campaign the user's unit takes part in,
 # or, when it takes part in none, one row with the newest active campaign (the features say it is not
 # in it), or none at all.
+# It names its tenant itself (read on every event, the session's general criteria cost more than the query).
 _USER_AND_CAMPAIGN = (
     select(User, Unit, Campaign)
     .join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
-    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .join(Unit, and_(col(Unit.id) == col(User.unit_id), col(Unit.tenant_id) == bindparam("tenant_id")))
     .outerjoin(Campaign, and_(col(Campaign.active) == True,  # noqa: E712
+                              col(Campaign.tenant_id) == bindparam("tenant_id"),
                               or_(_IN_CAMPAIGN, col(Campaign.id) == _ACTIVE_CAMPAIGN_ID)))
-    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"),
+           col(ChatIdentity.tenant_id) == bindparam("tenant_id"), col(User.tenant_id) == bindparam("tenant_id"))
     .order_by(col(Campaign.id).desc())
+    .execution_options(**{TENANT_NAMED: True})
 )
 _SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN.label("in_campaign"))
 _PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]

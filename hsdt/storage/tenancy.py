@@ -30,6 +30,9 @@ DEFAULT_TENANT = 1
 SETTING = "hsdt.tenant"
 # The execution option on a unit of work's connection that names its tenant (read by the column default).
 OPTION = "hsdt_tenant"
+# The execution option of a hot ORM statement that filters every tenant table it reads by its `tenant_id`
+# parameter itself: the session adds no criteria of its own to it.
+TENANT_NAMED = "hsdt_tenant_named"
 
 _scoped: ContextVar[int | None] = ContextVar("hsdt_tenant", default=None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, event, text
+from sqlalchemy import Integer, bindparam, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlmodel import Session
@@ -29,7 +29,7 @@ from hsdt.storage.repositories import (
     UnitRepository,
     UserRepository,
 )
-from hsdt.storage.tenancy import OPTION, SETTING, TenantOwned, current_tenant
+from hsdt.storage.tenancy import OPTION, SETTING, TENANT_NAMED, TenantOwned, current_tenant
 from hsdt.storage.usage_repository import UsageRepository
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -58,7 +58,7 @@ class _Session(Session):
         return int(self.info["tenant_id"])
 
 
-_SET_TENANT = text(f"SELECT set_config('{SETTING}', :tenant, true)")
+_SET_TENANT = f"SELECT set_config('{SETTING}', %s, true)"
 
 
 @event.listens_for(_Session, "after_begin")
@@ -68,12 +68,14 @@ def _scope_transaction(session: Session, _transaction: SessionTransaction, conne
     tenant = session.info["tenant_id"]
     connection.execution_options(**{OPTION: tenant})
     if connection.dialect.name == "postgresql":
-        connection.execute(_SET_TENANT, {"tenant": str(tenant)})
+        # The driver's own statement: SQLAlchemy's construction and caching would cost more than the call.
+        connection.exec_driver_sql(_SET_TENANT, (str(tenant),))
 
 
 @event.listens_for(_Session, "do_orm_execute")
 def _scope_query(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.is_relationship_load or state.is_insert:
+    if state.is_column_load or state.is_relationship_load or state.is_insert \
+            or state.execution_options.get(TENANT_NAMED):
         return
     state.statement = state.statement.options(_CRITERIA)
     # The criteria's parameter, given with the statement's own (a new dict: the caller's is left alone).
