@@ -51,7 +51,8 @@ TELEGRAM_TOKEN_BAD = "Token Telegram không đúng dạng (số hiệu tài kho�
 TELEGRAM_SECRET_BAD = "Khóa bí mật webhook của Telegram chỉ gồm chữ, số, “_” và “-”, từ 1 đến 256 ký tự."
 ZALO_SECRET_BAD = "Khóa bí mật webhook của Zalo dài từ 8 đến 256 ký tự."
 OA_ARGS_MISSING = "Zalo OA cần --oa-id và --app-id."
-CHANNEL_TAKEN = "{kind} {account} đang là kênh của Sở khác (mã {code}); mỗi tài khoản Telegram, Zalo hay OA chỉ phục vụ một Sở."
+CHANNEL_TAKEN = ("{kind} {account} đang là kênh của Sở khác (mã {code}); "
+                 "mỗi tài khoản Telegram, Zalo hay OA chỉ phục vụ một Sở.")
 CHANNEL_SAVED = "Đã lưu {kind} {account} cho {name} (mã {code}). Khởi động lại hệ thống để kênh có hiệu lực."
 CHANNEL_WEBHOOK_PATH = "Địa chỉ webhook của kênh này: {path}"
 CHANNEL_REMOVED = "Đã bỏ {count} kênh {kind} của {name} (mã {code}). Khởi động lại hệ thống để thay đổi có hiệu lực."
@@ -62,4 +63,5 @@ CHANNEL_LIST_EMPTY = "Chưa Sở nào có kênh riêng (kênh trong tệp .env l
 YES = "có"
 NO = "không"
 KIND_NAMES = {"telegram": "Telegram", "zalo_bot": "tài khoản Zalo", "zalo_oa": "Zalo OA"}
-TENANT_NO_TELEGRAM = "Sở mã {code} chưa có tài khoản Telegram riêng (hsdt tenant channel set --tenant {code} telegram ...)."
+TENANT_NO_TELEGRAM = ("Sở mã {code} chưa có tài khoản Telegram riêng "
+                      "(hsdt tenant channel set --tenant {code} telegram ...).")
