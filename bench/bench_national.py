@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
@@ -219,8 +219,7 @@ def bench_evening(url: str, schema: str, owner: Engine, principals: list[tuple[i
                   duration: float, workers: int, seed: int) -> None:
     header("a. deadline evening", f"{workers} processes x Dispatcher.handle (no HTTP, no sends), PostgreSQL as "
            f"hsdt_app under row-level security; Poisson arrivals at {rate:g} answers/s for {duration:g} s")
-    print("   (the HTTP path, `hsdt run` workers behind nginx with a Telegram webhook per Sở, cannot be driven on "
-          "this branch: no channel is bound to a tenant yet)")
+    print("   (not the HTTP path: `hsdt run` workers behind nginx, a Telegram webhook per Sở, are not driven here)")
     rng = random.Random(seed)
     # Principals enough for every arrival (each answers the 11 questions once), with a margin.
     needed = min(len(principals), int(rate * duration / len(SCRIPT) * 1.5) + 3 * workers)
@@ -569,13 +568,33 @@ def bench_report(url: str, schema: str, roster: nr.NationalRoster, appendices: l
 
 def bench_dashboard(url: str, schema: str, roster: nr.NationalRoster, requests: int) -> None:
     largest = roster.largest()
-    header("c. dashboard overview", f"GET /bang-dieu-khien/ x {requests}, one at a time, for {largest.province} "
-           f"({largest.schools} schools), aiohttp in process (TestServer on a local port), signed-in Sở user")
-    asyncio.run(_dashboard(url, schema, largest, requests))
+    header("c. dashboard overview", f"GET /bang-dieu-khien/ x {requests}, one at a time, aiohttp in process "
+           f"(TestServer on a local port): a Sở user of {largest.province} ({largest.schools} schools), "
+           f"then a Ministry user (the national page, every Sở read in its own tenant)")
+    asyncio.run(_dashboard(url, schema, roster, requests))
 
 
-async def _dashboard(url: str, schema: str, tenant: nr.TenantRoster, requests: int) -> None:
-    from aiohttp import web
+def _ministry_user(engine: Engine) -> tuple[int, int]:
+    """The Ministry's tenant and one of its staff (made once per schema)."""
+    from hsdt.services.tenants import TenantError, create_tenant, find_tenant
+    from hsdt.storage.models import Role, TenantKind, Unit, User
+    from hsdt.storage.unit_of_work import UnitOfWork
+
+    try:
+        bo = create_tenant(engine, "bo", "Bộ Giáo dục và Đào tạo", "", TenantKind.MINISTRY).id
+    except TenantError:
+        bo = find_tenant(engine, "bo").id
+    with UnitOfWork(engine, bo) as uow:
+        user = uow.users.by_code("BO-01")
+        if user is None:
+            unit = uow.units.by_code("BO") or uow.units.add(
+                Unit(code="BO", name="Bộ Giáo dục và Đào tạo", kind="so"))
+            user = uow.users.add(User(code="BO-01", full_name="Cán bộ Bộ", role=Role.MINISTRY_STAFF,
+                                      unit_id=unit.id or 0))
+        return bo, user.id or 0
+
+
+async def _dashboard(url: str, schema: str, roster: nr.NationalRoster, requests: int) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
     from hsdt.app.bootstrap import App
@@ -590,46 +609,48 @@ async def _dashboard(url: str, schema: str, tenant: nr.TenantRoster, requests: i
     secret, base = b"bench-national-secret-0123456789", "http://bench.example"
     engine = app_engine(url, schema)
     links = SignInLinks(secret, base, timedelta(minutes=15))
-
-    @web.middleware
-    async def in_tenant(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
-        # The web server does not route a request to its Sở yet: the bench puts the province in scope.
-        with tenant_scope(tenant.tenant):
-            response: web.StreamResponse = await handler(request)
-            return response
-
+    largest = roster.largest()
+    bo, ministry_user = _ministry_user(engine)
     with tempfile.TemporaryDirectory() as tmp:
         dispatcher = Dispatcher(engine, HandlerConfig(files_dir=Path(tmp), dashboard_links=links),
                                 router=build_router())
         settings = Settings(_env_file=None, data_dir=Path(tmp), files_dir=Path(tmp), upload_base_url=base)
         app = App(settings=settings, engine=engine, dispatcher=dispatcher, checker=None)
+        # No scope set around the requests: the sign-in link and the session cookie carry their Sở.
         web_app = make_web_app(app, WebConfig(links=UploadLinks(secret, base, timedelta(minutes=30))))
-        web_app.middlewares.append(in_tenant)
         async with TestClient(TestServer(web_app)) as client:
-            with tenant_scope(tenant.tenant):
-                path = "/" + links.issue(tenant.so_user_id)[0].split("/", 3)[3]
-            signed = await client.post(path, allow_redirects=False)
-            assert signed.status == 303, await signed.text()
-            cookies = {"hsdt_bdk": signed.cookies["hsdt_bdk"].value}
-            client.session.cookie_jar.clear()
-            times: list[float] = []
-            status: Counter[int] = Counter()
-            size, page = 0, ""
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = await client.get("/bang-dieu-khien/", cookies=cookies)
-                body = await response.read()
-                times.append(time.perf_counter() - started)
-                status[response.status] += 1
-                size = len(body)
-            page = body.decode("utf-8", "replace")
+            for who, tenant, user, expect in (
+                    (f"Sở {largest.province}", largest.tenant, largest.so_user_id, (f">{largest.schools}<",
+                                                                                   f" {largest.schools} ")),
+                    ("Ministry (34 Sở)", bo, ministry_user, (largest.province,))):
+                times, status, size, page = await _overview(client, links, tenant, user, requests)
+                shown = any(e in page for e in expect)
+                print(f"   {who}: p50 {percentile(times, 0.5):.1f} ms  p99 {percentile(times, 0.99):.1f} ms  "
+                      f"max {max(times) * 1000:.0f} ms  ({size / 1024:.0f} KiB a page; status {dict(status)}; "
+                      f"the page shows {'its figures' if shown else 'NOT its figures'})")
         dispatcher.close()
     engine.dispose()
-    # The page must be the province's, not an empty one: it counts the province's schools.
-    shown = f">{tenant.schools}<" in page or f" {tenant.schools} " in page
-    print(f"   p50 {percentile(times, 0.5):.1f} ms  p99 {percentile(times, 0.99):.1f} ms  "
-          f"max {max(times) * 1000:.0f} ms  ({size / 1024:.0f} KiB a page; status {dict(status)}; "
-          f"the page counts the province's {tenant.schools} schools: {'yes' if shown else 'NO'})")
+
+
+async def _overview(client: Any, links: Any, tenant: int, user_id: int,
+                    requests: int) -> tuple[list[float], Counter[int], int, str]:
+    with tenant_scope(tenant):
+        path = "/" + links.issue(user_id)[0].split("/", 3)[3]
+    client.session.cookie_jar.clear()
+    signed = await client.post(path, allow_redirects=False)
+    assert signed.status == 303, await signed.text()
+    cookies = {"hsdt_bdk": signed.cookies["hsdt_bdk"].value}
+    client.session.cookie_jar.clear()
+    times: list[float] = []
+    status: Counter[int] = Counter()
+    body = b""
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = await client.get("/bang-dieu-khien/", cookies=cookies)
+        body = await response.read()
+        times.append(time.perf_counter() - started)
+        status[response.status] += 1
+    return times, status, len(body), body.decode("utf-8", "replace")
 
 
 # --- e. database size -----------------------------------------------------------------------------
