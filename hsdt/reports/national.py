@@ -23,14 +23,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from hsdt.reports.dataset import Units, city_scope, gather
 from hsdt.scoring import CityReport, Rubric, band_for, format_points, mean_score
 from hsdt.storage.db import read_only
 from hsdt.storage.keys import stored_id
-from hsdt.storage.models import Campaign, Tenant, TenantKind
+from hsdt.storage.models import Campaign
 from hsdt.storage.rubrics import RubricCache
+from hsdt.storage.tenant_directory import Department, departments
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import national as n
 
@@ -112,22 +112,6 @@ class NationalData:
     @property
     def campaigns(self) -> int:
         return sum(len(p.campaigns) for p in self.provinces)
-
-
-@dataclass(frozen=True)
-class Department:
-    """A Sở as the national view names it (the `tenant` table holds names only, nothing a Sở owns)."""
-
-    id: int
-    name: str
-    province: str
-
-
-def departments(engine: Engine) -> list[Department]:
-    """Every Sở (DEPARTMENT tenant), in the order they were created; the Ministry is none of them."""
-    with Session(engine) as session:
-        rows = session.exec(select(Tenant).where(Tenant.kind == TenantKind.DEPARTMENT).order_by(col(Tenant.id)))
-        return [Department(row.id or 0, row.name, row.province) for row in rows]
 
 
 def _figures(uow: UnitOfWork, campaign: Campaign, rubric: Rubric, now: datetime, tz: str,

@@ -56,6 +56,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.cloud import FakeCloud
+
 JsonDict = dict[str, Any]
 T = TypeVar("T")
 
@@ -1899,70 +1901,35 @@ class FakeTelegramServer:
         }
 
 
-class FakeTelegramCloud:
+class FakeTelegramCloud(FakeCloud[FakeTelegramServer]):
     """One Bot API host for several bots (``bot(token)``: each a ``FakeTelegramServer`` with its own users,
     chats, updates and webhook). A call is routed by the token in its path, as Telegram's host routes it;
     a token of no bot is refused 401 Unauthorized like Telegram's, and recorded in ``unknown_tokens``."""
 
+    name = "FakeTelegramCloud"
+
     def __init__(self, *tokens: str, host: str = "127.0.0.1", **bot_options: Any) -> None:
-        self.host = host
-        self.port = 0
-        self.bots = {token: FakeTelegramServer(token, host=host, bot_username=f"hsdt_{token.split(':', 1)[0]}_bot",
-                                               **bot_options) for token in tokens}
-        self.unknown_tokens: list[str] = []
-        self._runner: web.AppRunner | None = None
+        super().__init__({token: FakeTelegramServer(token, host=host, bot_username=f"hsdt_{token.split(':', 1)[0]}_bot",
+                                                    **bot_options) for token in tokens}, host)
 
-    def bot(self, token: str) -> FakeTelegramServer:
-        return self.bots[token]
-
-    @property
-    def base_url(self) -> str:
-        if self._runner is None:
-            raise RuntimeError("FakeTelegramCloud is not started")
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD_SIZE + 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._api)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        app.router.add_route("*", "/bot{token}/{method}", self.routed(_api_call, _unauthorized))
+        app.router.add_get("/file/bot{token}/{path:.+}", self.routed(_file_call, _unauthorized))
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        for bot in self.bots.values():
-            await bot.stop()  # its webhook pusher; the bots serve no port of their own
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegramCloud:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    def _owner(self, request: web.Request) -> FakeTelegramServer | None:
-        token = request.match_info["token"]
-        bot = self.bots.get(token)
-        if bot is None:
-            self.unknown_tokens.append(token)
-        return bot
-
-    async def _api(self, request: web.Request) -> web.Response:
-        bot = self._owner(request)
-        if bot is None:
-            return FakeTelegramServer._error_response(TelegramError(401, "Unauthorized"))
-        return await bot._handle_api(request)
-
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        bot = self._owner(request)
-        if bot is None:
-            return FakeTelegramServer._error_response(TelegramError(401, "Unauthorized"))
-        return await bot._handle_file(request)
+        return app
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return FakeTelegramServer._error_response(TelegramError(404, "Not Found"))
+
+
+async def _api_call(bot: FakeTelegramServer, request: web.Request) -> web.StreamResponse:
+    return await bot._handle_api(request)
+
+
+async def _file_call(bot: FakeTelegramServer, request: web.Request) -> web.StreamResponse:
+    return await bot._handle_file(request)
+
+
+def _unauthorized() -> web.StreamResponse:
+    return FakeTelegramServer._error_response(TelegramError(401, "Unauthorized"))

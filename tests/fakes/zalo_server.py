@@ -37,6 +37,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.cloud import FakeCloud
+
 JsonDict = dict[str, Any]
 TEXT_LIMIT = 2000
 
@@ -374,53 +376,25 @@ def _gone(request: web.Request | None) -> bool:
     return request is not None and (request.transport is None or request.transport.is_closing())
 
 
-class FakeZaloCloud:
+class FakeZaloCloud(FakeCloud[FakeZaloServer]):
     """One Zalo Bot Platform host for several bots (``bot(token)``: each a ``FakeZaloServer`` with its own
     users, updates, webhook and quota), a call routed by the token in its path as the platform's host
     routes it; a token of no bot is refused 401 Unauthorized like the platform's."""
 
+    name = "FakeZaloCloud"
+
     def __init__(self, *tokens: str, host: str = "127.0.0.1", poll_cap_s: float = 2.0) -> None:
-        self.host = host
-        self.port = 0
-        self.bots = {token: FakeZaloServer(token, host=host, poll_cap_s=poll_cap_s) for token in tokens}
-        self.unknown_tokens: list[str] = []
-        self._runner: web.AppRunner | None = None
+        super().__init__({token: FakeZaloServer(token, host=host, poll_cap_s=poll_cap_s) for token in tokens}, host)
 
-    def bot(self, token: str) -> FakeZaloServer:
-        return self.bots[token]
-
-    @property
-    def base_url(self) -> str:
-        if self._runner is None:
-            raise RuntimeError("FakeZaloCloud is not started")
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = int(self._runner.addresses[0][1])
+        app.router.add_post("/bot{token}/{method}", self.routed(_api_call, _unauthorized))
+        return app
 
-    async def stop(self) -> None:
-        for bot in self.bots.values():
-            await bot.stop()  # its webhook deliveries; the bots serve no port of their own
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
-    async def __aenter__(self) -> FakeZaloCloud:
-        await self.start()
-        return self
+async def _api_call(bot: FakeZaloServer, request: web.Request) -> web.StreamResponse:
+    return await bot._handle_api(request)
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
-    async def _api(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        bot = self.bots.get(token)
-        if bot is None:
-            self.unknown_tokens.append(token)
-            return FakeZaloServer._error(401, "Unauthorized", 401)
-        return await bot._handle_api(request)
+def _unauthorized() -> web.StreamResponse:
+    return FakeZaloServer._error(401, "Unauthorized", 401)
