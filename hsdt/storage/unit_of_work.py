@@ -29,7 +29,7 @@ from hsdt.storage.repositories import (
     UnitRepository,
     UserRepository,
 )
-from hsdt.storage.tenancy import OPTION, SETTING, TENANT_NAMED, TenantOwned, current_tenant
+from hsdt.storage.tenancy import TENANT_NAMED, TenantOwned, current_tenant, scope_connection
 from hsdt.storage.usage_repository import UsageRepository
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -58,18 +58,11 @@ class _Session(Session):
         return int(self.info["tenant_id"])
 
 
-_SET_TENANT = f"SELECT set_config('{SETTING}', %s, true)"
-
-
 @event.listens_for(_Session, "after_begin")
 def _scope_transaction(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     """The connection names the tenant for the column default; PostgreSQL's policies read the setting,
     which lives as long as the transaction."""
-    tenant = session.info["tenant_id"]
-    connection.execution_options(**{OPTION: tenant})
-    if connection.dialect.name == "postgresql":
-        # The driver's own statement: SQLAlchemy's construction and caching would cost more than the call.
-        connection.exec_driver_sql(_SET_TENANT, (str(tenant),))
+    scope_connection(connection, session.info["tenant_id"])
 
 
 @event.listens_for(_Session, "do_orm_execute")
