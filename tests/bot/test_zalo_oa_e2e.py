@@ -333,8 +333,9 @@ async def test_a_user_the_oa_cannot_reach_is_reported_not_dropped(
     with UnitOfWork(bot.app.engine) as uow:
         identity = uow.identities.find("zalo_oa", user.user_id)
         assert identity is not None
+        # Due on the test's clock (9:00 local today), which the real one may have passed.
         uow.outbox.enqueue(identity.user_id, [{"text": "⏰ Nhắc việc.", "buttons": []}], kind="reminder",
-                           dedupe_key="r-2")
+                           dedupe_key="r-2", not_before=bot.clock())
     seen = len(user.seen)
     await OutboxDelivery(bot.app.engine, dict(bot.app.senders), clock=bot.clock).drain()
     assert len(user.seen) == seen
