@@ -30,9 +30,6 @@ DEFAULT_TENANT = 1
 SETTING = "hsdt.tenant"
 # The execution option on a unit of work's connection that names its tenant (read by the column default).
 OPTION = "hsdt_tenant"
-# The execution option of a hot ORM statement that filters every tenant table it reads by its `tenant_id`
-# parameter itself: the session adds no criteria of its own to it.
-TENANT_NAMED = "hsdt_tenant_named"
 
 _scoped: ContextVar[int | None] = ContextVar("hsdt_tenant", default=None)
 
@@ -85,17 +82,23 @@ def prepare_criteria() -> None:
     type.__setattr__(TenantOwned, "tenant_id", column("tenant_id", Integer))
 
 
-def scope_connection(connection: Connection, tenant: int | None = None) -> Connection:
+def scope_connection(connection: Connection, tenant: int | None = None, *,
+                     then_lock: tuple[int, int] | None = None) -> Connection:
     """A connection outside a unit of work (a claim held across a send) put in `tenant`'s scope the way a
     unit of work's is: its inserts carry the tenant, and PostgreSQL's policies show it only its rows.
-    Call it inside the transaction (the setting ends with it)."""
+    Call it inside the transaction (the setting ends with it). `then_lock`: a transaction-scoped
+    advisory lock (its two keys) taken by the same statement (`hsdt.storage.locks.lock_chat`)."""
     chosen = current_tenant() if tenant is None else tenant
     connection.execution_options(**{OPTION: chosen})
     if connection.dialect.name == "postgresql":
         # The driver's own statement: SQLAlchemy's construction and caching would cost more than the call,
         # made at the start of every transaction.
-        connection.exec_driver_sql(_SET_TENANT, (str(chosen),))
+        if then_lock is None:
+            connection.exec_driver_sql(_SET_TENANT, (str(chosen),))
+        else:
+            connection.exec_driver_sql(_SET_TENANT_AND_LOCK, (str(chosen), *then_lock))
     return connection
 
 
 _SET_TENANT = f"SELECT set_config('{SETTING}', %s, true)"
+_SET_TENANT_AND_LOCK = f"SELECT set_config('{SETTING}', %s, true), pg_advisory_xact_lock(%s, %s)"

@@ -14,6 +14,7 @@ from hsdt.storage.assessments import AssessmentRepository
 from hsdt.storage.channels_repository import ChannelsRepository
 from hsdt.storage.dashboard_repository import DashboardRepository
 from hsdt.storage.inspection_repository import InspectionRepository
+from hsdt.storage.locks import CHAT_LOCK
 from hsdt.storage.reminder_repository import ReminderRepository
 from hsdt.storage.repositories import (
     AnswerRepository,
@@ -29,7 +30,7 @@ from hsdt.storage.repositories import (
     UnitRepository,
     UserRepository,
 )
-from hsdt.storage.tenancy import TENANT_NAMED, TenantOwned, current_tenant, scope_connection
+from hsdt.storage.tenancy import TenantOwned, current_tenant, scope_connection
 from hsdt.storage.usage_repository import UsageRepository
 from hsdt.storage.zalo_oa_repository import ZaloOARepository
 
@@ -62,13 +63,12 @@ class _Session(Session):
 def _scope_transaction(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     """The connection names the tenant for the column default; PostgreSQL's policies read the setting,
     which lives as long as the transaction."""
-    scope_connection(connection, session.info["tenant_id"])
+    scope_connection(connection, session.info["tenant_id"], then_lock=session.info.pop(CHAT_LOCK, None))
 
 
 @event.listens_for(_Session, "do_orm_execute")
 def _scope_query(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.is_relationship_load or state.is_insert \
-            or state.execution_options.get(TENANT_NAMED):
+    if state.is_column_load or state.is_relationship_load or state.is_insert:
         return
     state.statement = state.statement.options(_CRITERIA)
     # The criteria's parameter, given with the statement's own (a new dict: the caller's is left alone).
