@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from hsdt.actions.self_assessment import Choose, EvidenceDone
+from hsdt.app.heap import settle_after_startup
 from hsdt.events import Incoming, Kind
 from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
 from hsdt.handlers.features import build_router
@@ -153,6 +154,7 @@ def ensure_pg_database(url: str) -> None:
 
 def bench(label: str, url: str, principals: int, rate: float) -> None:
     engine, codes = prepare(url, principals * 2)
+    settle_after_startup()  # as `hsdt run` does once started
     items = list(codes.items())
     saturated, paced = dict(items[:principals]), dict(items[principals:])
     with tempfile.TemporaryDirectory() as files:

@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from hsdt.app.bootstrap import build
+    from hsdt.app.heap import settle_after_startup
     from hsdt.app.runner import PollerBusy, enabled_services, serve
 
     if getattr(args, "webhook", False):
@@ -39,6 +40,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     terminal = args.terminal or not enabled_services(settings)
     # In the terminal chat, log lines would land in the middle of the conversation.
     app = build(settings, log_to_file=terminal)
+    settle_after_startup()
     try:
         if terminal:
             return asyncio.run(_run_terminal(app))
