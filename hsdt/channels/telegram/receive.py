@@ -55,13 +55,15 @@ class Offsets:
         self._taken: set[int] = set()
         self._highest: int | None = None
         self._floor = 0
-        self.changed = asyncio.Event()
+        self.idle = asyncio.Event()  # set while no update is in flight
+        self.idle.set()
 
     def take(self, update_id: int) -> bool:
         if update_id in self._taken:
             return False
         self._taken.add(update_id)
         bisect.insort(self._open, update_id)
+        self.idle.clear()
         self._highest = update_id if self._highest is None else max(self._highest, update_id)
         return True
 
@@ -72,7 +74,8 @@ class Offsets:
         index = bisect.bisect_left(self._open, update_id)
         if index < len(self._open) and self._open[index] == update_id:
             del self._open[index]
-        self.changed.set()
+        if not self._open:
+            self.idle.set()
 
     @property
     def in_flight(self) -> int:
@@ -236,7 +239,6 @@ class TelegramChannel:
         # While updates are in flight Telegram answers at once with them (they are not confirmed),
         # so ask without waiting, a little later, until they commit.
         busy = self.offsets.in_flight > 0
-        self.offsets.changed.clear()  # a commit from now on is news for the poll after this one
         try:
             return await self.bot(
                 GetUpdates(offset=self.offsets.offset(), timeout=0 if busy else self.poll_timeout,
@@ -250,12 +252,12 @@ class TelegramChannel:
     async def _take(self, updates: list[Update]) -> None:
         for update in updates:
             self.submit(update)
-        # While updates are in flight the next poll brings them all again: it waits for one to commit
-        # (which moves the offset) or `busy_poll_s`, also after fresh updates (asked again at once, it
-        # would mostly bring the same ones back).
-        if self.offsets.in_flight and not self.offsets.changed.is_set():
+        # While updates are in flight the next poll brings them all again: it waits until none is, or
+        # `busy_poll_s`. Polling at each commit instead cost a getUpdates call (and the parsing of every
+        # update in flight) per answer or so, for updates that mostly come only once the replies are out.
+        if self.offsets.in_flight:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.offsets.changed.wait(), self.busy_poll_s)
+                await asyncio.wait_for(self.offsets.idle.wait(), self.busy_poll_s)
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.delivery.recover()
