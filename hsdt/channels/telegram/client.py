@@ -75,13 +75,26 @@ class EditText(TelegramMethod[SentRef | bool]):
     reply_markup: dict[str, Any] | None = None
 
 
+class AnswerPress(TelegramMethod[bool]):
+    """answerCallbackQuery as the bot uses it: the press acknowledged, no text."""
+
+    __returning__: ClassVar[Any] = bool
+    __api_method__: ClassVar[str] = "answerCallbackQuery"
+
+    callback_query_id: str
+
+
 # aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
 # so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
 _RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
                    for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
                                   SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction,
-                                  SendText, EditText)]
+                                  SendText, EditText, AnswerPress)]
 _UPDATES = Response[list[Update]]
+# The answers to our own calls that succeeded, read without aiogram's `Response[<type>]` built per call
+# (pydantic's lookup of a parametrised model, a union's above all, cost as much as reading the answer).
+_TAKEN: dict[type[TelegramMethod[Any]], type[Response[Any]]] = {
+    SendText: Response[SentRef], EditText: Response[SentRef | bool], AnswerPress: Response[bool]}
 
 
 class PollingSession(AiohttpSession):
@@ -98,7 +111,7 @@ class PollingSession(AiohttpSession):
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The call's parameters as JSON, the same ones aiogram's form would carry (None and "" left out,
         bot defaults applied); None when the call uploads a file."""
-        if isinstance(method, SendText | EditText):
+        if isinstance(method, SendText | EditText | AnswerPress):
             # Our own calls have no bot defaults and no files: pydantic writes them, five times faster.
             return method.model_dump_json(exclude_none=True).encode()
         files: dict[str, Any] = {}
@@ -130,6 +143,14 @@ class PollingSession(AiohttpSession):
 
     def check_response(self, bot: Bot, method: TelegramMethod[T], status_code: int,
                        content: str) -> Response[T]:
+        taken = _TAKEN.get(type(method)) if status_code == 200 else None
+        if taken is not None:
+            # Our own call, taken: read as its answer type. Anything else (a refusal, flood control, an
+            # unexpected body) is left to aiogram's check, which raises what it means.
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                data = self.json_loads(content)
+                if isinstance(data, dict) and data.get("ok") is True:
+                    return cast("Response[T]", taken.model_validate(data, context={"bot": bot}))
         if isinstance(method, GetUpdates) and status_code == 200:
             # Read once: the updates in flight dropped from the data, the rest validated from it (aiogram
             # would read the text again). Anything unexpected is left to aiogram's own check.

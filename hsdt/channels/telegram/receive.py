@@ -31,7 +31,7 @@ from aiogram.types import (
 
 from hsdt.channels.delivery import ReplyDelivery
 from hsdt.channels.polling import poll_forever
-from hsdt.channels.telegram.client import PollingSession, classify
+from hsdt.channels.telegram.client import AnswerPress, PollingSession, classify
 from hsdt.channels.telegram.render import TelegramTurns
 from hsdt.channels.telegram.translate import CAPABILITIES, CHANNEL, callback_event, message_event, user_key
 from hsdt.events import Handled, Incoming
@@ -229,7 +229,7 @@ class TelegramChannel:
 
     async def _answer(self, callback: CallbackQuery) -> None:
         try:
-            await self.bot.answer_callback_query(callback.id)
+            await self.bot(AnswerPress(callback_query_id=callback.id))
         except Exception as error:
             log.info("callback %s could not be answered (%r)", callback.id, error)
 
