@@ -151,7 +151,7 @@ async def _telegram_call(request: web.Request, channel: TelegramChannel | None, 
     from hsdt.channels.telegram.translate import parse_update
 
     try:
-        update = parse_update(channel.bot, body)
+        update = parse_update(body)
     except ValidationError:
         return _api_error(400, "Bad Request: not an update")
     if not await channel.receive(update):

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
 from hsdt.channels.ratelimit import SendBudget
+from hsdt.channels.telegram.updates import TgUpdate
 
 T = TypeVar("T")
 
@@ -75,6 +76,17 @@ class EditText(TelegramMethod[SentRef | bool]):
     reply_markup: dict[str, Any] | None = None
 
 
+class FetchUpdates(TelegramMethod[list[TgUpdate]]):
+    """getUpdates as the bot polls: its answer read as the bot's own update models (`updates.py`)."""
+
+    __returning__: ClassVar[Any] = list[TgUpdate]
+    __api_method__: ClassVar[str] = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
 class AnswerPress(TelegramMethod[bool]):
     """answerCallbackQuery as the bot uses it: the press acknowledged, no text."""
 
@@ -89,8 +101,9 @@ class AnswerPress(TelegramMethod[bool]):
 _RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
                    for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
                                   SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction,
-                                  SendText, EditText, AnswerPress)]
+                                  SendText, EditText, AnswerPress, FetchUpdates)]
 _UPDATES = Response[list[Update]]
+_FETCHED = Response[list[TgUpdate]]
 # The answers to our own calls that succeeded, read without aiogram's `Response[<type>]` built per call
 # (pydantic's lookup of a parametrised model, a union's above all, cost as much as reading the answer).
 _TAKEN: dict[type[TelegramMethod[Any]], type[Response[Any]]] = {
@@ -111,7 +124,7 @@ class PollingSession(AiohttpSession):
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The call's parameters as JSON, the same ones aiogram's form would carry (None and "" left out,
         bot defaults applied); None when the call uploads a file."""
-        if isinstance(method, SendText | EditText | AnswerPress):
+        if isinstance(method, SendText | EditText | AnswerPress | FetchUpdates):
             # Our own calls have no bot defaults and no files: pydantic writes them, five times faster.
             return method.model_dump_json(exclude_none=True).encode()
         files: dict[str, Any] = {}
@@ -151,7 +164,7 @@ class PollingSession(AiohttpSession):
                 data = self.json_loads(content)
                 if isinstance(data, dict) and data.get("ok") is True:
                     return cast("Response[T]", taken.model_validate(data, context={"bot": bot}))
-        if isinstance(method, GetUpdates) and status_code == 200:
+        if isinstance(method, GetUpdates | FetchUpdates) and status_code == 200:
             # Read once: the updates in flight dropped from the data, the rest validated from it (aiogram
             # would read the text again). Anything unexpected is left to aiogram's own check.
             with contextlib.suppress(ValueError, TypeError, AttributeError):
@@ -162,6 +175,8 @@ class PollingSession(AiohttpSession):
                     if skip is not None:
                         data["result"] = [u for u in result if not (
                             isinstance(u, dict) and isinstance(u.get("update_id"), int) and skip(u["update_id"]))]
+                    if isinstance(method, FetchUpdates):
+                        return cast("Response[T]", _FETCHED.model_validate(data))
                     # Quoted: `Response[T]` evaluated builds a pydantic model on every call.
                     return cast("Response[T]", _UPDATES.model_validate(data, context={"bot": bot}))
         return super().check_response(bot, method, status_code, content)

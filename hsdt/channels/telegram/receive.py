@@ -18,22 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.methods import (
-    GetUpdates,
-)
-from aiogram.types import (
-    BotCommand,
-    BotCommandScopeChat,
-    CallbackQuery,
-    Message,
-    Update,
-)
+from aiogram.types import BotCommand, BotCommandScopeChat
 
 from hsdt.channels.delivery import ReplyDelivery
 from hsdt.channels.polling import poll_forever
-from hsdt.channels.telegram.client import AnswerPress, PollingSession, classify
+from hsdt.channels.telegram.client import AnswerPress, FetchUpdates, PollingSession, classify
 from hsdt.channels.telegram.render import TelegramTurns
 from hsdt.channels.telegram.translate import CAPABILITIES, CHANNEL, callback_event, message_event, user_key
+from hsdt.channels.telegram.updates import TgCallback, TgUpdate
 from hsdt.events import Handled, Incoming
 from hsdt.handlers.dispatcher import Dispatcher
 from hsdt.links.downloads import Downloads
@@ -134,21 +126,21 @@ class TelegramChannel:
 
     # --- one update ----------------------------------------------------------------------------
 
-    def submit(self, update: Update) -> None:
+    def submit(self, update: TgUpdate) -> None:
         if self.offsets.take(update.update_id):
             self.delivery.queues.submit(user_key(update), lambda: self.handle(update))
 
-    def event_of(self, update: Update) -> tuple[Incoming | None, int | None]:
+    def event_of(self, update: TgUpdate) -> tuple[Incoming | None, int | None]:
         """The update as an event, and the pressed message (edited in place by the first reply)."""
         callback = update.callback_query
         if update.message is not None:
             return message_event(update.message, update.update_id, self.bot), None
         if callback is not None and callback.data:
-            hint = callback.message.message_id if isinstance(callback.message, Message) else None
+            hint = callback.message.message_id if callback.message is not None and callback.message.editable else None
             return callback_event(callback, update.update_id, self.bot.id), hint
         return None, None
 
-    async def handle(self, update: Update, settle: Settle | None = None) -> None:
+    async def handle(self, update: TgUpdate, settle: Settle | None = None) -> None:
         """Apply one update, then send its replies. `settle(event, handled)` is told once the event's
         transaction has ended (handled None: it raised) and says whether to go on; by default (polling)
         the update is confirmed to Telegram whatever happened (a rolled-back event has its error reply)."""
@@ -185,13 +177,13 @@ class TelegramChannel:
             if answered is not None:
                 await answered
 
-    def _confirm(self, update: Update) -> bool:
+    def _confirm(self, update: TgUpdate) -> bool:
         self.offsets.done(update.update_id)  # committed (or rolled back for good): confirm it
         return True
 
     # --- webhook -----------------------------------------------------------------------------
 
-    async def receive(self, update: Update) -> bool:
+    async def receive(self, update: TgUpdate) -> bool:
         """A webhook update: True once its event has committed (answer 200), False when it rolled
         back (answer an error: Telegram delivers it again). The replies then go out from the user's
         queue; the answer waits for them up to `reply_wait_s`, since Telegram sends a chat's next
@@ -227,7 +219,7 @@ class TelegramChannel:
         except Exception as error:  # the menu is a convenience: the commands work without it
             log.warning("telegram: the command menu of chat %s was not set (%r)", chat_id, error)
 
-    async def _answer(self, callback: CallbackQuery) -> None:
+    async def _answer(self, callback: TgCallback) -> None:
         try:
             await self.bot(AnswerPress(callback_query_id=callback.id))
         except Exception as error:
@@ -235,21 +227,21 @@ class TelegramChannel:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    async def _fetch(self) -> list[Update]:
+    async def _fetch(self) -> list[TgUpdate]:
         # While updates are in flight Telegram answers at once with them (they are not confirmed),
         # so ask without waiting, a little later, until they commit.
         busy = self.offsets.in_flight > 0
         try:
             return await self.bot(
-                GetUpdates(offset=self.offsets.offset(), timeout=0 if busy else self.poll_timeout,
-                           allowed_updates=ALLOWED_UPDATES),
+                FetchUpdates(offset=self.offsets.offset(), timeout=0 if busy else self.poll_timeout,
+                             allowed_updates=ALLOWED_UPDATES),
                 request_timeout=self.poll_timeout + 10,
             )
         except Exception as error:
             mapped = classify(error)
             raise mapped from error
 
-    async def _take(self, updates: list[Update]) -> None:
+    async def _take(self, updates: list[TgUpdate]) -> None:
         for update in updates:
             self.submit(update)
         # While updates are in flight the next poll brings them all again: it waits until none is, or

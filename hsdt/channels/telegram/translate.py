@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiogram import Bot
-from aiogram.types import (
-    CallbackQuery,
-    Message,
-    Update,
-)
 
 from hsdt.channels.files import stream_to_file
+from hsdt.channels.telegram.updates import TgCallback, TgMessage, TgUpdate
 from hsdt.events import Capabilities, FileRef, FileTooLarge, Incoming, Kind, Origin
 
 CHANNEL = "telegram"
@@ -42,7 +38,7 @@ def stream_of(bot_id: int) -> str:
     return f"{CHANNEL}:{bot_id}"
 
 
-def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
+def message_event(message: TgMessage, update_id: int, bot: Bot) -> Incoming:
     user = message.from_user
     base: Origin = {
         "channel": CHANNEL,
@@ -64,7 +60,7 @@ def message_event(message: Message, update_id: int, bot: Bot) -> Incoming:
     return Incoming(kind=Kind.OTHER, **base)
 
 
-def callback_event(callback: CallbackQuery, update_id: int, bot_id: int) -> Incoming:
+def callback_event(callback: TgCallback, update_id: int, bot_id: int) -> Incoming:
     return Incoming(
         channel=CHANNEL,
         user_ref=str(callback.from_user.id),
@@ -77,12 +73,12 @@ def callback_event(callback: CallbackQuery, update_id: int, bot_id: int) -> Inco
     )
 
 
-def parse_update(bot: Bot, body: object) -> Update:
-    """A webhook body as aiogram's Update (raises pydantic's ValidationError)."""
-    return Update.model_validate(body, context={"bot": bot})
+def parse_update(body: object) -> TgUpdate:
+    """A webhook body as an update (raises pydantic's ValidationError)."""
+    return TgUpdate.model_validate(body)
 
 
-def user_key(update: Update) -> str:
+def user_key(update: TgUpdate) -> str:
     if update.message is not None and update.message.from_user is not None:
         return str(update.message.from_user.id)
     if update.message is not None:
