@@ -46,6 +46,7 @@ class _Repo:
 
 _CU = SQLModel.metadata.tables[CampaignUnit.__tablename__]
 _CI = SQLModel.metadata.tables[ChatIdentity.__tablename__]
+_PE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 # Built once: a statement made per call pays SQLAlchemy's construction and cache-key walk every time.
 _IS_MEMBER = select_core(_CU.c.unit_id).where(_CU.c.campaign_id == bindparam("campaign_id"),
                                               _CU.c.unit_id == bindparam("unit_id"))
@@ -168,10 +169,13 @@ _IDENTITY_USER_ID = (
            _CI.c.external_id == bindparam("external_id"))
     .scalar_subquery()
 )
+# The sender's rows are read as Core rows and made into models here: on every event, the ORM's loading
+# (its compile state, identity map and per-entity machinery) cost as much as the query itself (measured).
+_USERS, _UNITS, _CAMPAIGNS = RowModels(User), RowModels(Unit), RowModels(Campaign)
 _U = SQLModel.metadata.tables[User.__tablename__]
 _UN = SQLModel.metadata.tables[Unit.__tablename__]
 _USER_AND_CAMPAIGN = (
-    select_core(*_U.c, *_UN.c, *_C.c)
+    select_core(*_USERS.columns, *_UNITS.columns, *_CAMPAIGNS.columns)
     .select_from(_U.join(_UN, _UN.c.id == _U.c.unit_id)
                  .outerjoin(_C, and_(_C.c.active == True,  # noqa: E712
                                      _C.c.tenant_id == bindparam("tenant_id"),
@@ -180,20 +184,16 @@ _USER_AND_CAMPAIGN = (
     .order_by(_C.c.id.desc())
 )
 _SENDER = _USER_AND_CAMPAIGN.add_columns(_IN_CAMPAIGN.label("in_campaign"))
-_PE_TABLE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 # And whether the event being applied was applied already (its marker is stored): the duplicate check,
 # in the same statement.
 _MARKED = (
-    select_core(_PE_TABLE.c.event_id)
-    .where(_PE_TABLE.c.channel == bindparam("channel"), _PE_TABLE.c.event_id == bindparam("event_id"),
-           _PE_TABLE.c.tenant_id == bindparam("tenant_id"))
+    select_core(_PE.c.event_id)
+    .where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"),
+           _PE.c.tenant_id == bindparam("tenant_id"))
     .exists()
     .label("marked")
 )
 _SENDER_AND_MARKER = _SENDER.add_columns(_MARKED)
-# The sender's rows are read as Core rows and made into models here: on every event, the ORM's loading
-# (its compile state, identity map and per-entity machinery) cost as much as the query itself (measured).
-_USERS, _UNITS, _CAMPAIGNS = RowModels(User), RowModels(Unit), RowModels(Campaign)
 _UNIT_AT = len(_USERS.columns)
 _CAMPAIGN_AT = _UNIT_AT + len(_UNITS.columns)
 _FLAGS_AT = _CAMPAIGN_AT + len(_CAMPAIGNS.columns)
@@ -616,7 +616,6 @@ class StoredEvent:
     settled: bool
 
 
-_PE = SQLModel.metadata.tables[ProcessedEvent.__tablename__]
 _STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent, _PE.c.settled_at)
 # Built once: a statement made per call pays SQLAlchemy's cache-key walk (and the ORM's bulk-insert
 # path) on every event, more than the query itself costs.

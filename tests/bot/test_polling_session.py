@@ -4,11 +4,10 @@ parses them; calls without a file go as JSON, files as aiogram's multipart forms
 from __future__ import annotations
 
 import pytest
-from aiogram.methods import GetUpdates
 from aiogram.types import BufferedInputFile
 
 from hsdt.channels.contract import RetryLater, SendRefused
-from hsdt.channels.telegram.client import EditText, PollingSession, SendText, SentRef, call, make_bot
+from hsdt.channels.telegram.client import EditText, FetchUpdates, PollingSession, SendText, SentRef, call, make_bot
 from tests.fakes.telegram_server import FakeTelegramServer
 
 TOKEN = "123456:POLLING-SESSION"
@@ -21,11 +20,11 @@ async def test_known_updates_are_dropped_before_parsing() -> None:
         assert isinstance(session, PollingSession)
         try:
             first, second = server.push_text(7001, "một"), server.push_text(7002, "hai")
-            taken = await bot(GetUpdates(timeout=0))
+            taken = await bot(FetchUpdates(timeout=0))
             assert [u.update_id for u in taken] == [first, second]
             # Not confirmed (no offset past them): Telegram sends both again; the first is in flight here.
             session.skip = {first}.__contains__
-            again = await bot(GetUpdates(timeout=0))
+            again = await bot(FetchUpdates(timeout=0))
             assert [u.update_id for u in again] == [second]
             assert again[0].message is not None and again[0].message.text == "hai"
         finally:

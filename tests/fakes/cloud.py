@@ -3,6 +3,7 @@ fakes of both platforms (`FakeTelegramCloud`, `FakeZaloCloud`) share the host an
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -16,7 +17,7 @@ class HostedBot(Protocol):
 B = TypeVar("B", bound=HostedBot)
 
 
-class FakeCloud(Generic[B]):
+class FakeCloud(ABC, Generic[B]):
     """Bots by token (``bot(token)``), served on one port; a token of no bot is recorded in
     ``unknown_tokens`` and the subclass answers it as its platform does."""
 
@@ -38,9 +39,9 @@ class FakeCloud(Generic[B]):
             raise RuntimeError(f"{self.name} is not started")
         return f"http://{self.host}:{self.port}"
 
+    @abstractmethod
     def application(self) -> web.Application:
         """The platform's routes (the subclass's)."""
-        raise NotImplementedError
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.application(), access_log=None, shutdown_timeout=1.0)

@@ -21,12 +21,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.methods import (
-    AnswerCallbackQuery,
     DeleteWebhook,
     EditMessageText,
     GetFile,
     GetMe,
-    GetUpdates,
     SendChatAction,
     SendDocument,
     SendMessage,
@@ -34,7 +32,6 @@ from aiogram.methods import (
     SetMyCommands,
 )
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import Update
 from pydantic import BaseModel, ConfigDict
 
 from hsdt.channels.contract import RecipientBlocked, RetryLater, SendRefused
@@ -99,10 +96,9 @@ class AnswerPress(TelegramMethod[bool]):
 # aiogram builds `Response[<type>]` for every answer; pydantic keeps parametrised models only weakly,
 # so without a reference they are collected and rebuilt (~80 ms each, measured) again and again.
 _RESPONSE_TYPES = [Response[method.__returning__]  # type: ignore[name-defined]  # a type chosen at run time
-                   for method in (SendMessage, EditMessageText, GetUpdates, AnswerCallbackQuery, GetFile, GetMe,
+                   for method in (SendMessage, EditMessageText, GetFile, GetMe,
                                   SetMyCommands, DeleteWebhook, SendDocument, SendPhoto, SendChatAction,
                                   SendText, EditText, AnswerPress, FetchUpdates)]
-_UPDATES = Response[list[Update]]
 _FETCHED = Response[list[TgUpdate]]
 # The answers to our own calls that succeeded, read without aiogram's `Response[<type>]` built per call
 # (pydantic's lookup of a parametrised model, a union's above all, cost as much as reading the answer).
@@ -164,7 +160,7 @@ class PollingSession(AiohttpSession):
                 data = self.json_loads(content)
                 if isinstance(data, dict) and data.get("ok") is True:
                     return cast("Response[T]", taken.model_validate(data, context={"bot": bot}))
-        if isinstance(method, GetUpdates | FetchUpdates) and status_code == 200:
+        if isinstance(method, FetchUpdates) and status_code == 200:
             # Read once: the updates in flight dropped from the data, the rest validated from it (aiogram
             # would read the text again). Anything unexpected is left to aiogram's own check.
             with contextlib.suppress(ValueError, TypeError, AttributeError):
@@ -175,10 +171,8 @@ class PollingSession(AiohttpSession):
                     if skip is not None:
                         data["result"] = [u for u in result if not (
                             isinstance(u, dict) and isinstance(u.get("update_id"), int) and skip(u["update_id"]))]
-                    if isinstance(method, FetchUpdates):
-                        return cast("Response[T]", _FETCHED.model_validate(data))
                     # Quoted: `Response[T]` evaluated builds a pydantic model on every call.
-                    return cast("Response[T]", _UPDATES.model_validate(data, context={"bot": bot}))
+                    return cast("Response[T]", _FETCHED.model_validate(data))
         return super().check_response(bot, method, status_code, content)
 
 
