@@ -38,7 +38,7 @@ from hsdt.handlers.user_locks import UserLocks
 from hsdt.logcontext import event_scope
 from hsdt.signatures.checker import Checker
 from hsdt.storage.locks import lock_chat
-from hsdt.storage.repositories import Sender, StoredEvent
+from hsdt.storage.repositories import Sender, StateWrite, StoredEvent
 from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.types import utcnow
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -200,20 +200,21 @@ class Dispatcher:
                     return duplicate(seen)
             order = (event.stream, event.sequence)
             own = hooks.before(uow, event) if hooks is not None else event
-            anonymous = False
-            turn: int | None = None
             if isinstance(own, Incoming):
                 event = own
-                replies, anonymous, turn = self._route(uow, event, checked, now, order, known)
+                routed = self._route(uow, event, checked, now, order, known)
             else:
-                replies = own
+                routed = _Routed(own)
+            replies = routed.replies
             if hooks is not None:
                 replies = hooks.after(uow, event, replies)
-            uow.events.record(event.channel, event.event_id, event.user_ref, records(replies, turn), now, turn)
+            # The conversation's new state is written with the event's marker (one statement on PostgreSQL).
+            uow.events.record(event.channel, event.event_id, event.user_ref, records(replies, routed.turn), now,
+                              routed.turn, routed.state)
             # A chat's role changes only when it enrols or links an account (it had no identity before) or
             # on /start with a code; only then is it read again, so the menu is refreshed.
-            refresh = anonymous or event.command[0] == "/start"
-            return Handled(replies, role=self._role(uow, event) if refresh else None, turn=turn)
+            refresh = routed.anonymous or event.command[0] == "/start"
+            return Handled(replies, role=self._role(uow, event) if refresh else None, turn=routed.turn)
 
     @staticmethod
     def _role(uow: UnitOfWork, event: Incoming) -> str | None:
@@ -225,16 +226,15 @@ class Dispatcher:
 
     def _route(self, uow: UnitOfWork, event: Incoming, checked: CheckedFile | None, now: datetime,
                order: tuple[str, int | None] = ("", None),
-               known: tuple[Sender | None] | None = None) -> tuple[list[Reply], bool, int | None]:
-        """The replies, whether the chat was unknown (an enrolment or account link, perhaps), and the
-        conversation's version after this turn (None: no conversation was touched). `known`: the sender
-        as already read in this transaction (None: not read yet)."""
+               known: tuple[Sender | None] | None = None) -> _Routed:
+        """The event applied (`_Routed`). `known`: the sender as already read in this transaction (None: not
+        read yet)."""
         found = known[0] if known is not None else uow.identities.sender(event.channel, event.user_ref)
         if found is None:
-            return enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), True, None
+            return _Routed(enrolment.handle_anonymous(uow, event, now, self.tz, self.router.menu_for), anonymous=True)
         user, unit = found.user, found.unit
         if not user.active:
-            return [Reply(messages.USER_INACTIVE)], False, None
+            return _Routed([Reply(messages.USER_INACTIVE)])
         assert user.id is not None
         state = uow.conversations.load_for_update(user.id)
         if state.is_stale(*order):
@@ -243,7 +243,7 @@ class Dispatcher:
             # and the user is told so and shown what is on screen now.
             log.warning("event %s/%s is older than the last applied one (%s); not applied",
                         event.channel, event.event_id, state.last_seq)
-            return _late(uow, event), False, state.version
+            return _Routed(_late(uow, event), turn=state.version)
         state.applied(*order)
         pick = campaign_choice.resolve(found, conversation.chosen_campaign(state.data))
         campaign = pick.campaign
@@ -282,9 +282,9 @@ class Dispatcher:
         state.put_up(next((reply.screen for reply in reversed(replies) if reply.screen), None))
         # A turn of no campaign (the choice still to be made) leaves the flow's campaign as it was.
         flow_campaign = ctx.campaign.id if ctx.campaign is not None else belongs
-        uow.conversations.save(state, ctx.flow, conversation.dump(ctx.conv, chosen=ctx.chosen, campaign=flow_campaign),
-                               now)
-        return replies, False, state.version
+        staged = uow.conversations.stage(state, ctx.flow,
+                                         conversation.dump(ctx.conv, chosen=ctx.chosen, campaign=flow_campaign), now)
+        return _Routed(replies, turn=state.version, state=staged)
 
     # --- the ledger and the intake, for the channels ---------------------------------------------------
 
@@ -319,6 +319,18 @@ class Dispatcher:
         with UnitOfWork(self.engine) as uow:
             identity = uow.identities.find(channel, user_ref)
             return identity.user_id if identity is not None else None
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """An event applied: its replies, whether the chat was unknown (an enrolment or account link, perhaps),
+    the conversation's version after the turn (None: no conversation was touched) and that version's
+    state, still to be written (with the event's marker)."""
+
+    replies: list[Reply]
+    anonymous: bool = False
+    turn: int | None = None
+    state: StateWrite | None = None
 
 
 def _late(uow: UnitOfWork, event: Incoming) -> list[Reply]:

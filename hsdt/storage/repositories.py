@@ -553,6 +553,18 @@ class StoredState:
             self.last_stream, self.last_seq = stream[:40], sequence
 
 
+@dataclass(frozen=True)
+class StateWrite:
+    """A conversation state's next version, as its statement's values (`ConversationRepository.stage`)."""
+
+    user_id: int
+    new: bool  # no row yet: an insert
+    values: dict[str, Any]
+
+    def update_parameters(self) -> dict[str, Any]:
+        return {"b_user_id": self.user_id, **self.values}
+
+
 class ConversationRepository(_Repo):
     """Plain Core statements: the state is read and written on every event."""
 
@@ -567,15 +579,24 @@ class ConversationRepository(_Repo):
                            pending_turn=row.pending_turn)
 
     def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
-        values = {"flow": flow, "data": data, "version": state.version + 1, "updated_at": now,
-                  "last_event_stream": state.last_stream, "last_event_seq": state.last_seq,
-                  "pending_screen": state.pending_screen, "pending_turn": state.pending_turn}
-        if state.new:
-            self.session.connection().execute(_STATE_INSERT, {"user_id": state.user_id, **values})
-            state.new = False
-        else:
-            self.session.connection().execute(_STATE_UPDATE, {"b_user_id": state.user_id, **values})
+        self.write(self.stage(state, flow, data, now))
+
+    def stage(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> StateWrite:
+        """The state's next version, to be written with the event's marker (`EventRepository.record`); `state`
+        already shows it."""
+        staged = StateWrite(state.user_id, state.new, {
+            "flow": flow, "data": data, "version": state.version + 1, "updated_at": now,
+            "last_event_stream": state.last_stream, "last_event_seq": state.last_seq,
+            "pending_screen": state.pending_screen, "pending_turn": state.pending_turn})
+        state.new = False
         state.flow, state.data, state.version = flow, data, state.version + 1
+        return staged
+
+    def write(self, staged: StateWrite) -> None:
+        if staged.new:
+            self.session.connection().execute(_STATE_INSERT, {"user_id": staged.user_id, **staged.values})
+        else:
+            self.session.connection().execute(_STATE_UPDATE, staged.update_parameters())
 
     def mark_shown(self, user_id: int, screen: str, ref: str | None = None, turn: int | None = None) -> None:
         """The user was shown `screen` (in the message `ref`), sent by the turn that left the conversation
@@ -622,6 +643,17 @@ _STORED = select_core(_PE.c.event_id, _PE.c.user_ref, _PE.c.replies, _PE.c.sent,
 _STORED_ONE = _STORED.where(_PE.c.channel == bindparam("channel"), _PE.c.event_id == bindparam("event_id"),
                             _PE.c.tenant_id == bindparam("tenant_id"))
 _RECORD = insert(_PE)
+_RECORD_COLUMNS = ("channel", "event_id", "processed_at", "user_ref", "replies", "sent", "settled_at", "owner",
+                   "turn")
+# PostgreSQL: the conversation's new state and the event's marker in one statement (a data-modifying WITH
+# runs whether or not the statement reads it). The tenant is a parameter: SQLAlchemy applies no column
+# default to an insert that carries a data-modifying WITH. The marker's parameters are prefixed: a parameter
+# named like a column of the state's table would be set on the state too.
+_RECORD_AFTER_STATE = (
+    insert(_PE).values({name: bindparam(f"marker_{name}", type_=_PE.c[name].type)
+                        for name in ("tenant_id", *_RECORD_COLUMNS)})
+    .add_cte(_STATE_UPDATE.cte("state"))
+)
 # The columns set are the parameters given besides the b_ ones (sent, and settled_at, last_error if known).
 _CONFIRM = update(_PE).where(_PE.c.channel == bindparam("b_channel"), _PE.c.event_id == bindparam("b_event_id"),
                              _PE.c.tenant_id == bindparam("b_tenant"), _PE.c.sent <= bindparam("b_sent"))
@@ -643,13 +675,21 @@ class EventRepository(_Repo):
         return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
 
     def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
-               now: datetime, turn: int | None = None) -> None:
-        """The event's marker with its replies, in the event's transaction. A racing duplicate in
-        another transaction fails here or at commit (primary key), rolling back its effects."""
-        self.session.connection().execute(_RECORD, {
-            "channel": channel, "event_id": event_id, "processed_at": now, "user_ref": user_ref[:64],
-            "replies": replies, "sent": 0, "settled_at": now if not replies else None, "owner": OWNER.get(),
-            "turn": turn})
+               now: datetime, turn: int | None = None, state: StateWrite | None = None) -> None:
+        """The event's marker with its replies, in the event's transaction, and the conversation's `state`
+        staged by the event. A racing duplicate in another transaction fails here or at commit (primary
+        key), rolling back its effects."""
+        params = {"channel": channel, "event_id": event_id, "processed_at": now, "user_ref": user_ref[:64],
+                  "replies": replies, "sent": 0, "settled_at": now if not replies else None, "owner": OWNER.get(),
+                  "turn": turn}
+        conn = self.session.connection()
+        if state is not None and not state.new and conn.dialect.name == "postgresql":
+            conn.execute(_RECORD_AFTER_STATE, {**{f"marker_{name}": value for name, value in params.items()},
+                                               "marker_tenant_id": self.tenant, **state.update_parameters()})
+            return
+        if state is not None:
+            ConversationRepository(self.session).write(state)
+        conn.execute(_RECORD, params)
 
     def mark(self, channel: str, event_id: str) -> None:
         now = utcnow()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -134,3 +135,37 @@ def _literal(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def test_a_turn_writes_its_conversation_with_its_marker(engine: Engine, tmp_path: Path) -> None:
+    """The conversation's new state and the event's marker: one statement on PostgreSQL once the state has a
+    row (the first turn inserts it), two on SQLite; on both the same rows."""
+    from hsdt.events import Incoming, Kind
+    from hsdt.handlers.dispatcher import Dispatcher, HandlerConfig
+    from hsdt.handlers.features import build_router
+    from hsdt.storage.models import ConversationState
+
+    seed(engine, NOW)
+    _bind(engine, "HT-HOASEN", "504")
+    dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path), clock=lambda: NOW, router=build_router())
+    seen = _statements(engine)
+    try:
+        for number in (1, 2):
+            replies = dispatcher.handle_sync(Incoming(channel="telegram", user_ref="504", event_id=f"t{number}",
+                                                      kind=Kind.COMMAND, text="/tudanhgia"))
+            assert replies and "Tiêu chí" in replies[-1].text
+    finally:
+        dispatcher.close()
+    together = [s for s in seen if "UPDATE conversation_state" in s and "INSERT INTO processed_event" in s]
+    assert len(together) == (1 if engine.dialect.name == "postgresql" else 0)
+    with UnitOfWork(engine) as uow:
+        user = uow.users.by_code("HT-HOASEN")
+        assert user is not None
+        state = uow.session.get(ConversationState, user.id)
+        assert state is not None and state.version == 2 and state.flow != "idle"
+        assert state.pending_screen is not None and state.pending_turn == 2
+        for number in (1, 2):
+            assert uow.events.stored("telegram", f"t{number}") is not None
+        tenants = uow.session.connection().execute(
+            text("SELECT DISTINCT tenant_id FROM processed_event WHERE event_id IN ('t1', 't2')")).scalars().all()
+        assert tenants == [1]

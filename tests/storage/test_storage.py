@@ -72,6 +72,39 @@ def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
             (None, {"issued": 5, "used": 3}),
             ({"issued": 5, "used": 3}, {"issued": 5, "used": 4}),
         ]
+        # PostgreSQL writes an answer and its audit row in one statement, the tenant given, not defaulted.
+        assert answer.tenant_id == 1 and {a.tenant_id for a in audit} == {1}
+
+
+def test_an_answer_changed_meanwhile_is_refused_without_its_audit_row(engine: Engine) -> None:
+    """Without the submission's lock (a caller that skipped it) a stored answer can move on under a loaded
+    assessment: its write matches no row, and no audit row says it happened."""
+    from hsdt.scoring import CountPair, load_rubric_text
+    from hsdt.scoring.assessment import AssessmentKind
+    from hsdt.services.campaigns import ensure_campaign, install_rubric
+    from hsdt.storage.assessments import ConcurrentChange
+    from hsdt.storage.types import utcnow
+
+    source = RUBRIC_2024.read_text(encoding="utf-8")
+    rubric = load_rubric_text(source, "x")
+    with UnitOfWork(engine) as uow:
+        school, user = _school_and_user(uow)
+        campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="UTC")
+    campaign_id, school_id, user_id = present(campaign.id), present(school.id), present(user.id)
+    with UnitOfWork(engine) as uow:
+        own = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=utcnow())
+        own.answer("B1", CountPair(issued=5, used=3), by=user_id, at=utcnow())
+        uow.assessments.save(own, channel="test", event_id="first")
+    with pytest.raises(ConcurrentChange), UnitOfWork(engine) as uow:
+        own = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=utcnow())
+        uow.session.connection().execute(text("UPDATE answer SET version = version + 1"))
+        own.answer("B1", CountPair(issued=5, used=4), by=user_id, at=utcnow())
+        try:
+            uow.assessments.save(own, channel="test", event_id="stale")
+        finally:
+            # Read inside the transaction, before its rollback: the refused write left no audit row.
+            audits = uow.session.connection().execute(text("SELECT event_id FROM answer_audit")).scalars().all()
+            assert audits == ["first"]
 
 
 def test_processed_event_is_unique(engine: Engine) -> None:
