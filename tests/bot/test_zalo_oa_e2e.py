@@ -25,9 +25,10 @@ from hsdt.app.bootstrap import build
 from hsdt.app.runner import enabled_services
 from hsdt.channels.outbox import OutboxDelivery
 from hsdt.channels.zalo_oa.events import dump_event, parse_event
+from hsdt.channels.zalo_oa.render import text_messages
 from hsdt.cli.status import cmd_status
 from hsdt.config import Settings
-from hsdt.events import Incoming, Kind
+from hsdt.events import Incoming, Kind, Reply
 from hsdt.services.usage import month_of
 from hsdt.storage.db import make_engine, upgrade
 from hsdt.storage.models import ChatIdentity, Evidence, OutboxMessage, ProcessedEvent, Submission
@@ -502,3 +503,33 @@ async def test_an_event_the_database_cannot_record_is_not_answered_200_so_zalo_s
     await fake.wait_for_message(user, lambda m: "chọn một chức năng" in m.text, timeout=30)
     statuses = [d.status for d in fake.deliveries if d.body == fake.encode(payload)]
     assert statuses == [503, 200], statuses
+
+
+def _lines(tag: str, count: int) -> str:
+    return "\n".join(f"{tag} dòng {number}: Hồ sơ quản lý trẻ em đã được ký số 📎 đầy đủ." for number in range(count))
+
+
+@pytest.mark.parametrize("failing", [2, 3, 4])
+async def test_a_message_zalo_refuses_mid_turn_is_sent_again_alone(bot: Bot, failing: int) -> None:
+    """Three replies, the middle one longer than an OA message (2,000 UTF-16 units, an emoji two): four
+    messages. Zalo refuses one of them for its rate (-32, nothing sent): the turn goes on from that message,
+    so the user gets each once and the OA's count of free messages is exact."""
+    user = await enrolled_principal(bot)
+    bot.channel.turns.rate_wait_s = 0.2
+    turn = [Reply(_lines("A", 24)), Reply(_lines("B", 50)), Reply(_lines("C", 24))]
+    expected = text_messages([reply.text for reply in turn])
+    assert len(expected) == 4
+    await bot.channel.delivery.queues.drain()  # the enrolment's turn counted
+    free_before = sum(row.free for row in bot.rows(ZaloOAUsage))
+    seen_before = len(user.seen)
+    with UnitOfWork(bot.app.engine) as uow:
+        uow.events.record("zalo_oa", "mid-turn", user.user_id, [reply.to_record() for reply in turn], bot.clock())
+    bot.fake.inject_error("/v3.0/oa/message/cs", -32, "Rate limit", after=failing - 1)
+    assert await bot.channel.delivery.send("mid-turn", user.user_id, turn, 0, None)
+    await bot.channel.delivery.confirmations.flush()
+    assert [seen.text for seen in user.seen[seen_before:]] == expected
+    assert [code for _, code in bot.fake.refused] == [-32]
+    assert sum(row.free for row in bot.rows(ZaloOAUsage)) == free_before + 4
+    with UnitOfWork(bot.app.engine) as uow:
+        stored = uow.events.stored("zalo_oa", "mid-turn")
+        assert stored is not None and (stored.sent, stored.settled) == (3, True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from hsdt.channels.text_split import pack
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hsdt.channels.zalo_oa.limits import TEXT_LIMIT, text_length
-from hsdt.channels.zalo_oa.render import File, OATurns, Picture, Text, fit
+from hsdt.channels.zalo_oa.render import File, Item, OATurns, Picture, Text, plan, text_messages
 from hsdt.channels.zalo_oa.windows import WindowPolicy
 from hsdt.events import Button, Document, Reply
 
@@ -22,7 +24,7 @@ def turns() -> OATurns:
 
 def test_messages_fit_in_2000_utf16_units_even_with_emoji() -> None:
     text = "\n".join(["✅ " + "a" * 60 + " 📎"] * 80)  # each emoji counts twice on Zalo
-    messages = fit(pack([text], TEXT_LIMIT))
+    messages = text_messages([text])
     assert len(messages) > 1 and all(text_length(m) <= TEXT_LIMIT for m in messages)
     assert "".join(messages).replace("\n", "") == text.replace("\n", "")
 
@@ -54,3 +56,42 @@ def test_a_chart_goes_as_an_image_with_its_caption() -> None:
     png = Document("bieu-do.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")
     (_, item), = turns().compose("u1", None, [Reply("Điểm trung bình theo quận", image=png)])
     assert isinstance(item, Picture) and item.attachment is png and item.caption == "Điểm trung bình theo quận"
+
+
+def _reply_items(draw: st.DrawFn, index: int) -> list[tuple[int, Item]]:
+    """What `OATurns.compose` makes of one reply: its text, then its file, then its picture (each perhaps)."""
+    made: list[tuple[int, Item]] = []
+    if draw(st.booleans()):
+        lines = draw(st.integers(1, 90))
+        emoji = draw(st.booleans())
+        made.append((index, Text("\n".join(f"{index}.{n} Hồ sơ {'📎' if emoji else 'x'} " + "a" * 40
+                                           for n in range(lines)))))
+    if draw(st.integers(0, 3)) == 0:
+        made.append((index, File(Document(f"{index}.pdf", PDF, "application/pdf"))))
+    if draw(st.integers(0, 3)) == 0:
+        made.append((index, Picture(f"ảnh {index}", Document(f"{index}.png", b"\x89PNG", "image/png"))))
+    return made
+
+
+@st.composite
+def _turns(draw: st.DrawFn) -> tuple[list[tuple[int, Item]], int]:
+    replies = draw(st.integers(1, 5))
+    items = [item for index in range(replies) for item in _reply_items(draw, index)]
+    return items, replies
+
+
+@settings(max_examples=200, deadline=None)
+@given(_turns())
+def test_a_turn_resumed_after_any_message_sends_exactly_the_rest(turn: tuple[list[tuple[int, Item]], int]) -> None:
+    """Whatever message of a turn Zalo failed, the turn sent again from the progress last reported (the
+    replies not done, and the messages of the next one already out) is the rest of the turn: nothing twice,
+    nothing lost."""
+    items, replies = turn
+    full = plan(items, replies)
+    assert all(text_length(m.item.text) <= TEXT_LIMIT for m in full if isinstance(m.item, Text))
+    if full:  # the last message finishes the last reply that has one
+        assert (full[-1].done, full[-1].into) == (max(index for index, _ in items) + 1, 0)
+    for sent in range(len(full)):
+        done, into = (full[sent - 1].done, full[sent - 1].into) if sent else (0, 0)
+        rest = [(index - done, item) for index, item in items if index >= done]
+        assert [m.item for m in plan(rest, replies - done, into)] == [m.item for m in full[sent:]], sent

@@ -185,7 +185,8 @@ class FakeZaloOAServer:
         self._hosted: dict[str, tuple[bytes, str, bool]] = {}  # name -> (bytes, mime, answering)
         # Seconds Zalo's file host takes before it answers a download (a slow CDN).
         self.file_delay_s = 0.0
-        self._injected: list[tuple[str, int, str, list[int]]] = []
+        # (path, code, message, [calls left to refuse], [calls to let through first])
+        self._injected: list[tuple[str, int, str, list[int], list[int]]] = []
         self._rate: tuple[int, float] | None = None
         self._recent: deque[float] = deque()
         self._lose_refresh_answer = False
@@ -245,9 +246,10 @@ class FakeZaloOAServer:
 
     # --- faults and limits --------------------------------------------------------------------------------------
 
-    def inject_error(self, path: str, code: int, message: str = "injected", times: int = 1) -> None:
-        """The next `times` calls of `path` (e.g. "/v3.0/oa/message/cs") are refused with `code`."""
-        self._injected.append((path, code, message, [times]))
+    def inject_error(self, path: str, code: int, message: str = "injected", times: int = 1, after: int = 0) -> None:
+        """The next `times` calls of `path` (e.g. "/v3.0/oa/message/cs") are refused with `code`, once `after`
+        more have gone through."""
+        self._injected.append((path, code, message, [times], [after]))
 
     def set_rate_limit(self, calls: int | None, per_s: float = 1.0) -> None:
         """At most `calls` Open API calls in any `per_s` seconds (real time); more are refused with -32."""
@@ -290,8 +292,11 @@ class FakeZaloOAServer:
         if self.on_api_call is not None:
             self.on_api_call(token)
         for entry in self._injected:
-            path, code, message, remaining = entry
+            path, code, message, remaining, first = entry
             if path == request.path:
+                if first[0] > 0:
+                    first[0] -= 1
+                    break
                 remaining[0] -= 1
                 if remaining[0] <= 0:
                     self._injected.remove(entry)

@@ -10,6 +10,8 @@ a PDF says to send it right here, with the upload page as the fallback.
 Which kind of message may go is decided from the channel's own record of the user's last
 interaction (`windows.route_for`); a -230 from Zalo (its record disagrees) falls back to the
 transaction path. Every accepted message is counted by what it cost (`ZaloOARepository.record_sent`).
+A turn is planned as its messages (`plan`), each reported as Zalo takes it: a retry after a refusal
+resumes at the message refused, never sending one twice.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy.engine import Engine
 from hsdt.channels.contract import DeferUntil, RetryLater, SendRefused
 from hsdt.channels.delivery import Progress
 from hsdt.channels.numbered import render
-from hsdt.channels.text_split import pack, split_text
+from hsdt.channels.text_split import chunks_of, pack, pack_marked
 from hsdt.channels.zalo_oa.client import SentMessage, TransactionMessage, ZaloOAClient
 from hsdt.channels.zalo_oa.errors import (
     ContentRefused,
@@ -78,17 +80,66 @@ class Picture:
 Item = Text | File | Picture
 
 
-def fit(messages: list[str]) -> list[str]:
-    """Zalo counts UTF-16 units (an emoji is two): a message `pack` made by characters is cut again
-    when its units pass the limit."""
-    fitted: list[str] = []
-    for message in messages:
-        if text_length(message) <= TEXT_LIMIT:
-            fitted.append(message)
+def text_messages(parts: list[str]) -> list[str]:
+    """`parts` as few text messages as Zalo's limit allows (it counts UTF-16 units: an emoji is two)."""
+    return pack(parts, TEXT_LIMIT, measure=text_length)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message of a turn (a text of one message, a file or a picture), and how far the turn is once
+    Zalo takes it: `done` replies wholly, and `into` messages of the reply after them."""
+
+    item: Item
+    done: int
+    into: int = 0
+
+
+def plan(items: list[tuple[int, Item]], replies: int, resume: int = 0) -> list[Planned]:
+    """The turn's messages (`items`: what `OATurns.compose` made of its replies), consecutive texts
+    packed together; `resume`: messages of the first reply on the platform already, left out (its text's
+    messages first, then its file or picture)."""
+    made: dict[int, int] = {}  # messages of each reply, counted as they are planned
+    texts_of: dict[int, int] = {index: len(chunks_of(item.text, TEXT_LIMIT, text_length))
+                                for index, item in items if isinstance(item, Text)}
+    skip = min(resume, texts_of.get(0, 0))
+    tails = resume - skip  # the first reply's files and pictures already sent
+    last_of = {index: position for position, (index, _) in enumerate(items)}
+    planned: list[Planned] = []
+    run: list[tuple[int, str]] = []  # consecutive texts: (reply, text)
+
+    def reached(index: int, position: int, count: int) -> tuple[int, int]:
+        """(done, into) once the reply's item at `position` is out, `count` of its messages with it."""
+        return (index + 1, 0) if last_of[index] == position else (index, count)
+
+    def flush(position: int) -> None:
+        """The run of texts that ends before `position`, packed."""
+        if not run:
+            return
+        first = run[0][0]
+        offset = skip if first == 0 else 0
+        for packed in pack_marked([text for _, text in run], TEXT_LIMIT, skip=offset, measure=text_length):
+            if packed.done < len(run):  # the run goes on in the next message
+                planned.append(Planned(Text(packed.text), run[packed.done][0], packed.into))
+                continue
+            index = run[-1][0]  # every text of the run is out; its last reply may have files after it
+            made[index] = texts_of[index]
+            planned.append(Planned(Text(packed.text), *reached(index, position - 1, made[index])))
+        run.clear()
+
+    for position, (index, item) in enumerate(items):
+        if isinstance(item, Text):
+            run.append((index, item.text))
             continue
-        excess = text_length(message) - len(message)
-        fitted += split_text(message, TEXT_LIMIT - excess)
-    return fitted
+        flush(position)
+        if index == 0 and tails > 0:
+            tails -= 1
+            made[0] = made.get(0, texts_of.get(0, 0)) + 1
+            continue
+        made[index] = made.get(index, texts_of.get(index, 0)) + 1
+        planned.append(Planned(item, *reached(index, position, made[index])))
+    flush(len(items))
+    return planned
 
 
 def classify(error: BaseException, rate_wait_s: float, quota_wait_s: float) -> BaseException:
@@ -193,9 +244,13 @@ class OATurns:
             if reply.image is not None:
                 try:
                     check_image(reply.image.content, reply.image.file_name)
-                    # The caption goes with the picture: one message, not two.
-                    tail.append(Picture(body, reply.image))
-                    body = ""
+                    # The caption goes with the picture: one message, not two (a text over the limit goes
+                    # first, as messages of its own).
+                    if text_length(body) <= TEXT_LIMIT:
+                        tail.append(Picture(body, reply.image))
+                        body = ""
+                    else:
+                        tail.append(Picture("", reply.image))
                 except Exception:
                     body += "\n" + self._file_link(user_ref, reply.image)
             if body.strip():
@@ -227,9 +282,9 @@ class OATurns:
             log.exception("zalo oa: message %s sent but not counted", sent.message_id)
 
     async def _consult(self, user_ref: str, item: Item, charge: MessageCharge) -> None:
+        """One planned message (a text `plan` made within the limit, a file, a picture with its caption)."""
         if isinstance(item, Text):
-            for text in fit(pack([item.text], TEXT_LIMIT)):
-                await self._accepted(user_ref, await self.client.send_text(user_ref, text), charge)
+            await self._accepted(user_ref, await self.client.send_text(user_ref, item.text), charge)
         elif isinstance(item, File):
             document = item.attachment
             sent = await self.client.send_document(user_ref, document.content, document.file_name)
@@ -237,45 +292,30 @@ class OATurns:
         else:
             picture = item.attachment
             attachment_id = await self.client.upload_image(picture.content, picture.file_name)
-            caption = item.caption
-            if text_length(caption) > TEXT_LIMIT:  # the caption alone first, the picture after
-                await self._consult(user_ref, Text(caption), charge)
-                caption = ""
-            await self._accepted(user_ref, await self.client.send_image(user_ref, attachment_id, caption), charge)
+            sent = await self.client.send_image(user_ref, attachment_id, item.caption)
+            await self._accepted(user_ref, sent, charge)
 
-    async def _send_items(self, user_ref: str, items: list[tuple[int, Item]], replies: int,
-                          progress: Callable[[int], None]) -> None:
+    async def _send_items(self, user_ref: str, messages: list[Planned], replies: int, progress: Progress) -> None:
+        """Each message reported as Zalo takes it: a retry after a failure resumes at the message that
+        failed, so the user never gets one twice (and the OA's quota never counts one twice)."""
         route, known = await asyncio.to_thread(self._route, user_ref)
-        # Consecutive texts of the turn share messages; a file or picture is a message of its own.
-        groups: list[tuple[int, Item]] = []
-        for index, item in items:
-            if groups and isinstance(item, Text) and isinstance(groups[-1][1], Text):
-                last_index, last = groups[-1]
-                assert isinstance(last, Text)
-                groups[-1] = (max(last_index, index), Text(last.text + "\n\n" + item.text))
-            else:
-                groups.append((index, item))
-        done = 0
-        for position, (_, item) in enumerate(groups):
+        for position, message in enumerate(messages):
             if route is Route.TRANSACTION:
-                await self._transaction(user_ref, groups[position:], known)
+                await self._transaction(user_ref, messages[position:], known)
                 break
             charge = MessageCharge.FREE if route is Route.FREE else MessageCharge.QUOTA
             try:
-                await self._consult(user_ref, item, charge)
+                await self._consult(user_ref, message.item, charge)
             except OutsideWindow:
                 log.info("zalo oa: %s is outside the 7-day window by Zalo's count; a transaction message instead",
                          user_ref)
                 route = Route.TRANSACTION
-                await self._transaction(user_ref, groups[position:], known)
+                await self._transaction(user_ref, messages[position:], known)
                 break
-            following = groups[position + 1][0] if position + 1 < len(groups) else replies
-            if following > done:
-                done = following
-                progress(done)
+            progress(message.done, None, message.into)
         progress(replies)
 
-    async def _transaction(self, user_ref: str, groups: list[tuple[int, Item]], known: bool) -> None:
+    async def _transaction(self, user_ref: str, messages: list[Planned], known: bool) -> None:
         """What is left of the turn as one transaction message, in the day only."""
         if not known:
             raise SendRefused(f"zalo oa user {user_ref} never interacted with the OA: unreachable there")
@@ -283,24 +323,25 @@ class OATurns:
         if not transaction_open(now, self.policy):
             raise DeferUntil(next_transaction_time(now, self.policy), "transaction messages go 06:00-21:59 only")
         paragraphs: list[str] = []
-        for _, item in groups:
+        for planned in messages:
+            item = planned.item
             if isinstance(item, Text):
-                paragraphs += fit(pack([item.text], TEXT_LIMIT))
+                paragraphs += text_messages([item.text])
             else:
                 caption = item.caption if isinstance(item, Picture) else ""
                 link = await asyncio.to_thread(self._file_link, user_ref, item.attachment)
-                paragraphs += fit(pack([caption, link], TEXT_LIMIT))
+                paragraphs += text_messages([caption, link])
         message = TransactionMessage(texts.OA_NOTICE_HEADER, (*paragraphs, texts.OA_NOTICE_FOOTER))
         sent = await self.client.send_transaction(user_ref, message)
         await self._accepted(user_ref, sent, MessageCharge.TRANSACTION)
 
-    async def deliver(self, user_ref: str, replies: list[Reply], progress: Callable[[int], None]) -> None:
+    async def deliver(self, user_ref: str, replies: list[Reply], progress: Progress, resume: int = 0) -> None:
         user_id = None
         if any(r.upload for r in replies):
             user_id = await asyncio.to_thread(self.dispatcher.user_id_of, CHANNEL, user_ref)
         items = await asyncio.to_thread(self.compose, user_ref, user_id, replies)
         try:
-            await self._send_items(user_ref, items, len(replies), progress)
+            await self._send_items(user_ref, plan(items, len(replies), resume), len(replies), progress)
         except (SendRefused, RetryLater, DeferUntil):
             raise
         except Exception as error:
@@ -312,13 +353,9 @@ class OATurns:
     async def send_turn(self, user_ref: str, replies: list[Reply], progress: Progress, hint: None,
                         resume: int = 0) -> None:
         """A turn's replies (the user just wrote: inside the window). Night-time outside the window
-        cannot wait in the user's queue: the answer is saved and shown at their next message.
-
-        Progress is reported per group of replies that travel together, never part of one (`resume` is
-        therefore always 0 here): a retry resumes at the first group not taken, and only a text over
-        2,000 characters that failed half-way is sent again from its start."""
+        cannot wait in the user's queue: the answer is saved and shown at their next message."""
         try:
-            await self.deliver(user_ref, replies, progress)
+            await self.deliver(user_ref, replies, progress, resume)
         except DeferUntil as deferred:
             raise SendRefused(f"zalo oa user {user_ref} is outside the 7-day window at night: {deferred}") from None
         log.info("zalo oa: turn to %s sent (%d message(s) this run)", user_ref, self.sent_messages)
@@ -335,4 +372,8 @@ class OASender:
     async def send(self, external_id: str, replies: list[Reply]) -> None:
         # The outbox sends only text and buttons; a retried row is sent whole again.
         plain = [dataclasses.replace(r, document=None, image=None) for r in replies]
-        await self.turns.deliver(external_id, plain, lambda _n: None)
+        await self.turns.deliver(external_id, plain, _ignore)
+
+
+def _ignore(count: int, ref: str | int | None = None, parts: int = 0) -> None:
+    """Progress outside a turn: the outbox records the whole message once sent."""
