@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+from hsdt.scoring.rubric import Rubric
 from hsdt.storage.db import current_revision, make_engine, upgrade
 from hsdt.storage.models import AnswerAudit, Role, Unit, User
 from hsdt.storage.unit_of_work import UnitOfWork
@@ -46,18 +47,25 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
-    from hsdt.scoring import CountPair, load_rubric_text
-    from hsdt.scoring.assessment import AssessmentKind
+def _campaign(engine: Engine) -> tuple[Rubric, int, int, int]:
+    """The 2024 rubric's campaign with one school and its principal: (rubric, campaign, school, user)."""
+    from hsdt.scoring import load_rubric_text
     from hsdt.services.campaigns import ensure_campaign, install_rubric
-    from hsdt.storage.types import utcnow
 
     source = RUBRIC_2024.read_text(encoding="utf-8")
     rubric = load_rubric_text(source, "x")
     with UnitOfWork(engine) as uow:
         school, user = _school_and_user(uow)
         campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="UTC")
-    campaign_id, school_id, user_id = present(campaign.id), present(school.id), present(user.id)
+    return rubric, present(campaign.id), present(school.id), present(user.id)
+
+
+def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
+    from hsdt.scoring import CountPair
+    from hsdt.scoring.assessment import AssessmentKind
+    from hsdt.storage.types import utcnow
+
+    rubric, campaign_id, school_id, user_id = _campaign(engine)
     for used in (3, 4):
         with UnitOfWork(engine) as uow:
             own = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=utcnow())
@@ -79,18 +87,12 @@ def test_assessment_save_keeps_audit_trail(engine: Engine) -> None:
 def test_an_answer_changed_meanwhile_is_refused_without_its_audit_row(engine: Engine) -> None:
     """Without the submission's lock (a caller that skipped it) a stored answer can move on under a loaded
     assessment: its write matches no row, and no audit row says it happened."""
-    from hsdt.scoring import CountPair, load_rubric_text
+    from hsdt.scoring import CountPair
     from hsdt.scoring.assessment import AssessmentKind
-    from hsdt.services.campaigns import ensure_campaign, install_rubric
     from hsdt.storage.assessments import ConcurrentChange
     from hsdt.storage.types import utcnow
 
-    source = RUBRIC_2024.read_text(encoding="utf-8")
-    rubric = load_rubric_text(source, "x")
-    with UnitOfWork(engine) as uow:
-        school, user = _school_and_user(uow)
-        campaign = ensure_campaign(uow, install_rubric(uow, rubric, source), tz="UTC")
-    campaign_id, school_id, user_id = present(campaign.id), present(school.id), present(user.id)
+    rubric, campaign_id, school_id, user_id = _campaign(engine)
     with UnitOfWork(engine) as uow:
         own = uow.assessments.load(campaign_id, school_id, AssessmentKind.SELF, rubric, now=utcnow())
         own.answer("B1", CountPair(issued=5, used=3), by=user_id, at=utcnow())
