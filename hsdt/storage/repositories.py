@@ -578,9 +578,6 @@ class ConversationRepository(_Repo):
                            shown_turn=row.shown_turn, pending_screen=row.pending_screen,
                            pending_turn=row.pending_turn)
 
-    def save(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> None:
-        self.write(self.stage(state, flow, data, now))
-
     def stage(self, state: StoredState, flow: str, data: dict[str, Any], now: datetime) -> StateWrite:
         """The state's next version, to be written with the event's marker (`EventRepository.record`); `state`
         already shows it."""
