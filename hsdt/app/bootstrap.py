@@ -332,6 +332,8 @@ def wire_channels(app: App) -> App:
                 delivery.owner = app.lease.worker_id
                 delivery.alone = settings.workers == 1 or app.engine.dialect.name != "postgresql"
                 delivery.sweep_s = app.lease.renew_every_s
+                # In a fleet a worker whose lease may lapse sends nothing: another may be taking its turns.
+                delivery.holds_lease = None if delivery.alone else app.lease.fresh
     return app
 
 

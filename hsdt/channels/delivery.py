@@ -16,6 +16,7 @@ import contextlib
 import functools
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 from hsdt.channels.backoff import Backoff
@@ -29,6 +30,14 @@ from hsdt.logcontext import event_scope
 
 log = logging.getLogger(__name__)
 H = TypeVar("H", contravariant=True)
+
+
+class LeaseLapsed(RetryLater):
+    """This worker's lease may lapse before its next message is out (`ReplyDelivery.holds_lease`): it sends
+    nothing more until the lease is renewed, and then only a turn that is still its own."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0, "this worker's lease may lapse: sending waits for its renewal")
 
 
 class Progress(Protocol):
@@ -128,6 +137,11 @@ class ReplyDelivery(Generic[H]):
         # turn waits for the chat's earlier turns that other workers send.
         self.sweep_s = 5.0
         self.order_wait_s = 5.0
+        # Whether this worker's lease surely holds for a while yet (`Lease.fresh`; None: no lease). While it
+        # may lapse (the database out of reach), another worker may take this worker's turns: none of
+        # their messages go from here until it is renewed, and then only if the turn is still ours.
+        self.holds_lease: Callable[[], bool] | None = None
+        self.lease_wait_s = 0.2
         # The bot's namespace of event ids: a recovery sends only this bot's turns (several bots may
         # share the database).
         self.scope = scope
@@ -261,6 +275,24 @@ class ReplyDelivery(Generic[H]):
                 return
             await asyncio.sleep(0.05)
 
+    async def _still_ours(self, event_id: str) -> bool:
+        """Whether this worker may send the turn's next message: at once while its lease holds; else once the
+        lease is renewed, if the turn is still this worker's."""
+        if self.holds_lease is None or self.holds_lease():
+            return True
+        log.warning("%s: this worker's lease may lapse (the database out of reach?); turn %s waits for its "
+                    "renewal", self.channel, event_id)
+        while True:
+            while not self.holds_lease():
+                await asyncio.sleep(self.lease_wait_s)
+            try:
+                owner = await asyncio.to_thread(self.dispatcher.ledger.owner_of, self.channel, event_id)
+            except Exception:
+                log.exception("%s: could not read who sends turn %s; asking again", self.channel, event_id)
+                await asyncio.sleep(self.lease_wait_s)
+                continue
+            return owner == self.owner
+
     async def _send(self, event_id: str, user_ref: str, replies: list[Reply], first: int, hint: H | None,
                     turn: int | None) -> bool:
         if not self.alone and self.owner is not None:
@@ -291,11 +323,17 @@ class ReplyDelivery(Generic[H]):
             shown = last_shown(newly, turn, self.channel, refs)
             screens = screens or shown is not None
             self.confirmations.add(receipt(settled=False, shown=shown))
+            if done < len(replies) and self.holds_lease is not None and not self.holds_lease():
+                raise LeaseLapsed()  # out of the channel's loop before its next message
 
         error: str | None = None
         unknown = 0
         delays = self.backoff.delays()
         while done < len(replies):
+            if not await self._still_ours(event_id):
+                log.warning("%s: turn %s was taken over by another worker while this one's lease could lapse; "
+                            "that worker sends the rest", self.channel, event_id)
+                return False
             try:
                 await self.sender.send_turn(user_ref, replies[done:], functools.partial(progress, done), hint,
                                             into)

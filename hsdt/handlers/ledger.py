@@ -84,6 +84,10 @@ class ReplyLedger:
         with UnitOfWork(self.engine) as uow:
             return uow.events.stored(channel, event_id)
 
+    def owner_of(self, channel: str, event_id: str) -> str | None:
+        with UnitOfWork(self.engine) as uow:
+            return uow.events.owner_of(channel, event_id)
+
     def confirm(self, receipts: Sequence[Receipt]) -> None:
         """Record what the platform took, message by message, and the last screen each chat was actually
         shown (a typed answer means that screen). `receipts` come in the order the channels sent."""

@@ -18,6 +18,7 @@ import contextvars
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -74,12 +75,25 @@ class Lease:
         self.engine = engine
         self.worker_id = worker_id or new_worker_id()
         self.ttl_s = ttl_s
+        self._fresh_until: float | None = None  # this process's monotonic clock
 
     @property
     def renew_every_s(self) -> float:
         return self.ttl_s / 3
 
+    def fresh(self) -> bool:
+        """Whether the lease surely holds for a while yet, by this process's own clock: until a third of its
+        time before it could expire, counted from when the last renewal that succeeded began (the
+        database's expiry is later). A worker whose renewals fail (the database out of its reach) stops
+        sending before another worker may take its turns."""
+        return self._fresh_until is not None and time.monotonic() < self._fresh_until
+
     def renew(self) -> None:
+        began = time.monotonic()
+        self._renew()
+        self._fresh_until = began + self.ttl_s - self.renew_every_s
+
+    def _renew(self) -> None:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 expires: ColumnElement[datetime] = func.clock_timestamp() + func.make_interval(
@@ -99,6 +113,7 @@ class Lease:
 
     def release(self) -> None:
         """A clean stop: what this worker leaves unsent is anyone's to send, at once."""
+        self._fresh_until = None
         with self.engine.begin() as conn:
             conn.execute(delete(LEASES).where(LEASES.c.worker_id == self.worker_id))
 

@@ -671,6 +671,12 @@ class EventRepository(_Repo):
             _STORED_ONE, {"channel": channel, "event_id": event_id, "tenant_id": self.tenant}).first()
         return None if row is None else StoredEvent(row[0], row[1], row[2] or [], row[3], row[4] is not None)
 
+    def owner_of(self, channel: str, event_id: str) -> str | None:
+        """The worker that sends the event's turn (None: a process outside the fleet, or no such event)."""
+        return self.session.connection().execute(
+            select_core(_PE.c.owner).where(_PE.c.channel == channel, _PE.c.event_id == event_id,
+                                           _PE.c.tenant_id == self.tenant)).scalar()
+
     def record(self, channel: str, event_id: str, user_ref: str, replies: list[dict[str, Any]],
                now: datetime, turn: int | None = None, state: StateWrite | None = None) -> None:
         """The event's marker with its replies, in the event's transaction, and the conversation's `state`
