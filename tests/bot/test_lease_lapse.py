@@ -61,6 +61,16 @@ class Worker:
                 self.platform.refusing.set()  # the platform fails from the second message on, for a while
 
 
+def _commit(engine: Engine, lease: Lease, event_id: str) -> None:
+    """The turn as `lease`'s worker commits it: its replies unsent, the worker named as their sender."""
+    token = OWNER.set(lease.worker_id)
+    try:
+        with UnitOfWork(engine) as uow:
+            uow.events.record("zalo", event_id, "u1", [reply.to_record() for reply in TURN], NOW)
+    finally:
+        OWNER.reset(token)
+
+
 def _delivery(engine: Engine, tmp_path: Path, lease: Lease, platform: Platform) -> ReplyDelivery[None]:
     dispatcher = Dispatcher(engine, HandlerConfig(files_dir=tmp_path / lease.worker_id), clock=lambda: NOW,
                             router=build_router())
@@ -77,12 +87,7 @@ async def test_a_turn_taken_over_while_its_workers_lease_lapsed_is_not_sent_by_i
     a, b = Lease(pg, "worker-a", ttl_s=1.2), Lease(pg, "worker-b", ttl_s=60)
     a.renew()
     b.renew()
-    token = OWNER.set(a.worker_id)
-    try:
-        with UnitOfWork(pg) as uow:
-            uow.events.record("zalo", "bot:e1", "u1", [reply.to_record() for reply in TURN], NOW)
-    finally:
-        OWNER.reset(token)
+    _commit(pg, a, "bot:e1")
     first, second = _delivery(pg, tmp_path, a, platform), _delivery(pg, tmp_path, b, platform)
     try:
         # Worker A sends message 1; the platform then fails message 2 again and again, and A's renewals fail
@@ -121,12 +126,7 @@ async def test_a_worker_whose_lease_is_renewed_in_time_goes_on_with_its_turn(pg:
     platform = Platform()
     a = Lease(pg, "worker-a", ttl_s=1.2)
     a.renew()
-    token = OWNER.set(a.worker_id)
-    try:
-        with UnitOfWork(pg) as uow:
-            uow.events.record("zalo", "bot:e2", "u1", [reply.to_record() for reply in TURN], NOW)
-    finally:
-        OWNER.reset(token)
+    _commit(pg, a, "bot:e2")
     first = _delivery(pg, tmp_path, a, platform)
     try:
         sending = asyncio.create_task(first.send("bot:e2", "u1", TURN, 0, None))
