@@ -190,6 +190,11 @@ def _pdfs(ctx: Ctx, scope: Scope) -> list[Reply]:
     read = exports.SharedRead(_request(ctx, scope))
     replies = []
     for appendix, name in m.APPENDIX_NAMES.items():
+        if appendix == 1 and pdf.too_large(len(scope.school_ids)):
+            schools = len(scope.school_ids)
+            replies.append(Reply(m.FORM1_PDF_TOO_LARGE.format(schools=schools, pages=2 * schools)))
+            continue
+
         def render(appendix: int = appendix) -> bytes:
             return exports.pdf_of(lambda: exports.appendix_bytes(read(), appendix))
 

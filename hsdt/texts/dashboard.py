@@ -203,5 +203,9 @@ NO_CAMPAIGN = "Hiện chưa có đợt kiểm tra nào đang mở."
 NOTHING_IN_SCOPE = "Chưa có trường nào trong phạm vi Thầy/Cô được xem."
 FOREIGN_ORIGIN = "Yêu cầu không xuất phát từ trang của hệ thống nên đã bị từ chối."
 FORMAT_UNAVAILABLE = "Hệ thống chưa có định dạng tệp này."
+PDF_TOO_LARGE = (
+    "Phạm vi này có {schools} trường: bộ phụ lục quá lớn để gộp vào một tệp PDF. Thầy/Cô tải tệp Excel, "
+    "hoặc tải PDF của từng đơn vị trong Zalo (lệnh /baocao, chọn đơn vị)."
+)
 INTERNAL_ERROR = "Hệ thống gặp sự cố khi mở trang này. Thầy/Cô vui lòng thử lại sau ít phút."
 CHART_MORE_UNITS = "… và {count} đơn vị khác (xem bảng tiến độ)."

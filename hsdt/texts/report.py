@@ -72,6 +72,11 @@ PDF_UNAVAILABLE = (
     "Thầy/Cô dùng tệp Excel, hoặc báo quản trị hệ thống cài đặt bổ sung."
 )
 PDF_FAILED = "Hệ thống chưa xuất được tệp PDF lúc này. Thầy/Cô vui lòng thử lại sau hoặc dùng tệp Excel."
+FORM1_PDF_TOO_LARGE = (
+    "📄 Phụ lục 1 của {schools} trường (khoảng {pages} trang) quá lớn để gộp vào một tệp PDF. "
+    "Thầy/Cô chọn từng đơn vị (nút 🏢) để tải PDF Phụ lục 1 của đơn vị đó, hoặc dùng tệp Excel "
+    "(mỗi trường một trang)."
+)
 FILE_FAILED = "⚠️ Hệ thống chưa tạo được tệp đính kèm lúc này; Thầy/Cô vui lòng thử lại sau."
 NO_FORM_YET = "Phụ lục 1 có sau khi nhà trường nộp phiếu tự đánh giá."
 BUTTON_DISTRICT = "🏢 {name}"

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from hsdt.handlers.dispatcher import Dispatcher
+from hsdt.reports import pdf
 from hsdt.reports.dataset import ReportData, Units, gather, scope_for
 from hsdt.scoring.assessment import AssessmentKind
 from hsdt.storage.models import Evidence, Submission
@@ -120,6 +121,20 @@ async def test_pdf_button_follows_the_converter(
     monkeypatch.setattr(exports, "pdf_available", lambda: False)  # a server without LibreOffice
     assert "/tai/pdf" not in await (await _get(client, "/", token)).text()
     assert (await _get(client, "/tai/pdf", token)).status == 404
+
+
+async def test_a_scope_too_large_for_one_pdf_is_offered_the_workbook(
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf, "MAX_SCHOOLS", 3)  # the city's four schools are too many for one PDF here
+    token = await sign_in(client, person(wired[0], city, "SO-01"))
+    page = await (await _get(client, "/", token)).text()
+    assert "/tai/pdf" not in page and "/tai/excel" in page
+    refused = await _get(client, "/tai/pdf", token)
+    assert refused.status == 422 and "Phạm vi này có 4 trường" in await refused.text()
+    # A managing unit's two schools are within the limit.
+    token = await sign_in(client, person(wired[0], city, "PGD-HB-01"))
+    assert "/tai/pdf" in await (await _get(client, "/", token)).text()
 
 
 async def test_district_staff_sees_only_their_district(

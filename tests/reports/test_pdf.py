@@ -185,6 +185,29 @@ def test_the_demo_appendices_of_a_2026_campaign(engine: Engine, tmp_path: Path, 
     assert "Trang 1/" not in form1 + form2 + form3
 
 
+@pytest.mark.needs("libreoffice")
+def test_a_scope_too_large_for_one_pdf_gets_phu_luc_1_per_unit(
+    dispatcher: Dispatcher, city: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Phụ lục 1 takes two pages a school: past `pdf.MAX_SCHOOLS` the Sở's PDFs leave it out and say how to
+    have it; a managing unit's PDFs, within the limit, carry it."""
+    monkeypatch.setattr(pdf, "MAX_SCHOOLS", 3)  # the city's four schools are too many for one PDF here
+    driver = ChatDriver(dispatcher, "ref-so")
+    driver.enrol(city["SO-01"])
+    driver.send("/baocao")
+    driver.press("Tải PDF")
+    names = [r.document.file_name for r in driver.replies if r.document is not None]
+    assert [name.split("-")[2] for name in names] == ["2", "3"]
+    assert "Phụ lục 1 của 4 trường (khoảng 8 trang) quá lớn" in driver.text
+    assert "chọn từng đơn vị (nút 🏢)" in driver.text
+    driver.send("/baocao")
+    driver.press("🏢")
+    driver.press("Tải PDF")
+    unit = [r.document for r in driver.replies if r.document is not None]
+    assert [d.file_name.split("-")[2] for d in unit] == ["1", "2", "3"]
+    assert pdf.page_count(unit[0].content) == 4  # the unit's two schools, two pages each
+
+
 def test_without_a_converter_the_chat_says_so(
     engine: Engine, dispatcher: Dispatcher, city: dict[str, str], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

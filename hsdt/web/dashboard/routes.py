@@ -33,6 +33,7 @@ from hsdt import texts as messages
 from hsdt.links.tokens import LinkExpired, LinkInvalid, SignInGrant
 from hsdt.reports.dataset import SELF, ReportData, Scope, Units, gather, scope_for
 from hsdt.reports.national import NationalData, national
+from hsdt.reports.pdf import too_large
 from hsdt.reports.wording import mean_meaning
 from hsdt.scoring import Rescore, Rubric, Text, format_points, read_stored
 from hsdt.scoring.summary import summarise
@@ -268,7 +269,8 @@ class Dashboard:
             "read_at": t.READ_AT.format(when=reading.local(reading.now)),
             "etag": reading.version()[0],
             "band_labels": list(data.city.band_labels),
-            "formats": [(fmt.value, t.DOWNLOAD_LABELS[fmt.value]) for fmt in available_formats()],
+            "formats": [(fmt.value, t.DOWNLOAD_LABELS[fmt.value]) for fmt in available_formats()
+                        if not (fmt is ExportFormat.PDF and too_large(len(reading.scope.school_ids)))],
             "is_school": reading.scope.kind == "school",
             "campaigns": [(c.code, c.name, c.id == reading.campaign.id) for c in reading.choices]
             if len(reading.choices) > 1 else [],
@@ -413,6 +415,8 @@ class Dashboard:
         def work(reading: Reading) -> Any:
             if not reading.scope.school_ids:
                 raise PageError(404, t.NOTHING_IN_SCOPE)
+            if fmt is ExportFormat.PDF and too_large(schools := len(reading.scope.school_ids)):
+                raise PageError(422, t.PDF_TOO_LARGE.format(schools=schools))
             return render_appendices(fmt, reading.gather(details=True))
 
         exported = await self._read(request, work)
