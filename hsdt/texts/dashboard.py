@@ -205,7 +205,7 @@ FOREIGN_ORIGIN = "Yêu cầu không xuất phát từ trang của hệ thống n
 FORMAT_UNAVAILABLE = "Hệ thống chưa có định dạng tệp này."
 PDF_TOO_LARGE = (
     "Phạm vi này có {schools} trường: bộ phụ lục quá lớn để gộp vào một tệp PDF. Thầy/Cô tải tệp Excel, "
-    "hoặc tải PDF của từng đơn vị trong Zalo (lệnh /baocao, chọn đơn vị)."
+    "hoặc tải PDF của từng đơn vị trong cuộc trò chuyện với hệ thống (lệnh /baocao, chọn đơn vị)."
 )
 INTERNAL_ERROR = "Hệ thống gặp sự cố khi mở trang này. Thầy/Cô vui lòng thử lại sau ít phút."
 CHART_MORE_UNITS = "… và {count} đơn vị khác (xem bảng tiến độ)."
