@@ -100,27 +100,35 @@ async def test_an_edited_cookie_or_link_is_refused_and_an_old_cookie_means_the_f
     assert (await client.get(link)).status == 200
 
 
-async def test_a_ministry_user_sees_the_national_page_and_nothing_of_a_school(
-    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock,
-) -> None:
-    import io
-    import re
+async def _ministry(client: WebClient, wired: tuple[Dispatcher, SignInLinks], engine: Engine,
+                    clock: Clock) -> tuple[int, str]:
+    """The Ministry's tenant and its staff member's dashboard cookie."""
     from datetime import timedelta
 
-    from openpyxl import load_workbook
-
-    from hsdt.reports.national import national
     from hsdt.services.roster import UnitRow, UserRow, apply_roster
     from hsdt.storage.models import Role, TenantKind
 
-    hanoi, _, hanoi_school = _hanoi(engine, clock)
     ministry = create_tenant(engine, "bo", "Bộ Giáo dục và Đào tạo", "Cả nước", TenantKind.MINISTRY).id
     with UnitOfWork(engine, ministry) as uow:
         invited = apply_roster(uow, [UnitRow("BO", "Bộ Giáo dục và Đào tạo", "so")],
                                [UserRow("BO-01", "Lê Văn Bộ", Role.MINISTRY_STAFF, "BO")],
                                invite_ttl=timedelta(days=3), now=clock())
     with tenant_scope(ministry):
-        cookie = await sign_in(client, person(wired[0], {"BO-01": invited.invites[0][1]}, "BO-01"))
+        return ministry, await sign_in(client, person(wired[0], {"BO-01": invited.invites[0][1]}, "BO-01"))
+
+
+async def test_a_ministry_user_sees_the_national_page_and_nothing_of_a_school(
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock,
+) -> None:
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from hsdt.reports.national import national
+
+    hanoi, _, hanoi_school = _hanoi(engine, clock)
+    ministry, cookie = await _ministry(client, wired, engine, clock)
     with tenant_scope(DEFAULT_TENANT):
         so_cookie = await sign_in(client, person(wired[0], city, "SO-01"))
     status, page = await _get(client, "/", cookie)
@@ -146,3 +154,28 @@ async def test_a_ministry_user_sees_the_national_page_and_nothing_of_a_school(
     assert (await client.get("/bang-dieu-khien/toan-quoc.xlsx", cookies={COOKIE: so_cookie})).status == 404
     _, own = await _get(client, "/", so_cookie)
     assert "data-province" not in own
+
+
+async def test_the_national_page_is_read_again_once_a_minute_old(
+    client: WebClient, wired: tuple[Dispatcher, SignInLinks], city: dict[str, str], engine: Engine, clock: Clock,
+) -> None:
+    """It reads every Sở: pages asked within a minute show the same reading, and say when it was made."""
+    import re
+
+    hanoi, _, _ = _hanoi(engine, clock)
+    _, cookie = await _ministry(client, wired, engine, clock)
+
+    def submitted(page: str) -> int:
+        row = re.search(rf'<tr data-province="{hanoi}">(.*?)</tr>', page, re.S)
+        assert row is not None
+        return int(dict(re.findall(r'data-col="(\w+)"[^>]*>([^<]*)<', row.group(1)))["submitted"])
+
+    first = (await _get(client, "/", cookie))[1]
+    assert submitted(first) == 1
+    with tenant_scope(hanoi):
+        submit_self(engine, "MN-SAOMAI")
+    clock.advance(seconds=30)
+    again = (await _get(client, "/", cookie))[1]
+    assert submitted(again) == 1 and t.READ_AT.split("{")[0] in again
+    clock.advance(seconds=31)
+    assert submitted((await _get(client, "/", cookie))[1]) == 2
