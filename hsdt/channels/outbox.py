@@ -268,6 +268,11 @@ class OutboxDelivery:
     # --- one row --------------------------------------------------------------------------------
 
     async def _deliver(self, job: _Job) -> None:
+        # The first chat's send slots are waited for before the row is claimed: a claim holds a database
+        # connection, and waiting for slots with it held kept `concurrency` connections of each Sở busy.
+        first = job.identities[0] if job.identities else None
+        if first is not None:
+            await self._slot(first[1], first[2])
         claim: Connection | None = None
         if self._claims:
             claim = await asyncio.to_thread(self._claim, job.row_ids)
@@ -276,22 +281,23 @@ class OutboxDelivery:
                 self._held_elsewhere.update(job.row_ids)
                 return
         try:
-            await self._deliver_claimed(job, claim)
+            await self._deliver_claimed(job, claim, slotted=first is not None)
             if claim is not None:
                 await asyncio.to_thread(claim.commit)
         finally:
             if claim is not None:
                 claim.close()  # not in a thread: a cancelled delivery must free its row at once
 
-    async def _deliver_claimed(self, job: _Job, claim: Connection | None) -> None:
+    async def _deliver_claimed(self, job: _Job, claim: Connection | None, *, slotted: bool = False) -> None:
+        """`slotted`: the first chat's send slots are taken already."""
         if not job.identities:
             await asyncio.to_thread(self._mark_failed, job.row_ids, "no reachable chat identity", claim)
             self.stats.failed += 1
             return
         delivered, errors = 0, []
         deferred: datetime | None = None
-        for identity_id, channel, external_id in job.identities:
-            outcome = await self._send_one(channel, external_id, job.replies)
+        for index, (identity_id, channel, external_id) in enumerate(job.identities):
+            outcome = await self._send_one(channel, external_id, job.replies, slotted=slotted and index == 0)
             if isinstance(outcome, datetime):
                 deferred = outcome if deferred is None else min(deferred, outcome)
             elif outcome == "sent":
@@ -326,12 +332,21 @@ class OutboxDelivery:
             await asyncio.to_thread(self._mark_failed, job.row_ids, "refused by every chat of the user", claim)
             self.stats.failed += 1
 
-    async def _send_one(self, channel: str, external_id: str, replies: list[Reply]) -> str | datetime:
+    async def _slot(self, channel: str, external_id: str) -> None:
+        """This chat's slot and then the channel's (the per-chat wait first, so it takes no global slot)."""
+        await self._per_chat[channel](external_id).acquire()
+        await self._global[channel].acquire()
+
+    async def _send_one(self, channel: str, external_id: str, replies: list[Reply], *,
+                        slotted: bool = False) -> str | datetime:
+        """`slotted`: this send's slots are taken already (not those of a retry after flood control)."""
         sender = self.senders[channel]
         glob, chat = self._global[channel], self._per_chat[channel](external_id)
         while True:
-            await chat.acquire()
-            await glob.acquire()
+            if slotted:
+                slotted = False
+            else:
+                await self._slot(channel, external_id)
             try:
                 await sender.send(external_id, replies)
                 return "sent"

@@ -67,3 +67,32 @@ async def test_a_deliverer_that_dies_mid_send_frees_its_row_for_the_other(
     await OutboxDelivery(engine, {"telegram": telegram}, clock=clock).drain()
     assert received(server, chats) == Counter({chat: 1 for chat in chats})
     assert not pending(engine)
+
+
+async def test_a_row_is_claimed_only_once_its_send_slot_is_there(
+    engine: Engine, clock: Clock, codes: dict[str, str], server: FakeTelegramServer,  # noqa: F811
+    telegram: TelegramSender,  # noqa: F811
+) -> None:
+    """A claim holds a database connection until its row is marked: the deliverer waits for the send slots
+    first, so while the channel's budget holds the messages back no connection waits with them (with
+    many Sở in one process, their outboxes would otherwise hold the pool)."""
+    chats = principals_on_telegram(engine, 12, clock())
+    queue_first_reminder(engine, clock)
+    peak = 0
+
+    async def watch() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, engine.pool.checkedout())  # type: ignore[attr-defined]
+            await asyncio.sleep(0.002)
+
+    watching = asyncio.create_task(watch())
+    try:
+        stats = await OutboxDelivery(engine, {"telegram": telegram}, default_limits=ChannelLimits(8, 50),
+                                     clock=clock, concurrency=8).drain()
+    finally:
+        watching.cancel()
+    assert stats.sent == 12 and received(server, chats) == Counter({chat: 1 for chat in chats})
+    # A send being marked while the next slot's row is claimed, and the next page loaded: a few at most,
+    # not one per deliverer task (nine before: the eight tasks each claimed a row, then waited).
+    assert peak <= 4, f"{peak} connections held while the sends waited for their slots"
