@@ -33,9 +33,9 @@ class CheckedFile:
 
 class SignInLinkIssuer(Protocol):
     """Issues a one-time link that signs this user (of `tenant`, the Sở whose rows the session reads) in to
-    the web dashboard: (url, expires at)."""
+    the web dashboard, its pages open on `campaign` (a code): (url, expires at)."""
 
-    def issue(self, user_id: int, tenant: int | None = None) -> tuple[str, datetime]: ...
+    def issue(self, user_id: int, tenant: int | None = None, campaign: str | None = None) -> tuple[str, datetime]: ...
 
 
 @dataclass

@@ -22,7 +22,9 @@ COMMAND = "/bangdieukhien"
 def open_dashboard(ctx: Ctx) -> list[Reply]:
     if ctx.dashboard_links is None:
         return [Reply(t.NOT_CONFIGURED)]
-    url, expires = ctx.dashboard_links.issue(stored_id(ctx.user.id), ctx.uow.tenant)
+    # A user in several campaigns sees on the web the one chosen in the chat.
+    chosen = ctx.campaign.code if ctx.campaign is not None and len(ctx.campaigns) > 1 else None
+    url, expires = ctx.dashboard_links.issue(stored_id(ctx.user.id), ctx.uow.tenant, chosen)
     minutes = max(1, round((expires - ctx.now).total_seconds() / 60))
     return [Reply(t.LINK_MESSAGE.format(name=ctx.user.full_name, url=url, expires=ctx.local(expires),
                                         minutes=minutes))]

@@ -38,7 +38,7 @@ from hsdt.storage.rubrics import RubricCache
 from hsdt.storage.unit_of_work import UnitOfWork
 from hsdt.texts import campaigns as ct
 from hsdt.texts.levels import Structure
-from tests.dashboard.support import COOKIE, dashboard_dispatcher, person, sign_in, web_app
+from tests.dashboard.support import COOKIE, dashboard_dispatcher, path_of, person, sign_in, web_app
 from tests.helpers import ChatDriver, Clock
 from tests.present import present
 
@@ -223,6 +223,26 @@ async def test_the_dashboard_stays_inside_a_campaign(engine: Engine, clock: Cloc
     answer_first_question(hoasen.chat)
     assert set(answers_by_campaign(engine, "MN-HOASEN")) == {campaign_id(engine, B)}
     async with TestClient(TestServer(web_app(engine, dispatcher, tmp_path, clock, "http://bot.example"))) as client:
+        # The link asked for in the chat opens the pages on the campaign chosen there (either one, so one of
+        # them is not the newest, which the pages open on otherwise), and only on one the user may see.
+        async def schools_after_sign_in(link_path: str) -> tuple[bool, bool]:
+            """(A's school shown, B's school shown) on the schools page of the session the link opens."""
+            signed_in = await client.post(link_path, allow_redirects=False)
+            assert signed_in.status == 303
+            cookies = {name: morsel.value for name, morsel in signed_in.cookies.items()}
+            client.session.cookie_jar.clear()
+            html = await (await client.get("/bang-dieu-khien/truong", cookies=cookies)).text()
+            return "Sao Mai" in html, "Bình Minh" in html
+
+        for chosen, shown in ((A, (True, False)), (B, (False, True))):
+            so.chat.send("/doidot")
+            so.chat.press(chosen)
+            link = path_of(so.link())
+            assert link.endswith(f"?dot={chosen}")
+            assert await schools_after_sign_in(link) == shown, chosen
+        newest = await schools_after_sign_in(path_of(so.link()).split("?")[0])
+        assert await schools_after_sign_in(path_of(so.link()).replace(f"?dot={B}", "?dot=KHONG-CO")) == newest
+        assert "?dot=" not in person(dispatcher, both, "HT-BINHMINH").link()  # in one campaign: no choice
         token = await sign_in(client, so)
 
         async def page(path: str, extra: dict[str, str] | None = None) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from hsdt.links.tokens import SignedLinks, SignInGrant, link_tenant, load_secret, new_nonce, public_base_url
 from hsdt.storage.tenancy import DEFAULT_TENANT
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 PATH_PREFIX = "/bang-dieu-khien"
 SIGN_IN_PATH = "/vao/"
+# `?dot=CODE` names the campaign a page shows (on a sign-in link: the one the pages open on).
+CAMPAIGN_PARAM = "dot"
 
 
 class SignInLinks(SignedLinks[SignInGrant]):
@@ -39,11 +42,14 @@ class SignInLinks(SignedLinks[SignInGrant]):
     def __init__(self, secret: bytes, base_url: str, ttl: timedelta, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(secret, SignInGrant, base_url, PATH_PREFIX + SIGN_IN_PATH + "{token}", ttl, clock)
 
-    def issue(self, user_id: int, tenant: int | None = None) -> tuple[str, datetime]:
-        """`tenant`: the user's Sở (else the one in scope)."""
+    def issue(self, user_id: int, tenant: int | None = None, campaign: str | None = None) -> tuple[str, datetime]:
+        """`tenant`: the user's Sở (else the one in scope); `campaign`: the code of the campaign the pages
+        open on (the one chosen in the chat), a preference outside the signature: the pages show only a
+        campaign the user may see."""
         grant = SignInGrant(user_id=user_id, expires_at=self.expiry(), nonce=new_nonce(),
                             tenant_id=link_tenant(tenant))
-        return self.url(grant), grant.expires_at
+        url = self.url(grant)
+        return (f"{url}?{urlencode({CAMPAIGN_PARAM: campaign})}" if campaign else url), grant.expires_at
 
     def session_cookie(self, tenant: int, token: str) -> str:
         """The cookie's value: the tenant the session row lives in and the token, signed together."""

@@ -47,7 +47,7 @@ from hsdt.texts import dashboard as t
 from hsdt.texts import national as n
 from hsdt.texts.signatures import HEADLINES
 from hsdt.web.dashboard import charts, views
-from hsdt.web.dashboard.auth import PATH_PREFIX, new_session_token, session_digest
+from hsdt.web.dashboard.auth import CAMPAIGN_PARAM, PATH_PREFIX, new_session_token, session_digest
 from hsdt.web.dashboard.deps import DashboardDeps
 from hsdt.web.dashboard.exports import ExportFormat, available_formats, render_appendices
 from hsdt.web.dashboard.recent import Recent
@@ -60,8 +60,8 @@ STATIC = Path(__file__).parent / "static"
 AUDIT_LIMIT = 200
 # Messages given up this recently name the people the OA cannot reach now (older ones may have written since).
 UNREACHABLE_DAYS = 30
-# `?dot=CODE` names the campaign a page shows; `/dot/CODE` remembers it in this cookie.
-CAMPAIGN_PARAM = "dot"
+# `?dot=CODE` (`CAMPAIGN_PARAM`) names the campaign a page shows; `/dot/CODE` remembers it in this cookie, as
+# does signing in with a link that names one.
 CAMPAIGN_COOKIE = "hsdt_dot"
 TABLE_LIMIT = 500  # rows per page of the schools table: a city of thousands is filtered, not scrolled
 T = TypeVar("T")
@@ -193,9 +193,13 @@ class Dashboard:
         """`/dot/{code}`: the pages show that campaign from now on (a cookie), if the user may see it."""
         code = await self._read(request, lambda reading: reading.campaign.code, request.match_info["code"][:64])
         response = web.Response(status=303, headers={"Location": f"{PATH_PREFIX}/"})
-        response.set_cookie(CAMPAIGN_COOKIE, code, max_age=int(self.cookie.max_age.total_seconds()),
-                            path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
+        self._remember_campaign(response, code)
         return response
+
+    def _remember_campaign(self, response: web.Response, code: str) -> None:
+        """The campaign the pages show from now on (read back only while the user may see it)."""
+        response.set_cookie(CAMPAIGN_COOKIE, code[:64], max_age=int(self.cookie.max_age.total_seconds()),
+                            path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
 
     # --- sign-in -----------------------------------------------------------------------------------
 
@@ -229,7 +233,7 @@ class Dashboard:
         return _render("signin.html", request, {
             "holder": t.SIGNIN_FOR.format(name=viewer.name, role=viewer.role, unit=viewer.unit),
             "expires": t.SIGNIN_EXPIRES.format(expires=views.local(grant.expires_at, self.tz)),
-            "action": request.path,
+            "action": request.path_qs,  # the campaign the link names goes on to the sign-in
         })
 
     async def sign_in(self, request: web.Request) -> web.Response:
@@ -252,6 +256,10 @@ class Dashboard:
         response.set_cookie(self.cookie.name, self.links.session_cookie(grant.tenant_id, token),
                             max_age=int(self.cookie.max_age.total_seconds()),
                             path=self.cookie.path, httponly=True, secure=self.cookie.secure, samesite="Strict")
+        if campaign := request.query.get(CAMPAIGN_PARAM):
+            # The campaign chosen in the chat when the link was asked for: the pages open on it while the
+            # user may see it (else on the newest, as without it).
+            self._remember_campaign(response, campaign)
         return response
 
     async def sign_out(self, request: web.Request) -> web.Response:
