@@ -49,6 +49,10 @@ class Progress(Protocol):
     def __call__(self, count: int, ref: str | int | None = None, parts: int = 0) -> None: ...
 
 
+def no_progress(count: int, ref: str | int | None = None, parts: int = 0) -> None:
+    """Progress outside a turn (the outbox's sends): the outbox records the whole message once sent."""
+
+
 class TurnSender(Protocol[H]):
     """A channel's rendering of one turn. Calls `progress` after each message the platform took, and
     raises RetryLater or SendRefused. `resume`: messages of the first reply already on the platform (the

@@ -343,10 +343,9 @@ class OutboxDelivery:
         sender = self.senders[channel]
         glob, chat = self._global[channel], self._per_chat[channel](external_id)
         while True:
-            if slotted:
-                slotted = False
-            else:
+            if not slotted:
                 await self._slot(channel, external_id)
+            slotted = False  # a retry after flood control waits for new slots
             try:
                 await sender.send(external_id, replies)
                 return "sent"

@@ -189,9 +189,9 @@ def _pdfs(ctx: Ctx, scope: Scope) -> list[Reply]:
         return [missing]
     read = exports.SharedRead(_request(ctx, scope))
     replies = []
+    schools = len(scope.school_ids)
     for appendix, name in m.APPENDIX_NAMES.items():
-        if appendix == 1 and pdf.too_large(len(scope.school_ids)):
-            schools = len(scope.school_ids)
+        if appendix == 1 and pdf.too_large(schools):
             replies.append(Reply(m.FORM1_PDF_TOO_LARGE.format(schools=schools, pages=2 * schools)))
             continue
 

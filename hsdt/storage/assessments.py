@@ -79,6 +79,10 @@ def _audited(write: Insert | Update) -> Insert:
 _INSERT_ANSWER_AUDITED = _audited(
     insert(_A).values({c.name: bindparam(c.name, type_=c.type) for c in _A.columns if not c.primary_key}))
 _UPDATE_ANSWER_AUDITED = _audited(_UPDATE_ANSWER)
+# The statement that writes one answer: (an insert?, with its audit row?).
+_WRITES: dict[tuple[bool, bool], Executable] = {
+    (True, False): _INSERT_ANSWER, (False, False): _UPDATE_ANSWER,
+    (True, True): _INSERT_ANSWER_AUDITED, (False, True): _UPDATE_ANSWER_AUDITED}
 _UPDATE_SUBMISSION = (
     update(_S)
     .where(_S.c.id == bindparam("b_id"), _S.c.version == bindparam("b_version"))
@@ -155,23 +159,20 @@ class AssessmentRepository:
                      "old_value": change.old.value.to_json() if change.old is not None else None,
                      "new_value": values["value"], "user_id": new.answered_by, "channel": channel,
                      "event_id": event_id, "at": new.answered_at}
-            statement: Executable
+            inserting = change.old is None
             if change.old is None:
                 params = {**scope, "criterion_id": new.criterion_id, **values}
-                statement = _INSERT_ANSWER
             else:
                 params = {"b_campaign_id": campaign_id, "b_school_id": school_id, "b_kind": kind,
                           "b_criterion_id": new.criterion_id, "b_version": change.old.version, **values}
-                statement = _UPDATE_ANSWER
             if together:
                 params.update({f"audit_{name}": value for name, value in audit.items()}, audit_tenant_id=tenant)
-                if change.old is None:
+                if inserting:
                     params["tenant_id"] = tenant
-                statement = _INSERT_ANSWER_AUDITED if change.old is None else _UPDATE_ANSWER_AUDITED
             else:
                 audits.append(audit)
-            result = conn.execute(statement, params)
-            if change.old is not None and result.rowcount != 1:
+            result = conn.execute(_WRITES[inserting, together], params)
+            if not inserting and result.rowcount != 1:
                 raise ConcurrentChange(new.criterion_id)
         if audits:
             conn.execute(_INSERT_AUDIT, audits)

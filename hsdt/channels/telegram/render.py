@@ -17,7 +17,7 @@ from aiogram.types import (
 )
 
 from hsdt.channels.contract import RecipientBlocked, SendRefused
-from hsdt.channels.delivery import Progress
+from hsdt.channels.delivery import Progress, no_progress
 from hsdt.channels.telegram.client import EditText, SendText, SentRef, call
 from hsdt.channels.telegram.translate import CHANNEL, TEXT_LIMIT
 from hsdt.channels.text_split import split_text
@@ -228,4 +228,4 @@ class TelegramSender:
         self.turns = TelegramTurns(bot, links, dispatcher, downloads)
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        await self.turns.send_turn(external_id, replies, lambda *_: None, None)
+        await self.turns.send_turn(external_id, replies, no_progress, None)

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from hsdt.channels.delivery import Progress
+from hsdt.channels.delivery import Progress, no_progress
 from hsdt.channels.meter import MessageMeter
 from hsdt.channels.numbered import render
 from hsdt.channels.text_split import pack_marked
@@ -165,8 +165,4 @@ class ZaloSender:
         self.turns = turns
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:
-        await self.turns.send_turn(external_id, replies, _ignore, None)
-
-
-def _ignore(count: int, ref: str | int | None = None, parts: int = 0) -> None:
-    """Progress outside a turn: the outbox records the whole message once sent."""
+        await self.turns.send_turn(external_id, replies, no_progress, None)

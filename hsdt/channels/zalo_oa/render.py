@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from hsdt.channels.contract import DeferUntil, RetryLater, SendRefused
-from hsdt.channels.delivery import Progress
+from hsdt.channels.delivery import Progress, no_progress
 from hsdt.channels.numbered import render
 from hsdt.channels.text_split import chunks_of, pack, pack_marked
 from hsdt.channels.zalo_oa.client import SentMessage, TransactionMessage, ZaloOAClient
@@ -372,8 +372,4 @@ class OASender:
     async def send(self, external_id: str, replies: list[Reply]) -> None:
         # The outbox sends only text and buttons; a retried row is sent whole again.
         plain = [dataclasses.replace(r, document=None, image=None) for r in replies]
-        await self.turns.deliver(external_id, plain, _ignore)
-
-
-def _ignore(count: int, ref: str | int | None = None, parts: int = 0) -> None:
-    """Progress outside a turn: the outbox records the whole message once sent."""
+        await self.turns.deliver(external_id, plain, no_progress)
